@@ -1,0 +1,87 @@
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+
+export type MailMessage = {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  headers?: Record<string, string>;
+  messageId?: string;
+};
+
+export type SentMail = { messageId: string; response: string };
+
+/** Sends email; the app never talks to nodemailer except through this. */
+export type Mailer = {
+  send: (message: MailMessage) => Promise<SentMail>;
+  close: () => void;
+  /** Where messages go, for logs and the admin: an SMTP host or the outbox folder. */
+  describe: () => string;
+};
+
+export type OutboxEntry = { file: string; to: string; subject: string; date: Date; size: number };
+
+/** Sends through an SMTP server (SMTP_URL), with a connection pool. */
+export function createSmtpMailer(options: { url: string; from: string }): Mailer {
+  const transport = nodemailer.createTransport(options.url.includes('pool=') ? options.url : withParam(options.url, 'pool', 'true'));
+  return {
+    async send(message) {
+      const info = await transport.sendMail({ from: options.from, ...message });
+      return { messageId: info.messageId, response: String(info.response ?? '') };
+    },
+    close: () => transport.close(),
+    describe: () => `SMTP ${new URL(options.url).host}`,
+  };
+}
+
+/** Writes every message as an .eml file in `directory`: the development default, readable in any mail client. */
+export function createOutboxMailer(options: { directory: string; from: string }): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  let sequence = 0;
+  return {
+    async send(message) {
+      const info = await transport.sendMail({ from: options.from, ...message });
+      await mkdir(options.directory, { recursive: true });
+      sequence = (sequence + 1) % 10_000;
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${String(sequence).padStart(4, '0')}.eml`;
+      await writeFile(path.join(options.directory, name), info.message as Buffer);
+      return { messageId: info.messageId, response: `written to ${name}` };
+    },
+    close: () => undefined,
+    describe: () => `outbox ${options.directory}`,
+  };
+}
+
+/** The messages in an outbox folder, newest first, with their envelope read from the headers. */
+export async function listOutbox(directory: string, limit = 200): Promise<OutboxEntry[]> {
+  const names = await readdir(directory).catch(() => [] as string[]);
+  const files = names.filter((name) => name.endsWith('.eml')).sort().reverse().slice(0, limit);
+  return Promise.all(
+    files.map(async (file) => {
+      const full = path.join(directory, file);
+      const [content, info] = await Promise.all([readFile(full, 'utf8'), stat(full)]);
+      const head = content.slice(0, content.indexOf('\n\n') === -1 ? undefined : content.indexOf('\n\n')).replace(/\n[ \t]+/g, ' ');
+      const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
+      return { file, to: header('To'), subject: decodeMimeWords(header('Subject')), date: info.mtime, size: info.size };
+    }),
+  );
+}
+
+/** Decodes RFC 2047 encoded words (=?UTF-8?Q?...?= and =?UTF-8?B?...?=) in a header value. */
+export function decodeMimeWords(value: string): string {
+  return value
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_match, _charset: string, encoding: string, text: string) => {
+      if (encoding.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
+      const bytes = text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+      return Buffer.from(bytes, 'latin1').toString('utf8');
+    });
+}
+
+function withParam(url: string, key: string, value: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set(key, value);
+  return parsed.toString();
+}

@@ -1,0 +1,44 @@
+import PgBoss from 'pg-boss';
+
+/** Job names and their payloads: the one list of the durable work the app does. */
+export type JobPayloads = {
+  'maintenance.cleanup': Record<string, never>;
+  'email.send': { to: string; subject: string; text: string; html?: string };
+};
+export type JobName = keyof JobPayloads;
+export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send'];
+
+export type SendOptions = { singletonKey?: string; startAfter?: Date; retryLimit?: number };
+
+/** The durable job queue (pg-boss in the app's PostgreSQL). */
+export type Queue = {
+  send: <N extends JobName>(name: N, data: JobPayloads[N], options?: SendOptions) => Promise<string | null>;
+  work: <N extends JobName>(name: N, handler: (data: JobPayloads[N]) => Promise<void>, options?: { batchSize?: number }) => Promise<void>;
+  stop: () => Promise<void>;
+};
+
+/** Starts pg-boss on the database and makes sure every queue exists. */
+export async function startQueue(options: { url: string; onError?: (error: Error) => void }): Promise<Queue & { boss: PgBoss }> {
+  const boss = new PgBoss({ connectionString: options.url, max: 4, schema: 'pgboss' });
+  boss.on('error', options.onError ?? (() => undefined));
+  await boss.start();
+  for (const name of JOB_NAMES) {
+    if (!(await boss.getQueue(name))) {
+      await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 15 * 60 }).catch(async (error: unknown) => {
+        // Another instance may have created it meanwhile.
+        if (!(await boss.getQueue(name))) throw error;
+      });
+    }
+  }
+  return {
+    boss,
+    send: (name, data, sendOptions = {}) => boss.send(name, data, sendOptions),
+    async work(name, handler, workOptions = {}) {
+      await boss.work<JobPayloads[typeof name]>(name, { batchSize: workOptions.batchSize ?? 1 }, async (jobs) => {
+        for (const job of jobs) await handler(job.data);
+      });
+    },
+    // graceful: wait for the jobs in hand to finish; close: end pg-boss's own pool.
+    stop: () => boss.stop({ graceful: true, close: true, timeout: 20_000 }),
+  };
+}

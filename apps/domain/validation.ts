@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { ValidationError, type FieldErrors } from './errors.ts';
+
+/** Turns zod issues into one message per field (the first issue of each). */
+export function fieldErrors(error: z.ZodError): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const issue of error.issues) {
+    const key = issue.path.map(String).join('.') || '_';
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+/** Parses input with a schema, throwing a ValidationError that names each bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, message = 'Please correct the highlighted fields.'): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(message, fieldErrors(parsed.error));
+  return parsed.data;
+}
+
+// An address as people type it: trimmed, lower-cased, no control characters or line breaks (header injection).
+export const emailField = z
+  .string({ error: 'Email is required.' })
+  .trim()
+  .toLowerCase()
+  .min(1, { error: 'Email is required.' })
+  .max(254, { error: 'Email must be at most 254 characters.' })
+  .refine((value) => !/[\r\n\t\0]/.test(value), { error: 'Email contains invalid characters.' })
+  .pipe(z.email({ error: 'Enter a valid email address, such as name@example.com.' }));
+
+export const nameField = z
+  .string({ error: 'Name is required.' })
+  .trim()
+  .min(1, { error: 'Name is required.' })
+  .max(100, { error: 'Name must be at most 100 characters.' })
+  .refine((value) => !/[\0-\x1f\x7f]/.test(value), { error: 'Name contains invalid characters.' });
+
+export const roleField = z.enum(['owner', 'editor'], { error: 'Role must be owner or editor.' });

@@ -1,0 +1,44 @@
+import { and, eq, gt, lt } from 'drizzle-orm';
+import type { Database, DbOrTx } from '../client.ts';
+import { sessions, users } from '../schema.ts';
+import type { User } from './users-repository.ts';
+
+export type Session = typeof sessions.$inferSelect;
+
+/** SQL for the sessions table. */
+export function createSessionsRepository(db: Database) {
+  return {
+    async insert(values: typeof sessions.$inferInsert, tx: DbOrTx = db): Promise<Session> {
+      const [row] = await tx.insert(sessions).values(values).returning();
+      return row!;
+    },
+
+    /** The live session with this id hash and its user, in one query (runs on every admin request). */
+    async findLiveWithUser(idHash: string, now: Date, tx: DbOrTx = db): Promise<{ session: Session; user: User } | undefined> {
+      const [row] = await tx
+        .select({
+          session: sessions,
+          user: { id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt, updatedAt: users.updatedAt },
+        })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, now)));
+      return row;
+    },
+
+    async touch(idHash: string, values: { lastSeenAt: Date; expiresAt: Date }, tx: DbOrTx = db): Promise<void> {
+      await tx.update(sessions).set(values).where(eq(sessions.idHash, idHash));
+    },
+
+    async delete(idHash: string, tx: DbOrTx = db): Promise<void> {
+      await tx.delete(sessions).where(eq(sessions.idHash, idHash));
+    },
+
+    async deleteExpired(now: Date, tx: DbOrTx = db): Promise<number> {
+      const deleted = await tx.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ idHash: sessions.idHash });
+      return deleted.length;
+    },
+  };
+}
+
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
