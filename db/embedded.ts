@@ -54,14 +54,19 @@ export async function startEmbeddedPostgres(options: {
     await mkdir(path.dirname(directory), { recursive: true });
     await server.initialise();
   }
-  await removeStalePidFile(directory, options.log);
+  const url = (database: string) =>
+    `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
+  if (await runningServerOwnsDirectory(directory, options.log)) {
+    // Another Veille process (the app, while this is the CLI or a separate worker) already runs
+    // the server: use it, and leave stopping it to its owner.
+    options.log.info(`using the embedded PostgreSQL already running on ${directory}`);
+    return { url, stop: async () => undefined };
+  }
   try {
     await server.start();
   } catch {
     throw new Error(`embedded PostgreSQL did not start on port ${options.port}:\n${lastLines.join('').trim()}`);
   }
-  const url = (database: string) =>
-    `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
   if (options.database) await ensureDatabase(url('postgres'), options.database);
   return { url, stop: () => server.stop() };
 }
@@ -80,26 +85,24 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 }
 
 /**
- * A previous unclean stop leaves postmaster.pid behind. PostgreSQL refuses to start when the pid
- * in it belongs to a live process, which after a reboot or in a container is often an unrelated
- * one; remove the file unless a postgres server really still runs on this directory.
+ * True when a postgres server is running on this directory. A previous unclean stop leaves
+ * postmaster.pid behind, and PostgreSQL refuses to start when the pid in it belongs to a live
+ * process, which after a reboot or in a container is often an unrelated one: such a stale file
+ * is removed.
  */
-async function removeStalePidFile(directory: string, log: Log): Promise<void> {
+async function runningServerOwnsDirectory(directory: string, log: Log): Promise<boolean> {
   const pidFile = path.join(directory, 'postmaster.pid');
   let content: string;
   try {
     content = await readFile(pidFile, 'utf8');
   } catch {
-    return;
+    return false;
   }
   const pid = Number.parseInt(content.split('\n')[0] ?? '', 10);
-  if (Number.isInteger(pid) && pid > 0 && isPostgresProcess(pid)) {
-    throw new Error(
-      `embedded PostgreSQL already runs on ${directory} (pid ${pid}); stop the other Veille process first`,
-    );
-  }
+  if (Number.isInteger(pid) && pid > 0 && isPostgresProcess(pid)) return true;
   log.warn(`removing stale ${pidFile} left by an unclean stop`);
   await rm(pidFile, { force: true });
+  return false;
 }
 
 function isPostgresProcess(pid: number): boolean {

@@ -8,7 +8,7 @@ export type JobPayloads = {
 export type JobName = keyof JobPayloads;
 export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send'];
 
-export type SendOptions = { singletonKey?: string; startAfter?: Date; retryLimit?: number };
+export type SendOptions = { singletonKey?: string; singletonSeconds?: number; startAfter?: Date; retryLimit?: number };
 
 /** The durable job queue (pg-boss in the app's PostgreSQL). */
 export type Queue = {
@@ -18,8 +18,10 @@ export type Queue = {
 };
 
 /** Starts pg-boss on the database and makes sure every queue exists. */
-export async function startQueue(options: { url: string; onError?: (error: Error) => void }): Promise<Queue & { boss: PgBoss }> {
-  const boss = new PgBoss({ connectionString: options.url, max: 4, schema: 'pgboss' });
+export async function startQueue(options: { url: string; supervise?: boolean; onError?: (error: Error) => void }): Promise<Queue & { boss: PgBoss }> {
+  // Only processes that work jobs run pg-boss's maintenance (expiry, archiving); the others only send.
+  const supervise = options.supervise ?? true;
+  const boss = new PgBoss({ connectionString: options.url, max: 4, schema: 'pgboss', supervise, schedule: false, migrate: true });
   boss.on('error', options.onError ?? (() => undefined));
   await boss.start();
   for (const name of JOB_NAMES) {

@@ -9,7 +9,8 @@ import { createAccountsService } from './accounts-service.ts';
 import { createAuthService } from './auth-service.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import type { Mailer } from './mailer.ts';
+import path from 'node:path';
+import { listOutbox, type Mailer } from './mailer.ts';
 import { createMaintenanceService } from './maintenance-service.ts';
 import type { Queue } from './queue.ts';
 import { createSettingsService } from './settings-service.ts';
@@ -46,7 +47,9 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
     newsletterName: async () => (await settings.get()).newsletterName,
   });
   const maintenance = createMaintenanceService({ auth, accounts });
-  return { auth, accounts, settings, maintenance, mailer, queue, clock, health: { check: ping } };
+  const outboxDir = path.join(config.dataDir, 'outbox');
+  const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir) };
+  return { auth, accounts, settings, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
 }
 
 export type Services = ReturnType<typeof createServices>;

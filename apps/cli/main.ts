@@ -1,0 +1,111 @@
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { parseArgs } from 'node:util';
+import { DomainError, ValidationError } from '../domain/errors.ts';
+import { createLogger } from '../domain/logger.ts';
+import { loadConfigOrExit } from '../domain/process.ts';
+import { startRuntime, type Runtime } from '../domain/runtime.ts';
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  migrate                                         apply pending database migrations
+  users:create --email E --name N [--role R]      create an account (role: owner or editor, default editor);
+                                                  the password is read from standard input
+  users:password --email E                        set a new password (read from standard input)
+  users:list                                      list accounts
+  tokens:create --email E --name N                create an API token for that user; prints it as the last line
+`;
+
+type Command = (runtime: Runtime, values: Record<string, string | undefined>) => Promise<void>;
+
+const commands: Record<string, Command> = {
+  async migrate() {
+    // startRuntime has applied the migrations already.
+    process.stdout.write('Database is up to date.\n');
+  },
+
+  async 'users:create'(runtime, values) {
+    const password = await readPassword();
+    const user = await runtime.services.accounts.createUser({ email: values.email, name: values.name, role: values.role ?? 'editor', password });
+    process.stdout.write(`Created ${user.role} ${user.name} <${user.email}>.\n`);
+  },
+
+  async 'users:password'(runtime, values) {
+    const password = await readPassword();
+    await runtime.services.accounts.resetPassword({ email: values.email, password });
+    process.stdout.write(`Password changed for ${values.email}; their sessions were signed out.\n`);
+  },
+
+  async 'users:list'(runtime) {
+    for (const user of await runtime.services.accounts.listUsers()) {
+      process.stdout.write(`${user.role.padEnd(7)} ${user.email}  ${user.name}\n`);
+    }
+  },
+
+  async 'tokens:create'(runtime, values) {
+    if (!values.email) throw new ValidationError('--email is required.');
+    if (!values.name) throw new ValidationError('--name is required (what the token is for).');
+    const user = (await runtime.services.accounts.listUsers()).find((candidate) => candidate.email === values.email!.trim().toLowerCase());
+    if (!user) throw new ValidationError(`No account with the email ${values.email}.`);
+    const { token } = await runtime.services.auth.createApiToken({ userId: user.id, name: values.name });
+    process.stdout.write(`Token "${values.name}" for ${user.email} (shown once):\n${token}\n`);
+  },
+};
+
+/** Reads a password: typed without echo on a terminal, or the first line of piped input. */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) {
+    let muted = false;
+    const output = new Writable({
+      write(chunk, _encoding, callback) {
+        if (!muted) process.stderr.write(chunk);
+        callback();
+      },
+    });
+    const rl = createInterface({ input: process.stdin, output, terminal: true });
+    const answer = new Promise<string>((resolve) => rl.question('Password: ', resolve));
+    muted = true;
+    const password = await answer;
+    rl.close();
+    process.stderr.write('\n');
+    return password;
+  }
+  let data = '';
+  for await (const chunk of process.stdin) data += chunk;
+  return data.split(/\r?\n/)[0] ?? '';
+}
+
+async function main(): Promise<number> {
+  const [name, ...rest] = process.argv.slice(2);
+  if (!name || name === 'help' || name === '--help' || !(name in commands)) {
+    process.stderr.write(name && name !== 'help' && name !== '--help' ? `Unknown command: ${name}\n\n${USAGE}` : USAGE);
+    return name && name !== 'help' && name !== '--help' ? 2 : 0;
+  }
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } }, strict: true }).values;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfigOrExit();
+  // Logs go to stderr so that stdout carries only the command's answer (a token, a list).
+  const log = createLogger({ ...config, logLevel: process.env.LOG_LEVEL ?? 'warn' }, { stderr: true });
+  const runtime = await startRuntime(config, log, { worker: false });
+  try {
+    await commands[name]!(runtime, values);
+    return 0;
+  } catch (error) {
+    if (error instanceof DomainError) {
+      const fields = error instanceof ValidationError ? Object.entries(error.fields).map(([field, message]) => `  ${field}: ${message}`) : [];
+      process.stderr.write([`Error: ${error.message}`, ...fields].join('\n') + '\n');
+      return 1;
+    }
+    throw error;
+  } finally {
+    await runtime.close();
+  }
+}
+
+process.exit(await main());

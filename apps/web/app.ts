@@ -1,0 +1,83 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../domain/config.ts';
+import type { Services } from '../domain/services.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { errorsPlugin } from './plugins/errors.ts';
+import { renderPlugin } from './plugins/render.ts';
+import { accountRoutes } from './routes/account-routes.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
+import { apiRoutes } from './routes/api-routes.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import { publicRoutes } from './routes/public-routes.ts';
+import { teamRoutes } from './routes/team-routes.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+
+/** Where a vendored browser library lives inside node_modules. */
+function vendorDir(packageName: string, subdir: string): string {
+  return path.join(path.dirname(require.resolve(`${packageName}/package.json`)), subdir);
+}
+
+/** Builds the web application (not listening): production, tests and benchmarks all use this. */
+export async function buildApp(services: Services, config: Config, options: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    // Give in-flight requests time to finish on shutdown; idle keep-alive sockets are closed at once.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    disableRequestLogging: true,
+  });
+  // One line per request instead of Fastify's two; static assets and health checks only at debug level.
+  app.addHook('onResponse', async (request, reply) => {
+    const quiet = request.url.startsWith('/static/') || request.url === '/healthz';
+    request.log[quiet ? 'debug' : 'info'](`${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: config.secureCookies ? [] : null,
+      },
+    },
+    hsts: config.secureCookies,
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyCookie, { secret: config.sessionSecret });
+  await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/static/', maxAge: '1d', decorateReply: false });
+  await app.register(fastifyStatic, { root: vendorDir('htmx.org', 'dist'), prefix: '/static/vendor/htmx/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file.endsWith('.js') });
+  await app.register(fastifyStatic, { root: vendorDir('sortablejs', ''), prefix: '/static/vendor/sortable/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file === '/Sortable.min.js' });
+
+  await app.register(renderPlugin, { services, production: config.env === 'production' });
+  await app.register(authPlugin, { services, config });
+  await app.register(errorsPlugin);
+
+  await app.register(healthRoutes, { services });
+  await app.register(authRoutes, { services, config });
+  await app.register(publicRoutes, { services });
+  await app.register(adminRoutes, { services, config, prefix: '/admin' });
+  await app.register(teamRoutes, { services, prefix: '/admin/team' });
+  await app.register(accountRoutes, { services, prefix: '/admin/account' });
+  await app.register(apiRoutes, { services, prefix: '/api/v1' });
+  return app;
+}

@@ -1,0 +1,35 @@
+import { createLogger } from '../domain/logger.ts';
+import { loadConfigOrExit, onShutdownSignal } from '../domain/process.ts';
+import { startRuntime } from '../domain/runtime.ts';
+import { startWorker, type Worker } from '../worker/worker.ts';
+import { buildApp } from './app.ts';
+
+const startedAt = performance.now();
+const config = loadConfigOrExit();
+const log = createLogger(config);
+
+const runtime = await startRuntime(config, log, { worker: config.runWorker }).catch((error: unknown) => {
+  log.fatal({ err: error }, 'Veille could not start');
+  setTimeout(() => process.exit(1), 200);
+  return new Promise<never>(() => undefined);
+});
+
+try {
+  const app = await buildApp(runtime.services, config, { logger: log.child({ component: 'web' }) });
+  const worker: Worker | undefined = config.runWorker ? await startWorker({ services: runtime.services, log: log.child({ component: 'worker' }) }) : undefined;
+
+  onShutdownSignal(log, async () => {
+    // Stop taking requests and let in-flight ones finish, then stop jobs, then the database.
+    await app.close();
+    await worker?.stop();
+    await runtime.close();
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+  log.info(`Veille is ready on ${config.publicUrl} (listening on ${config.host}:${config.port}, started in ${Math.round(performance.now() - startedAt)} ms)`);
+} catch (error) {
+  log.fatal({ err: error }, 'Veille could not start');
+  await runtime.close();
+  // Give the log transport a moment to flush before the process ends.
+  setTimeout(() => process.exit(1), 200);
+}

@@ -1,0 +1,113 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { SESSION_TTL_MS } from '../../domain/auth-service.ts';
+import type { Config } from '../../domain/config.ts';
+import type { Services } from '../../domain/services.ts';
+import type { User } from '../../domain/types.ts';
+import { wantsFragment } from './render.ts';
+
+export const SESSION_COOKIE = 'veille_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: User | undefined;
+    session: { idHash: string; csrfToken: string } | undefined;
+    /** The raw id from the session cookie, when it named a live session. */
+    sessionId: string | undefined;
+  }
+  interface FastifyContextConfig {
+    /** Set to false on the few POST routes that need no CSRF token (sign-in, set-up, public forms, the API). */
+    csrf?: boolean;
+  }
+}
+
+/** Sets the session cookie: HttpOnly, SameSite=Lax, Secure behind https. */
+export function setSessionCookie(reply: FastifyReply, config: Pick<Config, 'secureCookies'>, sessionId: string, expiresAt: Date): void {
+  reply.setCookie(SESSION_COOKIE, sessionId, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.secureCookies,
+    expires: expiresAt,
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, config: Pick<Config, 'secureCookies'>): void {
+  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
+}
+
+/** Loads the signed-in user from the session cookie on every request and checks CSRF tokens. */
+export const authPlugin = fp(async (app: FastifyInstance, options: { services: Services; config: Config }) => {
+  const { auth } = options.services;
+  app.decorateRequest('user', undefined);
+  app.decorateRequest('session', undefined);
+  app.decorateRequest('sessionId', undefined);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const sessionId = request.cookies[SESSION_COOKIE];
+    if (!sessionId || request.url.startsWith('/static/') || request.url === '/healthz') return;
+    const found = await auth.authenticateSession(sessionId);
+    if (!found) return;
+    request.user = found.user;
+    request.session = { idHash: found.session.idHash, csrfToken: found.session.csrfToken };
+    request.sessionId = sessionId;
+    if (found.renewed) setSessionCookie(reply, options.config, sessionId, new Date(Date.now() + SESSION_TTL_MS));
+  });
+
+  // Every state-changing request made with a session must carry that session's CSRF token, in
+  // the `_csrf` field of a form or the X-CSRF-Token header that htmx sends from <body hx-headers>.
+  app.addHook('preHandler', async (request, reply) => {
+    if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return;
+    // Without a session the request carries no authority to abuse; the route's own check refuses it.
+    // The JSON API authenticates by Bearer token, which a browser never sends on its own.
+    if (!request.session || request.url.startsWith('/api/')) return;
+    if (request.routeOptions.config.csrf === false) return;
+    const body = request.body as Record<string, unknown> | undefined;
+    const token = (request.headers['x-csrf-token'] as string | undefined) ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
+    if (auth.csrfMatches(request.session, token)) return;
+    request.log.warn({ url: request.url }, 'CSRF token missing or invalid');
+    const message = 'This form has expired or did not come from Veille. Reload the page and try again.';
+    if (wantsFragment(request) || !acceptsHtml(request)) {
+      return reply.code(403).type('application/json').send({ error: 'csrf', message });
+    }
+    return reply.code(403).render('error', { status: 403, title: 'Form expired', message });
+  });
+});
+
+/** Refuses requests from visitors who are not signed in: a redirect to sign-in for pages, 401 otherwise. */
+export async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.user) return;
+  if (wantsFragment(request)) {
+    reply.header('HX-Redirect', `/login?next=${encodeURIComponent(request.headers['hx-current-url'] ? new URL(String(request.headers['hx-current-url'])).pathname : '/admin')}`);
+    return reply.code(401).send({ error: 'unauthenticated', message: 'Your session has ended. Sign in again.' });
+  }
+  if (!acceptsHtml(request) || request.method !== 'GET') {
+    return reply.code(401).send({ error: 'unauthenticated', message: 'Sign in first.' });
+  }
+  return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+}
+
+/** Only owners pass. */
+export async function requireOwner(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (request.user?.role === 'owner') return;
+  return reply.code(403).render('error', { status: 403, title: 'Owners only', message: 'Only an owner of this newsletter can do this.' });
+}
+
+/** Authenticates /api/v1 requests by their Bearer token. */
+export function bearerAuth(services: Services) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) {
+      reply.header('WWW-Authenticate', 'Bearer realm="veille"');
+      return reply.code(401).send({ error: 'unauthenticated', message: 'Send an API token as "Authorization: Bearer <token>".' });
+    }
+    // Throws UnauthenticatedError, mapped to 401 by the error handler.
+    request.user = await services.auth.authenticateToken(match[1]!);
+  };
+}
+
+function acceptsHtml(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return accept === '' || accept.includes('text/html') || accept.includes('*/*');
+}

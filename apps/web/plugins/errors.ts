@@ -1,0 +1,73 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ZodError } from 'zod';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/errors.ts';
+import { wantsFragment } from './render.ts';
+
+/** The status a thrown error answers with; anything unexpected is a 500. */
+export function statusOf(error: unknown): number {
+  if (error instanceof ValidationError) return 422;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  if (error instanceof UnauthenticatedError) return 401;
+  if (error instanceof ForbiddenError) return 403;
+  if (error instanceof RateLimitedError) return 429;
+  if (error instanceof ZodError) return 400;
+  const status = (error as FastifyError).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Sign in required',
+  403: 'Not allowed',
+  404: 'Page not found',
+  409: 'Conflict',
+  413: 'Too large',
+  415: 'Unsupported content',
+  422: 'Invalid input',
+  429: 'Too many requests',
+  500: 'Something went wrong',
+};
+
+function wantsJson(request: FastifyRequest): boolean {
+  return request.url.startsWith('/api/') || (request.headers.accept ?? '').startsWith('application/json');
+}
+
+/** One error handler for the whole app: a status per error type, never a stack trace or driver message. */
+export const errorsPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const status = statusOf(error);
+    // A 5xx message may carry SQL or driver details: log it, show a generic sentence.
+    const message =
+      status >= 500
+        ? 'An unexpected error happened. It has been logged; please try again.'
+        : error instanceof ZodError
+          ? `The request is malformed: ${error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')}`
+          : error.message;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ status, message: error.message }, 'request refused');
+    if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
+    if (wantsJson(request)) {
+      const body: Record<string, unknown> = { error: (error instanceof DomainError ? error.name : error.code ?? 'Error').replace(/Error$/, '').toLowerCase() || 'error', message };
+      if (error instanceof ValidationError) body.fields = error.fields;
+      return reply.code(status).send(body);
+    }
+    if (wantsFragment(request)) {
+      return reply.code(status).type('text/html; charset=utf-8').send(`<div class="alert alert-error" role="alert">${escapeHtml(message)}</div>`);
+    }
+    return reply.render('error', { status, title: TITLES[status] ?? 'Error', message }, { status });
+  });
+
+  // Unknown URLs are cheap to ask for and cost a render each: a bot walking random paths is slowed
+  // down by the rate limit registered on this handler.
+  app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 120, timeWindow: 60_000 }) }, async (request, reply) => {
+    if (wantsJson(request)) return reply.code(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
+    return reply.render('error', { status: 404, title: 'Page not found', message: 'There is nothing at this address.' }, { status: 404 });
+  });
+});
+
+/** Escapes text for use inside HTML. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+}

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { FieldErrors } from '../../domain/errors.ts';
+import type { Services } from '../../domain/services.ts';
+
+export const viewsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views');
+
+export type Flash = { type: 'success' | 'error' | 'info'; message: string };
+
+/** What every template receives besides its own data. */
+export type PageContext = {
+  user: FastifyRequest['user'];
+  csrfToken: string | undefined;
+  flash: Flash | undefined;
+  newsletterName: string;
+  path: string;
+  assetVersion: string;
+};
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Renders a full page, or only `fragment` when htmx asks for it (same data, same handler). */
+    render: (template: string, data?: Record<string, unknown>, options?: { fragment?: string; status?: number }) => Promise<FastifyReply>;
+    /** Re-renders a form with the user's input and a message per field (422 by default). */
+    renderForm: (
+      template: string,
+      data: { values: Record<string, unknown>; errors: FieldErrors; error?: string } & Record<string, unknown>,
+      options?: { fragment?: string; status?: number },
+    ) => Promise<FastifyReply>;
+    /** Keeps a message for the next page the user sees (after a redirect). */
+    flash: (type: Flash['type'], message: string) => FastifyReply;
+  }
+}
+
+const FLASH_COOKIE = 'veille_flash';
+
+/** True when the answer should be a fragment: an htmx request that is not a history restore. */
+export function wantsFragment(request: FastifyRequest): boolean {
+  return request.headers['hx-request'] === 'true' && request.headers['hx-history-restore-request'] !== 'true';
+}
+
+/** Eta templates through @fastify/view, and the page-or-fragment helper every route uses. */
+export const renderPlugin = fp(async (app: FastifyInstance, options: { services: Services; production: boolean }) => {
+  const eta = new Eta({ views: viewsDir, cache: options.production, autoEscape: true, autoTrim: [false, 'nl'] });
+  await app.register(fastifyView, { engine: { eta }, root: viewsDir, production: options.production });
+  // Changes on every start, so browsers fetch new assets after an upgrade while caching them in between.
+  const assetVersion = Date.now().toString(36);
+
+  async function context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
+    let flash: Flash | undefined;
+    const raw = request.cookies[FLASH_COOKIE];
+    if (raw) {
+      const unsigned = request.unsignCookie(raw);
+      if (unsigned.valid && unsigned.value) {
+        try {
+          flash = JSON.parse(unsigned.value) as Flash;
+        } catch {
+          flash = undefined;
+        }
+      }
+      reply.clearCookie(FLASH_COOKIE, { path: '/' });
+    }
+    const settings = await options.services.settings.get();
+    return {
+      user: request.user,
+      csrfToken: request.session?.csrfToken,
+      flash,
+      newsletterName: settings.newsletterName,
+      path: request.url.split('?')[0] ?? '/',
+      assetVersion,
+    };
+  }
+
+  app.decorateReply('render', async function (this: FastifyReply, template: string, data = {}, renderOptions = {}) {
+    const fragment = renderOptions.fragment && wantsFragment(this.request) ? renderOptions.fragment : template;
+    const html = await this.viewAsync(fragment, { ...(await context(this.request, this)), ...data });
+    this.header('Vary', 'HX-Request');
+    this.header('Cache-Control', 'no-store');
+    return this.code(renderOptions.status ?? 200).type('text/html; charset=utf-8').send(html);
+  });
+
+  app.decorateReply('renderForm', async function (this: FastifyReply, template: string, data, renderOptions = {}) {
+    return this.render(template, data, { status: 422, ...renderOptions });
+  });
+
+  app.decorateReply('flash', function (this: FastifyReply, type: Flash['type'], message: string) {
+    return this.setCookie(FLASH_COOKIE, JSON.stringify({ type, message }), { path: '/', httpOnly: true, sameSite: 'lax', signed: true, maxAge: 60 });
+  });
+});

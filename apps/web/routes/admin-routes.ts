@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../../domain/config.ts';
+import { ValidationError } from '../../domain/errors.ts';
+import type { Services } from '../../domain/services.ts';
+import { requireOwner, requireUser } from '../plugins/auth.ts';
+
+const settingsBody = z.object({ newsletterName: z.unknown(), description: z.unknown() });
+
+/** The admin shell: dashboard and the sections of the navigation. */
+export async function adminRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  app.addHook('onRequest', async (_request, reply) => {
+    if (await services.accounts.needsSetup()) return reply.redirect('/setup', 303);
+  });
+  app.addHook('preHandler', requireUser);
+
+  app.get('/', async (_request, reply) => {
+    const settings = await services.settings.get();
+    return reply.render('admin/dashboard', { settings, mailer: services.mailer.describe() });
+  });
+
+  app.get('/inbox', async (_request, reply) => reply.render('admin/inbox'));
+  app.get('/editions', async (_request, reply) => reply.render('admin/editions'));
+  app.get('/subscribers', async (_request, reply) => reply.render('admin/subscribers'));
+
+  app.get('/settings', async (_request, reply) => {
+    const settings = await services.settings.get();
+    return reply.render('admin/settings', { values: settings, errors: {} });
+  });
+
+  app.post('/settings', { preHandler: requireOwner }, async (request, reply) => {
+    const body = settingsBody.parse(request.body ?? {});
+    try {
+      await services.settings.update(body);
+      return reply.flash('success', 'Settings saved.').redirect('/admin/settings', 303);
+    } catch (error) {
+      if (error instanceof ValidationError) return reply.renderForm('admin/settings', { values: body, errors: error.fields, error: error.message });
+      throw error;
+    }
+  });
+
+  app.get('/outbox', async (_request, reply) => {
+    const messages = config.smtpUrl ? undefined : await services.outbox.list();
+    return reply.render('admin/outbox', { messages, smtp: services.mailer.describe() });
+  });
+}

@@ -1,0 +1,130 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Config } from '../../domain/config.ts';
+import { NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/errors.ts';
+import { passwordStrength } from '../../domain/passwords.ts';
+import type { Services } from '../../domain/services.ts';
+import { clearSessionCookie, setSessionCookie } from '../plugins/auth.ts';
+
+const loginBody = z.object({
+  email: z.string().max(1000).optional().default(''),
+  password: z.string().max(1000).optional().default(''),
+  next: z.string().max(2000).optional(),
+});
+const setupBody = z.object({ name: z.unknown(), email: z.unknown(), password: z.unknown() });
+const acceptBody = z.object({ name: z.unknown(), password: z.unknown() });
+
+/** Only local paths are followed after sign-in, so a crafted link cannot send the user elsewhere. */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/admin';
+  return next;
+}
+
+function client(request: FastifyRequest) {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] };
+}
+
+/** First-run set-up, sign-in, sign-out and accepting an invitation. */
+export async function authRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
+  const { accounts, auth } = services;
+
+  app.get('/setup', async (_request, reply) => {
+    if (!(await accounts.needsSetup())) return reply.redirect('/login', 303);
+    return reply.render('auth/setup', { values: {}, errors: {} });
+  });
+
+  app.post('/setup', async (request, reply) => {
+    const body = setupBody.parse(request.body ?? {});
+    const values = { name: typeof body.name === 'string' ? body.name : '', email: typeof body.email === 'string' ? body.email : '' };
+    try {
+      const user = await accounts.setUpOwner(body);
+      const session = await auth.openSession({ userId: user.id, ...client(request) });
+      setSessionCookie(reply, config, session.sessionId, session.expiresAt);
+      return reply.flash('success', `Welcome, ${user.name}. Veille is ready.`).redirect('/admin', 303);
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        const strength = typeof body.password === 'string' ? passwordStrength(body.password) : undefined;
+        return reply.renderForm('auth/setup', { values, errors: error.fields, error: error.message, strength });
+      }
+      throw error;
+    }
+  });
+
+  app.get('/login', async (request, reply) => {
+    if (await accounts.needsSetup()) return reply.redirect('/setup', 303);
+    const next = safeNext((request.query as Record<string, unknown>).next);
+    if (request.user) return reply.redirect(next, 303);
+    return reply.render('auth/login', { values: { email: '' }, errors: {}, next });
+  });
+
+  app.post('/login', async (request, reply) => {
+    const parsed = loginBody.safeParse(request.body ?? {});
+    const body = parsed.success ? parsed.data : { email: '', password: '', next: undefined };
+    const next = safeNext(body.next);
+    const values = { email: body.email };
+    if (!body.email.trim() || !body.password) {
+      const errors: Record<string, string> = {};
+      if (!body.email.trim()) errors.email = 'Email is required.';
+      if (!body.password) errors.password = 'Password is required.';
+      return reply.renderForm('auth/login', { values, errors, error: 'Enter your email and password.', next });
+    }
+    try {
+      const session = await auth.signIn({ email: body.email, password: body.password, ...client(request), previousSessionId: request.sessionId });
+      setSessionCookie(reply, config, session.sessionId, session.expiresAt);
+      return reply.redirect(next, 303);
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) {
+        return reply.renderForm('auth/login', { values, errors: {}, error: error.message, next }, { status: 401 });
+      }
+      if (error instanceof RateLimitedError) {
+        reply.header('Retry-After', String(error.retryAfterSeconds));
+        return reply.renderForm('auth/login', { values, errors: {}, error: error.message, next }, { status: 429 });
+      }
+      throw error;
+    }
+  });
+
+  app.post('/logout', async (request, reply) => {
+    if (request.sessionId) await auth.signOut(request.sessionId);
+    clearSessionCookie(reply, config);
+    return reply.flash('info', 'You are signed out.').redirect('/login', 303);
+  });
+
+  app.get('/invitations/:token', async (request, reply) => {
+    const { token } = request.params as { token: string };
+    try {
+      const invitation = await accounts.findInvitation(token);
+      return reply.render('auth/accept-invitation', { invitation, token, values: {}, errors: {} });
+    } catch (error) {
+      if (error instanceof NotFoundError) return reply.render('error', { status: 404, title: 'Invitation not valid', message: error.message }, { status: 404 });
+      throw error;
+    }
+  });
+
+  app.post('/invitations/:token', { config: { csrf: false } }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    const body = acceptBody.parse(request.body ?? {});
+    try {
+      const user = await accounts.acceptInvitation({ token, ...body });
+      if (request.sessionId) await auth.signOut(request.sessionId);
+      const session = await auth.openSession({ userId: user.id, ...client(request) });
+      setSessionCookie(reply, config, session.sessionId, session.expiresAt);
+      return reply.flash('success', `Welcome to ${(await services.settings.get()).newsletterName}, ${user.name}.`).redirect('/admin', 303);
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        const invitation = await accounts.findInvitation(token);
+        const values = { name: typeof body.name === 'string' ? body.name : '' };
+        return reply.renderForm('auth/accept-invitation', { invitation, token, values, errors: error.fields, error: error.message });
+      }
+      if (error instanceof NotFoundError) return reply.render('error', { status: 404, title: 'Invitation not valid', message: error.message }, { status: 404 });
+      throw error;
+    }
+  });
+
+  // The strength hint under a new password field, refreshed as the user types (htmx).
+  app.post('/password-strength', { config: { csrf: false } }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const password = [body.password, body.newPassword].find((value): value is string => typeof value === 'string') ?? '';
+    return reply.render('partials/password-strength', { strength: password ? passwordStrength(password.slice(0, 512)) : undefined });
+  });
+}
