@@ -6,7 +6,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../domain/config.ts';
 import type { Services } from '../domain/services.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -28,6 +28,18 @@ function vendorDir(packageName: string, subdir: string): string {
   return path.join(path.dirname(require.resolve(`${packageName}/package.json`)), subdir);
 }
 
+/** One log line per request instead of Fastify's two; static assets and health checks only at debug level. */
+class OneLineRequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const quiet = request.url.startsWith('/static/') || request.url === '/healthz';
+    const line = `${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`;
+    if (error) reply.log.error({ err: error }, line);
+    else reply.log[quiet ? 'debug' : 'info'](line);
+  }
+}
+
 /** Builds the web application (not listening): production, tests and benchmarks all use this. */
 export async function buildApp(services: Services, config: Config, options: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -38,12 +50,7 @@ export async function buildApp(services: Services, config: Config, options: { lo
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
-    disableRequestLogging: true,
-  });
-  // One line per request instead of Fastify's two; static assets and health checks only at debug level.
-  app.addHook('onResponse', async (request, reply) => {
-    const quiet = request.url.startsWith('/static/') || request.url === '/healthz';
-    request.log[quiet ? 'debug' : 'info'](`${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`);
+    logController: new OneLineRequestLog(),
   });
 
   await app.register(fastifyHelmet, {

@@ -1,0 +1,55 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '../../apps/domain/clock.ts';
+import { loadConfig, type Config } from '../../apps/domain/config.ts';
+import { createOutboxMailer, type Mailer } from '../../apps/domain/mailer.ts';
+import { startQueue } from '../../apps/domain/queue.ts';
+import { createServices, type Services } from '../../apps/domain/services.ts';
+import { buildApp } from '../../apps/web/app.ts';
+import { connectDatabase, type DatabaseHandle } from '../../db/client.ts';
+import { createTestDatabase } from './database.ts';
+
+export type TestApp = {
+  app: FastifyInstance;
+  services: Services;
+  database: DatabaseHandle;
+  config: Config;
+  databaseUrl: string;
+  outboxDir: string;
+};
+
+/**
+ * Builds the app exactly as production does, on a database of its own, with email written to a
+ * temporary outbox. Everything is closed when the test ends.
+ */
+export async function buildTestApp(
+  t: Pick<TestContext, 'after'>,
+  options: { clock?: Clock; mailer?: Mailer; env?: Record<string, string> } = {},
+): Promise<TestApp> {
+  const databaseUrl = await createTestDatabase(t);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-data-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    SESSION_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    PUBLIC_URL: 'http://veille.test',
+    ...options.env,
+  });
+  const database = connectDatabase(databaseUrl, { max: 5 });
+  const queue = await startQueue({ url: databaseUrl, supervise: false });
+  const outboxDir = path.join(dataDir, 'outbox');
+  const mailer = options.mailer ?? createOutboxMailer({ directory: outboxDir, from: config.mailFrom });
+  const services = createServices({ db: database.db, ping: database.ping, mailer, queue, clock: options.clock ?? systemClock, config });
+  const app = await buildApp(services, config);
+  t.after(async () => {
+    await app.close();
+    await queue.stop();
+    await database.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return { app, services, database, config, databaseUrl, outboxDir };
+}

@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SESSION_TTL_MS, SIGN_IN_LIMITS } from '../../apps/domain/auth-service.ts';
+import { manualClock } from '../../apps/domain/clock.ts';
+import { buildTestApp } from '../helpers/app.ts';
+import { OWNER, TestClient, setUpOwner, signIn } from '../helpers/client.ts';
+
+test('first run: / and /admin lead to the set-up page until the owner exists', async (t) => {
+  const { app } = await buildTestApp(t);
+  for (const url of ['/', '/admin', '/admin/inbox', '/login']) {
+    const response = await app.inject({ url });
+    assert.equal(response.statusCode, 303, url);
+    assert.equal(response.headers.location, '/setup', url);
+  }
+  const setup = await app.inject({ url: '/setup' });
+  assert.equal(setup.statusCode, 200);
+  assert.match(setup.body, /Create the owner account/);
+});
+
+test('set-up validates, keeps what was typed and creates a signed-in owner once', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  const client = new TestClient(app);
+
+  const short = await client.post('/setup', { name: 'Nicolas <b>', email: 'nicolas@example.org', password: 'short' });
+  assert.equal(short.statusCode, 422);
+  assert.match(short.body, /at least 12 characters/);
+  assert.match(short.body, /value="Nicolas &lt;b&gt;"/, 'the name typed is kept, escaped');
+  assert.match(short.body, /value="nicolas@example.org"/);
+
+  const badEmail = await client.post('/setup', { name: 'Nicolas', email: 'not-an-email', password: OWNER.password });
+  assert.equal(badEmail.statusCode, 422);
+  assert.match(badEmail.body, /valid email address/);
+
+  const weak = await client.post('/setup', { name: 'Nicolas', email: 'n@example.org', password: 'password1234' });
+  assert.equal(weak.statusCode, 422);
+  assert.match(weak.body, /too easy to guess/);
+
+  const created = await client.post('/setup', OWNER);
+  assert.equal(created.statusCode, 303);
+  assert.equal(created.headers.location, '/admin');
+  const admin = await client.get('/admin');
+  assert.equal(admin.statusCode, 200);
+  assert.match(admin.body, /Welcome, Nicolas Martin/);
+  assert.match(admin.body, /Inbox/);
+  assert.match(admin.body, /Subscribers/);
+
+  const [owner] = await services.accounts.listUsers();
+  assert.equal(owner?.role, 'owner');
+
+  const again = await new TestClient(app).post('/setup', { name: 'Intruder', email: 'x@example.org', password: 'another long passphrase' });
+  assert.equal(again.statusCode, 409);
+  assert.equal((await services.accounts.listUsers()).length, 1);
+  const setupPage = await app.inject({ url: '/setup' });
+  assert.equal(setupPage.headers.location, '/login');
+});
+
+test('the session cookie is HttpOnly, SameSite=Lax, and Secure only behind https', async (t) => {
+  const { app } = await buildTestApp(t);
+  const response = await new TestClient(app).post('/setup', OWNER);
+  const cookie = String(response.headers['set-cookie']).split(/,(?=\s*veille_)/).find((value) => value.includes('veille_session='))!;
+  assert.match(cookie, /HttpOnly/);
+  assert.match(cookie, /SameSite=Lax/);
+  assert.doesNotMatch(cookie, /Secure/);
+
+  const secure = await buildTestApp(t, { env: { PUBLIC_URL: 'https://news.example.org' } });
+  const secureResponse = await new TestClient(secure.app).post('/setup', OWNER);
+  assert.match(String(secureResponse.headers['set-cookie']), /veille_session=[^;]+;.*Secure/);
+});
+
+test('a wrong email and a wrong password get the same answer', async (t) => {
+  const { app } = await buildTestApp(t);
+  await setUpOwner(app);
+  const wrongPassword = await new TestClient(app).post('/login', { email: OWNER.email, password: 'not the password at all' });
+  const wrongEmail = await new TestClient(app).post('/login', { email: 'nobody@example.org', password: OWNER.password });
+  assert.equal(wrongPassword.statusCode, 401);
+  assert.equal(wrongEmail.statusCode, 401);
+  const message = (body: string) => /<div class="alert alert-error" role="alert">([^<]*)<\/div>/.exec(body)?.[1];
+  assert.equal(message(wrongPassword.body), 'Incorrect email or password.');
+  assert.equal(message(wrongEmail.body), message(wrongPassword.body));
+  assert.match(wrongEmail.body, /value="nobody@example.org"/, 'the email typed is kept');
+  assert.equal(wrongEmail.headers['set-cookie'], undefined);
+
+  const empty = await new TestClient(app).post('/login', { email: '', password: '' });
+  assert.equal(empty.statusCode, 422);
+  assert.match(empty.body, /Email is required/);
+});
+
+test('sign-in is case-insensitive on the email, rotates the session and follows only local next URLs', async (t) => {
+  const { app } = await buildTestApp(t);
+  await setUpOwner(app);
+  const client = new TestClient(app);
+  client.cookies.set('veille_session', 'planted-session-id');
+  const response = await client.post('/login', { email: 'NICOLAS@example.org', password: OWNER.password, next: '/admin/team' });
+  assert.equal(response.statusCode, 303);
+  assert.equal(response.headers.location, '/admin/team');
+  assert.notEqual(client.cookies.get('veille_session'), 'planted-session-id');
+
+  for (const next of ['https://evil.example/', '//evil.example/', '/\\evil.example']) {
+    const other = await new TestClient(app).post('/login', { email: OWNER.email, password: OWNER.password, next });
+    assert.equal(other.headers.location, '/admin', next);
+  }
+});
+
+test('sign-in is rate limited per account and per IP with a clear 429', async (t) => {
+  const { app } = await buildTestApp(t);
+  await setUpOwner(app);
+  let last;
+  for (let attempt = 0; attempt <= SIGN_IN_LIMITS.perAccount; attempt++) {
+    last = await new TestClient(app).post('/login', { email: OWNER.email, password: `wrong password ${attempt}` }, { 'x-forwarded-for': `10.0.0.${attempt}` });
+  }
+  assert.equal(last!.statusCode, 429);
+  assert.match(last!.body, /Too many sign-in attempts/);
+  assert.ok(Number(last!.headers['retry-after']) > 0);
+  // Even the right password is refused while the account is locked.
+  const locked = await new TestClient(app).post('/login', { email: OWNER.email, password: OWNER.password });
+  assert.equal(locked.statusCode, 429);
+
+  const other = await buildTestApp(t);
+  await setUpOwner(other.app);
+  let fromIp;
+  for (let attempt = 0; attempt <= SIGN_IN_LIMITS.perIp; attempt++) {
+    fromIp = await new TestClient(other.app).post('/login', { email: `user${attempt}@example.org`, password: 'whatever it is' });
+  }
+  assert.equal(fromIp!.statusCode, 429);
+});
+
+test('admin pages need a session: sign-in redirect for pages, 401 for htmx and JSON', async (t) => {
+  const { app } = await buildTestApp(t);
+  await setUpOwner(app);
+  const page = await app.inject({ url: '/admin/team', headers: { accept: 'text/html' } });
+  assert.equal(page.statusCode, 303);
+  assert.equal(page.headers.location, '/login?next=%2Fadmin%2Fteam');
+
+  const htmx = await app.inject({ url: '/admin/team', headers: { 'hx-request': 'true' } });
+  assert.equal(htmx.statusCode, 401);
+  assert.match(String(htmx.headers['hx-redirect']), /^\/login/);
+
+  const json = await app.inject({ url: '/admin/team', headers: { accept: 'application/json' } });
+  assert.equal(json.statusCode, 401);
+
+  const post = await app.inject({ method: 'POST', url: '/admin/settings', payload: { newsletterName: 'x' } });
+  assert.equal(post.statusCode, 401);
+
+  const forged = await app.inject({ url: '/admin', headers: { cookie: 'veille_session=forged-value' } });
+  assert.equal(forged.statusCode, 303);
+});
+
+test('every state-changing admin request needs the session CSRF token', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  const client = await setUpOwner(app);
+
+  const missing = await client.post('/admin/settings', { newsletterName: 'Hijacked', description: '' });
+  assert.equal(missing.statusCode, 403);
+  assert.match(missing.body, /expired or did not come from Veille/);
+  const wrong = await client.post('/admin/settings', { newsletterName: 'Hijacked', description: '', _csrf: 'guess' });
+  assert.equal(wrong.statusCode, 403);
+  const signOut = await client.post('/logout');
+  assert.equal(signOut.statusCode, 403, 'sign-out is a state change too');
+  assert.equal((await services.settings.get()).newsletterName, 'Veille');
+
+  const token = await client.csrfToken();
+  const viaField = await client.post('/admin/settings', { newsletterName: 'Web, Ops & Data', description: 'Veille mensuelle', _csrf: token });
+  assert.equal(viaField.statusCode, 303);
+  const viaHeader = await client.post('/admin/settings', { newsletterName: 'Web, Ops, IoT', description: '' }, { 'x-csrf-token': token, 'hx-request': 'true' });
+  assert.equal(viaHeader.statusCode, 303);
+  assert.equal((await services.settings.get()).newsletterName, 'Web, Ops, IoT');
+  // The token is on every admin page: in the body's hx-headers for htmx.
+  const page = await client.get('/admin');
+  assert.ok(page.body.includes(`hx-headers='{"X-CSRF-Token": "${token}"}'`));
+});
+
+test('sign-out ends the session', async (t) => {
+  const { app } = await buildTestApp(t);
+  const client = await setUpOwner(app);
+  const session = client.cookies.get('veille_session')!;
+  const response = await client.postForm('/logout');
+  assert.equal(response.statusCode, 303);
+  assert.equal(response.headers.location, '/login');
+  const reuse = await app.inject({ url: '/admin', headers: { cookie: `veille_session=${session}`, accept: 'text/html' } });
+  assert.equal(reuse.statusCode, 303);
+  assert.match(String(reuse.headers.location), /^\/login/);
+});
+
+test('sessions expire after 30 days of inactivity and slide while used', async (t) => {
+  const clock = manualClock(new Date());
+  const { app } = await buildTestApp(t, { clock });
+  const client = await setUpOwner(app);
+  clock.advance(SESSION_TTL_MS - 60_000);
+  assert.equal((await client.get('/admin')).statusCode, 200, 'still valid just before expiry; this visit renews it');
+  clock.advance(SESSION_TTL_MS - 60_000);
+  assert.equal((await client.get('/admin')).statusCode, 200, 'renewed by the previous visit');
+  clock.advance(SESSION_TTL_MS + 1000);
+  const expired = await client.get('/admin');
+  assert.equal(expired.statusCode, 303);
+});
+
+test('health check answers 200 with the database and 503 without it', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const ok = await app.inject({ url: '/healthz' });
+  assert.equal(ok.statusCode, 200);
+  assert.deepEqual(ok.json(), { status: 'ok' });
+  await database.pool.end();
+  const down = await app.inject({ url: '/healthz' });
+  assert.equal(down.statusCode, 503);
+  assert.equal(down.json().status, 'unavailable');
+  // The pool is closed already; closing it twice in the clean-up must not fail the test.
+  database.close = async () => undefined;
+});
+
+test('malformed and hostile input gets a 4xx, never a 500', async (t) => {
+  const { app } = await buildTestApp(t);
+  await setUpOwner(app);
+  const cases = [
+    { method: 'POST' as const, url: '/login', payload: '{"email":', headers: { 'content-type': 'application/json' } },
+    { method: 'POST' as const, url: '/login', payload: 'email=a', headers: { 'content-type': 'text/csv' } },
+    { method: 'POST' as const, url: '/login', payload: `email=${'a'.repeat(300 * 1024)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    { method: 'POST' as const, url: '/login', payload: `email=${'a'.repeat(5000)}&password=x`, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    { method: 'POST' as const, url: '/login', payload: '["email"]', headers: { 'content-type': 'application/json' } },
+    { method: 'POST' as const, url: '/setup', payload: 'name[]=a&name[]=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    { method: 'GET' as const, url: '/invitations/%E0%A4%A', headers: {} },
+    { method: 'GET' as const, url: `/invitations/${'x'.repeat(5000)}`, headers: {} },
+  ];
+  for (const request of cases) {
+    const response = await app.inject(request);
+    assert.ok(response.statusCode >= 400 && response.statusCode < 500, `${request.method} ${request.url.slice(0, 40)} ${request.headers['content-type'] ?? ''} answered ${response.statusCode}`);
+    assert.doesNotMatch(response.body, /at .*\.ts:\d+/, 'no stack trace');
+  }
+  const notFound = await app.inject({ url: '/no/such/page', headers: { accept: 'text/html' } });
+  assert.equal(notFound.statusCode, 404);
+  assert.match(notFound.body, /Page not found/);
+});
+
+test('the signed-in user is shown and signing in when already signed in goes to the admin', async (t) => {
+  const { app } = await buildTestApp(t);
+  await setUpOwner(app);
+  const client = await signIn(app, OWNER.email, OWNER.password);
+  const login = await client.get('/login');
+  assert.equal(login.statusCode, 303);
+  assert.equal(login.headers.location, '/admin');
+  const page = await client.get('/admin');
+  assert.match(page.body, /nicolas@example.org/);
+});
