@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
@@ -35,7 +36,13 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
   };
 }
 
-/** Applies the SQL migrations in migrations/ that the database has not seen yet. */
+/**
+ * Applies the SQL migrations in migrations/ that the database has not seen yet. Several instances
+ * starting at once wait for each other on an advisory lock instead of racing.
+ */
 export async function runMigrations(db: Database): Promise<void> {
-  await migrate(db, { migrationsFolder });
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('veille:migrations'))`);
+    await migrate(tx as unknown as Database, { migrationsFolder });
+  });
 }

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import PostalMime from 'postal-mime';
 
 export type MailMessage = {
   to: string;
@@ -67,6 +68,24 @@ export async function listOutbox(directory: string, limit = 200): Promise<Outbox
       return { file, to: header('To'), subject: decodeMimeWords(header('Subject')), date: info.mtime, size: info.size };
     }),
   );
+}
+
+/** One message of the outbox, parsed; undefined when the name is not an outbox file. */
+export async function readOutboxMessage(directory: string, file: string) {
+  if (!/^[\w.-]+\.eml$/.test(file)) return undefined;
+  const raw = await readFile(path.join(directory, file)).catch(() => undefined);
+  if (!raw) return undefined;
+  const parsed = await PostalMime.parse(raw);
+  return {
+    file,
+    from: parsed.from ? `${parsed.from.name ? `${parsed.from.name} ` : ''}<${parsed.from.address ?? ''}>` : '',
+    to: (parsed.to ?? []).map((entry) => entry.address ?? '').join(', '),
+    subject: parsed.subject ?? '',
+    date: parsed.date ?? '',
+    headers: parsed.headers.map((header) => ({ key: header.key, value: header.value })),
+    text: parsed.text ?? '',
+    html: parsed.html,
+  };
 }
 
 /** Decodes RFC 2047 encoded words (=?UTF-8?Q?...?= and =?UTF-8?B?...?=) in a header value. */

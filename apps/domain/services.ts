@@ -10,7 +10,7 @@ import { createAuthService } from './auth-service.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import path from 'node:path';
-import { listOutbox, type Mailer } from './mailer.ts';
+import { listOutbox, readOutboxMessage, type Mailer } from './mailer.ts';
 import { createMaintenanceService } from './maintenance-service.ts';
 import type { Queue } from './queue.ts';
 import { createSettingsService } from './settings-service.ts';
@@ -48,7 +48,7 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
   });
   const maintenance = createMaintenanceService({ auth, accounts });
   const outboxDir = path.join(config.dataDir, 'outbox');
-  const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir) };
+  const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir), read: (file: string) => readOutboxMessage(outboxDir, file) };
   return { auth, accounts, settings, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
 }
 

@@ -18,6 +18,11 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, messa
   return parsed.data;
 }
 
+/** True when text holds control characters (line breaks included): never valid in a name or an address. */
+export function hasControlCharacters(value: string): boolean {
+  return [...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f);
+}
+
 // An address as people type it: trimmed, lower-cased, no control characters or line breaks (header injection).
 export const emailField = z
   .string({ error: 'Email is required.' })
@@ -25,7 +30,7 @@ export const emailField = z
   .toLowerCase()
   .min(1, { error: 'Email is required.' })
   .max(254, { error: 'Email must be at most 254 characters.' })
-  .refine((value) => !/[\r\n\t\0]/.test(value), { error: 'Email contains invalid characters.' })
+  .refine((value) => !hasControlCharacters(value), { error: 'Email contains invalid characters.' })
   .pipe(z.email({ error: 'Enter a valid email address, such as name@example.com.' }));
 
 export const nameField = z
@@ -33,6 +38,6 @@ export const nameField = z
   .trim()
   .min(1, { error: 'Name is required.' })
   .max(100, { error: 'Name must be at most 100 characters.' })
-  .refine((value) => !/[\0-\x1f\x7f]/.test(value), { error: 'Name contains invalid characters.' });
+  .refine((value) => !hasControlCharacters(value), { error: 'Name contains invalid characters.' });
 
 export const roleField = z.enum(['owner', 'editor'], { error: 'Role must be owner or editor.' });

@@ -34,6 +34,15 @@ test('the owner invites an editor, who joins through the emailed link and signs 
   assert.match(email, /invites you to edit Veille/);
   assert.equal(invitationLink(email), shownLink, 'the emailed link is the one shown');
 
+  const outbox = await owner.get('/admin/outbox');
+  assert.match(outbox.body, /camille@example.org/);
+  const file = /href="\/admin\/outbox\/([^"]+)"/.exec(outbox.body)?.[1];
+  assert.ok(file, 'the message is listed');
+  const message = await owner.get(`/admin/outbox/${file}`);
+  assert.equal(message.statusCode, 200);
+  assert.ok(message.body.includes(`href="${shownLink.replace(/^/, 'http://veille.test')}"`), 'the link is clickable in the outbox');
+  assert.equal((await owner.get('/admin/outbox/..%2F..%2Fetc%2Fpasswd')).statusCode, 404);
+
   const team = await owner.get('/admin/team');
   assert.match(team.body, /Pending invitations[\s\S]*camille@example.org/);
 

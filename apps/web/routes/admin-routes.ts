@@ -43,4 +43,11 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
     const messages = config.smtpUrl ? undefined : await services.outbox.list();
     return reply.render('admin/outbox', { messages, smtp: services.mailer.describe() });
   });
+
+  app.get('/outbox/:file', async (request, reply) => {
+    const { file } = request.params as { file: string };
+    const message = await services.outbox.read(file);
+    if (!message) return reply.code(404).render('error', { status: 404, title: 'No such message', message: 'This message is not in the outbox.' });
+    return reply.render('admin/outbox-message', { message, links: [...new Set(message.text.match(/https?:\/\/[^\s<>"')\]]+/g) ?? [])] });
+  });
 }

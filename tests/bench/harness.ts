@@ -1,0 +1,61 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pino from 'pino';
+import { loadConfig } from '../../apps/domain/config.ts';
+import { startRuntime, type Runtime } from '../../apps/domain/runtime.ts';
+import { buildApp } from '../../apps/web/app.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as { port: number };
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+/** The production app on a fresh embedded PostgreSQL (or DATABASE_URL), listening on loopback. */
+export async function startBenchApp(): Promise<{ runtime: Runtime; baseUrl: string; close: () => Promise<void> }> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-bench-'));
+  await chmod(dataDir, 0o755);
+  const port = await freePort();
+  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()), NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}` });
+  const log = pino({ level: 'warn' });
+  const runtime = await startRuntime(config, log, { worker: false });
+  const app = await buildApp(runtime.services, config);
+  await app.listen({ port, host: '127.0.0.1' });
+  return {
+    runtime,
+    baseUrl: `http://127.0.0.1:${port}`,
+    async close() {
+      await app.close();
+      await runtime.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Measured = { name: string; requestsPerSecond: number; p50: number; p95: number; p99: number };
+
+/** Loads one URL with autocannon and returns throughput and latency percentiles (ms). */
+export async function measure(name: string, options: autocannon.Options): Promise<Measured> {
+  const result = await autocannon({ connections: 10, duration: 5, ...options });
+  if (result.non2xx > 0) {
+    // A benchmark of error pages would measure nothing useful.
+    throw new Error(`${name}: ${result.non2xx} answers were not 2xx`);
+  }
+  const latency = result.latency as unknown as Record<string, number>;
+  return { name, requestsPerSecond: Math.round(result.requests.average), p50: latency.p50!, p95: latency.p95 ?? latency.p97_5!, p99: latency.p99! };
+}
+
+/** Prints measurements as a table, with each one's p95 as a ratio to the baseline's. */
+export function report(rows: Measured[], baseline?: Measured): void {
+  const header = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', ...(baseline ? ['p95 / baseline'] : [])];
+  const lines = rows.map((row) => [row.name, String(row.requestsPerSecond), String(row.p50), String(row.p95), String(row.p99), ...(baseline ? [(row.p95 / Math.max(baseline.p95, 0.001)).toFixed(2)] : [])]);
+  const widths = header.map((title, index) => Math.max(title.length, ...lines.map((line) => line[index]!.length)));
+  for (const line of [header, ...lines]) process.stdout.write(line.map((cell, index) => cell.padEnd(widths[index]!)).join('  ') + '\n');
+}
