@@ -3,7 +3,6 @@
 // schema is migrated once into a template database that every test file clones.
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import pg from 'pg';
 import { connectDatabase, runMigrations } from '../db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
 import { startQueue } from '../apps/domain/queue.ts';
+import { freePort } from './helpers/net.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const SUITES = ['unit', 'integration', 'e2e'] as const;
@@ -27,15 +27,6 @@ async function findTests(directory: string): Promise<string[]> {
   return files.flat().sort();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Replaces the database name in a connection string. */
 function withDatabase(url: string, database: string): string {

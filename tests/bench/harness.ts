@@ -1,5 +1,4 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -7,16 +6,8 @@ import pino from 'pino';
 import { loadConfig } from '../../apps/domain/config.ts';
 import { startRuntime, type Runtime } from '../../apps/domain/runtime.ts';
 import { buildApp } from '../../apps/web/app.ts';
+import { freePort } from '../helpers/net.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as { port: number };
-      server.close(() => resolve(address.port));
-    });
-  });
-}
 
 /** The production app on a fresh embedded PostgreSQL (or DATABASE_URL), listening on loopback. */
 export async function startBenchApp(): Promise<{ runtime: Runtime; baseUrl: string; close: () => Promise<void> }> {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildTestApp, type TestApp } from './app.ts';
+import { freePort } from './net.ts';
 
 /**
  * The Chromium to drive: CHROMIUM_PATH when set, Playwright's own build when installed, else the
@@ -41,15 +41,6 @@ export async function closeBrowser(): Promise<void> {
   shared = undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as { port: number };
-      server.close(() => resolve(address.port));
-    });
-  });
-}
 
 export type BrowserTest = TestApp & { baseUrl: string; newPage: () => Promise<Page> };
 
