@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, customType, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -87,3 +87,93 @@ export const settings = pgTable('settings', {
   value: jsonb('value').notNull(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+export const categories = pgTable(
+  'categories',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    position: doublePrecision('position').notNull(),
+    archivedAt: timestamp('archived_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex('categories_name_key').on(sql`lower(${table.name})`), index('categories_position_idx').on(table.position)],
+);
+
+export type FreeSection = { heading: string; body: string };
+
+export const editions = pgTable(
+  'editions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    // YYYY-MM for monthly editions, YYYY-Www (ISO week) for weekly ones.
+    period: text('period').notNull(),
+    title: text('title').notNull(),
+    slug: text('slug').notNull(),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    intro: text('intro').notNull().default(''),
+    outro: text('outro').notNull().default(''),
+    freeSections: jsonb('free_sections').$type<FreeSection[]>().notNull().default(sql`'[]'::jsonb`),
+    // Category ids in the order the edition shows them; categories not listed follow in their global order.
+    categoryOrder: uuid('category_order').array().notNull().default(sql`'{}'::uuid[]`),
+    status: text('status', { enum: ['draft', 'scheduled', 'published'] }).notNull().default('draft'),
+    scheduledAt: timestamp('scheduled_at', { withTimezone: true }),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    correctedAt: timestamp('corrected_at', { withTimezone: true }),
+    // Bumped by every change: an editor saving over a newer version gets a conflict, not a silent overwrite.
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('editions_period_key').on(table.period),
+    uniqueIndex('editions_slug_key').on(table.slug),
+    index('editions_status_published_idx').on(table.status, table.publishedAt),
+    check('editions_status_check', sql`${table.status} in ('draft', 'scheduled', 'published')`),
+  ],
+);
+
+export const links = pgTable(
+  'links',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    url: text('url').notNull(),
+    normalizedUrl: text('normalized_url').notNull(),
+    title: text('title'),
+    description: text('description'),
+    siteName: text('site_name'),
+    canonicalUrl: text('canonical_url'),
+    language: text('language'),
+    commentary: text('commentary').notNull().default(''),
+    via: text('via'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    categoryId: uuid('category_id').references(() => categories.id, { onDelete: 'set null' }),
+    editionId: uuid('edition_id').references(() => editions.id, { onDelete: 'set null' }),
+    parentId: uuid('parent_id').references((): AnyPgColumn => links.id, { onDelete: 'cascade' }),
+    // Fractional ordering: moving a link writes one row (the midpoint of its new neighbours).
+    position: doublePrecision('position').notNull(),
+    fetchStatus: text('fetch_status', { enum: ['pending', 'ok', 'failed'] }).notNull().default('pending'),
+    fetchError: text('fetch_error'),
+    fetchedAt: timestamp('fetched_at', { withTimezone: true }),
+    // Fields the editor wrote by hand; a later metadata fetch leaves them alone.
+    editedFields: text('edited_fields').array().notNull().default(sql`'{}'::text[]`),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    // Deleted links stay a few minutes so that "undo" can bring them back.
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    // Maintained by a trigger (see the migration): French and English stems, accents folded.
+    search: tsvector('search'),
+  },
+  (table) => [
+    index('links_group_position_idx').on(table.editionId, table.categoryId, table.position).where(sql`${table.deletedAt} is null and ${table.parentId} is null`),
+    index('links_parent_idx').on(table.parentId, table.position).where(sql`${table.parentId} is not null`),
+    index('links_normalized_url_idx').on(table.normalizedUrl),
+    index('links_created_at_idx').on(table.createdAt),
+    index('links_search_idx').using('gin', table.search),
+    index('links_tags_idx').using('gin', table.tags),
+    check('links_fetch_status_check', sql`${table.fetchStatus} in ('pending', 'ok', 'failed')`),
+  ],
+);

@@ -50,10 +50,15 @@ export function createAccountsService({ db, users, invitations, mailer, clock, p
   /** Ends the other sessions of a user after a change to their password or role. */
   const endOtherSessions = (userId: string, keepSessionHash?: string) => users.deleteSessionsExcept(userId, keepSessionHash);
 
+  // Once an account exists one always will (the last owner cannot be removed): stop asking then.
+  let setUp = false;
+
   return {
     /** True until the first account exists: the app then only offers the set-up page. */
     async needsSetup(): Promise<boolean> {
-      return (await users.count()) === 0;
+      if (setUp) return false;
+      setUp = (await users.count()) > 0;
+      return !setUp;
     },
 
     /** Creates the owner on first run; refused once any account exists. */

@@ -1,12 +1,19 @@
 import type { AccountsService } from './accounts-service.ts';
 import type { AuthService } from './auth-service.ts';
+import type { LinksService } from './links-service.ts';
 
-/** Periodic clean-up of rows that have expired: sessions, invitations, rate-limit windows. */
-export function createMaintenanceService({ auth, accounts }: { auth: Pick<AuthService, 'purgeExpired'>; accounts: Pick<AccountsService, 'purgeExpiredInvitations'> }) {
+type Deps = {
+  auth: Pick<AuthService, 'purgeExpired'>;
+  accounts: Pick<AccountsService, 'purgeExpiredInvitations'>;
+  links: Pick<LinksService, 'purgeDeleted'>;
+};
+
+/** Periodic clean-up of rows that have expired: sessions, invitations, rate-limit windows, deleted links. */
+export function createMaintenanceService({ auth, accounts, links }: Deps) {
   return {
-    async cleanup(): Promise<{ sessions: number; rateLimits: number; invitations: number }> {
+    async cleanup(): Promise<{ sessions: number; rateLimits: number; invitations: number; links: number }> {
       const purged = await auth.purgeExpired();
-      return { ...purged, invitations: await accounts.purgeExpiredInvitations() };
+      return { ...purged, invitations: await accounts.purgeExpiredInvitations(), links: await links.purgeDeleted() };
     },
   };
 }

@@ -4,16 +4,17 @@ import PgBoss from 'pg-boss';
 export type JobPayloads = {
   'maintenance.cleanup': Record<string, never>;
   'email.send': { to: string; subject: string; text: string; html?: string };
+  'links.fetch-metadata': { linkId: string };
 };
 export type JobName = keyof JobPayloads;
-export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send'];
+export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send', 'links.fetch-metadata'];
 
 export type SendOptions = { singletonKey?: string; singletonSeconds?: number; startAfter?: Date; retryLimit?: number };
 
 /** The durable job queue (pg-boss in the app's PostgreSQL). */
 export type Queue = {
   send: <N extends JobName>(name: N, data: JobPayloads[N], options?: SendOptions) => Promise<string | null>;
-  work: <N extends JobName>(name: N, handler: (data: JobPayloads[N]) => Promise<void>, options?: { batchSize?: number }) => Promise<void>;
+  work: <N extends JobName>(name: N, handler: (data: JobPayloads[N]) => Promise<void>, options?: { batchSize?: number; pollingIntervalSeconds?: number }) => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -36,8 +37,9 @@ export async function startQueue(options: { url: string; supervise?: boolean; on
     boss,
     send: (name, data, sendOptions = {}) => boss.send(name, data, sendOptions),
     async work(name, handler, workOptions = {}) {
-      await boss.work<JobPayloads[typeof name]>(name, { batchSize: workOptions.batchSize ?? 1 }, async (jobs) => {
-        for (const job of jobs) await handler(job.data);
+      await boss.work<JobPayloads[typeof name]>(name, { batchSize: workOptions.batchSize ?? 1, pollingIntervalSeconds: workOptions.pollingIntervalSeconds ?? 2 }, async (jobs) => {
+        // A batch is worked concurrently; handlers record expected failures themselves and throw only to be retried.
+        await Promise.all(jobs.map((job) => handler(job.data)));
       });
     },
     // graceful: wait for the jobs in hand to finish; close: end pg-boss's own pool.

@@ -1,5 +1,7 @@
 import type { Database } from '../../db/client.ts';
 import { createApiTokensRepository } from '../../db/repositories/api-tokens-repository.ts';
+import { createCategoriesRepository } from '../../db/repositories/categories-repository.ts';
+import { createLinksRepository } from '../../db/repositories/links-repository.ts';
 import { createInvitationsRepository } from '../../db/repositories/invitations-repository.ts';
 import { createRateLimitsRepository } from '../../db/repositories/rate-limits-repository.ts';
 import { createSessionsRepository } from '../../db/repositories/sessions-repository.ts';
@@ -7,6 +9,8 @@ import { createSettingsRepository } from '../../db/repositories/settings-reposit
 import { createUsersRepository } from '../../db/repositories/users-repository.ts';
 import { createAccountsService } from './accounts-service.ts';
 import { createAuthService } from './auth-service.ts';
+import { createCategoriesService } from './categories-service.ts';
+import { createLinksService } from './links-service.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import path from 'node:path';
@@ -22,7 +26,7 @@ export type ServiceDeps = {
   mailer: Mailer;
   queue: Queue;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'sessionSecret' | 'dataDir'>;
+  config: Pick<Config, 'publicUrl' | 'sessionSecret' | 'dataDir' | 'fetchAllowPrivate'>;
 };
 
 /** Builds every service from its repositories: the one place the domain is wired. */
@@ -34,6 +38,8 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
     invitations: createInvitationsRepository(db),
     rateLimits: createRateLimitsRepository(db),
     settings: createSettingsRepository(db),
+    categories: createCategoriesRepository(db),
+    links: createLinksRepository(db),
   };
   const settings = createSettingsService({ settings: repositories.settings });
   const auth = createAuthService({ ...repositories, clock, secret: config.sessionSecret });
@@ -46,10 +52,12 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
     publicUrl: config.publicUrl,
     newsletterName: async () => (await settings.get()).newsletterName,
   });
-  const maintenance = createMaintenanceService({ auth, accounts });
+  const categories = createCategoriesService({ db, categories: repositories.categories, clock });
+  const links = createLinksService({ db, links: repositories.links, categories: repositories.categories, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
+  const maintenance = createMaintenanceService({ auth, accounts, links });
   const outboxDir = path.join(config.dataDir, 'outbox');
   const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir), read: (file: string) => readOutboxMessage(outboxDir, file) };
-  return { auth, accounts, settings, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
+  return { auth, accounts, settings, categories, links, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -5,6 +5,7 @@ import { parseInput } from './validation.ts';
 const settingsSchema = z.object({
   newsletterName: z.string().trim().min(1, { error: 'Name is required.' }).max(120, { error: 'Name must be at most 120 characters.' }),
   description: z.string().trim().max(500, { error: 'Description must be at most 500 characters.' }),
+  defaultCategories: z.array(z.string().trim().min(1).max(100)).max(50),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -12,6 +13,8 @@ export type Settings = z.output<typeof settingsSchema>;
 export const DEFAULT_SETTINGS: Settings = {
   newsletterName: 'Veille',
   description: 'A monthly selection of links, with commentary.',
+  // The sections of the reference newsletter; created on demand from the categories page.
+  defaultCategories: ['API', 'Cloud', 'Container & Orchestration', 'Data', '(No)SQL', 'DevOps', 'IoT', 'Ops', 'Python', 'Time Series', 'Web'],
 };
 
 /** Newsletter-wide settings with their defaults. */

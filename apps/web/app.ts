@@ -16,7 +16,9 @@ import { accountRoutes } from './routes/account-routes.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { apiRoutes } from './routes/api-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
+import { categoriesRoutes } from './routes/categories-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { linksRoutes } from './routes/links-routes.ts';
 import { publicRoutes } from './routes/public-routes.ts';
 import { teamRoutes } from './routes/team-routes.ts';
 
@@ -83,6 +85,8 @@ export async function buildApp(services: Services, config: Config, options: { lo
   await app.register(authRoutes, { services, config });
   await app.register(publicRoutes, { services });
   await app.register(adminRoutes, { services, config, prefix: '/admin' });
+  await app.register(linksRoutes, { services, prefix: '/admin' });
+  await app.register(categoriesRoutes, { services, prefix: '/admin/categories' });
   await app.register(teamRoutes, { services, prefix: '/admin/team' });
   await app.register(accountRoutes, { services, prefix: '/admin/account' });
   await app.register(apiRoutes, { services, prefix: '/api/v1' });

@@ -15,15 +15,22 @@ export async function startWorker({ services, log }: { services: Services; log: 
     const purged = await services.maintenance.cleanup();
     log.info(purged, 'expired rows purged');
   });
+  await queue.work(
+    'links.fetch-metadata',
+    async ({ linkId }) => {
+      await services.links.fetchMetadata(linkId);
+    },
+    // Editors watch the row fill in: poll often, and fetch a few pages at once.
+    { pollingIntervalSeconds: 0.5, batchSize: 4 },
+  );
   await queue.work('email.send', async (message) => {
     await services.mailer.send(message);
   });
 
   const tasks = [
-    cron.schedule('17 * * * *', async () => {
-      const slot = new Date().toISOString().slice(0, 13);
+    cron.schedule('*/10 * * * *', async () => {
       await queue
-        .send('maintenance.cleanup', {}, { singletonKey: `cleanup:${slot}`, singletonSeconds: 3600 })
+        .send('maintenance.cleanup', {}, { singletonKey: 'cleanup', singletonSeconds: 9 * 60 })
         .catch((error: unknown) => log.error({ err: error }, 'could not enqueue the clean-up'));
     }),
   ];

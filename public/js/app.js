@@ -45,3 +45,110 @@ document.addEventListener('htmx:responseError', (event) => {
   alert.textContent = message;
   flash.replaceChildren(alert);
 });
+
+// Keyboard shortcuts of the inbox: "/" searches, "n" adds a link (not while typing somewhere).
+document.addEventListener('keydown', (event) => {
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  const typing = target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+  if (typing) return;
+  const focus = { '/': 'search', n: 'quick-add-url' }[event.key];
+  const field = focus && document.getElementById(focus);
+  if (field) {
+    event.preventDefault();
+    field.focus();
+    field.select?.();
+  }
+});
+
+// Inline editing: Escape cancels, Enter saves (Shift+Enter keeps a new line in the commentary).
+document.addEventListener('keydown', (event) => {
+  const form = event.target instanceof Element ? event.target.closest('.link-edit-form') : null;
+  if (!form) return;
+  if (event.key === 'Escape') {
+    event.preventDefault();
+    form.querySelector('[data-cancel]')?.click();
+  } else if (event.key === 'Enter' && !event.shiftKey && event.target instanceof HTMLTextAreaElement) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+// After quick-add, empty the field for the next URL.
+document.addEventListener('htmx:afterRequest', (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.id === 'quick-add' && event.detail.successful) {
+    form.reset();
+    form.querySelector('input[name="url"]')?.focus();
+  }
+});
+
+/** Posts a form-encoded request through htmx, so CSRF headers and HX-Trigger events apply. */
+function post(url, values) {
+  return htmx.ajax('POST', url, { values, swap: 'none', source: document.body });
+}
+
+/** Drag and drop of links (within and between categories) and of categories. */
+function initSortables(root) {
+  if (typeof Sortable === 'undefined') return;
+  for (const list of root.querySelectorAll('[data-sortable]')) {
+    if (list.sortable) continue;
+    list.sortable = Sortable.create(list, {
+      group: 'links',
+      handle: '.drag-handle',
+      draggable: '.link-row',
+      animation: 150,
+      onEnd(event) {
+        const item = event.item;
+        const previous = item.previousElementSibling;
+        const next = item.nextElementSibling;
+        post(`/admin/links/${item.dataset.id}/move`, {
+          categoryId: event.to.dataset.categoryId ?? '',
+          beforeId: previous?.dataset.id ?? '',
+          afterId: next?.dataset.id ?? '',
+        });
+      },
+    });
+  }
+  for (const list of root.querySelectorAll('[data-sortable-categories]')) {
+    if (list.sortable) continue;
+    list.sortable = Sortable.create(list, {
+      handle: '.drag-handle',
+      animation: 150,
+      onEnd() {
+        post('/admin/categories/order', { ids: [...list.querySelectorAll('[data-id]')].map((row) => row.dataset.id) });
+      },
+    });
+  }
+}
+
+/** Behaviours of freshly swapped content: sortables, focus of the edited field, timed removals. */
+function initContent(root) {
+  initSortables(root);
+  const form = root.matches?.('.link-edit-form') ? root : root.querySelector?.('.link-edit-form');
+  if (form && form.dataset.focus) {
+    const field = form.querySelector(`[name="${form.dataset.focus}"]`);
+    if (field) {
+      field.focus();
+      if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) field.setSelectionRange(field.value.length, field.value.length);
+    }
+  }
+  for (const element of root.querySelectorAll?.('[data-remove-after]') ?? []) {
+    setTimeout(() => element.remove(), Number(element.dataset.removeAfter));
+  }
+  for (const element of root.querySelectorAll?.('[data-close-window-after]') ?? []) {
+    const delay = Number(element.dataset.closeWindowAfter);
+    if (delay > 0) setTimeout(() => window.close(), delay);
+  }
+}
+
+document.addEventListener('click', (event) => {
+  if (event.target instanceof Element && event.target.closest('[data-close-window]')) window.close();
+});
+
+document.addEventListener('DOMContentLoaded', () => {
+  initContent(document);
+  htmx.onLoad((element) => {
+    if (element !== document.body) initContent(element);
+  });
+});

@@ -36,7 +36,7 @@ test('a new user sets up the owner account, signs out, fails once and signs in a
     assert.equal(await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: section }).count(), 1);
   }
   await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Inbox' }).click();
-  await page.getByText('Nothing here yet').waitFor();
+  await page.getByRole('heading', { name: 'The inbox is empty' }).waitFor();
 
   await page.locator('summary').click();
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -43,6 +43,14 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { services: S
   app.decorateRequest('session', undefined);
   app.decorateRequest('sessionId', undefined);
 
+  // Until the owner exists, the site and the admin lead to the set-up page.
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if ((path === '/' || path === '/login' || path === '/admin' || path.startsWith('/admin/')) && (await options.services.accounts.needsSetup())) {
+      return reply.redirect('/setup', 303);
+    }
+  });
+
   app.addHook('onRequest', async (request, reply) => {
     const sessionId = request.cookies[SESSION_COOKIE];
     if (!sessionId || request.url.startsWith('/static/') || request.url === '/healthz') return;

@@ -9,9 +9,6 @@ const settingsBody = z.object({ newsletterName: z.unknown(), description: z.unkn
 
 /** The admin shell: dashboard and the sections of the navigation. */
 export async function adminRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
-  app.addHook('onRequest', async (_request, reply) => {
-    if (await services.accounts.needsSetup()) return reply.redirect('/setup', 303);
-  });
   app.addHook('preHandler', requireUser);
 
   app.get('/', async (_request, reply) => {
@@ -19,7 +16,6 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
     return reply.render('admin/dashboard', { settings, mailer: services.mailer.describe() });
   });
 
-  app.get('/inbox', async (_request, reply) => reply.render('admin/inbox'));
   app.get('/editions', async (_request, reply) => reply.render('admin/editions'));
   app.get('/subscribers', async (_request, reply) => reply.render('admin/subscribers'));
 

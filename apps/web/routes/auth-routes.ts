@@ -51,7 +51,6 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
   });
 
   app.get('/login', async (request, reply) => {
-    if (await accounts.needsSetup()) return reply.redirect('/setup', 303);
     const next = safeNext((request.query as Record<string, unknown>).next);
     if (request.user) return reply.redirect(next, 303);
     return reply.render('auth/login', { values: { email: '' }, errors: {}, next });

@@ -4,7 +4,6 @@ import type { Services } from '../../domain/services.ts';
 /** The public site: the home page for now; editions and the archive hang off it. */
 export async function publicRoutes(app: FastifyInstance, { services }: { services: Services }) {
   app.get('/', async (_request, reply) => {
-    if (await services.accounts.needsSetup()) return reply.redirect('/setup', 303);
     const settings = await services.settings.get();
     return reply.render('public/home', { settings });
   });

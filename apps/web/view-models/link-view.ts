@@ -1,0 +1,64 @@
+import { editionPath, highlightToHtml, type Link } from '../../domain/links-service.ts';
+import { renderMarkdown, renderMarkdownInline } from '../../domain/markdown.ts';
+
+export type LinkView = {
+  id: string;
+  url: string;
+  host: string;
+  displayTitle: string;
+  titleHtml: string | undefined;
+  commentaryHtml: string;
+  hasCommentary: boolean;
+  description: string | null;
+  siteName: string | null;
+  via: string | null;
+  tags: string[];
+  categoryId: string | null;
+  categoryName: string | null;
+  parentId: string | null;
+  needsCategory: boolean;
+  fetchStatus: Link['fetchStatus'];
+  fetchError: string | null;
+  createdByName: string | null;
+  createdAt: Date;
+  edition: (NonNullable<Link['edition']> & { path: string | null }) | null;
+  children: LinkView[];
+};
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return url;
+  }
+}
+
+/** What a link row shows: display title, rendered commentary, what still needs work. */
+export function linkView(link: Link & { children?: Link[] }): LinkView {
+  const displayTitle = link.title || link.url;
+  const commentary = link.commentary.trim();
+  return {
+    id: link.id,
+    url: link.url,
+    host: hostOf(link.url),
+    displayTitle,
+    // Search results carry highlighted fragments; they are escaped before the <mark>s go in.
+    titleHtml: link.headline ? highlightToHtml(link.headline.title) : undefined,
+    commentaryHtml: link.headline?.commentary ? highlightToHtml(link.headline.commentary) : commentary.includes('\n') ? renderMarkdown(commentary) : renderMarkdownInline(commentary),
+    hasCommentary: commentary.length > 0,
+    description: link.description,
+    siteName: link.siteName,
+    via: link.via,
+    tags: link.tags,
+    categoryId: link.categoryId,
+    categoryName: link.categoryName,
+    parentId: link.parentId,
+    needsCategory: !link.categoryId && !link.parentId,
+    fetchStatus: link.fetchStatus,
+    fetchError: link.fetchError,
+    createdByName: link.createdByName,
+    createdAt: link.createdAt,
+    edition: link.edition ? { ...link.edition, path: link.edition.status === 'published' ? editionPath(link.edition) : null } : null,
+    children: (link.children ?? []).map((child) => linkView(child)),
+  };
+}

@@ -1,0 +1,331 @@
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Database, DbOrTx } from '../client.ts';
+import { categories, editions, links, users } from '../schema.ts';
+
+export type LinkScope = 'inbox' | 'needs_work' | 'fetch_failed' | 'in_edition' | 'published' | 'all';
+
+export type LinkEditionRef = { id: string; period: string; title: string; slug: string; status: 'draft' | 'scheduled' | 'published'; publishedAt: Date | null };
+
+/** A link with what the screens show beside it: its category, who added it, its edition. */
+export type Link = Omit<typeof links.$inferSelect, 'search'> & {
+  categoryName: string | null;
+  createdByName: string | null;
+  edition: LinkEditionRef | null;
+  /** Highlighted title and commentary when the link comes from a search (HTML-escaped elsewhere; see links-service). */
+  headline?: { title: string; commentary: string };
+};
+
+export type LinkInsert = {
+  url: string;
+  normalizedUrl: string;
+  title?: string | null;
+  commentary?: string;
+  via?: string | null;
+  tags?: string[];
+  categoryId?: string | null;
+  editionId?: string | null;
+  parentId?: string | null;
+  position: number;
+  editedFields?: string[];
+  createdBy?: string | null;
+};
+
+export type LinkPatch = Partial<{
+  url: string;
+  normalizedUrl: string;
+  title: string | null;
+  description: string | null;
+  siteName: string | null;
+  commentary: string;
+  via: string | null;
+  tags: string[];
+  categoryId: string | null;
+  editionId: string | null;
+  parentId: string | null;
+  position: number;
+  editedFields: string[];
+  fetchStatus: 'pending' | 'ok' | 'failed';
+  fetchError: string | null;
+}>;
+
+export type LinkQuery = {
+  scope: LinkScope;
+  /** undefined: any category; null: links without one. */
+  categoryId?: string | null;
+  editionId?: string;
+  tag?: string;
+  q?: string;
+  limit: number;
+  order: 'position' | 'recent' | 'rank';
+  /** Keyset cursor for 'recent'. */
+  before?: { createdAt: Date; id: string };
+  /** Offset for 'rank' and 'position'. */
+  offset?: number;
+};
+
+// Highlight markers that cannot appear in text typed by editors; replaced by <mark> after escaping.
+export const MARK_START = '\u0002';
+export const MARK_END = '\u0003';
+
+const { search: _search, ...linkColumns } = getTableColumns(links);
+
+const selection = {
+  ...linkColumns,
+  categoryName: categories.name,
+  createdByName: users.name,
+  editionRef: {
+    id: editions.id,
+    period: editions.period,
+    title: editions.title,
+    slug: editions.slug,
+    status: editions.status,
+    publishedAt: editions.publishedAt,
+  },
+};
+
+function searchQuery(q: string): SQL {
+  return sql`(websearch_to_tsquery('veille_fr', ${q}) || websearch_to_tsquery('veille_en', ${q}))`;
+}
+
+type Row = Omit<Link, 'edition' | 'headline'> & { editionRef: LinkEditionRef | { [K in keyof LinkEditionRef]: null } | null; headlineTitle?: string; headlineCommentary?: string };
+
+function toLink(row: Row): Link {
+  const { editionRef, headlineTitle, headlineCommentary, ...rest } = row;
+  const link: Link = { ...rest, edition: editionRef && editionRef.id ? (editionRef as LinkEditionRef) : null };
+  if (headlineTitle !== undefined) link.headline = { title: headlineTitle, commentary: headlineCommentary ?? '' };
+  return link;
+}
+
+/** SQL for links: capture, ordering, search, metadata. */
+export function createLinksRepository(db: Database) {
+  function base(tx: DbOrTx, extra: Record<string, SQL.Aliased | SQL> = {}) {
+    return tx
+      .select({ ...selection, ...extra })
+      .from(links)
+      .leftJoin(categories, eq(categories.id, links.categoryId))
+      .leftJoin(users, eq(users.id, links.createdBy))
+      .leftJoin(editions, eq(editions.id, links.editionId));
+  }
+
+  function scopeCondition(scope: LinkScope): SQL | undefined {
+    switch (scope) {
+      case 'inbox':
+        return isNull(links.editionId);
+      case 'needs_work':
+        return and(isNull(links.editionId), or(isNull(links.categoryId), eq(links.commentary, '')));
+      case 'fetch_failed':
+        return and(isNull(links.editionId), eq(links.fetchStatus, 'failed'));
+      case 'in_edition':
+        return and(isNotNull(links.editionId), sql`${editions.status} <> 'published'`);
+      case 'published':
+        return eq(editions.status, 'published');
+      case 'all':
+        return undefined;
+    }
+  }
+
+  return {
+    async insert(values: LinkInsert, tx: DbOrTx = db): Promise<string> {
+      const [row] = await tx.insert(links).values(values).returning({ id: links.id });
+      return row!.id;
+    },
+
+    async findById(id: string, tx: DbOrTx = db, options: { includeDeleted?: boolean } = {}): Promise<Link | undefined> {
+      const [row] = await base(tx).where(and(eq(links.id, id), options.includeDeleted ? undefined : isNull(links.deletedAt)));
+      return row ? toLink(row as Row) : undefined;
+    },
+
+    async findByIds(ids: string[], tx: DbOrTx = db): Promise<Link[]> {
+      if (ids.length === 0) return [];
+      const rows = await base(tx).where(and(inArray(links.id, ids), isNull(links.deletedAt)));
+      return rows.map((row) => toLink(row as Row));
+    },
+
+    /** Top-level links matching a query, with their category, author and edition. */
+    async list(query: LinkQuery, tx: DbOrTx = db): Promise<Link[]> {
+      const conditions: Array<SQL | undefined> = [isNull(links.deletedAt), isNull(links.parentId), scopeCondition(query.scope)];
+      if (query.categoryId === null) conditions.push(isNull(links.categoryId));
+      else if (query.categoryId) conditions.push(eq(links.categoryId, query.categoryId));
+      if (query.editionId) conditions.push(eq(links.editionId, query.editionId));
+      if (query.tag) conditions.push(sql`${links.tags} @> array[${query.tag}]::text[]`);
+      const extra: Record<string, SQL.Aliased> = {};
+      if (query.q) {
+        const tsquery = searchQuery(query.q);
+        conditions.push(sql`${links.search} @@ ${tsquery}`);
+        const options = `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`;
+        extra.headlineTitle = sql<string>`ts_headline('veille_fr', coalesce(${links.title}, ${links.url}), ${tsquery}, ${options})`.as('headline_title');
+        extra.headlineCommentary = sql<string>`ts_headline('veille_fr', ${links.commentary}, ${tsquery}, ${`StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=40, MinWords=15`})`.as('headline_commentary');
+      }
+      if (query.before) {
+        conditions.push(or(lt(links.createdAt, query.before.createdAt), and(eq(links.createdAt, query.before.createdAt), lt(links.id, query.before.id))));
+      }
+      const ordered = base(tx, extra)
+        .where(and(...conditions))
+        .orderBy(
+          ...(query.order === 'rank' && query.q
+            ? [desc(sql`ts_rank_cd(${links.search}, ${searchQuery(query.q)})`), desc(links.createdAt)]
+            : query.order === 'recent'
+              ? [desc(links.createdAt), desc(links.id)]
+              : [sql`${categories.position} asc nulls last`, asc(links.position), asc(links.createdAt)]),
+        )
+        .limit(query.limit)
+        .offset(query.offset ?? 0);
+      return (await ordered).map((row) => toLink(row as Row));
+    },
+
+    async childrenOf(parentIds: string[], tx: DbOrTx = db): Promise<Link[]> {
+      if (parentIds.length === 0) return [];
+      const rows = await base(tx)
+        .where(and(inArray(links.parentId, parentIds), isNull(links.deletedAt)))
+        .orderBy(asc(links.position), asc(links.createdAt));
+      return rows.map((row) => toLink(row as Row));
+    },
+
+    /** Inbox counts per category (null: uncategorised), and how many need work. */
+    async inboxCounts(tx: DbOrTx = db): Promise<{ byCategory: Array<{ categoryId: string | null; count: number }>; needsWork: number; total: number }> {
+      const rows = await tx
+        .select({
+          categoryId: links.categoryId,
+          count: sql<number>`count(*)::int`,
+          needsWork: sql<number>`count(*) filter (where ${links.categoryId} is null or ${links.commentary} = '')::int`,
+        })
+        .from(links)
+        .where(and(isNull(links.editionId), isNull(links.deletedAt), isNull(links.parentId)))
+        .groupBy(links.categoryId);
+      return {
+        byCategory: rows.map(({ categoryId, count }) => ({ categoryId, count })),
+        needsWork: rows.reduce((sum, row) => sum + row.needsWork, 0),
+        total: rows.reduce((sum, row) => sum + row.count, 0),
+      };
+    },
+
+    /** Other links with the same normalised URL, newest first. */
+    async findDuplicates(normalizedUrl: string, excludeId: string | undefined, tx: DbOrTx = db): Promise<Link[]> {
+      const rows = await base(tx)
+        .where(and(eq(links.normalizedUrl, normalizedUrl), isNull(links.deletedAt), excludeId ? sql`${links.id} <> ${excludeId}` : undefined))
+        .orderBy(desc(links.createdAt))
+        .limit(10);
+      return rows.map((row) => toLink(row as Row));
+    },
+
+    async update(id: string, patch: LinkPatch, tx: DbOrTx = db): Promise<boolean> {
+      const updated = await tx
+        .update(links)
+        .set({ ...patch, updatedAt: sql`now()` })
+        .where(and(eq(links.id, id), isNull(links.deletedAt)))
+        .returning({ id: links.id });
+      return updated.length > 0;
+    },
+
+    async updateMany(ids: string[], patch: LinkPatch, tx: DbOrTx = db): Promise<number> {
+      if (ids.length === 0) return 0;
+      const updated = await tx
+        .update(links)
+        .set({ ...patch, updatedAt: sql`now()` })
+        .where(and(inArray(links.id, ids), isNull(links.deletedAt)))
+        .returning({ id: links.id });
+      return updated.length;
+    },
+
+    /** Adds tags to several links, keeping each tag once. */
+    async addTags(ids: string[], tags: string[], tx: DbOrTx = db): Promise<number> {
+      if (ids.length === 0 || tags.length === 0) return 0;
+      const updated = await tx
+        .update(links)
+        .set({
+          tags: sql`(select coalesce(array_agg(distinct tag order by tag), '{}') from unnest(${links.tags} || ${sql`array[${sql.join(tags.map((tag) => sql`${tag}`), sql`, `)}]::text[]`}) as tag)`,
+          updatedAt: sql`now()`,
+        })
+        .where(and(inArray(links.id, ids), isNull(links.deletedAt)))
+        .returning({ id: links.id });
+      return updated.length;
+    },
+
+    /** Writes fetched metadata, leaving alone every field the editor changed by hand. */
+    async applyMetadata(
+      id: string,
+      metadata: { title: string | null; description: string | null; siteName: string | null; canonicalUrl: string | null; language: string | null },
+      at: Date,
+      tx: DbOrTx = db,
+    ): Promise<void> {
+      const keep = (field: string, column: SQL | typeof links.title, value: string | null) =>
+        sql`case when ${field} = any(${links.editedFields}) then ${column} else coalesce(${value}, ${column}) end`;
+      await tx
+        .update(links)
+        .set({
+          title: keep('title', sql`${links.title}`, metadata.title),
+          description: keep('description', sql`${links.description}`, metadata.description),
+          siteName: keep('siteName', sql`${links.siteName}`, metadata.siteName),
+          canonicalUrl: keep('canonicalUrl', sql`${links.canonicalUrl}`, metadata.canonicalUrl),
+          language: keep('language', sql`${links.language}`, metadata.language),
+          fetchStatus: 'ok',
+          fetchError: null,
+          fetchedAt: at,
+        })
+        .where(eq(links.id, id));
+    },
+
+    async markFetchFailed(id: string, reason: string, at: Date, tx: DbOrTx = db): Promise<void> {
+      await tx.update(links).set({ fetchStatus: 'failed', fetchError: reason, fetchedAt: at }).where(eq(links.id, id));
+    },
+
+    /** Positions of the two links a moved link lands between (undefined when at an end of the list). */
+    async positionsOf(ids: string[], tx: DbOrTx = db): Promise<Map<string, number>> {
+      if (ids.length === 0) return new Map();
+      const rows = await tx.select({ id: links.id, position: links.position }).from(links).where(inArray(links.id, ids));
+      return new Map(rows.map((row) => [row.id, row.position]));
+    },
+
+    /** The position after the last link of a group (edition or inbox, category, parent). */
+    async endPosition(group: { editionId: string | null; categoryId: string | null; parentId?: string | null }, tx: DbOrTx = db): Promise<number> {
+      const [row] = await tx
+        .select({ value: sql<number | null>`max(${links.position})` })
+        .from(links)
+        .where(
+          and(
+            group.editionId ? eq(links.editionId, group.editionId) : isNull(links.editionId),
+            group.parentId ? eq(links.parentId, group.parentId) : and(isNull(links.parentId), group.categoryId ? eq(links.categoryId, group.categoryId) : isNull(links.categoryId)),
+            isNull(links.deletedAt),
+          ),
+        );
+      return (row?.value ?? 0) + 1;
+    },
+
+    async softDelete(ids: string[], at: Date, tx: DbOrTx = db): Promise<number> {
+      if (ids.length === 0) return 0;
+      const deleted = await tx.update(links).set({ deletedAt: at }).where(and(inArray(links.id, ids), isNull(links.deletedAt))).returning({ id: links.id });
+      return deleted.length;
+    },
+
+    async restore(ids: string[], tx: DbOrTx = db): Promise<number> {
+      if (ids.length === 0) return 0;
+      const restored = await tx.update(links).set({ deletedAt: null }).where(and(inArray(links.id, ids), isNotNull(links.deletedAt))).returning({ id: links.id });
+      return restored.length;
+    },
+
+    /** Restores the nested items of a link that were deleted in the same operation as it. */
+    async restoreChildrenDeletedAt(parentId: string, deletedAt: Date, tx: DbOrTx = db): Promise<number> {
+      const restored = await tx
+        .update(links)
+        .set({ deletedAt: null })
+        .where(and(eq(links.parentId, parentId), eq(links.deletedAt, deletedAt)))
+        .returning({ id: links.id });
+      return restored.length;
+    },
+
+    async purgeDeleted(before: Date, tx: DbOrTx = db): Promise<number> {
+      const purged = await tx.delete(links).where(lt(links.deletedAt, before)).returning({ id: links.id });
+      return purged.length;
+    },
+
+    /** Tags in use, most used first, for suggestions. */
+    async tagCounts(limit = 200, tx: DbOrTx = db): Promise<Array<{ tag: string; count: number }>> {
+      const result = await tx.execute<{ tag: string; count: number }>(sql`
+        SELECT tag, count(*)::int AS count FROM links, unnest(tags) AS tag
+        WHERE deleted_at IS NULL GROUP BY tag ORDER BY count DESC, tag LIMIT ${limit}`);
+      return result.rows;
+    },
+  };
+}
+
+export type LinksRepository = ReturnType<typeof createLinksRepository>;
