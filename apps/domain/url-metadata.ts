@@ -10,6 +10,7 @@ import { pipeline, type Readable, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { Parser } from 'htmlparser2';
 
+/** What a link preview needs from a page; every field but finalUrl may be missing. */
 export type PageMetadata = {
   title: string | null;
   description: string | null;
@@ -24,8 +25,10 @@ export type PageMetadata = {
   contentType: string | null;
 };
 
+/** One address a host name resolves to, as `dns.promises.lookup(name, { all: true })` gives it. */
 export type ResolvedAddress = { address: string; family: 4 | 6 };
 
+/** Limits of one fetch; the defaults suit production. */
 export type FetchOptions = {
   /** Lets loopback and private addresses through; for tests and intranet setups only. */
   allowPrivate?: boolean;

@@ -98,6 +98,8 @@ function initSortables(root) {
       handle: '.drag-handle',
       draggable: '.link-row',
       animation: 150,
+      // Mouse and touch events rather than native drag and drop: the same on every browser and device.
+      forceFallback: true,
       onEnd(event) {
         const item = event.item;
         const previous = item.previousElementSibling;
@@ -115,6 +117,7 @@ function initSortables(root) {
     list.sortable = Sortable.create(list, {
       handle: '.drag-handle',
       animation: 150,
+      forceFallback: true,
       onEnd() {
         post('/admin/categories/order', { ids: [...list.querySelectorAll('[data-id]')].map((row) => row.dataset.id) });
       },

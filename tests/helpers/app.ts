@@ -9,6 +9,8 @@ import { createOutboxMailer, type Mailer } from '../../apps/domain/mailer.ts';
 import { startQueue } from '../../apps/domain/queue.ts';
 import { createServices, type Services } from '../../apps/domain/services.ts';
 import { buildApp } from '../../apps/web/app.ts';
+import { startWorker } from '../../apps/worker/worker.ts';
+import pino from 'pino';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.ts';
 import { createTestDatabase } from './database.ts';
 
@@ -27,7 +29,7 @@ export type TestApp = {
  */
 export async function buildTestApp(
   t: Pick<TestContext, 'after'>,
-  options: { clock?: Clock; mailer?: Mailer; env?: Record<string, string> } = {},
+  options: { clock?: Clock; mailer?: Mailer; env?: Record<string, string>; worker?: boolean } = {},
 ): Promise<TestApp> {
   const databaseUrl = await createTestDatabase(t);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-data-'));
@@ -40,13 +42,15 @@ export async function buildTestApp(
     ...options.env,
   });
   const database = connectDatabase(databaseUrl, { max: 5 });
-  const queue = await startQueue({ url: databaseUrl, supervise: false });
+  const queue = await startQueue({ url: databaseUrl, supervise: Boolean(options.worker) });
   const outboxDir = path.join(dataDir, 'outbox');
   const mailer = options.mailer ?? createOutboxMailer({ directory: outboxDir, from: config.mailFrom });
   const services = createServices({ db: database.db, ping: database.ping, mailer, queue, clock: options.clock ?? systemClock, config });
   const app = await buildApp(services, config);
+  const worker = options.worker ? await startWorker({ services, log: pino({ level: 'silent' }) }) : undefined;
   t.after(async () => {
     await app.close();
+    await worker?.stop();
     await queue.stop();
     await database.close();
     await rm(dataDir, { recursive: true, force: true });

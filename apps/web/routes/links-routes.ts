@@ -139,9 +139,15 @@ export async function linksRoutes(app: FastifyInstance, { services }: { services
     const { id } = idParams.parse(request.params);
     const body = (request.body ?? {}) as Record<string, unknown>;
     try {
+      const before = await links.get(id);
       const { link, duplicates } = await links.update(id, linkInput(body));
       if (!wantsFragment(request)) return reply.flash('success', 'Link saved.').redirect('/admin/inbox', 303);
       changed(reply);
+      if (link.categoryId !== before.categoryId && !link.parentId && request.headers['hx-target'] === `link-${id}`) {
+        // Filed into another category: the row leaves its group and joins the end of the new one.
+        const [allCategories, full] = await Promise.all([categories.list(), links.getWithChildren(id)]);
+        return reply.render('partials/link-moved', { link: linkView(full), categories: allCategories, duplicates });
+      }
       return renderRow(reply, link, { duplicates });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { closeBrowser, startBrowserTest } from '../helpers/browser.ts';
+
+after(closeBrowser);
+
+const OWNER = { name: 'Nicolas Martin', email: 'nicolas@example.org', password: 'correct horse battery staple' };
+
+// Ten pages of a small local site, the way links arrive during a month.
+const ARTICLES = [
+  'Les données de séries temporelles avec Warp 10',
+  'Caddy 2.8 : HTTP/3 et certificats',
+  'FastAPI et le pattern Repository',
+  'Introduction à Polars',
+  'PostgreSQL 17 : les nouveautés',
+  'HTMX pour les développeurs Python',
+  'Ruff : un linter Python très rapide',
+  'Parquet et les lakehouses',
+  'Queue de messages dans PostgreSQL',
+  'Docker Compose en production',
+];
+
+async function startSite(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const server: Server = createServer((request, response) => {
+    const index = Number(/^\/article\/(\d+)/.exec(request.url ?? '')?.[1]);
+    const title = ARTICLES[index - 1];
+    if (!title) {
+      response.writeHead(404).end('not found');
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(`<!doctype html><html lang="fr"><head><title>${title}</title><meta property="og:description" content="Article ${index} de la veille"></head><body>${title}</body></html>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(OWNER.email);
+  await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/admin');
+}
+
+/** The link titles of one category's list, in the order shown. */
+async function titlesIn(page: Page, listId: string): Promise<string[]> {
+  return page.locator(`#${listId} > .link-row .link-title`).allInnerTexts();
+}
+
+/** Drags a row by its handle onto another row, with real mouse moves (as a person does). */
+async function drag(page: Page, from: string, to: string, position: 'above' | 'below'): Promise<void> {
+  const handle = page.locator(`.link-row:has(.link-title:text-is("${from}")) .drag-handle`);
+  const target = page.locator(`.link-row:has(.link-title:text-is("${to}"))`);
+  const start = (await handle.boundingBox())!;
+  const end = (await target.boundingBox())!;
+  await page.mouse.move(start.x + start.width / 2, start.y + start.height / 2);
+  await page.mouse.down();
+  const y = position === 'above' ? end.y + 4 : end.y + end.height - 4;
+  for (let step = 1; step <= 12; step++) {
+    await page.mouse.move(end.x + end.width / 2, start.y + ((y - start.y) * step) / 12);
+    await page.waitForTimeout(30);
+  }
+  await page.mouse.up();
+}
+
+test('an editor collects ten links, comments, files, reorders, searches and is warned of a duplicate', async (t) => {
+  const site = await startSite(t);
+  const { newPage, services } = await startBrowserTest(t, { worker: true, env: { FETCH_ALLOW_PRIVATE: 'true' } });
+  await services.accounts.setUpOwner(OWNER);
+  await services.categories.create({ name: 'Data' });
+  await services.categories.create({ name: 'Ops' });
+  const page = await newPage();
+  await signIn(page);
+  await page.goto('/admin/inbox');
+
+  // Paste ten URLs: each row appears at once and its title arrives a moment later.
+  for (let index = 1; index <= ARTICLES.length; index++) {
+    await page.keyboard.press('n');
+    await page.keyboard.insertText(`${site}/article/${index}`);
+    await page.keyboard.press('Enter');
+    await page.locator('#quick-add-url').and(page.locator(':focus')).waitFor();
+    await page.waitForFunction((value) => (document.getElementById('quick-add-url') as HTMLInputElement).value === '' || value === '', '');
+  }
+  for (const title of ARTICLES) await page.locator('.link-title', { hasText: title }).waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator('#list-none > .link-row').count(), 10);
+  await page.locator('#inbox-counts').getByText('10', { exact: true }).waitFor();
+
+  // Write a commentary inline: click, type, Enter saves.
+  const first = page.locator('.link-row', { hasText: ARTICLES[0]! });
+  await first.getByRole('button', { name: /No commentary yet/ }).click();
+  await page.getByLabel(/^Commentary/).fill('Une base **time series** française, à suivre.');
+  await page.locator('.markdown-preview strong', { hasText: 'time series' }).waitFor();
+  await page.getByLabel(/^Commentary/).press('Enter');
+  await page.locator('.link-row', { hasText: ARTICLES[0]! }).locator('.link-commentary strong', { hasText: 'time series' }).waitFor();
+
+  // Escape cancels an edit without saving.
+  await page.locator('.link-row', { hasText: ARTICLES[1]! }).locator('.link-title').click();
+  await page.getByLabel('Title', { exact: true }).fill('Not saved');
+  await page.keyboard.press('Escape');
+  await page.locator('.link-row .link-title', { hasText: ARTICLES[1]! }).waitFor();
+  assert.equal(await page.getByText('Not saved').count(), 0);
+
+  // File four links into categories through the edit form.
+  const fileInto = async (title: string, category: string) => {
+    await page.locator('.link-row', { hasText: title }).locator('.chip.missing').click();
+    await page.getByLabel('Category').selectOption({ label: category });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.locator(`.link-group:has(h2:text-is("${category}")) .link-title`, { hasText: title }).waitFor();
+  };
+  await fileInto(ARTICLES[0]!, 'Data');
+  await fileInto(ARTICLES[3]!, 'Data');
+  await fileInto(ARTICLES[7]!, 'Data');
+  await fileInto(ARTICLES[1]!, 'Ops');
+  const data = await services.categories.list();
+  const dataId = data.find((category) => category.name === 'Data')!.id;
+  const opsId = data.find((category) => category.name === 'Ops')!.id;
+  assert.deepEqual(await titlesIn(page, `list-${dataId}`), [ARTICLES[0], ARTICLES[3], ARTICLES[7]]);
+
+  // Reorder within Data, and move one link from Data to Ops, by dragging.
+  await drag(page, ARTICLES[7]!, ARTICLES[0]!, 'above');
+  await page.waitForResponse((response) => response.url().endsWith('/move') && response.status() === 204);
+  await drag(page, ARTICLES[3]!, ARTICLES[1]!, 'below');
+  await page.waitForResponse((response) => response.url().endsWith('/move') && response.status() === 204);
+  await page.reload();
+  assert.deepEqual(await titlesIn(page, `list-${dataId}`), [ARTICLES[7], ARTICLES[0]], 'the new order survives a reload');
+  assert.deepEqual(await titlesIn(page, `list-${opsId}`), [ARTICLES[1], ARTICLES[3]]);
+
+  // Search without the accents.
+  await page.keyboard.press('/');
+  await page.keyboard.insertText('donnees');
+  await page.locator('.results .link-row').first().waitFor();
+  assert.equal(await page.locator('.results .link-row').count(), 1);
+  assert.match(await page.locator('.results .link-title').innerHTML(), /<mark>données<\/mark>/i);
+
+  // Paste a URL already collected, with tracking parameters: a warning, and both can be kept.
+  await page.goto('/admin/inbox');
+  await page.locator('#quick-add-url').fill(`${site}/article/5?utm_source=newsletter&utm_medium=email`);
+  await page.keyboard.press('Enter');
+  const warning = page.locator('#quick-add-result .duplicate-warning');
+  await warning.getByText('Already shared.').waitFor();
+  await warning.getByRole('link', { name: 'in the inbox' }).waitFor();
+  assert.equal((await services.links.list({ status: 'inbox', limit: 50 })).links.length, 11);
+});
+
+test('delete with undo, and the capture popup opened by the bookmarklet', async (t) => {
+  const { newPage, services } = await startBrowserTest(t);
+  await services.accounts.setUpOwner(OWNER);
+  const [owner] = await services.accounts.listUsers();
+  await services.links.add({ url: 'https://example.org/keep', title: 'A link to keep', commentary: 'Utile.' }, owner!);
+  const page = await newPage();
+  await signIn(page);
+  await page.goto('/admin/inbox');
+
+  await page.getByRole('button', { name: 'Delete A link to keep' }).click();
+  await page.getByText('Deleted “A link to keep”.').waitFor();
+  assert.equal((await services.links.list({ status: 'inbox', limit: 10 })).links.length, 0);
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.locator('.link-title', { hasText: 'A link to keep' }).waitFor();
+  assert.equal((await services.links.list({ status: 'inbox', limit: 10 })).links.length, 1);
+
+  await page.goto('/admin/capture');
+  const bookmarklet = await page.locator('[data-bookmarklet]').getAttribute('href');
+  assert.match(bookmarklet ?? '', /^javascript:/);
+
+  // What the bookmarklet opens, from another site's page: the form pre-filled, a duplicate flagged.
+  const popup = await newPage();
+  await popup.goto(`/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/keep?utm_campaign=x')}&title=${encodeURIComponent('Keep, again')}&text=${encodeURIComponent('Selected sentence.')}`);
+  await popup.getByText('Already shared.').waitFor();
+  assert.equal(await popup.getByLabel('Title').inputValue(), 'Keep, again');
+  assert.equal(await popup.getByLabel(/^Commentary/).inputValue(), 'Selected sentence.');
+  await popup.getByRole('button', { name: 'Save link' }).click();
+  await popup.getByRole('heading', { name: 'Saved' }).waitFor();
+  assert.equal((await services.links.list({ status: 'inbox', limit: 10 })).links.length, 2);
+});
