@@ -183,7 +183,8 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
         categoryId,
         editionId: parent?.editionId ?? null,
         parentId: parent?.id ?? null,
-        position: await links.endPosition({ editionId: parent?.editionId ?? null, categoryId, parentId: parent?.id ?? null }),
+        // Newest first in its group (nested items go last, under their parent).
+        position: await links.endPosition({ editionId: parent?.editionId ?? null, categoryId, parentId: parent?.id ?? null }, db, parent ? 'last' : 'first'),
         editedFields: values.title ? ['title'] : [],
         createdBy: actor.id,
       });
@@ -363,9 +364,10 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
         links.list({ scope: 'inbox', limit: options.limitPerPage ?? 500, order: 'position' }),
       ]);
       const withNested = await withChildren(list);
+      // New links land in "To sort", first; then each category in its order.
       const groups = [
-        ...allCategories.map((category) => ({ category, links: withNested.filter((link) => link.categoryId === category.id) })),
         { category: null, links: withNested.filter((link) => !link.categoryId || !allCategories.some((category) => category.id === link.categoryId)) },
+        ...allCategories.map((category) => ({ category, links: withNested.filter((link) => link.categoryId === category.id) })),
       ];
       const countOf = (id: string | null) => counts.byCategory.find((row) => row.categoryId === id)?.count ?? 0;
       return {

@@ -69,6 +69,11 @@ export const MARK_END = '\u0003';
 
 const { search: _search, ...linkColumns } = getTableColumns(links);
 
+// Cursors carry JavaScript dates (milliseconds) while PostgreSQL keeps microseconds: the newest-first
+// order compares creation times at millisecond precision, or a cursor would skip the links that share
+// its millisecond (all the links one transaction inserts share one now()).
+const createdAtMs = sql`date_trunc('milliseconds', ${links.createdAt})`;
+
 const selection = {
   ...linkColumns,
   categoryName: categories.name,
@@ -157,15 +162,17 @@ export function createLinksRepository(db: Database) {
         extra.headlineCommentary = sql<string>`ts_headline('veille_fr', ${links.commentary}, ${tsquery}, ${`StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=40, MinWords=15`})`.as('headline_commentary');
       }
       if (query.before) {
-        conditions.push(or(lt(links.createdAt, query.before.createdAt), and(eq(links.createdAt, query.before.createdAt), lt(links.id, query.before.id))));
+        const at = sql`${query.before.createdAt.toISOString()}::timestamptz`;
+        conditions.push(sql`(${createdAtMs} < ${at} or (${createdAtMs} = ${at} and ${links.id} < ${query.before.id}))`);
       }
       const ordered = base(tx, extra)
         .where(and(...conditions))
         .orderBy(
           ...(query.order === 'rank' && query.q
-            ? [desc(sql`ts_rank_cd(${links.search}, ${searchQuery(query.q)})`), desc(links.createdAt)]
+            ? // The id settles ties, so offset pages of equally ranked links neither repeat nor skip any.
+              [desc(sql`ts_rank_cd(${links.search}, ${searchQuery(query.q)})`), desc(links.createdAt), desc(links.id)]
             : query.order === 'recent'
-              ? [desc(links.createdAt), desc(links.id)]
+              ? [desc(createdAtMs), desc(links.id)]
               : [sql`${categories.position} asc nulls last`, asc(links.position), asc(links.createdAt)]),
         )
         .limit(query.limit)
@@ -276,10 +283,10 @@ export function createLinksRepository(db: Database) {
       return new Map(rows.map((row) => [row.id, row.position]));
     },
 
-    /** The position after the last link of a group (edition or inbox, category, parent). */
-    async endPosition(group: { editionId: string | null; categoryId: string | null; parentId?: string | null }, tx: DbOrTx = db): Promise<number> {
+    /** The position after the last link of a group (edition or inbox, category, parent), or before the first one. */
+    async endPosition(group: { editionId: string | null; categoryId: string | null; parentId?: string | null }, tx: DbOrTx = db, end: 'last' | 'first' = 'last'): Promise<number> {
       const [row] = await tx
-        .select({ value: sql<number | null>`max(${links.position})` })
+        .select({ value: end === 'last' ? sql<number | null>`max(${links.position})` : sql<number | null>`min(${links.position})` })
         .from(links)
         .where(
           and(
@@ -288,7 +295,7 @@ export function createLinksRepository(db: Database) {
             isNull(links.deletedAt),
           ),
         );
-      return (row?.value ?? 0) + 1;
+      return end === 'last' ? (row?.value ?? 0) + 1 : (row?.value ?? 0) - 1;
     },
 
     async softDelete(ids: string[], at: Date, tx: DbOrTx = db): Promise<number> {

@@ -104,11 +104,15 @@ function initSortables(root) {
         const item = event.item;
         const previous = item.previousElementSibling;
         const next = item.nextElementSibling;
-        post(`/admin/links/${item.dataset.id}/move`, {
+        const saved = post(`/admin/links/${item.dataset.id}/move`, {
           categoryId: event.to.dataset.categoryId ?? '',
           beforeId: previous?.dataset.id ?? '',
           afterId: next?.dataset.id ?? '',
         });
+        // In another category the row shows its new category: fetch it again once the move is saved.
+        if (event.from !== event.to) {
+          saved.then(() => htmx.ajax('GET', `/admin/links/${item.dataset.id}/row`, { target: item, swap: 'outerHTML' }));
+        }
       },
     });
   }

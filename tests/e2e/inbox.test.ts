@@ -51,18 +51,35 @@ async function titlesIn(page: Page, listId: string): Promise<string[]> {
   return page.locator(`#${listId} > .link-row .link-title`).allInnerTexts();
 }
 
-/** Drags a row by its handle onto another row, with real mouse moves (as a person does). */
+/**
+ * Drags a row by its handle towards the upper or lower part of another row with real mouse
+ * moves, and lets go as soon as the row sits where it should, as a person watching the list does.
+ */
 async function drag(page: Page, from: string, to: string, position: 'above' | 'below'): Promise<void> {
   const handle = page.locator(`.link-row:has(.link-title:text-is("${from}")) .drag-handle`);
   const target = page.locator(`.link-row:has(.link-title:text-is("${to}"))`);
   const start = (await handle.boundingBox())!;
-  const end = (await target.boundingBox())!;
-  await page.mouse.move(start.x + start.width / 2, start.y + start.height / 2);
+  const x = start.x + start.width / 2;
+  let y = start.y + start.height / 2;
+  await page.mouse.move(x, y);
   await page.mouse.down();
-  const y = position === 'above' ? end.y + 4 : end.y + end.height - 4;
-  for (let step = 1; step <= 12; step++) {
-    await page.mouse.move(end.x + end.width / 2, start.y + ((y - start.y) * step) / 12);
-    await page.waitForTimeout(30);
+  await page.mouse.move(x, y + 6, { steps: 3 });
+  // A string, not a function: the page must not see the test's compiled helpers.
+  const placed = () =>
+    page.evaluate(`(() => {
+      const rows = [...document.querySelectorAll('.link-row:not(.sortable-fallback)')];
+      const titles = rows.map((row) => row.querySelector('.link-title')?.textContent?.trim());
+      const moved = titles.indexOf(${JSON.stringify(from)});
+      const other = titles.indexOf(${JSON.stringify(to)});
+      const sameList = moved >= 0 && other >= 0 && rows[moved].parentElement === rows[other].parentElement;
+      return sameList && moved === other + (${JSON.stringify(position)} === 'above' ? -1 : 1);
+    })()`);
+  for (let step = 0; step < 60 && !(await placed()); step++) {
+    const box = (await target.boundingBox())!;
+    const goal = box.y + box.height * (position === 'above' ? 0.25 : 0.75);
+    y += Math.sign(goal - y) * Math.min(Math.abs(goal - y), 20);
+    await page.mouse.move(x, y);
+    await page.waitForTimeout(20);
   }
   await page.mouse.up();
 }
@@ -78,21 +95,28 @@ test('an editor collects ten links, comments, files, reorders, searches and is w
   await page.goto('/admin/inbox');
 
   // Paste ten URLs: each row appears at once and its title arrives a moment later.
+  // "n" jumps to the quick-add field from anywhere on the page.
+  await page.locator('h1').click();
+  await page.keyboard.press('n');
   for (let index = 1; index <= ARTICLES.length; index++) {
-    await page.keyboard.press('n');
     await page.keyboard.insertText(`${site}/article/${index}`);
     await page.keyboard.press('Enter');
-    await page.locator('#quick-add-url').and(page.locator(':focus')).waitFor();
-    await page.waitForFunction((value) => (document.getElementById('quick-add-url') as HTMLInputElement).value === '' || value === '', '');
+    // The field empties and keeps the focus for the next URL.
+    await page.waitForFunction(() => {
+      const field = document.getElementById('quick-add-url') as HTMLInputElement;
+      return field.value === '' && document.activeElement === field;
+    });
   }
   for (const title of ARTICLES) await page.locator('.link-title', { hasText: title }).waitFor({ timeout: 15_000 });
   assert.equal(await page.locator('#list-none > .link-row').count(), 10);
-  await page.locator('#inbox-counts').getByText('10', { exact: true }).waitFor();
+  // The counts refresh themselves after each change.
+  await page.locator('#inbox-counts', { hasText: /^\s*10\s+links for the next edition/ }).waitFor();
+  assert.match(((await page.locator('#inbox-counts').textContent()) ?? '').replace(/\s+/g, ' ').trim(), /^10 links for the next edition · 10 need work · To sort 10/);
 
   // Write a commentary inline: click, type, Enter saves.
   const first = page.locator('.link-row', { hasText: ARTICLES[0]! });
   await first.getByRole('button', { name: /No commentary yet/ }).click();
-  await page.getByLabel(/^Commentary/).fill('Une base **time series** française, à suivre.');
+  await page.getByLabel(/^Commentary/).pressSequentially('Une base **time series** française, à suivre.', { delay: 5 });
   await page.locator('.markdown-preview strong', { hasText: 'time series' }).waitFor();
   await page.getByLabel(/^Commentary/).press('Enter');
   await page.locator('.link-row', { hasText: ARTICLES[0]! }).locator('.link-commentary strong', { hasText: 'time series' }).waitFor();
@@ -107,7 +131,7 @@ test('an editor collects ten links, comments, files, reorders, searches and is w
   // File four links into categories through the edit form.
   const fileInto = async (title: string, category: string) => {
     await page.locator('.link-row', { hasText: title }).locator('.chip.missing').click();
-    await page.getByLabel('Category').selectOption({ label: category });
+    await page.locator('.link-edit-form').getByLabel('Category').selectOption({ label: category });
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator(`.link-group:has(h2:text-is("${category}")) .link-title`, { hasText: title }).waitFor();
   };
@@ -121,15 +145,23 @@ test('an editor collects ten links, comments, files, reorders, searches and is w
   assert.deepEqual(await titlesIn(page, `list-${dataId}`), [ARTICLES[0], ARTICLES[3], ARTICLES[7]]);
 
   // Reorder within Data, and move one link from Data to Ops, by dragging.
+  const moved = () => page.waitForResponse((response) => response.url().endsWith('/move') && response.status() === 204);
+  let saved = moved();
   await drag(page, ARTICLES[7]!, ARTICLES[0]!, 'above');
-  await page.waitForResponse((response) => response.url().endsWith('/move') && response.status() === 204);
-  await drag(page, ARTICLES[3]!, ARTICLES[1]!, 'below');
-  await page.waitForResponse((response) => response.url().endsWith('/move') && response.status() === 204);
+  await saved;
+  saved = moved();
+  await drag(page, ARTICLES[3]!, ARTICLES[1]!, 'above');
+  await saved;
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/inbox.png`, fullPage: true });
   await page.reload();
   assert.deepEqual(await titlesIn(page, `list-${dataId}`), [ARTICLES[7], ARTICLES[0]], 'the new order survives a reload');
-  assert.deepEqual(await titlesIn(page, `list-${opsId}`), [ARTICLES[1], ARTICLES[3]]);
+  assert.deepEqual(await titlesIn(page, `list-${opsId}`), [ARTICLES[3], ARTICLES[1]]);
+  assert.equal(await page.locator('.link-row', { hasText: ARTICLES[3]! }).locator('.link-meta .chip').innerText(), 'Ops');
+  // New links come first in "To sort", as they appeared when pasted.
+  assert.deepEqual((await titlesIn(page, 'list-none')).slice(0, 2), [ARTICLES[9], ARTICLES[8]]);
 
-  // Search without the accents.
+  // Search without the accents ("/" focuses the search field).
+  await page.locator('h1').click();
   await page.keyboard.press('/');
   await page.keyboard.insertText('donnees');
   await page.locator('.results .link-row').first().waitFor();
@@ -167,7 +199,7 @@ test('delete with undo, and the capture popup opened by the bookmarklet', async 
   assert.match(bookmarklet ?? '', /^javascript:/);
 
   // What the bookmarklet opens, from another site's page: the form pre-filled, a duplicate flagged.
-  const popup = await newPage();
+  const popup = await page.context().newPage();
   await popup.goto(`/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/keep?utm_campaign=x')}&title=${encodeURIComponent('Keep, again')}&text=${encodeURIComponent('Selected sentence.')}`);
   await popup.getByText('Already shared.').waitFor();
   assert.equal(await popup.getByLabel('Title').inputValue(), 'Keep, again');

@@ -31,7 +31,7 @@ export async function buildTestApp(
   t: Pick<TestContext, 'after'>,
   options: { clock?: Clock; mailer?: Mailer; env?: Record<string, string>; worker?: boolean } = {},
 ): Promise<TestApp> {
-  const databaseUrl = await createTestDatabase(t);
+  const { url: databaseUrl, drop } = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-data-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -53,6 +53,7 @@ export async function buildTestApp(
     await worker?.stop();
     await queue.stop();
     await database.close();
+    await drop();
     await rm(dataDir, { recursive: true, force: true });
   });
   return { app, services, database, config, databaseUrl, outboxDir };

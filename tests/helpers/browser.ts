@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildTestApp, type TestApp } from './app.ts';
 import { freePort } from './net.ts';
 
@@ -48,6 +48,11 @@ export type BrowserTest = TestApp & { baseUrl: string; newPage: () => Promise<Pa
 export async function startBrowserTest(t: TestContext, options: Parameters<typeof buildTestApp>[1] = {}): Promise<BrowserTest> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
+  // Registered before the app's clean-up so that pages stop polling before the server closes.
+  const contexts: BrowserContext[] = [];
+  t.after(async () => {
+    await Promise.all(contexts.map((context) => context.close()));
+  });
   const testApp = await buildTestApp(t, { ...options, env: { PUBLIC_URL: baseUrl, ...options.env } });
   await testApp.app.listen({ port, host: '127.0.0.1' });
   const browser = await launchBrowser();
@@ -56,7 +61,7 @@ export async function startBrowserTest(t: TestContext, options: Parameters<typeo
     baseUrl,
     async newPage() {
       const context = await browser.newContext({ baseURL: baseUrl });
-      t.after(() => context.close());
+      contexts.push(context);
       const page = await context.newPage();
       page.setDefaultTimeout(10_000);
       return page;

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { TestContext } from 'node:test';
 import pg from 'pg';
 
-/** Creates a database of this test file's own, cloned from the migrated template; dropped after the test. */
-export async function createTestDatabase(t: Pick<TestContext, 'after'>): Promise<string> {
+/**
+ * Creates a database of this test's own, cloned from the migrated template. `drop` removes it;
+ * call it after everything using the database is closed (node runs `after` hooks in the order
+ * they were added, so the caller registers one hook that closes its users first).
+ */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const serverUrl = process.env.VEILLE_TEST_SERVER_URL;
   const template = process.env.VEILLE_TEST_TEMPLATE;
   if (!serverUrl || !template) throw new Error('run the tests with `npm test`, which prepares the test database server');
@@ -24,13 +27,15 @@ export async function createTestDatabase(t: Pick<TestContext, 'after'>): Promise
   } finally {
     await admin.end();
   }
-  t.after(async () => {
-    const cleanup = new pg.Client({ connectionString: serverUrl });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS ${cleanup.escapeIdentifier(name)} WITH (FORCE)`);
-    await cleanup.end();
-  });
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return url.toString();
+  return {
+    url: url.toString(),
+    async drop() {
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${cleanup.escapeIdentifier(name)} WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
 }

@@ -75,7 +75,8 @@ export async function linksRoutes(app: FastifyInstance, { services }: { services
 
   app.get('/inbox/counts', async (_request, reply) => {
     const inbox = await links.inbox({ limitPerPage: 0 });
-    return reply.render('partials/inbox-counts', { inbox });
+    // The per-category counts in the group headings are refreshed along with it (out of band).
+    return reply.render('partials/inbox-counts-content', { inbox, oob: true });
   });
 
   // Quick-add and the capture popup post here.
