@@ -147,6 +147,8 @@ export const links = pgTable(
     canonicalUrl: text('canonical_url'),
     language: text('language'),
     commentary: text('commentary').notNull().default(''),
+    // The commentary rendered and sanitised once, when it is saved, rather than on every page view.
+    commentaryHtml: text('commentary_html').notNull().default(''),
     via: text('via'),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
     categoryId: uuid('category_id').references(() => categories.id, { onDelete: 'set null' }),

@@ -4,11 +4,12 @@ import type { CategoriesRepository, Category } from '../../db/repositories/categ
 import { MARK_END, MARK_START, type Link, type LinkPatch, type LinkQuery, type LinkScope, type LinksRepository } from '../../db/repositories/links-repository.ts';
 import type { User } from '../../db/repositories/users-repository.ts';
 import type { Clock } from './clock.ts';
+import { renderMarkdown, renderMarkdownInline } from './markdown.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import type { Queue } from './queue.ts';
 import { fetchPageMetadata, MetadataFetchError } from './url-metadata.ts';
 import { cleanUrl, normalizeUrl, parseLinkUrl } from './url-normalize.ts';
-import { hasControlCharacters, parseInput } from './validation.ts';
+import { hasControlCharacters, parseInput, stripControlCharacters } from './validation.ts';
 
 export type { Link, LinkScope };
 
@@ -72,7 +73,7 @@ const idField = z.uuid({ error: 'Unknown id.' });
 
 const linkFields = {
   title: optionalText('Title', 500).refine((value) => value === undefined || !hasControlCharacters(value), { error: 'Title contains invalid characters.' }),
-  commentary: optionalText('Commentary', 20_000),
+  commentary: optionalText('Commentary', 20_000).transform((value) => (value === undefined ? value : stripControlCharacters(value.replace(/\r\n?/g, '\n')))),
   via: optionalText('Via', 300),
   tags: tagsField,
   category: optionalText('Category', 100),
@@ -92,6 +93,12 @@ const querySchema = z.object({
 });
 
 type Deps = { db: Database; links: LinksRepository; categories: CategoriesRepository; queue: Queue; clock: Clock; fetchAllowPrivate: boolean };
+
+/** A commentary as HTML: one paragraph renders inline (it follows "Title :"), several as blocks. */
+export function renderCommentary(source: string): string {
+  const trimmed = source.trim();
+  return trimmed.includes('\n') ? renderMarkdown(trimmed) : renderMarkdownInline(trimmed);
+}
 
 /** Escapes text for HTML, then turns search highlight markers into <mark> elements. */
 export function highlightToHtml(text: string): string {
@@ -178,6 +185,7 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
         normalizedUrl,
         title: values.title || null,
         commentary: values.commentary ?? '',
+        commentaryHtml: renderCommentary(values.commentary ?? ''),
         via: values.via || null,
         tags: values.tags ?? [],
         categoryId,
@@ -228,7 +236,10 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
           else edited.delete(field);
         }
       }
-      if (values.commentary !== undefined) patch.commentary = values.commentary;
+      if (values.commentary !== undefined) {
+        patch.commentary = values.commentary;
+        patch.commentaryHtml = renderCommentary(values.commentary);
+      }
       if (values.via !== undefined) patch.via = values.via || null;
       if (values.tags !== undefined) patch.tags = values.tags;
       const category = await resolveCategory(values, { create: true });

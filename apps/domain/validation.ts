@@ -23,6 +23,11 @@ export function hasControlCharacters(value: string): boolean {
   return [...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f);
 }
 
+/** Removes control characters but line breaks and tabs (they would break search highlighting and emails). */
+export function stripControlCharacters(value: string): string {
+  return [...value].filter((char) => char === '\n' || char === '\t' || !hasControlCharacters(char)).join('');
+}
+
 // An address as people type it: trimmed, lower-cased, no control characters or line breaks (header injection).
 export const emailField = z
   .string({ error: 'Email is required.' })

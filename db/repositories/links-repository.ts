@@ -20,6 +20,7 @@ export type LinkInsert = {
   normalizedUrl: string;
   title?: string | null;
   commentary?: string;
+  commentaryHtml?: string;
   via?: string | null;
   tags?: string[];
   categoryId?: string | null;
@@ -37,6 +38,7 @@ export type LinkPatch = Partial<{
   description: string | null;
   siteName: string | null;
   commentary: string;
+  commentaryHtml: string;
   via: string | null;
   tags: string[];
   categoryId: string | null;

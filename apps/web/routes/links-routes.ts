@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
-import type { Duplicate, Link } from '../../domain/links-service.ts';
-import { renderMarkdown, renderMarkdownInline } from '../../domain/markdown.ts';
+import { renderCommentary, type Duplicate, type Link } from '../../domain/links-service.ts';
 import type { Services } from '../../domain/services.ts';
 import { requireUser } from '../plugins/auth.ts';
 import { wantsFragment } from '../plugins/render.ts';
@@ -227,7 +226,7 @@ export async function linksRoutes(app: FastifyInstance, { services }: { services
   // Live preview of Markdown commentary while typing.
   app.post('/links/preview', async (request, reply) => {
     const { commentary } = z.object({ commentary: z.string().max(20_000).default('') }).parse(request.body ?? {});
-    return reply.render('partials/markdown-preview', { html: commentary.includes('\n') ? renderMarkdown(commentary) : renderMarkdownInline(commentary) });
+    return reply.render('partials/markdown-preview', { html: renderCommentary(commentary) });
   });
 
   app.get('/capture', async (request, reply) => reply.render('admin/capture', { origin: `${request.protocol}://${request.host}` }));

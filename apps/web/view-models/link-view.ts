@@ -1,5 +1,4 @@
 import { editionPath, highlightToHtml, type Link } from '../../domain/links-service.ts';
-import { renderMarkdown, renderMarkdownInline } from '../../domain/markdown.ts';
 
 export type LinkView = {
   id: string;
@@ -44,7 +43,7 @@ export function linkView(link: Link & { children?: Link[] }): LinkView {
     displayTitle,
     // Search results carry highlighted fragments; they are escaped before the <mark>s go in.
     titleHtml: link.headline ? highlightToHtml(link.headline.title) : undefined,
-    commentaryHtml: link.headline?.commentary ? highlightToHtml(link.headline.commentary) : commentary.includes('\n') ? renderMarkdown(commentary) : renderMarkdownInline(commentary),
+    commentaryHtml: link.headline?.commentary ? highlightToHtml(link.headline.commentary) : link.commentaryHtml,
     hasCommentary: commentary.length > 0,
     description: link.description,
     siteName: link.siteName,

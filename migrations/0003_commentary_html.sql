@@ -1,0 +1,1 @@
+ALTER TABLE "links" ADD COLUMN "commentary_html" text DEFAULT '' NOT NULL;
