@@ -171,6 +171,8 @@ export const links = pgTable(
   },
   (table) => [
     index('links_group_position_idx').on(table.editionId, table.categoryId, table.position).where(sql`${table.deletedAt} is null and ${table.parentId} is null`),
+    // The inbox (links not yet in an edition) is small and read on every inbox view.
+    index('links_inbox_idx').on(table.categoryId, table.position).where(sql`${table.editionId} is null and ${table.deletedAt} is null`),
     index('links_parent_idx').on(table.parentId, table.position).where(sql`${table.parentId} is not null`),
     index('links_normalized_url_idx').on(table.normalizedUrl),
     index('links_created_at_idx').on(table.createdAt),

@@ -389,7 +389,8 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
       };
     },
 
-    tagSuggestions: () => links.tagCounts(),
+    /** Tags of the links in the inbox, for its filter. */
+    inboxTags: () => links.inboxTagCounts(),
 
     /** Fetches a link's page and stores its metadata (the job behind quick-add); a failure is recorded, not thrown. */
     async fetchMetadata(linkId: string): Promise<void> {

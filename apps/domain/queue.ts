@@ -42,7 +42,16 @@ export async function startQueue(options: { url: string; supervise?: boolean; on
         await Promise.all(jobs.map((job) => handler(job.data)));
       });
     },
-    // graceful: wait for the jobs in hand to finish; close: end pg-boss's own pool.
-    stop: () => boss.stop({ graceful: true, close: true, timeout: 20_000 }),
+    // graceful: wait for the jobs in hand to finish; close: end pg-boss's own pool. stop() returns
+    // before that is done: wait for 'stopped', so the database is not shut down under it.
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, 25_000);
+        boss.once('stopped', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        boss.stop({ graceful: true, close: true, timeout: 20_000 }).catch(reject);
+      }),
   };
 }

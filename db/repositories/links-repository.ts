@@ -185,7 +185,7 @@ export function createLinksRepository(db: Database) {
     async childrenOf(parentIds: string[], tx: DbOrTx = db): Promise<Link[]> {
       if (parentIds.length === 0) return [];
       const rows = await base(tx)
-        .where(and(inArray(links.parentId, parentIds), isNull(links.deletedAt)))
+        .where(and(sql`${links.parentId} = any(${`{${parentIds.join(',')}}`}::uuid[])`, isNull(links.deletedAt)))
         .orderBy(asc(links.position), asc(links.createdAt));
       return rows.map((row) => toLink(row as Row));
     },
@@ -327,11 +327,11 @@ export function createLinksRepository(db: Database) {
       return purged.length;
     },
 
-    /** Tags in use, most used first, for suggestions. */
-    async tagCounts(limit = 200, tx: DbOrTx = db): Promise<Array<{ tag: string; count: number }>> {
+    /** Tags used by the links in the inbox, most used first (the inbox's tag filter). */
+    async inboxTagCounts(limit = 200, tx: DbOrTx = db): Promise<Array<{ tag: string; count: number }>> {
       const result = await tx.execute<{ tag: string; count: number }>(sql`
         SELECT tag, count(*)::int AS count FROM links, unnest(tags) AS tag
-        WHERE deleted_at IS NULL GROUP BY tag ORDER BY count DESC, tag LIMIT ${limit}`);
+        WHERE edition_id IS NULL AND deleted_at IS NULL GROUP BY tag ORDER BY count DESC, tag LIMIT ${limit}`);
       return result.rows;
     },
   };

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildTestApp } from '../helpers/app.ts';
 import { OWNER, setUpOwner, signIn } from '../helpers/client.ts';
+import { startPageServer } from '../helpers/page-server.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type LinkBody = {
@@ -57,26 +56,6 @@ async function listIds(call: Awaited<ReturnType<typeof buildApi>>['call'], query
   return response.json<{ links: LinkBody[] }>().links.map((link) => link.id);
 }
 
-/** A local page server; `hits` counts the requests it received. */
-async function pageServer(t: TestContext, pages: Record<string, { body: string | Buffer; type?: string }>) {
-  const hits: string[] = [];
-  const server = http.createServer((request, response) => {
-    hits.push(request.url ?? '/');
-    const page = pages[request.url ?? '/'];
-    if (!page) return void response.writeHead(404).end();
-    response.writeHead(200, { 'content-type': page.type ?? 'text/html; charset=utf-8' }).end(page.body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // A page still held open must not keep the test waiting.
-        server.closeAllConnections();
-      }),
-  );
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
-}
 
 test('POST /api/v1/links saves a link: 201, Location, the link as JSON, its category created by name, tags normalised', async (t) => {
   const { call, create } = await buildApi(t);
@@ -297,7 +276,7 @@ test('PATCH changes only the fields given, so two edits of different fields both
 });
 
 test('a title set by an editor (on creation or through PATCH) is kept when the metadata is fetched', async (t) => {
-  const server = await pageServer(t, {
+  const server = await startPageServer(t, {
     '/page': { body: '<html lang="fr"><head><title>Fetched title</title><meta property="og:description" content="Fetched description"></head></html>' },
   });
   const { call, create, services } = await buildApi(t, { env: { FETCH_ALLOW_PRIVATE: 'true' } });
@@ -485,4 +464,32 @@ test('a link posted with parentId is nested: it appears in its parent\'s childre
   assert.equal((await call('DELETE', `/api/v1/links/${parent.id}`)).statusCode, 204);
   assert.equal((await call('GET', `/api/v1/links/${child.id}`)).statusCode, 404, 'deleting a parent deletes its nested items');
   assert.equal((await call('GET', `/api/v1/links/${second.id}`)).statusCode, 200, 'a link no longer nested stays');
+});
+
+test('a URL featured in a published edition is reported with the edition and its public address', async (t) => {
+  const { app, services, database } = await buildTestApp(t);
+  await setUpOwner(app);
+  const [owner] = await services.accounts.listUsers();
+  const { token } = await services.auth.createApiToken({ userId: owner!.id, name: 'test' });
+  const { rows } = await database.pool.query(
+    `INSERT INTO editions (period, title, slug, status, published_at) VALUES ('2024-06', 'Web, Ops, IoT et Time Series - Juin 2024', 'juin-2024', 'published', now()) RETURNING id`,
+  );
+  const { link } = await services.links.add({ url: 'https://caddyserver.com/docs/', title: 'Caddy docs' }, owner!);
+  await database.pool.query('UPDATE links SET edition_id = $1 WHERE id = $2', [rows[0].id, link.id]);
+
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/links',
+    headers: { authorization: `Bearer ${token}` },
+    payload: { url: 'http://CaddyServer.com/docs?utm_source=rss&fbclid=abc' },
+  });
+  assert.equal(response.statusCode, 201);
+  assert.deepEqual(response.json().duplicates, [
+    {
+      id: link.id,
+      title: 'Caddy docs',
+      where: 'edition',
+      edition: { period: '2024-06', title: 'Web, Ops, IoT et Time Series - Juin 2024', status: 'published', path: '/2024/06/juin-2024' },
+    },
+  ]);
 });

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Parser } from 'htmlparser2';
@@ -8,6 +6,7 @@ import type { Link } from '../../apps/domain/links-service.ts';
 import type { Services } from '../../apps/domain/services.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { setUpOwner, type TestClient } from '../helpers/client.ts';
+import { startPageServer } from '../helpers/page-server.ts';
 
 const HX = { 'hx-request': 'true' };
 
@@ -68,28 +67,7 @@ function fetched(services: Services, id: string): Promise<Link> {
   });
 }
 
-type Page = { body: string | Buffer; type?: string; hold?: Promise<void> };
 
-/** A page server on 127.0.0.1 that records every request it gets. */
-async function pageServer(t: TestContext, pages: Record<string, Page>) {
-  const hits: string[] = [];
-  const server = http.createServer((request, response) => {
-    hits.push(request.url ?? '/');
-    const page = pages[request.url ?? '/'];
-    if (!page) return void response.writeHead(404).end();
-    void (page.hold ?? Promise.resolve()).then(() => response.writeHead(200, { 'content-type': page.type ?? 'text/html; charset=utf-8' }).end(page.body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // A page still held open must not keep the test waiting.
-        server.closeAllConnections();
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, hits };
-}
 
 test('quick-add without JavaScript saves the link and redirects to the inbox with a message', async (t) => {
   const { owner, form, services } = await buildInbox(t);
@@ -432,7 +410,7 @@ test('the metadata job fills in title, description and language, reads latin1 pa
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const server = await pageServer(t, {
+  const server = await startPageServer(t, {
     '/fr': {
       body: '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Les séries temporelles</title><meta property="og:description" content="Tout sur les données horodatées"></head><body></body></html>',
     },
@@ -475,7 +453,7 @@ test('the metadata job fills in title, description and language, reads latin1 pa
 });
 
 test('SSRF: with the default configuration the job refuses loopback addresses and never connects', async (t) => {
-  const server = await pageServer(t, { '/': { body: '<title>Internal</title>' } });
+  const server = await startPageServer(t, { '/': { body: '<title>Internal</title>' } });
   const { owner, form, services } = await buildInbox(t, { worker: true });
   const urls = [`http://127.0.0.1:${server.port}/`, `http://localhost:${server.port}/`, `http://2130706433:${server.port}/`, `http://[::ffff:127.0.0.1]:${server.port}/`];
   const ids = [];

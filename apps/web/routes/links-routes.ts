@@ -40,7 +40,7 @@ export async function linksRoutes(app: FastifyInstance, { services }: { services
   /** The data the inbox list needs, grouped by category, or ranked search results when filtering. */
   async function inboxData(query: Record<string, unknown>) {
     const filters = filterQuery.parse(query);
-    const [allCategories, tags] = await Promise.all([categories.list(), links.tagSuggestions()]);
+    const [allCategories, tags] = await Promise.all([categories.list(), links.inboxTags()]);
     const filtering = Boolean(filters.q?.trim() || filters.category || filters.tag || (filters.status && filters.status !== 'inbox'));
     const base = { filters, categories: allCategories, tags, filtering };
     if (!filtering) {

@@ -1,0 +1,1 @@
+CREATE INDEX "links_inbox_idx" ON "links" USING btree ("category_id","position") WHERE "links"."edition_id" is null and "links"."deleted_at" is null;
