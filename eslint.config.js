@@ -8,7 +8,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['public/js/**/*.js'],
-    languageOptions: { globals: { HTMLFormElement: 'readonly', HTMLInputElement: 'readonly', HTMLTextAreaElement: 'readonly', HTMLElement: 'readonly', Element: 'readonly', window: 'readonly', document: 'readonly', htmx: 'readonly', Sortable: 'readonly', navigator: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', localStorage: 'readonly', fetch: 'readonly', FormData: 'readonly', URL: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { Blob: 'readonly', HTMLFormElement: 'readonly', HTMLInputElement: 'readonly', HTMLTextAreaElement: 'readonly', HTMLElement: 'readonly', Element: 'readonly', window: 'readonly', document: 'readonly', htmx: 'readonly', Sortable: 'readonly', navigator: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', localStorage: 'readonly', fetch: 'readonly', FormData: 'readonly', URL: 'readonly', console: 'readonly' } },
   },
   {
     rules: {

@@ -6,6 +6,7 @@ import type { User } from '../../db/repositories/users-repository.ts';
 import type { Clock } from './clock.ts';
 import { renderMarkdown, renderMarkdownInline } from './markdown.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
+import { editionPath } from './periods.ts';
 import type { Queue } from './queue.ts';
 import { fetchPageMetadata, MetadataFetchError } from './url-metadata.ts';
 import { cleanUrl, normalizeUrl, parseLinkUrl } from './url-normalize.ts';
@@ -106,11 +107,6 @@ export function highlightToHtml(text: string): string {
   return escaped.split(MARK_START).join('<mark>').split(MARK_END).join('</mark>');
 }
 
-/** The public path of a published edition: /YYYY/MM/slug (weekly: /YYYY/Www/slug). */
-export function editionPath(edition: { period: string; slug: string }): string {
-  const [year, part] = edition.period.split('-');
-  return `/${year}/${part}/${edition.slug}`;
-}
 
 /** Link capture and organisation: the inbox, metadata, duplicates, ordering, search. */
 export function createLinksService({ db, links, categories, queue, clock, fetchAllowPrivate }: Deps) {
@@ -166,6 +162,11 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
 
   return {
     get,
+
+    /** Several links with their nested items, in no particular order. */
+    async getMany(ids: string[]): Promise<Array<Link & { children: Link[] }>> {
+      return withChildren(await links.findByIds(ids.filter((id) => idField.safeParse(id).success)));
+    },
 
     /** A link with its nested items. */
     async getWithChildren(id: string): Promise<Link & { children: Link[] }> {

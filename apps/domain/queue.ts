@@ -5,9 +5,10 @@ export type JobPayloads = {
   'maintenance.cleanup': Record<string, never>;
   'email.send': { to: string; subject: string; text: string; html?: string };
   'links.fetch-metadata': { linkId: string };
+  'editions.tick': Record<string, never>;
 };
 export type JobName = keyof JobPayloads;
-export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send', 'links.fetch-metadata'];
+export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send', 'links.fetch-metadata', 'editions.tick'];
 
 export type SendOptions = { singletonKey?: string; singletonSeconds?: number; startAfter?: Date; retryLimit?: number };
 

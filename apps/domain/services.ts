@@ -1,6 +1,7 @@
 import type { Database } from '../../db/client.ts';
 import { createApiTokensRepository } from '../../db/repositories/api-tokens-repository.ts';
 import { createCategoriesRepository } from '../../db/repositories/categories-repository.ts';
+import { createEditionsRepository } from '../../db/repositories/editions-repository.ts';
 import { createLinksRepository } from '../../db/repositories/links-repository.ts';
 import { createInvitationsRepository } from '../../db/repositories/invitations-repository.ts';
 import { createRateLimitsRepository } from '../../db/repositories/rate-limits-repository.ts';
@@ -10,6 +11,7 @@ import { createUsersRepository } from '../../db/repositories/users-repository.ts
 import { createAccountsService } from './accounts-service.ts';
 import { createAuthService } from './auth-service.ts';
 import { createCategoriesService } from './categories-service.ts';
+import { createEditionsService } from './editions-service.ts';
 import { createLinksService } from './links-service.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -40,6 +42,7 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
     settings: createSettingsRepository(db),
     categories: createCategoriesRepository(db),
     links: createLinksRepository(db),
+    editions: createEditionsRepository(db),
   };
   const settings = createSettingsService({ settings: repositories.settings });
   const auth = createAuthService({ ...repositories, clock, secret: config.sessionSecret });
@@ -54,10 +57,19 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
   });
   const categories = createCategoriesService({ db, categories: repositories.categories, clock });
   const links = createLinksService({ db, links: repositories.links, categories: repositories.categories, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
+  const editions = createEditionsService({
+    db,
+    editions: repositories.editions,
+    links: repositories.links,
+    categories: repositories.categories,
+    settings,
+    clock,
+    publicUrl: config.publicUrl,
+  });
   const maintenance = createMaintenanceService({ auth, accounts, links });
   const outboxDir = path.join(config.dataDir, 'outbox');
   const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir), read: (file: string) => readOutboxMessage(outboxDir, file) };
-  return { auth, accounts, settings, categories, links, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
+  return { auth, accounts, settings, categories, links, editions, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
 }
 
 export type Services = ReturnType<typeof createServices>;

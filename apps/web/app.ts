@@ -17,6 +17,7 @@ import { adminRoutes } from './routes/admin-routes.ts';
 import { apiRoutes } from './routes/api-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { categoriesRoutes } from './routes/categories-routes.ts';
+import { editionsRoutes } from './routes/editions-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { linksRoutes } from './routes/links-routes.ts';
 import { publicRoutes } from './routes/public-routes.ts';
@@ -79,7 +80,7 @@ export async function buildApp(services: Services, config: Config, options: { lo
 
   await app.register(renderPlugin, { services, production: config.env === 'production' });
   await app.register(authPlugin, { services, config });
-  await app.register(errorsPlugin);
+  await app.register(errorsPlugin, { services });
 
   await app.register(healthRoutes, { services });
   await app.register(authRoutes, { services, config });
@@ -87,6 +88,7 @@ export async function buildApp(services: Services, config: Config, options: { lo
   await app.register(adminRoutes, { services, config, prefix: '/admin' });
   await app.register(linksRoutes, { services, prefix: '/admin' });
   await app.register(categoriesRoutes, { services, prefix: '/admin/categories' });
+  await app.register(editionsRoutes, { services, prefix: '/admin/editions' });
   await app.register(teamRoutes, { services, prefix: '/admin/team' });
   await app.register(accountRoutes, { services, prefix: '/admin/account' });
   await app.register(apiRoutes, { services, prefix: '/api/v1' });

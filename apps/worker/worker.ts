@@ -23,11 +23,23 @@ export async function startWorker({ services, log }: { services: Services; log: 
     // Editors watch the row fill in: poll often, and fetch a few pages at once.
     { pollingIntervalSeconds: 0.5, batchSize: 4 },
   );
+  // Publishes the scheduled editions that are due and makes sure the current period has its draft.
+  await queue.work('editions.tick', async () => {
+    const published = await services.editions.publishDue();
+    for (const edition of published) log.info({ period: edition.period }, 'scheduled edition published');
+    await services.editions.ensureDraft();
+  });
   await queue.work('email.send', async (message) => {
     await services.mailer.send(message);
   });
 
   const tasks = [
+    // Every minute: the slot key makes the ticks of several instances one job.
+    cron.schedule('* * * * *', async () => {
+      await queue
+        .send('editions.tick', {}, { singletonKey: 'editions-tick', singletonSeconds: 50 })
+        .catch((error: unknown) => log.error({ err: error }, 'could not enqueue the editions tick'));
+    }),
     cron.schedule('*/10 * * * *', async () => {
       await queue
         .send('maintenance.cleanup', {}, { singletonKey: 'cleanup', singletonSeconds: 9 * 60 })

@@ -116,6 +116,18 @@ function initSortables(root) {
       },
     });
   }
+  for (const list of root.querySelectorAll('[data-sortable-sections]')) {
+    if (list.sortable) continue;
+    list.sortable = Sortable.create(list, {
+      handle: 'h3 > .drag-handle',
+      draggable: '.edition-section-block',
+      animation: 150,
+      forceFallback: true,
+      onEnd() {
+        post(`/admin/editions/${list.dataset.period}/sections`, { ids: [...list.querySelectorAll(':scope > [data-id]')].map((row) => row.dataset.id).filter(Boolean) });
+      },
+    });
+  }
   for (const list of root.querySelectorAll('[data-sortable-categories]')) {
     if (list.sortable) continue;
     list.sortable = Sortable.create(list, {
@@ -158,4 +170,35 @@ document.addEventListener('DOMContentLoaded', () => {
   htmx.onLoad((element) => {
     if (element !== document.body) initContent(element);
   });
+});
+
+// The editor: unsaved changes are visible until the autosave answers.
+document.addEventListener('input', (event) => {
+  const form = event.target instanceof Element ? event.target.closest('#edition-form') : null;
+  const state = document.getElementById('save-state');
+  if (form && state) {
+    state.className = 'save-state save-dirty';
+    state.textContent = 'Unsaved changes…';
+  }
+});
+
+// "Copy for Substack": the edition as rich HTML on the clipboard, ready to paste into its editor.
+document.addEventListener('click', (event) => {
+  const button = event.target instanceof Element ? event.target.closest('[data-copy-html]') : null;
+  if (!button) return;
+  const source = document.querySelector(button.getAttribute('data-copy-html'));
+  if (!source) return;
+  const html = source.innerHTML;
+  const text = source.content ? source.content.textContent : source.textContent;
+  const done = () => {
+    const label = button.textContent;
+    button.textContent = 'Copied';
+    setTimeout(() => { button.textContent = label; }, 1500);
+  };
+  if (navigator.clipboard && window.ClipboardItem) {
+    navigator.clipboard
+      .write([new window.ClipboardItem({ 'text/html': new Blob([html], { type: 'text/html' }), 'text/plain': new Blob([text], { type: 'text/plain' }) })])
+      .then(done)
+      .catch(() => undefined);
+  }
 });

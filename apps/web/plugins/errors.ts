@@ -2,6 +2,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { ZodError } from 'zod';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/errors.ts';
+import type { Services } from '../../domain/services.ts';
+import { ASSET_VERSION } from '../assets.ts';
+import { strings } from '../i18n.ts';
 import { wantsFragment } from './render.ts';
 
 /** The status a thrown error answers with; anything unexpected is a 500. */
@@ -35,7 +38,7 @@ function wantsJson(request: FastifyRequest): boolean {
 }
 
 /** One error handler for the whole app: a status per error type, never a stack trace or driver message. */
-export const errorsPlugin = fp(async (app: FastifyInstance) => {
+export const errorsPlugin = fp(async (app: FastifyInstance, options: { services: Services }) => {
   app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const status = statusOf(error);
     // A 5xx message may carry SQL or driver details: log it, show a generic sentence.
@@ -56,6 +59,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     if (wantsFragment(request)) {
       return reply.code(status).type('text/html; charset=utf-8').send(`<div class="alert alert-error" role="alert">${escapeHtml(message)}</div>`);
     }
+    if (status === 404 && isPublicPath(request.url)) return renderPublicNotFound(reply, options.services);
     return reply.render('error', { status, title: TITLES[status] ?? 'Error', message }, { status });
   });
 
@@ -63,9 +67,22 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
   // down by the rate limit registered on this handler.
   app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 120, timeWindow: 60_000 }) }, async (request, reply) => {
     if (wantsJson(request)) return reply.code(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
+    if (isPublicPath(request.url)) return renderPublicNotFound(reply, options.services);
     return reply.render('error', { status: 404, title: 'Page not found', message: 'There is nothing at this address.' }, { status: 404 });
   });
 });
+
+/** Readers' pages: everything outside the admin, the sign-in pages and the API. */
+function isPublicPath(url: string): boolean {
+  return !/^\/(admin|api|login|logout|setup|invitations|static)(\/|$|\?)/.test(url);
+}
+
+/** The 404 page of the public site, in the newsletter's language. */
+async function renderPublicNotFound(reply: FastifyReply, services: Services): Promise<FastifyReply> {
+  const current = await services.settings.get();
+  const html = await reply.viewAsync('public/not-found', { t: strings(current.locale), lang: current.locale, newsletterName: current.newsletterName, description: current.description, assetVersion: ASSET_VERSION });
+  return reply.code(404).type('text/html; charset=utf-8').send(html);
+}
 
 /** Escapes text for use inside HTML. */
 export function escapeHtml(value: string): string {

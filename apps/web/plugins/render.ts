@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FieldErrors } from '../../domain/errors.ts';
 import type { Services } from '../../domain/services.ts';
+import { ASSET_VERSION } from '../assets.ts';
 
 export const viewsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views');
 
@@ -47,8 +48,6 @@ export function wantsFragment(request: FastifyRequest): boolean {
 export const renderPlugin = fp(async (app: FastifyInstance, options: { services: Services; production: boolean }) => {
   const eta = new Eta({ views: viewsDir, cache: options.production, autoEscape: true, autoTrim: [false, 'nl'] });
   await app.register(fastifyView, { engine: { eta }, root: viewsDir, production: options.production });
-  // Changes on every start, so browsers fetch new assets after an upgrade while caching them in between.
-  const assetVersion = Date.now().toString(36);
 
   async function context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
     let flash: Flash | undefined;
@@ -71,7 +70,7 @@ export const renderPlugin = fp(async (app: FastifyInstance, options: { services:
       flash,
       newsletterName: settings.newsletterName,
       path: request.url.split('?')[0] ?? '/',
-      assetVersion,
+      assetVersion: ASSET_VERSION,
     };
   }
 

@@ -4,7 +4,7 @@ import { ValidationError } from '../../domain/errors.ts';
 import type { Services } from '../../domain/services.ts';
 import { requireUser } from '../plugins/auth.ts';
 
-const passwordBody = z.object({ currentPassword: z.unknown(), newPassword: z.unknown() });
+const passwordBody = z.object({ currentPassword: z.unknown().optional(), newPassword: z.unknown().optional() });
 const tokenBody = z.object({ name: z.string().optional().default('') });
 const idParams = z.object({ id: z.uuid({ error: 'Unknown id.' }) });
 

@@ -5,7 +5,17 @@ import { ValidationError } from '../../domain/errors.ts';
 import type { Services } from '../../domain/services.ts';
 import { requireOwner, requireUser } from '../plugins/auth.ts';
 
-const settingsBody = z.object({ newsletterName: z.unknown(), description: z.unknown() });
+const settingsBody = z.object({
+  newsletterName: z.unknown().optional(),
+  description: z.unknown().optional(),
+  locale: z.unknown().optional(),
+  timeZone: z.unknown().optional(),
+  titleTemplate: z.unknown().optional(),
+  cadence: z.unknown().optional(),
+  footer: z.unknown().optional(),
+  senderName: z.unknown().optional(),
+  senderEmail: z.unknown().optional(),
+});
 
 /** The admin shell: dashboard and the sections of the navigation. */
 export async function adminRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
@@ -16,12 +26,11 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
     return reply.render('admin/dashboard', { settings, mailer: services.mailer.describe() });
   });
 
-  app.get('/editions', async (_request, reply) => reply.render('admin/editions'));
   app.get('/subscribers', async (_request, reply) => reply.render('admin/subscribers'));
 
   app.get('/settings', async (_request, reply) => {
     const settings = await services.settings.get();
-    return reply.render('admin/settings', { values: settings, errors: {} });
+    return reply.render('admin/settings', { values: settings, errors: {}, publicUrl: config.publicUrl });
   });
 
   app.post('/settings', { preHandler: requireOwner }, async (request, reply) => {
@@ -30,7 +39,7 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
       await services.settings.update(body);
       return reply.flash('success', 'Settings saved.').redirect('/admin/settings', 303);
     } catch (error) {
-      if (error instanceof ValidationError) return reply.renderForm('admin/settings', { values: body, errors: error.fields, error: error.message });
+      if (error instanceof ValidationError) return reply.renderForm('admin/settings', { values: body, errors: error.fields, error: error.message, publicUrl: config.publicUrl });
       throw error;
     }
   });

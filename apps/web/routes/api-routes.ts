@@ -8,7 +8,7 @@ const idParams = z.object({ id: z.string().max(100) });
 
 /** A JSON body must be an object; anything else is a 400 with the reason. */
 function objectBody(body: unknown): Record<string, unknown> {
-  return z.record(z.string(), z.unknown(), { error: 'The body must be a JSON object.' }).parse(body ?? {});
+  return z.record(z.string(), z.unknown().optional(), { error: 'The body must be a JSON object.' }).parse(body ?? {});
 }
 
 /** The JSON API, authenticated by personal tokens. */
@@ -50,6 +50,69 @@ export async function apiRoutes(app: FastifyInstance, { services }: { services: 
     const { id } = idParams.parse(request.params);
     await services.links.remove([id]);
     return reply.code(204).send();
+  });
+
+  /** An edition in the shape PUT accepts, plus its status, public URL and links as objects. */
+  async function editionJson(period: string) {
+    const row = await services.editions.find(period);
+    const doc = await services.editions.document(row);
+    const info = await services.editions.newsletter();
+    const linkObject = (link: (typeof doc.sections)[number]['links'][number]): Record<string, unknown> => ({
+      id: link.id,
+      url: link.url,
+      title: link.title,
+      commentary: link.commentary,
+      via: link.via,
+      children: link.children.map(linkObject),
+    });
+    return {
+      period: doc.period,
+      title: doc.title,
+      slug: doc.slug,
+      tags: doc.tags,
+      intro: doc.intro,
+      outro: doc.outro,
+      freeSections: doc.freeSections,
+      sections: doc.sections.map((section) => ({ category: section.name, links: section.links.map(linkObject) })),
+      status: doc.status,
+      url: info.publicUrl + doc.path,
+      scheduledAt: doc.scheduledAt,
+      publishedAt: doc.publishedAt,
+      correctedAt: doc.correctedAt,
+      version: doc.version,
+    };
+  }
+
+  app.get('/editions', async () => {
+    const list = await services.editions.list();
+    const info = await services.editions.newsletter();
+    return {
+      editions: list.map((row) => ({ period: row.period, title: row.title, slug: row.slug, status: row.status, links: row.linkCount, url: info.publicUrl + services.editions.editionPath(row), publishedAt: row.publishedAt })),
+    };
+  });
+
+  app.get('/editions/:period', async (request) => {
+    const { period } = z.object({ period: z.string().max(10) }).parse(request.params);
+    return editionJson(period);
+  });
+
+  app.put('/editions/:period', async (request, reply) => {
+    const { period } = z.object({ period: z.string().max(10) }).parse(request.params);
+    const existed = await services.editions.find(period).then(() => true, () => false);
+    await services.editions.put(period, objectBody(request.body));
+    return reply.code(existed ? 200 : 201).send(await editionJson(period));
+  });
+
+  app.post('/editions/:period/publish', async (request) => {
+    const { period } = z.object({ period: z.string().max(10) }).parse(request.params);
+    await services.editions.publish(period);
+    return editionJson(period);
+  });
+
+  app.post('/editions/:period/unpublish', async (request) => {
+    const { period } = z.object({ period: z.string().max(10) }).parse(request.params);
+    await services.editions.unpublish(period);
+    return editionJson(period);
   });
 
   app.get('/categories', async () => {

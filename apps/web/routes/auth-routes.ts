@@ -11,8 +11,8 @@ const loginBody = z.object({
   password: z.string().max(1000).optional().default(''),
   next: z.string().max(2000).optional(),
 });
-const setupBody = z.object({ name: z.unknown(), email: z.unknown(), password: z.unknown() });
-const acceptBody = z.object({ name: z.unknown(), password: z.unknown() });
+const setupBody = z.object({ name: z.unknown().optional(), email: z.unknown().optional(), password: z.unknown().optional() });
+const acceptBody = z.object({ name: z.unknown().optional(), password: z.unknown().optional() });
 
 /** Only local paths are followed after sign-in, so a crafted link cannot send the user elsewhere. */
 export function safeNext(next: unknown): string {

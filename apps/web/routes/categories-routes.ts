@@ -6,7 +6,7 @@ import { requireUser } from '../plugins/auth.ts';
 import { wantsFragment } from '../plugins/render.ts';
 
 const idParams = z.object({ id: z.string().max(100) });
-const nameBody = z.object({ name: z.unknown() });
+const nameBody = z.object({ name: z.unknown().optional() });
 const orderBody = z.object({ ids: z.union([z.array(z.string().max(100)).max(500), z.string().max(100)]).optional() });
 
 /** Categories: create, rename, reorder by drag and drop, archive. */

@@ -4,8 +4,8 @@ import { ValidationError } from '../../domain/errors.ts';
 import type { Services } from '../../domain/services.ts';
 import { requireOwner, requireUser } from '../plugins/auth.ts';
 
-const inviteBody = z.object({ email: z.unknown(), role: z.unknown() });
-const roleBody = z.object({ role: z.unknown() });
+const inviteBody = z.object({ email: z.unknown().optional(), role: z.unknown().optional() });
+const roleBody = z.object({ role: z.unknown().optional() });
 const idParams = z.object({ id: z.uuid({ error: 'Unknown id.' }) });
 
 /** The owner's team page: editors, their roles, invitations. */

@@ -1,4 +1,5 @@
-import { editionPath, type Duplicate, type Link } from '../../domain/links-service.ts';
+import type { Duplicate, Link } from '../../domain/links-service.ts';
+import { editionPath } from '../../domain/periods.ts';
 
 /** A link as the JSON API shows it. */
 export function linkJson(link: Link & { children?: Link[] }, duplicates?: Duplicate[]): Record<string, unknown> {

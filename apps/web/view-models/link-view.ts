@@ -1,4 +1,5 @@
-import { editionPath, highlightToHtml, type Link } from '../../domain/links-service.ts';
+import { highlightToHtml, type Link } from '../../domain/links-service.ts';
+import { editionPath } from '../../domain/periods.ts';
 
 export type LinkView = {
   id: string;

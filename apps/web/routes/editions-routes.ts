@@ -1,0 +1,192 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { editionBodyHtml, editionToMarkdown } from '../../domain/edition-render.ts';
+import { ConflictError, ValidationError } from '../../domain/errors.ts';
+import { periodLabel } from '../../domain/periods.ts';
+import type { Services } from '../../domain/services.ts';
+import { ASSET_VERSION } from '../assets.ts';
+import { formatDate, strings } from '../i18n.ts';
+import { requireUser } from '../plugins/auth.ts';
+import { wantsFragment } from '../plugins/render.ts';
+import { linkView } from '../view-models/link-view.ts';
+
+const periodParams = z.object({ period: z.string().max(10) });
+const idsBody = z.object({ ids: z.union([z.array(z.string().max(100)).max(1000), z.string().max(100)]).optional() });
+
+/** Reads the free sections of the editor form (heading[]/body[] pairs); empty pairs are dropped. */
+function freeSectionsFrom(body: Record<string, unknown>): Array<{ heading: string; body: string }> {
+  const list = (value: unknown) => (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
+  const headings = list(body.sectionHeading);
+  const bodies = list(body.sectionBody);
+  return headings.map((heading, index) => ({ heading, body: bodies[index] ?? '' })).filter((section) => section.heading.trim() || section.body.trim());
+}
+
+function idsOf(body: unknown): string[] {
+  const { ids } = idsBody.parse(body ?? {});
+  return ids === undefined ? [] : Array.isArray(ids) ? ids : [ids];
+}
+
+/** Composing editions: the list, the editor, adding links, publishing. */
+export async function editionsRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const { editions, links, settings } = services;
+  app.addHook('preHandler', requireUser);
+
+  /** Everything the editor page shows. */
+  async function editorData(period: string, extra: Record<string, unknown> = {}) {
+    const row = await editions.find(period);
+    const [doc, inbox, current, allCategories] = await Promise.all([
+      editions.document(row),
+      links.list({ status: 'inbox', limit: 200 }),
+      settings.get(),
+      services.categories.list(),
+    ]);
+    const linkIds = doc.sections.flatMap((section) => section.links.map((link) => link.id));
+    const sectionLinks = new Map((await links.getMany(linkIds)).map((link) => [link.id, link]));
+    const tagSuggestions = editions.tagSuggestions(doc, new Map([...sectionLinks].map(([id, link]) => [id, link.tags])));
+    return {
+      row,
+      doc,
+      sections: doc.sections.map((section) => ({ ...section, views: section.links.map((link) => linkView(sectionLinks.get(link.id)!)) })),
+      missingCategories: allCategories.filter((category) => !doc.sections.some((section) => section.categoryId === category.id)),
+      proposed: inbox.links.map(linkView),
+      settings: current,
+      tagSuggestions,
+      values: { title: row.title, slug: row.slug, tags: row.tags.join(', '), intro: row.intro, outro: row.outro, freeSections: row.freeSections, version: row.version },
+      errors: {},
+      label: periodLabel(row.period, current.locale),
+      bodyHtml: editionBodyHtml(doc),
+      ...extra,
+    };
+  }
+
+  app.get('/', async (_request, reply) => {
+    const [list, current] = await Promise.all([editions.list(), editions.currentPeriod()]);
+    return reply.render('admin/editions', { editions: list.map((row) => ({ ...row, path: editions.editionPath(row) })), currentPeriod: current });
+  });
+
+  app.post('/draft', async (request, reply) => {
+    const { period } = z.object({ period: z.string().max(10).optional() }).parse(request.body ?? {});
+    const row = await editions.ensureDraft(period || undefined);
+    return reply.redirect(`/admin/editions/${row.period}`, 303);
+  });
+
+  app.get('/:period', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    return reply.render('admin/edition-editor', await editorData(period));
+  });
+
+  // Autosave and the Save button: the text fields, with the version the editor started from.
+  app.post('/:period', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const input = { version: body.version, title: body.title, slug: body.slug, tags: body.tags, intro: body.intro, outro: body.outro, freeSections: freeSectionsFrom(body) };
+    const typed = { ...input, tags: typeof body.tags === 'string' ? body.tags : '' };
+    try {
+      const row = await editions.update(period, input);
+      if (!wantsFragment(request)) return reply.flash('success', 'Edition saved.').redirect(`/admin/editions/${row.period}`, 303);
+      return reply.render('partials/edition-save-state', { state: 'saved', version: row.version, at: new Date() });
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        if (wantsFragment(request)) return reply.code(409).render('partials/edition-save-state', { state: 'conflict', message: error.message });
+        return reply.code(409).render('admin/edition-editor', await editorData(period, { values: typed, error: error.message }));
+      }
+      if (error instanceof ValidationError) {
+        if (wantsFragment(request)) return reply.code(422).render('partials/edition-save-state', { state: 'invalid', message: Object.values(error.fields)[0] ?? error.message });
+        return reply.code(422).render('admin/edition-editor', await editorData(period, { values: typed, errors: error.fields, error: error.message }));
+      }
+      throw error;
+    }
+  });
+
+  async function refreshSections(request: FastifyRequest, reply: FastifyReply, period: string) {
+    if (!wantsFragment(request)) return reply.redirect(`/admin/editions/${period}`, 303);
+    return reply.render('partials/edition-sections', await editorData(period));
+  }
+
+  app.post('/:period/links', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const ids = idsOf(request.body);
+    if (ids.length === 0) throw new ValidationError('Choose the links to add.');
+    await editions.addLinks(period, ids);
+    return refreshSections(request, reply, period);
+  });
+
+  app.post('/:period/links/all', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const inbox = await links.list({ status: 'inbox', limit: 200 });
+    await editions.addLinks(period, inbox.links.map((link) => link.id));
+    return refreshSections(request, reply, period);
+  });
+
+  app.post('/:period/links/:linkId/remove', async (request, reply) => {
+    const { period, linkId } = z.object({ period: z.string().max(10), linkId: z.string().max(100) }).parse(request.params);
+    await editions.removeLink(period, linkId);
+    return refreshSections(request, reply, period);
+  });
+
+  app.post('/:period/sections', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    await editions.setCategoryOrder(period, idsOf(request.body));
+    if (wantsFragment(request) && request.headers['hx-target'] === undefined) return reply.code(204).send();
+    return refreshSections(request, reply, period);
+  });
+
+  app.post('/:period/publish', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    try {
+      const row = await editions.publish(period);
+      return reply.flash('success', `Published: ${editions.editionPath(row)}`).redirect(`/admin/editions/${period}`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error;
+      return reply.code(error instanceof ValidationError ? 422 : 409).render('admin/edition-editor', await editorData(period, { publishError: error.message }));
+    }
+  });
+
+  app.post('/:period/schedule', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const { scheduledAt } = z.object({ scheduledAt: z.string().max(40).default('') }).parse(request.body ?? {});
+    try {
+      await editions.schedule(period, scheduledAt);
+      return reply.flash('success', 'Publication scheduled.').redirect(`/admin/editions/${period}`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error;
+      return reply.code(error instanceof ValidationError ? 422 : 409).render('admin/edition-editor', await editorData(period, { publishError: error.message, scheduledValue: scheduledAt }));
+    }
+  });
+
+  app.post('/:period/unpublish', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    await editions.unpublish(period);
+    return reply.flash('success', 'The edition is a draft again: it left the public site.').redirect(`/admin/editions/${period}`, 303);
+  });
+
+  // The page as readers will see it, published or not.
+  app.get('/:period/preview', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const row = await editions.find(period);
+    const [doc, current, info] = await Promise.all([editions.document(row), settings.get(), editions.newsletter()]);
+    const html = await reply.viewAsync('public/edition', {
+      doc,
+      bodyHtml: editionBodyHtml(doc),
+      summary: '',
+      preview: row.status !== 'published',
+      info,
+      t: strings(current.locale),
+      lang: current.locale,
+      newsletterName: current.newsletterName,
+      description: current.description,
+      date: (value: Date) => formatDate(value, current.locale, current.timeZone),
+      assetVersion: ASSET_VERSION,
+    });
+    return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+  });
+
+  app.get('/:period/export.md', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const doc = await editions.document(await editions.find(period));
+    return reply
+      .header('Content-Disposition', `attachment; filename="${doc.slug}.md"`)
+      .type('text/markdown; charset=utf-8')
+      .send(editionToMarkdown(doc));
+  });
+}

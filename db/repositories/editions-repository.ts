@@ -1,0 +1,195 @@
+import { and, count, desc, eq, isNull, lte, sql, type SQL } from 'drizzle-orm';
+import type { Database, DbOrTx } from '../client.ts';
+import { editions, links, settings, type FreeSection } from '../schema.ts';
+
+export type EditionRow = typeof editions.$inferSelect;
+
+export type EditionPatch = Partial<{
+  title: string;
+  slug: string;
+  tags: string[];
+  intro: string;
+  outro: string;
+  freeSections: FreeSection[];
+  categoryOrder: string[];
+  status: 'draft' | 'scheduled' | 'published';
+  scheduledAt: Date | null;
+  publishedAt: Date | null;
+  correctedAt: Date | null;
+}>;
+
+/** SQL for editions. */
+export function createEditionsRepository(db: Database) {
+  return {
+    async insert(values: { period: string; title: string; slug: string } & EditionPatch, tx: DbOrTx = db): Promise<EditionRow | undefined> {
+      // Two instances creating this month's draft at once: one wins, the other finds it.
+      const [row] = await tx.insert(editions).values(values).onConflictDoNothing({ target: editions.period }).returning();
+      return row;
+    },
+
+    async findById(id: string, tx: DbOrTx = db): Promise<EditionRow | undefined> {
+      const [row] = await tx.select().from(editions).where(eq(editions.id, id));
+      return row;
+    },
+
+    async findByPeriod(period: string, tx: DbOrTx = db): Promise<EditionRow | undefined> {
+      const [row] = await tx.select().from(editions).where(eq(editions.period, period));
+      return row;
+    },
+
+    async findBySlug(slug: string, tx: DbOrTx = db): Promise<EditionRow | undefined> {
+      const [row] = await tx.select().from(editions).where(eq(editions.slug, slug));
+      return row;
+    },
+
+    async slugTaken(slug: string, exceptId: string | undefined, tx: DbOrTx = db): Promise<boolean> {
+      const [row] = await tx
+        .select({ id: editions.id })
+        .from(editions)
+        .where(and(eq(editions.slug, slug), exceptId ? sql`${editions.id} <> ${exceptId}` : undefined));
+      return Boolean(row);
+    },
+
+    /** Every edition, newest period first, with how many links each holds. */
+    async listAll(tx: DbOrTx = db): Promise<Array<EditionRow & { linkCount: number }>> {
+      const rows = await tx
+        .select({ edition: editions, linkCount: sql<number>`(select count(*)::int from links where links.edition_id = ${editions.id} and links.deleted_at is null)` })
+        .from(editions)
+        .orderBy(desc(editions.period));
+      return rows.map((row) => ({ ...row.edition, linkCount: row.linkCount }));
+    },
+
+    /** Published editions, newest first, optionally of one year or carrying one tag. */
+    async listPublished(filter: { year?: number; tag?: string; limit: number; offset: number }, tx: DbOrTx = db): Promise<{ rows: EditionRow[]; total: number }> {
+      const conditions: SQL[] = [eq(editions.status, 'published')];
+      if (filter.year) conditions.push(sql`${editions.period} like ${`${filter.year}-%`}`);
+      if (filter.tag) conditions.push(sql`${editions.tags} @> array[${filter.tag}]::text[]`);
+      const where = and(...conditions);
+      const [rows, [total]] = await Promise.all([
+        tx.select().from(editions).where(where).orderBy(desc(editions.publishedAt), desc(editions.period)).limit(filter.limit).offset(filter.offset),
+        tx.select({ value: count() }).from(editions).where(where),
+      ]);
+      return { rows, total: total?.value ?? 0 };
+    },
+
+    /** Years that have published editions, with their counts, newest first. */
+    async publishedYears(tx: DbOrTx = db): Promise<Array<{ year: number; count: number }>> {
+      const result = await tx.execute<{ year: number; count: number }>(sql`
+        SELECT substr(period, 1, 4)::int AS year, count(*)::int AS count FROM editions
+        WHERE status = 'published' GROUP BY 1 ORDER BY 1 DESC`);
+      return result.rows;
+    },
+
+    /** Tags of published editions with their counts. */
+    async publishedTags(tx: DbOrTx = db): Promise<Array<{ tag: string; count: number }>> {
+      const result = await tx.execute<{ tag: string; count: number }>(sql`
+        SELECT tag, count(*)::int AS count FROM editions, unnest(tags) AS tag
+        WHERE status = 'published' GROUP BY tag ORDER BY count DESC, tag`);
+      return result.rows;
+    },
+
+    /** Published editions matching a reader's search, in their text or in their links, best first. */
+    async searchPublished(q: string, limit: number, tx: DbOrTx = db): Promise<Array<EditionRow & { rank: number; matches: Array<{ title: string; url: string }> }>> {
+      const result = await tx.execute<{ id: string; rank: number; matches: Array<{ title: string; url: string }> | null }>(sql`
+        WITH query AS (SELECT websearch_to_tsquery('veille_fr', ${q}) || websearch_to_tsquery('veille_en', ${q}) AS tsq),
+        link_hits AS (
+          SELECT l.edition_id, max(ts_rank_cd(l.search, query.tsq)) AS rank,
+                 json_agg(json_build_object('title', coalesce(l.title, l.url), 'url', l.url) ORDER BY ts_rank_cd(l.search, query.tsq) DESC) AS matches
+          FROM links l, query WHERE l.search @@ query.tsq AND l.deleted_at IS NULL AND l.edition_id IS NOT NULL
+          GROUP BY l.edition_id
+        ),
+        edition_hits AS (
+          SELECT e.id, ts_rank_cd(to_tsvector('veille_fr', e.title || ' ' || e.intro || ' ' || e.outro || ' ' || array_to_string(e.tags, ' ')), query.tsq) * 2 AS rank
+          FROM editions e, query
+          WHERE e.status = 'published' AND to_tsvector('veille_fr', e.title || ' ' || e.intro || ' ' || e.outro || ' ' || array_to_string(e.tags, ' ')) @@ query.tsq
+        )
+        SELECT e.id, coalesce(eh.rank, 0) + coalesce(lh.rank, 0) AS rank, lh.matches
+        FROM editions e
+        LEFT JOIN link_hits lh ON lh.edition_id = e.id
+        LEFT JOIN edition_hits eh ON eh.id = e.id
+        WHERE e.status = 'published' AND (lh.edition_id IS NOT NULL OR eh.id IS NOT NULL)
+        ORDER BY rank DESC, e.published_at DESC
+        LIMIT ${limit}`);
+      const found = new Map(result.rows.map((row) => [row.id, row]));
+      if (found.size === 0) return [];
+      const rows = await tx.select().from(editions).where(sql`${editions.id} = any(${`{${[...found.keys()].join(',')}}`}::uuid[])`);
+      return rows
+        .map((row) => ({ ...row, rank: Number(found.get(row.id)!.rank), matches: (found.get(row.id)!.matches ?? []).slice(0, 5) }))
+        .sort((a, b) => b.rank - a.rank);
+    },
+
+    /**
+     * Applies a change only if nobody saved in between (the version the editor started from is
+     * still the current one); bumps the version. Undefined when the version was stale.
+     */
+    async updateIfVersion(id: string, version: number, patch: EditionPatch, tx: DbOrTx = db): Promise<EditionRow | undefined> {
+      const [row] = await tx
+        .update(editions)
+        .set({ ...patch, version: sql`${editions.version} + 1`, updatedAt: sql`now()` })
+        .where(and(eq(editions.id, id), eq(editions.version, version)))
+        .returning();
+      return row;
+    },
+
+    async update(id: string, patch: EditionPatch, tx: DbOrTx = db): Promise<EditionRow | undefined> {
+      const [row] = await tx
+        .update(editions)
+        .set({ ...patch, version: sql`${editions.version} + 1`, updatedAt: sql`now()` })
+        .where(eq(editions.id, id))
+        .returning();
+      return row;
+    },
+
+    /** Sets the order of the edition's sections; not a text change, so the version stays. */
+    async setCategoryOrder(id: string, categoryOrder: string[], tx: DbOrTx = db): Promise<void> {
+      await tx.update(editions).set({ categoryOrder, updatedAt: sql`now()` }).where(eq(editions.id, id));
+    },
+
+    /** Marks the edition changed (its links changed): public caches are then rebuilt. */
+    async touch(id: string, tx: DbOrTx = db): Promise<void> {
+      await tx.update(editions).set({ updatedAt: sql`now()` }).where(eq(editions.id, id));
+    },
+
+    /**
+     * Publishes the scheduled editions whose time has come, in one statement: with several
+     * instances ticking together, each edition is returned to exactly one of them.
+     */
+    async publishDue(now: Date, tx: DbOrTx = db): Promise<EditionRow[]> {
+      return tx
+        .update(editions)
+        .set({ status: 'published', publishedAt: sql`coalesce(${editions.publishedAt}, ${editions.scheduledAt})`, scheduledAt: null, version: sql`${editions.version} + 1`, updatedAt: sql`now()` })
+        .where(and(eq(editions.status, 'scheduled'), lte(editions.scheduledAt, now)))
+        .returning();
+    },
+
+    async delete(id: string, tx: DbOrTx = db): Promise<boolean> {
+      const deleted = await tx.delete(editions).where(eq(editions.id, id)).returning({ id: editions.id });
+      return deleted.length > 0;
+    },
+
+    /** The freshness of what a public page shows: the edition's last change and the settings'. */
+    async publicStamp(slug: string, tx: DbOrTx = db): Promise<{ id: string; updatedAt: Date; status: string; settingsAt: Date | null } | undefined> {
+      const [row] = await tx
+        .select({ id: editions.id, updatedAt: editions.updatedAt, status: editions.status, settingsAt: sql<Date | null>`(select max(${settings.updatedAt}) from ${settings})` })
+        .from(editions)
+        .where(eq(editions.slug, slug));
+      if (!row) return undefined;
+      return { ...row, settingsAt: row.settingsAt ? new Date(row.settingsAt) : null };
+    },
+
+    /** The last change to anything the archive pages show. */
+    async archiveStamp(tx: DbOrTx = db): Promise<Date> {
+      const result = await tx.execute<{ at: string | null }>(sql`
+        SELECT greatest((SELECT max(updated_at) FROM editions), (SELECT max(updated_at) FROM settings)) AS at`);
+      return new Date(result.rows[0]?.at ?? 0);
+    },
+
+    /** Links of the inbox (not in an edition yet), for the draft's "proposed" list. */
+    async countInbox(tx: DbOrTx = db): Promise<number> {
+      const [row] = await tx.select({ value: count() }).from(links).where(and(isNull(links.editionId), isNull(links.deletedAt), isNull(links.parentId)));
+      return row?.value ?? 0;
+    },
+  };
+}
+
+export type EditionsRepository = ReturnType<typeof createEditionsRepository>;
