@@ -27,6 +27,7 @@ const envSchema = z.object({
   RUN_WORKER: booleanFromEnv.default(true),
   TRUST_PROXY: booleanFromEnv.default(false),
   FETCH_ALLOW_PRIVATE: booleanFromEnv.default(false),
+  PAGE_CACHE_TTL_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int().min(0).max(60_000, { error: 'must be at most 60000' }).default(1000),
 });
 
 /** The validated configuration every process starts from. */
@@ -46,6 +47,8 @@ export type Config = {
   runWorker: boolean;
   trustProxy: boolean;
   fetchAllowPrivate: boolean;
+  /** How long a public page's freshness check is reused before PostgreSQL is asked again. */
+  pageCacheTtlMs: number;
 };
 
 /** Raised when the environment holds a value the app cannot start with. */
@@ -89,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: values.RUN_WORKER,
     trustProxy: values.TRUST_PROXY,
     fetchAllowPrivate: values.FETCH_ALLOW_PRIVATE,
+    pageCacheTtlMs: values.PAGE_CACHE_TTL_MS,
   };
 }
 

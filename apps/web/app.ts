@@ -84,7 +84,7 @@ export async function buildApp(services: Services, config: Config, options: { lo
 
   await app.register(healthRoutes, { services });
   await app.register(authRoutes, { services, config });
-  await app.register(publicRoutes, { services });
+  await app.register(publicRoutes, { services, stampTtlMs: config.pageCacheTtlMs });
   await app.register(adminRoutes, { services, config, prefix: '/admin' });
   await app.register(linksRoutes, { services, prefix: '/admin' });
   await app.register(categoriesRoutes, { services, prefix: '/admin/categories' });

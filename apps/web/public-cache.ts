@@ -8,11 +8,27 @@ type Entry = { stamp: number; etag: string; lastModified: string; body: Buffer; 
  * a stamp read from PostgreSQL on every request (the edition's updated_at, the settings'), so
  * several instances never serve a stale page for long, and a correction shows at once.
  */
-export function createPublicCache(options: { maxEntries?: number } = {}) {
+export function createPublicCache(options: { maxEntries?: number; stampTtlMs?: number } = {}) {
   const entries = new Map<string, Entry>();
   const maxEntries = options.maxEntries ?? 500;
+  // Under load, asking PostgreSQL for a page's stamp on every request costs more than serving the
+  // page: a stamp read less than this long ago is reused, so a change shows within that delay.
+  const stampTtlMs = options.stampTtlMs ?? 1000;
+  const stamps = new Map<string, { readAt: number; value: Promise<unknown> }>();
 
   return {
+    /** The freshness stamp of `key`, read through `load` at most once per TTL (concurrent readers share the read). */
+    async stamp<T>(key: string, load: () => Promise<T>): Promise<T> {
+      const now = Date.now();
+      const known = stamps.get(key);
+      if (known && now - known.readAt < stampTtlMs) return known.value as Promise<T>;
+      const value = load();
+      stamps.set(key, { readAt: now, value });
+      if (stamps.size > maxEntries * 2) stamps.delete(stamps.keys().next().value!);
+      value.catch(() => stamps.delete(key));
+      return value;
+    },
+
     /** Answers from the cache (or 304) when `stamp` has not moved, else builds, stores and sends. */
     async serve(request: FastifyRequest, reply: FastifyReply, key: string, stamp: Date, build: () => Promise<{ body: string; type: string }>): Promise<FastifyReply> {
       let entry = entries.get(key);
@@ -38,7 +54,10 @@ export function createPublicCache(options: { maxEntries?: number } = {}) {
       return reply.type(entry.type).send(entry.body);
     },
 
-    clear: () => entries.clear(),
+    clear: () => {
+      entries.clear();
+      stamps.clear();
+    },
   };
 }
 

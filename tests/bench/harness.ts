@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { loadConfig } from '../../apps/domain/config.ts';
 import { startRuntime, type Runtime } from '../../apps/domain/runtime.ts';
@@ -10,7 +11,7 @@ import { freePort } from '../helpers/net.ts';
 
 
 /** The production app on a fresh embedded PostgreSQL (or DATABASE_URL), listening on loopback. */
-export async function startBenchApp(): Promise<{ runtime: Runtime; baseUrl: string; close: () => Promise<void> }> {
+export async function startBenchApp(options: { beforeListen?: (app: FastifyInstance, dataDir: string) => Promise<void> } = {}): Promise<{ runtime: Runtime; baseUrl: string; dataDir: string; close: () => Promise<void> }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-bench-'));
   await chmod(dataDir, 0o755);
   const port = await freePort();
@@ -18,10 +19,12 @@ export async function startBenchApp(): Promise<{ runtime: Runtime; baseUrl: stri
   const log = pino({ level: 'warn' });
   const runtime = await startRuntime(config, log, { worker: false });
   const app = await buildApp(runtime.services, config);
+  await options.beforeListen?.(app, dataDir);
   await app.listen({ port, host: '127.0.0.1' });
   return {
     runtime,
     baseUrl: `http://127.0.0.1:${port}`,
+    dataDir,
     async close() {
       await app.close();
       await runtime.close();

@@ -39,6 +39,8 @@ export async function buildTestApp(
     DATABASE_URL: databaseUrl,
     SESSION_SECRET: 'test-secret-test-secret-test-secret-0123456789',
     PUBLIC_URL: 'http://veille.test',
+    // Public pages check their freshness on every request, so a change shows at once in tests.
+    PAGE_CACHE_TTL_MS: '0',
     ...options.env,
   });
   const database = connectDatabase(databaseUrl, { max: 5 });

@@ -15,9 +15,11 @@ const FEED_SIZE = 20;
 const pageQuery = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) });
 
 /** The public site: home, edition permalinks, archive, tags, search, feeds and sitemap. */
-export async function publicRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export async function publicRoutes(app: FastifyInstance, options: { services: Services; stampTtlMs?: number }) {
+  const { services } = options;
   const { editions, settings } = services;
-  const cache = createPublicCache();
+  const cache = createPublicCache({ stampTtlMs: options.stampTtlMs });
+  const archiveStamp = () => cache.stamp('archive', () => editions.archiveStamp());
 
   /** What every public page needs: the newsletter, its words, and how it writes dates. */
   async function site() {
@@ -44,7 +46,7 @@ export async function publicRoutes(app: FastifyInstance, { services }: { service
   }
 
   app.get('/', async (request, reply) => {
-    return cache.serve(request, reply, 'home', await editions.archiveStamp(), async () => {
+    return cache.serve(request, reply, 'home', await archiveStamp(), async () => {
       const base = await site();
       const latest = await editions.latestPublished();
       const recent = (await editions.archive({ limit: 6, offset: 1 })).rows.map((row) => ({ title: row.title, path: editions.editionPath(row) }));
@@ -57,7 +59,7 @@ export async function publicRoutes(app: FastifyInstance, { services }: { service
     const params = z.object({ year: z.string().regex(/^\d{4}$/), part: z.string().regex(/^(\d{2}|W\d{2})$/), slug: z.string().max(120) }).safeParse(request.params);
     if (!params.success) throw new NotFoundError('There is no such page.');
     const { year, part, slug } = params.data;
-    const stamp = await editions.publicStamp(slug);
+    const stamp = await cache.stamp(`edition:${slug}`, () => editions.publicStamp(slug));
     if (!stamp || stamp.status !== 'published') throw new NotFoundError('There is no such edition.');
     const at = new Date(Math.max(stamp.updatedAt.getTime(), stamp.settingsAt?.getTime() ?? 0));
     return cache.serve(request, reply, `edition:${year}/${part}/${slug}`, at, async () => {
@@ -70,7 +72,7 @@ export async function publicRoutes(app: FastifyInstance, { services }: { service
 
   async function archivePage(request: FastifyRequest, reply: FastifyReply, filter: { year?: number; tag?: string }, key: string) {
     const { page } = pageQuery.parse(request.query);
-    return cache.serve(request, reply, `${key}:${page}`, await editions.archiveStamp(), async () => {
+    return cache.serve(request, reply, `${key}:${page}`, await archiveStamp(), async () => {
       const base = await site();
       const [{ rows, total }, years, tags] = await Promise.all([
         editions.archive({ ...filter, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
@@ -119,7 +121,7 @@ export async function publicRoutes(app: FastifyInstance, { services }: { service
   ];
   for (const feed of feeds) {
     app.get(feed.path, async (request, reply) =>
-      cache.serve(request, reply, feed.path, await editions.archiveStamp(), async () => {
+      cache.serve(request, reply, feed.path, await archiveStamp(), async () => {
         const info = await editions.newsletter();
         return { body: feed.build(info, await feedDocuments(), { selfUrl: info.publicUrl + feed.path }), type: feed.type };
       }),
@@ -127,7 +129,7 @@ export async function publicRoutes(app: FastifyInstance, { services }: { service
   }
 
   app.get('/sitemap.xml', async (request, reply) =>
-    cache.serve(request, reply, 'sitemap', await editions.archiveStamp(), async () => {
+    cache.serve(request, reply, 'sitemap', await archiveStamp(), async () => {
       const info = await editions.newsletter();
       const { rows } = await editions.archive({ limit: 10_000, offset: 0 });
       const entries = [{ path: '/', lastModified: rows[0]?.updatedAt ?? new Date() }, { path: '/archive', lastModified: rows[0]?.updatedAt ?? new Date() }, ...rows.map((row) => ({ path: editions.editionPath(row), lastModified: row.correctedAt ?? row.publishedAt ?? row.updatedAt }))];
