@@ -3,8 +3,7 @@ import fp from 'fastify-plugin';
 import { ZodError } from 'zod';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/errors.ts';
 import type { Services } from '../../domain/services.ts';
-import { ASSET_VERSION } from '../assets.ts';
-import { strings } from '../i18n.ts';
+import { publicContext } from '../public-context.ts';
 import { wantsFragment } from './render.ts';
 
 /** The status a thrown error answers with; anything unexpected is a 500. */
@@ -79,8 +78,7 @@ function isPublicPath(url: string): boolean {
 
 /** The 404 page of the public site, in the newsletter's language. */
 async function renderPublicNotFound(reply: FastifyReply, services: Services): Promise<FastifyReply> {
-  const current = await services.settings.get();
-  const html = await reply.viewAsync('public/not-found', { t: strings(current.locale), lang: current.locale, newsletterName: current.newsletterName, description: current.description, assetVersion: ASSET_VERSION });
+  const html = await reply.viewAsync('public/not-found', await publicContext(services));
   return reply.code(404).type('text/html; charset=utf-8').send(html);
 }
 

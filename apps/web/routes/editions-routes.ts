@@ -4,9 +4,8 @@ import { editionBodyHtml, editionToMarkdown } from '../../domain/edition-render.
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { periodLabel } from '../../domain/periods.ts';
 import type { Services } from '../../domain/services.ts';
-import { ASSET_VERSION } from '../assets.ts';
-import { formatDate, strings } from '../i18n.ts';
 import { requireUser } from '../plugins/auth.ts';
+import { publicContext } from '../public-context.ts';
 import { wantsFragment } from '../plugins/render.ts';
 import { linkView } from '../view-models/link-view.ts';
 
@@ -164,20 +163,8 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   app.get('/:period/preview', async (request, reply) => {
     const { period } = periodParams.parse(request.params);
     const row = await editions.find(period);
-    const [doc, current, info] = await Promise.all([editions.document(row), settings.get(), editions.newsletter()]);
-    const html = await reply.viewAsync('public/edition', {
-      doc,
-      bodyHtml: editionBodyHtml(doc),
-      summary: '',
-      preview: row.status !== 'published',
-      info,
-      t: strings(current.locale),
-      lang: current.locale,
-      newsletterName: current.newsletterName,
-      description: current.description,
-      date: (value: Date) => formatDate(value, current.locale, current.timeZone),
-      assetVersion: ASSET_VERSION,
-    });
+    const [doc, context] = await Promise.all([editions.document(row), publicContext(services)]);
+    const html = await reply.viewAsync('public/edition', { ...context, doc, bodyHtml: editionBodyHtml(doc), summary: '', preview: row.status !== 'published' });
     return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
 

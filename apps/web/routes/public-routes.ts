@@ -4,11 +4,9 @@ import type { EditionDocument } from '../../domain/edition-types.ts';
 import { atomFeed, editionBodyHtml, jsonFeed, rssFeed, sitemapXml } from '../../domain/edition-render.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { markdownToText } from '../../domain/markdown.ts';
-import { periodLabel } from '../../domain/periods.ts';
 import type { Services } from '../../domain/services.ts';
-import { ASSET_VERSION } from '../assets.ts';
-import { formatDate, strings } from '../i18n.ts';
 import { createPublicCache } from '../public-cache.ts';
+import { publicContext } from '../public-context.ts';
 
 const PAGE_SIZE = 20;
 const FEED_SIZE = 20;
@@ -17,25 +15,11 @@ const pageQuery = z.object({ page: z.coerce.number().int().min(1).max(10_000).de
 /** The public site: home, edition permalinks, archive, tags, search, feeds and sitemap. */
 export async function publicRoutes(app: FastifyInstance, options: { services: Services; stampTtlMs?: number }) {
   const { services } = options;
-  const { editions, settings } = services;
+  const { editions } = services;
   const cache = createPublicCache({ stampTtlMs: options.stampTtlMs });
   const archiveStamp = () => cache.stamp('archive', () => editions.archiveStamp());
 
-  /** What every public page needs: the newsletter, its words, and how it writes dates. */
-  async function site() {
-    const [current, info] = await Promise.all([settings.get(), editions.newsletter()]);
-    const t = strings(current.locale);
-    return {
-      info,
-      t,
-      lang: current.locale,
-      newsletterName: current.newsletterName,
-      description: current.description,
-      date: (value: Date) => formatDate(value, current.locale, current.timeZone),
-      label: (period: string) => periodLabel(period, current.locale),
-      assetVersion: ASSET_VERSION,
-    };
-  }
+  const site = () => publicContext(services);
 
   async function editionView(doc: EditionDocument) {
     return { doc, bodyHtml: editionBodyHtml(doc), summary: markdownToText(doc.intro, 200) };

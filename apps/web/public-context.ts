@@ -1,0 +1,19 @@
+import type { Services } from '../domain/services.ts';
+import { periodLabel } from '../domain/periods.ts';
+import { ASSET_VERSION } from './assets.ts';
+import { formatDate, strings } from './i18n.ts';
+
+/** What every public page's templates need: the newsletter, its words and how it writes dates. */
+export async function publicContext(services: Pick<Services, 'settings' | 'editions'>) {
+  const [current, info] = await Promise.all([services.settings.get(), services.editions.newsletter()]);
+  return {
+    info,
+    t: strings(current.locale),
+    lang: current.locale,
+    newsletterName: current.newsletterName,
+    description: current.description,
+    date: (value: Date) => formatDate(value, current.locale, current.timeZone),
+    label: (period: string) => periodLabel(period, current.locale),
+    assetVersion: ASSET_VERSION,
+  };
+}
