@@ -109,8 +109,8 @@ function initSortables(root) {
           beforeId: previous?.dataset.id ?? '',
           afterId: next?.dataset.id ?? '',
         });
-        // In another category the row shows its new category: fetch it again once the move is saved.
-        if (event.from !== event.to) {
+        // In the inbox the row shows its category: fetch it again once a move to another is saved.
+        if (event.from !== event.to && event.to.hasAttribute('data-refetch-row')) {
           saved.then(() => htmx.ajax('GET', `/admin/links/${item.dataset.id}/row`, { target: item, swap: 'outerHTML' }));
         }
       },
