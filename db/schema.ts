@@ -181,3 +181,36 @@ export const links = pgTable(
     check('links_fetch_status_check', sql`${table.fetchStatus} in ('pending', 'ok', 'failed')`),
   ],
 );
+
+export const subscribers = pgTable(
+  'subscribers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: text('email').notNull(),
+    status: text('status', { enum: ['pending', 'active', 'unsubscribed', 'bounced'] }).notNull(),
+    // How the subscription was given: time, address, form and the text shown (kept as proof of consent).
+    consent: jsonb('consent').$type<{ at: string; ip: string | null; form: string; text: string }>(),
+    source: text('source').notNull().default('form'),
+    createdAt: createdAt(),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+    unsubscribedAt: timestamp('unsubscribed_at', { withTimezone: true }),
+    bouncedAt: timestamp('bounced_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('subscribers_email_key').on(sql`lower(${table.email})`),
+    index('subscribers_status_idx').on(table.status),
+    check('subscribers_status_check', sql`${table.status} in ('pending', 'active', 'unsubscribed', 'bounced')`),
+  ],
+);
+
+// What happened to the audience, without who: the growth chart survives a subscriber's erasure.
+export const subscriptionEvents = pgTable(
+  'subscription_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind', { enum: ['subscribed', 'unsubscribed', 'bounced', 'erased'] }).notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('subscription_events_at_idx').on(table.at)],
+);

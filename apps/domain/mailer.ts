@@ -5,6 +5,8 @@ import PostalMime from 'postal-mime';
 
 export type MailMessage = {
   to: string;
+  /** Defaults to MAIL_FROM. */
+  from?: string;
   subject: string;
   text: string;
   html?: string;

@@ -2,6 +2,7 @@ import type { Database } from '../../db/client.ts';
 import { createApiTokensRepository } from '../../db/repositories/api-tokens-repository.ts';
 import { createCategoriesRepository } from '../../db/repositories/categories-repository.ts';
 import { createEditionsRepository } from '../../db/repositories/editions-repository.ts';
+import { createSubscribersRepository } from '../../db/repositories/subscribers-repository.ts';
 import { createLinksRepository } from '../../db/repositories/links-repository.ts';
 import { createInvitationsRepository } from '../../db/repositories/invitations-repository.ts';
 import { createRateLimitsRepository } from '../../db/repositories/rate-limits-repository.ts';
@@ -20,6 +21,7 @@ import { listOutbox, readOutboxMessage, type Mailer } from './mailer.ts';
 import { createMaintenanceService } from './maintenance-service.ts';
 import type { Queue } from './queue.ts';
 import { createSettingsService } from './settings-service.ts';
+import { createSubscribersService } from './subscribers-service.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -43,6 +45,7 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
     categories: createCategoriesRepository(db),
     links: createLinksRepository(db),
     editions: createEditionsRepository(db),
+    subscribers: createSubscribersRepository(db),
   };
   const settings = createSettingsService({ settings: repositories.settings });
   const auth = createAuthService({ ...repositories, clock, secret: config.sessionSecret });
@@ -66,10 +69,20 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
     clock,
     publicUrl: config.publicUrl,
   });
+  const subscribers = createSubscribersService({
+    db,
+    subscribers: repositories.subscribers,
+    rateLimits: repositories.rateLimits,
+    settings,
+    queue,
+    clock,
+    publicUrl: config.publicUrl,
+    secret: config.sessionSecret,
+  });
   const maintenance = createMaintenanceService({ auth, accounts, links });
   const outboxDir = path.join(config.dataDir, 'outbox');
   const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir), read: (file: string) => readOutboxMessage(outboxDir, file) };
-  return { auth, accounts, settings, categories, links, editions, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
+  return { auth, accounts, settings, categories, links, editions, subscribers, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -21,6 +21,8 @@ import { editionsRoutes } from './routes/editions-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { linksRoutes } from './routes/links-routes.ts';
 import { publicRoutes } from './routes/public-routes.ts';
+import { subscribeRoutes } from './routes/subscribe-routes.ts';
+import { subscribersRoutes } from './routes/subscribers-routes.ts';
 import { teamRoutes } from './routes/team-routes.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -85,10 +87,12 @@ export async function buildApp(services: Services, config: Config, options: { lo
   await app.register(healthRoutes, { services });
   await app.register(authRoutes, { services, config });
   await app.register(publicRoutes, { services, stampTtlMs: config.pageCacheTtlMs });
+  await app.register(subscribeRoutes, { services });
   await app.register(adminRoutes, { services, config, prefix: '/admin' });
   await app.register(linksRoutes, { services, prefix: '/admin' });
   await app.register(categoriesRoutes, { services, prefix: '/admin/categories' });
   await app.register(editionsRoutes, { services, prefix: '/admin/editions' });
+  await app.register(subscribersRoutes, { services, prefix: '/admin/subscribers' });
   await app.register(teamRoutes, { services, prefix: '/admin/team' });
   await app.register(accountRoutes, { services, prefix: '/admin/account' });
   await app.register(apiRoutes, { services, prefix: '/api/v1' });

@@ -1,6 +1,7 @@
 import type { Services } from '../domain/services.ts';
 import { periodLabel } from '../domain/periods.ts';
 import { ASSET_VERSION } from './assets.ts';
+import { consentText } from '../domain/subscribers-service.ts';
 import { formatDate, strings } from './i18n.ts';
 
 /** What every public page's templates need: the newsletter, its words and how it writes dates. */
@@ -15,5 +16,6 @@ export async function publicContext(services: Pick<Services, 'settings' | 'editi
     date: (value: Date) => formatDate(value, current.locale, current.timeZone),
     label: (period: string) => periodLabel(period, current.locale),
     assetVersion: ASSET_VERSION,
+    consent: consentText(current.locale, current.newsletterName),
   };
 }

@@ -29,9 +29,14 @@ export async function startWorker({ services, log }: { services: Services; log: 
     for (const edition of published) log.info({ period: edition.period }, 'scheduled edition published');
     await services.editions.ensureDraft();
   });
-  await queue.work('email.send', async (message) => {
-    await services.mailer.send(message);
-  });
+  await queue.work(
+    'email.send',
+    async (message) => {
+      await services.mailer.send(message);
+    },
+    // Confirmation emails are awaited by a person on the other side of a form.
+    { pollingIntervalSeconds: 0.5 },
+  );
 
   const tasks = [
     // Every minute: the slot key makes the ticks of several instances one job.

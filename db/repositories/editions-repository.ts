@@ -53,7 +53,9 @@ export function createEditionsRepository(db: Database) {
     /** Every edition, newest period first, with how many links each holds. */
     async listAll(tx: DbOrTx = db): Promise<Array<EditionRow & { linkCount: number }>> {
       const rows = await tx
-        .select({ edition: editions, linkCount: sql<number>`(select count(*)::int from links where links.edition_id = ${editions.id} and links.deleted_at is null)` })
+        // Qualified by hand: drizzle leaves columns of a single-table select unqualified, and a bare
+        // "id" inside this subquery would be the link's own id.
+        .select({ edition: editions, linkCount: sql<number>`(select count(*)::int from links where links.edition_id = editions.id and links.deleted_at is null)` })
         .from(editions)
         .orderBy(desc(editions.period));
       return rows.map((row) => ({ ...row.edition, linkCount: row.linkCount }));

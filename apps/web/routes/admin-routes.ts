@@ -22,11 +22,10 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
   app.addHook('preHandler', requireUser);
 
   app.get('/', async (_request, reply) => {
-    const settings = await services.settings.get();
-    return reply.render('admin/dashboard', { settings, mailer: services.mailer.describe() });
+    const [settings, counts, growth] = await Promise.all([services.settings.get(), services.subscribers.counts(), services.subscribers.growth(12)]);
+    return reply.render('admin/dashboard', { settings, mailer: services.mailer.describe(), counts, chart: growthChart(growth) });
   });
 
-  app.get('/subscribers', async (_request, reply) => reply.render('admin/subscribers'));
 
   app.get('/settings', async (_request, reply) => {
     const settings = await services.settings.get();
@@ -55,4 +54,26 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
     if (!message) return reply.code(404).render('error', { status: 404, title: 'No such message', message: 'This message is not in the outbox.' });
     return reply.render('admin/outbox-message', { message, links: [...new Set(message.text.match(/https?:\/\/[^\s<>"')\]]+/g) ?? [])] });
   });
+}
+
+/** The dashboard's growth chart as SVG geometry: bars for new and departed readers, a line for the total. */
+export function growthChart(rows: Array<{ month: string; subscribed: number; left: number; total: number }>) {
+  const width = 600;
+  const height = 160;
+  const barArea = width / Math.max(rows.length, 1);
+  const maxBar = Math.max(1, ...rows.map((row) => Math.max(row.subscribed, row.left)));
+  const maxTotal = Math.max(1, ...rows.map((row) => row.total));
+  const y = (value: number, max: number) => height - (value / max) * (height - 10);
+  return {
+    width,
+    height,
+    rows: rows.map((row, index) => ({
+      ...row,
+      x: index * barArea + barArea * 0.15,
+      barWidth: barArea * 0.32,
+      subscribedY: y(row.subscribed, maxBar),
+      leftY: y(row.left, maxBar),
+    })),
+    line: rows.map((row, index) => `${(index * barArea + barArea / 2).toFixed(1)},${y(row.total, maxTotal).toFixed(1)}`).join(' '),
+  };
 }

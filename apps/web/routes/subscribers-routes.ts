@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ValidationError } from '../../domain/errors.ts';
+import type { Services } from '../../domain/services.ts';
+import { requireUser } from '../plugins/auth.ts';
+import { wantsFragment } from '../plugins/render.ts';
+
+const idParams = z.object({ id: z.string().max(100) });
+
+/** Quotes a CSV field when it needs it, and defuses spreadsheet formulas. */
+export function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** The admin's list of readers: search, filters, counts, add by hand, export, erasure. */
+export async function subscribersRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const { subscribers } = services;
+  app.addHook('preHandler', requireUser);
+
+  async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const filters = { status: typeof query.status === 'string' ? query.status : '', q: typeof query.q === 'string' ? query.q : '' };
+    let list;
+    let filterError: string | undefined;
+    try {
+      list = await subscribers.list({ ...filters, page: query.page });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      filterError = error.message;
+      list = await subscribers.list({});
+    }
+    const counts = await subscribers.counts();
+    return reply.code(filterError ? 422 : status).render('admin/subscribers', { list, counts, filters, filterError, values: {}, errors: {}, ...extra }, { fragment: request.headers['hx-target'] === 'subscriber-list' ? 'partials/subscriber-list' : undefined });
+  }
+
+  app.get('/', async (request, reply) => page(request, reply));
+
+  app.post('/', async (request, reply) => {
+    const body = z.object({ email: z.unknown().optional() }).parse(request.body ?? {});
+    try {
+      const subscriber = await subscribers.add(body, request.user!);
+      return reply.flash('success', `${subscriber.email} is subscribed.`).redirect('/admin/subscribers', 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return page(request, reply, { values: { email: typeof body.email === 'string' ? body.email : '' }, errors: error.fields }, 422);
+    }
+  });
+
+  app.post('/:id/erase', async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    await subscribers.erase(id);
+    if (wantsFragment(request)) return reply.code(200).send('');
+    return reply.flash('success', 'The subscriber and all their personal data were erased.').redirect('/admin/subscribers', 303);
+  });
+
+  app.get('/export.csv', async (_request, reply) => {
+    const rows = await subscribers.all();
+    const lines = [
+      'email,status,created_at,confirmed_at,unsubscribed_at,source,consent_at,consent_ip,consent_form',
+      ...rows.map((row) =>
+        [row.email, row.status, row.createdAt.toISOString(), row.confirmedAt?.toISOString() ?? '', row.unsubscribedAt?.toISOString() ?? '', row.source, row.consent?.at ?? '', row.consent?.ip ?? '', row.consent?.form ?? '']
+          .map(csvField)
+          .join(','),
+      ),
+    ];
+    return reply
+      .header('Content-Disposition', `attachment; filename="subscribers-${new Date().toISOString().slice(0, 10)}.csv"`)
+      .type('text/csv; charset=utf-8')
+      .send(`${lines.join('\r\n')}\r\n`);
+  });
+}

@@ -1,0 +1,94 @@
+import { and, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
+import type { Database, DbOrTx } from '../client.ts';
+import { subscribers, subscriptionEvents } from '../schema.ts';
+
+export type Subscriber = typeof subscribers.$inferSelect;
+export type SubscriberStatus = Subscriber['status'];
+export type Consent = NonNullable<Subscriber['consent']>;
+
+/** SQL for subscribers and the anonymous history of the audience. */
+export function createSubscribersRepository(db: Database) {
+  return {
+    async findById(id: string, tx: DbOrTx = db): Promise<Subscriber | undefined> {
+      const [row] = await tx.select().from(subscribers).where(eq(subscribers.id, id));
+      return row;
+    },
+
+    async findByEmail(email: string, tx: DbOrTx = db): Promise<Subscriber | undefined> {
+      const [row] = await tx.select().from(subscribers).where(sql`lower(${subscribers.email}) = lower(${email})`);
+      return row;
+    },
+
+    /** Creates a subscriber, or returns the existing one with that address (locked for update). */
+    async insertOrFind(values: { email: string; status: SubscriberStatus; source: string; consent?: Consent | null; confirmedAt?: Date | null; createdAt?: Date }, tx: DbOrTx = db): Promise<{ subscriber: Subscriber; created: boolean }> {
+      const [inserted] = await tx.insert(subscribers).values(values).onConflictDoNothing().returning();
+      if (inserted) return { subscriber: inserted, created: true };
+      const [existing] = await tx.select().from(subscribers).where(sql`lower(${subscribers.email}) = lower(${values.email})`).for('update');
+      return { subscriber: existing!, created: false };
+    },
+
+    async update(id: string, values: Partial<Omit<Subscriber, 'id' | 'createdAt'>>, tx: DbOrTx = db): Promise<Subscriber | undefined> {
+      const [row] = await tx
+        .update(subscribers)
+        .set({ ...values, updatedAt: sql`now()` })
+        .where(eq(subscribers.id, id))
+        .returning();
+      return row;
+    },
+
+    async delete(id: string, tx: DbOrTx = db): Promise<boolean> {
+      const deleted = await tx.delete(subscribers).where(eq(subscribers.id, id)).returning({ id: subscribers.id });
+      return deleted.length > 0;
+    },
+
+    async list(filter: { status?: SubscriberStatus; q?: string; limit: number; offset: number }, tx: DbOrTx = db): Promise<{ rows: Subscriber[]; total: number }> {
+      const conditions: SQL[] = [];
+      if (filter.status) conditions.push(eq(subscribers.status, filter.status));
+      if (filter.q) conditions.push(ilike(subscribers.email, `%${filter.q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`));
+      const where = conditions.length ? and(...conditions) : undefined;
+      const [rows, [total]] = await Promise.all([
+        tx.select().from(subscribers).where(where).orderBy(desc(subscribers.createdAt), desc(subscribers.id)).limit(filter.limit).offset(filter.offset),
+        tx.select({ value: count() }).from(subscribers).where(where),
+      ]);
+      return { rows, total: total?.value ?? 0 };
+    },
+
+    async countsByStatus(tx: DbOrTx = db): Promise<Record<SubscriberStatus, number>> {
+      const rows = await tx.select({ status: subscribers.status, value: count() }).from(subscribers).groupBy(subscribers.status);
+      const counts = { pending: 0, active: 0, unsubscribed: 0, bounced: 0 };
+      for (const row of rows) counts[row.status] = row.value;
+      return counts;
+    },
+
+    /** Every subscriber, oldest first, for the CSV export. */
+    async all(tx: DbOrTx = db): Promise<Subscriber[]> {
+      return tx.select().from(subscribers).orderBy(subscribers.createdAt);
+    },
+
+    async recordEvent(kind: 'subscribed' | 'unsubscribed' | 'bounced' | 'erased', at: Date, tx: DbOrTx = db): Promise<void> {
+      await tx.insert(subscriptionEvents).values({ kind, at });
+    },
+
+    /** Per month: new subscriptions, unsubscriptions (bounces and erasures included), from the anonymous history. */
+    async monthlyGrowth(months: number, timeZone: string, tx: DbOrTx = db): Promise<Array<{ month: string; subscribed: number; left: number }>> {
+      const result = await tx.execute<{ month: string; subscribed: number; left: number }>(sql`
+        SELECT to_char(date_trunc('month', at AT TIME ZONE ${timeZone}), 'YYYY-MM') AS month,
+               count(*) FILTER (WHERE kind = 'subscribed')::int AS subscribed,
+               count(*) FILTER (WHERE kind <> 'subscribed')::int AS left
+        FROM subscription_events
+        WHERE at >= date_trunc('month', now() AT TIME ZONE ${timeZone}) - (${months - 1} || ' months')::interval
+        GROUP BY 1 ORDER BY 1`);
+      return result.rows;
+    },
+
+    /** Subscriptions minus departures before a date: the starting total of the chart. */
+    async netBefore(at: Date, tx: DbOrTx = db): Promise<number> {
+      const result = await tx.execute<{ net: number }>(sql`
+        SELECT (count(*) FILTER (WHERE kind = 'subscribed') - count(*) FILTER (WHERE kind <> 'subscribed'))::int AS net
+        FROM subscription_events WHERE at < ${at.toISOString()}`);
+      return result.rows[0]?.net ?? 0;
+    },
+  };
+}
+
+export type SubscribersRepository = ReturnType<typeof createSubscribersRepository>;
