@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { ValidationError, type FieldErrors } from './errors.ts';
 
@@ -36,6 +37,12 @@ export const emailField = z
   .min(1, { error: 'Email is required.' })
   .max(254, { error: 'Email must be at most 254 characters.' })
   .refine((value) => !hasControlCharacters(value), { error: 'Email contains invalid characters.' })
+  // International domain names are stored in their ASCII (punycode) form, which mail servers expect.
+  .transform((value) => {
+    const at = value.lastIndexOf('@');
+    if (at < 1 || /^[\x20-\x7e]*$/.test(value.slice(at + 1))) return value;
+    return `${value.slice(0, at)}@${domainToASCII(value.slice(at + 1)) || value.slice(at + 1)}`;
+  })
   .pipe(z.email({ error: 'Enter a valid email address, such as name@example.com.' }));
 
 export const nameField = z

@@ -258,7 +258,7 @@ test('the API refuses to publish an empty edition, unknown or repeated links, ba
   ] as const) {
     const response = await call(method, url, method === 'PUT' ? { title: 'x' } : undefined);
     assert.equal(response.statusCode, 404, `${method} ${url}: ${response.body}`);
-    assert.equal(response.json<ErrorBody>().error, 'notfound');
+    assert.equal(response.json<ErrorBody>().error, 'not_found');
   }
 
   const anonymous = await app.inject({ method: 'GET', url: '/api/v1/editions' });

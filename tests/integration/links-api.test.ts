@@ -272,7 +272,7 @@ test('PATCH changes only the fields given, so two edits of different fields both
 
   const missing = await call('PATCH', '/api/v1/links/00000000-0000-4000-8000-000000000000', { title: 'x' });
   assert.equal(missing.statusCode, 404);
-  assert.equal(missing.json<ErrorBody>().error, 'notfound');
+  assert.equal(missing.json<ErrorBody>().error, 'not_found');
 });
 
 test('a title set by an editor (on creation or through PATCH) is kept when the metadata is fetched', async (t) => {
@@ -314,7 +314,7 @@ test('DELETE answers 204, then the link is gone (404) and no longer listed', asy
   assert.equal(deleted.body, '');
   const gone = await call('GET', `/api/v1/links/${link.id}`);
   assert.equal(gone.statusCode, 404);
-  assert.equal(gone.json<ErrorBody>().error, 'notfound');
+  assert.equal(gone.json<ErrorBody>().error, 'not_found');
   assert.deepEqual(await listIds(call, 'status=all'), [kept.id]);
   assert.equal((await call('DELETE', `/api/v1/links/${link.id}`)).statusCode, 404, 'deleting twice is a 404');
   assert.equal((await call('DELETE', '/api/v1/links/not-an-id')).statusCode, 404);

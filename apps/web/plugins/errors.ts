@@ -51,7 +51,7 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
     else request.log.info({ status, message: error.message }, 'request refused');
     if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
     if (wantsJson(request)) {
-      const body: Record<string, unknown> = { error: (error instanceof DomainError ? error.name : error.code ?? 'Error').replace(/Error$/, '').toLowerCase() || 'error', message };
+      const body: Record<string, unknown> = { error: errorCode(error), message };
       if (error instanceof ValidationError) body.fields = error.fields;
       return reply.code(status).send(body);
     }
@@ -70,6 +70,13 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
     return reply.render('error', { status: 404, title: 'Page not found', message: 'There is nothing at this address.' }, { status: 404 });
   });
 });
+
+/** A stable snake_case code for an error: not_found, validation, rate_limited, conflict, ... */
+function errorCode(error: FastifyError): string {
+  if (error instanceof ZodError) return 'bad_request';
+  const name = error instanceof DomainError ? error.name.replace(/Error$/, '') : (error.code ?? 'error');
+  return name.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
 
 /** Readers' pages: everything outside the admin, the sign-in pages and the API. */
 function isPublicPath(url: string): boolean {
