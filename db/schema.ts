@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, customType, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigserial, check, customType, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -213,4 +213,46 @@ export const subscriptionEvents = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index('subscription_events_at_idx').on(table.at)],
+);
+
+// One send per edition: the audience is fixed when it starts, one delivery row per subscriber.
+export const sends = pgTable(
+  'sends',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    editionId: uuid('edition_id')
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: ['sending', 'paused', 'done'] }).notNull().default('sending'),
+    total: integer('total').notNull().default(0),
+    startedBy: uuid('started_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (table) => [uniqueIndex('sends_edition_id_key').on(table.editionId), check('sends_status_check', sql`${table.status} in ('sending', 'paused', 'done')`)],
+);
+
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sendId: uuid('send_id')
+      .notNull()
+      .references(() => sends.id, { onDelete: 'cascade' }),
+    // Kept when the subscriber is erased, without anything personal: the counts stay right.
+    subscriberId: uuid('subscriber_id').references(() => subscribers.id, { onDelete: 'set null' }),
+    // queued -> sending (claimed by a worker) -> sent | failed | skipped (unsubscribed meanwhile)
+    status: text('status', { enum: ['queued', 'sending', 'sent', 'failed', 'skipped'] }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    claimedAt: timestamp('claimed_at', { withTimezone: true }),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    smtpResponse: text('smtp_response'),
+    messageId: text('message_id'),
+  },
+  (table) => [
+    uniqueIndex('deliveries_send_subscriber_key').on(table.sendId, table.subscriberId),
+    index('deliveries_queue_idx').on(table.sendId, table.status, table.id),
+    check('deliveries_status_check', sql`${table.status} in ('queued', 'sending', 'sent', 'failed', 'skipped')`),
+  ],
 );

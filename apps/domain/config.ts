@@ -27,6 +27,11 @@ const envSchema = z.object({
   RUN_WORKER: booleanFromEnv.default(true),
   TRUST_PROXY: booleanFromEnv.default(false),
   FETCH_ALLOW_PRIVATE: booleanFromEnv.default(false),
+  SEND_CONCURRENCY: z.coerce.number({ error: 'expected a number' }).int().min(1, { error: 'must be between 1 and 100' }).max(100, { error: 'must be between 1 and 100' }).default(10),
+  SEND_RATE_PER_SECOND: z.coerce.number({ error: 'expected a number' }).min(0).max(10_000).default(0),
+  DKIM_DOMAIN: z.string().trim().min(3).optional(),
+  DKIM_SELECTOR: z.string().trim().min(1).optional(),
+  DKIM_PRIVATE_KEY: z.string().refine((value) => value.includes('PRIVATE KEY'), { error: 'expected a PEM private key' }).optional(),
   PAGE_CACHE_TTL_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int().min(0).max(60_000, { error: 'must be at most 60000' }).default(1000),
 });
 
@@ -47,6 +52,12 @@ export type Config = {
   runWorker: boolean;
   trustProxy: boolean;
   fetchAllowPrivate: boolean;
+  /** DKIM signing of outgoing mail, when a key is configured. */
+  dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
+  /** Parallel SMTP connections used by one worker for a send. */
+  sendConcurrency: number;
+  /** Messages per second for one worker (0: as fast as the server takes them). */
+  sendRatePerSecond: number;
   /** How long a public page's freshness check is reused before PostgreSQL is asked again. */
   pageCacheTtlMs: number;
 };
@@ -93,7 +104,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: values.TRUST_PROXY,
     fetchAllowPrivate: values.FETCH_ALLOW_PRIVATE,
     pageCacheTtlMs: values.PAGE_CACHE_TTL_MS,
+    dkim: dkimFrom(values),
+    sendConcurrency: values.SEND_CONCURRENCY,
+    sendRatePerSecond: values.SEND_RATE_PER_SECOND,
   };
+}
+
+/** DKIM settings come as a set: all three variables, or none. */
+function dkimFrom(values: { DKIM_DOMAIN?: string; DKIM_SELECTOR?: string; DKIM_PRIVATE_KEY?: string }): Config['dkim'] {
+  const given = [values.DKIM_DOMAIN, values.DKIM_SELECTOR, values.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (given === 0) return undefined;
+  if (given < 3) throw new ConfigError(values.DKIM_DOMAIN ? (values.DKIM_SELECTOR ? 'DKIM_PRIVATE_KEY' : 'DKIM_SELECTOR') : 'DKIM_DOMAIN', 'is required when DKIM is configured (set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together)');
+  return { domainName: values.DKIM_DOMAIN!, keySelector: values.DKIM_SELECTOR!, privateKey: values.DKIM_PRIVATE_KEY!.replace(/\\n/g, '\n') };
 }
 
 /** Keeps a generated session secret in DATA_DIR so sessions survive restarts. */

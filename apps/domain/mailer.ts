@@ -26,9 +26,24 @@ export type Mailer = {
 
 export type OutboxEntry = { file: string; to: string; subject: string; date: Date; size: number };
 
-/** Sends through an SMTP server (SMTP_URL), with a connection pool. */
-export function createSmtpMailer(options: { url: string; from: string }): Mailer {
-  const transport = nodemailer.createTransport(options.url.includes('pool=') ? options.url : withParam(options.url, 'pool', 'true'));
+export type DkimOptions = { domainName: string; keySelector: string; privateKey: string };
+
+/** Sends through an SMTP server (SMTP_URL), with a connection pool; signs with DKIM when configured. */
+export function createSmtpMailer(options: { url: string; from: string; maxConnections?: number; dkim?: DkimOptions }): Mailer {
+  const url = new URL(options.url);
+  if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
+  if (!url.searchParams.has('maxConnections')) url.searchParams.set('maxConnections', String(options.maxConnections ?? 5));
+  const transport = nodemailer.createTransport(url.toString(), {
+    ...(options.dkim
+      ? {
+          dkim: {
+            ...options.dkim,
+            // The signature covers what receivers check for one-click unsubscription (RFC 8058).
+            headerFieldNames: 'From:Sender:Reply-To:Subject:Date:Message-ID:To:List-Id:List-Unsubscribe:List-Unsubscribe-Post:MIME-Version:Content-Type',
+          },
+        }
+      : {}),
+  });
   return {
     async send(message) {
       const info = await transport.sendMail({ from: options.from, ...message });
@@ -99,10 +114,4 @@ export function decodeMimeWords(value: string): string {
       const bytes = text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
       return Buffer.from(bytes, 'latin1').toString('utf8');
     });
-}
-
-function withParam(url: string, key: string, value: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set(key, value);
-  return parsed.toString();
 }

@@ -6,9 +6,10 @@ export type JobPayloads = {
   'email.send': { to: string; subject: string; text: string; html?: string; from?: string; headers?: Record<string, string> };
   'links.fetch-metadata': { linkId: string };
   'editions.tick': Record<string, never>;
+  'sends.run': { sendId: string };
 };
 export type JobName = keyof JobPayloads;
-export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send', 'links.fetch-metadata', 'editions.tick'];
+export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send', 'links.fetch-metadata', 'editions.tick', 'sends.run'];
 
 export type SendOptions = { singletonKey?: string; singletonSeconds?: number; startAfter?: Date; retryLimit?: number };
 

@@ -16,9 +16,9 @@ export type Runtime = {
 };
 
 /** The mail transport the configuration asks for: SMTP when SMTP_URL is set, the outbox folder otherwise. */
-export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'>): Mailer {
+export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir' | 'sendConcurrency' | 'dkim'>): Mailer {
   return config.smtpUrl
-    ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom })
+    ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, maxConnections: config.sendConcurrency, dkim: config.dkim })
     : createOutboxMailer({ directory: path.join(config.dataDir, 'outbox'), from: config.mailFrom });
 }
 

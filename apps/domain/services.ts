@@ -2,6 +2,7 @@ import type { Database } from '../../db/client.ts';
 import { createApiTokensRepository } from '../../db/repositories/api-tokens-repository.ts';
 import { createCategoriesRepository } from '../../db/repositories/categories-repository.ts';
 import { createEditionsRepository } from '../../db/repositories/editions-repository.ts';
+import { createSendsRepository } from '../../db/repositories/sends-repository.ts';
 import { createSubscribersRepository } from '../../db/repositories/subscribers-repository.ts';
 import { createLinksRepository } from '../../db/repositories/links-repository.ts';
 import { createInvitationsRepository } from '../../db/repositories/invitations-repository.ts';
@@ -12,6 +13,7 @@ import { createUsersRepository } from '../../db/repositories/users-repository.ts
 import { createAccountsService } from './accounts-service.ts';
 import { createAuthService } from './auth-service.ts';
 import { createCategoriesService } from './categories-service.ts';
+import { createDeliveryService } from './delivery-service.ts';
 import { createEditionsService } from './editions-service.ts';
 import { createLinksService } from './links-service.ts';
 import type { Clock } from './clock.ts';
@@ -30,7 +32,7 @@ export type ServiceDeps = {
   mailer: Mailer;
   queue: Queue;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'sessionSecret' | 'dataDir' | 'fetchAllowPrivate'>;
+  config: Pick<Config, 'publicUrl' | 'sessionSecret' | 'dataDir' | 'fetchAllowPrivate' | 'sendConcurrency' | 'sendRatePerSecond'>;
 };
 
 /** Builds every service from its repositories: the one place the domain is wired. */
@@ -46,6 +48,7 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
     links: createLinksRepository(db),
     editions: createEditionsRepository(db),
     subscribers: createSubscribersRepository(db),
+    sends: createSendsRepository(db),
   };
   const settings = createSettingsService({ settings: repositories.settings });
   const auth = createAuthService({ ...repositories, clock, secret: config.sessionSecret });
@@ -79,10 +82,24 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
     publicUrl: config.publicUrl,
     secret: config.sessionSecret,
   });
+  const delivery = createDeliveryService({
+    db,
+    sends: repositories.sends,
+    subscribersRepository: repositories.subscribers,
+    subscribers,
+    editions,
+    settings,
+    mailer,
+    queue,
+    clock,
+    publicUrl: config.publicUrl,
+    concurrency: config.sendConcurrency,
+    ratePerSecond: config.sendRatePerSecond,
+  });
   const maintenance = createMaintenanceService({ auth, accounts, links });
   const outboxDir = path.join(config.dataDir, 'outbox');
   const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir), read: (file: string) => readOutboxMessage(outboxDir, file) };
-  return { auth, accounts, settings, categories, links, editions, subscribers, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
+  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
 }
 
 export type Services = ReturnType<typeof createServices>;

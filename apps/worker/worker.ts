@@ -26,9 +26,17 @@ export async function startWorker({ services, log }: { services: Services; log: 
   // Publishes the scheduled editions that are due and makes sure the current period has its draft.
   await queue.work('editions.tick', async () => {
     const published = await services.editions.publishDue();
-    for (const edition of published) log.info({ period: edition.period }, 'scheduled edition published');
+    for (const edition of published) {
+      log.info({ period: edition.period }, 'scheduled edition published');
+      // A scheduled publication also goes out by email.
+      await services.delivery.start(edition.id, null).catch((error: unknown) => log.error({ err: error, period: edition.period }, 'could not start sending'));
+    }
     await services.editions.ensureDraft();
   });
+  await queue.work('sends.run', async ({ sendId }) => services.delivery.run(sendId), { pollingIntervalSeconds: 0.5 });
+  // Deliveries a dead process left half-done go back to the queue; unfinished sends resume.
+  const released = await services.delivery.recover();
+  if (released > 0) log.warn({ released }, 'deliveries left by a stopped worker were queued again');
   await queue.work(
     'email.send',
     async (message) => {

@@ -54,6 +54,7 @@ export async function buildTestApp(
     await app.close();
     await worker?.stop();
     await queue.stop();
+    mailer.close();
     await database.close();
     await drop();
     await rm(dataDir, { recursive: true, force: true });

@@ -115,6 +115,52 @@ export async function apiRoutes(app: FastifyInstance, { services }: { services: 
     return editionJson(period);
   });
 
+  app.post('/editions/:period/send', async (request, reply) => {
+    const { period } = z.object({ period: z.string().max(10) }).parse(request.params);
+    await services.delivery.start(period, request.user!);
+    return reply.code(202).send(await sendJson(period));
+  });
+
+  app.get('/editions/:period/send', async (request) => {
+    const { period } = z.object({ period: z.string().max(10) }).parse(request.params);
+    return sendJson(period);
+  });
+
+  async function sendJson(period: string) {
+    const status = await services.delivery.status(period, 1000);
+    if (!status.send) return { status: 'not_sent' };
+    return {
+      status: status.send.status,
+      startedAt: status.send.createdAt,
+      finishedAt: status.send.finishedAt,
+      progress: status.progress,
+      ratePerSecond: Number(status.rate.toFixed(2)),
+      etaSeconds: status.etaSeconds,
+      report: status.report,
+    };
+  }
+
+  app.get('/subscribers', async (request) => {
+    const query = z.object({ status: z.string().optional(), q: z.string().optional(), page: z.string().optional() }).parse(request.query);
+    const { rows, total, page } = await services.subscribers.list(query);
+    return {
+      subscribers: rows.map((row) => ({ id: row.id, email: row.email, status: row.status, source: row.source, createdAt: row.createdAt, confirmedAt: row.confirmedAt, unsubscribedAt: row.unsubscribedAt })),
+      total,
+      page,
+    };
+  });
+
+  app.post('/subscribers', async (request, reply) => {
+    const subscriber = await services.subscribers.add(objectBody(request.body), request.user!);
+    return reply.code(201).send({ id: subscriber.id, email: subscriber.email, status: subscriber.status, createdAt: subscriber.createdAt });
+  });
+
+  app.delete('/subscribers/:id', async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    await services.subscribers.erase(id);
+    return reply.code(204).send();
+  });
+
   app.get('/categories', async () => {
     const categories = await services.categories.list({ includeArchived: true });
     return { categories: categories.map(({ id, name, position, archivedAt }) => ({ id, name, position, archived: Boolean(archivedAt) })) };

@@ -54,6 +54,8 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
       errors: {},
       label: periodLabel(row.period, current.locale),
       bodyHtml: editionBodyHtml(doc),
+      checks: row.status === 'published' ? await services.delivery.checks(row.id) : [],
+      sendStatus: await services.delivery.status(row.id, 0),
       ...extra,
     };
   }
@@ -167,6 +169,53 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     const html = await reply.viewAsync('public/edition', { ...context, doc, bodyHtml: editionBodyHtml(doc), summary: '', preview: row.status !== 'published' });
     return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
+
+  app.post('/:period/test-email', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    await services.delivery.sendTest(period, request.user!.email);
+    return reply.flash('success', `A test email was sent to ${request.user!.email}.`).redirect(`/admin/editions/${period}`, 303);
+  });
+
+  // The email as subscribers will get it. Its styles are inline, as email needs: this one answer
+  // allows them, and nothing else (no scripts, no requests).
+  app.get('/:period/email-preview', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const email = await services.delivery.preview(period);
+    return reply
+      .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'")
+      .header('X-Frame-Options', 'SAMEORIGIN')
+      .header('Cache-Control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(email.html);
+  });
+
+  app.post('/:period/send', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    try {
+      await services.delivery.start(period, request.user!);
+    } catch (error) {
+      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error;
+      return reply.code(error instanceof ValidationError ? 422 : 409).render('admin/edition-editor', await editorData(period, { publishError: error.message }));
+    }
+    return reply.redirect(`/admin/editions/${period}/delivery`, 303);
+  });
+
+  app.get('/:period/delivery', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const status = await services.delivery.status(period);
+    return reply.render('admin/delivery', status, { fragment: 'partials/delivery-progress' });
+  });
+
+  for (const action of ['pause', 'resume', 'retry'] as const) {
+    app.post(`/:period/delivery/${action}`, async (request, reply) => {
+      const { period } = periodParams.parse(request.params);
+      if (action === 'pause') await services.delivery.pause(period);
+      else if (action === 'resume') await services.delivery.resume(period);
+      else await services.delivery.retryFailed(period);
+      if (wantsFragment(request)) return reply.render('partials/delivery-progress', await services.delivery.status(period));
+      return reply.redirect(`/admin/editions/${period}/delivery`, 303);
+    });
+  }
 
   app.get('/:period/export.md', async (request, reply) => {
     const { period } = periodParams.parse(request.params);

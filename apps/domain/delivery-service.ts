@@ -1,0 +1,242 @@
+import type { Database } from '../../db/client.ts';
+import type { Send, SendProgress, SendsRepository } from '../../db/repositories/sends-repository.ts';
+import type { SubscribersRepository } from '../../db/repositories/subscribers-repository.ts';
+import type { Clock } from './clock.ts';
+import { personalize, renderEditionEmail, type EditionEmail } from './edition-email.ts';
+import type { EditionsService } from './editions-service.ts';
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import type { Mailer } from './mailer.ts';
+import type { Queue } from './queue.ts';
+import type { SettingsService } from './settings-service.ts';
+import type { SubscribersService } from './subscribers-service.ts';
+
+export type { Send, SendProgress };
+
+const MAX_ATTEMPTS = 5;
+const BATCH_SIZE = 50;
+// A claimed delivery not settled after this long belongs to a worker that died.
+const STALE_CLAIM_MS = 2 * 60 * 1000;
+const GMAIL_CLIP_BYTES = 102 * 1024;
+
+/** Whether an SMTP failure is worth retrying (4xx answers, network trouble) or final (5xx). */
+export function classifySmtpError(error: unknown): { kind: 'transient' | 'permanent'; noSuchUser: boolean; response: string } {
+  const err = error as { responseCode?: number; response?: string; code?: string; message?: string };
+  const response = err.response ?? err.message ?? String(error);
+  const code = err.responseCode;
+  if (typeof code === 'number' && code >= 500) {
+    const noSuchUser = (code === 550 || code === 551 || code === 553) && /5\.1\.1|no such user|user unknown|unknown user|does not exist|mailbox unavailable|recipient (address )?rejected/i.test(response);
+    return { kind: 'permanent', noSuchUser, response };
+  }
+  return { kind: 'transient', noSuchUser: false, response };
+}
+
+/** Seconds to wait before the attempt after `attempts`: 30 s, 2 min, 8 min, 32 min. */
+export function backoffMs(attempts: number): number {
+  return 30_000 * 4 ** Math.max(0, attempts - 1);
+}
+
+type Deps = {
+  db: Database;
+  sends: SendsRepository;
+  subscribersRepository: SubscribersRepository;
+  subscribers: SubscribersService;
+  editions: EditionsService;
+  settings: SettingsService;
+  mailer: Mailer;
+  queue: Queue;
+  clock: Clock;
+  publicUrl: string;
+  concurrency: number;
+  ratePerSecond: number;
+};
+
+/** Sending editions by email: the audience, the batches, retries, progress and reports. */
+export function createDeliveryService(deps: Deps) {
+  const { db, sends, subscribersRepository, subscribers, editions, settings, mailer, queue, clock, publicUrl } = deps;
+  const host = new URL(publicUrl).hostname;
+
+  async function renderFor(editionId: string): Promise<{ email: EditionEmail; listId: string; from: string | undefined; mailto: string | undefined }> {
+    const row = await editions.find(editionId);
+    const [doc, info, current] = await Promise.all([editions.document(row), editions.newsletter(), settings.get()]);
+    const email = renderEditionEmail(doc, info, { viewInBrowserUrl: publicUrl + doc.path, footer: current.footer });
+    const listId = `${current.newsletterName.replace(/[<>"\r\n]/g, '')} <newsletter.${host}>`;
+    const from = current.senderEmail ? `${JSON.stringify(current.senderName || current.newsletterName)} <${current.senderEmail}>` : undefined;
+    return { email, listId, from, mailto: current.senderEmail || undefined };
+  }
+
+  /** The message one subscriber receives: personal unsubscribe link, one-click headers, stable Message-ID. */
+  function messageFor(rendered: Awaited<ReturnType<typeof renderFor>>, editionId: string, subscriber: { id: string; email: string }) {
+    const unsubscribeUrl = subscribers.unsubscribeUrl(subscriber.id);
+    const { html, text } = personalize(rendered.email, unsubscribeUrl);
+    const unsubscribe = [`<${unsubscribeUrl}>`, ...(rendered.mailto ? [`<mailto:${rendered.mailto}?subject=unsubscribe>`] : [])].join(', ');
+    return {
+      to: subscriber.email,
+      from: rendered.from,
+      subject: rendered.email.subject,
+      html,
+      text,
+      // The same edition to the same subscriber always has the same id: a copy sent twice after an
+      // uncertain SMTP answer is recognisable as one message.
+      messageId: `<${editionId}.${subscriber.id}@${host}>`,
+      headers: { 'List-Unsubscribe': unsubscribe, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'List-Id': rendered.listId, Precedence: 'bulk' },
+    };
+  }
+
+  async function findSend(editionId: string): Promise<Send> {
+    const send = await sends.findByEdition(editionId);
+    if (!send) throw new NotFoundError('This edition has not been sent.');
+    return send;
+  }
+
+  let nextSlot = 0;
+  /** Spaces messages out to the configured rate (per process). */
+  async function pace(): Promise<void> {
+    if (!deps.ratePerSecond) return;
+    const interval = 1000 / deps.ratePerSecond;
+    const now = Date.now();
+    const slot = Math.max(now, nextSlot);
+    nextSlot = slot + interval;
+    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  }
+
+  return {
+    /** Starts sending a published edition to every active subscriber; refused if it was sent already. */
+    async start(idOrPeriod: string, actor: { id: string } | null): Promise<Send> {
+      const edition = await editions.find(idOrPeriod);
+      if (edition.status !== 'published') throw new ValidationError('Publish the edition before sending it.');
+      const send = await db.transaction((tx) => sends.create(edition.id, actor?.id ?? null, tx));
+      if (!send) throw new ConflictError('This edition has already been sent (or is being sent).');
+      await this.kick(send.id);
+      return send;
+    },
+
+    /** Queues the jobs that work a send: several, so that several workers share it. */
+    async kick(sendId: string): Promise<void> {
+      for (let slot = 0; slot < 2; slot++) await queue.send('sends.run', { sendId }, { singletonKey: `send:${sendId}:${slot}`, singletonSeconds: 5 });
+    },
+
+    /**
+     * Works a send: claims batches of deliveries and sends them through the SMTP pool until none is
+     * left, the send is paused, or what remains waits for a retry (then it queues itself again).
+     */
+    async run(sendId: string): Promise<void> {
+      const send = await sends.findById(sendId);
+      if (!send || send.status !== 'sending') return;
+      const rendered = await renderFor(send.editionId);
+      for (;;) {
+        const current = await sends.findById(sendId);
+        if (!current || current.status !== 'sending') return;
+        const batch = await sends.claim(sendId, BATCH_SIZE, clock.now());
+        if (batch.length === 0) break;
+        let index = 0;
+        const workers = Array.from({ length: Math.min(deps.concurrency, batch.length) }, async () => {
+          while (index < batch.length) {
+            const delivery = batch[index++]!;
+            // Unsubscribed (or erased) since the send started: nothing more for them.
+            if (!delivery.email || !delivery.subscriberId || delivery.subscriberStatus !== 'active') {
+              await sends.markSkipped(delivery.id, delivery.subscriberStatus ? `subscriber ${delivery.subscriberStatus}` : 'subscriber erased');
+              continue;
+            }
+            await pace();
+            const message = messageFor(rendered, send.editionId, { id: delivery.subscriberId, email: delivery.email });
+            try {
+              const sent = await mailer.send(message);
+              await sends.markSent(delivery.id, { messageId: message.messageId, response: sent.response, at: clock.now() });
+            } catch (error) {
+              const outcome = classifySmtpError(error);
+              if (outcome.kind === 'permanent' || delivery.attempts >= MAX_ATTEMPTS) {
+                await sends.markFailed(delivery.id, outcome.response);
+                if (outcome.noSuchUser) {
+                  await subscribersRepository.update(delivery.subscriberId, { status: 'bounced', bouncedAt: clock.now() });
+                  await subscribersRepository.recordEvent('bounced', clock.now());
+                }
+              } else {
+                await sends.retryLater(delivery.id, outcome.response, new Date(clock.now().getTime() + backoffMs(delivery.attempts)));
+              }
+            }
+          }
+        });
+        await Promise.all(workers);
+      }
+      const progress = await sends.progress(sendId);
+      if (progress.queued === 0 && progress.sending === 0) {
+        await sends.setStatus(sendId, 'done');
+      } else if (progress.queued > 0) {
+        // What is left waits for a retry: come back then.
+        await queue.send('sends.run', { sendId }, { startAfter: new Date(clock.now().getTime() + 30_000), singletonKey: `send:${sendId}:later`, singletonSeconds: 25 });
+      }
+    },
+
+    /** After a crash: deliveries left half-done go back to the queue and unfinished sends resume. */
+    async recover(): Promise<number> {
+      const released = await sends.releaseStale(new Date(clock.now().getTime() - STALE_CLAIM_MS));
+      for (const send of await sends.listActive()) await this.kick(send.id);
+      return released;
+    },
+
+    async pause(idOrPeriod: string): Promise<void> {
+      const send = await findSend((await editions.find(idOrPeriod)).id);
+      if (send.status === 'sending') await sends.setStatus(send.id, 'paused');
+    },
+
+    async resume(idOrPeriod: string): Promise<void> {
+      const send = await findSend((await editions.find(idOrPeriod)).id);
+      if (send.status !== 'paused') return;
+      await sends.setStatus(send.id, 'sending');
+      await this.kick(send.id);
+    },
+
+    async retryFailed(idOrPeriod: string): Promise<number> {
+      const send = await findSend((await editions.find(idOrPeriod)).id);
+      const count = await sends.retryFailed(send.id);
+      if (count > 0) {
+        await sends.setStatus(send.id, 'sending');
+        await this.kick(send.id);
+      }
+      return count;
+    },
+
+    /** The state of an edition's send: counts, rate and time left, and the report. */
+    async status(idOrPeriod: string, reportLimit = 200) {
+      const edition = await editions.find(idOrPeriod);
+      const send = await sends.findByEdition(edition.id);
+      if (!send) return { edition, send: undefined, progress: undefined, report: [], rate: 0, etaSeconds: null };
+      const [progress, report] = await Promise.all([sends.progress(send.id), sends.report(send.id, reportLimit)]);
+      const elapsed = progress.firstSentAt && progress.lastSentAt ? (progress.lastSentAt.getTime() - progress.firstSentAt.getTime()) / 1000 : 0;
+      const rate = elapsed > 0 ? progress.sent / elapsed : 0;
+      const remaining = progress.queued + progress.sending;
+      return { edition, send, progress, report, rate, etaSeconds: rate > 0 && remaining > 0 ? Math.ceil(remaining / rate) : null };
+    },
+
+    /** Sends the edition to one address (the editor's own), outside any send and its records. */
+    async sendTest(idOrPeriod: string, to: string): Promise<void> {
+      const edition = await editions.find(idOrPeriod);
+      const rendered = await renderFor(edition.id);
+      const message = messageFor(rendered, edition.id, { id: '00000000-0000-4000-8000-000000000000', email: to });
+      await mailer.send({ ...message, subject: `[Test] ${message.subject}`, messageId: undefined });
+    },
+
+    /** What to look at before sending: size (Gmail clips over 102 kB), links without commentary, empty sections. */
+    async checks(idOrPeriod: string): Promise<Array<{ level: 'warning' | 'info'; message: string }>> {
+      const edition = await editions.find(idOrPeriod);
+      const [rendered, doc, counts] = await Promise.all([renderFor(edition.id), editions.document(edition), subscribers.counts()]);
+      const results: Array<{ level: 'warning' | 'info'; message: string }> = [];
+      const size = Buffer.byteLength(rendered.email.html);
+      if (size > GMAIL_CLIP_BYTES) results.push({ level: 'warning', message: `The email weighs ${Math.round(size / 1024)} kB: Gmail clips messages over 102 kB.` });
+      else results.push({ level: 'info', message: `The email weighs ${Math.round(size / 1024)} kB (Gmail clips over 102 kB).` });
+      const bare = doc.sections.flatMap((section) => section.links).filter((link) => !link.commentary.trim());
+      if (bare.length) results.push({ level: 'warning', message: `${bare.length} link${bare.length === 1 ? ' has' : 's have'} no commentary: ${bare.slice(0, 5).map((link) => link.title).join(', ')}${bare.length > 5 ? '…' : ''}` });
+      const empty = doc.sections.filter((section) => section.links.length === 0);
+      if (empty.length) results.push({ level: 'warning', message: `Empty section${empty.length === 1 ? '' : 's'}: ${empty.map((section) => section.name).join(', ')}` });
+      results.push({ level: 'info', message: `${counts.active} active subscriber${counts.active === 1 ? '' : 's'} will receive it.` });
+      return results;
+    },
+
+    /** The rendered email of an edition, for the editor's preview (the unsubscribe link is a placeholder). */
+    async preview(idOrPeriod: string): Promise<EditionEmail> {
+      return (await renderFor((await editions.find(idOrPeriod)).id)).email;
+    },
+  };
+}
+
+export type DeliveryService = ReturnType<typeof createDeliveryService>;
