@@ -46,7 +46,7 @@ export function createSmtpMailer(options: { url: string; from: string; maxConnec
   });
   return {
     async send(message) {
-      const info = await transport.sendMail({ from: options.from, ...message });
+      const info = await transport.sendMail({ ...message, from: message.from ?? options.from });
       return { messageId: info.messageId, response: String(info.response ?? '') };
     },
     close: () => transport.close(),
@@ -60,7 +60,7 @@ export function createOutboxMailer(options: { directory: string; from: string })
   let sequence = 0;
   return {
     async send(message) {
-      const info = await transport.sendMail({ from: options.from, ...message });
+      const info = await transport.sendMail({ ...message, from: message.from ?? options.from });
       await mkdir(options.directory, { recursive: true });
       sequence = (sequence + 1) % 10_000;
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${String(sequence).padStart(4, '0')}.eml`;

@@ -67,6 +67,8 @@ export async function buildApp(services: Services, config: Config, options: { lo
         imgSrc: ["'self'", 'data:', 'https:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
+        // The admin's side-by-side preview frames two of its own pages.
+        frameSrc: ["'self'"],
         upgradeInsecureRequests: config.secureCookies ? [] : null,
       },
     },

@@ -35,7 +35,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     const row = await editions.find(period);
     const [doc, inbox, current, allCategories] = await Promise.all([
       editions.document(row),
-      links.list({ status: 'inbox', limit: 200 }),
+      links.inbox(),
       settings.get(),
       services.categories.list(),
     ]);
@@ -47,7 +47,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
       doc,
       sections: doc.sections.map((section) => ({ ...section, views: section.links.map((link) => linkView(sectionLinks.get(link.id)!)) })),
       missingCategories: allCategories.filter((category) => !doc.sections.some((section) => section.categoryId === category.id)),
-      proposed: inbox.links.map(linkView),
+      proposed: inbox.groups.flatMap((group) => group.links).map(linkView),
       settings: current,
       tagSuggestions,
       values: { title: row.title, slug: row.slug, tags: row.tags.join(', '), intro: row.intro, outro: row.outro, freeSections: row.freeSections, version: row.version },
@@ -114,8 +114,9 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
 
   app.post('/:period/links/all', async (request, reply) => {
     const { period } = periodParams.parse(request.params);
-    const inbox = await links.list({ status: 'inbox', limit: 200 });
-    await editions.addLinks(period, inbox.links.map((link) => link.id));
+    // In the inbox's own order: category by category, as the editor arranged them.
+    const inbox = await links.inbox();
+    await editions.addLinks(period, inbox.groups.flatMap((group) => group.links.map((link) => link.id)));
     return refreshSections(request, reply, period);
   });
 
@@ -161,13 +162,26 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     return reply.flash('success', 'The edition is a draft again: it left the public site.').redirect(`/admin/editions/${period}`, 303);
   });
 
+  // The web page and the email side by side, as readers will see them.
+  app.get('/:period/previews', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const row = await editions.find(period);
+    return reply.render('admin/edition-previews', { row });
+  });
+
   // The page as readers will see it, published or not.
   app.get('/:period/preview', async (request, reply) => {
     const { period } = periodParams.parse(request.params);
     const row = await editions.find(period);
     const [doc, context] = await Promise.all([editions.document(row), publicContext(services)]);
     const html = await reply.viewAsync('public/edition', { ...context, doc, bodyHtml: editionBodyHtml(doc), summary: '', preview: row.status !== 'published' });
-    return reply.header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+    // Shown in a frame of the side-by-side preview page.
+    return reply
+      .header('Content-Security-Policy', "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'none'; frame-ancestors 'self'")
+      .header('X-Frame-Options', 'SAMEORIGIN')
+      .header('Cache-Control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(html);
   });
 
   app.post('/:period/test-email', async (request, reply) => {
