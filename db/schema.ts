@@ -256,3 +256,14 @@ export const deliveries = pgTable(
     check('deliveries_status_check', sql`${table.status} in ('queued', 'sending', 'sent', 'failed', 'skipped')`),
   ],
 );
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+
+// An uploaded subscriber file between its preview and the editor's go-ahead.
+export const subscriberImports = pgTable('subscriber_imports', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  content: bytea('content').notNull(),
+  filename: text('filename').notNull(),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'cascade' }),
+  createdAt: createdAt(),
+});

@@ -112,7 +112,9 @@ export function createDeliveryService(deps: Deps) {
 
     /** Queues the jobs that work a send: several, so that several workers share it. */
     async kick(sendId: string): Promise<void> {
-      for (let slot = 0; slot < 2; slot++) await queue.send('sends.run', { sendId }, { singletonKey: `send:${sendId}:${slot}`, singletonSeconds: 5 });
+      // No singleton key: a kick right after another (resume after pause) must not be swallowed;
+      // extra jobs are harmless, they find nothing to claim and stop.
+      for (let slot = 0; slot < 2; slot++) await queue.send('sends.run', { sendId });
     },
 
     /**
@@ -122,6 +124,8 @@ export function createDeliveryService(deps: Deps) {
     async run(sendId: string): Promise<void> {
       const send = await sends.findById(sendId);
       if (!send || send.status !== 'sending') return;
+      // Claims a dead worker left behind go back to the queue first.
+      await sends.releaseStale(new Date(clock.now().getTime() - STALE_CLAIM_MS));
       const rendered = await renderFor(send.editionId);
       for (;;) {
         const current = await sends.findById(sendId);
@@ -164,6 +168,10 @@ export function createDeliveryService(deps: Deps) {
       } else if (progress.queued > 0) {
         // What is left waits for a retry: come back then.
         await queue.send('sends.run', { sendId }, { startAfter: new Date(clock.now().getTime() + 30_000), singletonKey: `send:${sendId}:later`, singletonSeconds: 25 });
+      } else {
+        // Only deliveries claimed by another worker remain: if that worker died, its claims turn
+        // stale; come back when they would, to release and send them.
+        await queue.send('sends.run', { sendId }, { startAfter: new Date(clock.now().getTime() + STALE_CLAIM_MS + 5000), singletonKey: `send:${sendId}:stale`, singletonSeconds: 60 });
       }
     },
 

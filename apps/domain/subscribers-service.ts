@@ -6,6 +6,7 @@ import type { Clock } from './clock.ts';
 import { NotFoundError, RateLimitedError, ValidationError } from './errors.ts';
 import type { Queue } from './queue.ts';
 import type { SettingsService } from './settings-service.ts';
+import { parseSubscriberCsv } from './subscriber-import.ts';
 import { hmac, safeEqual, sha256 } from './tokens.ts';
 import { emailField, parseInput } from './validation.ts';
 
@@ -228,6 +229,53 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
     },
 
     all: () => subscribers.all(),
+
+    /** Keeps an uploaded file and reports what importing it would do; nothing is imported yet. */
+    async previewImport(input: { content: Buffer; filename: string }, actor: { id: string }) {
+      const parsed = parseSubscriberCsv(input.content);
+      const existing = await subscribers.existingEmails(parsed.rows.map((row) => row.email));
+      const fresh = parsed.rows.filter((row) => !existing.has(row.email));
+      const id = await subscribers.saveImport({ content: input.content, filename: input.filename.slice(0, 200), createdBy: actor.id });
+      return {
+        id,
+        filename: input.filename,
+        format: parsed.format,
+        active: fresh.filter((row) => row.confirmed).length,
+        pending: fresh.filter((row) => !row.confirmed).length,
+        existing: parsed.rows.filter((row) => existing.has(row.email)).map((row) => ({ line: row.line, value: row.email, reason: 'Already a subscriber.' })),
+        repeated: parsed.repeated,
+        invalid: parsed.invalid,
+        sample: fresh.slice(0, 20),
+      };
+    },
+
+    /**
+     * Imports a previewed file in one transaction: all of it or nothing. Readers the file shows as
+     * confirmed are active with their original date; the others wait as pending (no email is sent).
+     */
+    async runImport(id: string): Promise<{ active: number; pending: number }> {
+      const stored = z.uuid().safeParse(id).success ? await subscribers.findImport(id) : undefined;
+      if (!stored) throw new NotFoundError('This import has expired or was already done: upload the file again.');
+      const parsed = parseSubscriberCsv(stored.content);
+      const now = clock.now();
+      const rows = parsed.rows.map((row) => ({
+        email: row.email,
+        status: (row.confirmed ? 'active' : 'pending') as SubscriberStatus,
+        source: `import:${parsed.format.toLowerCase()}`,
+        consent: { at: (row.createdAt ?? now).toISOString(), ip: null, form: `import ${parsed.format}`, text: `Imported from ${stored.filename}` },
+        confirmedAt: row.confirmed ? (row.createdAt ?? now) : null,
+        createdAt: row.createdAt ?? now,
+      }));
+      return db.transaction(async (tx) => {
+        const existing = await subscribers.existingEmails(rows.map((row) => row.email), tx);
+        const fresh = rows.filter((row) => !existing.has(row.email));
+        await subscribers.insertMany(fresh, tx);
+        const active = fresh.filter((row) => row.status === 'active');
+        await subscribers.recordEvents('subscribed', active.map((row) => row.createdAt), tx);
+        await subscribers.deleteImport(id, tx);
+        return { active: active.length, pending: fresh.length - active.length };
+      });
+    },
 
     /** New and departed readers per month over the last `months`, with the running total. */
     async growth(months = 12): Promise<Array<{ month: string; subscribed: number; left: number; total: number }>> {

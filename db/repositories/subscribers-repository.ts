@@ -1,6 +1,6 @@
 import { and, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
-import { subscribers, subscriptionEvents } from '../schema.ts';
+import { subscriberImports, subscribers, subscriptionEvents } from '../schema.ts';
 
 export type Subscriber = typeof subscribers.$inferSelect;
 export type SubscriberStatus = Subscriber['status'];
@@ -63,6 +63,46 @@ export function createSubscribersRepository(db: Database) {
     /** Every subscriber, oldest first, for the CSV export. */
     async all(tx: DbOrTx = db): Promise<Subscriber[]> {
       return tx.select().from(subscribers).orderBy(subscribers.createdAt);
+    },
+
+    /** Which of these addresses are subscribers already. */
+    async existingEmails(emails: string[], tx: DbOrTx = db): Promise<Set<string>> {
+      if (emails.length === 0) return new Set();
+      // One JSON parameter, however many addresses (an import may bring 100,000).
+      const result = await tx.execute<{ email: string }>(sql`
+        SELECT lower(email) AS email FROM subscribers
+        WHERE lower(email) IN (SELECT jsonb_array_elements_text(${JSON.stringify(emails)}::jsonb))`);
+      return new Set(result.rows.map((row) => row.email));
+    },
+
+    /** Inserts many subscribers at once; addresses already present are left alone. Returns how many were added. */
+    async insertMany(rows: Array<{ email: string; status: SubscriberStatus; source: string; consent: Consent; confirmedAt: Date | null; createdAt: Date }>, tx: DbOrTx): Promise<number> {
+      let added = 0;
+      for (let start = 0; start < rows.length; start += 2000) {
+        const inserted = await tx.insert(subscribers).values(rows.slice(start, start + 2000)).onConflictDoNothing().returning({ id: subscribers.id });
+        added += inserted.length;
+      }
+      return added;
+    },
+
+    async recordEvents(kind: 'subscribed', dates: Date[], tx: DbOrTx): Promise<void> {
+      for (let start = 0; start < dates.length; start += 5000) {
+        await tx.insert(subscriptionEvents).values(dates.slice(start, start + 5000).map((at) => ({ kind, at })));
+      }
+    },
+
+    async saveImport(values: { content: Buffer; filename: string; createdBy: string }, tx: DbOrTx = db): Promise<string> {
+      const [row] = await tx.insert(subscriberImports).values(values).returning({ id: subscriberImports.id });
+      return row!.id;
+    },
+
+    async findImport(id: string, tx: DbOrTx = db): Promise<{ content: Buffer; filename: string } | undefined> {
+      const [row] = await tx.select({ content: subscriberImports.content, filename: subscriberImports.filename }).from(subscriberImports).where(eq(subscriberImports.id, id));
+      return row;
+    },
+
+    async deleteImport(id: string, tx: DbOrTx = db): Promise<void> {
+      await tx.delete(subscriberImports).where(eq(subscriberImports.id, id));
     },
 
     async recordEvent(kind: 'subscribed' | 'unsubscribed' | 'bounced' | 'erased', at: Date, tx: DbOrTx = db): Promise<void> {

@@ -54,6 +54,26 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
     return reply.flash('success', 'The subscriber and all their personal data were erased.').redirect('/admin/subscribers', 303);
   });
 
+  // Step 1: upload, then a preview of what would happen. Step 2: import it, all or nothing.
+  app.post('/import', async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const content = Buffer.isBuffer(body.file) ? body.file : typeof body.file === 'string' ? Buffer.from(body.file) : undefined;
+    try {
+      if (!content || content.length === 0) throw new ValidationError('Choose a CSV file to import.');
+      const preview = await subscribers.previewImport({ content, filename: typeof body.filename === 'string' ? body.filename : 'subscribers.csv' }, request.user!);
+      return reply.render('admin/subscriber-import', { preview });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return page(request, reply, { importError: error.message }, 422);
+    }
+  });
+
+  app.post('/import/:id', async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    const result = await subscribers.runImport(id);
+    return reply.flash('success', `Imported ${result.active} active and ${result.pending} pending subscribers.`).redirect('/admin/subscribers', 303);
+  });
+
   app.get('/export.csv', async (_request, reply) => {
     const rows = await subscribers.all();
     const lines = [
