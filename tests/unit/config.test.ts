@@ -54,3 +54,13 @@ test('https public URL turns on secure cookies; trailing slashes are dropped; bl
   assert.equal(config.secureCookies, true);
   assert.equal(config.port, 3000);
 });
+
+test('DKIM settings come together or not at all', () => {
+  const base = { SESSION_SECRET: 'z'.repeat(40) };
+  assert.equal(loadConfig(base).dkim, undefined);
+  assert.throws(() => loadConfig({ ...base, DKIM_DOMAIN: 'veille.example' }), (error: unknown) => error instanceof ConfigError && error.variable === 'DKIM_SELECTOR');
+  assert.throws(() => loadConfig({ ...base, DKIM_PRIVATE_KEY: 'not a key' }), (error: unknown) => error instanceof ConfigError && error.variable === 'DKIM_PRIVATE_KEY');
+  const key = '-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----';
+  const config = loadConfig({ ...base, DKIM_DOMAIN: 'veille.example', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY: key });
+  assert.deepEqual(config.dkim, { domainName: 'veille.example', keySelector: 'mail', privateKey: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' });
+});
