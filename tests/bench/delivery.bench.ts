@@ -1,0 +1,206 @@
+// Sending one edition to a large list: BENCH_SUBSCRIBERS active subscribers (100,000 by default)
+// through the app's SMTP mailer to a loopback sink that accepts everything (smtp-server, in its own
+// process). Reports messages/s, total time and the sender's peak RSS, and compares the rate with a
+// bare nodemailer pool sending the same rendered message to the same sink in the same run.
+// A first send of PROBE_SUBSCRIBERS estimates the full one; when that estimate is over
+// MAX_FULL_SECONDS the run sends FALLBACK_SUBSCRIBERS instead and extrapolates (labelled so).
+// Targets: 100,000 in under 90 s, peak RSS under 300 MB, ratio to the bare pool of at least 0.6.
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
+import { connectDatabase } from '../../db/client.ts';
+import { startBenchApp } from './harness.ts';
+
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
+const CONCURRENCY = Number(process.env.SEND_CONCURRENCY ?? 10);
+const PROBE_SUBSCRIBERS = Math.min(SUBSCRIBERS, Number(process.env.BENCH_PROBE_SUBSCRIBERS ?? 5_000));
+const FALLBACK_SUBSCRIBERS = Math.min(SUBSCRIBERS, 20_000);
+const MAX_FULL_SECONDS = 300;
+const BASELINE_MESSAGES = Math.min(SUBSCRIBERS, 20_000);
+const LINKS_PER_EDITION = 30;
+const GOAL = { subscribers: 100_000, seconds: 90, rssMb: 300, ratio: 0.6 };
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+type SinkCount = { count: number; bytes: number };
+
+/** Starts the sink in a child process and resolves once it listens. */
+async function startSink(): Promise<{ port: number; count: () => Promise<SinkCount>; stop: () => Promise<void> }> {
+  const child: ChildProcess = fork(path.join(here, 'smtp-sink-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the SMTP sink exited (${code})`)));
+    child.on('message', (message: { ready?: boolean; port?: number }) => {
+      if (message.ready) resolve(message.port!);
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    port,
+    count: () =>
+      new Promise<SinkCount>((resolve) => {
+        const listener = (message: Partial<SinkCount>) => {
+          if (typeof message.count !== 'number') return;
+          child.off('message', listener);
+          resolve({ count: message.count, bytes: message.bytes ?? 0 });
+        };
+        child.on('message', listener);
+        child.send({ count: true });
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.send({ stop: true });
+        setTimeout(() => child.kill(), 3000).unref();
+      }),
+  };
+}
+
+/** Samples this process's RSS every 200 ms while `work` runs; returns its result, the seconds and the peak (MB). */
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; peakRssMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 200);
+  const started = performance.now();
+  try {
+    const result = await work();
+    const seconds = (performance.now() - started) / 1000;
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { result, seconds, peakRssMb: peak / 1024 / 1024 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+// The app's mailer reads its configuration from the environment the harness passes to loadConfig.
+const sink = await startSink();
+process.env.SMTP_URL = `smtp://127.0.0.1:${sink.port}`;
+process.env.SEND_CONCURRENCY = String(CONCURRENCY);
+process.env.SEND_RATE_PER_SECOND = '0';
+process.env.MAIL_FROM = 'Veille <newsletter@bench.example>';
+
+const bench = await startBenchApp();
+const database = connectDatabase(bench.runtime.databaseUrl, { max: 2 });
+try {
+  const services = bench.runtime.services;
+  const owner = await services.accounts.setUpOwner({ name: 'Bench', email: 'bench@example.org', password: 'bench passphrase long enough' });
+
+  /** A published edition of `period` with LINKS_PER_EDITION commented links in three sections. */
+  async function seedEdition(period: string): Promise<void> {
+    const inserted = await database.db.execute<{ id: string }>(sql`
+      INSERT INTO links (url, normalized_url, title, description, commentary, commentary_html, position, fetch_status, created_by)
+      SELECT 'https://site' || i || '.example/' || ${period}::text || '/article-' || i,
+             'https://site' || i || '.example/' || ${period}::text || '/article-' || i,
+             'Article ' || i || ' : PostgreSQL, Kubernetes et les données en ' || ${period}::text,
+             'Une description de l''article ' || i || ', telle que la page la donne.',
+             'Un commentaire de la rédaction sur l''article ' || i || ', avec un avis, un contexte et de quoi décider s''il vaut la lecture. ' || repeat('Des détails, des chiffres et des exemples. ', 6),
+             '<p>Un commentaire de la rédaction sur l''article ' || i || ', avec un <strong>avis</strong>, un contexte et de quoi décider s''il vaut la lecture. ' || repeat('Des détails, des chiffres et des exemples. ', 6) || '</p>',
+             i, 'ok', ${owner.id}
+      FROM generate_series(1, ${LINKS_PER_EDITION}::int) AS i
+      RETURNING id`);
+    const ids = inserted.rows.map((row) => row.id);
+    const third = Math.ceil(ids.length / 3);
+    const edition = await services.editions.put(period, {
+      intro: 'Le mois en liens : bases de données, exploitation et web.',
+      sections: [
+        { category: 'Data', links: ids.slice(0, third) },
+        { category: 'Ops', links: ids.slice(third, 2 * third) },
+        { category: 'Web', links: ids.slice(2 * third) },
+      ],
+    });
+    await services.editions.publish(edition.id);
+  }
+
+  let seededSubscribers = 0;
+  async function seedSubscribersUpTo(count: number): Promise<void> {
+    if (count <= seededSubscribers) return;
+    await database.db.execute(sql`
+      INSERT INTO subscribers (email, status, source, confirmed_at, created_at)
+      SELECT 'reader' || i || '@bench.example', 'active', 'import', now(), now() - ((${count}::int - i) || ' seconds')::interval
+      FROM generate_series(${seededSubscribers + 1}::int, ${count}::int) AS i`);
+    await database.db.execute(sql`ANALYZE subscribers`);
+    seededSubscribers = count;
+  }
+
+  /** Starts and works the send of `period` in this process (no worker), timed, and checks the sink got every message. */
+  async function send(period: string, expected: number) {
+    const before = await sink.count();
+    const measured = await timed(async () => {
+      const started = await services.delivery.start(period, null);
+      await services.delivery.run(started.id);
+      return started;
+    });
+    const status = await services.delivery.status(period);
+    const after = await sink.count();
+    const sent = status.progress?.sent ?? 0;
+    if (sent !== expected) throw new Error(`${period}: ${sent} sent, expected ${expected} (${JSON.stringify(status.progress)})`);
+    if (after.count - before.count !== expected) throw new Error(`${period}: the sink received ${after.count - before.count} messages, expected ${expected}`);
+    return { sent, seconds: measured.seconds, rate: sent / measured.seconds, peakRssMb: measured.peakRssMb, bytesPerMessage: (after.bytes - before.bytes) / expected };
+  }
+
+  const seeding = performance.now();
+  await seedEdition('2024-05');
+  await seedEdition('2024-06');
+  await seedSubscribersUpTo(PROBE_SUBSCRIBERS);
+  process.stdout.write(`seeded 2 editions of ${LINKS_PER_EDITION} links and ${PROBE_SUBSCRIBERS} subscribers in ${Math.round(performance.now() - seeding)} ms; sink on port ${sink.port}, SEND_CONCURRENCY=${CONCURRENCY}\n`);
+
+  // A first, smaller send estimates the full one.
+  const probe = await send('2024-05', PROBE_SUBSCRIBERS);
+  const estimate = SUBSCRIBERS / probe.rate;
+  process.stdout.write(`probe: ${probe.sent} messages in ${probe.seconds.toFixed(1)} s (${Math.round(probe.rate)} messages/s, ${Math.round(probe.bytesPerMessage / 1024)} kB each); ${SUBSCRIBERS} would take ~${Math.round(estimate)} s\n`);
+  const target = estimate <= MAX_FULL_SECONDS ? SUBSCRIBERS : FALLBACK_SUBSCRIBERS;
+  const extrapolated = target < SUBSCRIBERS;
+  if (extrapolated) process.stdout.write(`over ${MAX_FULL_SECONDS} s: sending ${target} and extrapolating to ${SUBSCRIBERS}\n`);
+
+  const seedingRest = performance.now();
+  await seedSubscribersUpTo(target);
+  process.stdout.write(`seeded up to ${target} subscribers in ${Math.round(performance.now() - seedingRest)} ms\n`);
+  const app = await send('2024-06', target);
+
+  // The same message through a bare nodemailer pool, with as many connections and parallel senders.
+  const email = await services.delivery.preview('2024-06');
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, pool: true, maxConnections: CONCURRENCY, secure: false, ignoreTLS: true });
+  const baselineBefore = await sink.count();
+  const baseline = await timed(async () => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < BASELINE_MESSAGES) {
+          const index = next++;
+          await transport.sendMail({ from: 'Veille <newsletter@bench.example>', to: `reader${index}@bench.example`, subject: email.subject, html: email.html, text: email.text });
+        }
+      }),
+    );
+  });
+  transport.close();
+  const baselineReceived = (await sink.count()).count - baselineBefore.count;
+  if (baselineReceived !== BASELINE_MESSAGES) throw new Error(`baseline: the sink received ${baselineReceived} messages, expected ${BASELINE_MESSAGES}`);
+  const baselineRate = BASELINE_MESSAGES / baseline.seconds;
+  const ratio = app.rate / baselineRate;
+
+  const fullSeconds = extrapolated ? SUBSCRIBERS / app.rate : app.seconds;
+  const rows = [
+    ['scenario', 'messages', 'seconds', 'messages/s', 'peak RSS MB', 'ratio'],
+    [`app, probe (concurrency ${CONCURRENCY})`, String(probe.sent), probe.seconds.toFixed(1), String(Math.round(probe.rate)), probe.peakRssMb.toFixed(0), (probe.rate / baselineRate).toFixed(2)],
+    [`app (concurrency ${CONCURRENCY})`, String(app.sent), app.seconds.toFixed(1), String(Math.round(app.rate)), app.peakRssMb.toFixed(0), ratio.toFixed(2)],
+    ...(extrapolated ? [[`app, extrapolated to ${SUBSCRIBERS}`, String(SUBSCRIBERS), fullSeconds.toFixed(0), String(Math.round(app.rate)), 'n/a', ratio.toFixed(2)]] : []),
+    [`bare nodemailer pool (${CONCURRENCY} connections, baseline)`, String(BASELINE_MESSAGES), baseline.seconds.toFixed(1), String(Math.round(baselineRate)), baseline.peakRssMb.toFixed(0), '1.00'],
+  ];
+  const widths = rows[0]!.map((_title, index) => Math.max(...rows.map((row) => row[index]!.length)));
+  process.stdout.write('\n');
+  for (const row of rows) process.stdout.write(row.map((cell, index) => cell.padEnd(widths[index]!)).join('  ') + '\n');
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  process.stdout.write(
+    `\ngoals: ${GOAL.subscribers} in under ${GOAL.seconds} s: ${verdict(SUBSCRIBERS >= GOAL.subscribers && fullSeconds < GOAL.seconds)} (${fullSeconds.toFixed(0)} s${extrapolated ? ', extrapolated' : ''}); ` +
+      `peak RSS under ${GOAL.rssMb} MB: ${verdict(app.peakRssMb < GOAL.rssMb)} (${app.peakRssMb.toFixed(0)} MB${extrapolated ? ` for ${target}` : ''}); ` +
+      `ratio at least ${GOAL.ratio}: ${verdict(ratio >= GOAL.ratio)} (${ratio.toFixed(2)}); message size ${Math.round(app.bytesPerMessage / 1024)} kB\n`,
+  );
+} finally {
+  await database.close();
+  await bench.close();
+  await sink.stop();
+}
