@@ -5,21 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { closeBrowser, startBrowserTest } from '../helpers/browser.ts';
+import { type Sample } from '../helpers/samples.ts';
 
 after(closeBrowser);
 
 const OWNER = { name: 'Nicolas Martin', email: 'nicolas@example.org', password: 'correct horse battery staple' };
 
-type SampleLink = { title: string; url: string; commentary: string; children: SampleLink[] };
-type Sample = {
-  title: string;
-  period: string;
-  tags: string[];
-  intro: string;
-  categories: Array<{ name: string; links: SampleLink[] }>;
-  freeSections: Array<{ heading: string; body: string }>;
-  outro: string;
-};
 
 const SAMPLES = new URL('../fixtures/samples/', import.meta.url);
 const SAMPLE = JSON.parse(await readFile(new URL('web-ops-iot-et-time-series-juin-2024.json', SAMPLES), 'utf8')) as Sample;

@@ -7,18 +7,9 @@ import type { LightMyRequestResponse } from 'fastify';
 import { manualClock } from '../../apps/domain/clock.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { setUpOwner } from '../helpers/client.ts';
+import { type Sample } from '../helpers/samples.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-type SampleLink = { title: string; url: string; commentary: string; children: SampleLink[] };
-type Sample = {
-  title: string;
-  period: string;
-  tags: string[];
-  intro: string;
-  categories: Array<{ name: string; links: SampleLink[] }>;
-  freeSections: Array<{ heading: string; body: string }>;
-  outro: string;
-};
 type EditionLinkJson = { id: string; url: string; title: string; commentary: string; via: string | null; children: EditionLinkJson[] };
 type EditionJson = {
   period: string;

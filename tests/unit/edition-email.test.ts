@@ -6,21 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { personalize, renderEditionEmail, UNSUBSCRIBE_PLACEHOLDER } from '../../apps/domain/edition-email.ts';
 import type { EditionDocument, EditionLink, NewsletterInfo } from '../../apps/domain/edition-types.ts';
 import { renderMarkdownInline } from '../../apps/domain/markdown.ts';
+import { type Sample, type SampleLink } from '../helpers/samples.ts';
 
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
 const SAMPLE_NAME = 'web-ops-data-janvier-2018';
 const GMAIL_CLIP_BYTES = 102 * 1024;
 
-type SampleLink = { title: string; url: string; commentary: string; children: SampleLink[] };
-type Sample = {
-  title: string;
-  period: string;
-  tags: string[];
-  intro: string;
-  categories: Array<{ name: string; links: SampleLink[] }>;
-  freeSections: Array<{ heading: string; body: string }>;
-  outro: string;
-};
 
 const INFO: NewsletterInfo = {
   name: 'Web, Ops & Data',

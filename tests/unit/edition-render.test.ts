@@ -17,21 +17,12 @@ import {
 } from '../../apps/domain/edition-render.ts';
 import type { EditionDocument, EditionLink, NewsletterInfo } from '../../apps/domain/edition-types.ts';
 import { renderMarkdownInline } from '../../apps/domain/markdown.ts';
+import { type Sample, type SampleLink } from '../helpers/samples.ts';
 
 // Copies of the two reference editions, as Markdown and as JSON with the same content.
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
 const SAMPLE_NAMES = ['web-ops-iot-et-time-series-juin-2024', 'web-ops-data-janvier-2018'];
 
-type SampleLink = { title: string; url: string; commentary: string; children: SampleLink[] };
-type Sample = {
-  title: string;
-  period: string;
-  tags: string[];
-  intro: string;
-  categories: Array<{ name: string; links: SampleLink[] }>;
-  freeSections: Array<{ heading: string; body: string }>;
-  outro: string;
-};
 
 const INFO: NewsletterInfo = {
   name: 'Web, Ops & Data',
