@@ -4,6 +4,7 @@
 import { convert, type FormatCallback, type HtmlToTextOptions } from 'html-to-text';
 import juice from 'juice';
 import type { EditionDocument, EditionLink, Locale, NewsletterInfo } from './edition-types.ts';
+import { absolutizeLinks, escapeHtml, isSafeUrl } from './html.ts';
 import { markdownToText, renderMarkdown } from './markdown.ts';
 
 /** Placeholder replaced per recipient by the sender (kept intact through HTML, text and encodings). */
@@ -18,8 +19,6 @@ const LABELS: Record<Locale, { viewInBrowser: string; unsubscribe: string; archi
   en: { viewInBrowser: 'View in browser', unsubscribe: 'Unsubscribe', archive: 'All editions' },
 };
 
-// Editor URLs end up in href attributes: anything but these schemes is shown as text.
-const SAFE_LINK = /^(?:https?:\/\/|mailto:)/i;
 const HTTP_URL = /^https?:\/\//i;
 
 const PREHEADER_LENGTH = 140;
@@ -79,36 +78,6 @@ hr { border: 0; border-top: 1px solid #d8dee4; margin: 24px 0; }
   .card { padding: 20px 16px !important; }
 }
 `;
-
-/** Escapes text for HTML content and double-quoted attribute values. */
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-function isSafeUrl(url: string): boolean {
-  return SAFE_LINK.test(url.trim());
-}
-
-// Decodes what sanitize-html's attribute escaping produces, so a URL can be resolved and escaped again.
-function decodeAttribute(value: string): string {
-  return value.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, entity: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[entity] ?? '');
-}
-
-// A mail client has no page to resolve relative links against. The HTML comes from the sanitiser:
-// every "<" opens a real tag and attribute values are double-quoted, so textual matching is reliable.
-function absolutizeLinks(html: string, base: string): string {
-  return html.replace(/<(?:a|img)\s[^>]*>/g, (tag) =>
-    tag.replace(/\s(href|src)="([^"]*)"/g, (attribute, name: string, value: string) => {
-      const raw = decodeAttribute(value);
-      if (/^[a-z][a-z0-9+.-]*:/i.test(raw)) return attribute;
-      try {
-        return ` ${name}="${escapeHtml(new URL(raw, base).href)}"`;
-      } catch {
-        return attribute;
-      }
-    }),
-  );
-}
 
 // Markdown tables are data tables, unlike the layout tables around them: the class lets the
 // text part format them as tables and the stylesheet give them borders.
@@ -289,7 +258,7 @@ function replaceAll(text: string, search: string, replacement: string): string {
 /** Puts one recipient's unsubscribe URL in place of the placeholder. */
 export function personalize(email: EditionEmail, unsubscribeUrl: string): { html: string; text: string } {
   const url = unsubscribeUrl.trim();
-  if (!SAFE_LINK.test(url)) throw new Error(`unsubscribe URL must be http(s) or mailto, got "${unsubscribeUrl}"`);
+  if (!isSafeUrl(url)) throw new Error(`unsubscribe URL must be http(s) or mailto, got "${unsubscribeUrl}"`);
   const escapedPlaceholder = escapeHtml(UNSUBSCRIBE_PLACEHOLDER);
   let html = replaceAll(email.html, UNSUBSCRIBE_PLACEHOLDER, escapeHtml(url));
   if (escapedPlaceholder !== UNSUBSCRIBE_PLACEHOLDER) html = replaceAll(html, escapedPlaceholder, escapeHtml(url));

@@ -2,11 +2,9 @@
 // page, the feeds and "copy for Substack", the Markdown export, the RSS/Atom/JSON feeds and the
 // sitemap. Pure functions of the edition and the newsletter settings.
 import type { EditionDocument, EditionLink, NewsletterInfo } from './edition-types.ts';
+import { absolutizeLinks, escapeHtml, isSafeUrl } from './html.ts';
 import { markdownToText, renderMarkdown } from './markdown.ts';
 
-// Editor URLs end up in href attributes: anything but these schemes (javascript:, data:, relative
-// paths) is shown as text rather than made clickable.
-const SAFE_LINK = /^(?:https?:\/\/|mailto:)/i;
 
 // XML 1.0 forbids these code points even as character references; a stray one in a title would
 // make a feed reader reject the whole feed.
@@ -15,17 +13,8 @@ const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD80
 
 const SUMMARY_LENGTH = 300;
 
-/** Escapes text for HTML or XML content and double-quoted attribute values. */
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
 function xmlText(text: string): string {
   return escapeHtml(text.replace(XML_INVALID, ''));
-}
-
-function isSafeUrl(url: string): boolean {
-  return SAFE_LINK.test(url.trim());
 }
 
 /** Turns a section name into an anchor id: "(No)SQL" -> "no-sql", "Astuce du mois" -> "astuce-du-mois". */
@@ -40,29 +29,6 @@ export function sectionSlug(name: string): string {
 }
 
 // --- HTML body -------------------------------------------------------------------------------
-
-// Decodes what sanitize-html's attribute escaping produces, so a URL can be resolved and escaped again.
-function decodeAttribute(value: string): string {
-  return value.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, entity: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[entity] ?? '');
-}
-
-// Feeds are read far from the site, so relative links in rendered Markdown must point back to it.
-// The HTML comes from the sanitiser: every "<" in it opens a real tag and attribute values are
-// double-quoted with ">" escaped, so matching tags textually is reliable here.
-function absolutizeLinks(html: string, base: string | undefined): string {
-  if (!base) return html;
-  return html.replace(/<(?:a|img)\s[^>]*>/g, (tag) =>
-    tag.replace(/\s(href|src)="([^"]*)"/g, (attribute, name: string, value: string) => {
-      const raw = decodeAttribute(value);
-      if (/^[a-z][a-z0-9+.-]*:/i.test(raw)) return attribute;
-      try {
-        return ` ${name}="${escapeHtml(new URL(raw, base).href)}"`;
-      } catch {
-        return attribute;
-      }
-    }),
-  );
-}
 
 function linkItemHtml(link: EditionLink, base: string | undefined): string {
   const title = escapeHtml(link.title);

@@ -6,6 +6,7 @@ import type { User } from '../../db/repositories/users-repository.ts';
 import type { Clock } from './clock.ts';
 import { renderMarkdown, renderMarkdownInline } from './markdown.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
+import { escapeHtml } from './html.ts';
 import { editionPath } from './periods.ts';
 import type { Queue } from './queue.ts';
 import { fetchPageMetadata, MetadataFetchError } from './url-metadata.ts';
@@ -103,7 +104,7 @@ export function renderCommentary(source: string): string {
 
 /** Escapes text for HTML, then turns search highlight markers into <mark> elements. */
 export function highlightToHtml(text: string): string {
-  const escaped = text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+  const escaped = escapeHtml(text);
   return escaped.split(MARK_START).join('<mark>').split(MARK_END).join('</mark>');
 }
 

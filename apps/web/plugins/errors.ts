@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ZodError } from 'zod';
+import { escapeHtml } from '../../domain/html.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/errors.ts';
 import type { Services } from '../../domain/services.ts';
 import { publicContext } from '../public-context.ts';
@@ -89,7 +90,3 @@ async function renderPublicNotFound(reply: FastifyReply, services: Services): Pr
   return reply.code(404).type('text/html; charset=utf-8').send(html);
 }
 
-/** Escapes text for use inside HTML. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-}
