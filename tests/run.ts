@@ -51,12 +51,15 @@ async function prepareTemplate(serverUrl: string, template: string): Promise<voi
 }
 
 async function main(): Promise<number> {
+  // Arguments are suite names (unit, integration, e2e) or test files (tests/integration/x.test.ts).
   const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-  const suites = requested.length > 0 ? requested : [...SUITES];
+  const fileArgs = requested.filter((arg) => arg.endsWith('.test.ts')).map((arg) => path.resolve(arg));
+  const suiteArgs = requested.filter((arg) => !arg.endsWith('.test.ts'));
+  const suites = suiteArgs.length > 0 || fileArgs.length > 0 ? suiteArgs : [...SUITES];
   for (const suite of suites) {
     if (!SUITES.includes(suite as (typeof SUITES)[number])) throw new Error(`unknown suite "${suite}" (expected ${SUITES.join(', ')})`);
   }
-  const files = (await Promise.all(suites.map((suite) => findTests(path.join(root, suite))))).flat();
+  const files = [...(await Promise.all(suites.map((suite) => findTests(path.join(root, suite))))).flat(), ...fileArgs];
   if (files.length === 0) throw new Error(`no test files found for ${suites.join(', ')}`);
 
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };

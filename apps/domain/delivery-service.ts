@@ -1,11 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from '../../db/client.ts';
-import type { Send, SendProgress, SendsRepository } from '../../db/repositories/sends-repository.ts';
+import type { ClaimedDelivery, Send, SendProgress, SendsRepository } from '../../db/repositories/sends-repository.ts';
 import type { SubscribersRepository } from '../../db/repositories/subscribers-repository.ts';
 import type { Clock } from './clock.ts';
-import { personalize, renderEditionEmail, type EditionEmail } from './edition-email.ts';
+import { renderEditionEmail, UNSUBSCRIBE_PLACEHOLDER, type EditionEmail } from './edition-email.ts';
 import type { EditionsService } from './editions-service.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
-import type { Mailer } from './mailer.ts';
+import type { Mailer, RawMessage } from './mailer.ts';
+import { compileMessageTemplate, type MessageTemplate } from './mime-template.ts';
 import type { Queue } from './queue.ts';
 import type { SettingsService } from './settings-service.ts';
 import type { SubscribersService } from './subscribers-service.ts';
@@ -13,7 +15,11 @@ import type { SubscribersService } from './subscribers-service.ts';
 export type { Send, SendProgress };
 
 const MAX_ATTEMPTS = 5;
-const BATCH_SIZE = 50;
+// Deliveries claimed at a time; the claim is repeated before the local queue runs dry.
+const CLAIM_SIZE = 200;
+// Accepted messages are recorded in bulk: at this many, or this often.
+const FLUSH_SIZE = 100;
+const FLUSH_INTERVAL_MS = 200;
 // A claimed delivery not settled after this long belongs to a worker that died.
 const STALE_CLAIM_MS = 2 * 60 * 1000;
 const GMAIL_CLIP_BYTES = 102 * 1024;
@@ -55,32 +61,40 @@ export function createDeliveryService(deps: Deps) {
   const { db, sends, subscribersRepository, subscribers, editions, settings, mailer, queue, clock, publicUrl } = deps;
   const host = new URL(publicUrl).hostname;
 
-  async function renderFor(editionId: string): Promise<{ email: EditionEmail; listId: string; from: string | undefined; mailto: string | undefined }> {
+  type Rendered = { email: EditionEmail; template: MessageTemplate; testTemplate: () => MessageTemplate; envelopeFrom: string; mailto: string | undefined };
+
+  /** The edition's email, rendered once and compiled into a MIME template for the whole send. */
+  async function renderFor(editionId: string): Promise<Rendered> {
     const row = await editions.find(editionId);
     const [doc, info, current] = await Promise.all([editions.document(row), editions.newsletter(), settings.get()]);
     const email = renderEditionEmail(doc, info, { viewInBrowserUrl: publicUrl + doc.path, footer: current.footer });
-    const listId = `${current.newsletterName.replace(/[<>"\r\n]/g, '')} <newsletter.${host}>`;
-    const from = current.senderEmail ? `${JSON.stringify(current.senderName || current.newsletterName)} <${current.senderEmail}>` : undefined;
-    return { email, listId, from, mailto: current.senderEmail || undefined };
+    const listId = `${current.newsletterName.replace(/[^\x20-\x7e]/g, '').replace(/[<>"]/g, '').trim() || 'Newsletter'} <newsletter.${host}>`;
+    const from = current.senderEmail ? { name: current.senderName || current.newsletterName, address: current.senderEmail } : mailer.defaultFrom;
+    const compile = (subject: string) =>
+      compileMessageTemplate({
+        from,
+        subject,
+        html: email.html,
+        text: email.text,
+        placeholder: UNSUBSCRIBE_PLACEHOLDER,
+        headers: { 'List-Id': listId, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', Precedence: 'bulk' },
+      });
+    return { email, template: compile(email.subject), testTemplate: () => compile(`[Test] ${email.subject}`), envelopeFrom: from.address, mailto: current.senderEmail || undefined };
   }
 
-  /** The message one subscriber receives: personal unsubscribe link, one-click headers, stable Message-ID. */
-  function messageFor(rendered: Awaited<ReturnType<typeof renderFor>>, editionId: string, subscriber: { id: string; email: string }) {
+  /**
+   * One subscriber's copy: personal unsubscribe link and one-click headers, and a Message-ID
+   * derived from the edition and the subscriber, so that a copy sent twice after an uncertain
+   * SMTP answer is recognisable as one message.
+   */
+  function messageFor(rendered: Rendered, template: MessageTemplate, messageId: string, subscriber: { id: string; email: string }): RawMessage {
     const unsubscribeUrl = subscribers.unsubscribeUrl(subscriber.id);
-    const { html, text } = personalize(rendered.email, unsubscribeUrl);
-    const unsubscribe = [`<${unsubscribeUrl}>`, ...(rendered.mailto ? [`<mailto:${rendered.mailto}?subject=unsubscribe>`] : [])].join(', ');
-    return {
-      to: subscriber.email,
-      from: rendered.from,
-      subject: rendered.email.subject,
-      html,
-      text,
-      // The same edition to the same subscriber always has the same id: a copy sent twice after an
-      // uncertain SMTP answer is recognisable as one message.
-      messageId: `<${editionId}.${subscriber.id}@${host}>`,
-      headers: { 'List-Unsubscribe': unsubscribe, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'List-Id': rendered.listId, Precedence: 'bulk' },
-    };
+    const listUnsubscribe = [`<${unsubscribeUrl}>`, ...(rendered.mailto ? [`<mailto:${rendered.mailto}?subject=unsubscribe>`] : [])].join(', ');
+    const raw = template.render({ to: subscriber.email, messageId, url: unsubscribeUrl, headers: { 'List-Unsubscribe': listUnsubscribe }, date: clock.now() });
+    return { envelope: { from: rendered.envelopeFrom, to: subscriber.email }, raw, messageId };
   }
+
+  const messageIdOf = (editionId: string, subscriberId: string) => `<${editionId}.${subscriberId}@${host}>`;
 
   async function findSend(editionId: string): Promise<Send> {
     const send = await sends.findByEdition(editionId);
@@ -127,41 +141,95 @@ export function createDeliveryService(deps: Deps) {
       // Claims a dead worker left behind go back to the queue first.
       await sends.releaseStale(new Date(clock.now().getTime() - STALE_CLAIM_MS));
       const rendered = await renderFor(send.editionId);
-      for (;;) {
-        const current = await sends.findById(sendId);
-        if (!current || current.status !== 'sending') return;
-        const batch = await sends.claim(sendId, BATCH_SIZE, clock.now());
-        if (batch.length === 0) break;
-        let index = 0;
-        const workers = Array.from({ length: Math.min(deps.concurrency, batch.length) }, async () => {
-          while (index < batch.length) {
-            const delivery = batch[index++]!;
-            // Unsubscribed (or erased) since the send started: nothing more for them.
-            if (!delivery.email || !delivery.subscriberId || delivery.subscriberStatus !== 'active') {
-              await sends.markSkipped(delivery.id, delivery.subscriberStatus ? `subscriber ${delivery.subscriberStatus}` : 'subscriber erased');
-              continue;
+
+      // A pipeline rather than batches with a barrier: `concurrency` senders take deliveries from
+      // a local queue, which is refilled (one claim at a time) before it runs dry, and accepted
+      // messages are recorded in bulk. A claim also re-reads the send, so a pause stops it within
+      // one claim.
+      const pending: ClaimedDelivery[] = [];
+      let claiming: Promise<void> | undefined;
+      let exhausted = false;
+      let stopped = false;
+      let failure: unknown;
+      const refill = (): Promise<void> =>
+        (claiming ??= (async () => {
+          try {
+            const current = await sends.findById(sendId);
+            if (!current || current.status !== 'sending') {
+              stopped = true;
+              return;
             }
-            await pace();
-            const message = messageFor(rendered, send.editionId, { id: delivery.subscriberId, email: delivery.email });
-            try {
-              const sent = await mailer.send(message);
-              await sends.markSent(delivery.id, { messageId: message.messageId, response: sent.response, at: clock.now() });
-            } catch (error) {
-              const outcome = classifySmtpError(error);
-              if (outcome.kind === 'permanent' || delivery.attempts >= MAX_ATTEMPTS) {
-                await sends.markFailed(delivery.id, outcome.response);
-                if (outcome.noSuchUser) {
-                  await subscribersRepository.update(delivery.subscriberId, { status: 'bounced', bouncedAt: clock.now() });
-                  await subscribersRepository.recordEvent('bounced', clock.now());
-                }
-              } else {
-                await sends.retryLater(delivery.id, outcome.response, new Date(clock.now().getTime() + backoffMs(delivery.attempts)));
+            const batch = await sends.claim(sendId, CLAIM_SIZE, clock.now());
+            if (batch.length === 0) exhausted = true;
+            pending.push(...batch);
+          } catch (error) {
+            // Raised to every sender by next(): the job fails and pg-boss retries it.
+            failure ??= error;
+          } finally {
+            claiming = undefined;
+          }
+        })());
+      async function next(): Promise<ClaimedDelivery | undefined> {
+        for (;;) {
+          if (failure) throw failure;
+          if (pending.length <= deps.concurrency && !exhausted && !stopped) {
+            const filling = refill();
+            if (pending.length === 0) await filling;
+            if (failure) throw failure;
+          }
+          if (pending.length > 0) return pending.shift();
+          if (exhausted || stopped) return undefined;
+        }
+      }
+
+      const settled: Array<{ id: number; messageId: string; response: string; at: Date }> = [];
+      let flushing: Promise<void> = Promise.resolve();
+      let flushError: unknown;
+      const flush = () => {
+        if (settled.length > 0) {
+          const rows = settled.splice(0, settled.length);
+          // Rows whose record failed stay claimed: the next run releases and sends them again.
+          flushing = flushing.then(() => sends.markSentMany(rows)).catch((error: unknown) => void (flushError ??= error));
+        }
+        return flushing;
+      };
+      const flushTimer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
+
+      const worker = async () => {
+        for (let delivery = await next(); delivery; delivery = await next()) {
+          // Unsubscribed (or erased) since the send started: nothing more for them.
+          if (!delivery.email || !delivery.subscriberId || delivery.subscriberStatus !== 'active') {
+            await sends.markSkipped(delivery.id, delivery.subscriberStatus ? `subscriber ${delivery.subscriberStatus}` : 'subscriber erased');
+            continue;
+          }
+          await pace();
+          try {
+            const message = messageFor(rendered, rendered.template, messageIdOf(send.editionId, delivery.subscriberId), { id: delivery.subscriberId, email: delivery.email });
+            const sent = await mailer.sendRaw(message);
+            settled.push({ id: delivery.id, messageId: message.messageId, response: sent.response, at: clock.now() });
+            if (settled.length >= FLUSH_SIZE) void flush();
+          } catch (error) {
+            const outcome = classifySmtpError(error);
+            if (outcome.kind === 'permanent' || delivery.attempts >= MAX_ATTEMPTS) {
+              await sends.markFailed(delivery.id, outcome.response);
+              if (outcome.noSuchUser) {
+                await subscribersRepository.update(delivery.subscriberId, { status: 'bounced', bouncedAt: clock.now() });
+                await subscribersRepository.recordEvent('bounced', clock.now());
               }
+            } else {
+              await sends.retryLater(delivery.id, outcome.response, new Date(clock.now().getTime() + backoffMs(delivery.attempts)));
             }
           }
-        });
-        await Promise.all(workers);
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+      } finally {
+        clearInterval(flushTimer);
+        // What was accepted is recorded before anything else happens.
+        await flush();
       }
+      if (flushError) throw flushError;
       const progress = await sends.progress(sendId);
       if (progress.queued === 0 && progress.sending === 0) {
         await sends.setStatus(sendId, 'done');
@@ -220,8 +288,8 @@ export function createDeliveryService(deps: Deps) {
     async sendTest(idOrPeriod: string, to: string): Promise<void> {
       const edition = await editions.find(idOrPeriod);
       const rendered = await renderFor(edition.id);
-      const message = messageFor(rendered, edition.id, { id: '00000000-0000-4000-8000-000000000000', email: to });
-      await mailer.send({ ...message, subject: `[Test] ${message.subject}`, messageId: undefined });
+      const messageId = `<test.${edition.id}.${randomUUID()}@${host}>`;
+      await mailer.sendRaw(messageFor(rendered, rendered.testTemplate(), messageId, { id: '00000000-0000-4000-8000-000000000000', email: to }));
     },
 
     /** What to look at before sending: size (Gmail clips over 102 kB), links without commentary, empty sections. */

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import PostalMime from 'postal-mime';
 
 export type MailMessage = {
@@ -16,9 +17,16 @@ export type MailMessage = {
 
 export type SentMail = { messageId: string; response: string };
 
+/** A message already composed (see mime-template.ts), with the SMTP envelope it travels in. */
+export type RawMessage = { envelope: { from: string; to: string }; raw: Buffer; messageId: string };
+
 /** Sends email; the app never talks to nodemailer except through this. */
 export type Mailer = {
   send: (message: MailMessage) => Promise<SentMail>;
+  /** Sends a composed message as is (bulk sending builds the MIME once per edition). */
+  sendRaw: (message: RawMessage) => Promise<SentMail>;
+  /** MAIL_FROM, parsed: the sender when the settings name none. */
+  defaultFrom: { name: string; address: string };
   close: () => void;
   /** Where messages go, for logs and the admin: an SMTP host or the outbox folder. */
   describe: () => string;
@@ -28,11 +36,21 @@ export type OutboxEntry = { file: string; to: string; subject: string; date: Dat
 
 export type DkimOptions = { domainName: string; keySelector: string; privateKey: string };
 
+/** The first mailbox of an address field ("Veille <news@example.org>"). */
+export function parseMailbox(value: string): { name: string; address: string } {
+  const first = addressparser(value, { flatten: true })[0];
+  if (!first?.address) throw new Error(`not an email address: ${JSON.stringify(value)}`);
+  return { name: first.name, address: first.address };
+}
+
 /** Sends through an SMTP server (SMTP_URL), with a connection pool; signs with DKIM when configured. */
 export function createSmtpMailer(options: { url: string; from: string; maxConnections?: number; dkim?: DkimOptions }): Mailer {
   const url = new URL(options.url);
   if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
   if (!url.searchParams.has('maxConnections')) url.searchParams.set('maxConnections', String(options.maxConnections ?? 5));
+  // A pooled connection is closed and opened again after this many messages (nodemailer's default
+  // is 100): a bulk send would spend a good part of its time on handshakes.
+  if (!url.searchParams.has('maxMessages')) url.searchParams.set('maxMessages', '1000');
   const transport = nodemailer.createTransport(url.toString(), {
     ...(options.dkim
       ? {
@@ -49,6 +67,12 @@ export function createSmtpMailer(options: { url: string; from: string; maxConnec
       const info = await transport.sendMail({ ...message, from: message.from ?? options.from });
       return { messageId: info.messageId, response: String(info.response ?? '') };
     },
+    async sendRaw(message) {
+      // The DKIM signature, when configured, is added by nodemailer to raw messages too.
+      const info = await transport.sendMail({ envelope: { from: message.envelope.from, to: [message.envelope.to] }, raw: message.raw });
+      return { messageId: message.messageId, response: String(info.response ?? '') };
+    },
+    defaultFrom: parseMailbox(options.from),
     close: () => transport.close(),
     describe: () => `SMTP ${new URL(options.url).host}`,
   };
@@ -58,15 +82,24 @@ export function createSmtpMailer(options: { url: string; from: string; maxConnec
 export function createOutboxMailer(options: { directory: string; from: string }): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   let sequence = 0;
+  async function write(content: Buffer): Promise<string> {
+    await mkdir(options.directory, { recursive: true });
+    sequence = (sequence + 1) % 10_000;
+    const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${String(sequence).padStart(4, '0')}.eml`;
+    await writeFile(path.join(options.directory, name), content);
+    return name;
+  }
   return {
     async send(message) {
       const info = await transport.sendMail({ ...message, from: message.from ?? options.from });
-      await mkdir(options.directory, { recursive: true });
-      sequence = (sequence + 1) % 10_000;
-      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${String(sequence).padStart(4, '0')}.eml`;
-      await writeFile(path.join(options.directory, name), info.message as Buffer);
+      const name = await write(info.message as Buffer);
       return { messageId: info.messageId, response: `written to ${name}` };
     },
+    async sendRaw(message) {
+      const name = await write(message.raw);
+      return { messageId: message.messageId, response: `written to ${name}` };
+    },
+    defaultFrom: parseMailbox(options.from),
     close: () => undefined,
     describe: () => `outbox ${options.directory}`,
   };
@@ -79,7 +112,8 @@ export async function listOutbox(directory: string, limit = 200): Promise<Outbox
   return Promise.all(
     files.map(async (file) => {
       const full = path.join(directory, file);
-      const [content, info] = await Promise.all([readFile(full, 'utf8'), stat(full)]);
+      const [raw, info] = await Promise.all([readFile(full, 'utf8'), stat(full)]);
+      const content = raw.replace(/\r\n/g, '\n');
       const head = content.slice(0, content.indexOf('\n\n') === -1 ? undefined : content.indexOf('\n\n')).replace(/\n[ \t]+/g, ' ');
       const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
       return { file, to: header('To'), subject: decodeMimeWords(header('Subject')), date: info.mtime, size: info.size };
