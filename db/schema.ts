@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, customType, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, check, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -180,6 +180,30 @@ export const links = pgTable(
     index('links_tags_idx').using('gin', table.tags),
     check('links_fetch_status_check', sql`${table.fetchStatus} in ('pending', 'ok', 'failed')`),
   ],
+);
+
+// The last check of an edition's links before sending, one row per link (nested ones included).
+// A new run replaces the edition's rows as a whole; run_id lets a superseded run's late answers
+// find nothing to update. ok is null while the run has not reached the link yet.
+export const linkChecks = pgTable(
+  'link_checks',
+  {
+    runId: uuid('run_id').notNull(),
+    editionId: uuid('edition_id')
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    linkId: uuid('link_id')
+      .notNull()
+      .references(() => links.id, { onDelete: 'cascade' }),
+    // The URL as it was checked: a link edited since then makes the result stale.
+    url: text('url').notNull(),
+    ok: boolean('ok'),
+    // Why the link does not load, as the fetcher said it ("The page answered 404 Not Found.").
+    reason: text('reason'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    checkedAt: timestamp('checked_at', { withTimezone: true }),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.linkId] }), index('link_checks_edition_id_idx').on(table.editionId)],
 );
 
 export const subscribers = pgTable(

@@ -5,6 +5,7 @@ import { createEditionsRepository } from '../../db/repositories/editions-reposit
 import { createSendsRepository } from '../../db/repositories/sends-repository.ts';
 import { createSubscribersRepository } from '../../db/repositories/subscribers-repository.ts';
 import { createLinksRepository } from '../../db/repositories/links-repository.ts';
+import { createLinkChecksRepository } from '../../db/repositories/link-checks-repository.ts';
 import { createInvitationsRepository } from '../../db/repositories/invitations-repository.ts';
 import { createRateLimitsRepository } from '../../db/repositories/rate-limits-repository.ts';
 import { createSessionsRepository } from '../../db/repositories/sessions-repository.ts';
@@ -15,6 +16,7 @@ import { createAuthService } from './auth-service.ts';
 import { createCategoriesService } from './categories-service.ts';
 import { createDeliveryService } from './delivery-service.ts';
 import { createEditionsService } from './editions-service.ts';
+import { createLinkCheckService, type PageFetcher } from './link-check-service.ts';
 import { createLinksService } from './links-service.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -24,6 +26,7 @@ import { createMaintenanceService } from './maintenance-service.ts';
 import type { Queue } from './queue.ts';
 import { createSettingsService } from './settings-service.ts';
 import { createSubscribersService } from './subscribers-service.ts';
+import { fetchPageMetadata } from './url-metadata.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -33,10 +36,12 @@ export type ServiceDeps = {
   queue: Queue;
   clock: Clock;
   config: Pick<Config, 'publicUrl' | 'sessionSecret' | 'dataDir' | 'fetchAllowPrivate' | 'sendConcurrency' | 'sendRatePerSecond'>;
+  /** How the pre-send link check loads a URL; by default the SSRF-safe fetcher with the configuration's rules. */
+  fetchPage?: PageFetcher;
 };
 
 /** Builds every service from its repositories: the one place the domain is wired. */
-export function createServices({ db, ping, mailer, queue, clock, config }: ServiceDeps) {
+export function createServices({ db, ping, mailer, queue, clock, config, fetchPage }: ServiceDeps) {
   const repositories = {
     users: createUsersRepository(db),
     sessions: createSessionsRepository(db),
@@ -49,6 +54,7 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
     editions: createEditionsRepository(db),
     subscribers: createSubscribersRepository(db),
     sends: createSendsRepository(db),
+    linkChecks: createLinkChecksRepository(db),
   };
   const settings = createSettingsService({ settings: repositories.settings });
   const auth = createAuthService({ ...repositories, clock, secret: config.sessionSecret });
@@ -96,10 +102,18 @@ export function createServices({ db, ping, mailer, queue, clock, config }: Servi
     concurrency: config.sendConcurrency,
     ratePerSecond: config.sendRatePerSecond,
   });
+  const linkCheck = createLinkCheckService({
+    db,
+    linkChecks: repositories.linkChecks,
+    editions,
+    queue,
+    clock,
+    fetchPage: fetchPage ?? ((url) => fetchPageMetadata(url, { allowPrivate: config.fetchAllowPrivate })),
+  });
   const maintenance = createMaintenanceService({ auth, accounts, links });
   const outboxDir = path.join(config.dataDir, 'outbox');
   const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir), read: (file: string) => readOutboxMessage(outboxDir, file) };
-  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
+  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -23,6 +23,8 @@ export async function startWorker({ services, log }: { services: Services; log: 
     // Editors watch the row fill in: poll often, and fetch a few pages at once.
     { pollingIntervalSeconds: 0.5, batchSize: 4 },
   );
+  // The pre-send check of an edition's links: the editor watches its progress.
+  await queue.work('links.check-edition', async ({ runId }) => services.linkCheck.run({ runId }), { pollingIntervalSeconds: 0.5 });
   // Publishes the scheduled editions that are due and makes sure the current period has its draft.
   await queue.work('editions.tick', async () => {
     const published = await services.editions.publishDue();

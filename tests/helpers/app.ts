@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from '../../apps/domain/clock.ts';
 import { loadConfig, type Config } from '../../apps/domain/config.ts';
+import type { PageFetcher } from '../../apps/domain/link-check-service.ts';
 import { createOutboxMailer, type Mailer } from '../../apps/domain/mailer.ts';
 import { startQueue } from '../../apps/domain/queue.ts';
 import { createServices, type Services } from '../../apps/domain/services.ts';
@@ -29,7 +30,7 @@ export type TestApp = {
  */
 export async function buildTestApp(
   t: Pick<TestContext, 'after'>,
-  options: { clock?: Clock; mailer?: Mailer; env?: Record<string, string>; worker?: boolean } = {},
+  options: { clock?: Clock; mailer?: Mailer; env?: Record<string, string>; worker?: boolean; fetchPage?: PageFetcher } = {},
 ): Promise<TestApp> {
   const { url: databaseUrl, drop } = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-data-'));
@@ -47,7 +48,7 @@ export async function buildTestApp(
   const queue = await startQueue({ url: databaseUrl, supervise: Boolean(options.worker) });
   const outboxDir = path.join(dataDir, 'outbox');
   const mailer = options.mailer ?? createOutboxMailer({ directory: outboxDir, from: config.mailFrom });
-  const services = createServices({ db: database.db, ping: database.ping, mailer, queue, clock: options.clock ?? systemClock, config });
+  const services = createServices({ db: database.db, ping: database.ping, mailer, queue, clock: options.clock ?? systemClock, config, fetchPage: options.fetchPage });
   const app = await buildApp(services, config);
   const worker = options.worker ? await startWorker({ services, log: pino({ level: 'silent' }) }) : undefined;
   t.after(async () => {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { editionBodyHtml, editionToMarkdown } from '../../domain/edition-render.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
+import type { LinkCheckState } from '../../domain/link-check-service.ts';
 import { periodLabel } from '../../domain/periods.ts';
 import type { Services } from '../../domain/services.ts';
 import { requireUser } from '../plugins/auth.ts';
@@ -33,6 +34,8 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   /** Everything the editor page shows. */
   async function editorData(period: string, extra: Record<string, unknown> = {}) {
     const row = await editions.find(period);
+    const sendStatus = await services.delivery.status(row.id, 0);
+    const presend = row.status === 'published' && !sendStatus.send;
     const [doc, inbox, current, allCategories] = await Promise.all([
       editions.document(row),
       links.inbox(),
@@ -55,9 +58,18 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
       label: periodLabel(row.period, current.locale),
       bodyHtml: editionBodyHtml(doc),
       checks: row.status === 'published' ? await services.delivery.checks(row.id) : [],
-      sendStatus: await services.delivery.status(row.id, 0),
+      sendStatus,
+      // Opening the pre-send checks starts the link check when its results are missing, old or
+      // about other links than the edition's current ones.
+      linkCheck: presend ? await services.linkCheck.ensure(row.id) : undefined,
       ...extra,
     };
+  }
+
+  /** The link check panel: the fragment for htmx (its polling and its button), the editor page otherwise. */
+  async function renderLinkCheck(request: FastifyRequest, reply: FastifyReply, period: string, linkCheck: LinkCheckState) {
+    if (!wantsFragment(request)) return reply.redirect(`/admin/editions/${period}#link-check`, 303);
+    return reply.render('partials/link-check', { period, linkCheck });
   }
 
   app.get('/', async (_request, reply) => {
@@ -230,6 +242,18 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
       return reply.redirect(`/admin/editions/${period}/delivery`, 303);
     });
   }
+
+  app.get('/:period/link-check', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    return renderLinkCheck(request, reply, period, await services.linkCheck.status(period));
+  });
+
+  app.post('/:period/link-check', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const linkCheck = await services.linkCheck.start(period);
+    if (!wantsFragment(request)) reply.flash('info', 'The links are being checked again.');
+    return renderLinkCheck(request, reply, period, linkCheck);
+  });
 
   app.get('/:period/export.md', async (request, reply) => {
     const { period } = periodParams.parse(request.params);
