@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -15,9 +16,14 @@ Commands:
   users:password --email E                        set a new password (read from standard input)
   users:list                                      list accounts
   tokens:create --email E --name N                create an API token for that user; prints it as the last line
+  export <folder>                                 write every edition as Markdown and everything (editions, inbox,
+                                                  categories, settings, subscribers) as veille-export.json into a folder
 `;
 
-type Command = (runtime: Runtime, values: Record<string, string | undefined>) => Promise<void>;
+type Command = (runtime: Runtime, values: Record<string, string | boolean | undefined>, positionals: string[]) => Promise<void>;
+
+/** The commands that take arguments besides their options. */
+const TAKES_ARGUMENTS = new Set(['export']);
 
 const commands: Record<string, Command> = {
   async migrate() {
@@ -44,12 +50,32 @@ const commands: Record<string, Command> = {
   },
 
   async 'tokens:create'(runtime, values) {
-    if (!values.email) throw new ValidationError('--email is required.');
-    if (!values.name) throw new ValidationError('--name is required (what the token is for).');
-    const user = (await runtime.services.accounts.listUsers()).find((candidate) => candidate.email === values.email!.trim().toLowerCase());
+    const email = typeof values.email === 'string' ? values.email : undefined;
+    const name = typeof values.name === 'string' ? values.name : undefined;
+    if (!email) throw new ValidationError('--email is required.');
+    if (!name) throw new ValidationError('--name is required (what the token is for).');
+    const user = (await runtime.services.accounts.listUsers()).find((candidate) => candidate.email === email.trim().toLowerCase());
     if (!user) throw new ValidationError(`No account with the email ${values.email}.`);
-    const { token } = await runtime.services.auth.createApiToken({ userId: user.id, name: values.name });
+    const { token } = await runtime.services.auth.createApiToken({ userId: user.id, name });
     process.stdout.write(`Token "${values.name}" for ${user.email} (shown once):\n${token}\n`);
+  },
+
+  async export(runtime, _values, positionals) {
+    const [target, ...extra] = positionals;
+    if (!target || extra.length > 0) throw new ValidationError('Name one folder to write the export into: npm run cli -- export <folder>');
+    // npm runs scripts from the project's folder; INIT_CWD is the folder the command was typed in.
+    const dir = path.resolve(process.env.INIT_CWD ?? process.cwd(), target);
+    let counts;
+    try {
+      counts = await runtime.services.exports.writeDirectory(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code) throw new ValidationError(`Cannot write the export into ${dir} (${code}).`);
+      throw error;
+    }
+    process.stdout.write(
+      `Exported ${counts.editions} editions (${counts.editionLinks} links), ${counts.inboxLinks} inbox links, ${counts.categories} categories and ${counts.subscribers} subscribers to ${dir}\n`,
+    );
   },
 };
 
@@ -82,9 +108,11 @@ async function main(): Promise<number> {
     process.stderr.write(name && name !== 'help' && name !== '--help' ? `Unknown command: ${name}\n\n${USAGE}` : USAGE);
     return name && name !== 'help' && name !== '--help' ? 2 : 0;
   }
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    values = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } }, strict: true }).values;
+    ({ values, positionals } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } }, strict: true, allowPositionals: true }));
+    if (positionals.length > 0 && !TAKES_ARGUMENTS.has(name)) throw new Error(`Unexpected argument '${positionals[0]}'. ${name} takes options only.`);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -94,7 +122,7 @@ async function main(): Promise<number> {
   const log = createLogger({ ...config, logLevel: process.env.LOG_LEVEL ?? 'warn' }, { stderr: true });
   const runtime = await startRuntime(config, log, { worker: false });
   try {
-    await commands[name]!(runtime, values);
+    await commands[name]!(runtime, values, positionals);
     return 0;
   } catch (error) {
     if (error instanceof DomainError) {

@@ -16,6 +16,7 @@ import { createAuthService } from './auth-service.ts';
 import { createCategoriesService } from './categories-service.ts';
 import { createDeliveryService } from './delivery-service.ts';
 import { createEditionsService } from './editions-service.ts';
+import { createExportService } from './export-service.ts';
 import { createLinkCheckService, type PageFetcher } from './link-check-service.ts';
 import { createLinksService } from './links-service.ts';
 import type { Clock } from './clock.ts';
@@ -111,9 +112,10 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     fetchPage: fetchPage ?? ((url) => fetchPageMetadata(url, { allowPrivate: config.fetchAllowPrivate })),
   });
   const maintenance = createMaintenanceService({ auth, accounts, links });
+  const exports = createExportService({ editions, links: repositories.links, categories: repositories.categories, subscribers: repositories.subscribers, settings, clock });
   const outboxDir = path.join(config.dataDir, 'outbox');
   const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir), read: (file: string) => readOutboxMessage(outboxDir, file) };
-  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, mailer, outbox, queue, clock, health: { check: ping } };
+  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, mailer, outbox, queue, clock, health: { check: ping } };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -179,7 +179,7 @@ export function isForbiddenAddress(ip: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Fetching
 
-type Settings = Required<FetchOptions>;
+type Settings = Required<FetchOptions> & { accept: string };
 
 async function systemLookup(hostname: string): Promise<ResolvedAddress[]> {
   const found = await dns.promises.lookup(hostname, { all: true });
@@ -244,7 +244,7 @@ function sendRequest(url: URL, hostname: string, addresses: ResolvedAddress[], s
     path: `${url.pathname}${url.search}`,
     method: 'GET',
     // The Host header (and SNI below) keep the original name so virtual hosts and certificates work.
-    headers: { host: url.host, 'user-agent': settings.userAgent, accept: ACCEPT, 'accept-encoding': 'gzip, deflate, br' },
+    headers: { host: url.host, 'user-agent': settings.userAgent, accept: settings.accept, 'accept-encoding': 'gzip, deflate, br' },
     lookup: pinned,
     // A pooled socket could outlive this call's checks and be handed to a later call with other rules.
     agent: false as const,
@@ -397,16 +397,23 @@ async function readMetadata(url: URL, { request, response }: Exchange, settings:
   return { ...empty, ...parseMetadata(decodeBody(body, contentTypeHeader), url.href, contentLanguage ? { contentLanguage } : {}) };
 }
 
-/** Fetches a pasted URL safely (checked addresses, caps on time, size and redirects) and reads its metadata. */
-export async function fetchPageMetadata(url: string, options: FetchOptions = {}): Promise<PageMetadata> {
-  const settings: Settings = {
+function settingsFrom(options: FetchOptions, accept: string): Settings {
+  return {
     allowPrivate: options.allowPrivate ?? false,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
     maxRedirects: options.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
     userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
     lookup: options.lookup ?? systemLookup,
+    accept,
   };
+}
+
+/**
+ * Follows redirects from `url` (each target checked like the first) and hands the final answer,
+ * whatever its status, to `read`; the timeout covers the redirects, the connection and the read.
+ */
+async function fetchFinal<T>(url: string, settings: Settings, read: (url: URL, exchange: Exchange, signal: AbortSignal) => Promise<T>): Promise<T> {
   let current = checkUrl(url, false);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
@@ -429,11 +436,7 @@ export async function fetchPageMetadata(url: string, options: FetchOptions = {})
         current = checkUrl(next, true);
         continue;
       }
-      if (status < 200 || status > 299) {
-        exchange.request.destroy();
-        throw new MetadataFetchError(`The page answered ${describeStatus(status)}.`);
-      }
-      return await readMetadata(current, exchange, settings, controller.signal);
+      return await read(current, exchange, controller.signal);
     }
   } catch (error) {
     throw toFetchError(error, controller.signal.aborted, settings.timeoutMs);
@@ -442,11 +445,64 @@ export async function fetchPageMetadata(url: string, options: FetchOptions = {})
   }
 }
 
+/** Fetches a pasted URL safely (checked addresses, caps on time, size and redirects) and reads its metadata. */
+export async function fetchPageMetadata(url: string, options: FetchOptions = {}): Promise<PageMetadata> {
+  const settings = settingsFrom(options, ACCEPT);
+  return fetchFinal(url, settings, async (current, exchange, signal) => {
+    const status = exchange.response.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      exchange.request.destroy();
+      throw new MetadataFetchError(`The page answered ${describeStatus(status)}.`);
+    }
+    return readMetadata(current, exchange, settings, signal);
+  });
+}
+
+/** Limits and headers of a `fetchResource` call. */
+export type ResourceOptions = FetchOptions & {
+  /** The Accept header sent; any type by default. */
+  accept?: string;
+};
+
+/** What `fetchResource` got: the final answer after redirects, its body decompressed and capped. */
+export type FetchedResource = {
+  /** URL after redirects. */
+  finalUrl: string;
+  status: number;
+  /** The Content-Type header as sent (parameters such as charset included), or null. */
+  contentType: string | null;
+  body: Buffer;
+  /** True when the body was longer than maxBytes and was cut there. */
+  truncated: boolean;
+};
+
+/**
+ * Fetches any resource (a feed, a file) with the same safety as link previews: http(s) only,
+ * every address checked (after each redirect too), time, size and redirects capped. Answers of
+ * every status are returned, not thrown; what cannot be fetched throws a MetadataFetchError.
+ */
+export async function fetchResource(url: string, options: ResourceOptions = {}): Promise<FetchedResource> {
+  const settings = settingsFrom(options, options.accept ?? '*/*');
+  return fetchFinal(url, settings, async (current, { request, response }, signal) => {
+    // One byte more than allowed tells a body of exactly maxBytes from a longer one.
+    const body = await readBody(response, settings.maxBytes + 1, signal);
+    request.destroy();
+    const truncated = body.length > settings.maxBytes;
+    return {
+      finalUrl: current.href,
+      status: response.statusCode ?? 0,
+      contentType: response.headers['content-type'] ?? null,
+      body: truncated ? body.subarray(0, settings.maxBytes) : body,
+      truncated,
+    };
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decoding and parsing
 
 /** The WHATWG name of an encoding label, or null when TextDecoder does not know it. */
-function encodingFor(label: string | null | undefined): string | null {
+export function encodingFor(label: string | null | undefined): string | null {
   if (!label) return null;
   try {
     return new TextDecoder(label.trim()).encoding;
@@ -482,7 +538,7 @@ function metaCharset(bytes: Buffer): string | null {
 const WINDOWS_1252_C1 = '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
 
 /** windows-1252, which is also what "iso-8859-1" and "latin1" mean on the web. */
-function decodeWindows1252(bytes: Buffer): string {
+export function decodeWindows1252(bytes: Buffer): string {
   // Node 20.18.3+ and 22.13+ decode this encoding as plain latin1 (nodejs/node#60888), turning
   // curly quotes and the euro sign into control characters: the 32 differing bytes are mapped here.
   return bytes.toString('latin1').replace(/[\u0080-\u009F]/g, (char) => WINDOWS_1252_C1.charAt(char.charCodeAt(0) - 0x80));

@@ -19,6 +19,7 @@ import { apiRoutes } from './routes/api-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { categoriesRoutes } from './routes/categories-routes.ts';
 import { editionsRoutes } from './routes/editions-routes.ts';
+import { exportRoutes } from './routes/export-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { linksRoutes } from './routes/links-routes.ts';
 import { publicRoutes } from './routes/public-routes.ts';
@@ -99,6 +100,7 @@ export async function buildApp(services: Services, config: Config, options: { lo
   await app.register(editionsRoutes, { services, prefix: '/admin/editions' });
   await app.register(subscribersRoutes, { services, prefix: '/admin/subscribers' });
   await app.register(teamRoutes, { services, prefix: '/admin/team' });
+  await app.register(exportRoutes, { services, prefix: '/admin' });
   await app.register(accountRoutes, { services, prefix: '/admin/account' });
   await app.register(apiRoutes, { services, prefix: '/api/v1' });
   return app;

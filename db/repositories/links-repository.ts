@@ -182,6 +182,12 @@ export function createLinksRepository(db: Database) {
       return (await ordered).map((row) => toLink(row as Row));
     },
 
+    /** Every link that is not deleted (nested items too), in position order: what an export reads, in one query. */
+    async listAllForExport(tx: DbOrTx = db): Promise<Link[]> {
+      const rows = await base(tx).where(isNull(links.deletedAt)).orderBy(asc(links.position), asc(links.createdAt), asc(links.id));
+      return rows.map((row) => toLink(row as Row));
+    },
+
     async childrenOf(parentIds: string[], tx: DbOrTx = db): Promise<Link[]> {
       if (parentIds.length === 0) return [];
       const rows = await base(tx)
