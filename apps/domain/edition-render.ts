@@ -138,10 +138,15 @@ function markdownBlock(source: string): string {
 
 /** The edition as Zola/Hugo Markdown with TOML front matter, in the shape of the published archive. */
 export function editionToMarkdown(edition: EditionDocument): string {
+  const date = editionDate(edition);
+  // The period is written only when the date does not tell it: a weekly edition, or a monthly one
+  // published after its month ended (June's edition sent on 1 July). Importers read it back.
+  const period = /^\d{4}-\d{2}$/.test(edition.period) && date.startsWith(edition.period) ? [] : [`period = ${tomlString(edition.period)}`];
   const frontMatter = [
     '+++',
     `title = ${tomlString(edition.title)}`,
-    `date = ${editionDate(edition)}`,
+    `date = ${date}`,
+    ...period,
     '[taxonomies]',
     `tags = [${edition.tags.map(tomlString).join(', ')}]`,
     '+++',
