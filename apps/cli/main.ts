@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { DomainError, ValidationError } from '../domain/errors.ts';
 import { createLogger } from '../domain/logger.ts';
 import { loadConfigOrExit } from '../domain/process.ts';
+import type { ImportReport } from '../domain/import-service.ts';
+import type { ImportSource } from '../domain/import/sources.ts';
 import { startRuntime, type Runtime } from '../domain/runtime.ts';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -18,12 +20,15 @@ Commands:
   tokens:create --email E --name N                create an API token for that user; prints it as the last line
   export <folder>                                 write every edition as Markdown and everything (editions, inbox,
                                                   categories, settings, subscribers) as veille-export.json into a folder
+  import <path-or-url> [--dry-run]                import editions: a folder or .zip of Markdown files, a Markdown file,
+                                                  an RSS/Atom feed (file or URL) or a Veille export; --dry-run only reports
+  demo                                            fill Veille with demo content (two published editions, inbox links)
 `;
 
 type Command = (runtime: Runtime, values: Record<string, string | boolean | undefined>, positionals: string[]) => Promise<void>;
 
 /** The commands that take arguments besides their options. */
-const TAKES_ARGUMENTS = new Set(['export']);
+const TAKES_ARGUMENTS = new Set(['export', 'import']);
 
 const commands: Record<string, Command> = {
   async migrate() {
@@ -77,7 +82,58 @@ const commands: Record<string, Command> = {
       `Exported ${counts.editions} editions (${counts.editionLinks} links), ${counts.inboxLinks} inbox links, ${counts.categories} categories and ${counts.subscribers} subscribers to ${dir}\n`,
     );
   },
+
+  async import(runtime, values, positionals) {
+    const [target, ...extra] = positionals;
+    if (!target || extra.length > 0) throw new ValidationError('Name one folder, file or feed address to import: npm run cli -- import <path-or-url> [--dry-run]');
+    const source: ImportSource = /^https?:\/\//i.test(target) ? { kind: 'url', url: target } : { kind: 'path', path: path.resolve(process.env.INIT_CWD ?? process.cwd(), target) };
+    const dryRun = values['dry-run'] === true;
+    const report = await runtime.services.imports.importNow(source, {
+      dryRun,
+      onProgress: (done, total) => process.stderr.write(`\r${done} / ${total} editions`),
+    });
+    if (!dryRun) process.stderr.write('\n');
+    process.stdout.write(formatImportReport(report, dryRun));
+    if (report.outcome && report.outcome.failed.length > 0) process.exitCode = 1;
+  },
+
+  async demo(runtime) {
+    const owner = (await runtime.services.accounts.listUsers()).find((user) => user.role === 'owner');
+    const loaded = await runtime.services.imports.loadDemo(owner ?? null);
+    process.stdout.write(`Demo content: ${loaded.editions} editions published, ${loaded.inbox} links added to the inbox.\n`);
+  },
 };
+
+/** The dry run's report, or the outcome of an import, for a terminal. */
+export function formatImportReport(report: ImportReport, dryRun: boolean): string {
+  const lines: string[] = [];
+  const creating = report.editions.filter((edition) => edition.action === 'create');
+  lines.push(`${dryRun ? 'Dry run: nothing was written.' : 'Imported.'} Source: ${report.source}`);
+  for (const edition of report.editions) {
+    lines.push(`  ${edition.action === 'create' ? (dryRun ? 'create' : 'import') : 'skip  '} ${edition.period}  ${edition.title}  (${edition.sections} sections, ${edition.links} links, ${edition.freeSections} free sections)${edition.reason ? `: ${edition.reason}` : ''}`);
+    for (const warning of edition.warnings) lines.push(`           warning: ${warning}`);
+  }
+  lines.push(`${creating.length} editions and ${report.links} links ${dryRun ? 'would be created' : 'to create'}; ${report.editions.length - creating.length} already there.`);
+  if (report.categories.created.length) lines.push(`Categories to create: ${report.categories.created.join(', ')}`);
+  if (report.categories.existing.length) lines.push(`Categories matched: ${report.categories.existing.join(', ')}`);
+  if (report.duplicateCount) {
+    lines.push(`${report.duplicateCount} links already present in Veille (imported all the same):`);
+    for (const duplicate of report.duplicates.slice(0, 20)) lines.push(`  ${duplicate.url} (${duplicate.period}; already in ${duplicate.existing})`);
+  }
+  if (report.inbox) lines.push(`Inbox links: ${report.inbox.create} to add, ${report.inbox.existing} already there.`);
+  if (report.subscribers) lines.push(`Subscribers: ${report.subscribers.create} to add, ${report.subscribers.existing} already there.`);
+  if (report.settings) lines.push(`Settings: ${report.settings === 'apply' ? 'applied' : 'kept (this Veille already has editions)'}.`);
+  if (report.problems.length) {
+    lines.push(`${report.problems.length} files or items not imported:`);
+    for (const problem of report.problems) lines.push(`  ${problem.name}: ${problem.reason}`);
+  }
+  if (report.outcome) {
+    const outcome = report.outcome;
+    lines.push(`Result: ${outcome.created} editions created, ${outcome.skipped} skipped, ${outcome.failed.length} failed${outcome.inbox ? `, ${outcome.inbox} inbox links` : ''}${outcome.subscribers ? `, ${outcome.subscribers} subscribers` : ''}${outcome.settings ? ', settings applied' : ''}.`);
+    for (const failure of outcome.failed) lines.push(`  failed ${failure.period}: ${failure.reason}`);
+  }
+  return lines.join('\n') + '\n';
+}
 
 /** Reads a password: typed without echo on a terminal, or the first line of piped input. */
 async function readPassword(): Promise<string> {
@@ -111,7 +167,7 @@ async function main(): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } }, strict: true, allowPositionals: true }));
+    ({ values, positionals } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'dry-run': { type: 'boolean' } }, strict: true, allowPositionals: true }));
     if (positionals.length > 0 && !TAKES_ARGUMENTS.has(name)) throw new Error(`Unexpected argument '${positionals[0]}'. ${name} takes options only.`);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);

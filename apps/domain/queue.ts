@@ -6,11 +6,12 @@ export type JobPayloads = {
   'email.send': { to: string; subject: string; text: string; html?: string; from?: string; headers?: Record<string, string> };
   'links.fetch-metadata': { linkId: string };
   'links.check-edition': { runId: string };
+  'imports.run': { importId: string };
   'editions.tick': Record<string, never>;
   'sends.run': { sendId: string };
 };
 export type JobName = keyof JobPayloads;
-export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send', 'links.fetch-metadata', 'links.check-edition', 'editions.tick', 'sends.run'];
+export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send', 'links.fetch-metadata', 'links.check-edition', 'imports.run', 'editions.tick', 'sends.run'];
 
 export type SendOptions = { singletonKey?: string; singletonSeconds?: number; startAfter?: Date; retryLimit?: number };
 

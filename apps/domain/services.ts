@@ -1,6 +1,7 @@
 import type { Database } from '../../db/client.ts';
 import { createApiTokensRepository } from '../../db/repositories/api-tokens-repository.ts';
 import { createCategoriesRepository } from '../../db/repositories/categories-repository.ts';
+import { createEditionImportsRepository } from '../../db/repositories/edition-imports-repository.ts';
 import { createEditionsRepository } from '../../db/repositories/editions-repository.ts';
 import { createSendsRepository } from '../../db/repositories/sends-repository.ts';
 import { createSubscribersRepository } from '../../db/repositories/subscribers-repository.ts';
@@ -17,6 +18,7 @@ import { createCategoriesService } from './categories-service.ts';
 import { createDeliveryService } from './delivery-service.ts';
 import { createEditionsService } from './editions-service.ts';
 import { createExportService } from './export-service.ts';
+import { createImportService } from './import-service.ts';
 import { createLinkCheckService, type PageFetcher } from './link-check-service.ts';
 import { createLinksService } from './links-service.ts';
 import type { Clock } from './clock.ts';
@@ -56,6 +58,7 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     subscribers: createSubscribersRepository(db),
     sends: createSendsRepository(db),
     linkChecks: createLinkChecksRepository(db),
+    editionImports: createEditionImportsRepository(db),
   };
   const settings = createSettingsService({ settings: repositories.settings });
   const auth = createAuthService({ ...repositories, clock, secret: config.sessionSecret });
@@ -111,11 +114,23 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     clock,
     fetchPage: fetchPage ?? ((url) => fetchPageMetadata(url, { allowPrivate: config.fetchAllowPrivate })),
   });
-  const maintenance = createMaintenanceService({ auth, accounts, links });
+  const imports = createImportService({
+    db,
+    editions: repositories.editions,
+    links: repositories.links,
+    categories: repositories.categories,
+    subscribers: repositories.subscribers,
+    imports: repositories.editionImports,
+    settings,
+    queue,
+    clock,
+    fetchAllowPrivate: config.fetchAllowPrivate,
+  });
+  const maintenance = createMaintenanceService({ auth, accounts, links, imports });
   const exports = createExportService({ editions, links: repositories.links, categories: repositories.categories, subscribers: repositories.subscribers, settings, clock });
   const outboxDir = path.join(config.dataDir, 'outbox');
   const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir), read: (file: string) => readOutboxMessage(outboxDir, file) };
-  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, mailer, outbox, queue, clock, health: { check: ping } };
+  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, imports, mailer, outbox, queue, clock, health: { check: ping } };
 }
 
 export type Services = ReturnType<typeof createServices>;

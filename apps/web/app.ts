@@ -19,6 +19,7 @@ import { apiRoutes } from './routes/api-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { categoriesRoutes } from './routes/categories-routes.ts';
 import { editionsRoutes } from './routes/editions-routes.ts';
+import { importRoutes } from './routes/import-routes.ts';
 import { exportRoutes } from './routes/export-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { linksRoutes } from './routes/links-routes.ts';
@@ -80,7 +81,17 @@ export async function buildApp(services: Services, config: Config, options: { lo
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
   // File uploads (subscriber imports): fields and the file arrive as plain body values.
-  await app.register(fastifyMultipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: 20 * 1024 * 1024, files: 1, fields: 20 } });
+  // The client's file name is kept aside (keyValues bodies only hold the bytes): imports tell a
+  // .zip from a feed or a Markdown file by it, and name it in their reports.
+  app.decorateRequest('uploadNames', undefined);
+  await app.register(fastifyMultipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: 20 * 1024 * 1024, files: 1, fields: 20 },
+    async onFile(this: FastifyRequest, part) {
+      this.uploadNames = { ...this.uploadNames, [part.fieldname]: part.filename };
+      await part.toBuffer();
+    },
+  });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/static/', maxAge: '1d', decorateReply: false });
   await app.register(fastifyStatic, { root: vendorDir('htmx.org', 'dist'), prefix: '/static/vendor/htmx/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file.endsWith('.js') });
@@ -101,6 +112,7 @@ export async function buildApp(services: Services, config: Config, options: { lo
   await app.register(subscribersRoutes, { services, prefix: '/admin/subscribers' });
   await app.register(teamRoutes, { services, prefix: '/admin/team' });
   await app.register(exportRoutes, { services, prefix: '/admin' });
+  await app.register(importRoutes, { services, prefix: '/admin' });
   await app.register(accountRoutes, { services, prefix: '/admin/account' });
   await app.register(apiRoutes, { services, prefix: '/api/v1' });
   return app;

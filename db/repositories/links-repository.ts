@@ -29,6 +29,11 @@ export type LinkInsert = {
   position: number;
   editedFields?: string[];
   createdBy?: string | null;
+  // Set by imports, which bring links whose page was read long ago (or never will be).
+  description?: string | null;
+  siteName?: string | null;
+  fetchStatus?: 'pending' | 'ok' | 'failed';
+  createdAt?: Date;
 };
 
 export type LinkPatch = Partial<{
@@ -135,6 +140,24 @@ export function createLinksRepository(db: Database) {
     async insert(values: LinkInsert, tx: DbOrTx = db): Promise<string> {
       const [row] = await tx.insert(links).values(values).returning({ id: links.id });
       return row!.id;
+    },
+
+    /** Inserts many links in one statement; ids come back in the order of `values`. */
+    async insertMany(values: LinkInsert[], tx: DbOrTx = db): Promise<string[]> {
+      if (values.length === 0) return [];
+      const rows = await tx.insert(links).values(values).returning({ id: links.id });
+      return rows.map((row) => row.id);
+    },
+
+    /** For each normalised URL already known (not deleted): the most recent link and its edition. */
+    async findByNormalizedUrls(normalizedUrls: string[], tx: DbOrTx = db): Promise<Array<{ normalizedUrl: string; title: string | null; period: string | null; editionTitle: string | null }>> {
+      if (normalizedUrls.length === 0) return [];
+      const result = await tx.execute<{ normalized_url: string; title: string | null; period: string | null; edition_title: string | null }>(sql`
+        SELECT DISTINCT ON (l.normalized_url) l.normalized_url, l.title, e.period, e.title AS edition_title
+        FROM links l LEFT JOIN editions e ON e.id = l.edition_id
+        WHERE l.normalized_url = ANY(${sql.param(normalizedUrls)}::text[]) AND l.deleted_at IS NULL
+        ORDER BY l.normalized_url, l.created_at DESC`);
+      return result.rows.map((row) => ({ normalizedUrl: row.normalized_url, title: row.title, period: row.period, editionTitle: row.edition_title }));
     },
 
     async findById(id: string, tx: DbOrTx = db, options: { includeDeleted?: boolean } = {}): Promise<Link | undefined> {

@@ -14,6 +14,8 @@ declare module 'fastify' {
     session: { idHash: string; csrfToken: string } | undefined;
     /** The raw id from the session cookie, when it named a live session. */
     sessionId: string | undefined;
+    /** The client's file names of a multipart upload, by field name. */
+    uploadNames: Record<string, string> | undefined;
   }
   interface FastifyContextConfig {
     /** Set to false on the few POST routes that need no CSRF token (sign-in, set-up, public forms, the API). */

@@ -11,7 +11,7 @@ const loginBody = z.object({
   password: z.string().max(1000).optional().default(''),
   next: z.string().max(2000).optional(),
 });
-const setupBody = z.object({ name: z.unknown().optional(), email: z.unknown().optional(), password: z.unknown().optional() });
+const setupBody = z.object({ name: z.unknown().optional(), email: z.unknown().optional(), password: z.unknown().optional(), demo: z.unknown().optional() });
 const acceptBody = z.object({ name: z.unknown().optional(), password: z.unknown().optional() });
 
 /** Only local paths are followed after sign-in, so a crafted link cannot send the user elsewhere. */
@@ -40,6 +40,11 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
       const user = await accounts.setUpOwner(body);
       const session = await auth.openSession({ userId: user.id, ...client(request) });
       setSessionCookie(reply, config, session.sessionId, session.expiresAt);
+      // "Create and add demo content": the sample editions and a few inbox links, to look around.
+      if (body.demo === '1') {
+        const loaded = await services.imports.loadDemo(user);
+        return reply.flash('success', `Welcome, ${user.name}. Veille is ready, with ${loaded.editions} demo editions in the archive and ${loaded.inbox} links in the inbox.`).redirect('/admin', 303);
+      }
       return reply.flash('success', `Welcome, ${user.name}. Veille is ready.`).redirect('/admin', 303);
     } catch (error) {
       if (error instanceof ValidationError) {

@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ValidationError } from '../../domain/errors.ts';
+import type { ImportSource } from '../../domain/import/sources.ts';
+import type { Services } from '../../domain/services.ts';
+import { requireOwner, requireUser } from '../plugins/auth.ts';
+import { wantsFragment } from '../plugins/render.ts';
+
+// The upload itself may be larger than what an import accepts: the reader then says by how much,
+// instead of the connection being cut.
+const UPLOAD_CEILING = 60 * 1024 * 1024;
+
+/** Importing editions: upload or feed address, the dry run's report, then the run with its progress. */
+export async function importRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  // An export brings subscribers and settings: owners only, as for the export.
+  app.addHook('preHandler', requireUser);
+  app.addHook('preHandler', requireOwner);
+  const { imports } = services;
+
+  async function page(request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown> = {}, status = 200) {
+    return reply.render('admin/import', { recent: await imports.listRecent(), url: '', ...data }, { status });
+  }
+
+  app.get('/import', async (request, reply) => page(request, reply));
+
+  app.post('/import', { config: { multipartOptions: { limits: { fileSize: UPLOAD_CEILING, files: 1, fields: 10 } } } }, async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const url = typeof body.url === 'string' ? body.url.trim() : '';
+    const file = Buffer.isBuffer(body.file) && body.file.length > 0 ? body.file : undefined;
+    try {
+      let source: ImportSource;
+      if (file) source = { kind: 'upload', filename: request.uploadNames?.file || 'upload', bytes: file };
+      else if (url) {
+        if (!/^https?:\/\//i.test(url)) throw new ValidationError('Give the address of a feed, starting with https:// or http://.', { url: 'Give an http(s) address.' });
+        source = { kind: 'url', url };
+      } else throw new ValidationError('Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.');
+      const prepared = await imports.prepare(source, request.user!);
+      return reply.redirect(`/admin/import/${prepared.id}`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return page(request, reply, { importError: error.message, url }, 422);
+    }
+  });
+
+  app.get('/import/:id', async (request, reply) => {
+    const { id } = z.object({ id: z.string() }).parse(request.params);
+    const found = await imports.find(id);
+    return reply.render('admin/import-report', { job: found, report: found.report }, { fragment: 'partials/import-progress' });
+  });
+
+  app.post('/import/:id/run', async (request, reply) => {
+    const { id } = z.object({ id: z.string() }).parse(request.params);
+    await imports.start(id);
+    if (!wantsFragment(request)) return reply.redirect(`/admin/import/${id}`, 303);
+    const found = await imports.find(id);
+    return reply.render('admin/import-report', { job: found, report: found.report }, { fragment: 'partials/import-progress' });
+  });
+}
