@@ -7,7 +7,7 @@ import type { Clock } from './clock.ts';
 import type { EditionDocument, EditionLink, EditionSection, NewsletterInfo } from './edition-types.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { normalizeTags } from './links-service.ts';
-import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify } from './periods.ts';
+import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify, wallClockToInstant } from './periods.ts';
 import type { SettingsService } from './settings-service.ts';
 import { parseInput } from './validation.ts';
 
@@ -67,22 +67,8 @@ export function zonedTimeToUtc(local: string, timeZone: string): Date | undefine
   const match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(local.trim());
   if (!match) return undefined;
   const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
-  const guess = Date.UTC(year, month - 1, day, hour, minute);
-  // The zone's offset at that moment, read back through Intl; twice, for days when it changes.
-  let instant = guess;
-  for (let pass = 0; pass < 2; pass++) instant = guess - offsetMs(instant, timeZone);
-  const result = new Date(instant);
+  const result = new Date(wallClockToInstant(Date.UTC(year, month - 1, day, hour, minute), timeZone));
   return Number.isNaN(result.getTime()) ? undefined : result;
-}
-
-function offsetMs(instant: number, timeZone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-      .formatToParts(new Date(instant))
-      .map((part) => [part.type, part.value]),
-  );
-  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
-  return asUtc - Math.floor(instant / 1000) * 1000;
 }
 
 type Deps = {

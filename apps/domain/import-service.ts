@@ -27,18 +27,8 @@ import { normalizeUrl } from './url-normalize.ts';
 
 // --- What a plan holds -------------------------------------------------------------------------
 
-/** A link as the import will write it, whatever the source. */
-export type PlannedLink = {
-  url: string;
-  title: string | null;
-  commentary: string;
-  via: string | null;
-  tags: string[];
-  description: string | null;
-  siteName: string | null;
-  createdAt: string | null;
-  children: PlannedLink[];
-};
+/** A link as the import will write it, whatever the source: an export's link, with no creation date unless the source is an export. */
+export type PlannedLink = Omit<ExportLink, 'createdAt' | 'children'> & { createdAt: string | null; children: PlannedLink[] };
 
 export type PlannedEdition = {
   source: string;

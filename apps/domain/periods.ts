@@ -258,6 +258,27 @@ function zoneOffset(ms: number, timeZone: string): number {
   return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
+/**
+ * The instant a wall-clock time shows in an IANA time zone; `wall` is that time written as if it
+ * were UTC (Date.UTC of its fields). A time the clock skips is moved on by the gap; a time it shows
+ * twice gives one of the two.
+ */
+export function wallClockToInstant(wall: number, timeZone: string): number {
+  // The offset at a first guess, then at the instant it gives: twice, for days when it changes.
+  const first = wall - zoneOffset(wall, timeZone);
+  return wall - zoneOffset(first, timeZone);
+}
+
+/** True for an IANA time zone name this runtime knows. */
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return value.length > 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The first instant of a local calendar day: 00:00, or the end of a DST gap that swallows midnight. */
 function startOfLocalDay(year: number, month: number, day: number, timeZone: string): number {
   const wall = utcDay(year, month, day);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SettingsRepository } from '../../db/repositories/settings-repository.ts';
+import { isTimeZone } from './periods.ts';
 import { parseInput } from './validation.ts';
 
 const settingsSchema = z.object({
@@ -18,16 +19,6 @@ const settingsSchema = z.object({
   senderName: z.string().trim().max(120, { error: 'The sender name must be at most 120 characters.' }),
   senderEmail: z.union([z.literal(''), z.email({ error: 'Enter a valid sender address.' })]),
 });
-
-/** True for an IANA time zone name this runtime knows. */
-export function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return value.length > 0;
-  } catch {
-    return false;
-  }
-}
 
 export type Settings = z.output<typeof settingsSchema>;
 

@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import yazl from 'yazl';
+import { zip } from '../helpers/zip.ts';
 import { startBenchApp } from './harness.ts';
 
 const EDITIONS = Number(process.env.BENCH_EDITIONS ?? 500);
@@ -47,23 +47,11 @@ function edition(index: number): { name: string; text: string } {
   return { name: `content/editions/${period}-web-ops-data.md`, text: lines.join('\n') };
 }
 
-function zip(files: Array<{ name: string; text: string }>): Promise<Buffer> {
-  const archive = new yazl.ZipFile();
-  for (const file of files) archive.addBuffer(Buffer.from(file.text), file.name);
-  archive.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    archive.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    archive.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    archive.outputStream.on('error', reject);
-  });
-}
-
 const folder = await mkdtemp(path.join(os.tmpdir(), 'veille-import-bench-'));
 const bench = await startBenchApp();
 try {
   const files = Array.from({ length: EDITIONS }, (_, index) => edition(index));
-  const archive = await zip(files);
+  const archive = await zip(Object.fromEntries(files.map((file) => [file.name, file.text])));
   const archivePath = path.join(folder, 'editions.zip');
   await writeFile(archivePath, archive);
   const totalLinks = files.length * (LINKS + Math.floor(LINKS / 10));

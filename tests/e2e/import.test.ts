@@ -4,25 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import yazl from 'yazl';
 import { closeBrowser, startBrowserTest } from '../helpers/browser.ts';
+import { zip } from '../helpers/zip.ts';
 
 after(closeBrowser);
 
 const OWNER = { name: 'Nicolas Martin', email: 'nicolas@example.org', password: 'correct horse battery staple' };
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
-
-function zip(entries: Record<string, string>): Promise<Buffer> {
-  const archive = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(entries)) archive.addBuffer(Buffer.from(content), name);
-  archive.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    archive.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    archive.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    archive.outputStream.on('error', reject);
-  });
-}
 
 test('an editor uploads a static site’s editions, reads the dry run, imports them and finds them in the archive', async (t) => {
   const { newPage, services } = await startBrowserTest(t, { worker: true });

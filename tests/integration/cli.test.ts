@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { verifyPassword } from '../../apps/domain/passwords.ts';
 import { buildTestApp } from '../helpers/app.ts';
-
-function runCli(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/main.ts', ...args], {
-      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.stdin.end(input);
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+import { runCli } from '../helpers/cli.ts';
 
 test('users:create reads the password from stdin; tokens:create prints a working token last', async (t) => {
   const { app, database, databaseUrl, config } = await buildTestApp(t);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { editionToMarkdown } from '../../apps/domain/edition-render.ts';
 import { EXPORT_JSON_NAME, veilleExportSchema, type ExportLink, type VeilleExport } from '../../apps/domain/export-format.ts';
 import { readImportSource } from '../../apps/domain/import/sources.ts';
 import { buildTestApp } from '../helpers/app.ts';
+import { runCli } from '../helpers/cli.ts';
 import { OWNER, setUpOwner, signIn } from '../helpers/client.ts';
 import { type Sample } from '../helpers/samples.ts';
 
@@ -100,17 +100,6 @@ async function unzip(bytes: Buffer): Promise<Map<string, string>> {
     entries.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
   }
   return entries;
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/main.ts', ...args], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
 }
 
 test('the snapshot holds every edition, the inbox, categories, settings and subscribers, and validates with the schema', async (t) => {

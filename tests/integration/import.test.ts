@@ -1,37 +1,24 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import yazl from 'yazl';
 import { EXPORT_JSON_NAME, veilleExportSchema, type VeilleExport } from '../../apps/domain/export-format.ts';
 import { escapeHtml } from '../../apps/domain/html.ts';
 import { editionPath } from '../../apps/domain/periods.ts';
 import type { Services } from '../../apps/domain/services.ts';
 import { buildTestApp } from '../helpers/app.ts';
+import { runCli } from '../helpers/cli.ts';
 import { setUpOwner, type TestClient } from '../helpers/client.ts';
 import type { Sample, SampleLink } from '../helpers/samples.ts';
+import { zip } from '../helpers/zip.ts';
 
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
 const FILES = { '2018-01': 'web-ops-data-janvier-2018', '2024-06': 'web-ops-iot-et-time-series-juin-2024' } as const;
 const markdownOf = (period: keyof typeof FILES) => readFile(path.join(SAMPLES, `${FILES[period]}.md`), 'utf8');
 const sampleOf = async (period: keyof typeof FILES) => JSON.parse(await readFile(path.join(SAMPLES, `${FILES[period]}.json`), 'utf8')) as Sample;
-
-/** A zip made of the given entries, as an editor's archive would be. */
-function zip(entries: Record<string, string | Buffer>): Promise<Buffer> {
-  const archive = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(entries)) archive.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name);
-  archive.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    archive.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    archive.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    archive.outputStream.on('error', reject);
-  });
-}
 
 /** The admin's upload form, sent as a browser would. */
 async function upload(app: FastifyInstance, client: TestClient, file: { name: string; content: Buffer } | undefined, fields: Record<string, string> = {}) {
@@ -141,17 +128,6 @@ test('both samples imported through the admin upload: dry run first, published w
   assert.match(second.progress, /0 created, 2 already there/);
   assert.deepEqual(await counts(services, t), before, 'importing the same file again creates nothing');
 });
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/main.ts', ...args], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
 
 test('the command line: a dry run writes nothing, the import then creates the editions once', async (t) => {
   const { app, services, databaseUrl, config } = await buildTestApp(t);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { manualClock } from '../../apps/domain/clock.ts';
 import type { LinkCheckState } from '../../apps/domain/link-check-service.ts';
 import { fetchPageMetadata } from '../../apps/domain/url-metadata.ts';
@@ -8,25 +7,18 @@ import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { setUpOwner } from '../helpers/client.ts';
 import { freePort } from '../helpers/net.ts';
 import { startPageServer } from '../helpers/page-server.ts';
+import { until } from '../helpers/wait.ts';
 
 const HX = { 'hx-request': 'true' };
 const PERIOD = '2024-06';
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+// The check fetches every link of the edition, a slow page among them: it gets longer than the default wait.
+const CHECK_TIMEOUT_MS = 15_000;
 
 function finished(testApp: TestApp): Promise<LinkCheckState> {
   return until('the link check to finish', async () => {
     const state = await testApp.services.linkCheck.status(PERIOD);
     return state.status === 'done' && state;
-  });
+  }, CHECK_TIMEOUT_MS);
 }
 
 async function runIds(testApp: TestApp): Promise<string[]> {
@@ -101,7 +93,7 @@ test('opening the pre-send checks runs the link check job: each URL once, result
   assert.equal(opened.statusCode, 200);
   assert.match(opened.body, /Checking links… \(\d+ of 10\)/);
   assert.match(opened.body, /<div id="link-check"[^>]*hx-get="\/admin\/editions\/2024-06\/link-check"[^>]*hx-trigger="every 1s"/);
-  await until('the slow page to be asked for', async () => server.hits.includes('/slow'));
+  await until('the slow page to be asked for', async () => server.hits.includes('/slow'), CHECK_TIMEOUT_MS);
   const [firstRun] = await runIds(testApp);
 
   // While it runs, the panel polls itself; opening the screen again does not start another run.

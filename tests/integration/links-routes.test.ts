@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Parser } from 'htmlparser2';
 import type { Link } from '../../apps/domain/links-service.ts';
 import type { Services } from '../../apps/domain/services.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { setUpOwner, type TestClient } from '../helpers/client.ts';
 import { startPageServer } from '../helpers/page-server.ts';
+import { until } from '../helpers/wait.ts';
 
 const HX = { 'hx-request': 'true' };
 
@@ -46,17 +46,6 @@ async function quickAdd(form: PostForm, url: string): Promise<string> {
   const id = rowIds(response.body)[0];
   assert.ok(id, 'the answer holds the new row');
   return id;
-}
-
-/** Waits until a condition holds, checking often; fails after `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 /** Waits for the metadata job to have handled a link. */

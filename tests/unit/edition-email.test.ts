@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { personalize, renderEditionEmail, UNSUBSCRIBE_PLACEHOLDER } from '../../apps/domain/edition-email.ts';
 import type { EditionDocument, EditionLink, NewsletterInfo } from '../../apps/domain/edition-types.ts';
-import { renderMarkdownInline } from '../../apps/domain/markdown.ts';
-import { type Sample, type SampleLink } from '../helpers/samples.ts';
+import { edition, fromSample, link } from '../helpers/editions.ts';
+import { readSample } from '../helpers/samples.ts';
 
-const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
 const SAMPLE_NAME = 'web-ops-data-janvier-2018';
 const GMAIL_CLIP_BYTES = 102 * 1024;
-
 
 const INFO: NewsletterInfo = {
   name: 'Web, Ops & Data',
@@ -22,55 +17,6 @@ const INFO: NewsletterInfo = {
 };
 
 const VIEW_URL = 'https://veille.example/2018/01/web-ops-data-janvier-2018';
-
-let ids = 0;
-
-function link(title: string, url: string, commentary = '', children: EditionLink[] = []): EditionLink {
-  ids += 1;
-  return { id: `l${ids}`, url, title, commentary, commentaryHtml: renderMarkdownInline(commentary), via: null, children };
-}
-
-function fromSampleLink(sample: SampleLink): EditionLink {
-  return link(sample.title, sample.url, sample.commentary, sample.children.map(fromSampleLink));
-}
-
-function edition(overrides: Partial<EditionDocument> = {}): EditionDocument {
-  return {
-    id: 'e1',
-    period: '2024-06',
-    title: 'Juin 2024',
-    slug: 'juin-2024',
-    tags: [],
-    intro: '',
-    outro: '',
-    freeSections: [],
-    sections: [],
-    status: 'published',
-    scheduledAt: null,
-    publishedAt: null,
-    correctedAt: null,
-    updatedAt: new Date('2024-07-01T08:00:00Z'),
-    version: 1,
-    path: '/2024/06/juin-2024',
-    ...overrides,
-  };
-}
-
-function loadSample(name: string): EditionDocument {
-  const sample = JSON.parse(readFileSync(path.join(SAMPLES, `${name}.json`), 'utf8')) as Sample;
-  const [year, month] = sample.period.split('-');
-  return edition({
-    period: sample.period,
-    title: sample.title,
-    slug: name,
-    tags: sample.tags,
-    intro: sample.intro,
-    outro: sample.outro,
-    freeSections: sample.freeSections,
-    sections: sample.categories.map((category) => ({ categoryId: null, name: category.name, links: category.links.map(fromSampleLink) })),
-    path: `/${year}/${month}/${name}`,
-  });
-}
 
 function allLinks(doc: EditionDocument): EditionLink[] {
   const flatten = (links: EditionLink[]): EditionLink[] => links.flatMap((item) => [item, ...flatten(item.children)]);
@@ -94,7 +40,7 @@ function count(haystack: string, needle: string): number {
 const HTML_TAG = /<\/?(?:html|head|body|meta|title|style|script|link|table|tbody|tr|td|div|span|p|a|ul|ol|li|h[1-6]|pre|code|br|img)\b[^>]*>/i;
 
 describe('renderEditionEmail with the January 2018 sample', () => {
-  const doc = loadSample(SAMPLE_NAME);
+  const doc = fromSample(readSample(SAMPLE_NAME), SAMPLE_NAME);
   const email = renderEditionEmail(doc, INFO, { viewInBrowserUrl: VIEW_URL });
   const links = allLinks(doc);
 

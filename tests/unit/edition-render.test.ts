@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DomUtils, Parser, parseDocument } from 'htmlparser2';
 import type { Element } from 'domhandler';
 import {
@@ -15,75 +12,13 @@ import {
   sectionSlug,
   sitemapXml,
 } from '../../apps/domain/edition-render.ts';
-import type { EditionDocument, EditionLink, NewsletterInfo } from '../../apps/domain/edition-types.ts';
-import { renderMarkdownInline } from '../../apps/domain/markdown.ts';
-import { type Sample, type SampleLink } from '../helpers/samples.ts';
+import type { EditionDocument } from '../../apps/domain/edition-types.ts';
+import { NEWSLETTER, edition, fromSample, link } from '../helpers/editions.ts';
+import { readSample, readSampleMarkdown, SAMPLE_NAMES } from '../helpers/samples.ts';
 
-// Copies of the two reference editions, as Markdown and as JSON with the same content.
-const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
-const SAMPLE_NAMES = ['web-ops-iot-et-time-series-juin-2024', 'web-ops-data-janvier-2018'];
-
-
-const INFO: NewsletterInfo = {
-  name: 'Web, Ops & Data',
-  description: 'La veille mensuelle <web> & "ops"',
-  publicUrl: 'https://veille.example',
-  locale: 'fr',
-  footer: '',
-};
-
-let ids = 0;
-
-function link(title: string, url: string, commentary = '', children: EditionLink[] = []): EditionLink {
-  ids += 1;
-  return { id: `l${ids}`, url, title, commentary, commentaryHtml: renderMarkdownInline(commentary), via: null, children };
-}
-
-function fromSampleLink(sample: SampleLink): EditionLink {
-  return link(sample.title, sample.url, sample.commentary, sample.children.map(fromSampleLink));
-}
-
-function edition(overrides: Partial<EditionDocument> = {}): EditionDocument {
-  return {
-    id: 'e1',
-    period: '2024-06',
-    title: 'Juin 2024',
-    slug: 'juin-2024',
-    tags: [],
-    intro: '',
-    outro: '',
-    freeSections: [],
-    sections: [],
-    status: 'published',
-    scheduledAt: null,
-    publishedAt: null,
-    correctedAt: null,
-    updatedAt: new Date('2024-07-01T08:00:00Z'),
-    version: 1,
-    path: '/2024/06/juin-2024',
-    ...overrides,
-  };
-}
-
-// publishedAt stays null so the date comes from the period, as in the archive's front matter.
-function fromSample(sample: Sample, slug: string): EditionDocument {
-  const [year, month] = sample.period.split('-');
-  return edition({
-    period: sample.period,
-    title: sample.title,
-    slug,
-    tags: sample.tags,
-    intro: sample.intro,
-    outro: sample.outro,
-    freeSections: sample.freeSections,
-    sections: sample.categories.map((category) => ({ categoryId: null, name: category.name, links: category.links.map(fromSampleLink) })),
-    path: `/${year}/${month}/${slug}`,
-  });
-}
-
+// A reference edition as a document, and the file the published archive holds for it.
 function loadSample(name: string): { doc: EditionDocument; markdown: string } {
-  const sample = JSON.parse(readFileSync(path.join(SAMPLES, `${name}.json`), 'utf8')) as Sample;
-  return { doc: fromSample(sample, name), markdown: readFileSync(path.join(SAMPLES, `${name}.md`), 'utf8') };
+  return { doc: fromSample(readSample(name), name), markdown: readSampleMarkdown(name) };
 }
 
 // htmlparser2 is lenient (it closes what is left open), so well-formedness is checked here:
@@ -291,13 +226,13 @@ describe('feeds', () => {
   const editions = [june, may];
 
   test('RSS 2.0 is well formed, with one item per edition', () => {
-    const xml = rssFeed(INFO, editions, { selfUrl: 'https://veille.example/feed.xml' });
+    const xml = rssFeed(NEWSLETTER, editions, { selfUrl: 'https://veille.example/feed.xml' });
     assertWellFormedXml(xml);
     assert.ok(!xml.includes('\u0007'), 'no XML-invalid control character');
     const [channel] = elements(xml, 'channel');
     assert.ok(channel);
-    assert.equal(childText(channel, 'title'), INFO.name);
-    assert.equal(childText(channel, 'description'), INFO.description);
+    assert.equal(childText(channel, 'title'), NEWSLETTER.name);
+    assert.equal(childText(channel, 'description'), NEWSLETTER.description);
     assert.equal(childText(channel, 'language'), 'fr');
     assert.equal(childText(channel, 'lastBuildDate'), 'Wed, 03 Jul 2024 10:00:00 GMT');
     const self = elements(xml, 'atom:link')[0];
@@ -323,13 +258,13 @@ describe('feeds', () => {
   });
 
   test('Atom 1.0 is well formed, with ids, dates and escaped HTML content', () => {
-    const xml = atomFeed(INFO, editions, { selfUrl: 'https://veille.example/atom.xml' });
+    const xml = atomFeed(NEWSLETTER, editions, { selfUrl: 'https://veille.example/atom.xml' });
     assertWellFormedXml(xml);
     const [feed] = elements(xml, 'feed');
     assert.ok(feed);
     assert.equal(feed.attribs.xmlns, 'http://www.w3.org/2005/Atom');
     assert.equal(childText(feed, 'id'), 'https://veille.example/');
-    assert.equal(childText(feed, 'subtitle'), INFO.description);
+    assert.equal(childText(feed, 'subtitle'), NEWSLETTER.description);
     assert.equal(childText(feed, 'updated'), '2024-07-03T10:00:00.000Z');
     const links = DomUtils.getElementsByTagName('link', feed.children, false).map((element) => element.attribs);
     assert.deepEqual(links.map((attribs) => [attribs.rel, attribs.href]), [
@@ -338,7 +273,7 @@ describe('feeds', () => {
     ]);
     const [author] = DomUtils.getElementsByTagName('author', feed.children, false);
     assert.ok(author);
-    assert.equal(childText(author, 'name'), INFO.name);
+    assert.equal(childText(author, 'name'), NEWSLETTER.name);
     const entries = elements(xml, 'entry');
     assert.equal(entries.length, 2);
     const [first, second] = entries as [Element, Element];
@@ -355,9 +290,9 @@ describe('feeds', () => {
   });
 
   test('JSON Feed 1.1 has the required fields', () => {
-    const feed = JSON.parse(jsonFeed(INFO, editions, { selfUrl: 'https://veille.example/feed.json' })) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
+    const feed = JSON.parse(jsonFeed(NEWSLETTER, editions, { selfUrl: 'https://veille.example/feed.json' })) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
     assert.equal(feed.version, 'https://jsonfeed.org/version/1.1');
-    assert.equal(feed.title, INFO.name);
+    assert.equal(feed.title, NEWSLETTER.name);
     assert.equal(feed.home_page_url, 'https://veille.example/');
     assert.equal(feed.feed_url, 'https://veille.example/feed.json');
     assert.equal(feed.language, 'fr');
@@ -374,15 +309,15 @@ describe('feeds', () => {
   });
 
   test('an empty list of editions still gives valid feeds', () => {
-    assertWellFormedXml(rssFeed(INFO, [], { selfUrl: 'https://veille.example/feed.xml' }));
-    assertWellFormedXml(atomFeed({ ...INFO, locale: 'en' }, [], { selfUrl: 'https://veille.example/atom.xml' }));
-    assert.deepEqual((JSON.parse(jsonFeed(INFO, [], { selfUrl: 'https://veille.example/feed.json' })) as { items: unknown[] }).items, []);
+    assertWellFormedXml(rssFeed(NEWSLETTER, [], { selfUrl: 'https://veille.example/feed.xml' }));
+    assertWellFormedXml(atomFeed({ ...NEWSLETTER, locale: 'en' }, [], { selfUrl: 'https://veille.example/atom.xml' }));
+    assert.deepEqual((JSON.parse(jsonFeed(NEWSLETTER, [], { selfUrl: 'https://veille.example/feed.json' })) as { items: unknown[] }).items, []);
   });
 });
 
 describe('sitemapXml', () => {
   test('lists absolute locations with day-precision lastmod', () => {
-    const xml = sitemapXml(INFO, [
+    const xml = sitemapXml(NEWSLETTER, [
       { path: '/', lastModified: new Date('2024-07-03T10:00:00Z') },
       { path: '/2024/06/juin-2024?a=1&b=2', lastModified: new Date('2024-07-01T06:30:00Z') },
     ]);

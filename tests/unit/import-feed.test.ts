@@ -1,101 +1,21 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { atomFeed, rssFeed } from '../../apps/domain/edition-render.ts';
-import type { EditionDocument, EditionLink, NewsletterInfo } from '../../apps/domain/edition-types.ts';
-import { parseFeed, type ImportedEdition, type ImportedLink } from '../../apps/domain/import/edition-parse.ts';
-import { renderCommentary } from '../../apps/domain/links-service.ts';
-import type { Sample, SampleLink } from '../helpers/samples.ts';
-
-const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
-const SAMPLE_NAMES = ['web-ops-iot-et-time-series-juin-2024', 'web-ops-data-janvier-2018'];
-
-const INFO: NewsletterInfo = {
-  name: 'Web, Ops & Data',
-  description: 'La veille mensuelle <web> & "ops"',
-  publicUrl: 'https://veille.example',
-  locale: 'fr',
-  footer: '',
-};
+import type { EditionDocument } from '../../apps/domain/edition-types.ts';
+import { parseFeed, type ImportedEdition } from '../../apps/domain/import/edition-parse.ts';
+import { NEWSLETTER, edition, expectedContent, fromSample, importedContent, importedLink, link } from '../helpers/editions.ts';
+import { readSample, SAMPLE_NAMES } from '../helpers/samples.ts';
 
 const FEEDS = { rss: rssFeed, atom: atomFeed };
 
-function readSample(name: string): Sample {
-  return JSON.parse(readFileSync(path.join(SAMPLES, `${name}.json`), 'utf8')) as Sample;
-}
+// Feeds list published editions: each gets a publication date.
+const PUBLISHED_AT = new Date('2024-06-30T08:00:00Z');
 
-let ids = 0;
-
-// The commentary HTML is made as the app makes it when a link is saved.
-function link(title: string, url: string, commentary = '', children: EditionLink[] = []): EditionLink {
-  ids += 1;
-  return { id: `l${ids}`, url, title, commentary, commentaryHtml: renderCommentary(commentary), via: null, children };
-}
-
-function edition(overrides: Partial<EditionDocument> = {}): EditionDocument {
-  return {
-    id: 'e1',
-    period: '2024-06',
-    title: 'Juin 2024',
-    slug: 'juin-2024',
-    tags: [],
-    intro: '',
-    outro: '',
-    freeSections: [],
-    sections: [],
-    status: 'published',
-    scheduledAt: null,
-    publishedAt: new Date('2024-06-30T08:00:00Z'),
-    correctedAt: null,
-    updatedAt: new Date('2024-07-01T08:00:00Z'),
-    version: 1,
-    path: '/2024/06/juin-2024',
-    ...overrides,
-  };
-}
-
-function fromSampleLink(sample: SampleLink): EditionLink {
-  return link(sample.title, sample.url, sample.commentary, sample.children.map(fromSampleLink));
-}
-
-function fromSample(sample: Sample, slug: string): EditionDocument {
+/** A reference edition as a feed lists it, published on the 28th of its month. */
+function publishedSample(name: string): EditionDocument {
+  const sample = readSample(name);
   const [year, month] = sample.period.split('-');
-  return edition({
-    id: slug,
-    period: sample.period,
-    title: sample.title,
-    slug,
-    tags: sample.tags,
-    intro: sample.intro,
-    outro: sample.outro,
-    freeSections: sample.freeSections,
-    sections: sample.categories.map((category) => ({ categoryId: null, name: category.name, links: category.links.map(fromSampleLink) })),
-    publishedAt: new Date(Date.UTC(Number(year), Number(month) - 1, 28, 8)),
-    path: `/${year}/${month}/${slug}`,
-  });
-}
-
-function expectedLink(source: EditionLink): ImportedLink {
-  return { title: source.title, url: source.url, commentary: source.commentary, children: source.children.map(expectedLink) };
-}
-
-function expected(doc: EditionDocument) {
-  return {
-    title: doc.title,
-    period: doc.period,
-    tags: doc.tags,
-    intro: doc.intro,
-    categories: doc.sections.map((section) => ({ name: section.name, links: section.links.map(expectedLink) })),
-    freeSections: doc.freeSections,
-    outro: doc.outro,
-  };
-}
-
-function content(result: ImportedEdition) {
-  const { title, period, tags, intro, categories, freeSections, outro } = result;
-  return { title, period, tags, intro, categories, freeSections, outro };
+  return fromSample(sample, name, { publishedAt: new Date(Date.UTC(Number(year), Number(month) - 1, 28, 8)) });
 }
 
 function editions(xml: string, options?: Parameters<typeof parseFeed>[2]) {
@@ -129,20 +49,16 @@ function one(xml: string): ImportedEdition {
   return result.editions[0] as ImportedEdition;
 }
 
-function simple(title: string, url: string, commentary = '', children: ImportedLink[] = []): ImportedLink {
-  return { title, url, commentary, children };
-}
-
 describe('parseFeed: the app\'s own feeds', () => {
   for (const [kind, render] of Object.entries(FEEDS)) {
     test(`${kind}: both reference editions come back with the content of their JSON`, () => {
-      const docs = SAMPLE_NAMES.map((name) => fromSample(readSample(name), name));
-      const result = editions(render(INFO, docs, { selfUrl: `https://veille.example/feed.${kind}` }));
+      const docs = SAMPLE_NAMES.map(publishedSample);
+      const result = editions(render(NEWSLETTER, docs, { selfUrl: `https://veille.example/feed.${kind}` }));
       assert.deepEqual(result.skipped, []);
       assert.equal(result.editions.length, 2);
       SAMPLE_NAMES.forEach((name, index) => {
         const parsed = result.editions[index] as ImportedEdition;
-        assert.deepEqual(content(parsed), readSample(name));
+        assert.deepEqual(importedContent(parsed), readSample(name));
         assert.deepEqual(parsed.warnings, []);
         assert.equal(parsed.source, `https://veille.example${docs[index]?.path}`);
         assert.equal(parsed.date?.toISOString(), docs[index]?.publishedAt?.toISOString());
@@ -151,6 +67,7 @@ describe('parseFeed: the app\'s own feeds', () => {
 
     test(`${kind}: Markdown in commentaries, nesting, free sections with code, an empty free section and an outro`, () => {
       const doc = edition({
+        publishedAt: PUBLISHED_AT,
         title: 'Édition "spéciale" & <co> — Juin',
         tags: ['été', 'a & b', '<tag>'],
         intro: 'Intro with a [link](https://example.com/intro) and *emphasis*.\n\nSecond paragraph with `code` and 5 * 3 and snake_case.',
@@ -180,17 +97,18 @@ describe('parseFeed: the app\'s own feeds', () => {
         ],
         outro: 'Bye, see [you](https://example.com/bye).\n\n# A heading in the outro\n\n* a list in the outro',
       });
-      const parsed = one(render(INFO, [doc], { selfUrl: 'https://veille.example/feed' }));
-      assert.deepEqual(content(parsed), expected(doc));
+      const parsed = one(render(NEWSLETTER, [doc], { selfUrl: 'https://veille.example/feed' }));
+      assert.deepEqual(importedContent(parsed), expectedContent(doc));
       assert.deepEqual(parsed.warnings, []);
     });
 
     test(`${kind}: Markdown comes back in a normalised form where HTML cannot tell the difference`, () => {
       const doc = edition({
+        publishedAt: PUBLISHED_AT,
         intro: '- dash list\n- item\n\n_under_ and __strong__\nsoft break and https://bare.example/a_b link\n\n## Sub-heading',
         sections: [{ categoryId: null, name: 'Web', links: [link('A', 'https://example.com/a')] }],
       });
-      const parsed = one(render(INFO, [doc], { selfUrl: 'https://veille.example/feed' }));
+      const parsed = one(render(NEWSLETTER, [doc], { selfUrl: 'https://veille.example/feed' }));
       assert.equal(parsed.intro, '* dash list\n* item\n\n*under* and **strong** soft break and https://bare.example/a_b link\n\n## Sub-heading');
     });
   }
@@ -225,11 +143,11 @@ describe('parseFeed: other feeds', () => {
       {
         name: 'Python',
         links: [
-          simple('FastAPI & friends', 'https://example.com/a', 'un **très** bon article avec `async`.'),
-          simple('B', 'https://example.com/b', '', [simple('B1', 'https://example.com/b1', 'sous-lien')]),
+          importedLink('FastAPI & friends', 'https://example.com/a', 'un **très** bon article avec `async`.'),
+          importedLink('B', 'https://example.com/b', '', [importedLink('B1', 'https://example.com/b1', 'sous-lien')]),
         ],
       },
-      { name: 'Ops', links: [simple('C', 'https://example.com/c', 'commentaire')] },
+      { name: 'Ops', links: [importedLink('C', 'https://example.com/c', 'commentaire')] },
     ]);
     assert.deepEqual(parsed.freeSections, []);
     assert.equal(parsed.outro, 'Thanks for reading Veille! Subscribe for free to receive new posts and support my work.');
@@ -262,7 +180,7 @@ describe('parseFeed: other feeds', () => {
     assert.equal(parsed.period, '2018-01');
     assert.deepEqual(parsed.tags, ['web', 'ops']);
     assert.deepEqual(parsed.categories, [
-      { name: 'Web', links: [simple('Relative', 'https://blog.example/2018/01/other/', 'resolved'), simple('Protocol-relative', 'https://cdn.example/x')] },
+      { name: 'Web', links: [importedLink('Relative', 'https://blog.example/2018/01/other/', 'resolved'), importedLink('Protocol-relative', 'https://cdn.example/x')] },
     ]);
   });
 
@@ -383,7 +301,7 @@ describe('parseFeed: entities, CDATA and hostile content', () => {
     const parsed = one(xml);
     assert.equal(parsed.title, 'L’été & co été AT&amp;T');
     assert.deepEqual(parsed.tags, ['R&D <3']);
-    assert.deepEqual(parsed.categories, [{ name: 'Café & thé', links: [simple('Tom & Jerry <3', 'https://a.example/?a=1&b=2', '\\]\\]> and \\<b> shown as text')] }]);
+    assert.deepEqual(parsed.categories, [{ name: 'Café & thé', links: [importedLink('Tom & Jerry <3', 'https://a.example/?a=1&b=2', '\\]\\]> and \\<b> shown as text')] }]);
   });
 
   test('javascript: links are skipped with a warning, scripts, styles and frames are dropped', () => {
@@ -400,7 +318,7 @@ describe('parseFeed: entities, CDATA and hostile content', () => {
     ].join('');
     const parsed = one(rssItem(body));
     assert.equal(parsed.intro, 'Intro');
-    assert.deepEqual(parsed.categories, [{ name: 'Web', links: [simple('OK', 'https://ok.example', 'see this'), simple('Fine', 'https://fine.example')] }]);
+    assert.deepEqual(parsed.categories, [{ name: 'Web', links: [importedLink('OK', 'https://ok.example', 'see this'), importedLink('Fine', 'https://fine.example')] }]);
     assert.deepEqual(parsed.warnings, [
       'Section “Web”, item 2 has no usable URL (“javascript:alert(1)”): skipped (“Evil : bad”)',
       'Section “Web”, item 3 has no usable URL (“JaVaScRiPt:alert(1)”): skipped (“Evil 2”)',

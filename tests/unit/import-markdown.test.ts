@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { editionToMarkdown } from '../../apps/domain/edition-render.ts';
-import type { EditionDocument, EditionLink } from '../../apps/domain/edition-types.ts';
-import { parseMarkdownEdition, type ImportedEdition, type ImportedLink } from '../../apps/domain/import/edition-parse.ts';
-import { renderMarkdownInline } from '../../apps/domain/markdown.ts';
-import type { Sample, SampleLink } from '../helpers/samples.ts';
-
-const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
-const SAMPLE_NAMES = ['web-ops-iot-et-time-series-juin-2024', 'web-ops-data-janvier-2018'];
-
-function readSample(name: string): { sample: Sample; markdown: string } {
-  return {
-    sample: JSON.parse(readFileSync(path.join(SAMPLES, `${name}.json`), 'utf8')) as Sample,
-    markdown: readFileSync(path.join(SAMPLES, `${name}.md`), 'utf8'),
-  };
-}
+import { parseMarkdownEdition, type ImportedEdition } from '../../apps/domain/import/edition-parse.ts';
+import { edition, expectedContent, fromSample, importedContent, importedLink, link } from '../helpers/editions.ts';
+import { readSample, readSampleMarkdown, SAMPLE_NAMES } from '../helpers/samples.ts';
 
 function parsed(text: string, options?: Parameters<typeof parseMarkdownEdition>[2], source = 'edition.md'): ImportedEdition {
   const result = parseMarkdownEdition(text, source, options);
@@ -32,12 +18,6 @@ function failure(text: string, options?: Parameters<typeof parseMarkdownEdition>
   return result.failure.reason;
 }
 
-/** The parts of an edition the sample JSON holds. */
-function content(edition: ImportedEdition) {
-  const { title, period, tags, intro, categories, freeSections, outro } = edition;
-  return { title, period, tags, intro, categories, freeSections, outro };
-}
-
 const FRONT = '+++\ntitle = "Veille"\ndate = 2024-06-30\n+++\n';
 
 function withBody(body: string): string {
@@ -50,87 +30,18 @@ function only(edition: ImportedEdition, name: string) {
   return category.links;
 }
 
-function simple(title: string, url: string, commentary = '', children: ImportedLink[] = []): ImportedLink {
-  return { title, url, commentary, children };
-}
-
-// --- EditionDocument builders for the round trip through editionToMarkdown ---
-
-let ids = 0;
-
-function link(title: string, url: string, commentary = '', children: EditionLink[] = []): EditionLink {
-  ids += 1;
-  return { id: `l${ids}`, url, title, commentary, commentaryHtml: renderMarkdownInline(commentary), via: null, children };
-}
-
-function edition(overrides: Partial<EditionDocument> = {}): EditionDocument {
-  return {
-    id: 'e1',
-    period: '2024-06',
-    title: 'Juin 2024',
-    slug: 'juin-2024',
-    tags: [],
-    intro: '',
-    outro: '',
-    freeSections: [],
-    sections: [],
-    status: 'published',
-    scheduledAt: null,
-    publishedAt: null,
-    correctedAt: null,
-    updatedAt: new Date('2024-07-01T08:00:00Z'),
-    version: 1,
-    path: '/2024/06/juin-2024',
-    ...overrides,
-  };
-}
-
-function fromSampleLink(sample: SampleLink): EditionLink {
-  return link(sample.title, sample.url, sample.commentary, sample.children.map(fromSampleLink));
-}
-
-function fromSample(sample: Sample): EditionDocument {
-  return edition({
-    period: sample.period,
-    title: sample.title,
-    tags: sample.tags,
-    intro: sample.intro,
-    outro: sample.outro,
-    freeSections: sample.freeSections,
-    sections: sample.categories.map((category) => ({ categoryId: null, name: category.name, links: category.links.map(fromSampleLink) })),
-  });
-}
-
-function expectedLink(source: EditionLink): ImportedLink {
-  return { title: source.title, url: source.url, commentary: source.commentary, children: source.children.map(expectedLink) };
-}
-
-/** What parsing the export of a document should give back. */
-function expected(doc: EditionDocument) {
-  return {
-    title: doc.title,
-    period: doc.period,
-    tags: doc.tags,
-    intro: doc.intro,
-    categories: doc.sections.map((section) => ({ name: section.name, links: section.links.map(expectedLink) })),
-    freeSections: doc.freeSections,
-    outro: doc.outro,
-  };
-}
-
 describe('parseMarkdownEdition: the reference editions', () => {
   for (const name of SAMPLE_NAMES) {
     test(`${name}.md gives exactly the content of ${name}.json`, () => {
-      const { sample, markdown } = readSample(name);
-      const result = parsed(markdown, undefined, `${name}.md`);
-      assert.deepEqual(content(result), sample);
+      const result = parsed(readSampleMarkdown(name), undefined, `${name}.md`);
+      assert.deepEqual(importedContent(result), readSample(name));
       assert.deepEqual(result.warnings, []);
       assert.equal(result.source, `${name}.md`);
     });
 
     test(`${name}: the Markdown export of its JSON parses back to the same content`, () => {
-      const { sample } = readSample(name);
-      assert.deepEqual(content(parsed(editionToMarkdown(fromSample(sample)))), sample);
+      const sample = readSample(name);
+      assert.deepEqual(importedContent(parsed(editionToMarkdown(fromSample(sample, name)))), sample);
     });
   }
 
@@ -146,7 +57,7 @@ describe('parseMarkdownEdition: the reference editions', () => {
   });
 
   test('a date-only front matter date is that calendar day, whatever the time zone', () => {
-    const { markdown } = readSample('web-ops-data-janvier-2018');
+    const markdown = readSampleMarkdown('web-ops-data-janvier-2018');
     for (const timeZone of ['Europe/Paris', 'America/Los_Angeles', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'UTC']) {
       const result = parsed(markdown, { timeZone });
       assert.equal(result.period, '2018-01', timeZone);
@@ -159,7 +70,7 @@ describe('parseMarkdownEdition: the reference editions', () => {
   });
 
   test('a weekly cadence derives an ISO week', () => {
-    const { markdown } = readSample('web-ops-iot-et-time-series-juin-2024');
+    const markdown = readSampleMarkdown('web-ops-iot-et-time-series-juin-2024');
     assert.equal(parsed(markdown, { cadence: 'weekly' }).period, '2024-W26');
   });
 });
@@ -202,7 +113,7 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
     });
     const markdown = editionToMarkdown(doc);
     const result = parsed(markdown);
-    assert.deepEqual(content(result), expected(doc));
+    assert.deepEqual(importedContent(result), expectedContent(doc));
     assert.deepEqual(result.warnings, []);
   });
 
@@ -213,7 +124,7 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
       outro: 'À bientôt, with a [link](https://example.com/bye).\n\nSecond paragraph.',
     });
     const result = parsed(editionToMarkdown(doc));
-    assert.deepEqual(content(result), expected(doc));
+    assert.deepEqual(importedContent(result), expectedContent(doc));
     assert.deepEqual(result.warnings, []);
   });
 
@@ -222,7 +133,7 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
       sections: [{ categoryId: null, name: 'Web', links: [link('Good', 'https://example.com/good'), link('Evil', 'javascript:alert(1)', 'bad'), link('Fine', 'https://example.com/fine')] }],
     });
     const result = parsed(editionToMarkdown(doc));
-    assert.deepEqual(result.categories, [{ name: 'Web', links: [simple('Good', 'https://example.com/good'), simple('Fine', 'https://example.com/fine')] }]);
+    assert.deepEqual(result.categories, [{ name: 'Web', links: [importedLink('Good', 'https://example.com/good'), importedLink('Fine', 'https://example.com/fine')] }]);
     assert.deepEqual(result.warnings, ['Section “Web”, item 2 has no URL: skipped (“Evil : bad”)']);
   });
 
@@ -248,7 +159,7 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
     assert.deepEqual(result.categories, [
       { name: 'Not a section', links: [] },
       // The closing " #" of an ATX heading is not part of its text.
-      { name: 'C', links: [simple('A', 'https://a.example', 'see', [simple('x', 'https://x.example', 'too')])] },
+      { name: 'C', links: [importedLink('A', 'https://a.example', 'see', [importedLink('x', 'https://x.example', 'too')])] },
     ]);
   });
 
@@ -377,19 +288,19 @@ describe('parseMarkdownEdition: structure', () => {
   test('a "# Title" repeating the title is ignored; the intro is what comes before the first section', () => {
     const result = parsed(withBody('# Veille\n\nHello *readers*.\n\n## Web\n\n* [A](https://a.example)\n'));
     assert.equal(result.intro, 'Hello *readers*.');
-    assert.deepEqual(result.categories, [{ name: 'Web', links: [simple('A', 'https://a.example')] }]);
+    assert.deepEqual(result.categories, [{ name: 'Web', links: [importedLink('A', 'https://a.example')] }]);
   });
 
   test('bullets "*", "-", "+"; separators " : ", ": ", " - ", " — ", " – " or none', () => {
     const result = parsed(withBody('## Web\n\n* [A](https://a.example) : one\n- [B](https://b.example): two\n+ [C](https://c.example) - three\n* [D](https://d.example) — four\n* [E](https://e.example) – five\n* [F](https://f.example)\n* [G](https://g.example), as is\n'));
     assert.deepEqual(only(result, 'Web'), [
-      simple('A', 'https://a.example', 'one'),
-      simple('B', 'https://b.example', 'two'),
-      simple('C', 'https://c.example', 'three'),
-      simple('D', 'https://d.example', 'four'),
-      simple('E', 'https://e.example', 'five'),
-      simple('F', 'https://f.example'),
-      simple('G', 'https://g.example', ', as is'),
+      importedLink('A', 'https://a.example', 'one'),
+      importedLink('B', 'https://b.example', 'two'),
+      importedLink('C', 'https://c.example', 'three'),
+      importedLink('D', 'https://d.example', 'four'),
+      importedLink('E', 'https://e.example', 'five'),
+      importedLink('F', 'https://f.example'),
+      importedLink('G', 'https://g.example', ', as is'),
     ]);
     assert.deepEqual(result.warnings, []);
   });
@@ -414,10 +325,10 @@ describe('parseMarkdownEdition: structure', () => {
       ),
     );
     assert.deepEqual(only(result, 'Web'), [
-      simple('Bold', 'https://bold.example', 'bold link', [simple('Child', 'https://child.example', 'child\ncontinued on the next line')]),
-      simple('Reference', 'https://ref.example', 'by reference'),
-      simple('Shortcut', 'https://shortcut.example', 'shortcut reference'),
-      simple('Multi line title', 'https://multi.example/a b'),
+      importedLink('Bold', 'https://bold.example', 'bold link', [importedLink('Child', 'https://child.example', 'child\ncontinued on the next line')]),
+      importedLink('Reference', 'https://ref.example', 'by reference'),
+      importedLink('Shortcut', 'https://shortcut.example', 'shortcut reference'),
+      importedLink('Multi line title', 'https://multi.example/a b'),
     ]);
   });
 
@@ -425,7 +336,7 @@ describe('parseMarkdownEdition: structure', () => {
     const result = parsed(
       withBody('## Web\n\n* [A](https://a.example)\n* Just some text\n* [Evil](javascript:alert(1)) : bad\n* [Relative](/local/page)\n* [B](https://b.example)\n    * [Empty]()\n'),
     );
-    assert.deepEqual(only(result, 'Web'), [simple('A', 'https://a.example'), simple('B', 'https://b.example')]);
+    assert.deepEqual(only(result, 'Web'), [importedLink('A', 'https://a.example'), importedLink('B', 'https://b.example')]);
     assert.deepEqual(result.warnings, [
       'Section “Web”, item 2 has no URL: skipped (“Just some text”)',
       'Section “Web”, item 3 has no usable URL (“javascript:alert(1)”): skipped (“[Evil](javascript:alert(1)) : bad”)',
@@ -436,14 +347,14 @@ describe('parseMarkdownEdition: structure', () => {
 
   test('a sub-list that is not made of links stays in the commentary', () => {
     const result = parsed(withBody('## Web\n\n* [A](https://a.example) : pros and cons\n  * fast\n  * small\n'));
-    assert.deepEqual(only(result, 'Web'), [simple('A', 'https://a.example', 'pros and cons\n* fast\n* small')]);
+    assert.deepEqual(only(result, 'Web'), [importedLink('A', 'https://a.example', 'pros and cons\n* fast\n* small')]);
   });
 
   test('text after the list of the last section is the outro; elsewhere it is left out with a warning', () => {
     const result = parsed(withBody('## Web\n\nSome links:\n\n* [A](https://a.example)\n\nIn between.\n\n* [B](https://b.example)\n\nAfter web.\n\n## Ops\n\n* [C](https://c.example)\n\nThat is all, folks.\n\nSee you next month.\n'));
     assert.deepEqual(result.categories, [
-      { name: 'Web', links: [simple('A', 'https://a.example'), simple('B', 'https://b.example')] },
-      { name: 'Ops', links: [simple('C', 'https://c.example')] },
+      { name: 'Web', links: [importedLink('A', 'https://a.example'), importedLink('B', 'https://b.example')] },
+      { name: 'Ops', links: [importedLink('C', 'https://c.example')] },
     ]);
     assert.equal(result.outro, 'That is all, folks.\n\nSee you next month.');
     assert.deepEqual(result.warnings, [
@@ -456,7 +367,7 @@ describe('parseMarkdownEdition: structure', () => {
   test('sections named alike are merged into the first, with a warning', () => {
     const result = parsed(withBody('## Web\n\n* [A](https://a.example)\n\n## Ops\n\n## web\n\n* [B](https://b.example)\n'));
     assert.deepEqual(result.categories, [
-      { name: 'Web', links: [simple('A', 'https://a.example'), simple('B', 'https://b.example')] },
+      { name: 'Web', links: [importedLink('A', 'https://a.example'), importedLink('B', 'https://b.example')] },
       { name: 'Ops', links: [] },
     ]);
     assert.deepEqual(result.warnings, ['Section “web” appears more than once: its links were merged into the first one.']);
@@ -468,13 +379,13 @@ describe('parseMarkdownEdition: structure', () => {
     const hugo = parsed(withBody('# Web\n\n* [A](https://a.example)\n\n### Detail\n\n# Ops\n\n* [B](https://b.example)\n'));
     assert.deepEqual(hugo.categories.map((category) => category.name), ['Web', 'Ops']);
     const setext = parsed(withBody('Web\n---\n\n* [A](https://a.example)\n'));
-    assert.deepEqual(setext.categories, [{ name: 'Web', links: [simple('A', 'https://a.example')] }]);
+    assert.deepEqual(setext.categories, [{ name: 'Web', links: [importedLink('A', 'https://a.example')] }]);
   });
 
   test('CRLF line endings, a byte order mark and tabs are fine', () => {
     const result = parsed('\uFEFF+++\r\ntitle = "T"\r\ndate = 2024-06-30\r\n+++\r\n\r\nIntro\r\n\r\n## Web\r\n\r\n*\t[A](https://a.example) : one\r\n\t* [B](https://b.example) : two\r\n');
     assert.equal(result.intro, 'Intro');
-    assert.deepEqual(only(result, 'Web'), [simple('A', 'https://a.example', 'one', [simple('B', 'https://b.example', 'two')])]);
+    assert.deepEqual(only(result, 'Web'), [importedLink('A', 'https://a.example', 'one', [importedLink('B', 'https://b.example', 'two')])]);
   });
 
   test('raw HTML is text, as in the app: a <pre> in a tip does not swallow the next sections', () => {

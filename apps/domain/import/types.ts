@@ -2,7 +2,7 @@
 // periods, URL checks, and the rules that turn a document's sections into categories, free
 // sections, an intro and an outro. Pure functions, no I/O.
 import { isSafeUrl } from '../html.ts';
-import { parsePeriod, periodOf, type Cadence } from '../periods.ts';
+import { isTimeZone, parsePeriod, periodOf, wallClockToInstant, type Cadence } from '../periods.ts';
 
 export type ImportedLink = { title: string; url: string; commentary: string /* Markdown */; children: ImportedLink[] };
 
@@ -60,11 +60,7 @@ export function resolveOptions(options: ImportOptions | undefined): ResolvedOpti
   const cadence = options?.cadence ?? 'monthly';
   const timeZone = options?.timeZone ?? 'Europe/Paris';
   if (cadence !== 'monthly' && cadence !== 'weekly') fail(`Unknown cadence “${String(cadence)}”: expected monthly or weekly.`);
-  try {
-    offsetFormatter(timeZone);
-  } catch {
-    fail(`Unknown time zone “${String(timeZone)}”.`);
-  }
+  if (!isTimeZone(timeZone)) fail(`Unknown time zone “${String(timeZone)}”.`);
   return { cadence, timeZone };
 }
 
@@ -132,40 +128,6 @@ export type DateValue = { instant: Date; day?: { year: number; month: number; da
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?[ \t]*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
-const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function offsetFormatter(timeZone: string): Intl.DateTimeFormat {
-  let formatter = offsetFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    offsetFormatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** The offset of a time zone from UTC at an instant, in milliseconds. */
-function zoneOffset(ms: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const part of offsetFormatter(timeZone).formatToParts(ms)) parts[part.type] = Number(part.value);
-  const asUtc = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, (parts.hour ?? 0) % 24, parts.minute ?? 0, parts.second ?? 0);
-  return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
-}
-
-/** The instant a wall-clock time shows in a time zone (the earlier one when the clock goes back). */
-function wallClockInstant(wall: number, timeZone: string): number {
-  const first = wall - zoneOffset(wall, timeZone);
-  return wall - zoneOffset(first, timeZone);
-}
-
 function validDay(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
   return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -183,7 +145,7 @@ export function parseDateText(text: string, timeZone: string): DateValue | undef
   if (dateOnly) {
     const [year, month, day] = [Number(dateOnly[1]), Number(dateOnly[2]), Number(dateOnly[3])];
     if (!validDay(year, month, day)) return undefined;
-    return { instant: new Date(wallClockInstant(Date.UTC(year, month - 1, day, 12), timeZone)), day: { year, month, day } };
+    return { instant: new Date(wallClockToInstant(Date.UTC(year, month - 1, day, 12), timeZone)), day: { year, month, day } };
   }
   const dateTime = DATE_TIME.exec(value);
   if (dateTime) {
@@ -192,7 +154,7 @@ export function parseDateText(text: string, timeZone: string): DateValue | undef
     const millis = Math.floor(Number(`0.${dateTime[7] ?? '0'}`) * 1000);
     const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
     const zone = dateTime[8];
-    if (!zone) return { instant: new Date(wallClockInstant(wall, timeZone)), day: { year, month, day } };
+    if (!zone) return { instant: new Date(wallClockToInstant(wall, timeZone)), day: { year, month, day } };
     if (zone === 'Z' || zone === 'z') return { instant: new Date(wall) };
     const digits = zone.replace(':', '');
     const offset = (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || 0)) * 60_000 * (digits.startsWith('-') ? -1 : 1);
