@@ -73,6 +73,17 @@ export type ImportReport = {
 };
 
 const MAX_LISTED_DUPLICATES = 200;
+// What one import may hold: its plan is kept (as JSON) between the dry run and the run.
+const MAX_PLANNED_LINKS = 200_000;
+const MAX_PLANNED_EDITIONS = 10_000;
+
+/** A sentence for an error met while writing: never the SQL or the driver's message. */
+function writeFailure(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === '23505') return 'Something with the same unique name (period, slug or category) was created meanwhile; import the file again.';
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return `The database refused it (PostgreSQL error ${code}); nothing of it was kept.`;
+  return 'An unexpected error stopped it; nothing of it was kept.';
+}
 
 // The demo content shipped with Veille: the reference newsletter's two sample editions.
 const DEMO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../demo');
@@ -94,8 +105,18 @@ function fromImportedLink(link: ImportedLink): PlannedLink {
   return { url: link.url, title: link.title || null, commentary: link.commentary, via: null, tags: [], description: null, siteName: null, createdAt: null, children: link.children.map(fromImportedLink) };
 }
 
+/** Category names are at most this long (as on the categories page). */
+const MAX_CATEGORY_NAME = 100;
+
 function fromImported(edition: ImportedEdition & { period: string }, timeZone: string): PlannedEdition {
   const published = edition.date ?? periodStart(edition.period, timeZone);
+  const warnings = [...edition.warnings];
+  const categoryName = (name: string) => {
+    if (Array.from(name).length <= MAX_CATEGORY_NAME) return name;
+    const cut = Array.from(name).slice(0, MAX_CATEGORY_NAME).join('').trim();
+    warnings.push(`Section “${cut}…” has a name over ${MAX_CATEGORY_NAME} characters: it is cut there.`);
+    return cut;
+  };
   return {
     source: edition.source,
     period: edition.period,
@@ -105,12 +126,12 @@ function fromImported(edition: ImportedEdition & { period: string }, timeZone: s
     intro: edition.intro,
     outro: edition.outro,
     freeSections: edition.freeSections,
-    sections: edition.categories.map((category) => ({ name: category.name, links: category.links.map(fromImportedLink) })),
+    sections: edition.categories.map((category) => ({ name: categoryName(category.name), links: category.links.map(fromImportedLink) })),
     status: 'published',
     publishedAt: published.toISOString(),
     scheduledAt: null,
     correctedAt: null,
-    warnings: edition.warnings,
+    warnings,
   };
 }
 
@@ -154,7 +175,11 @@ export function createImportService(deps: Deps) {
 
   /** Reads a source into a plan: the editions found, and the problems met on the way. */
   async function read(source: ImportSource): Promise<{ plan: ImportPlan; problems: SourceProblem[] }> {
-    const { texts, problems } = await readImportSource(source, { allowPrivate: deps.fetchAllowPrivate });
+    const read = await readImportSource(source, { allowPrivate: deps.fetchAllowPrivate });
+    const problems = read.problems;
+    // Name order, whatever order the archive stored its entries in: "the first file" is then the
+    // one a person listing the folder sees first.
+    const texts = [...read.texts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const current = await settings.get();
     const options = { cadence: current.cadence, timeZone: current.timeZone };
     const name = source.kind === 'path' ? source.path : source.kind === 'upload' ? source.filename : source.url;
@@ -193,11 +218,13 @@ export function createImportService(deps: Deps) {
           outro: edition.outro,
           freeSections: edition.freeSections,
           sections: edition.sections.map((section) => ({ name: section.category, links: section.links.map(fromExportLink) })),
-          status: edition.status,
+          // A scheduled edition would be published, and sent, by the next tick: it comes in as
+          // a draft to schedule again, so that an import never sends anything.
+          status: edition.status === 'scheduled' ? 'draft' : edition.status,
           publishedAt: edition.publishedAt,
-          scheduledAt: edition.scheduledAt,
+          scheduledAt: null,
           correctedAt: edition.correctedAt,
-          warnings: [],
+          warnings: edition.status === 'scheduled' ? [`Was scheduled for ${edition.scheduledAt ?? 'later'}: imported as a draft, schedule it again.`] : [],
         });
       }
     }
@@ -237,6 +264,12 @@ export function createImportService(deps: Deps) {
       else byPeriod.set(edition.period, edition);
     }
     const planned = [...byPeriod.values()].sort((a, b) => a.period.localeCompare(b.period));
+    const linkTotal = planned.reduce((sum, edition) => sum + edition.sections.reduce((count, section) => count + countLinks(section.links), 0), 0);
+    if (planned.length > MAX_PLANNED_EDITIONS || linkTotal > MAX_PLANNED_LINKS) {
+      throw new ValidationError(
+        `This holds ${planned.length.toLocaleString('en')} editions and ${linkTotal.toLocaleString('en')} links: one import takes at most ${MAX_PLANNED_EDITIONS.toLocaleString('en')} editions and ${MAX_PLANNED_LINKS.toLocaleString('en')} links. Import it in parts (a few years at a time).`,
+      );
+    }
     return { plan: { source: name, editions: planned, ...(extra ? { extra } : {}) }, problems };
   }
 
@@ -268,7 +301,7 @@ export function createImportService(deps: Deps) {
         sections: edition.sections.length,
         links: linkCount,
         freeSections: edition.freeSections.length,
-        warnings: edition.warnings,
+        warnings: existing && !reason ? [...edition.warnings, `Takes the place of the empty draft of ${edition.period}, which nobody has edited.`] : edition.warnings,
       });
       if (!reason) {
         creating.push(edition);
@@ -313,8 +346,21 @@ export function createImportService(deps: Deps) {
     return report;
   }
 
-  function isEmptyDraft(edition: { status: string; linkCount: number; freeSections: unknown[]; intro: string }): boolean {
-    return edition.status === 'draft' && edition.linkCount === 0 && edition.freeSections.length === 0 && !edition.intro.trim();
+  /**
+   * The draft the schedule creates for a period and nobody touched since (never saved, so still at
+   * version 1, nothing in it): an import may take its place. Anything an editor did keeps it.
+   */
+  function isEmptyDraft(edition: { status: string; version: number; linkCount: number; freeSections: unknown[]; intro: string; outro: string; tags: string[]; categoryOrder: string[] }): boolean {
+    return (
+      edition.status === 'draft' &&
+      edition.version === 1 &&
+      edition.linkCount === 0 &&
+      edition.freeSections.length === 0 &&
+      !edition.intro.trim() &&
+      !edition.outro.trim() &&
+      edition.tags.length === 0 &&
+      edition.categoryOrder.length === 0
+    );
   }
 
   /** Category ids by key, created as needed inside `tx`. */
@@ -456,6 +502,8 @@ export function createImportService(deps: Deps) {
           consent: subscriber.consent ?? { at: now.toISOString(), ip: null, form: 'import', text: `Imported from ${EXPORT_JSON_NAME}` },
           confirmedAt: subscriber.confirmedAt ? new Date(subscriber.confirmedAt) : null,
           createdAt: new Date(subscriber.createdAt),
+          unsubscribedAt: subscriber.unsubscribedAt ? new Date(subscriber.unsubscribedAt) : null,
+          bouncedAt: subscriber.bouncedAt ? new Date(subscriber.bouncedAt) : null,
         })),
         tx,
       );
@@ -493,7 +541,13 @@ export function createImportService(deps: Deps) {
       const row = await this.find(id);
       if (row.status !== 'planned') throw new ValidationError(row.status === 'done' ? 'This import has already run.' : 'This import is already running.');
       if (!(await imports.transition(id, ['planned'], 'queued'))) throw new ValidationError('This import is already running.');
-      await queue.send('imports.run', { importId: id }, { singletonKey: `import:${id}` });
+      try {
+        await queue.send('imports.run', { importId: id }, { singletonKey: `import:${id}` });
+      } catch (error) {
+        // Not queued after all: back to its dry run, so that the button works again.
+        await imports.transition(id, ['queued'], 'planned');
+        throw error;
+      }
     },
 
     /** Runs a prepared import (the worker's job); edition by edition, with its progress recorded. */
@@ -505,11 +559,15 @@ export function createImportService(deps: Deps) {
         const report = await this.execute(plan, row.report as ImportReport, row.createdBy, async (done, current) => {
           await imports.progress(id, { done, report: current });
         });
-        await imports.progress(id, { done: report.outcome!.created + report.outcome!.skipped, report });
+        await imports.progress(id, { done: plan.editions.length, report });
         await imports.transition(id, ['running'], 'done');
+        // The plan held the uploaded content; the report says what was done with it.
+        await imports.clearPlan(id);
       } catch (error) {
-        await imports.progress(id, { done: row.done, error: (error as Error).message });
+        const current = await imports.findSummary(id);
+        await imports.progress(id, { done: current?.done ?? row.done, error: writeFailure(error) });
         await imports.transition(id, ['running'], 'failed');
+        await imports.clearPlan(id);
         throw error;
       }
     },
@@ -538,7 +596,7 @@ export function createImportService(deps: Deps) {
               entry.reason = `${edition.period} is already in Veille: left as it is.`;
             }
           } catch (error) {
-            outcome.failed.push({ period: edition.period, reason: (error as Error).message });
+            outcome.failed.push({ period: edition.period, reason: writeFailure(error) });
           }
         }
         done += 1;

@@ -53,6 +53,11 @@ export function createEditionImportsRepository(db: Database) {
       await tx.update(editionImports).set(values).where(eq(editionImports.id, id));
     },
 
+    /** Drops a finished import's plan (the uploaded content); its report stays. */
+    async clearPlan(id: string, tx: DbOrTx = db): Promise<void> {
+      await tx.update(editionImports).set({ plan: sql`'{}'::jsonb` }).where(eq(editionImports.id, id));
+    },
+
     /** Plans nobody ran within the retention period: their content is the uploaded data. */
     async purgePlannedBefore(before: Date, tx: DbOrTx = db): Promise<number> {
       const deleted = await tx.delete(editionImports).where(sql`${editionImports.status} = 'planned' AND ${editionImports.createdAt} < ${before.toISOString()}`).returning({ id: editionImports.id });

@@ -76,7 +76,7 @@ export function createSubscribersRepository(db: Database) {
     },
 
     /** Inserts many subscribers at once; addresses already present are left alone. Returns how many were added. */
-    async insertMany(rows: Array<{ email: string; status: SubscriberStatus; source: string; consent: Consent; confirmedAt: Date | null; createdAt: Date }>, tx: DbOrTx): Promise<number> {
+    async insertMany(rows: Array<{ email: string; status: SubscriberStatus; source: string; consent: Consent; confirmedAt: Date | null; createdAt: Date; unsubscribedAt?: Date | null; bouncedAt?: Date | null }>, tx: DbOrTx): Promise<number> {
       let added = 0;
       for (let start = 0; start < rows.length; start += 2000) {
         const inserted = await tx.insert(subscribers).values(rows.slice(start, start + 2000)).onConflictDoNothing().returning({ id: subscribers.id });

@@ -11,7 +11,9 @@ import { editionPath } from '../../apps/domain/periods.ts';
 import type { Services } from '../../apps/domain/services.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { runCli } from '../helpers/cli.ts';
-import { setUpOwner, type TestClient } from '../helpers/client.ts';
+import { setUpOwner, signIn, type TestClient } from '../helpers/client.ts';
+import { startPageServer } from '../helpers/page-server.ts';
+import { until } from '../helpers/wait.ts';
 import type { Sample, SampleLink } from '../helpers/samples.ts';
 import { zip } from '../helpers/zip.ts';
 
@@ -174,8 +176,16 @@ test('an export imported into an empty Veille reproduces the same archive', asyn
   assert.ok(child.link.id);
   await source.services.editions.ensureDraft('2024-07');
   await source.services.subscribers.add({ email: 'lecteur@example.org' }, { name: 'Owner' });
+  // Readers who left or bounced, and an archived category, come back as they were.
+  await source.services.subscribers.add({ email: 'partie@example.org' }, { name: 'Owner' });
+  await source.services.subscribers.add({ email: 'rebond@example.org' }, { name: 'Owner' });
+  await source.database.pool.query(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = '2024-07-02T08:00:00Z' WHERE email = 'partie@example.org'`);
+  await source.database.pool.query(`UPDATE subscribers SET status = 'bounced', bounced_at = '2024-07-03T08:00:00Z' WHERE email = 'rebond@example.org'`);
+  await source.database.pool.query(`UPDATE categories SET archived_at = now() WHERE name = 'Certificats'`);
 
   const exported = await source.services.exports.snapshot();
+  assert.ok(exported.subscribers.some((subscriber) => subscriber.status === 'unsubscribed' && subscriber.unsubscribedAt));
+  assert.ok(exported.categories.some((category) => category.archived));
   const archive = await source.services.exports.zip();
   const chunks: Buffer[] = [];
   for await (const chunk of archive.stream) chunks.push(chunk as Buffer);
@@ -264,4 +274,102 @@ test('the first-run screen can fill an empty Veille with demo content', async (t
   assert.equal(inbox.links.length, 5);
   const feed = await app.inject({ url: '/feed.xml' });
   assert.match(feed.body, /Web, Ops, IoT et Time Series - Juin 2024/);
+});
+
+test('a feed imported by its address: a blog’s posts with lists of links become editions, the others are listed', async (t) => {
+  // The feed of a Veille that has the two sample editions, served by a plain web site.
+  const blog = await buildTestApp(t);
+  await setUpOwner(blog.app);
+  await blog.services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' });
+  await blog.services.imports.loadDemo(null);
+  const feed = (await blog.app.inject({ url: '/feed.xml' })).body;
+  const withPlainPost = feed.replace('</channel>', '<item><title>Nos vacances</title><link>https://blog.example/vacances</link><pubDate>Mon, 05 Aug 2024 10:00:00 GMT</pubDate><description>&lt;p&gt;Pas de liens ce mois-ci.&lt;/p&gt;</description></item></channel>');
+  const site = await startPageServer(t, { '/feed.xml': { body: withPlainPost, type: 'application/rss+xml; charset=utf-8' } });
+
+  const { app, services } = await buildTestApp(t, { worker: true, env: { FETCH_ALLOW_PRIVATE: 'true' } });
+  const client = await setUpOwner(app);
+  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' });
+  const uploaded = await upload(app, client, undefined, { url: `${site.origin}/feed.xml` });
+  assert.equal(uploaded.statusCode, 303, uploaded.body.slice(0, 300));
+  const report = await client.get(uploaded.headers.location as string);
+  assert.match(report.body, /<strong>2<\/strong> editions to create, with <strong>21<\/strong> links/);
+  assert.match(report.body, /vacances[\s\S]*no section with a list of links/i);
+  const started = await client.postForm(`${uploaded.headers.location as string}/run`);
+  assert.equal(started.statusCode, 303);
+  await until('the import to finish', async () => (await services.imports.find(String(uploaded.headers.location).split('/').at(-1)!)).status === 'done', 20_000);
+  for (const period of ['2018-01', '2024-06'] as const) await assertPublicPage(app, services, await sampleOf(period));
+});
+
+test('an empty draft gives way, a draft someone edited does not; a scheduled edition comes in as a draft', async (t) => {
+  const { services, database } = await buildTestApp(t);
+  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' });
+  await services.editions.ensureDraft('2018-01');
+  const june = await services.editions.ensureDraft('2024-06');
+  await services.editions.update(june.id, { version: june.version, outro: 'À bientôt !' });
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'veille-import-'));
+  t.after(() => rm(folder, { recursive: true, force: true }));
+  await writeFile(path.join(folder, 'janvier.md'), await markdownOf('2018-01'));
+  await writeFile(path.join(folder, 'juin.md'), await markdownOf('2024-06'));
+
+  const dry = await services.imports.importNow({ kind: 'path', path: folder }, { dryRun: true });
+  assert.deepEqual(dry.editions.map((edition) => [edition.period, edition.action]), [['2018-01', 'create'], ['2024-06', 'skip']]);
+  assert.match(dry.editions[0]!.warnings.join(' '), /empty draft of 2018-01/);
+  const done = await services.imports.importNow({ kind: 'path', path: folder }, { dryRun: false });
+  assert.equal(done.outcome?.created, 1);
+  assert.equal((await services.editions.find('2018-01')).status, 'published');
+  assert.equal((await services.editions.find('2024-06')).outro, 'À bientôt !', 'the edited draft is left as it is');
+
+  // A Veille export holding a scheduled edition whose time has passed.
+  const exported = await services.exports.snapshot();
+  const scheduled = { ...exported.editions.find((edition) => edition.period === '2018-01')!, period: '2019-03', slug: 'mars-2019', status: 'scheduled' as const, publishedAt: null, scheduledAt: '2019-03-31T18:00:00.000Z', markdownFile: 'editions/2019-03-mars-2019.md' };
+  await writeFile(path.join(folder, 'veille-export.json'), JSON.stringify({ ...exported, editions: [scheduled] }));
+  const fromExport = await services.imports.importNow({ kind: 'path', path: path.join(folder, 'veille-export.json') }, { dryRun: false });
+  assert.match(fromExport.editions[0]!.warnings.join(' '), /Was scheduled for 2019-03-31T18:00:00.000Z: imported as a draft/);
+  const row = await services.editions.find('2019-03');
+  assert.equal(row.status, 'draft');
+  assert.equal(row.scheduledAt, null);
+  assert.deepEqual(await services.editions.publishDue(), [], 'nothing is left for the schedule to publish (and send)');
+  const { rows } = await database.pool.query('SELECT count(*)::int AS count FROM sends');
+  assert.equal(rows[0].count, 0);
+});
+
+test('an edition that fails to save leaves nothing behind, and the others are imported', async (t) => {
+  const { services, database } = await buildTestApp(t);
+  const { plan, report } = await services.imports.preview({ kind: 'upload', filename: 'juin.md', bytes: Buffer.from(await markdownOf('2024-06')) });
+  const broken = structuredClone(plan.editions[0]!);
+  broken.period = '2024-05';
+  broken.title = 'Mai 2024';
+  broken.sections = [{ name: 'Catégorie du mois cassé', links: [{ ...broken.sections[3]!.links[0]!, createdAt: 'not a date' }] }];
+  const result = await services.imports.execute({ ...plan, editions: [broken, ...plan.editions] }, report, null);
+  assert.equal(result.outcome?.created, 1);
+  assert.deepEqual(result.outcome?.failed.map((failure) => failure.period), ['2024-05']);
+  assert.doesNotMatch(result.outcome!.failed[0]!.reason, /insert|select|\$1/i, 'no SQL is shown');
+  await assert.rejects(services.editions.find('2024-05'));
+  const { rows } = await database.pool.query(`SELECT count(*)::int AS count FROM categories WHERE name = 'Catégorie du mois cassé'`);
+  assert.equal(rows[0].count, 0, 'the failed edition’s new category was rolled back with it');
+});
+
+test('only owners import; a visitor’s upload is refused before it is read; a file over the ceiling gets the form back', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  const owner = await setUpOwner(app);
+  await services.accounts.createUser({ email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough', role: 'editor' });
+  const editor = await signIn(app, 'camille@example.org', 'an editor passphrase long enough');
+  assert.equal((await editor.get('/admin/import')).statusCode, 403);
+  const anonymous = await app.inject({ method: 'POST', url: '/admin/import', payload: Buffer.alloc(70 * 1024 * 1024, 'a'), headers: { 'content-type': 'multipart/form-data; boundary=x' } });
+  assert.equal(anonymous.statusCode, 401);
+  const huge = await upload(app, owner, { name: 'huge.zip', content: Buffer.alloc(61 * 1024 * 1024, 'a') });
+  assert.equal(huge.statusCode, 413);
+  assert.match(huge.body, /larger than 60 MB; an import takes up to 25 MB/);
+  assert.match(huge.body, /name="file"/, 'the form is there to try again');
+});
+
+test('npm run demo fills Veille once', async (t) => {
+  const { services, databaseUrl, config } = await buildTestApp(t);
+  const env = { DATABASE_URL: databaseUrl, DATA_DIR: config.dataDir, SESSION_SECRET: config.sessionSecret };
+  const first = await runCli(['demo'], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /2 editions published, 5 links added to the inbox/);
+  const again = await runCli(['demo'], env);
+  assert.match(again.stdout, /0 editions published, 0 links added to the inbox/);
+  assert.equal((await services.editions.list()).filter((edition) => edition.status === 'published').length, 2);
 });

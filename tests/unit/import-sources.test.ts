@@ -80,10 +80,25 @@ test('the limits are the documented ones', () => {
   assert.equal(IMPORT_LIMITS.maxUploadBytes, 25 * MiB);
   assert.equal(IMPORT_LIMITS.maxFileBytes, 5 * MiB);
   assert.equal(IMPORT_LIMITS.maxEntries, 5000);
-  assert.equal(IMPORT_LIMITS.maxTotalUncompressed, 200 * MiB);
+  assert.equal(IMPORT_LIMITS.maxExportBytes, 100 * MiB);
+  assert.equal(IMPORT_LIMITS.maxTextBytes, 40 * MiB);
+  assert.equal(IMPORT_LIMITS.maxTotalUncompressed, 120 * MiB);
   assert.equal(formatBytes(50 * MiB), '50 MB');
   assert.equal(formatBytes(5 * MiB), '5 MB');
   assert.equal(formatBytes(1536), '1.5 KB');
+});
+
+test('an export may be larger than an edition file; Markdown and feeds have a total of their own', async (t) => {
+  const dir = await tempDir(t);
+  const padded = JSON.stringify({ ...JSON.parse(EXPORT_JSON), padding: 'x'.repeat(4000) });
+  await writeFile(path.join(dir, 'veille-export.json'), padded);
+  await writeFile(path.join(dir, 'a.md'), `+++\ntitle = "A"\ndate = 2024-01-31\n+++\n${'a'.repeat(600)}\n`);
+  await writeFile(path.join(dir, 'b.md'), `+++\ntitle = "B"\ndate = 2024-02-29\n+++\n${'b'.repeat(600)}\n`);
+  const { texts, problems } = await readImportSource({ kind: 'path', path: dir }, { limits: { maxFileBytes: 1000, maxExportBytes: 10_000, maxTextBytes: 1000 } });
+  assert.deepEqual(texts.map((text) => text.name).sort(), ['a.md', 'veille-export.json']);
+  assert.deepEqual(problems, [{ name: 'b.md', reason: 'was not read: the Markdown files and feeds read so far reach the 1000 bytes one import may hold; import the rest separately' }]);
+  const tooBig = await readImportSource({ kind: 'path', path: path.join(dir, 'veille-export.json') }, { limits: { maxExportBytes: 2000 } });
+  assert.match(tooBig.problems[0]!.reason, /more than the 2 KB Veille reads from one file/);
 });
 
 test('a folder: Markdown, feeds and exports are read; hidden files, __MACOSX and other files are ignored; _index.md is skipped with a reason', async (t) => {

@@ -28,8 +28,12 @@ export type ImportSource = { kind: 'path'; path: string } | { kind: 'upload'; fi
 export type ImportLimits = {
   /** An upload larger than this is refused whole. */
   maxUploadBytes: number;
-  /** Any one text file (on disk, in an archive, behind a URL). */
+  /** Any one Markdown file or feed (on disk, in an archive, behind a URL). */
   maxFileBytes: number;
+  /** A veille-export.json: it holds a whole newsletter, subscribers included. */
+  maxExportBytes: number;
+  /** Markdown and feeds of one source in all: what they parse into is held in memory at once. */
+  maxTextBytes: number;
   /** Entries of one archive, or files of one folder. */
   maxEntries: number;
   /** Bytes read from one source in all, archives decompressed. */
@@ -48,8 +52,10 @@ const MiB = 1024 * 1024;
 export const IMPORT_LIMITS: Readonly<ImportLimits> = Object.freeze({
   maxUploadBytes: 25 * MiB,
   maxFileBytes: 5 * MiB,
+  maxExportBytes: 100 * MiB,
+  maxTextBytes: 40 * MiB,
   maxEntries: 5000,
-  maxTotalUncompressed: 200 * MiB,
+  maxTotalUncompressed: 120 * MiB,
   maxDepth: 20,
   fetchTimeoutMs: 20_000,
   bombRatio: 100,
@@ -108,6 +114,15 @@ class Reading {
   count(bytes: number): void {
     this.totalBytes += bytes;
   }
+
+  private textBytes = 0;
+
+  /** Counts Markdown or feed text against its own limit; false when it would go over. */
+  takeText(bytes: number): boolean {
+    if (this.textBytes + bytes > this.limits.maxTextBytes) return false;
+    this.textBytes += bytes;
+    return true;
+  }
 }
 
 /** A size as people read it: "50 MB", "812 KB", "12 bytes" (binary units, as file managers show them). */
@@ -117,8 +132,13 @@ export function formatBytes(bytes: number): string {
   return `${Number(value.toFixed(value < 10 ? 1 : 0))} ${unit}`;
 }
 
-function tooLarge(size: number, limits: ImportLimits): string {
-  return `is ${formatBytes(size)}, more than the ${formatBytes(limits.maxFileBytes)} Veille reads from one file`;
+/** The largest file of that name Veille reads: an export may be larger than an edition. */
+function fileLimit(name: string, limits: ImportLimits): number {
+  return /(^|\/)veille-export\.json$/i.test(name) ? limits.maxExportBytes : limits.maxFileBytes;
+}
+
+function tooLarge(size: number, limits: ImportLimits, name = ''): string {
+  return `is ${formatBytes(size)}, more than the ${formatBytes(fileLimit(name, limits))} Veille reads from one file`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,6 +351,9 @@ function addFile(reading: Reading, name: string, bytes: Buffer, kind: Exclude<Fi
   const decoded = decodeText(bytes, { xml: guessed === 'feed', charset });
   if ('problem' in decoded) return reading.problem(name, decoded.problem);
   const { text } = decoded;
+  if (guessed !== 'json' && !reading.takeText(bytes.length)) {
+    return reading.problem(name, `was not read: the Markdown files and feeds read so far reach the ${formatBytes(reading.limits.maxTextBytes)} one import may hold; import the rest separately`);
+  }
   if (guessed === 'feed') {
     const reason = notAFeed(text);
     if (reason) return reading.problem(name, reason);
@@ -426,14 +449,15 @@ async function readZip(reading: Reading, archiveName: string, openZip: () => Pro
       }
       // The declared size is checked before inflating anything; the inflation is capped as well,
       // since a forged header can declare less than the entry holds.
-      if (entry.uncompressedSize > limits.maxFileBytes) {
+      const limit = fileLimit(name, limits);
+      if (entry.uncompressedSize > limit) {
         const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
-        reading.problem(name, ratio >= limits.bombRatio ? bomb(`${formatBytes(limits.maxFileBytes)} (to ${formatBytes(entry.uncompressedSize)} from ${formatBytes(entry.compressedSize)})`) : tooLarge(entry.uncompressedSize, limits));
+        reading.problem(name, ratio >= limits.bombRatio ? bomb(`${formatBytes(limit)} (to ${formatBytes(entry.uncompressedSize)} from ${formatBytes(entry.compressedSize)})`) : tooLarge(entry.uncompressedSize, limits, name));
         continue;
       }
       const totalReached = () => reading.problem(archiveName, `${bomb(`${formatBytes(limits.maxTotalUncompressed)} in total`)}: the rest of it was left out`);
       if (entry.uncompressedSize > reading.room) return totalReached();
-      const cap = Math.min(limits.maxFileBytes, reading.room);
+      const cap = Math.min(limit, reading.room);
       const result = await inflate(zip, entry, cap);
       // yauzl stops an entry that inflates past the size its header declares: a forged header.
       if ('error' in result && /too many bytes/i.test(result.error.message)) {
@@ -441,8 +465,8 @@ async function readZip(reading: Reading, archiveName: string, openZip: () => Pro
         continue;
       }
       if ('over' in result) {
-        if (cap < limits.maxFileBytes) return totalReached();
-        reading.problem(name, bomb(formatBytes(limits.maxFileBytes)));
+        if (cap < limit) return totalReached();
+        reading.problem(name, bomb(formatBytes(limit)));
         continue;
       }
       if ('error' in result) {
@@ -485,7 +509,7 @@ async function readUpload(reading: Reading, filename: string, bytes: Buffer): Pr
   if (isZip(bytes)) return readZip(reading, name, () => yauzl.fromBufferPromise(bytes, ZIP_OPTIONS));
   if (kind === 'zip') return reading.problem(name, 'is not a valid zip archive (it does not start like one)');
   if (name.toLowerCase() === '_index.md') return reading.problem(name, SECTION_INDEX_REASON);
-  if (bytes.length > reading.limits.maxFileBytes) return reading.problem(name, tooLarge(bytes.length, reading.limits));
+  if (bytes.length > fileLimit(name, reading.limits)) return reading.problem(name, tooLarge(bytes.length, reading.limits, name));
   reading.count(bytes.length);
   addFile(reading, name, bytes, kind);
 }
@@ -597,15 +621,16 @@ async function readDiskFile(reading: Reading, full: string, name: string, knownS
       isArchive = isZip(head);
     }
     if (!isArchive) {
-      if (size > reading.limits.maxFileBytes) return reading.problem(name, tooLarge(size, reading.limits));
+      const limit = fileLimit(name, reading.limits);
+      if (size > limit) return reading.problem(name, tooLarge(size, reading.limits, name));
       if (size > reading.room) {
         reading.problem(name, `was not read: the files read so far reach the ${formatBytes(reading.limits.maxTotalUncompressed)} Veille reads from one source`);
         throw new StopReading();
       }
       // Read at most one byte past the limit: a file that grew since stat() is still caught.
-      const buffer = Buffer.alloc(Math.min(size, reading.limits.maxFileBytes) + 1);
+      const buffer = Buffer.alloc(Math.min(size, limit) + 1);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      if (bytesRead > reading.limits.maxFileBytes) return reading.problem(name, tooLarge(bytesRead, reading.limits));
+      if (bytesRead > limit) return reading.problem(name, tooLarge(bytesRead, reading.limits, name));
       const bytes = buffer.subarray(0, bytesRead);
       reading.count(bytes.length);
       addFile(reading, name, bytes, kind === 'zip' ? undefined : kind);

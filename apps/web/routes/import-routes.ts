@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
 import type { ImportSource } from '../../domain/import/sources.ts';
@@ -12,9 +12,10 @@ const UPLOAD_CEILING = 60 * 1024 * 1024;
 
 /** Importing editions: upload or feed address, the dry run's report, then the run with its progress. */
 export async function importRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  // An export brings subscribers and settings: owners only, as for the export.
-  app.addHook('preHandler', requireUser);
-  app.addHook('preHandler', requireOwner);
+  // An export brings subscribers and settings: owners only, as for the export. Checked as the
+  // request arrives, before an upload is read into memory.
+  app.addHook('onRequest', requireUser);
+  app.addHook('onRequest', requireOwner);
   const { imports } = services;
 
   async function page(request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown> = {}, status = 200) {
@@ -23,7 +24,16 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
 
   app.get('/import', async (request, reply) => page(request, reply));
 
-  app.post('/import', { config: { multipartOptions: { limits: { fileSize: UPLOAD_CEILING, files: 1, fields: 10 } } } }, async (request, reply) => {
+  const importOptions = {
+    config: { multipartOptions: { limits: { fileSize: UPLOAD_CEILING, files: 1, fields: 10 } } },
+    // Beyond the ceiling the upload is cut short: answer with the form and the reason, not a bare error page.
+    errorHandler: async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      if (error.code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
+      return page(request, reply, { importError: `The file is larger than ${UPLOAD_CEILING / 1024 / 1024} MB; an import takes up to 25 MB (a zip of Markdown files is much smaller than the files).` }, 413);
+    },
+  };
+
+  app.post('/import', importOptions, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const url = typeof body.url === 'string' ? body.url.trim() : '';
     const file = Buffer.isBuffer(body.file) && body.file.length > 0 ? body.file : undefined;

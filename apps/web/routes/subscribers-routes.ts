@@ -16,7 +16,8 @@ export function csvField(value: string): string {
 /** The admin's list of readers: search, filters, counts, add by hand, export, erasure. */
 export async function subscribersRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { subscribers } = services;
-  app.addHook('preHandler', requireUser);
+  // As the request arrives: an upload is not read for a visitor who is not signed in.
+  app.addHook('onRequest', requireUser);
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     const query = (request.query ?? {}) as Record<string, unknown>;
