@@ -87,10 +87,10 @@ export function createDeliveryService(deps: Deps) {
    * derived from the edition and the subscriber, so that a copy sent twice after an uncertain
    * SMTP answer is recognisable as one message.
    */
-  function messageFor(rendered: Rendered, template: MessageTemplate, messageId: string, subscriber: { id: string; email: string }): RawMessage {
+  function messageFor(rendered: Rendered, template: MessageTemplate, messageId: string, subscriber: { id: string; email: string }, scratch?: { buffer: Buffer }): RawMessage {
     const unsubscribeUrl = subscribers.unsubscribeUrl(subscriber.id);
     const listUnsubscribe = [`<${unsubscribeUrl}>`, ...(rendered.mailto ? [`<mailto:${rendered.mailto}?subject=unsubscribe>`] : [])].join(', ');
-    const raw = template.render({ to: subscriber.email, messageId, url: unsubscribeUrl, headers: { 'List-Unsubscribe': listUnsubscribe }, date: clock.now() });
+    const raw = template.render({ to: subscriber.email, messageId, url: unsubscribeUrl, headers: { 'List-Unsubscribe': listUnsubscribe }, date: clock.now() }, scratch);
     return { envelope: { from: rendered.envelopeFrom, to: subscriber.email }, raw, messageId };
   }
 
@@ -196,6 +196,9 @@ export function createDeliveryService(deps: Deps) {
       const flushTimer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
 
       const worker = async () => {
+        // Each sender writes its messages into one buffer, free again once the server accepted
+        // the message: a send of 100,000 does not leave 100,000 copies for the collector.
+        const scratch = { buffer: Buffer.alloc(0) };
         for (let delivery = await next(); delivery; delivery = await next()) {
           // Unsubscribed (or erased) since the send started: nothing more for them.
           if (!delivery.email || !delivery.subscriberId || delivery.subscriberStatus !== 'active') {
@@ -204,11 +207,13 @@ export function createDeliveryService(deps: Deps) {
           }
           await pace();
           try {
-            const message = messageFor(rendered, rendered.template, messageIdOf(send.editionId, delivery.subscriberId), { id: delivery.subscriberId, email: delivery.email });
+            const message = messageFor(rendered, rendered.template, messageIdOf(send.editionId, delivery.subscriberId), { id: delivery.subscriberId, email: delivery.email }, scratch);
             const sent = await mailer.sendRaw(message);
             settled.push({ id: delivery.id, messageId: message.messageId, response: sent.response, at: clock.now() });
             if (settled.length >= FLUSH_SIZE) void flush();
           } catch (error) {
+            // The transport may still hold the failed message: the next one gets a fresh buffer.
+            scratch.buffer = Buffer.alloc(0);
             const outcome = classifySmtpError(error);
             if (outcome.kind === 'permanent' || delivery.attempts >= MAX_ATTEMPTS) {
               await sends.markFailed(delivery.id, outcome.response);

@@ -37,8 +37,12 @@ export type Recipient = {
 
 export type MessageTemplate = {
   readonly from: string;
-  /** Renders one recipient's copy, ready for SMTP DATA. */
-  render(recipient: Recipient): Buffer;
+  /**
+   * Renders one recipient's copy, ready for SMTP DATA. With `scratch`, the copy is written into
+   * that buffer (grown when too small) and a view of it is returned: a sender that reuses its
+   * scratch once the message is sent allocates nothing per message.
+   */
+  render(recipient: Recipient, scratch?: { buffer: Buffer }): Buffer;
 };
 
 const CRLF = '\r\n';
@@ -118,7 +122,7 @@ export function compileMessageTemplate(input: MessageTemplateInput): MessageTemp
 
   return {
     from,
-    render(recipient) {
+    render(recipient, scratch) {
       const date = (recipient.date ?? new Date()).toUTCString().replace(/GMT$/, '+0000');
       const own =
         headerLine('Date', date) +
@@ -130,7 +134,12 @@ export function compileMessageTemplate(input: MessageTemplateInput): MessageTemp
       parts.push(htmlHead);
       splice(htmlPieces, escapeHtml(recipient.url), parts);
       parts.push(end);
-      return Buffer.concat(parts);
+      if (!scratch) return Buffer.concat(parts);
+      const length = parts.reduce((sum, part) => sum + part.length, 0);
+      if (scratch.buffer.length < length) scratch.buffer = Buffer.allocUnsafe(Math.ceil(length * 1.25));
+      let offset = 0;
+      for (const part of parts) offset += part.copy(scratch.buffer, offset);
+      return scratch.buffer.subarray(0, length);
     },
   };
 }

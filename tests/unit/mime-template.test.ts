@@ -73,9 +73,16 @@ test('a copy renders in well under a millisecond', () => {
   const { html, text } = bodies();
   const template = compileMessageTemplate({ from: { address: 'news@veille.test' }, subject: 'Juin', html: html.repeat(20), text: text.repeat(20), placeholder: PLACEHOLDER });
   // Not a timing assertion: the size shows nothing is re-encoded per copy beyond the splices.
-  const one = template.render({ to: 'a@example.org', messageId: '<a@x>', url: 'https://x.test/u/1' });
-  const two = template.render({ to: 'b@example.org', messageId: '<b@x>', url: 'https://x.test/u/2' });
+  const date = new Date('2024-06-30T18:00:00Z');
+  const one = template.render({ to: 'a@example.org', messageId: '<a@x>', url: 'https://x.test/u/1', date });
+  const two = template.render({ to: 'b@example.org', messageId: '<b@x>', url: 'https://x.test/u/2', date });
   assert.equal(one.length, two.length);
+  // Written into a reused buffer, each copy is the same bytes as a fresh one.
+  const scratch = { buffer: Buffer.alloc(0) };
+  assert.deepEqual(Buffer.from(template.render({ to: 'a@example.org', messageId: '<a@x>', url: 'https://x.test/u/1', date }, scratch)), one);
+  const grown = scratch.buffer;
+  assert.deepEqual(Buffer.from(template.render({ to: 'b@example.org', messageId: '<b@x>', url: 'https://x.test/u/2', date }, scratch)), two);
+  assert.equal(scratch.buffer, grown, 'the buffer is reused, not reallocated');
 });
 
 test('addresses and header values that would inject headers are refused', () => {
