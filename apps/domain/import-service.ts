@@ -20,7 +20,7 @@ import { EXPORT_JSON_NAME, veilleExportSchema, type ExportLink, type VeilleExpor
 import { parseFeed, parseMarkdownEdition, type ImportedEdition, type ImportedLink } from './import/edition-parse.ts';
 import { readImportSource, type ImportSource, type SourceProblem } from './import/sources.ts';
 import { renderCommentary } from './links-service.ts';
-import { parsePeriod, periodStart, slugify } from './periods.ts';
+import { periodStart, slugify } from './periods.ts';
 import type { Queue } from './queue.ts';
 import type { SettingsService } from './settings-service.ts';
 import { normalizeUrl } from './url-normalize.ts';
@@ -175,11 +175,11 @@ export function createImportService(deps: Deps) {
 
   /** Reads a source into a plan: the editions found, and the problems met on the way. */
   async function read(source: ImportSource): Promise<{ plan: ImportPlan; problems: SourceProblem[] }> {
-    const read = await readImportSource(source, { allowPrivate: deps.fetchAllowPrivate });
-    const problems = read.problems;
+    const loaded = await readImportSource(source, { allowPrivate: deps.fetchAllowPrivate });
+    const problems = loaded.problems;
     // Name order, whatever order the archive stored its entries in: "the first file" is then the
     // one a person listing the folder sees first.
-    const texts = [...read.texts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const texts = [...loaded.texts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const current = await settings.get();
     const options = { cadence: current.cadence, timeZone: current.timeZone };
     const name = source.kind === 'path' ? source.path : source.kind === 'upload' ? source.filename : source.url;
@@ -417,8 +417,7 @@ export function createImportService(deps: Deps) {
     const created = await db.transaction(async (tx) => {
       const existing = await editions.findByPeriod(edition.period, tx);
       if (existing) {
-        const [withCount] = (await editions.listAll(tx)).filter((row) => row.id === existing.id);
-        if (!withCount || !isEmptyDraft(withCount)) return false;
+        if (!isEmptyDraft({ ...existing, linkCount: await editions.linkCount(existing.id, tx) })) return false;
         // The empty draft the schedule created for this period gives way to the imported edition.
         await editions.delete(existing.id, tx);
       }
@@ -513,7 +512,6 @@ export function createImportService(deps: Deps) {
   }
 
   return {
-    categoryKey,
 
     /** The dry run: reads the source and reports what an import would create; writes nothing. */
     async preview(source: ImportSource): Promise<{ plan: ImportPlan; report: ImportReport }> {
@@ -645,7 +643,6 @@ export function createImportService(deps: Deps) {
     /** Plans older than a day that nobody ran: their uploaded content goes. */
     purgeStale: () => imports.purgePlannedBefore(new Date(clock.now().getTime() - 24 * 3600 * 1000)),
 
-    isPeriod: (value: string) => parsePeriod(value) !== undefined,
   };
 }
 

@@ -61,6 +61,12 @@ export function createEditionsRepository(db: Database) {
       return rows.map((row) => ({ ...row.edition, linkCount: row.linkCount }));
     },
 
+    /** How many links (not deleted) an edition holds. */
+    async linkCount(id: string, tx: DbOrTx = db): Promise<number> {
+      const result = await tx.execute<{ count: number }>(sql`select count(*)::int as count from links where edition_id = ${id} and deleted_at is null`);
+      return result.rows[0]?.count ?? 0;
+    },
+
     /** Published editions, newest first, optionally of one year or carrying one tag. */
     async listPublished(filter: { year?: number; tag?: string; limit: number; offset: number }, tx: DbOrTx = db): Promise<{ rows: EditionRow[]; total: number }> {
       const conditions: SQL[] = [eq(editions.status, 'published')];
