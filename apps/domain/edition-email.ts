@@ -1,6 +1,6 @@
 // An edition as an email: a table layout with inlined styles that Gmail, Outlook and Apple Mail
 // all display, and a plain-text part derived from the same HTML. One rendering per send; each
-// recipient's copy only differs by the unsubscribe URL, swapped in by `personalize`.
+// recipient's copy only differs by the unsubscribe URL, spliced in by mime-template.ts.
 import { convert, type FormatCallback, type HtmlToTextOptions } from 'html-to-text';
 import juice from 'juice';
 import type { EditionDocument, EditionLink, Locale, NewsletterInfo } from './edition-types.ts';
@@ -248,19 +248,4 @@ export function renderEditionEmail(edition: EditionDocument, info: NewsletterInf
   const source = documentHtml(edition, info, { ...options, viewInBrowserUrl: options.viewInBrowserUrl.trim() }, preheader);
   const html = juice(source, { removeStyleTags: false, preserveMediaQueries: true });
   return { subject: edition.title, html, text: textPart(html), preheader };
-}
-
-function replaceAll(text: string, search: string, replacement: string): string {
-  // split/join: a "$" in the replacement must not be read as a replacement pattern.
-  return text.split(search).join(replacement);
-}
-
-/** Puts one recipient's unsubscribe URL in place of the placeholder. */
-export function personalize(email: EditionEmail, unsubscribeUrl: string): { html: string; text: string } {
-  const url = unsubscribeUrl.trim();
-  if (!isSafeUrl(url)) throw new Error(`unsubscribe URL must be http(s) or mailto, got "${unsubscribeUrl}"`);
-  const escapedPlaceholder = escapeHtml(UNSUBSCRIBE_PLACEHOLDER);
-  let html = replaceAll(email.html, UNSUBSCRIBE_PLACEHOLDER, escapeHtml(url));
-  if (escapedPlaceholder !== UNSUBSCRIBE_PLACEHOLDER) html = replaceAll(html, escapedPlaceholder, escapeHtml(url));
-  return { html, text: replaceAll(email.text, UNSUBSCRIBE_PLACEHOLDER, url) };
 }
