@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
+import { dkimVerify } from 'mailauth';
 import { manualClock } from '../../apps/domain/clock.ts';
 import { createSmtpMailer } from '../../apps/domain/mailer.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { startSmtpSink } from '../helpers/smtp-sink.ts';
 
 /** An app sending through a real SMTP server, with a published edition of three links. */
-async function withPublishedEdition(t: Parameters<typeof buildTestApp>[0], sink: { url: string }, clock = manualClock(new Date())): Promise<TestApp & { clock: ReturnType<typeof manualClock> }> {
-  const testApp = await buildTestApp(t, { clock, mailer: createSmtpMailer({ url: sink.url, from: 'Veille <news@veille.test>', maxConnections: 3 }) });
+async function withPublishedEdition(
+  t: Parameters<typeof buildTestApp>[0],
+  sink: { url: string },
+  clock = manualClock(new Date()),
+  dkim?: Parameters<typeof createSmtpMailer>[0]['dkim'],
+): Promise<TestApp & { clock: ReturnType<typeof manualClock> }> {
+  const testApp = await buildTestApp(t, { clock, mailer: createSmtpMailer({ url: sink.url, from: 'Veille <news@veille.test>', maxConnections: 3, ...(dkim ? { dkim } : {}) }) });
   const { services } = testApp;
   await services.settings.update({ newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' });
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
@@ -192,4 +199,32 @@ test('the send API: 202 then progress, 409 when sent already; a test email goes 
   await services.delivery.sendTest('2024-06', 'owner@veille.test');
   const test = sink.received.find((message) => message.subject?.startsWith('[Test]'));
   assert.deepEqual(test?.envelopeTo, ['owner@veille.test']);
+});
+
+test('with a DKIM key, every edition is signed over From, Subject and the one-click headers, and the signature verifies', async (t) => {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const sink = await startSmtpSink(t);
+  const testApp = await withPublishedEdition(t, sink, manualClock(new Date()), {
+    domainName: 'veille.test',
+    keySelector: 'news',
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  });
+  await addSubscribers(testApp, ['ana@example.org', 'bob@example.org']);
+  await testApp.services.delivery.start('2024-06', null);
+  assert.equal((await runSend(testApp)).progress!.sent, 2);
+
+  // The public key as the DNS record of news._domainkey.veille.test would publish it.
+  const record = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
+  const resolver = async (name: string, type: string) => {
+    if (name === 'news._domainkey.veille.test' && type === 'TXT') return [[record]];
+    throw Object.assign(new Error(`no ${type} record for ${name}`), { code: 'ENOTFOUND' });
+  };
+  for (const message of sink.received) {
+    const signature = /^DKIM-Signature:(.*(?:\r\n[ \t].*)*)/im.exec(message.raw)?.[1]?.replace(/\r\n[ \t]+/g, ' ') ?? '';
+    const signed = (/\bh=([^;]+)/.exec(signature)?.[1] ?? '').replace(/\s+/g, '').toLowerCase().split(':');
+    for (const name of ['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post', 'message-id', 'to']) assert.ok(signed.includes(name), `h= covers ${name}: ${signed.join(':')}`);
+    const verified = await dkimVerify(Buffer.from(message.raw), { resolver });
+    assert.equal(verified.results[0]?.status.result, 'pass', verified.results[0]?.info);
+    assert.equal(verified.results[0]?.signingDomain, 'veille.test');
+  }
 });
