@@ -81,7 +81,7 @@ test('the limits are the documented ones', () => {
   assert.equal(IMPORT_LIMITS.maxFileBytes, 5 * MiB);
   assert.equal(IMPORT_LIMITS.maxEntries, 5000);
   assert.equal(IMPORT_LIMITS.maxExportBytes, 100 * MiB);
-  assert.equal(IMPORT_LIMITS.maxTextBytes, 40 * MiB);
+  assert.equal(IMPORT_LIMITS.maxTextBytes, 20 * MiB);
   assert.equal(IMPORT_LIMITS.maxTotalUncompressed, 120 * MiB);
   assert.equal(formatBytes(50 * MiB), '50 MB');
   assert.equal(formatBytes(5 * MiB), '5 MB');

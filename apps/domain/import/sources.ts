@@ -53,7 +53,7 @@ export const IMPORT_LIMITS: Readonly<ImportLimits> = Object.freeze({
   maxUploadBytes: 25 * MiB,
   maxFileBytes: 5 * MiB,
   maxExportBytes: 100 * MiB,
-  maxTextBytes: 40 * MiB,
+  maxTextBytes: 20 * MiB,
   maxEntries: 5000,
   maxTotalUncompressed: 120 * MiB,
   maxDepth: 20,
