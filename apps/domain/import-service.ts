@@ -506,7 +506,10 @@ export function createImportService(deps: Deps) {
         })),
         tx,
       );
+      // The growth chart's anonymous counts: who joined, and when those who left did.
       await subscribers.recordEvents('subscribed', fresh.filter((subscriber) => subscriber.status !== 'pending').map((subscriber) => new Date(subscriber.confirmedAt ?? subscriber.createdAt)), tx);
+      await subscribers.recordEvents('unsubscribed', fresh.filter((subscriber) => subscriber.status === 'unsubscribed' && subscriber.unsubscribedAt).map((subscriber) => new Date(subscriber.unsubscribedAt!)), tx);
+      await subscribers.recordEvents('bounced', fresh.filter((subscriber) => subscriber.status === 'bounced' && subscriber.bouncedAt).map((subscriber) => new Date(subscriber.bouncedAt!)), tx);
     });
     return outcome;
   }

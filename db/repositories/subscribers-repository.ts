@@ -85,7 +85,7 @@ export function createSubscribersRepository(db: Database) {
       return added;
     },
 
-    async recordEvents(kind: 'subscribed', dates: Date[], tx: DbOrTx): Promise<void> {
+    async recordEvents(kind: 'subscribed' | 'unsubscribed' | 'bounced', dates: Date[], tx: DbOrTx): Promise<void> {
       for (let start = 0; start < dates.length; start += 5000) {
         await tx.insert(subscriptionEvents).values(dates.slice(start, start + 5000).map((at) => ({ kind, at })));
       }

@@ -201,6 +201,9 @@ test('an export imported into an empty Veille reproduces the same archive', asyn
     return { ...parsed, exportedAt: undefined, editions: parsed.editions.map((edition) => ({ ...edition, createdAt: undefined, updatedAt: undefined })) };
   };
   assert.deepEqual(comparable(reimported), comparable(exported));
+  // The growth chart's anonymous counts follow: three readers joined, one left, one bounced.
+  const { rows: events } = await target.database.pool.query<{ kind: string; count: number }>('SELECT kind, count(*)::int AS count FROM subscription_events GROUP BY kind ORDER BY kind');
+  assert.deepEqual(Object.fromEntries(events.map((row) => [row.kind, row.count])), { bounced: 1, subscribed: 3, unsubscribed: 1 });
   for (const period of ['2018-01', '2024-06'] as const) await assertPublicPage(target.app, target.services, await sampleOf(period));
   assert.ok(EXPORT_JSON_NAME);
 });
