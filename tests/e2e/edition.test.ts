@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { closeBrowser, startBrowserTest } from '../helpers/browser.ts';
+import { closeBrowser, signInPage, startBrowserTest } from '../helpers/browser.ts';
 import { type Sample } from '../helpers/samples.ts';
 
 after(closeBrowser);
@@ -19,14 +19,6 @@ const LINKS = SAMPLE.categories.flatMap((category) => category.links.map((link) 
 const SECTION_NAMES = SAMPLE.categories.map((category) => category.name);
 const PATH = '/2024/06/web-ops-iot-et-time-series-juin-2024';
 const TIP = { heading: 'Astuce du mois', body: 'Pour vérifier un script :\n\n```bash\necho hello\n```' };
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(OWNER.email);
-  await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/admin');
-}
 
 /** The section names of the editor, in the order shown. */
 async function editorSections(page: Page, names: Map<string, string>): Promise<string[]> {
@@ -92,7 +84,7 @@ test('an editor builds the June 2024 edition in the editor, publishes it, and re
   const page = await newPage();
   // Tall enough for the sections to be dragged without scrolling.
   await page.setViewportSize({ width: 1280, height: 2000 });
-  await signIn(page);
+  await signInPage(page, OWNER);
   await page.goto('/admin/editions/2024-06');
   assert.equal(await page.getByLabel('Title').inputValue(), SAMPLE.title);
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { closeBrowser, startBrowserTest } from '../helpers/browser.ts';
+import { closeBrowser, signInPage, startBrowserTest } from '../helpers/browser.ts';
 import { zip } from '../helpers/zip.ts';
 
 after(closeBrowser);
@@ -29,11 +29,7 @@ test('an editor uploads a static site’s editions, reads the dry run, imports t
   );
 
   const page = await newPage();
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(OWNER.email);
-  await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/admin');
+  await signInPage(page, OWNER);
 
   await page.goto('/admin/import');
   await page.getByLabel('File').setInputFiles(file);

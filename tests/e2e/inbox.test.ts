@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { closeBrowser, startBrowserTest } from '../helpers/browser.ts';
+import { closeBrowser, signInPage, startBrowserTest } from '../helpers/browser.ts';
 
 after(closeBrowser);
 
@@ -36,14 +36,6 @@ async function startSite(t: { after: (fn: () => Promise<void>) => void }): Promi
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(OWNER.email);
-  await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/admin');
 }
 
 /** The link titles of one category's list, in the order shown. */
@@ -91,7 +83,7 @@ test('an editor collects ten links, comments, files, reorders, searches and is w
   await services.categories.create({ name: 'Data' });
   await services.categories.create({ name: 'Ops' });
   const page = await newPage();
-  await signIn(page);
+  await signInPage(page, OWNER);
   await page.goto('/admin/inbox');
 
   // Paste ten URLs: each row appears at once and its title arrives a moment later.
@@ -184,7 +176,7 @@ test('delete with undo, and the capture popup opened by the bookmarklet', async 
   const [owner] = await services.accounts.listUsers();
   await services.links.add({ url: 'https://example.org/keep', title: 'A link to keep', commentary: 'Utile.' }, owner!);
   const page = await newPage();
-  await signIn(page);
+  await signInPage(page, OWNER);
   await page.goto('/admin/inbox');
 
   await page.getByRole('button', { name: 'Delete A link to keep' }).click();

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import type { Page } from 'playwright-core';
-import { closeBrowser, startBrowserTest } from '../helpers/browser.ts';
+import { closeBrowser, signInPage, startBrowserTest } from '../helpers/browser.ts';
 
 after(closeBrowser);
 
 const OWNER = { name: 'Nicolas Martin', email: 'nicolas@example.org', password: 'correct horse battery staple' };
-
-/** Signs in through the form, as a person does. */
-async function signInPage(page: Page): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(OWNER.email);
-  await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/admin');
-}
 
 test('a new user sets up the owner account, signs out, fails once and signs in again', async (t) => {
   const { newPage } = await startBrowserTest(t);
@@ -61,7 +51,7 @@ test('a form whose CSRF token was tampered with is refused', async (t) => {
   const { newPage, services } = await startBrowserTest(t);
   await services.accounts.setUpOwner(OWNER);
   const page = await newPage();
-  await signInPage(page);
+  await signInPage(page, OWNER);
 
   await page.goto('/admin/settings');
   await page.getByLabel('Newsletter name').fill('Forged name');
@@ -84,7 +74,7 @@ test('the owner invites an editor who joins from the link', async (t) => {
   const { newPage, services } = await startBrowserTest(t);
   await services.accounts.setUpOwner(OWNER);
   const owner = await newPage();
-  await signInPage(owner);
+  await signInPage(owner, OWNER);
   await owner.goto('/admin/team');
   await owner.getByLabel('Email').fill('camille@example.org');
   await owner.getByRole('button', { name: 'Send invitation' }).click();

@@ -68,3 +68,12 @@ export async function startBrowserTest(t: TestContext, options: Parameters<typeo
     },
   };
 }
+
+/** Signs in through the form, as a person does, and waits for the admin. */
+export async function signInPage(page: Page, account: { email: string; password: string }): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password', { exact: true }).fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/admin');
+}

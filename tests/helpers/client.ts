@@ -76,3 +76,19 @@ export async function signIn(app: FastifyInstance, email: string, password: stri
   if (response.statusCode !== 303) throw new Error(`sign-in failed with ${response.statusCode}`);
   return client;
 }
+
+export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Calls the JSON API with a Bearer token, as a script would: an object payload is sent as JSON,
+ * a string as it is (malformed bodies).
+ */
+export function apiCaller(app: FastifyInstance, token: string) {
+  return (method: ApiMethod, url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
+    app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
+    });
+}

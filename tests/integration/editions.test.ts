@@ -3,13 +3,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { LightMyRequestResponse } from 'fastify';
 import { manualClock } from '../../apps/domain/clock.ts';
 import { buildTestApp } from '../helpers/app.ts';
-import { setUpOwner } from '../helpers/client.ts';
+import { apiCaller, setUpOwner } from '../helpers/client.ts';
 import { type Sample } from '../helpers/samples.ts';
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type EditionLinkJson = { id: string; url: string; title: string; commentary: string; via: string | null; children: EditionLinkJson[] };
 type EditionJson = {
   period: string;
@@ -69,13 +67,7 @@ async function buildEditions(t: TestContext, options: Parameters<typeof buildTes
   await built.services.settings.update(FRENCH);
   const [owner] = await built.services.accounts.listUsers();
   const { token } = await built.services.auth.createApiToken({ userId: owner!.id, name: 'test' });
-  const call = (method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
-    built.app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${token}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
-    });
+  const call = apiCaller(built.app, token);
   const createLink = async (body: Record<string, unknown>): Promise<string> => {
     const response = await call('POST', '/api/v1/links', body);
     assert.equal(response.statusCode, 201, response.body);

@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { LightMyRequestResponse } from 'fastify';
 import yauzl from 'yauzl';
 import { manualClock } from '../../apps/domain/clock.ts';
 import { editionToMarkdown } from '../../apps/domain/edition-render.ts';
@@ -12,7 +11,7 @@ import { EXPORT_JSON_NAME, veilleExportSchema, type ExportLink, type VeilleExpor
 import { readImportSource } from '../../apps/domain/import/sources.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { runCli } from '../helpers/cli.ts';
-import { OWNER, setUpOwner, signIn } from '../helpers/client.ts';
+import { apiCaller, OWNER, setUpOwner, signIn } from '../helpers/client.ts';
 import { type Sample } from '../helpers/samples.ts';
 
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
@@ -21,7 +20,6 @@ const JANUARY = JSON.parse(await readFile(path.join(SAMPLES, 'web-ops-data-janvi
 const FRENCH = { locale: 'fr', timeZone: 'Europe/Paris', titleTemplate: 'Web, Ops, IoT et Time Series - {Month} {year}' };
 const EDITOR = { email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough' };
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** A newsletter with some history: two published sample editions (one with a nested item), a draft, an inbox, readers. */
 async function seeded(t: TestContext, at: Date | string = new Date()) {
@@ -34,13 +32,7 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
   const [ownerUser] = await services.accounts.listUsers();
   const { token } = await services.auth.createApiToken({ userId: ownerUser!.id, name: 'export test' });
   await services.accounts.createUser({ ...EDITOR, role: 'editor' });
-  const call = async (method: Method, url: string, payload?: unknown): Promise<LightMyRequestResponse> =>
-    built.app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${token}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
-    });
+  const call = apiCaller(built.app, token);
   const createLink = async (body: Record<string, unknown>): Promise<string> => {
     const response = await call('POST', '/api/v1/links', body);
     assert.equal(response.statusCode, 201, response.body);

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { sql } from 'drizzle-orm';
-import type { LightMyRequestResponse } from 'fastify';
 import { buildTestApp } from '../helpers/app.ts';
-import { OWNER, setUpOwner, signIn } from '../helpers/client.ts';
+import { apiCaller, OWNER, setUpOwner, signIn } from '../helpers/client.ts';
 import { startPageServer } from '../helpers/page-server.ts';
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type LinkBody = {
   id: string;
   url: string;
@@ -33,13 +31,7 @@ async function buildApi(t: TestContext, options: Parameters<typeof buildTestApp>
   await setUpOwner(built.app);
   const [owner] = await built.services.accounts.listUsers();
   const { token } = await built.services.auth.createApiToken({ userId: owner!.id, name: 'test' });
-  const call = (method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
-    built.app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${token}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
-    });
+  const call = apiCaller(built.app, token);
   /** Creates a link and returns its JSON, failing the test unless the API answered 201. */
   const create = async (body: Record<string, unknown>): Promise<LinkBody> => {
     const response = await call('POST', '/api/v1/links', body);
