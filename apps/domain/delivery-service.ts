@@ -61,9 +61,9 @@ export function createDeliveryService(deps: Deps) {
   const { db, sends, subscribersRepository, subscribers, editions, settings, mailer, queue, clock, publicUrl } = deps;
   const host = new URL(publicUrl).hostname;
 
-  type Rendered = { email: EditionEmail; template: MessageTemplate; testTemplate: () => MessageTemplate; envelopeFrom: string; mailto: string | undefined };
+  type Rendered = { email: EditionEmail; compile: (subject: string) => MessageTemplate; envelopeFrom: string; mailto: string | undefined };
 
-  /** The edition's email, rendered once and compiled into a MIME template for the whole send. */
+  /** The edition's email, rendered once; `compile` encodes it as the MIME template a send copies (previews and checks skip that). */
   async function renderFor(editionId: string): Promise<Rendered> {
     const row = await editions.find(editionId);
     const [doc, info, current] = await Promise.all([editions.document(row), editions.newsletter(), settings.get()]);
@@ -79,7 +79,7 @@ export function createDeliveryService(deps: Deps) {
         placeholder: UNSUBSCRIBE_PLACEHOLDER,
         headers: { 'List-Id': listId, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', Precedence: 'bulk' },
       });
-    return { email, template: compile(email.subject), testTemplate: () => compile(`[Test] ${email.subject}`), envelopeFrom: from.address, mailto: current.senderEmail || undefined };
+    return { email, compile, envelopeFrom: from.address, mailto: current.senderEmail || undefined };
   }
 
   /**
@@ -141,6 +141,7 @@ export function createDeliveryService(deps: Deps) {
       // Claims a dead worker left behind go back to the queue first.
       await sends.releaseStale(new Date(clock.now().getTime() - STALE_CLAIM_MS));
       const rendered = await renderFor(send.editionId);
+      const template = rendered.compile(rendered.email.subject);
 
       // A pipeline rather than batches with a barrier: `concurrency` senders take deliveries from
       // a local queue, which is refilled (one claim at a time) before it runs dry, and accepted
@@ -207,7 +208,7 @@ export function createDeliveryService(deps: Deps) {
           }
           await pace();
           try {
-            const message = messageFor(rendered, rendered.template, messageIdOf(send.editionId, delivery.subscriberId), { id: delivery.subscriberId, email: delivery.email }, scratch);
+            const message = messageFor(rendered, template, messageIdOf(send.editionId, delivery.subscriberId), { id: delivery.subscriberId, email: delivery.email }, scratch);
             const sent = await mailer.sendRaw(message);
             settled.push({ id: delivery.id, messageId: message.messageId, response: sent.response, at: clock.now() });
             if (settled.length >= FLUSH_SIZE) void flush();
@@ -294,7 +295,7 @@ export function createDeliveryService(deps: Deps) {
       const edition = await editions.find(idOrPeriod);
       const rendered = await renderFor(edition.id);
       const messageId = `<test.${edition.id}.${randomUUID()}@${host}>`;
-      await mailer.sendRaw(messageFor(rendered, rendered.testTemplate(), messageId, { id: '00000000-0000-4000-8000-000000000000', email: to }));
+      await mailer.sendRaw(messageFor(rendered, rendered.compile(`[Test] ${rendered.email.subject}`), messageId, { id: '00000000-0000-4000-8000-000000000000', email: to }));
     },
 
     /** What to look at before sending: size (Gmail clips over 102 kB), links without commentary, empty sections. */
