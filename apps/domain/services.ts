@@ -24,8 +24,9 @@ import { createLinksService } from './links-service.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import path from 'node:path';
-import { listOutbox, readOutboxMessage, type Mailer } from './mailer.ts';
+import type { Mailer } from './mailer.ts';
 import { createMaintenanceService } from './maintenance-service.ts';
+import { createOutboxService } from './outbox-service.ts';
 import type { Queue } from './queue.ts';
 import { createSettingsService } from './settings-service.ts';
 import { createSubscribersService } from './subscribers-service.ts';
@@ -128,8 +129,7 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
   });
   const maintenance = createMaintenanceService({ auth, accounts, links, imports });
   const exports = createExportService({ editions, links: repositories.links, categories: repositories.categories, subscribers: repositories.subscribers, settings, clock });
-  const outboxDir = path.join(config.dataDir, 'outbox');
-  const outbox = { directory: outboxDir, list: () => listOutbox(outboxDir), read: (file: string) => readOutboxMessage(outboxDir, file) };
+  const outbox = createOutboxService({ directory: path.join(config.dataDir, 'outbox') });
   return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, imports, mailer, outbox, queue, clock, health: { check: ping } };
 }
 

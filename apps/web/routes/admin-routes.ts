@@ -43,14 +43,16 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
     }
   });
 
-  app.get('/outbox', async (_request, reply) => {
-    const messages = config.smtpUrl ? undefined : await services.outbox.list();
+  // The outbox holds working invitation, confirmation and unsubscribe links: owners only (the
+  // service refuses anyone else; the hook answers before the folder is read).
+  app.get('/outbox', { preHandler: requireOwner }, async (request, reply) => {
+    const messages = config.smtpUrl ? undefined : await services.outbox.list(request.user!);
     return reply.render('admin/outbox', { messages, smtp: services.mailer.describe() });
   });
 
-  app.get('/outbox/:file', async (request, reply) => {
+  app.get('/outbox/:file', { preHandler: requireOwner }, async (request, reply) => {
     const { file } = request.params as { file: string };
-    const message = await services.outbox.read(file);
+    const message = await services.outbox.read(file, request.user!);
     if (!message) return reply.code(404).render('error', { status: 404, title: 'No such message', message: 'This message is not in the outbox.' });
     return reply.render('admin/outbox-message', { message, links: [...new Set(message.text.match(/https?:\/\/[^\s<>"')\]]+/g) ?? [])] });
   });
