@@ -7,6 +7,7 @@ import { createLogger } from '../domain/logger.ts';
 import { loadConfigOrExit } from '../domain/process.ts';
 import type { ImportReport } from '../domain/import-service.ts';
 import type { ImportSource } from '../domain/import/sources.ts';
+import { OPERATOR } from '../domain/roles.ts';
 import { startRuntime, type Runtime } from '../domain/runtime.ts';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -38,13 +39,13 @@ const commands: Record<string, Command> = {
 
   async 'users:create'(runtime, values) {
     const password = await readPassword();
-    const user = await runtime.services.accounts.createUser({ email: values.email, name: values.name, role: values.role ?? 'editor', password });
+    const user = await runtime.services.accounts.createUser({ email: values.email, name: values.name, role: values.role ?? 'editor', password }, OPERATOR);
     process.stdout.write(`Created ${user.role} ${user.name} <${user.email}>.\n`);
   },
 
   async 'users:password'(runtime, values) {
     const password = await readPassword();
-    await runtime.services.accounts.resetPassword({ email: values.email, password });
+    await runtime.services.accounts.resetPassword({ email: values.email, password }, OPERATOR);
     process.stdout.write(`Password changed for ${values.email}; their sessions were signed out.\n`);
   },
 
@@ -72,7 +73,7 @@ const commands: Record<string, Command> = {
     const dir = path.resolve(process.env.INIT_CWD ?? process.cwd(), target);
     let counts;
     try {
-      counts = await runtime.services.exports.writeDirectory(dir);
+      counts = await runtime.services.exports.writeDirectory(dir, OPERATOR);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code) throw new ValidationError(`Cannot write the export into ${dir} (${code}).`);
@@ -90,6 +91,7 @@ const commands: Record<string, Command> = {
     const dryRun = values['dry-run'] === true;
     const report = await runtime.services.imports.importNow(source, {
       dryRun,
+      actor: OPERATOR,
       onProgress: (done, total) => process.stderr.write(`\r${done} / ${total} editions`),
     });
     if (!dryRun) process.stderr.write('\n');
@@ -98,8 +100,9 @@ const commands: Record<string, Command> = {
   },
 
   async demo(runtime) {
+    // The demo links are credited to the first owner, as if they had collected them.
     const owner = (await runtime.services.accounts.listUsers()).find((user) => user.role === 'owner');
-    const loaded = await runtime.services.imports.loadDemo(owner ?? null);
+    const loaded = await runtime.services.imports.loadDemo(owner ?? OPERATOR);
     process.stdout.write(`Demo content: ${loaded.editions} editions published, ${loaded.inbox} links added to the inbox.\n`);
   },
 };

@@ -4,9 +4,10 @@ import type { Database, DbOrTx } from '../../db/client.ts';
 import type { InvitationsRepository } from '../../db/repositories/invitations-repository.ts';
 import type { Role, User, UsersRepository } from '../../db/repositories/users-repository.ts';
 import type { Clock } from './clock.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import type { Mailer } from './mailer.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import { authorize, type Actor } from './roles.ts';
 import { randomToken, sha256 } from './tokens.ts';
 import { emailField, nameField, parseInput, roleField } from './validation.ts';
 
@@ -73,7 +74,8 @@ export function createAccountsService({ db, users, invitations, mailer, clock, p
     },
 
     /** Creates an account directly (the CLI, for headless servers). */
-    async createUser(input: { email?: unknown; name?: unknown; password?: unknown; role?: unknown }): Promise<User> {
+    async createUser(input: { email?: unknown; name?: unknown; password?: unknown; role?: unknown }, actor: Actor): Promise<User> {
+      authorize(actor, 'team.manage');
       const values = parseInput(newUserSchema, input);
       return insertUser(values);
     },
@@ -88,7 +90,7 @@ export function createAccountsService({ db, users, invitations, mailer, clock, p
 
     /** Invites someone by email; returns the link, which is also sent to them. */
     async invite(input: { actor: User; email?: unknown; role?: unknown }) {
-      if (input.actor.role !== 'owner') throw new ForbiddenError('Only an owner can invite editors.');
+      authorize(input.actor, 'team.manage');
       const values = parseInput(inviteSchema, input);
       if (await users.findWithHashByEmail(values.email)) {
         throw new ValidationError('This person already has an account.', { email: 'This person already has an account.' });
@@ -124,10 +126,14 @@ export function createAccountsService({ db, users, invitations, mailer, clock, p
       return { link, email: values.email, role: values.role, expiresAt, emailed };
     },
 
-    listPendingInvitations: () => invitations.listPending(clock.now()),
+    /** The invitations not yet accepted (whom, which role, until when; never their links). */
+    async listPendingInvitations(actor: Actor) {
+      authorize(actor, 'team.manage');
+      return invitations.listPending(clock.now());
+    },
 
     async revokeInvitation(input: { actor: User; id: string }): Promise<void> {
-      if (input.actor.role !== 'owner') throw new ForbiddenError('Only an owner can revoke invitations.');
+      authorize(input.actor, 'team.manage');
       if (!(await invitations.delete(input.id))) throw new NotFoundError('No such invitation.');
     },
 
@@ -152,7 +158,7 @@ export function createAccountsService({ db, users, invitations, mailer, clock, p
 
     /** Changes a user's role; the last owner cannot stop being one. Ends the user's sessions. */
     async changeRole(input: { actor: User; userId: string; role?: unknown }): Promise<User> {
-      if (input.actor.role !== 'owner') throw new ForbiddenError('Only an owner can change roles.');
+      authorize(input.actor, 'team.manage');
       const { role } = parseInput(z.object({ role: roleField }), input);
       const updated = await db.transaction(async (tx) => {
         await users.lockOwners(tx);
@@ -170,7 +176,7 @@ export function createAccountsService({ db, users, invitations, mailer, clock, p
 
     /** Removes an account (its sessions and tokens go with it); the last owner cannot be removed. */
     async removeUser(input: { actor: User; userId: string }): Promise<void> {
-      if (input.actor.role !== 'owner') throw new ForbiddenError('Only an owner can remove editors.');
+      authorize(input.actor, 'team.manage');
       await db.transaction(async (tx) => {
         await users.lockOwners(tx);
         const target = await users.findById(input.userId, tx);
@@ -195,7 +201,8 @@ export function createAccountsService({ db, users, invitations, mailer, clock, p
     },
 
     /** Sets a password without knowing the old one (the CLI's reset, for a locked-out owner). */
-    async resetPassword(input: { email?: unknown; password?: unknown }): Promise<void> {
+    async resetPassword(input: { email?: unknown; password?: unknown }, actor: Actor): Promise<void> {
+      authorize(actor, 'team.manage');
       const values = parseInput(z.object({ email: emailField, password: passwordField }), input);
       const user = await users.findWithHashByEmail(values.email);
       if (!user) throw new NotFoundError(`No account with the email ${values.email}.`);

@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import type { Mailer, RawMessage } from './mailer.ts';
 import { compileMessageTemplate, type MessageTemplate } from './mime-template.ts';
 import type { Queue } from './queue.ts';
+import { can, type Actor } from './roles.ts';
 import type { SettingsService } from './settings-service.ts';
 import type { SubscribersService } from './subscribers-service.ts';
 
@@ -278,12 +279,13 @@ export function createDeliveryService(deps: Deps) {
       return count;
     },
 
-    /** The state of an edition's send: counts, rate and time left, and the report. */
-    async status(idOrPeriod: string, reportLimit = 200) {
+    /** The state of an edition's send: counts, rate and time left, and (for owners: it names readers) the per-subscriber report. */
+    async status(idOrPeriod: string, actor: Actor | null, reportLimit = 200) {
       const edition = await editions.find(idOrPeriod);
       const send = await sends.findByEdition(edition.id);
       if (!send) return { edition, send: undefined, progress: undefined, report: [], rate: 0, etaSeconds: null };
-      const [progress, report] = await Promise.all([sends.progress(send.id), sends.report(send.id, reportLimit)]);
+      const reported = can(actor, 'subscribers.manage') ? reportLimit : 0;
+      const [progress, report] = await Promise.all([sends.progress(send.id), reported > 0 ? sends.report(send.id, reported) : []]);
       const elapsed = progress.firstSentAt && progress.lastSentAt ? (progress.lastSentAt.getTime() - progress.firstSentAt.getTime()) / 1000 : 0;
       const rate = elapsed > 0 ? progress.sent / elapsed : 0;
       const remaining = progress.queued + progress.sending;

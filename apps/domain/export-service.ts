@@ -25,6 +25,7 @@ import {
   type ExportSubscriber,
   type VeilleExport,
 } from './export-format.ts';
+import { authorize, type Actor } from './roles.ts';
 import type { SettingsService } from './settings-service.ts';
 
 /** How much an export holds; the CLI and the admin page show it. */
@@ -199,18 +200,21 @@ export function createExportService({ editions, links, categories, subscribers, 
 
   return {
     /** Everything, as the object written to veille-export.json. */
-    async snapshot(): Promise<VeilleExport> {
+    async snapshot(actor: Actor): Promise<VeilleExport> {
+      authorize(actor, 'newsletter.export');
       return (await collect()).data;
     },
 
     /** The files of an export: veille-export.json first, then editions/<period>-<slug>.md. */
-    async files(): Promise<{ files: ExportFile[]; counts: ExportCounts }> {
+    async files(actor: Actor): Promise<{ files: ExportFile[]; counts: ExportCounts }> {
+      authorize(actor, 'newsletter.export');
       const { data, files } = await collect();
       return { files, counts: countsOf(data) };
     },
 
     /** Writes the export into a folder (created when missing); files of an earlier export there are replaced. */
-    async writeDirectory(dir: string): Promise<ExportCounts> {
+    async writeDirectory(dir: string, actor: Actor): Promise<ExportCounts> {
+      authorize(actor, 'newsletter.export');
       const { data, files } = await collect();
       for (const file of files) {
         const target = path.join(dir, ...file.path.split('/'));
@@ -221,7 +225,8 @@ export function createExportService({ editions, links, categories, subscribers, 
     },
 
     /** The export as a zip archive, named veille-export-YYYY-MM-DD.zip after today in the newsletter's time zone. */
-    async zip(): Promise<ExportArchive> {
+    async zip(actor: Actor): Promise<ExportArchive> {
+      authorize(actor, 'newsletter.export');
       const { data, files } = await collect();
       const at = new Date(data.exportedAt);
       const zip = new yazl.ZipFile();
@@ -233,7 +238,8 @@ export function createExportService({ editions, links, categories, subscribers, 
     },
 
     /** What an export would hold, counted cheaply for the admin page (the inbox as the inbox counts it: top-level links). */
-    async summary(): Promise<{ editions: number; inboxLinks: number; categories: number; subscribers: number }> {
+    async summary(actor: Actor): Promise<{ editions: number; inboxLinks: number; categories: number; subscribers: number }> {
+      authorize(actor, 'newsletter.export');
       const [rows, inboxCounts, allCategories, subscriberCounts] = await Promise.all([
         editions.list(),
         links.inboxCounts(),

@@ -14,6 +14,7 @@ import type { EditionImportsRepository } from '../../db/repositories/edition-imp
 import type { EditionsRepository } from '../../db/repositories/editions-repository.ts';
 import type { LinkInsert, LinksRepository } from '../../db/repositories/links-repository.ts';
 import type { SubscribersRepository } from '../../db/repositories/subscribers-repository.ts';
+import type { UsersRepository } from '../../db/repositories/users-repository.ts';
 import type { Clock } from './clock.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { EXPORT_JSON_NAME, veilleExportSchema, type ExportLink, type VeilleExport } from './export-format.ts';
@@ -22,6 +23,7 @@ import { readImportSource, type ImportSource, type SourceProblem } from './impor
 import { renderCommentary } from './links-service.ts';
 import { periodStart, slugify } from './periods.ts';
 import type { Queue } from './queue.ts';
+import { authorize, can, OPERATOR, type Actor } from './roles.ts';
 import type { SettingsService } from './settings-service.ts';
 import { normalizeUrl } from './url-normalize.ts';
 
@@ -164,6 +166,7 @@ type Deps = {
   categories: CategoriesRepository;
   subscribers: SubscribersRepository;
   imports: EditionImportsRepository;
+  users: Pick<UsersRepository, 'findById'>;
   settings: SettingsService;
   queue: Queue;
   clock: Clock;
@@ -171,7 +174,7 @@ type Deps = {
 };
 
 export function createImportService(deps: Deps) {
-  const { db, editions, links, categories, subscribers, imports, settings, queue, clock } = deps;
+  const { db, editions, links, categories, subscribers, imports, users, settings, queue, clock } = deps;
 
   /** Reads a source into a plan: the editions found, and the problems met on the way. */
   async function read(source: ImportSource): Promise<{ plan: ImportPlan; problems: SourceProblem[] }> {
@@ -467,14 +470,15 @@ export function createImportService(deps: Deps) {
     return added;
   }
 
-  async function applyExtra(extra: NonNullable<ImportPlan['extra']>, report: ImportReport, cache: Map<string, string>, createdBy: string | null) {
+  async function applyExtra(extra: NonNullable<ImportPlan['extra']>, report: ImportReport, cache: Map<string, string>, actor: Actor) {
+    const createdBy = actor.id;
     const outcome = { inbox: 0, subscribers: 0, settings: false };
     if (report.settings === 'apply') {
       const known = await settings.get();
       const values: Record<string, unknown> = {};
       for (const key of Object.keys(known)) if (extra.settings[key] !== undefined) values[key] = extra.settings[key];
       try {
-        await settings.update(values);
+        await settings.update(values, actor);
         outcome.settings = true;
       } catch (error) {
         report.problems.push({ name: EXPORT_JSON_NAME, reason: `The settings were not applied: ${(error as Error).message}` });
@@ -517,29 +521,36 @@ export function createImportService(deps: Deps) {
   return {
 
     /** The dry run: reads the source and reports what an import would create; writes nothing. */
-    async preview(source: ImportSource): Promise<{ plan: ImportPlan; report: ImportReport }> {
+    async preview(source: ImportSource, actor: Actor): Promise<{ plan: ImportPlan; report: ImportReport }> {
+      authorize(actor, 'newsletter.import');
       const { plan, problems } = await read(source);
       return { plan, report: await assess(plan, problems) };
     },
 
     /** The dry run, kept so that the editor can look at it and then start the import. */
-    async prepare(source: ImportSource, actor: { id: string } | null) {
-      const { plan, report } = await this.preview(source);
-      const row = await imports.insert({ source: plan.source, plan, report, total: report.editions.filter((edition) => edition.action === 'create').length, createdBy: actor?.id ?? null });
+    async prepare(source: ImportSource, actor: Actor) {
+      const { plan, report } = await this.preview(source, actor);
+      const row = await imports.insert({ source: plan.source, plan, report, total: report.editions.filter((edition) => edition.action === 'create').length, createdBy: actor.id });
       return { id: row.id, report };
     },
 
-    async find(id: string) {
+    /** A prepared or finished import with its report. */
+    async find(id: string, actor: Actor) {
+      authorize(actor, 'newsletter.import');
       const row = z.uuid().safeParse(id).success ? await imports.findSummary(id) : undefined;
       if (!row) throw new NotFoundError('There is no such import.');
       return { ...row, report: row.report as ImportReport };
     },
 
-    listRecent: () => imports.listRecent(20),
+    /** The latest imports, for the import page. */
+    async listRecent(actor: Actor) {
+      authorize(actor, 'newsletter.import');
+      return imports.listRecent(20);
+    },
 
     /** Queues a prepared import; the worker runs it. */
-    async start(id: string): Promise<void> {
-      const row = await this.find(id);
+    async start(id: string, actor: Actor): Promise<void> {
+      const row = await this.find(id, actor);
       if (row.status !== 'planned') throw new ValidationError(row.status === 'done' ? 'This import has already run.' : 'This import is already running.');
       if (!(await imports.transition(id, ['planned'], 'queued'))) throw new ValidationError('This import is already running.');
       try {
@@ -556,8 +567,16 @@ export function createImportService(deps: Deps) {
       const row = await imports.findById(id);
       if (!row || !(await imports.transition(id, ['queued', 'running'], 'running'))) return;
       const plan = planSchema.parse(row.plan) as ImportPlan;
+      // Carried out with the rights of whoever started it, as they are now.
+      const starter = row.createdBy ? await users.findById(row.createdBy) : OPERATOR;
+      if (!starter || !can(starter, 'newsletter.import')) {
+        await imports.progress(id, { done: row.done, error: 'The account that started this import may no longer import: nothing was imported.' });
+        await imports.transition(id, ['running'], 'failed');
+        await imports.clearPlan(id);
+        return;
+      }
       try {
-        const report = await this.execute(plan, row.report as ImportReport, row.createdBy, async (done, current) => {
+        const report = await this.execute(plan, row.report as ImportReport, starter, async (done, current) => {
           await imports.progress(id, { done, report: current });
         });
         await imports.progress(id, { done: plan.editions.length, report });
@@ -577,12 +596,14 @@ export function createImportService(deps: Deps) {
      * Carries a plan out: settings, categories, inbox and subscribers of an export, then every
      * edition in its own transaction. A failing edition is reported and the others go on.
      */
-    async execute(plan: ImportPlan, previous: ImportReport | undefined, createdBy: string | null, onProgress?: (done: number, report: ImportReport) => Promise<void>): Promise<ImportReport> {
+    async execute(plan: ImportPlan, previous: ImportReport | undefined, actor: Actor, onProgress?: (done: number, report: ImportReport) => Promise<void>): Promise<ImportReport> {
+      authorize(actor, 'newsletter.import');
+      const createdBy = actor.id;
       // Assessed again: the Veille may have changed since the dry run (or the same file was imported meanwhile).
       const report = await assess(plan, previous?.problems ?? []);
       const cache = new Map<string, string>();
       const outcome = { created: 0, skipped: 0, failed: [] as Array<{ period: string; reason: string }>, inbox: 0, subscribers: 0, settings: false };
-      if (plan.extra) Object.assign(outcome, await applyExtra(plan.extra, report, cache, createdBy));
+      if (plan.extra) Object.assign(outcome, await applyExtra(plan.extra, report, cache, actor));
       let done = 0;
       let lastReport = Date.now();
       for (const [index, edition] of plan.editions.entries()) {
@@ -610,17 +631,17 @@ export function createImportService(deps: Deps) {
     },
 
     /** Plan and run at once (the command line): returns the report with its outcome. */
-    async importNow(source: ImportSource, options: { dryRun: boolean; actor?: { id: string } | null; onProgress?: (done: number, total: number) => void }): Promise<ImportReport> {
-      const { plan, report } = await this.preview(source);
+    async importNow(source: ImportSource, options: { dryRun: boolean; actor: Actor; onProgress?: (done: number, total: number) => void }): Promise<ImportReport> {
+      const { plan, report } = await this.preview(source, options.actor);
       if (options.dryRun) return report;
-      return this.execute(plan, report, options.actor?.id ?? null, async (done) => options.onProgress?.(done, plan.editions.length));
+      return this.execute(plan, report, options.actor, async (done) => options.onProgress?.(done, plan.editions.length));
     },
 
     /**
      * Fills Veille with something to look at: the two reference editions, published, and a few
      * links in the inbox. Idempotent, like any import.
      */
-    async loadDemo(actor: { id: string } | null): Promise<{ editions: number; inbox: number }> {
+    async loadDemo(actor: Actor): Promise<{ editions: number; inbox: number }> {
       const files = ['web-ops-data-janvier-2018.md', 'web-ops-iot-et-time-series-juin-2024.md'];
       let created = 0;
       for (const file of files) {
@@ -637,7 +658,7 @@ export function createImportService(deps: Deps) {
           inbox.map((entry) => ({ category: entry.category, link: { url: entry.url, title: entry.title, commentary: entry.commentary, via: null, tags: [], description: null, siteName: null, createdAt: null, children: [] } })),
           tx,
           cache,
-          actor?.id ?? null,
+          actor.id,
         ),
       );
       return { editions: created, inbox: added };

@@ -122,6 +122,7 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     categories: repositories.categories,
     subscribers: repositories.subscribers,
     imports: repositories.editionImports,
+    users: repositories.users,
     settings,
     queue,
     clock,

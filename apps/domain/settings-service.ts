@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SettingsRepository } from '../../db/repositories/settings-repository.ts';
 import { isTimeZone } from './periods.ts';
+import { authorize, type Actor } from './roles.ts';
 import { parseInput } from './validation.ts';
 
 const settingsSchema = z.object({
@@ -40,6 +41,7 @@ export const DEFAULT_SETTINGS: Settings = {
 /** Newsletter-wide settings with their defaults. */
 export function createSettingsService({ settings }: { settings: SettingsRepository }) {
   return {
+    /** The current settings, defaults filled in. */
     async get(): Promise<Settings> {
       const stored = await settings.all();
       const merged = { ...DEFAULT_SETTINGS, ...stored };
@@ -52,7 +54,9 @@ export function createSettingsService({ settings }: { settings: SettingsReposito
       return result as Settings;
     },
 
-    async update(input: Partial<Record<keyof Settings, unknown>>): Promise<Settings> {
+    /** Changes some settings (those given); owners only. */
+    async update(input: Partial<Record<keyof Settings, unknown>>, actor: Actor): Promise<Settings> {
+      authorize(actor, 'settings.change');
       const values = parseInput(settingsSchema.partial(), input);
       await settings.upsert(values);
       return this.get();

@@ -6,6 +6,8 @@ import type { Clock } from './clock.ts';
 import { NotFoundError, RateLimitedError, ValidationError } from './errors.ts';
 import type { Queue } from './queue.ts';
 import type { SettingsService } from './settings-service.ts';
+import { authorize, type Actor } from './roles.ts';
+import { subscribersCsv } from './subscriber-export.ts';
 import { parseSubscriberCsv } from './subscriber-import.ts';
 import { hmac, safeEqual, sha256 } from './tokens.ts';
 import { emailField, parseInput } from './validation.ts';
@@ -189,7 +191,9 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       });
     },
 
-    list(input: { status?: unknown; q?: unknown; page?: unknown }) {
+    /** A page of readers, searched and filtered: their addresses are personal data, for owners only. */
+    async list(input: { status?: unknown; q?: unknown; page?: unknown }, actor: Actor) {
+      authorize(actor, 'subscribers.manage');
       const filter = parseInput(
         z.object({
           status: z.union([z.enum(SUBSCRIBER_STATUSES, { error: 'Unknown status.' }), z.literal('')]).optional(),
@@ -199,13 +203,15 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
         input,
         'Invalid filter.',
       );
-      return subscribers.list({ status: filter.status || undefined, q: filter.q?.trim() || undefined, limit: 50, offset: (filter.page - 1) * 50 }).then((result) => ({ ...result, page: filter.page }));
+      const result = await subscribers.list({ status: filter.status || undefined, q: filter.q?.trim() || undefined, limit: 50, offset: (filter.page - 1) * 50 });
+      return { ...result, page: filter.page };
     },
 
     counts: () => subscribers.countsByStatus(),
 
     /** Adds a reader by hand (they asked in person): active at once, the consent says so. */
-    async add(input: { email?: unknown; note?: unknown }, actor: { name: string }): Promise<Subscriber> {
+    async add(input: { email?: unknown; note?: unknown }, actor: Actor): Promise<Subscriber> {
+      authorize(actor, 'subscribers.manage');
       const { email } = parseInput(z.object({ email: emailField }), input);
       const now = clock.now();
       return db.transaction(async (tx) => {
@@ -219,7 +225,8 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
     },
 
     /** Erases a subscriber and all their personal data; the anonymous counts keep their departure. */
-    async erase(id: string): Promise<void> {
+    async erase(id: string, actor: Actor): Promise<void> {
+      authorize(actor, 'subscribers.manage');
       const subscriber = z.uuid().safeParse(id).success ? await subscribers.findById(id) : undefined;
       if (!subscriber) throw new NotFoundError('No such subscriber.');
       await db.transaction(async (tx) => {
@@ -228,10 +235,15 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       });
     },
 
-    all: () => subscribers.all(),
+    /** Every reader as CSV, with their consent records (time, IP, form). */
+    async exportCsv(actor: Actor): Promise<string> {
+      authorize(actor, 'subscribers.manage');
+      return subscribersCsv(await subscribers.all());
+    },
 
     /** Keeps an uploaded file and reports what importing it would do; nothing is imported yet. */
-    async previewImport(input: { content: Buffer; filename: string }, actor: { id: string }) {
+    async previewImport(input: { content: Buffer; filename: string }, actor: Actor) {
+      authorize(actor, 'subscribers.manage');
       const parsed = parseSubscriberCsv(input.content);
       const existing = await subscribers.existingEmails(parsed.rows.map((row) => row.email));
       const fresh = parsed.rows.filter((row) => !existing.has(row.email));
@@ -253,7 +265,8 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
      * Imports a previewed file in one transaction: all of it or nothing. Readers the file shows as
      * confirmed are active with their original date; the others wait as pending (no email is sent).
      */
-    async runImport(id: string): Promise<{ active: number; pending: number }> {
+    async runImport(id: string, actor: Actor): Promise<{ active: number; pending: number }> {
+      authorize(actor, 'subscribers.manage');
       const stored = z.uuid().safeParse(id).success ? await subscribers.findImport(id) : undefined;
       if (!stored) throw new NotFoundError('This import has expired or was already done: upload the file again.');
       const parsed = parseSubscriberCsv(stored.content);

@@ -91,7 +91,7 @@ export function createSubscribersRepository(db: Database) {
       }
     },
 
-    async saveImport(values: { content: Buffer; filename: string; createdBy: string }, tx: DbOrTx = db): Promise<string> {
+    async saveImport(values: { content: Buffer; filename: string; createdBy: string | null }, tx: DbOrTx = db): Promise<string> {
       const [row] = await tx.insert(subscriberImports).values(values).returning({ id: subscriberImports.id });
       return row!.id;
     },

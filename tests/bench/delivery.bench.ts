@@ -13,6 +13,7 @@ import { sql } from 'drizzle-orm';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { connectDatabase } from '../../db/client.ts';
 import { startBenchApp } from './harness.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
 const CONCURRENCY = Number(process.env.SEND_CONCURRENCY ?? 10);
@@ -135,7 +136,7 @@ try {
       await services.delivery.run(started.id);
       return started;
     });
-    const status = await services.delivery.status(period);
+    const status = await services.delivery.status(period, OPERATOR);
     const after = await sink.count();
     const sent = status.progress?.sent ?? 0;
     if (sent !== expected) throw new Error(`${period}: ${sent} sent, expected ${expected} (${JSON.stringify(status.progress)})`);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { zip } from '../helpers/zip.ts';
 import { startBenchApp } from './harness.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 const EDITIONS = Number(process.env.BENCH_EDITIONS ?? 500);
 const LINKS = Number(process.env.BENCH_LINKS ?? 40);
@@ -61,16 +62,16 @@ try {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
   const started = performance.now();
-  const prepared = await imports.prepare({ kind: 'upload', filename: 'editions.zip', bytes: archive }, null);
+  const prepared = await imports.prepare({ kind: 'upload', filename: 'editions.zip', bytes: archive }, OPERATOR);
   const dryRunSeconds = (performance.now() - started) / 1000;
-  const report = await imports.find(prepared.id);
+  const report = await imports.find(prepared.id, OPERATOR);
   if (report.report.problems.length > 0) throw new Error(`unexpected problems: ${JSON.stringify(report.report.problems.slice(0, 3))}`);
-  await imports.start(prepared.id);
+  await imports.start(prepared.id, OPERATOR);
   await imports.runPrepared(prepared.id);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
-  const done = await imports.find(prepared.id);
+  const done = await imports.find(prepared.id, OPERATOR);
   const outcome = done.report.outcome!;
   if (done.status !== 'done' || outcome.created !== EDITIONS) throw new Error(`import ${done.status}: ${JSON.stringify(outcome)}`);
   const editions = await bench.runtime.services.editions.list();

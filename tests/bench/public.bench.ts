@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import { sql } from 'drizzle-orm';
 import { connectDatabase } from '../../db/client.ts';
 import { measure, startBenchApp } from './harness.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 const EDITIONS = 120;
 const LINKS_PER_EDITION = 40;
@@ -22,7 +23,7 @@ const bench = await startBenchApp({
 const database = connectDatabase(bench.runtime.databaseUrl, { max: 2 });
 try {
   const services = bench.runtime.services;
-  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' });
+  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
   const categories = [];
   for (const name of ['Container & Orchestration', 'Data', '(No)SQL', 'Ops', 'Python', 'Web']) categories.push(await services.categories.create({ name }));
   const categoryIds = sql.raw(`ARRAY[${categories.map((category) => `'${category.id}'::uuid`).join(',')}]`);

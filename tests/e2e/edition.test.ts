@@ -6,6 +6,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { closeBrowser, signInPage, startBrowserTest } from '../helpers/browser.ts';
 import { type Sample } from '../helpers/samples.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 after(closeBrowser);
 
@@ -68,7 +69,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 test('an editor builds the June 2024 edition in the editor, publishes it, and readers find it everywhere', async (t) => {
   const { newPage, services } = await startBrowserTest(t);
   const owner = await services.accounts.setUpOwner(OWNER);
-  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris', titleTemplate: 'Web, Ops, IoT et Time Series - {Month} {year}' });
+  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris', titleTemplate: 'Web, Ops, IoT et Time Series - {Month} {year}' }, OPERATOR);
   const categoryIds = new Map<string, string>();
   for (const name of SECTION_NAMES) categoryIds.set(name, (await services.categories.create({ name })).id);
   const namesById = new Map([...categoryIds].map(([name, id]) => [id, name]));

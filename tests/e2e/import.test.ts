@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { closeBrowser, signInPage, startBrowserTest } from '../helpers/browser.ts';
 import { zip } from '../helpers/zip.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 after(closeBrowser);
 
@@ -15,7 +16,7 @@ const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../f
 test('an editor uploads a static site’s editions, reads the dry run, imports them and finds them in the archive', async (t) => {
   const { newPage, services } = await startBrowserTest(t, { worker: true });
   await services.accounts.setUpOwner(OWNER);
-  await services.settings.update({ locale: 'fr', newsletterName: 'Web, Ops & Data' });
+  await services.settings.update({ locale: 'fr', newsletterName: 'Web, Ops & Data' }, OPERATOR);
   const folder = await mkdtemp(path.join(os.tmpdir(), 'veille-e2e-import-'));
   t.after(() => rm(folder, { recursive: true, force: true }));
   const file = path.join(folder, 'editions.zip');

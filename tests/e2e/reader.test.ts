@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createSmtpMailer } from '../../apps/domain/mailer.ts';
 import { closeBrowser, startBrowserTest } from '../helpers/browser.ts';
 import { startSmtpSink, type Received } from '../helpers/smtp-sink.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 after(closeBrowser);
 
@@ -39,7 +40,7 @@ test('a reader subscribes, confirms from the email, receives the edition and uns
   const { newPage, services, baseUrl } = await startBrowserTest(t, { worker: true, mailer });
 
   const owner = await services.accounts.setUpOwner(OWNER);
-  await services.settings.update({ locale: 'fr', newsletterName: 'Web, Ops & Data' });
+  await services.settings.update({ locale: 'fr', newsletterName: 'Web, Ops & Data' }, OPERATOR);
   const category = await services.categories.create({ name: 'Ops' });
   const ids: string[] = [];
   for (const link of LINKS) ids.push((await services.links.add({ ...link, categoryId: category.id }, owner)).link.id);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildTestApp } from '../helpers/app.ts';
 import { OWNER, setUpOwner, signIn } from '../helpers/client.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 test('changing the password checks the current one and signs out the other sessions', async (t) => {
   const { app } = await buildTestApp(t);
@@ -67,7 +68,7 @@ test('a removed user loses their tokens', async (t) => {
   const { app, services } = await buildTestApp(t);
   await setUpOwner(app);
   const [owner] = await services.accounts.listUsers();
-  const editor = await services.accounts.createUser({ email: 'e@example.org', name: 'E', role: 'editor', password: 'editor passphrase long enough' });
+  const editor = await services.accounts.createUser({ email: 'e@example.org', name: 'E', role: 'editor', password: 'editor passphrase long enough' }, OPERATOR);
   const { token } = await services.auth.createApiToken({ userId: editor.id, name: 'script' });
   assert.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
   await services.accounts.removeUser({ actor: owner!, userId: editor.id });

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildTestApp } from '../helpers/app.ts';
 import { startSmtpSink } from '../helpers/smtp-sink.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 const SUBSCRIBERS = 300;
 
@@ -47,7 +48,7 @@ test('a worker killed in the middle of a send and started again: every subscribe
   // the worker learns it was accepted.
   const sink = await startSmtpSink(t, { delayMs: 15 });
   const { services, database, databaseUrl, config } = await buildTestApp(t);
-  await services.settings.update({ newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' });
+  await services.settings.update({ newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' }, OPERATOR);
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const category = await services.categories.create({ name: 'Ops' });
   const ids = [];
@@ -58,7 +59,7 @@ test('a worker killed in the middle of a send and started again: every subscribe
   await services.editions.publish('2024-06');
   const readers = Array.from({ length: SUBSCRIBERS }, (_, index) => `reader${String(index).padStart(3, '0')}@example.org`);
   for (let start = 0; start < readers.length; start += 20) {
-    await Promise.all(readers.slice(start, start + 20).map((email) => services.subscribers.add({ email }, { name: 'Owner' })));
+    await Promise.all(readers.slice(start, start + 20).map((email) => services.subscribers.add({ email }, OPERATOR)));
   }
   const send = await services.delivery.start('2024-06', null);
   assert.equal(send.total, SUBSCRIBERS);
@@ -134,7 +135,7 @@ test('a worker killed in the middle of a send and started again: every subscribe
     60_000,
     async () => {
       if (second.child.exitCode !== null) assert.fail(`the restarted worker exited (${second.child.exitCode})\n${output()}`);
-      const status = await services.delivery.status('2024-06');
+      const status = await services.delivery.status('2024-06', OPERATOR);
       return status.send?.status === 'done' ? status : undefined;
     },
     output,

@@ -6,6 +6,7 @@ import { manualClock } from '../../apps/domain/clock.ts';
 import { createSmtpMailer } from '../../apps/domain/mailer.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { startSmtpSink } from '../helpers/smtp-sink.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 /** An app sending through a real SMTP server, with a published edition of three links. */
 async function withPublishedEdition(
@@ -16,7 +17,7 @@ async function withPublishedEdition(
 ): Promise<TestApp & { clock: ReturnType<typeof manualClock> }> {
   const testApp = await buildTestApp(t, { clock, mailer: createSmtpMailer({ url: sink.url, from: 'Veille <news@veille.test>', maxConnections: 3, ...(dkim ? { dkim } : {}) }) });
   const { services } = testApp;
-  await services.settings.update({ newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' });
+  await services.settings.update({ newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' }, OPERATOR);
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const category = await services.categories.create({ name: 'Ops' });
   const ids = [];
@@ -29,14 +30,14 @@ async function withPublishedEdition(
 }
 
 async function addSubscribers(testApp: TestApp, emails: string[]) {
-  for (const email of emails) await testApp.services.subscribers.add({ email }, { name: 'Owner' });
+  for (const email of emails) await testApp.services.subscribers.add({ email }, OPERATOR);
 }
 
 /** Works the send in this process, as the worker's job does, until nothing is left to do now. */
 async function runSend(testApp: TestApp, period = '2024-06') {
-  const status = await testApp.services.delivery.status(period);
+  const status = await testApp.services.delivery.status(period, OPERATOR);
   await testApp.services.delivery.run(status.send!.id);
-  return testApp.services.delivery.status(period);
+  return testApp.services.delivery.status(period, OPERATOR);
 }
 
 test('each active subscriber gets the edition once, with one-click unsubscribe headers and both parts', async (t) => {
@@ -46,7 +47,7 @@ test('each active subscriber gets the edition once, with one-click unsubscribe h
   const readers = Array.from({ length: 7 }, (_, index) => `reader${index}@example.org`);
   await addSubscribers(testApp, readers);
   await services.subscribers.subscribe({ email: 'pending@example.org', form: 'test', ip: '127.0.0.1' });
-  const leaver = await services.subscribers.add({ email: 'gone@example.org' }, { name: 'Owner' });
+  const leaver = await services.subscribers.add({ email: 'gone@example.org' }, OPERATOR);
   await services.subscribers.unsubscribe(services.subscribers.unsubscribeUrl(leaver.id).split('token=')[1]!);
 
   const send = await services.delivery.start('2024-06', null);
@@ -76,7 +77,7 @@ test('each active subscriber gets the edition once, with one-click unsubscribe h
   const oneClick = new URL(/<(http[^>]+)>/.exec(header('list-unsubscribe'))![1]!);
   const response = await app.inject({ method: 'POST', url: oneClick.pathname + oneClick.search, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   assert.equal(response.statusCode, 200);
-  assert.equal((await services.subscribers.list({ q: 'reader3@' })).rows[0]?.status, 'unsubscribed');
+  assert.equal((await services.subscribers.list({ q: 'reader3@' }, OPERATOR)).rows[0]?.status, 'unsubscribed');
 });
 
 test('temporary failures are retried later, permanent ones fail and "no such user" bounces the subscriber', async (t) => {
@@ -99,7 +100,7 @@ test('temporary failures are retried later, permanent ones fail and "no such use
   let status = await runSend(testApp);
   assert.deepEqual({ sent: status.progress!.sent, failed: status.progress!.failed, queued: status.progress!.queued }, { sent: 1, failed: 1, queued: 1 });
   assert.equal(status.send!.status, 'sending', 'not done while a retry is pending');
-  assert.equal((await services.subscribers.list({ q: 'nobody' })).rows[0]?.status, 'bounced');
+  assert.equal((await services.subscribers.list({ q: 'nobody' }, OPERATOR)).rows[0]?.status, 'bounced');
   const failed = status.report.find((row) => row.email === 'nobody@example.org')!;
   assert.match(failed.smtpResponse ?? '', /User unknown/);
 
@@ -132,7 +133,7 @@ test('a send interrupted by a dead worker resumes: nobody is lost, nobody gets t
   );
   assert.equal(claimed.length, 10);
   // Meanwhile someone unsubscribed: they must get nothing more.
-  const leaving = (await services.subscribers.list({ q: 'r29@' })).rows[0]!;
+  const leaving = (await services.subscribers.list({ q: 'r29@' }, OPERATOR)).rows[0]!;
   await services.subscribers.unsubscribe(services.subscribers.unsubscribeUrl(leaving.id).split('token=')[1]!);
 
   // A restarted worker: claims still fresh are left alone, stale ones go back to the queue.

@@ -7,6 +7,7 @@ import { manualClock } from '../../apps/domain/clock.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { apiCaller, setUpOwner } from '../helpers/client.ts';
 import { type Sample } from '../helpers/samples.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 type EditionLinkJson = { id: string; url: string; title: string; commentary: string; via: string | null; children: EditionLinkJson[] };
 type EditionJson = {
@@ -64,7 +65,7 @@ function assertInOrder(haystack: string, needles: string[], what: string): void 
 async function buildEditions(t: TestContext, options: Parameters<typeof buildTestApp>[1] = {}) {
   const built = await buildTestApp(t, options);
   const client = await setUpOwner(built.app);
-  await built.services.settings.update(FRENCH);
+  await built.services.settings.update(FRENCH, OPERATOR);
   const [owner] = await built.services.accounts.listUsers();
   const { token } = await built.services.auth.createApiToken({ userId: owner!.id, name: 'test' });
   const call = apiCaller(built.app, token);
@@ -87,7 +88,7 @@ async function buildEditions(t: TestContext, options: Parameters<typeof buildTes
 test('ensureDraft creates the period’s draft titled from the template, once; a weekly cadence gives ISO weeks', async (t) => {
   const clock = manualClock('2024-06-15T10:00:00Z');
   const { services } = await buildTestApp(t, { clock });
-  await services.settings.update(FRENCH);
+  await services.settings.update(FRENCH, OPERATOR);
 
   const draft = await services.editions.ensureDraft();
   assert.equal(draft.period, '2024-06');
@@ -99,7 +100,7 @@ test('ensureDraft creates the period’s draft titled from the template, once; a
   assert.equal(again.id, draft.id, 'the same draft, not a second one');
   assert.equal((await services.editions.list()).length, 1);
 
-  await services.settings.update({ cadence: 'weekly' });
+  await services.settings.update({ cadence: 'weekly' }, OPERATOR);
   assert.equal(await services.editions.currentPeriod(), '2024-W24');
   const weekly = await services.editions.ensureDraft();
   assert.equal(weekly.period, '2024-W24');
@@ -292,7 +293,7 @@ test('two editors saving from the same version: the second gets a 409 and the fi
 test('scheduling: a past time is refused, a Paris wall-clock time is stored in UTC and published exactly once when due', async (t) => {
   const clock = manualClock('2024-06-20T08:00:00Z');
   const { services } = await buildTestApp(t, { clock });
-  await services.settings.update(FRENCH);
+  await services.settings.update(FRENCH, OPERATOR);
   const draft = await services.editions.ensureDraft('2024-06');
   await services.editions.update(draft.id, { version: draft.version, freeSections: [{ heading: 'Astuce du mois', body: 'Utilisez `psql`.' }] });
 
@@ -404,7 +405,7 @@ test('unpublished and unknown permalinks are 404 in the newsletter’s language;
     assert.match(response.body, /Page introuvable/, path);
   }
 
-  await services.settings.update({ locale: 'en' });
+  await services.settings.update({ locale: 'en' }, OPERATOR);
   const english = await app.inject({ method: 'GET', url: '/2024/06/nope' });
   assert.equal(english.statusCode, 404);
   assert.match(english.body, /Page not found/);

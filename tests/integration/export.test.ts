@@ -13,6 +13,7 @@ import { buildTestApp } from '../helpers/app.ts';
 import { runCli } from '../helpers/cli.ts';
 import { apiCaller, OWNER, setUpOwner, signIn } from '../helpers/client.ts';
 import { type Sample } from '../helpers/samples.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
 const JUNE = JSON.parse(await readFile(path.join(SAMPLES, 'web-ops-iot-et-time-series-juin-2024.json'), 'utf8')) as Sample;
@@ -28,10 +29,10 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
   const built = await buildTestApp(t, { clock });
   const owner = await setUpOwner(built.app);
   const { services } = built;
-  await services.settings.update(FRENCH);
+  await services.settings.update(FRENCH, OPERATOR);
   const [ownerUser] = await services.accounts.listUsers();
   const { token } = await services.auth.createApiToken({ userId: ownerUser!.id, name: 'export test' });
-  await services.accounts.createUser({ ...EDITOR, role: 'editor' });
+  await services.accounts.createUser({ ...EDITOR, role: 'editor' }, OPERATOR);
   const call = apiCaller(built.app, token);
   const createLink = async (body: Record<string, unknown>): Promise<string> => {
     const response = await call('POST', '/api/v1/links', body);
@@ -70,9 +71,9 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
   await services.categories.archive(archived.id, true);
 
   // Readers: one added by hand, one through the form (pending, with a consent record), one who left.
-  await services.subscribers.add({ email: 'reader@example.org' }, { name: OWNER.name });
+  await services.subscribers.add({ email: 'reader@example.org' }, OPERATOR);
   await services.subscribers.subscribe({ email: 'pending@example.org', form: 'home', ip: '198.51.100.7' });
-  const leaving = await services.subscribers.add({ email: 'gone@example.org' }, { name: OWNER.name });
+  const leaving = await services.subscribers.add({ email: 'gone@example.org' }, OPERATOR);
   await services.subscribers.unsubscribe(services.subscribers.unsubscribeUrl(leaving.id).split('token=')[1]!);
 
   return { ...built, clock, owner, call, juneSections, januarySections };
@@ -96,7 +97,7 @@ async function unzip(bytes: Buffer): Promise<Map<string, string>> {
 
 test('the snapshot holds every edition, the inbox, categories, settings and subscribers, and validates with the schema', async (t) => {
   const { services, juneSections } = await seeded(t, '2024-07-20T22:30:00Z');
-  const snapshot = await services.exports.snapshot();
+  const snapshot = await services.exports.snapshot(OPERATOR);
   const parsed = veilleExportSchema.parse(JSON.parse(JSON.stringify(snapshot)));
   assert.deepEqual(parsed, snapshot, 'what is written is what the schema reads back');
   assert.equal(snapshot.format, 'veille-export');
@@ -169,14 +170,14 @@ test('the snapshot holds every edition, the inbox, categories, settings and subs
   assert.doesNotMatch(text, /argon2|passwordHash|password_hash|tokenHash|"vt_/);
 
   // 22:30 UTC on the 20th is already the 21st in Paris, the newsletter's time zone.
-  const archive = await services.exports.zip();
+  const archive = await services.exports.zip(OPERATOR);
   archive.stream.resume();
   assert.equal(archive.filename, 'veille-export-2024-07-21.zip');
 });
 
 test('the Markdown files are the editions’ own Markdown; the owner downloads everything as a zip; editors may not', async (t) => {
   const { app, services, owner, clock } = await seeded(t);
-  const { files, counts } = await services.exports.files();
+  const { files, counts } = await services.exports.files(OPERATOR);
   assert.deepEqual(counts, { editions: 3, editionLinks: 22, inboxLinks: 2, categories: counts.categories, subscribers: 3 });
   assert.equal(files[0]!.path, EXPORT_JSON_NAME);
   for (const row of await services.editions.list()) {
@@ -229,7 +230,7 @@ test('npm run cli -- export <dir> writes the folder and prints the counts', asyn
 
   const result = await runCli(['export', dir], env);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.stdout.trim(), `Exported 3 editions (22 links), 2 inbox links, ${(await services.exports.snapshot()).categories.length} categories and 3 subscribers to ${dir}`);
+  assert.equal(result.stdout.trim(), `Exported 3 editions (22 links), 2 inbox links, ${(await services.exports.snapshot(OPERATOR)).categories.length} categories and 3 subscribers to ${dir}`);
   assert.deepEqual((await readdir(dir)).sort(), ['editions', EXPORT_JSON_NAME]);
   assert.deepEqual((await readdir(path.join(dir, 'editions'))).sort(), [
     '2018-01-web-ops-data-janvier-2018.md',

@@ -16,6 +16,7 @@ import { startPageServer } from '../helpers/page-server.ts';
 import { until } from '../helpers/wait.ts';
 import type { Sample, SampleLink } from '../helpers/samples.ts';
 import { zip } from '../helpers/zip.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/samples');
 const FILES = { '2018-01': 'web-ops-data-janvier-2018', '2024-06': 'web-ops-iot-et-time-series-juin-2024' } as const;
@@ -94,7 +95,7 @@ async function counts(services: Services, t: TestContext) {
 test('both samples imported through the admin upload: dry run first, published with their dates, no email, idempotent', async (t) => {
   const { app, services, database } = await buildTestApp(t, { worker: true });
   const client = await setUpOwner(app);
-  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' });
+  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
   // A category that exists already, spelled differently: matched, not created again.
   await services.categories.create({ name: 'iot' });
   const archive = await zip({
@@ -165,8 +166,8 @@ test('the command line: a dry run writes nothing, the import then creates the ed
 test('an export imported into an empty Veille reproduces the same archive', async (t) => {
   const source = await buildTestApp(t);
   await setUpOwner(source.app);
-  await source.services.settings.update({ newsletterName: 'Web, Ops & Data', locale: 'fr', timeZone: 'Europe/Paris', footer: 'Web, Ops & Data, 1 rue de la Paix, Paris' });
-  const demo = await source.services.imports.loadDemo(null);
+  await source.services.settings.update({ newsletterName: 'Web, Ops & Data', locale: 'fr', timeZone: 'Europe/Paris', footer: 'Web, Ops & Data, 1 rue de la Paix, Paris' }, OPERATOR);
+  const demo = await source.services.imports.loadDemo(OPERATOR);
   assert.deepEqual(demo, { editions: 2, inbox: 5 });
   // A nested item and a draft: the export must bring those too.
   const june = await source.services.editions.document(await source.services.editions.find('2024-06'));
@@ -175,18 +176,18 @@ test('an export imported into an empty Veille reproduces the same archive', asyn
   const child = await source.services.links.add({ url: 'https://links.example/nested/1', title: 'Un lien imbriqué', commentary: 'sous le premier', parentId: parent.id }, owner!);
   assert.ok(child.link.id);
   await source.services.editions.ensureDraft('2024-07');
-  await source.services.subscribers.add({ email: 'lecteur@example.org' }, { name: 'Owner' });
+  await source.services.subscribers.add({ email: 'lecteur@example.org' }, OPERATOR);
   // Readers who left or bounced, and an archived category, come back as they were.
-  await source.services.subscribers.add({ email: 'partie@example.org' }, { name: 'Owner' });
-  await source.services.subscribers.add({ email: 'rebond@example.org' }, { name: 'Owner' });
+  await source.services.subscribers.add({ email: 'partie@example.org' }, OPERATOR);
+  await source.services.subscribers.add({ email: 'rebond@example.org' }, OPERATOR);
   await source.database.pool.query(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = '2024-07-02T08:00:00Z' WHERE email = 'partie@example.org'`);
   await source.database.pool.query(`UPDATE subscribers SET status = 'bounced', bounced_at = '2024-07-03T08:00:00Z' WHERE email = 'rebond@example.org'`);
   await source.database.pool.query(`UPDATE categories SET archived_at = now() WHERE name = 'Certificats'`);
 
-  const exported = await source.services.exports.snapshot();
+  const exported = await source.services.exports.snapshot(OPERATOR);
   assert.ok(exported.subscribers.some((subscriber) => subscriber.status === 'unsubscribed' && subscriber.unsubscribedAt));
   assert.ok(exported.categories.some((category) => category.archived));
-  const archive = await source.services.exports.zip();
+  const archive = await source.services.exports.zip(OPERATOR);
   const chunks: Buffer[] = [];
   for await (const chunk of archive.stream) chunks.push(chunk as Buffer);
 
@@ -194,7 +195,7 @@ test('an export imported into an empty Veille reproduces the same archive', asyn
   const client = await setUpOwner(target.app);
   const { progress } = await importThroughAdmin(target.app, client, { name: archive.filename, content: Buffer.concat(chunks) });
   assert.match(progress, /subscribers added/);
-  const reimported = await target.services.exports.snapshot();
+  const reimported = await target.services.exports.snapshot(OPERATOR);
 
   const comparable = (snapshot: VeilleExport) => {
     const parsed = veilleExportSchema.parse(snapshot);
@@ -283,15 +284,15 @@ test('a feed imported by its address: a blog’s posts with lists of links becom
   // The feed of a Veille that has the two sample editions, served by a plain web site.
   const blog = await buildTestApp(t);
   await setUpOwner(blog.app);
-  await blog.services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' });
-  await blog.services.imports.loadDemo(null);
+  await blog.services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
+  await blog.services.imports.loadDemo(OPERATOR);
   const feed = (await blog.app.inject({ url: '/feed.xml' })).body;
   const withPlainPost = feed.replace('</channel>', '<item><title>Nos vacances</title><link>https://blog.example/vacances</link><pubDate>Mon, 05 Aug 2024 10:00:00 GMT</pubDate><description>&lt;p&gt;Pas de liens ce mois-ci.&lt;/p&gt;</description></item></channel>');
   const site = await startPageServer(t, { '/feed.xml': { body: withPlainPost, type: 'application/rss+xml; charset=utf-8' } });
 
   const { app, services } = await buildTestApp(t, { worker: true, env: { FETCH_ALLOW_PRIVATE: 'true' } });
   const client = await setUpOwner(app);
-  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' });
+  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
   const uploaded = await upload(app, client, undefined, { url: `${site.origin}/feed.xml` });
   assert.equal(uploaded.statusCode, 303, uploaded.body.slice(0, 300));
   const report = await client.get(uploaded.headers.location as string);
@@ -299,13 +300,13 @@ test('a feed imported by its address: a blog’s posts with lists of links becom
   assert.match(report.body, /vacances[\s\S]*no section with a list of links/i);
   const started = await client.postForm(`${uploaded.headers.location as string}/run`);
   assert.equal(started.statusCode, 303);
-  await until('the import to finish', async () => (await services.imports.find(String(uploaded.headers.location).split('/').at(-1)!)).status === 'done', 20_000);
+  await until('the import to finish', async () => (await services.imports.find(String(uploaded.headers.location).split('/').at(-1)!, OPERATOR)).status === 'done', 20_000);
   for (const period of ['2018-01', '2024-06'] as const) await assertPublicPage(app, services, await sampleOf(period));
 });
 
 test('an empty draft gives way, a draft someone edited does not; a scheduled edition comes in as a draft', async (t) => {
   const { services, database } = await buildTestApp(t);
-  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' });
+  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
   await services.editions.ensureDraft('2018-01');
   const june = await services.editions.ensureDraft('2024-06');
   await services.editions.update(june.id, { version: june.version, outro: 'À bientôt !' });
@@ -314,19 +315,19 @@ test('an empty draft gives way, a draft someone edited does not; a scheduled edi
   await writeFile(path.join(folder, 'janvier.md'), await markdownOf('2018-01'));
   await writeFile(path.join(folder, 'juin.md'), await markdownOf('2024-06'));
 
-  const dry = await services.imports.importNow({ kind: 'path', path: folder }, { dryRun: true });
+  const dry = await services.imports.importNow({ kind: 'path', path: folder }, { dryRun: true, actor: OPERATOR });
   assert.deepEqual(dry.editions.map((edition) => [edition.period, edition.action]), [['2018-01', 'create'], ['2024-06', 'skip']]);
   assert.match(dry.editions[0]!.warnings.join(' '), /empty draft of 2018-01/);
-  const done = await services.imports.importNow({ kind: 'path', path: folder }, { dryRun: false });
+  const done = await services.imports.importNow({ kind: 'path', path: folder }, { dryRun: false, actor: OPERATOR });
   assert.equal(done.outcome?.created, 1);
   assert.equal((await services.editions.find('2018-01')).status, 'published');
   assert.equal((await services.editions.find('2024-06')).outro, 'À bientôt !', 'the edited draft is left as it is');
 
   // A Veille export holding a scheduled edition whose time has passed.
-  const exported = await services.exports.snapshot();
+  const exported = await services.exports.snapshot(OPERATOR);
   const scheduled = { ...exported.editions.find((edition) => edition.period === '2018-01')!, period: '2019-03', slug: 'mars-2019', status: 'scheduled' as const, publishedAt: null, scheduledAt: '2019-03-31T18:00:00.000Z', markdownFile: 'editions/2019-03-mars-2019.md' };
   await writeFile(path.join(folder, 'veille-export.json'), JSON.stringify({ ...exported, editions: [scheduled] }));
-  const fromExport = await services.imports.importNow({ kind: 'path', path: path.join(folder, 'veille-export.json') }, { dryRun: false });
+  const fromExport = await services.imports.importNow({ kind: 'path', path: path.join(folder, 'veille-export.json') }, { dryRun: false, actor: OPERATOR });
   assert.match(fromExport.editions[0]!.warnings.join(' '), /Was scheduled for 2019-03-31T18:00:00.000Z: imported as a draft/);
   const row = await services.editions.find('2019-03');
   assert.equal(row.status, 'draft');
@@ -338,12 +339,12 @@ test('an empty draft gives way, a draft someone edited does not; a scheduled edi
 
 test('an edition that fails to save leaves nothing behind, and the others are imported', async (t) => {
   const { services, database } = await buildTestApp(t);
-  const { plan, report } = await services.imports.preview({ kind: 'upload', filename: 'juin.md', bytes: Buffer.from(await markdownOf('2024-06')) });
+  const { plan, report } = await services.imports.preview({ kind: 'upload', filename: 'juin.md', bytes: Buffer.from(await markdownOf('2024-06')) }, OPERATOR);
   const broken = structuredClone(plan.editions[0]!);
   broken.period = '2024-05';
   broken.title = 'Mai 2024';
   broken.sections = [{ name: 'Catégorie du mois cassé', links: [{ ...broken.sections[3]!.links[0]!, createdAt: 'not a date' }] }];
-  const result = await services.imports.execute({ ...plan, editions: [broken, ...plan.editions] }, report, null);
+  const result = await services.imports.execute({ ...plan, editions: [broken, ...plan.editions] }, report, OPERATOR);
   assert.equal(result.outcome?.created, 1);
   assert.deepEqual(result.outcome?.failed.map((failure) => failure.period), ['2024-05']);
   assert.doesNotMatch(result.outcome!.failed[0]!.reason, /insert|select|\$1/i, 'no SQL is shown');
@@ -355,7 +356,7 @@ test('an edition that fails to save leaves nothing behind, and the others are im
 test('only owners import; a visitor’s upload is refused before it is read; a file over the ceiling gets the form back', async (t) => {
   const { app, services } = await buildTestApp(t);
   const owner = await setUpOwner(app);
-  await services.accounts.createUser({ email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough', role: 'editor' });
+  await services.accounts.createUser({ email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough', role: 'editor' }, OPERATOR);
   const editor = await signIn(app, 'camille@example.org', 'an editor passphrase long enough');
   assert.equal((await editor.get('/admin/import')).statusCode, 403);
   const anonymous = await app.inject({ method: 'POST', url: '/admin/import', payload: Buffer.alloc(70 * 1024 * 1024, 'a'), headers: { 'content-type': 'multipart/form-data; boundary=x' } });

@@ -6,6 +6,7 @@ import PostalMime from 'postal-mime';
 import { SUBSCRIBE_LIMITS } from '../../apps/domain/subscribers-service.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { setUpOwner } from '../helpers/client.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 const form = (fields: Record<string, string>) => ({
   payload: new URLSearchParams(fields).toString(),
@@ -37,7 +38,7 @@ async function subscribe(testApp: TestApp, email: string, extra: Record<string, 
 test('double opt-in: subscribe, confirm by POST after a GET that changes nothing, welcome email', async (t) => {
   const testApp = await buildTestApp(t, { worker: true });
   const { app, services, outboxDir } = testApp;
-  await services.settings.update({ locale: 'fr', newsletterName: 'Web, Ops & Data' });
+  await services.settings.update({ locale: 'fr', newsletterName: 'Web, Ops & Data' }, OPERATOR);
 
   const page = await app.inject({ url: '/subscribe' });
   assert.equal(page.statusCode, 200);
@@ -46,7 +47,7 @@ test('double opt-in: subscribe, confirm by POST after a GET that changes nothing
   const sent = await subscribe(testApp, 'Reader@Example.org');
   assert.equal(sent.statusCode, 200);
   assert.match(sent.body, /Vérifiez votre boîte mail/);
-  const [subscriber] = (await services.subscribers.list({})).rows;
+  const [subscriber] = (await services.subscribers.list({}, OPERATOR)).rows;
   assert.equal(subscriber?.status, 'pending');
   assert.equal(subscriber?.email, 'reader@example.org');
   assert.equal(subscriber?.consent?.form, 'home');
@@ -60,13 +61,13 @@ test('double opt-in: subscribe, confirm by POST after a GET that changes nothing
   const opened = await app.inject({ url: confirmLink });
   assert.equal(opened.statusCode, 200);
   assert.match(opened.body, /reader@example.org/);
-  assert.equal((await services.subscribers.list({})).rows[0]?.status, 'pending');
+  assert.equal((await services.subscribers.list({}, OPERATOR)).rows[0]?.status, 'pending');
 
   const token = new URL(confirmLink, 'http://veille.test').searchParams.get('token')!;
   const confirmed = await app.inject({ method: 'POST', url: '/subscribe/confirm', ...form({ token }) });
   assert.equal(confirmed.statusCode, 200);
   assert.match(confirmed.body, /Abonnement confirmé/);
-  assert.equal((await services.subscribers.list({})).rows[0]?.status, 'active');
+  assert.equal((await services.subscribers.list({}, OPERATOR)).rows[0]?.status, 'active');
   const emails = await emailsTo(outboxDir, 'reader@example.org', 2);
   const welcome = emails.find((message) => /Bienvenue/.test(message.subject ?? ''))!;
   assert.ok(welcome, 'a welcome email was sent');
@@ -80,8 +81,7 @@ test('double opt-in: subscribe, confirm by POST after a GET that changes nothing
 test('the answer never tells whether an address is known; honeypot and rate limits', async (t) => {
   const testApp = await buildTestApp(t);
   const { services } = testApp;
-  const owner = { name: 'Owner' };
-  await services.subscribers.add({ email: 'known@example.org' }, owner);
+  await services.subscribers.add({ email: 'known@example.org' }, OPERATOR);
   const known = await subscribe(testApp, 'known@example.org');
   const unknown = await subscribe(testApp, 'new@example.org');
   assert.equal(known.statusCode, unknown.statusCode);
@@ -90,7 +90,7 @@ test('the answer never tells whether an address is known; honeypot and rate limi
 
   const bot = await subscribe(testApp, 'bot@example.org', { website: 'http://spam.example' });
   assert.equal(bot.statusCode, 200);
-  assert.equal((await services.subscribers.list({ q: 'bot' })).total, 0, 'a filled honeypot subscribes nobody');
+  assert.equal((await services.subscribers.list({ q: 'bot' }, OPERATOR)).total, 0, 'a filled honeypot subscribes nobody');
 
   const invalid = await testApp.app.inject({ method: 'POST', url: '/subscribe', ...form({ email: 'not an email\r\nBcc: victim@example.org' }) });
   assert.equal(invalid.statusCode, 422);
@@ -99,7 +99,7 @@ test('the answer never tells whether an address is known; honeypot and rate limi
   assert.equal(long.statusCode, 422);
   const idn = await subscribe(testApp, 'lecteur@exämple.fr');
   assert.equal(idn.statusCode, 200);
-  assert.equal((await services.subscribers.list({ q: 'lecteur' })).rows[0]?.email, 'lecteur@xn--exmple-cua.fr', 'the domain is kept in its ASCII form');
+  assert.equal((await services.subscribers.list({ q: 'lecteur' }, OPERATOR)).rows[0]?.email, 'lecteur@xn--exmple-cua.fr', 'the domain is kept in its ASCII form');
 
   let last;
   for (let attempt = 0; attempt <= SUBSCRIBE_LIMITS.perAddress; attempt++) last = await subscribe(testApp, 'again@example.org');
@@ -110,7 +110,7 @@ test('the answer never tells whether an address is known; honeypot and rate limi
 test('one-click unsubscribe (RFC 8058): POST without cookie, 200 without redirect, resubscribe offered', async (t) => {
   const testApp = await buildTestApp(t);
   const { app, services } = testApp;
-  const subscriber = await services.subscribers.add({ email: 'leaving@example.org' }, { name: 'Owner' });
+  const subscriber = await services.subscribers.add({ email: 'leaving@example.org' }, OPERATOR);
   const url = new URL(services.subscribers.unsubscribeUrl(subscriber.id));
 
   const page = await app.inject({ url: url.pathname + url.search });
@@ -140,11 +140,11 @@ test('confirmation links expire after 7 days', async (t) => {
   const testApp = await buildTestApp(t);
   const { app, services } = testApp;
   await subscribe(testApp, 'late@example.org');
-  const [subscriber] = (await services.subscribers.list({})).rows;
+  const [subscriber] = (await services.subscribers.list({}, OPERATOR)).rows;
   const expired = services.subscribers.tokens.issue('confirm', subscriber!.id, new Date(Date.now() - 1000));
   const response = await app.inject({ method: 'POST', url: '/subscribe/confirm', ...form({ token: expired }) });
   assert.equal(response.statusCode, 404);
-  assert.equal((await services.subscribers.list({})).rows[0]?.status, 'pending');
+  assert.equal((await services.subscribers.list({}, OPERATOR)).rows[0]?.status, 'pending');
 });
 
 test('admin: list, search, filter, add by hand, export CSV, erase with counts kept', async (t) => {
@@ -179,9 +179,9 @@ test('admin: list, search, filter, add by hand, export CSV, erase with counts ke
 
   const dashboardBefore = await client.get('/admin');
   assert.match(dashboardBefore.body, /<svg class="growth-chart"/);
-  const target = (await services.subscribers.list({ q: 'a@example.org' })).rows[0]!;
+  const target = (await services.subscribers.list({ q: 'a@example.org' }, OPERATOR)).rows[0]!;
   assert.equal((await client.postForm(`/admin/subscribers/${target.id}/erase`)).statusCode, 303);
-  assert.equal((await services.subscribers.list({ q: 'a@example.org' })).total, 0);
+  assert.equal((await services.subscribers.list({ q: 'a@example.org' }, OPERATOR)).total, 0);
   const growth = await services.subscribers.growth(1);
   assert.deepEqual(growth.map(({ subscribed, left, total }) => ({ subscribed, left, total })), [{ subscribed: 3, left: 1, total: 2 }], 'the erasure still counts in the history');
   assert.equal((await client.postForm('/admin/subscribers/00000000-0000-4000-8000-000000000000/erase')).statusCode, 404);

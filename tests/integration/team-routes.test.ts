@@ -6,6 +6,7 @@ import { INVITATION_TTL_MS } from '../../apps/domain/accounts-service.ts';
 import { manualClock } from '../../apps/domain/clock.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { OWNER, TestClient, setUpOwner, signIn } from '../helpers/client.ts';
+import { OPERATOR } from '../../apps/domain/roles.ts';
 
 async function lastEmail(outboxDir: string): Promise<string> {
   const files = (await readdir(outboxDir)).sort();
@@ -78,11 +79,11 @@ test('invitations expire after 7 days and can be revoked', async (t) => {
   assert.match(expired.body, /invalid or has expired/);
 
   await owner.postForm('/admin/team/invitations', { email: 'revoked@example.org', role: 'editor' });
-  const [pending] = await services.accounts.listPendingInvitations();
+  const [pending] = await services.accounts.listPendingInvitations(OPERATOR);
   assert.equal(pending?.email, 'revoked@example.org');
   const revoked = await owner.postForm(`/admin/team/invitations/${pending!.id}/revoke`);
   assert.equal(revoked.statusCode, 303);
-  assert.equal((await services.accounts.listPendingInvitations()).length, 0);
+  assert.equal((await services.accounts.listPendingInvitations(OPERATOR)).length, 0);
 });
 
 test('invitation form errors keep the input; existing members cannot be invited', async (t) => {
@@ -106,7 +107,7 @@ test('roles: editors cannot manage the team, a role change ends sessions, the la
   const { app, services } = await buildTestApp(t);
   const owner = await setUpOwner(app);
   const [ownerUser] = await services.accounts.listUsers();
-  const editorUser = await services.accounts.createUser({ email: 'editor@example.org', name: 'Eddie', role: 'editor', password: 'editor passphrase long enough' });
+  const editorUser = await services.accounts.createUser({ email: 'editor@example.org', name: 'Eddie', role: 'editor', password: 'editor passphrase long enough' }, OPERATOR);
   const editor = await signIn(app, 'editor@example.org', 'editor passphrase long enough');
 
   const refused = await editor.postForm('/admin/team/invitations', { email: 'x@example.org', role: 'owner' });

@@ -35,7 +35,7 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
   app.post('/settings', { preHandler: requireOwner }, async (request, reply) => {
     const body = settingsBody.parse(request.body ?? {});
     try {
-      await services.settings.update(body);
+      await services.settings.update(body, request.user!);
       return reply.flash('success', 'Settings saved.').redirect('/admin/settings', 303);
     } catch (error) {
       if (error instanceof ValidationError) return reply.renderForm('admin/settings', { values: body, errors: error.fields, error: error.message, publicUrl: config.publicUrl });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../domain/services.ts';
+import type { User } from '../../domain/types.ts';
 import { bearerAuth } from '../plugins/auth.ts';
 import { linkJson } from '../view-models/link-json.ts';
 
@@ -118,16 +119,17 @@ export async function apiRoutes(app: FastifyInstance, { services }: { services: 
   app.post('/editions/:period/send', async (request, reply) => {
     const { period } = z.object({ period: z.string().max(10) }).parse(request.params);
     await services.delivery.start(period, request.user!);
-    return reply.code(202).send(await sendJson(period));
+    return reply.code(202).send(await sendJson(period, request.user!));
   });
 
   app.get('/editions/:period/send', async (request) => {
     const { period } = z.object({ period: z.string().max(10) }).parse(request.params);
-    return sendJson(period);
+    return sendJson(period, request.user!);
   });
 
-  async function sendJson(period: string) {
-    const status = await services.delivery.status(period, 1000);
+  // The per-subscriber report names readers: the service leaves it empty for editors.
+  async function sendJson(period: string, actor: User) {
+    const status = await services.delivery.status(period, actor, 1000);
     if (!status.send) return { status: 'not_sent' };
     return {
       status: status.send.status,
@@ -142,7 +144,7 @@ export async function apiRoutes(app: FastifyInstance, { services }: { services: 
 
   app.get('/subscribers', async (request) => {
     const query = z.object({ status: z.string().optional(), q: z.string().optional(), page: z.string().optional() }).parse(request.query);
-    const { rows, total, page } = await services.subscribers.list(query);
+    const { rows, total, page } = await services.subscribers.list(query, request.user!);
     return {
       subscribers: rows.map((row) => ({ id: row.id, email: row.email, status: row.status, source: row.source, createdAt: row.createdAt, confirmedAt: row.confirmedAt, unsubscribedAt: row.unsubscribedAt })),
       total,
@@ -157,7 +159,7 @@ export async function apiRoutes(app: FastifyInstance, { services }: { services: 
 
   app.delete('/subscribers/:id', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    await services.subscribers.erase(id);
+    await services.subscribers.erase(id, request.user!);
     return reply.code(204).send();
   });
 

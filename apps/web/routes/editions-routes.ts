@@ -34,7 +34,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   /** Everything the editor page shows. */
   async function editorData(period: string, extra: Record<string, unknown> = {}) {
     const row = await editions.find(period);
-    const sendStatus = await services.delivery.status(row.id, 0);
+    const sendStatus = await services.delivery.status(row.id, null, 0);
     const presend = row.status === 'published' && !sendStatus.send;
     const [doc, inbox, current, allCategories] = await Promise.all([
       editions.document(row),
@@ -228,7 +228,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
 
   app.get('/:period/delivery', async (request, reply) => {
     const { period } = periodParams.parse(request.params);
-    const status = await services.delivery.status(period);
+    const status = await services.delivery.status(period, request.user!);
     return reply.render('admin/delivery', status, { fragment: 'partials/delivery-progress' });
   });
 
@@ -238,7 +238,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
       if (action === 'pause') await services.delivery.pause(period);
       else if (action === 'resume') await services.delivery.resume(period);
       else await services.delivery.retryFailed(period);
-      if (wantsFragment(request)) return reply.render('partials/delivery-progress', await services.delivery.status(period));
+      if (wantsFragment(request)) return reply.render('partials/delivery-progress', await services.delivery.status(period, request.user!));
       return reply.redirect(`/admin/editions/${period}/delivery`, 303);
     });
   }

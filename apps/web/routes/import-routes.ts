@@ -19,7 +19,7 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
   const { imports } = services;
 
   async function page(request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown> = {}, status = 200) {
-    return reply.render('admin/import', { recent: await imports.listRecent(), url: '', ...data }, { status });
+    return reply.render('admin/import', { recent: await imports.listRecent(request.user!), url: '', ...data }, { status });
   }
 
   app.get('/import', async (request, reply) => page(request, reply));
@@ -54,15 +54,15 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
 
   app.get('/import/:id', async (request, reply) => {
     const { id } = z.object({ id: z.string() }).parse(request.params);
-    const found = await imports.find(id);
+    const found = await imports.find(id, request.user!);
     return reply.render('admin/import-report', { job: found, report: found.report }, { fragment: 'partials/import-progress' });
   });
 
   app.post('/import/:id/run', async (request, reply) => {
     const { id } = z.object({ id: z.string() }).parse(request.params);
-    await imports.start(id);
+    await imports.start(id, request.user!);
     if (!wantsFragment(request)) return reply.redirect(`/admin/import/${id}`, 303);
-    const found = await imports.find(id);
+    const found = await imports.find(id, request.user!);
     return reply.render('admin/import-report', { job: found, report: found.report }, { fragment: 'partials/import-progress' });
   });
 }

@@ -2,22 +2,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
 import type { Services } from '../../domain/services.ts';
-import { requireUser } from '../plugins/auth.ts';
+import { requireOwner, requireUser } from '../plugins/auth.ts';
 import { wantsFragment } from '../plugins/render.ts';
 
 const idParams = z.object({ id: z.string().max(100) });
 
-/** Quotes a CSV field when it needs it, and defuses spreadsheet formulas. */
-export function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 /** The admin's list of readers: search, filters, counts, add by hand, export, erasure. */
 export async function subscribersRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { subscribers } = services;
-  // As the request arrives: an upload is not read for a visitor who is not signed in.
+  // As the request arrives: an upload is not read for a visitor who is not signed in, nor for an
+  // editor. The service refuses editors too (readers' addresses are for owners only); this only
+  // answers them before anything is parsed.
   app.addHook('onRequest', requireUser);
+  app.addHook('onRequest', requireOwner);
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     const query = (request.query ?? {}) as Record<string, unknown>;
@@ -25,11 +22,11 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
     let list;
     let filterError: string | undefined;
     try {
-      list = await subscribers.list({ ...filters, page: query.page });
+      list = await subscribers.list({ ...filters, page: query.page }, request.user!);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       filterError = error.message;
-      list = await subscribers.list({});
+      list = await subscribers.list({}, request.user!);
     }
     const counts = await subscribers.counts();
     return reply.code(filterError ? 422 : status).render('admin/subscribers', { list, counts, filters, filterError, values: {}, errors: {}, ...extra }, { fragment: request.headers['hx-target'] === 'subscriber-list' ? 'partials/subscriber-list' : undefined });
@@ -50,7 +47,7 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
 
   app.post('/:id/erase', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    await subscribers.erase(id);
+    await subscribers.erase(id, request.user!);
     if (wantsFragment(request)) return reply.code(200).send('');
     return reply.flash('success', 'The subscriber and all their personal data were erased.').redirect('/admin/subscribers', 303);
   });
@@ -71,23 +68,16 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
 
   app.post('/import/:id', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const result = await subscribers.runImport(id);
+    const result = await subscribers.runImport(id, request.user!);
     return reply.flash('success', `Imported ${result.active} active and ${result.pending} pending subscribers.`).redirect('/admin/subscribers', 303);
   });
 
-  app.get('/export.csv', async (_request, reply) => {
-    const rows = await subscribers.all();
-    const lines = [
-      'email,status,created_at,confirmed_at,unsubscribed_at,source,consent_at,consent_ip,consent_form',
-      ...rows.map((row) =>
-        [row.email, row.status, row.createdAt.toISOString(), row.confirmedAt?.toISOString() ?? '', row.unsubscribedAt?.toISOString() ?? '', row.source, row.consent?.at ?? '', row.consent?.ip ?? '', row.consent?.form ?? '']
-          .map(csvField)
-          .join(','),
-      ),
-    ];
+  app.get('/export.csv', async (request, reply) => {
+    const csv = await subscribers.exportCsv(request.user!);
     return reply
       .header('Content-Disposition', `attachment; filename="subscribers-${new Date().toISOString().slice(0, 10)}.csv"`)
+      .header('Cache-Control', 'no-store')
       .type('text/csv; charset=utf-8')
-      .send(`${lines.join('\r\n')}\r\n`);
+      .send(csv);
   });
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
+import { can } from '../../domain/roles.ts';
 import type { Services } from '../../domain/services.ts';
 import { requireOwner, requireUser } from '../plugins/auth.ts';
 
@@ -14,7 +15,8 @@ export async function teamRoutes(app: FastifyInstance, { services }: { services:
   app.addHook('preHandler', requireUser);
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
-    const [users, invitations] = await Promise.all([accounts.listUsers(), accounts.listPendingInvitations()]);
+    const owner = can(request.user, 'team.manage');
+    const [users, invitations] = await Promise.all([accounts.listUsers(), owner ? accounts.listPendingInvitations(request.user!) : []]);
     return reply.render('admin/team', { users, invitations, values: { role: 'editor' }, errors: {}, currentUserId: request.user!.id, ...extra }, { status, fragment: 'partials/team' });
   }
 
