@@ -1,3 +1,4 @@
+import type { Database } from '../../db/client.ts';
 import type { ApiTokensRepository } from '../../db/repositories/api-tokens-repository.ts';
 import type { RateLimitsRepository } from '../../db/repositories/rate-limits-repository.ts';
 import type { Session, SessionsRepository } from '../../db/repositories/sessions-repository.ts';
@@ -10,12 +11,38 @@ import { hmac, randomToken, safeEqual, sha256 } from './tokens.ts';
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 // A session's expiry is pushed back at most once an hour, so a busy editor does not cost a write per request.
 const RENEW_AFTER_MS = 60 * 60 * 1000;
-const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
-export const SIGN_IN_LIMITS = { perIp: 30, perAccount: 8 };
+const IP_WINDOW_MS = 15 * 60 * 1000;
+// An account's failed sign-ins are forgotten a day after the last attempt.
+const FAILURES_KEPT_MS = 24 * 60 * 60 * 1000;
+
+/** Failed sign-ins only count: successes are given back, and one resets the account's count. */
+export const SIGN_IN_LIMITS = {
+  /** Failed sign-ins from one address per 15 minutes, whatever the accounts: slows password spraying. */
+  perIp: 30,
+  /** Failed sign-ins in a row an account gets without waiting. */
+  freeFailures: 5,
+  /** The wait before the next attempt after the first failure beyond those; it doubles with each failure... */
+  firstDelayMs: 1000,
+  /** ...up to this. */
+  maxDelayMs: 15 * 60 * 1000,
+};
+
+/** How long an account waits before its next sign-in attempt after `failures` failed ones in a row. */
+export function signInDelayMs(failures: number): number {
+  if (failures < SIGN_IN_LIMITS.freeFailures) return 0;
+  return Math.min(SIGN_IN_LIMITS.maxDelayMs, SIGN_IN_LIMITS.firstDelayMs * 2 ** (failures - SIGN_IN_LIMITS.freeFailures));
+}
+
+function waitMessage(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
+  return `Too many failed sign-in attempts. Wait ${wait} before trying again.`;
+}
 
 export type AuthenticatedSession = { user: User; session: Pick<Session, 'idHash' | 'csrfToken' | 'expiresAt'>; renewed: boolean };
 
 type Deps = {
+  db: Database;
   users: UsersRepository;
   sessions: SessionsRepository;
   apiTokens: ApiTokensRepository;
@@ -25,34 +52,56 @@ type Deps = {
 };
 
 /** Sign-in, sessions and API tokens. */
-export function createAuthService({ users, sessions, apiTokens, rateLimits, clock, secret }: Deps) {
+export function createAuthService({ db, users, sessions, apiTokens, rateLimits, clock, secret }: Deps) {
   const hashSessionId = (id: string) => hmac(secret, `session:${id}`);
 
-  async function throttle(key: string, limit: number): Promise<void> {
-    const { count, resetAt } = await rateLimits.hit(key, clock.now(), SIGN_IN_WINDOW_MS);
-    if (count > limit) {
-      const seconds = Math.max(1, Math.ceil((resetAt.getTime() - clock.now().getTime()) / 1000));
-      throw new RateLimitedError(
-        `Too many sign-in attempts. Try again in ${Math.ceil(seconds / 60)} minute${seconds > 60 ? 's' : ''}.`,
-        seconds,
-      );
-    }
+  /**
+   * Records an attempt on the account unless it must still wait after its last failures; returns
+   * the wait left. The counter is locked while it is read, so parallel guesses queue behind it.
+   */
+  async function claimAttempt(key: string, now: Date): Promise<number> {
+    return db.transaction(async (tx) => {
+      const current = await rateLimits.lock(key, now, tx);
+      const lastAttempt = current.resetAt.getTime() - FAILURES_KEPT_MS;
+      const readyAt = current.count === 0 ? 0 : lastAttempt + signInDelayMs(current.count);
+      if (now.getTime() < readyAt) return readyAt - now.getTime();
+      await rateLimits.set(key, { count: current.count + 1, resetAt: new Date(now.getTime() + FAILURES_KEPT_MS) }, tx);
+      return 0;
+    });
   }
 
   return {
     /**
      * Checks the credentials and opens a new session (a fresh id: any previous one is dropped, so
      * a session id planted before sign-in is useless after it). Unknown email and wrong password
-     * fail alike, in the same time.
+     * fail alike, in the same time, and are counted alike: the account's counter is keyed by the
+     * address typed, known or not. Only failures count, against the address they come from (a
+     * fixed window) and against the account (a wait that doubles with each failure beyond the
+     * first few, capped, rather than a lock-out); a success gives its attempt back and clears the
+     * account's failures.
      */
     async signIn(input: { email: string; password: string; ip: string; userAgent?: string; previousSessionId?: string }) {
       const email = input.email.trim().toLowerCase();
-      await throttle(`sign-in:ip:${input.ip}`, SIGN_IN_LIMITS.perIp);
-      await throttle(`sign-in:account:${sha256(email)}`, SIGN_IN_LIMITS.perAccount);
+      const now = clock.now();
+      const ipKey = `sign-in:ip:${input.ip}`;
+      const accountKey = `sign-in:account:${sha256(email)}`;
+      // Counted before the password is checked, so parallel guesses cannot slip past the limit.
+      const fromIp = await rateLimits.hit(ipKey, now, IP_WINDOW_MS);
+      if (fromIp.count > SIGN_IN_LIMITS.perIp) {
+        const waitMs = fromIp.resetAt.getTime() - now.getTime();
+        throw new RateLimitedError(waitMessage(waitMs), Math.max(1, Math.ceil(waitMs / 1000)));
+      }
+      const waitMs = await claimAttempt(accountKey, now);
+      if (waitMs > 0) {
+        // Refused unchecked: not a failure of this address.
+        await rateLimits.release(ipKey, now);
+        throw new RateLimitedError(waitMessage(waitMs), Math.max(1, Math.ceil(waitMs / 1000)));
+      }
       const found = await users.findWithHashByEmail(email);
       const valid = found ? await verifyPassword(found.passwordHash, input.password) : await verifyAgainstDummy(input.password);
       if (!found || !valid) throw new UnauthenticatedError('Incorrect email or password.');
-      await rateLimits.clear(`sign-in:account:${sha256(email)}`);
+      await rateLimits.release(ipKey, now);
+      await rateLimits.clear(accountKey);
       if (input.previousSessionId) await sessions.delete(hashSessionId(input.previousSessionId));
       return this.openSession({ userId: found.id, ip: input.ip, userAgent: input.userAgent });
     },

@@ -62,7 +62,7 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     editionImports: createEditionImportsRepository(db),
   };
   const settings = createSettingsService({ settings: repositories.settings });
-  const auth = createAuthService({ ...repositories, clock, secret: config.sessionSecret });
+  const auth = createAuthService({ db, ...repositories, clock, secret: config.sessionSecret });
   const accounts = createAccountsService({
     db,
     users: repositories.users,

@@ -18,6 +18,30 @@ export function createRateLimitsRepository(db: Database) {
       return { count: Number(row.count), resetAt: new Date(row.reset_at) };
     },
 
+    /** Takes back one hit of a window still running (an attempt that turned out not to count). */
+    async release(key: string, now: Date, tx: DbOrTx = db): Promise<void> {
+      await tx.execute(sql`UPDATE rate_limits SET count = GREATEST(count - 1, 0) WHERE key = ${key} AND reset_at > ${now.toISOString()}`);
+    },
+
+    /**
+     * The counter of `key`, locked until the end of `tx` so that concurrent requests read it one
+     * after the other; a missing or expired counter reads as zero.
+     */
+    async lock(key: string, now: Date, tx: DbOrTx): Promise<{ count: number; resetAt: Date }> {
+      await tx.execute(sql`INSERT INTO rate_limits (key, count, reset_at) VALUES (${key}, 0, ${now.toISOString()}) ON CONFLICT (key) DO NOTHING`);
+      const result = await tx.execute<{ count: number; reset_at: Date | string }>(sql`SELECT count, reset_at FROM rate_limits WHERE key = ${key} FOR UPDATE`);
+      const row = result.rows[0]!;
+      const resetAt = new Date(row.reset_at);
+      return resetAt.getTime() <= now.getTime() ? { count: 0, resetAt: now } : { count: Number(row.count), resetAt };
+    },
+
+    /** Sets a counter and when it is forgotten. */
+    async set(key: string, values: { count: number; resetAt: Date }, tx: DbOrTx = db): Promise<void> {
+      await tx.execute(sql`
+        INSERT INTO rate_limits (key, count, reset_at) VALUES (${key}, ${values.count}, ${values.resetAt.toISOString()})
+        ON CONFLICT (key) DO UPDATE SET count = excluded.count, reset_at = excluded.reset_at`);
+    },
+
     async clear(key: string, tx: DbOrTx = db): Promise<void> {
       await tx.delete(rateLimits).where(sql`${rateLimits.key} = ${key}`);
     },
