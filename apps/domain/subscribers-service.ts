@@ -17,6 +17,8 @@ export type { Subscriber, SubscriberStatus };
 export const SUBSCRIBER_STATUSES = ['pending', 'active', 'unsubscribed', 'bounced'] as const;
 const CONFIRM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
+/** How long after unsubscribing the "subscribe again" button works; later, a confirmed subscription is needed. */
+export const RESUBSCRIBE_WINDOW_MS = 24 * HOUR_MS;
 export const SUBSCRIBE_LIMITS = { perIp: 10, perAddress: 3 };
 
 /** The text a subscribe form shows, kept with each consent. */
@@ -26,7 +28,13 @@ export function consentText(locale: 'fr' | 'en', newsletterName: string): string
     : `Get every edition of ${newsletterName} by email. You will receive a confirmation email; unsubscribe in one click.`;
 }
 
-type Purpose = 'confirm' | 'unsubscribe';
+type Purpose = 'confirm' | 'unsubscribe' | 'resubscribe';
+
+const INVALID_LINK: Record<Purpose, string> = {
+  confirm: 'This confirmation link is invalid or has expired. Subscribe again to get a new one.',
+  unsubscribe: 'This unsubscribe link is invalid.',
+  resubscribe: 'This link to subscribe again has expired. Subscribe again from the site: you will get a confirmation email.',
+};
 
 /** Signed, URL-safe tokens for links in emails: `id.expiry.signature`, checked without a lookup table. */
 export function createSubscriberTokens(secret: string) {
@@ -110,9 +118,7 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
   async function fromToken(purpose: Purpose, token: string): Promise<Subscriber> {
     const id = tokens.verify(purpose, token, clock.now());
     const subscriber = id ? await subscribers.findById(id) : undefined;
-    if (!subscriber) {
-      throw new NotFoundError(purpose === 'confirm' ? 'This confirmation link is invalid or has expired. Subscribe again to get a new one.' : 'This unsubscribe link is invalid.');
-    }
+    if (!subscriber) throw new NotFoundError(INVALID_LINK[purpose]);
     return subscriber;
   }
 
@@ -179,10 +185,25 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       });
     },
 
-    /** Back in from the unsubscribe page: the link proves the address, so no new confirmation is needed. */
+    /**
+     * The token of the unsubscribed page's "subscribe again" button, while it may still be used:
+     * for a day after the unsubscription. Undefined after that, or for anyone not unsubscribed.
+     */
+    undoToken(subscriber: Subscriber): string | undefined {
+      if (subscriber.status !== 'unsubscribed' || !subscriber.unsubscribedAt) return undefined;
+      const expiresAt = new Date(subscriber.unsubscribedAt.getTime() + RESUBSCRIBE_WINDOW_MS);
+      return expiresAt > clock.now() ? tokens.issue('resubscribe', subscriber.id, expiresAt) : undefined;
+    },
+
+    /**
+     * Undoes an unsubscription with the button's token, shortly after it: the reader has just
+     * proved the address, so no new confirmation is needed. A bounced or pending address is not
+     * made active this way.
+     */
     async resubscribe(token: string): Promise<Subscriber> {
-      const subscriber = await fromToken('unsubscribe', token);
+      const subscriber = await fromToken('resubscribe', token);
       if (subscriber.status === 'active') return subscriber;
+      if (subscriber.status !== 'unsubscribed') throw new NotFoundError(INVALID_LINK.resubscribe);
       const now = clock.now();
       return db.transaction(async (tx) => {
         const row = await subscribers.update(subscriber.id, { status: 'active', confirmedAt: now, unsubscribedAt: null }, tx);

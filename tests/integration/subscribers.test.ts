@@ -3,7 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import PostalMime from 'postal-mime';
-import { SUBSCRIBE_LIMITS } from '../../apps/domain/subscribers-service.ts';
+import { manualClock } from '../../apps/domain/clock.ts';
+import { RESUBSCRIBE_WINDOW_MS, SUBSCRIBE_LIMITS } from '../../apps/domain/subscribers-service.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { setUpOwner } from '../helpers/client.ts';
 import { OPERATOR } from '../../apps/domain/roles.ts';
@@ -125,7 +126,9 @@ test('one-click unsubscribe (RFC 8058): POST without cookie, 200 without redirec
   const again = await app.inject({ method: 'POST', url: url.pathname + url.search, ...form({ 'List-Unsubscribe': 'One-Click' }) });
   assert.equal(again.statusCode, 200, 'idempotent');
 
-  const undo = await app.inject({ method: 'POST', url: `/unsubscribe/undo${url.search}` });
+  const undoAction = /action="(\/unsubscribe\/undo\?token=[^"]+)"/.exec(oneClick.body)?.[1];
+  assert.ok(undoAction, 'the page offers to subscribe again');
+  const undo = await app.inject({ method: 'POST', url: undoAction.replace(/&amp;/g, '&') });
   assert.equal(undo.statusCode, 200);
   assert.equal((await services.subscribers.counts()).active, 1);
 
@@ -134,6 +137,54 @@ test('one-click unsubscribe (RFC 8058): POST without cookie, 200 without redirec
     assert.equal(refused.statusCode, 404, token);
   }
   assert.equal((await services.subscribers.counts()).active, 1);
+});
+
+test('"subscribe again" works for a day after unsubscribing, with its own token; then the page says to subscribe', async (t) => {
+  const clock = manualClock(new Date());
+  const testApp = await buildTestApp(t, { clock });
+  const { app, services } = testApp;
+  const reader = await services.subscribers.add({ email: 'oops@example.org' }, OPERATOR);
+  const unsubscribeUrl = new URL(services.subscribers.unsubscribeUrl(reader.id));
+  const target = unsubscribeUrl.pathname + unsubscribeUrl.search;
+  const undoOf = (body: string) => /action="(\/unsubscribe\/undo\?token=[^"]+)"/.exec(body)?.[1]?.replace(/&amp;/g, '&');
+
+  const unsubscribed = await app.inject({ method: 'POST', url: target });
+  const undo = undoOf(unsubscribed.body);
+  assert.ok(undo);
+  // The permanent unsubscribe token of every email no longer subscribes anyone back.
+  const withEmailToken = await app.inject({ method: 'POST', url: `/unsubscribe/undo${unsubscribeUrl.search}` });
+  assert.equal(withEmailToken.statusCode, 404);
+  assert.equal((await services.subscribers.counts()).active, 0);
+
+  // Within the day: back in at once, no confirmation.
+  clock.advance(RESUBSCRIBE_WINDOW_MS - 60_000);
+  assert.equal((await app.inject({ method: 'POST', url: undo })).statusCode, 200);
+  assert.equal((await services.subscribers.counts()).active, 1);
+
+  // Unsubscribed again: the first button is spent once the day is over, as is the second.
+  const again = await app.inject({ method: 'POST', url: target });
+  const second = undoOf(again.body)!;
+  clock.advance(RESUBSCRIBE_WINDOW_MS + 1000);
+  for (const url of [undo, second]) {
+    const expired = await app.inject({ method: 'POST', url });
+    assert.equal(expired.statusCode, 404, url);
+    assert.match(expired.body, /only works for 24 hours after unsubscribing\. To receive the newsletter again, subscribe: a confirmation email will be sent to you\./);
+    assert.match(expired.body, /href="\/subscribe"/);
+  }
+  assert.equal((await services.subscribers.counts()).active, 0);
+  // The unsubscribe page, opened later, no longer offers the button: it says what to do.
+  const later = await app.inject({ url: target });
+  assert.equal(later.statusCode, 200);
+  assert.equal(undoOf(later.body), undefined);
+  assert.match(later.body, /To receive it again, subscribe: a confirmation email will be sent to you/);
+
+  // A bounced address is not made active by an undo token, even a fresh one.
+  const bounced = await services.subscribers.add({ email: 'bounced@example.org' }, OPERATOR);
+  const bouncedUrl = new URL(services.subscribers.unsubscribeUrl(bounced.id));
+  const bouncedUndo = undoOf((await app.inject({ method: 'POST', url: bouncedUrl.pathname + bouncedUrl.search })).body)!;
+  await testApp.database.pool.query(`UPDATE subscribers SET status = 'bounced', bounced_at = now() WHERE id = $1`, [bounced.id]);
+  assert.equal((await app.inject({ method: 'POST', url: bouncedUndo })).statusCode, 404);
+  assert.equal((await services.subscribers.counts()).bounced, 1);
 });
 
 test('confirmation links expire after 7 days', async (t) => {

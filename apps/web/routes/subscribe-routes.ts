@@ -63,7 +63,7 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
     const { token } = tokenQuery.parse(request.query);
     try {
       const subscriber = await subscribers.fromUnsubscribeToken(token);
-      if (subscriber.status === 'unsubscribed') return page(reply, 'public/unsubscribed', { token });
+      if (subscriber.status === 'unsubscribed') return page(reply, 'public/unsubscribed', { undoToken: subscribers.undoToken(subscriber) });
       return page(reply, 'public/unsubscribe', { token, email: subscriber.email });
     } catch (error) {
       if (error instanceof NotFoundError) return page(reply, 'public/link-invalid', { message: error.message }, 404);
@@ -76,21 +76,22 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
   app.post('/unsubscribe', { config: { csrf: false } }, async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
     try {
-      await subscribers.unsubscribe(token);
-      return page(reply, 'public/unsubscribed', { token });
+      const subscriber = await subscribers.unsubscribe(token);
+      return page(reply, 'public/unsubscribed', { undoToken: subscribers.undoToken(subscriber) });
     } catch (error) {
       if (error instanceof NotFoundError) return page(reply, 'public/link-invalid', { message: error.message }, 404);
       throw error;
     }
   });
 
+  // The unsubscribed page's button, for a day; after that the page says to subscribe again.
   app.post('/unsubscribe/undo', { config: { csrf: false } }, async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
     try {
       await subscribers.resubscribe(token);
       return page(reply, 'public/resubscribed');
     } catch (error) {
-      if (error instanceof NotFoundError) return page(reply, 'public/link-invalid', { message: error.message }, 404);
+      if (error instanceof NotFoundError) return page(reply, 'public/link-invalid', { message: (await publicContext(services)).t.resubscribeExpired }, 404);
       throw error;
     }
   });
