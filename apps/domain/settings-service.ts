@@ -2,22 +2,20 @@ import { z } from 'zod';
 import type { SettingsRepository } from '../../db/repositories/settings-repository.ts';
 import { isTimeZone } from './periods.ts';
 import { authorize, type Actor } from './roles.ts';
-import { parseInput } from './validation.ts';
+import { multiLineText, parseInput, singleLineText } from './validation.ts';
 
+// The name, sender name and title template end up in email headers (From, Subject, List-Id): one
+// line each, so that a line break can never start a header of its own.
 const settingsSchema = z.object({
-  newsletterName: z.string().trim().min(1, { error: 'Name is required.' }).max(120, { error: 'Name must be at most 120 characters.' }),
-  description: z.string().trim().max(500, { error: 'Description must be at most 500 characters.' }),
+  newsletterName: singleLineText('Name', 120).pipe(z.string().min(1, { error: 'Name is required.' })),
+  description: multiLineText('Description', 500),
   defaultCategories: z.array(z.string().trim().min(1).max(100)).max(50),
   locale: z.enum(['fr', 'en'], { error: 'Language must be French (fr) or English (en).' }),
   timeZone: z.string().trim().refine(isTimeZone, { error: 'Unknown time zone: use a name such as Europe/Paris or UTC.' }),
-  titleTemplate: z
-    .string()
-    .trim()
-    .min(1, { error: 'The title template is required.' })
-    .max(200, { error: 'The title template must be at most 200 characters.' }),
+  titleTemplate: singleLineText('The title template', 200).pipe(z.string().min(1, { error: 'The title template is required.' })),
   cadence: z.enum(['monthly', 'weekly'], { error: 'Cadence must be monthly or weekly.' }),
-  footer: z.string().trim().max(2000, { error: 'The footer must be at most 2000 characters.' }),
-  senderName: z.string().trim().max(120, { error: 'The sender name must be at most 120 characters.' }),
+  footer: multiLineText('The footer', 2000),
+  senderName: singleLineText('The sender name', 120),
   senderEmail: z.union([z.literal(''), z.email({ error: 'Enter a valid sender address.' })]),
 });
 

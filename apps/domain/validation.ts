@@ -24,6 +24,24 @@ export function hasControlCharacters(value: string): boolean {
   return [...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f);
 }
 
+/** A one-line text setting or field: control characters, line breaks included, are refused (they would break an email header). */
+export function singleLineText(label: string, max: number) {
+  return z
+    .string({ error: `${label} must be text.` })
+    .trim()
+    .max(max, { error: `${label} must be at most ${max} characters.` })
+    .refine((value) => !hasControlCharacters(value), { error: `${label} must be on one line, without control characters.` });
+}
+
+/** A text that may run over several lines: line breaks and tabs are fine, other control characters are refused. */
+export function multiLineText(label: string, max: number) {
+  return z
+    .string({ error: `${label} must be text.` })
+    .trim()
+    .max(max, { error: `${label} must be at most ${max} characters.` })
+    .refine((value) => !hasControlCharacters(value.replace(/[\r\n\t]/g, '')), { error: `${label} contains control characters.` });
+}
+
 /** Removes control characters but line breaks and tabs (they would break search highlighting and emails). */
 export function stripControlCharacters(value: string): string {
   return [...value].filter((char) => char === '\n' || char === '\t' || !hasControlCharacters(char)).join('');
