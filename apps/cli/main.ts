@@ -16,7 +16,8 @@ Commands:
   migrate                                         apply pending database migrations
   users:create --email E --name N [--role R]      create an account (role: owner or editor, default editor);
                                                   the password is read from standard input
-  users:password --email E                        set a new password (read from standard input)
+  users:password --email E [--revoke-tokens]      set a new password (read from standard input); their
+                                                  API tokens keep working unless --revoke-tokens
   users:list                                      list accounts
   tokens:create --email E --name N                create an API token for that user; prints it as the last line
   export <folder>                                 write every edition as Markdown and everything (editions, inbox,
@@ -45,8 +46,9 @@ const commands: Record<string, Command> = {
 
   async 'users:password'(runtime, values) {
     const password = await readPassword();
-    await runtime.services.accounts.resetPassword({ email: values.email, password }, OPERATOR);
-    process.stdout.write(`Password changed for ${values.email}; their sessions were signed out.\n`);
+    const tokens = await runtime.services.accounts.resetPassword({ email: values.email, password, revokeTokens: values['revoke-tokens'] === true }, OPERATOR);
+    const about = tokens.revoked > 0 ? ` and their ${tokens.revoked} API token(s) revoked` : tokens.kept > 0 ? `; their ${tokens.kept} API token(s) still work (--revoke-tokens ends them)` : '';
+    process.stdout.write(`Password changed for ${values.email}; their sessions were signed out${about}.\n`);
   },
 
   async 'users:list'(runtime) {
@@ -170,7 +172,7 @@ async function main(): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'dry-run': { type: 'boolean' } }, strict: true, allowPositionals: true }));
+    ({ values, positionals } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'revoke-tokens': { type: 'boolean' } }, strict: true, allowPositionals: true }));
     if (positionals.length > 0 && !TAKES_ARGUMENTS.has(name)) throw new Error(`Unexpected argument '${positionals[0]}'. ${name} takes options only.`);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);

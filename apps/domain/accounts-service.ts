@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../../db/client.ts';
+import type { ApiTokensRepository } from '../../db/repositories/api-tokens-repository.ts';
 import type { InvitationsRepository } from '../../db/repositories/invitations-repository.ts';
 import type { Role, User, UsersRepository } from '../../db/repositories/users-repository.ts';
 import type { Clock } from './clock.ts';
@@ -24,15 +25,22 @@ const newUserSchema = z.object({ email: emailField, name: nameField, password: p
 const setupSchema = newUserSchema.omit({ role: true });
 const inviteSchema = z.object({ email: emailField, role: roleField });
 const acceptSchema = z.object({ name: nameField, password: passwordField });
+// A checkbox: present ("1", "on", true) when ticked.
+const revokeTokensField = z.union([z.boolean(), z.string()]).optional().transform((value) => value === true || value === '1' || value === 'on' || value === 'true');
 const changePasswordSchema = z.object({
   currentPassword: z.string({ error: 'Current password is required.' }).min(1, { error: 'Current password is required.' }),
   newPassword: passwordField,
+  revokeTokens: revokeTokensField,
 });
+
+/** What a password change did to the user's API tokens: they keep working unless the user asked otherwise. */
+export type TokensAfterPasswordChange = { revoked: number; kept: number };
 
 type Deps = {
   db: Database;
   users: UsersRepository;
   invitations: InvitationsRepository;
+  apiTokens: Pick<ApiTokensRepository, 'deleteAllForUser' | 'listForUser'>;
   mailer: Mailer;
   clock: Clock;
   publicUrl: string;
@@ -40,7 +48,7 @@ type Deps = {
 };
 
 /** Editors' accounts: first-run set-up, invitations, roles and passwords. */
-export function createAccountsService({ db, users, invitations, mailer, clock, publicUrl, newsletterName }: Deps) {
+export function createAccountsService({ db, users, invitations, apiTokens, mailer, clock, publicUrl, newsletterName }: Deps) {
   async function insertUser(input: { email: string; name: string; role: Role; password: string }, tx: DbOrTx = db) {
     if (await users.findWithHashByEmail(input.email, tx)) {
       throw new ValidationError('An account with this email already exists.', { email: 'An account with this email already exists.' });
@@ -50,6 +58,13 @@ export function createAccountsService({ db, users, invitations, mailer, clock, p
 
   /** Ends the other sessions of a user after a change to their password or role. */
   const endOtherSessions = (userId: string, keepSessionHash?: string) => users.deleteSessionsExcept(userId, keepSessionHash);
+
+  // As on GitHub, personal tokens are credentials of their own and outlive a password change, so
+  // scripts keep running; whoever fears a leak ticks the box that ends them too.
+  async function afterPasswordChange(userId: string, revoke: boolean): Promise<TokensAfterPasswordChange> {
+    if (revoke) return { revoked: await apiTokens.deleteAllForUser(userId), kept: 0 };
+    return { revoked: 0, kept: (await apiTokens.listForUser(userId)).length };
+  }
 
   // Once an account exists one always will (the last owner cannot be removed): stop asking then.
   let setUp = false;
@@ -188,8 +203,11 @@ export function createAccountsService({ db, users, invitations, mailer, clock, p
       });
     },
 
-    /** Changes one's own password after checking the current one; other sessions end, this one stays. */
-    async changePassword(input: { userId: string; currentSessionHash?: string; currentPassword?: unknown; newPassword?: unknown }): Promise<void> {
+    /**
+     * Changes one's own password after checking the current one; other sessions end, this one
+     * stays. API tokens keep working unless `revokeTokens` asks to end them as well.
+     */
+    async changePassword(input: { userId: string; currentSessionHash?: string; currentPassword?: unknown; newPassword?: unknown; revokeTokens?: unknown }): Promise<TokensAfterPasswordChange> {
       const values = parseInput(changePasswordSchema, input);
       const user = await users.findWithHashById(input.userId);
       if (!user) throw new NotFoundError('No such user.');
@@ -198,16 +216,18 @@ export function createAccountsService({ db, users, invitations, mailer, clock, p
       }
       await users.update(user.id, { passwordHash: await hashPassword(values.newPassword) });
       await endOtherSessions(user.id, input.currentSessionHash);
+      return afterPasswordChange(user.id, values.revokeTokens);
     },
 
     /** Sets a password without knowing the old one (the CLI's reset, for a locked-out owner). */
-    async resetPassword(input: { email?: unknown; password?: unknown }, actor: Actor): Promise<void> {
+    async resetPassword(input: { email?: unknown; password?: unknown; revokeTokens?: unknown }, actor: Actor): Promise<TokensAfterPasswordChange> {
       authorize(actor, 'team.manage');
-      const values = parseInput(z.object({ email: emailField, password: passwordField }), input);
+      const values = parseInput(z.object({ email: emailField, password: passwordField, revokeTokens: revokeTokensField }), input);
       const user = await users.findWithHashByEmail(values.email);
       if (!user) throw new NotFoundError(`No account with the email ${values.email}.`);
       await users.update(user.id, { passwordHash: await hashPassword(values.password) });
       await endOtherSessions(user.id);
+      return afterPasswordChange(user.id, values.revokeTokens);
     },
 
     /** Removes invitations that expired without being used; run by the maintenance job. */

@@ -67,6 +67,7 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     db,
     users: repositories.users,
     invitations: repositories.invitations,
+    apiTokens: repositories.apiTokens,
     mailer,
     clock,
     publicUrl: config.publicUrl,

@@ -43,6 +43,12 @@ export function createApiTokensRepository(db: Database) {
       await tx.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, id));
     },
 
+    /** Deletes every token of a user; returns how many there were. */
+    async deleteAllForUser(userId: string, tx: DbOrTx = db): Promise<number> {
+      const deleted = await tx.delete(apiTokens).where(eq(apiTokens.userId, userId)).returning({ id: apiTokens.id });
+      return deleted.length;
+    },
+
     async deleteForUser(id: string, userId: string, tx: DbOrTx = db): Promise<boolean> {
       const deleted = await tx
         .delete(apiTokens)

@@ -74,3 +74,34 @@ test('a removed user loses their tokens', async (t) => {
   await services.accounts.removeUser({ actor: owner!, userId: editor.id });
   assert.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
 });
+
+test('API tokens outlive a password change, as the page says, unless the box to revoke them is ticked', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  const client = await setUpOwner(app);
+  const [owner] = await services.accounts.listUsers();
+  const me = async (token: string) => (await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode;
+  const first = (await services.auth.createApiToken({ userId: owner!.id, name: 'script' })).token;
+  const second = (await services.auth.createApiToken({ userId: owner!.id, name: 'bookmarks' })).token;
+
+  const page = await client.get('/admin/account');
+  assert.match(page.body, /Your API tokens keep working unless you tick the box above/);
+  assert.match(page.body, /name="revokeTokens" value="1"> Also revoke my 2 API tokens/);
+
+  const csrf = await client.csrfToken();
+  const kept = await client.post('/admin/account/password', { _csrf: csrf, currentPassword: OWNER.password, newPassword: 'a brand new passphrase' });
+  assert.equal(kept.statusCode, 303);
+  assert.match((await client.get('/admin/account')).body, /Password changed\. Your other sessions have been signed out\. Your 2 API tokens still work: revoke them below if they may have leaked\./);
+  assert.deepEqual([await me(first), await me(second)], [200, 200]);
+
+  const revoked = await client.post('/admin/account/password', { _csrf: csrf, currentPassword: 'a brand new passphrase', newPassword: 'yet another long passphrase', revokeTokens: '1' });
+  assert.equal(revoked.statusCode, 303);
+  assert.match((await client.get('/admin/account')).body, /signed out and your 2 API tokens were revoked\./);
+  assert.deepEqual([await me(first), await me(second)], [401, 401]);
+
+  // The command line's reset says the same and takes the same choice.
+  const third = (await services.auth.createApiToken({ userId: owner!.id, name: 'again' })).token;
+  assert.deepEqual(await services.accounts.resetPassword({ email: OWNER.email, password: 'a reset passphrase, long' }, OPERATOR), { revoked: 0, kept: 1 });
+  assert.equal(await me(third), 200);
+  assert.deepEqual(await services.accounts.resetPassword({ email: OWNER.email, password: 'another reset passphrase', revokeTokens: true }, OPERATOR), { revoked: 1, kept: 0 });
+  assert.equal(await me(third), 401);
+});

@@ -1,12 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { TokensAfterPasswordChange } from '../../domain/accounts-service.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import type { Services } from '../../domain/services.ts';
 import { requireUser } from '../plugins/auth.ts';
 
-const passwordBody = z.object({ currentPassword: z.unknown().optional(), newPassword: z.unknown().optional() });
+const passwordBody = z.object({ currentPassword: z.unknown().optional(), newPassword: z.unknown().optional(), revokeTokens: z.unknown().optional() });
 const tokenBody = z.object({ name: z.string().optional().default('') });
 const idParams = z.object({ id: z.uuid({ error: 'Unknown id.' }) });
+
+/** What the confirmation of a password change says about the API tokens. */
+function tokensSentence({ revoked, kept }: TokensAfterPasswordChange): string {
+  if (revoked > 0) return ` and your ${revoked === 1 ? 'API token was' : `${revoked} API tokens were`} revoked.`;
+  if (kept > 0) return `. Your ${kept === 1 ? 'API token still works' : `${kept} API tokens still work`}: revoke ${kept === 1 ? 'it' : 'them'} below if ${kept === 1 ? 'it' : 'they'} may have leaked.`;
+  return '.';
+}
 
 /** Each user's own account: password and personal API tokens. */
 export async function accountRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -23,8 +31,8 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
   app.post('/password', async (request, reply) => {
     const body = passwordBody.parse(request.body ?? {});
     try {
-      await accounts.changePassword({ userId: request.user!.id, currentSessionHash: request.session?.idHash, ...body });
-      return reply.flash('success', 'Password changed. Your other sessions have been signed out.').redirect('/admin/account', 303);
+      const tokens = await accounts.changePassword({ userId: request.user!.id, currentSessionHash: request.session?.idHash, ...body });
+      return reply.flash('success', `Password changed. Your other sessions have been signed out${tokensSentence(tokens)}`).redirect('/admin/account', 303);
     } catch (error) {
       if (error instanceof ValidationError) return page(request, reply, { errors: error.fields, error: error.message }, 422);
       throw error;
