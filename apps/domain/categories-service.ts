@@ -3,16 +3,9 @@ import type { Database } from '../../db/client.ts';
 import type { CategoriesRepository, Category } from '../../db/repositories/categories-repository.ts';
 import type { Clock } from './clock.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { hasControlCharacters, parseInput } from './validation.ts';
+import { nameField, parseInput } from './validation.ts';
 
 export type { Category };
-
-const nameField = z
-  .string({ error: 'Name is required.' })
-  .trim()
-  .min(1, { error: 'Name is required.' })
-  .max(100, { error: 'Name must be at most 100 characters.' })
-  .refine((value) => !hasControlCharacters(value), { error: 'Name contains invalid characters.' });
 
 /** Categories: the sections of an edition, in their order. */
 export function createCategoriesService({ db, categories, clock }: { db: Database; categories: CategoriesRepository; clock: Clock }) {

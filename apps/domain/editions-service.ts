@@ -44,6 +44,16 @@ const updateSchema = z.object({
   categoryOrder: z.array(z.uuid()).max(200).optional(),
 });
 
+/** The rules an edition's fields follow in the editor and the API, for the imports that bring editions in. */
+export const editionFieldRules = {
+  title: updateSchema.shape.title.unwrap(),
+  slug: updateSchema.shape.slug.unwrap(),
+  tags: tagsSchema,
+  intro: updateSchema.shape.intro.unwrap(),
+  outro: updateSchema.shape.outro.unwrap(),
+  freeSections: updateSchema.shape.freeSections.unwrap(),
+};
+
 const apiSchema = z.object({
   title: z.string().trim().min(1).max(300).optional(),
   slug: updateSchema.shape.slug,

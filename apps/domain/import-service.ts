@@ -20,6 +20,7 @@ import { NotFoundError, ValidationError } from './errors.ts';
 import { EXPORT_JSON_NAME, veilleExportSchema, type ExportLink, type VeilleExport } from './export-format.ts';
 import { parseFeed, parseMarkdownEdition, type ImportedEdition, type ImportedLink } from './import/edition-parse.ts';
 import { readImportSource, type ImportSource, type SourceProblem } from './import/sources.ts';
+import { checkVeilleExport } from './import/veille-export.ts';
 import { renderCommentary } from './links-service.ts';
 import { periodStart, slugify } from './periods.ts';
 import type { Queue } from './queue.ts';
@@ -208,7 +209,10 @@ export function createImportService(deps: Deps) {
         problems.push({ name: text.name, reason: `Only one ${EXPORT_JSON_NAME} is read per import: this one was left out.` });
         continue;
       }
-      const data = result.data;
+      // Every value held to the forms' rules: what breaks one is left out and reported.
+      const checked = checkVeilleExport(result.data, text.name);
+      problems.push(...checked.problems);
+      const data = checked.data;
       extra = { settings: data.settings, categories: data.categories, inbox: data.inbox, subscribers: data.subscribers };
       for (const edition of data.editions) {
         found.push({
@@ -227,7 +231,10 @@ export function createImportService(deps: Deps) {
           publishedAt: edition.publishedAt,
           scheduledAt: null,
           correctedAt: edition.correctedAt,
-          warnings: edition.status === 'scheduled' ? [`Was scheduled for ${edition.scheduledAt ?? 'later'}: imported as a draft, schedule it again.`] : [],
+          warnings: [
+            ...(checked.warnings.get(edition.period) ?? []),
+            ...(edition.status === 'scheduled' ? [`Was scheduled for ${edition.scheduledAt ?? 'later'}: imported as a draft, schedule it again.`] : []),
+          ],
         });
       }
     }

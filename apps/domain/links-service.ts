@@ -11,7 +11,7 @@ import { editionPath } from './periods.ts';
 import type { Queue } from './queue.ts';
 import { fetchPageMetadata, MetadataFetchError } from './url-metadata.ts';
 import { cleanUrl, normalizeUrl, parseLinkUrl } from './url-normalize.ts';
-import { hasControlCharacters, parseInput, stripControlCharacters } from './validation.ts';
+import { emailField, hasControlCharacters, parseInput, stripControlCharacters } from './validation.ts';
 
 export type { Link, LinkScope };
 
@@ -74,7 +74,8 @@ const urlField = z.string({ error: 'URL is required.' }).transform((value, conte
 const idField = z.uuid({ error: 'Unknown id.' });
 
 const linkFields = {
-  title: optionalText('Title', 500).refine((value) => value === undefined || !hasControlCharacters(value), { error: 'Title contains invalid characters.' }),
+  // Long enough for the reference archive, where a whole sentence serves as a title (583 characters).
+  title: optionalText('Title', 1000).refine((value) => value === undefined || !hasControlCharacters(value), { error: 'Title contains invalid characters.' }),
   commentary: optionalText('Commentary', 20_000).transform((value) => (value === undefined ? value : stripControlCharacters(value.replace(/\r\n?/g, '\n')))),
   via: optionalText('Via', 300),
   tags: tagsField,
@@ -85,6 +86,50 @@ const linkFields = {
 
 const addSchema = z.object({ url: urlField, ...linkFields });
 const updateSchema = z.object({ url: urlField.optional(), description: optionalText('Description', 2000), siteName: optionalText('Site name', 200), ...linkFields });
+
+// The address of a mailto: URL, decoded; '' when it cannot be decoded.
+function mailtoAddress(url: string): string {
+  try {
+    return decodeURIComponent(url.slice('mailto:'.length).split('?')[0] ?? '');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A link's URL as Veille keeps it, for imports of what Veille itself wrote: the form's rules
+ * (http or https, a domain, no credentials), written in full; or a mailto: address, which
+ * imported Markdown may hold. The URL is kept as written.
+ */
+const storedUrlField = z.string({ error: 'URL is required.' }).transform((value, context) => {
+  const url = value.trim();
+  if (/^mailto:/i.test(url)) {
+    if (emailField.safeParse(mailtoAddress(url)).success) return url;
+    context.addIssue({ code: 'custom', message: 'A mailto: link must name one valid address.' });
+    return z.NEVER;
+  }
+  const parsed = urlField.safeParse(url);
+  if (!parsed.success) {
+    context.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'Enter a valid URL.' });
+    return z.NEVER;
+  }
+  if (!/^https?:\/\//i.test(url)) {
+    context.addIssue({ code: 'custom', message: 'The address must be written in full, starting with https:// or http://.' });
+    return z.NEVER;
+  }
+  return url;
+});
+
+/** The rules a link's fields follow in the forms and the API, for the imports that bring links in. */
+export const linkFieldRules = {
+  url: storedUrlField,
+  title: linkFields.title,
+  commentary: linkFields.commentary,
+  via: linkFields.via,
+  tags: linkFields.tags,
+  description: updateSchema.shape.description,
+  siteName: updateSchema.shape.siteName,
+};
 const querySchema = z.object({
   status: z.enum(LINK_SCOPES, { error: `Status must be one of ${LINK_SCOPES.join(', ')}.` }).default('inbox'),
   category: z.string().max(100).optional(),

@@ -63,7 +63,8 @@ function headerLine(name: string, value: string): string {
 
 /** A display name and address as a From/To value, the name encoded when it is not plain ASCII. */
 export function formatAddress(address: { name?: string; address: string }): string {
-  if (unsafeHeaderValue(address.address) || /[<>\s]/.test(address.address)) throw new Error(`not a deliverable address: ${JSON.stringify(address.address)}`);
+  // One mailbox only: a comma or semicolon would address the copy to several readers.
+  if (unsafeHeaderValue(address.address) || /[<>\s,;]/.test(address.address)) throw new Error(`not a deliverable address: ${JSON.stringify(address.address)}`);
   const name = (address.name ?? '').replace(/[\r\n]+/g, ' ').trim();
   if (!name) return address.address;
   // A non-ASCII name is encoded whole, in base64: Q-encoding would leave commas and other

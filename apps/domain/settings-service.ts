@@ -21,6 +21,9 @@ const settingsSchema = z.object({
 
 export type Settings = z.output<typeof settingsSchema>;
 
+/** Each setting's rule, for the imports that bring settings in. */
+export const settingRules = settingsSchema.shape;
+
 export const DEFAULT_SETTINGS: Settings = {
   newsletterName: 'Veille',
   description: 'A monthly selection of links, with commentary.',

@@ -178,7 +178,7 @@ test('inline edit: the form fragment, a 422 that keeps what was typed, then a sa
   const refused = await form(`/admin/links/${link.id}`, typed, HX);
   assert.equal(refused.statusCode, 422);
   assert.equal(refused.headers['hx-trigger'], undefined);
-  assert.match(refused.body, /Title must be at most 500 characters\./);
+  assert.match(refused.body, /Title must be at most 1000 characters\./);
   assert.match(refused.body, /aria-invalid="true"/);
   assert.match(refused.body, />Mon commentaire, tapé avec soin<\/textarea>/, 'the commentary typed is kept');
   assert.match(refused.body, /name="via" type="text" value="Les Cast Codeurs"/);
@@ -192,7 +192,7 @@ test('inline edit: the form fragment, a 422 that keeps what was typed, then a sa
   const withoutHtmx = await form(`/admin/links/${link.id}`, typed);
   assert.equal(withoutHtmx.statusCode, 422);
   assert.match(withoutHtmx.body, /<html/i);
-  assert.match(withoutHtmx.body, /Title must be at most 500 characters\./);
+  assert.match(withoutHtmx.body, /Title must be at most 1000 characters\./);
 
   const saved = await form(`/admin/links/${link.id}`, { ...typed, title: 'Better title' }, HX);
   assert.equal(saved.statusCode, 200);
@@ -599,7 +599,7 @@ test('XSS: hostile titles, commentary, via, tags and URLs are shown as text on t
   assert.ok(editTextarea.body.includes('value="&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;"'), 'the title sits escaped in its input');
 
   // The edit form given back after a refusal echoes what was posted: still escaped.
-  const refused = await form(`/admin/links/${ids[0]}`, { title: 'x'.repeat(600), commentary: '</textarea><script>alert(1)</script>', via: '"><img src=x onerror=alert(1)>' }, HX);
+  const refused = await form(`/admin/links/${ids[0]}`, { title: 'x'.repeat(1200), commentary: '</textarea><script>alert(1)</script>', via: '"><img src=x onerror=alert(1)>' }, HX);
   assert.equal(refused.statusCode, 422);
   assertInert(refused.body, 'refused edit form');
 

@@ -93,5 +93,7 @@ test('addresses and header values that would inject headers are refused', () => 
   assert.throws(() => template.render({ to: 'a@example.org', messageId: '<a@x>\nX-Evil: 1', url: 'https://x.test/u' }));
   assert.throws(() => template.render({ to: 'a@example.org', messageId: '<a@x>', url: 'https://x.test/u', headers: { 'List-Unsubscribe': '<x>\r\nBcc: v@example.org' } }));
   assert.throws(() => formatAddress({ address: 'Someone <a@example.org>' }));
+  assert.throws(() => template.render({ to: 'a@x.example,b@y.example', messageId: '<a@x>', url: 'https://x.test/u' }), /not a deliverable address/);
+  assert.throws(() => formatAddress({ address: 'a@x.example;b@y.example' }));
   assert.equal(formatAddress({ name: 'Dupont "Le Veilleur"', address: 'd@example.org' }), '"Dupont \\"Le Veilleur\\"" <d@example.org>');
 });
