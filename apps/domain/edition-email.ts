@@ -4,7 +4,7 @@
 import { convert, type FormatCallback, type HtmlToTextOptions } from 'html-to-text';
 import juice from 'juice';
 import type { EditionDocument, EditionLink, Locale, NewsletterInfo } from './edition-types.ts';
-import { absolutizeLinks, escapeHtml, isSafeUrl } from './html.ts';
+import { checkLinks, escapeHtml, safeHref } from './html.ts';
 import { markdownToText, renderMarkdown } from './markdown.ts';
 
 /** Placeholder replaced per recipient by the sender (kept intact through HTML, text and encodings). */
@@ -82,14 +82,15 @@ hr { border: 0; border-top: 1px solid #d8dee4; margin: 24px 0; }
 // Markdown tables are data tables, unlike the layout tables around them: the class lets the
 // text part format them as tables and the stylesheet give them borders.
 function markdownHtml(source: string, base: string): string {
-  const html = absolutizeLinks(renderMarkdown(source), base).trim();
+  const html = checkLinks(renderMarkdown(source), base).trim();
   return html.replace(/<table>/g, '<table class="md-table">');
 }
 
 function linkItemHtml(link: EditionLink, base: string): string {
   const title = escapeHtml(link.title);
-  const anchor = isSafeUrl(link.url) ? `<a class="item-link" href="${escapeHtml(link.url.trim())}">${title}</a>` : title;
-  const commentary = link.commentaryHtml.trim() ? ` : ${absolutizeLinks(link.commentaryHtml.trim(), base)}` : '';
+  const href = safeHref(link.url);
+  const anchor = href ? `<a class="item-link" href="${escapeHtml(href)}">${title}</a>` : title;
+  const commentary = link.commentaryHtml.trim() ? ` : ${checkLinks(link.commentaryHtml.trim(), base)}` : '';
   const children = link.children.length > 0 ? linkListHtml(link.children, base) : '';
   // The span delimits "title : commentary" so the text part can put the URL right after it.
   return `<li><span class="item">${anchor}${commentary}</span>${children}</li>`;

@@ -2,7 +2,7 @@
 // page, the feeds and "copy for Substack", the Markdown export, the RSS/Atom/JSON feeds and the
 // sitemap. Pure functions of the edition and the newsletter settings.
 import type { EditionDocument, EditionLink, NewsletterInfo } from './edition-types.ts';
-import { absolutizeLinks, escapeHtml, isSafeUrl } from './html.ts';
+import { checkLinks, escapeHtml, isSafeUrl, safeHref } from './html.ts';
 import { markdownToText, renderMarkdown } from './markdown.ts';
 
 
@@ -32,8 +32,9 @@ export function sectionSlug(name: string): string {
 
 function linkItemHtml(link: EditionLink, base: string | undefined): string {
   const title = escapeHtml(link.title);
-  const anchor = isSafeUrl(link.url) ? `<a href="${escapeHtml(link.url.trim())}">${title}</a>` : title;
-  const commentary = link.commentaryHtml.trim() ? ` : ${absolutizeLinks(link.commentaryHtml.trim(), base)}` : '';
+  const href = safeHref(link.url);
+  const anchor = href ? `<a href="${escapeHtml(href)}">${title}</a>` : title;
+  const commentary = link.commentaryHtml.trim() ? ` : ${checkLinks(link.commentaryHtml.trim(), base)}` : '';
   const children = link.children.length > 0 ? linkListHtml(link.children, base) : '';
   return `<li>${anchor}${commentary}${children}</li>`;
 }
@@ -46,7 +47,7 @@ function linkListHtml(links: EditionLink[], base: string | undefined): string {
 export function editionBodyHtml(edition: EditionDocument, options: { absoluteBase?: string } = {}): string {
   const base = options.absoluteBase;
   const parts: string[] = [];
-  if (edition.intro.trim()) parts.push(`<div class="edition-intro">\n${absolutizeLinks(renderMarkdown(edition.intro), base).trim()}\n</div>`);
+  if (edition.intro.trim()) parts.push(`<div class="edition-intro">\n${checkLinks(renderMarkdown(edition.intro), base).trim()}\n</div>`);
   // Two categories may slug alike ("C++" and "C#" both give "c"): ids stay unique.
   const usedIds = new Map<string, number>();
   for (const section of edition.sections) {
@@ -59,10 +60,10 @@ export function editionBodyHtml(edition: EditionDocument, options: { absoluteBas
     parts.push(`<section class="edition-section">\n${heading}${list}\n</section>`);
   }
   for (const free of edition.freeSections) {
-    const body = free.body.trim() ? `\n${absolutizeLinks(renderMarkdown(free.body), base).trim()}` : '';
+    const body = free.body.trim() ? `\n${checkLinks(renderMarkdown(free.body), base).trim()}` : '';
     parts.push(`<section class="edition-free">\n<h2>${escapeHtml(free.heading)}</h2>${body}\n</section>`);
   }
-  if (edition.outro.trim()) parts.push(`<div class="edition-outro">\n${absolutizeLinks(renderMarkdown(edition.outro), base).trim()}\n</div>`);
+  if (edition.outro.trim()) parts.push(`<div class="edition-outro">\n${checkLinks(renderMarkdown(edition.outro), base).trim()}\n</div>`);
   return parts.join('\n');
 }
 

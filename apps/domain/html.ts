@@ -1,6 +1,10 @@
 // Small helpers for the HTML the renderers write by hand (web body, feeds, email).
+import { decodeHTMLAttribute } from 'entities';
 
 const SAFE_LINK = /^(?:https?:\/\/|mailto:)/i;
+const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+const LINK_SCHEMES = new Set(['http', 'https', 'mailto']);
+const IMAGE_SCHEMES = new Set(['http', 'https']);
 
 /** Escapes text for HTML or XML content and double-quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -12,24 +16,34 @@ export function isSafeUrl(url: string): boolean {
   return SAFE_LINK.test(url.trim());
 }
 
-// Decodes what sanitize-html's attribute escaping produces, so a URL can be resolved and escaped again.
-function decodeAttribute(value: string): string {
-  return value.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, entity: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[entity] ?? '');
+/** The href of a link's URL, or undefined when it must be shown as text (any other scheme, or none). */
+export function safeHref(url: string): string | undefined {
+  return isSafeUrl(url) ? url.trim() : undefined;
+}
+
+// What a browser makes of an attribute's URL: its character references decoded, tabs and line
+// breaks dropped, control characters and spaces around it trimmed ("java&#x09;script:" is javascript:).
+function browserUrl(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return decodeHTMLAttribute(value).replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
 }
 
 /**
- * Makes relative links of sanitised HTML absolute against `base` (feeds and emails are read away
- * from the site). The HTML comes from the sanitiser: every "<" opens a real tag and attribute
- * values are double-quoted with ">" escaped, so matching tags textually is reliable here.
+ * Checks every link and image of sanitised HTML as it is written out: a URL with a scheme other
+ * than http, https or mailto (http and https for images) loses its attribute and renders inert,
+ * whatever the database holds; with `base`, relative URLs are made absolute (feeds and emails are
+ * read away from the site). The HTML comes from the sanitiser: every "<" opens a real tag and
+ * attribute values are double-quoted with ">" escaped, so matching tags textually is reliable here.
  */
-export function absolutizeLinks(html: string, base: string | undefined): string {
-  if (!base) return html;
-  return html.replace(/<(?:a|img)\s[^>]*>/g, (tag) =>
-    tag.replace(/\s(href|src)="([^"]*)"/g, (attribute, name: string, value: string) => {
-      const raw = decodeAttribute(value);
-      if (/^[a-z][a-z0-9+.-]*:/i.test(raw)) return attribute;
+export function checkLinks(html: string, base?: string): string {
+  return html.replace(/<(a|img)\s[^>]*>/gi, (tag, name: string) =>
+    tag.replace(/\s(href|src)="([^"]*)"/gi, (attribute, attributeName: string, value: string) => {
+      const url = browserUrl(value);
+      const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
+      if (scheme !== undefined) return (name.toLowerCase() === 'img' ? IMAGE_SCHEMES : LINK_SCHEMES).has(scheme) ? attribute : '';
+      if (!base) return attribute;
       try {
-        return ` ${name}="${escapeHtml(new URL(raw, base).href)}"`;
+        return ` ${attributeName}="${escapeHtml(new URL(url, base).href)}"`;
       } catch {
         return attribute;
       }

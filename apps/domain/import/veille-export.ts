@@ -84,7 +84,7 @@ function checkLink(link: ExportLink, where: string, notes: string[]): ExportLink
   };
 }
 
-function checkLinks(links: ExportLink[], where: string, notes: string[]): ExportLink[] {
+function checkLinkList(links: ExportLink[], where: string, notes: string[]): ExportLink[] {
   return links.flatMap((link) => checkLink(link, where, notes) ?? []);
 }
 
@@ -118,7 +118,7 @@ function checkEdition(edition: ExportEdition): { edition: ExportEdition; warning
   for (const section of edition.sections) {
     const checked = checkCategoryName(section.category);
     if (!checked.ok) return { refused: `The edition ${label} was left out: the category “${preview(section.category ?? '', 40)}” is refused (${checked.reason}).` };
-    sections.push({ category: checked.name, links: checkLinks(section.links, `Section “${checked.name ?? 'Miscellaneous'}”`, warnings) });
+    sections.push({ category: checked.name, links: checkLinkList(section.links, `Section “${checked.name ?? 'Miscellaneous'}”`, warnings) });
   }
   const slug = editionFieldRules.slug.safeParse(edition.slug);
   if (!slug.success) warnings.push(`The slug “${preview(edition.slug, 40)}” is refused (${reason(slug.error)}): one is made from the title.`);

@@ -1,9 +1,12 @@
+import { checkLinks, safeHref } from '../../domain/html.ts';
 import { highlightToHtml, type Link } from '../../domain/links-service.ts';
 import { editionPath } from '../../domain/periods.ts';
 
 export type LinkView = {
   id: string;
   url: string;
+  /** The URL to link to; undefined when it is not http, https or mailto (the row shows it as text). */
+  href: string | undefined;
   host: string;
   displayTitle: string;
   titleHtml: string | undefined;
@@ -40,11 +43,12 @@ export function linkView(link: Link & { children?: Link[] }): LinkView {
   return {
     id: link.id,
     url: link.url,
+    href: safeHref(link.url),
     host: hostOf(link.url),
     displayTitle,
     // Search results carry highlighted fragments; they are escaped before the <mark>s go in.
     titleHtml: link.headline ? highlightToHtml(link.headline.title) : undefined,
-    commentaryHtml: link.headline?.commentary ? highlightToHtml(link.headline.commentary) : link.commentaryHtml,
+    commentaryHtml: link.headline?.commentary ? highlightToHtml(link.headline.commentary) : checkLinks(link.commentaryHtml),
     hasCommentary: commentary.length > 0,
     description: link.description,
     siteName: link.siteName,
