@@ -4,6 +4,7 @@
 import type { EditionDocument, EditionLink, NewsletterInfo } from './edition-types.ts';
 import { checkLinks, escapeHtml, isSafeUrl, safeHref } from './html.ts';
 import { markdownToText, renderMarkdown } from './markdown.ts';
+import { escapeMarkdownHeading, escapeMarkdownText, inertMarkdown } from './markdown-syntax.ts';
 
 
 // XML 1.0 forbids these code points even as character references; a stray one in a title would
@@ -107,9 +108,6 @@ export function editionDate(edition: Pick<EditionDocument, 'period' | 'published
   throw new Error(`unknown period format "${edition.period}"`);
 }
 
-function markdownLinkText(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().replace(/([\\[\]])/g, '\\$1');
-}
 
 function markdownDestination(url: string): string {
   const trimmed = url.trim();
@@ -120,8 +118,10 @@ function markdownDestination(url: string): string {
 
 function linkMarkdown(link: EditionLink, depth: number): string {
   const indent = '    '.repeat(depth);
-  const title = markdownLinkText(link.title);
-  const anchor = isSafeUrl(link.url) ? `[${title}](${markdownDestination(link.url)})` : title;
+  // A title is text, not Markdown: escaped, so a generator shows it as typed. A link to another
+  // scheme than http, https or mailto is written as its title alone.
+  const title = link.title.replace(/\s+/g, ' ').trim();
+  const anchor = isSafeUrl(link.url) ? `[${escapeMarkdownText(title)}](${markdownDestination(link.url)})` : escapeMarkdownText(title, { lineStart: true });
   // Continuation lines are indented past the bullet so a multi-line commentary stays in its item.
   const continuation = `${indent}  `;
   const commentary = link.commentary.trim()
@@ -137,7 +137,12 @@ function markdownBlock(source: string): string {
   return source.replace(/^(?:[ \t]*\r?\n)+/, '').trimEnd();
 }
 
-/** The edition as Zola/Hugo Markdown with TOML front matter, in the shape of the published archive. */
+/**
+ * The edition as Zola/Hugo Markdown with TOML front matter, in the shape of the published archive.
+ * Generators pass raw HTML through and follow any link: titles and headings are escaped as text,
+ * and the Markdown the editors wrote is made inert (raw HTML escaped, links to other schemes
+ * reduced to their text) while it keeps its meaning.
+ */
 export function editionToMarkdown(edition: EditionDocument): string {
   const date = editionDate(edition);
   // The period is written only when the date does not tell it: a weekly edition, or a monthly one
@@ -155,16 +160,18 @@ export function editionToMarkdown(edition: EditionDocument): string {
   const blocks: string[] = [frontMatter];
   if (markdownBlock(edition.intro)) blocks.push(markdownBlock(edition.intro));
   for (const section of edition.sections) {
-    const heading = `## ${section.name.replace(/\s+/g, ' ').trim()}`;
+    const heading = `## ${escapeMarkdownHeading(section.name)}`;
     blocks.push(section.links.length > 0 ? `${heading}\n\n${section.links.map((link) => linkMarkdown(link, 0)).join('\n')}` : heading);
   }
   for (const free of edition.freeSections) {
-    const heading = `## ${free.heading.replace(/\s+/g, ' ').trim()}`;
+    const heading = `## ${escapeMarkdownHeading(free.heading)}`;
     const body = markdownBlock(free.body);
     blocks.push(body ? `${heading}\n\n${body}` : heading);
   }
   if (markdownBlock(edition.outro)) blocks.push(markdownBlock(edition.outro));
-  return `${blocks.join('\n\n')}\n`;
+  // The body is made inert as a whole: code blocks and paragraphs are then read in their context.
+  const body = blocks.slice(1);
+  return body.length > 0 ? `${frontMatter}\n\n${inertMarkdown(body.join('\n\n'))}\n` : `${frontMatter}\n`;
 }
 
 // --- Feeds -----------------------------------------------------------------------------------

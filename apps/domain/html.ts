@@ -21,11 +21,17 @@ export function safeHref(url: string): string | undefined {
   return isSafeUrl(url) ? url.trim() : undefined;
 }
 
-// What a browser makes of an attribute's URL: its character references decoded, tabs and line
-// breaks dropped, control characters and spaces around it trimmed ("java&#x09;script:" is javascript:).
-function browserUrl(value: string): string {
+/**
+ * True when a URL (character references already decoded) has no scheme, so it is relative, or a
+ * scheme a link may use: http, https and mailto; http and https only for an image. It is read as
+ * a browser does: tabs and line breaks dropped, control characters and spaces around it trimmed,
+ * so "java\tscript:" counts as javascript:.
+ */
+export function allowedUrl(url: string, options: { image?: boolean } = {}): boolean {
   // eslint-disable-next-line no-control-regex
-  return decodeHTMLAttribute(value).replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+  const read = url.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+  const scheme = SCHEME.exec(read)?.[1]?.toLowerCase();
+  return scheme === undefined || (options.image ? IMAGE_SCHEMES : LINK_SCHEMES).has(scheme);
 }
 
 /**
@@ -38,12 +44,11 @@ function browserUrl(value: string): string {
 export function checkLinks(html: string, base?: string): string {
   return html.replace(/<(a|img)\s[^>]*>/gi, (tag, name: string) =>
     tag.replace(/\s(href|src)="([^"]*)"/gi, (attribute, attributeName: string, value: string) => {
-      const url = browserUrl(value);
-      const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
-      if (scheme !== undefined) return (name.toLowerCase() === 'img' ? IMAGE_SCHEMES : LINK_SCHEMES).has(scheme) ? attribute : '';
-      if (!base) return attribute;
+      const url = decodeHTMLAttribute(value);
+      if (!allowedUrl(url, { image: name.toLowerCase() === 'img' })) return '';
+      if (!base || SCHEME.test(url.trim())) return attribute;
       try {
-        return ` ${attributeName}="${escapeHtml(new URL(url, base).href)}"`;
+        return ` ${attributeName}="${escapeHtml(new URL(url.trim(), base).href)}"`;
       } catch {
         return attribute;
       }

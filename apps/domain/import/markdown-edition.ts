@@ -6,6 +6,7 @@
 import MarkdownIt from 'markdown-it';
 import type { Token } from 'markdown-it';
 import { parse as parseToml, TomlError } from 'smol-toml';
+import { closingBracket, inlineDestination, unescapeMarkdown } from '../markdown-syntax.ts';
 import { parseDocument as parseYaml } from 'yaml';
 import {
   NOT_A_LINK,
@@ -219,7 +220,8 @@ function topLevelBlocks(tokens: Token[], lines: string[], references: References
     const map = token.map ?? [0, 0];
     if (token.type === 'heading_open') {
       const inline = tokens[index + 1];
-      blocks.push({ kind: 'heading', level: Number(token.tag.slice(1)), name: collapseSpaces(inline?.content ?? ''), start: map[0], end: map[1] });
+      // Backslash escapes are the heading's own text ("## C\\# tips" is "C# tips"), as the export writes them.
+      blocks.push({ kind: 'heading', level: Number(token.tag.slice(1)), name: collapseSpaces(unescapeMarkdown(inline?.content ?? '')), start: map[0], end: map[1] });
     } else if (token.type === 'bullet_list_open') {
       const items = listItems(tokens, index, lines, references);
       const withLink = items.filter((item) => item.problem !== NOT_A_LINK).length;
@@ -318,12 +320,6 @@ function dedent(line: string, count: number): string {
 
 // --- Link items -----------------------------------------------------------------------------
 
-const ESCAPABLE = /\\([!-/:-@[-`{-~])/g;
-
-function unescapeMarkdown(text: string): string {
-  return text.replace(ESCAPABLE, '$1');
-}
-
 /** Reads "[title](url) : commentary" (also "**[title](url)**", reference links, " - ", " — " or no separator). */
 function linkItem(text: string, references: References): Omit<RawItem, 'children' | 'text'> {
   const link = leadingLink(text, references);
@@ -381,81 +377,4 @@ function leadingLink(text: string, references: References): LeadingLink | undefi
     cursor += wrapper.length;
   }
   return { label, url, end: cursor };
-}
-
-/** The index of the "]" closing the "[" at `open`, with backslash escapes and nested brackets. */
-function closingBracket(text: string, open: number): number | undefined {
-  let depth = 0;
-  for (let index = open; index < text.length; index += 1) {
-    const char = text[index];
-    if (char === '\\') index += 1;
-    else if (char === '[') depth += 1;
-    else if (char === ']') {
-      depth -= 1;
-      if (depth === 0) return index;
-    }
-  }
-  return undefined;
-}
-
-/** Parses `url "title")` after "(": an <angle-bracketed> or a bare destination, an optional title. */
-function inlineDestination(text: string, start: number): { url: string; end: number } | undefined {
-  let index = skipSpace(text, start);
-  let url = '';
-  if (text[index] === '<') {
-    let cursor = index + 1;
-    while (cursor < text.length && text[cursor] !== '>') {
-      if (text[cursor] === '\n' || text[cursor] === '<') return undefined;
-      if (text[cursor] === '\\') cursor += 1;
-      cursor += 1;
-    }
-    if (text[cursor] !== '>') return undefined;
-    url = text.slice(index + 1, cursor);
-    index = cursor + 1;
-  } else {
-    let cursor = index;
-    let depth = 0;
-    while (cursor < text.length) {
-      const char = text[cursor] as string;
-      if (char === '\\' && cursor + 1 < text.length) {
-        cursor += 2;
-        continue;
-      }
-      if (char <= ' ' || char === '\u007f') break;
-      if (char === '(') depth += 1;
-      else if (char === ')') {
-        if (depth === 0) break;
-        depth -= 1;
-      }
-      cursor += 1;
-    }
-    url = text.slice(index, cursor);
-    index = cursor;
-  }
-  index = skipSpace(text, index);
-  const quote = text[index];
-  if (quote === '"' || quote === "'" || quote === '(') {
-    const close = quote === '(' ? ')' : quote;
-    let cursor = index + 1;
-    while (cursor < text.length && text[cursor] !== close) cursor += text[cursor] === '\\' ? 2 : 1;
-    if (cursor >= text.length) return undefined;
-    index = skipSpace(text, cursor + 1);
-  }
-  if (text[index] !== ')') return undefined;
-  return { url: unescapeMarkdown(url), end: index + 1 };
-}
-
-// Spaces, tabs and at most one line ending, as CommonMark allows inside a link.
-function skipSpace(text: string, start: number): number {
-  let index = start;
-  let newlines = 0;
-  while (index < text.length) {
-    const char = text[index];
-    if (char === '\n') {
-      newlines += 1;
-      if (newlines > 1) break;
-    } else if (char !== ' ' && char !== '\t') break;
-    index += 1;
-  }
-  return index;
 }
