@@ -7,7 +7,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Config } from '../domain/config.ts';
 import type { Services } from '../domain/services.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -49,7 +49,11 @@ class OneLineRequestLog extends LogController {
 }
 
 /** Builds the web application (not listening): production, tests and benchmarks all use this. */
-export async function buildApp(services: Services, config: Config, options: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  services: Services,
+  config: Config,
+  options: { logger?: FastifyBaseLogger; /** Called for every route as it is registered: the route table, for tools and tests. */ onRoute?: (route: RouteOptions) => void } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     trustProxy: config.trustProxy,
@@ -60,6 +64,7 @@ export async function buildApp(services: Services, config: Config, options: { lo
     routerOptions: { ignoreTrailingSlash: true },
     logController: new OneLineRequestLog(),
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
