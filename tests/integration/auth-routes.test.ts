@@ -101,6 +101,46 @@ test('sign-in is case-insensitive on the email, rotates the session and follows 
   }
 });
 
+test('after sign-in only pages of this site are followed: the Location never leads elsewhere, and odd targets are no 500', async (t) => {
+  const { app } = await buildTestApp(t);
+  await setUpOwner(app);
+  const hostile = ['/%09/evil.example', '/%5Cevil.example', '%2F%2Fevil.example', '/%0d%0a', '/%0D%0ASet-Cookie:%20x=1', 'https%3A%2F%2Fevil.example', '/%E0%A4%A', '/%00'];
+  for (const next of hostile) {
+    const form = await new TestClient(app).get(`/login?next=${next}`);
+    assert.equal(form.statusCode, 200, next);
+    assert.match(form.body, /name="next" value="\/admin"/, next);
+  }
+  for (const next of ['/\t/evil.example', '/\\evil.example', '//evil.example', '/\r\n', 'https://evil.example', '/%09/evil.example', '/%E0%A4%A']) {
+    const signedIn = await new TestClient(app).post('/login', { email: OWNER.email, password: OWNER.password, next });
+    assert.equal(signedIn.statusCode, 303, next);
+    assert.equal(signedIn.headers.location, '/admin', next);
+  }
+  const client = await signIn(app, OWNER.email, OWNER.password);
+  for (const next of hostile) {
+    const already = await client.get(`/login?next=${next}`);
+    assert.equal(already.statusCode, 303, next);
+    assert.equal(already.headers.location, '/admin', next);
+  }
+  assert.equal((await client.get('/login?next=%2Fadmin%2Fteam%3Fx%3D1')).headers.location, '/admin/team?x=1');
+});
+
+test('an htmx request whose session ended goes back to its own page after sign-in, whatever HX-Current-URL holds', async (t) => {
+  const { app } = await buildTestApp(t);
+  await setUpOwner(app);
+  const cases: Array<[string, string]> = [
+    ['http://veille.test/admin/inbox?tag=k8s', '/login?next=%2Fadmin%2Finbox%3Ftag%3Dk8s'],
+    ['not a url', '/login?next=%2Fadmin'],
+    ['http://[::1', '/login?next=%2Fadmin'],
+    ['https://evil.example/admin', '/login?next=%2Fadmin'],
+    ['http://veille.test/%09/evil.example', '/login?next=%2Fadmin'],
+  ];
+  for (const [current, redirect] of cases) {
+    const response = await app.inject({ url: '/admin/inbox', headers: { 'hx-request': 'true', 'hx-current-url': current } });
+    assert.equal(response.statusCode, 401, current);
+    assert.equal(response.headers['hx-redirect'], redirect, current);
+  }
+});
+
 test('sign-in is rate limited per account and per IP with a clear 429', async (t) => {
   const { app } = await buildTestApp(t);
   await setUpOwner(app);

@@ -4,11 +4,16 @@ import { SESSION_TTL_MS } from '../../domain/auth-service.ts';
 import type { Config } from '../../domain/config.ts';
 import type { Services } from '../../domain/services.ts';
 import type { User } from '../../domain/types.ts';
+import { localRedirectTarget } from '../redirects.ts';
 import { wantsFragment } from './render.ts';
 
 export const SESSION_COOKIE = 'veille_session';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** PUBLIC_URL: the origin redirects and links are resolved against. */
+    publicUrl: string;
+  }
   interface FastifyRequest {
     user: User | undefined;
     session: { idHash: string; csrfToken: string } | undefined;
@@ -41,6 +46,7 @@ export function clearSessionCookie(reply: FastifyReply, config: Pick<Config, 'se
 /** Loads the signed-in user from the session cookie on every request and checks CSRF tokens. */
 export const authPlugin = fp(async (app: FastifyInstance, options: { services: Services; config: Config }) => {
   const { auth } = options.services;
+  app.decorate('publicUrl', options.config.publicUrl);
   app.decorateRequest('user', undefined);
   app.decorateRequest('session', undefined);
   app.decorateRequest('sessionId', undefined);
@@ -88,7 +94,9 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { services: S
 export async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (request.user) return;
   if (wantsFragment(request)) {
-    reply.header('HX-Redirect', `/login?next=${encodeURIComponent(request.headers['hx-current-url'] ? new URL(String(request.headers['hx-current-url'])).pathname : '/admin')}`);
+    // htmx names the page the request came from; back there after signing in, if it is one of ours.
+    const back = localRedirectTarget(request.headers['hx-current-url'], request.server.publicUrl) ?? '/admin';
+    reply.header('HX-Redirect', `/login?next=${encodeURIComponent(back)}`);
     return reply.code(401).send({ error: 'unauthenticated', message: 'Your session has ended. Sign in again.' });
   }
   if (!acceptsHtml(request) || request.method !== 'GET') {

@@ -5,6 +5,7 @@ import { NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError 
 import { passwordStrength } from '../../domain/passwords.ts';
 import type { Services } from '../../domain/services.ts';
 import { clearSessionCookie, setSessionCookie } from '../plugins/auth.ts';
+import { localRedirectTarget } from '../redirects.ts';
 
 const loginBody = z.object({
   email: z.string().max(1000).optional().default(''),
@@ -14,11 +15,6 @@ const loginBody = z.object({
 const setupBody = z.object({ name: z.unknown().optional(), email: z.unknown().optional(), password: z.unknown().optional(), demo: z.unknown().optional() });
 const acceptBody = z.object({ name: z.unknown().optional(), password: z.unknown().optional() });
 
-/** Only local paths are followed after sign-in, so a crafted link cannot send the user elsewhere. */
-export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/admin';
-  return next;
-}
 
 function client(request: FastifyRequest) {
   return { ip: request.ip, userAgent: request.headers['user-agent'] };
@@ -27,6 +23,8 @@ function client(request: FastifyRequest) {
 /** First-run set-up, sign-in, sign-out and accepting an invitation. */
 export async function authRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const { accounts, auth } = services;
+  // Only pages of this site are followed after sign-in, so a crafted link cannot send the user elsewhere.
+  const safeNext = (next: unknown) => localRedirectTarget(next, config.publicUrl) ?? '/admin';
 
   app.get('/setup', async (_request, reply) => {
     if (!(await accounts.needsSetup())) return reply.redirect('/login', 303);
