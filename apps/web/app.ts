@@ -11,6 +11,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Config } from '../domain/config.ts';
 import type { Services } from '../domain/services.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { crossSitePlugin } from './plugins/cross-site.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { renderPlugin } from './plugins/render.ts';
 import { accountRoutes } from './routes/account-routes.ts';
@@ -103,6 +104,7 @@ export async function buildApp(
   await app.register(fastifyStatic, { root: vendorDir('sortablejs', ''), prefix: '/static/vendor/sortable/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file === '/Sortable.min.js' });
 
   await app.register(renderPlugin, { services, production: config.env === 'production' });
+  await app.register(crossSitePlugin, { publicUrl: config.publicUrl });
   await app.register(authPlugin, { services, config });
   await app.register(errorsPlugin, { services });
 
