@@ -27,7 +27,8 @@ test('a state-changing request another site makes a signed-in browser send is re
   assert.equal((await services.settings.get()).newsletterName, 'Veille');
 
   // Veille's own pages (same-origin), the address bar (none), and clients that are no browser.
-  for (const headers of [{ 'sec-fetch-site': 'same-origin', origin: 'http://veille.test' }, { 'sec-fetch-site': 'none' }, { origin: 'http://veille.test' }, {}]) {
+  const ours: Array<Record<string, string>> = [{ 'sec-fetch-site': 'same-origin', origin: 'http://veille.test' }, { 'sec-fetch-site': 'none' }, { origin: 'http://veille.test' }, {}];
+  for (const headers of ours) {
     const saved = await client.postForm('/admin/settings', { newsletterName: 'Web, Ops & Data', description: '' }, headers);
     assert.equal(saved.statusCode, 303, JSON.stringify(headers));
   }
