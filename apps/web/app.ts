@@ -13,6 +13,7 @@ import type { Services } from '../domain/services.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { crossSitePlugin } from './plugins/cross-site.ts';
 import { errorsPlugin } from './plugins/errors.ts';
+import { inputGuardPlugin } from './plugins/input-guard.ts';
 import { renderPlugin } from './plugins/render.ts';
 import { accountRoutes } from './routes/account-routes.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
@@ -105,6 +106,7 @@ export async function buildApp(
 
   await app.register(renderPlugin, { services, production: config.env === 'production' });
   await app.register(crossSitePlugin, { publicUrl: config.publicUrl });
+  await app.register(inputGuardPlugin);
   await app.register(authPlugin, { services, config });
   await app.register(errorsPlugin, { services });
 

@@ -158,7 +158,7 @@ test('sign-in is case-insensitive on the email, rotates the session and follows 
 test('after sign-in only pages of this site are followed: the Location never leads elsewhere, and odd targets are no 500', async (t) => {
   const { app } = await buildTestApp(t);
   await setUpOwner(app);
-  const hostile = ['/%09/evil.example', '/%5Cevil.example', '%2F%2Fevil.example', '/%0d%0a', '/%0D%0ASet-Cookie:%20x=1', 'https%3A%2F%2Fevil.example', '/%E0%A4%A', '/%00'];
+  const hostile = ['/%09/evil.example', '/%5Cevil.example', '%2F%2Fevil.example', '/%0d%0a', '/%0D%0ASet-Cookie:%20x=1', 'https%3A%2F%2Fevil.example', '/%E0%A4%A'];
   for (const next of hostile) {
     const form = await new TestClient(app).get(`/login?next=${next}`);
     assert.equal(form.statusCode, 200, next);
@@ -169,6 +169,8 @@ test('after sign-in only pages of this site are followed: the Location never lea
     assert.equal(signedIn.statusCode, 303, next);
     assert.equal(signedIn.headers.location, '/admin', next);
   }
+  // A NUL is refused before sign-in is even looked at, as in every field.
+  assert.equal((await new TestClient(app).get('/login?next=/%00')).statusCode, 400);
   const client = await signIn(app, OWNER.email, OWNER.password);
   for (const next of hostile) {
     const already = await client.get(`/login?next=${next}`);
