@@ -3,7 +3,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyMultipart from '@fastify/multipart';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -87,18 +86,6 @@ export async function buildApp(
   });
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
-  // File uploads (subscriber imports): fields and the file arrive as plain body values.
-  // The client's file name is kept aside (keyValues bodies only hold the bytes): imports tell a
-  // .zip from a feed or a Markdown file by it, and name it in their reports.
-  app.decorateRequest('uploadNames', undefined);
-  await app.register(fastifyMultipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: 20 * 1024 * 1024, files: 1, fields: 20 },
-    async onFile(this: FastifyRequest, part) {
-      this.uploadNames = { ...this.uploadNames, [part.fieldname]: part.filename };
-      await part.toBuffer();
-    },
-  });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/static/', maxAge: '1d', decorateReply: false });
   await app.register(fastifyStatic, { root: vendorDir('htmx.org', 'dist'), prefix: '/static/vendor/htmx/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file.endsWith('.js') });

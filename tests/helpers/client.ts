@@ -6,7 +6,7 @@ type Body = Record<string, string | string[] | undefined>;
 export class TestClient {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly app: FastifyInstance) {}
+  constructor(readonly app: FastifyInstance) {}
 
   private cookieHeader(): string | undefined {
     if (this.cookies.size === 0) return undefined;

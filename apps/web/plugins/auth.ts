@@ -20,8 +20,6 @@ declare module 'fastify' {
     session: { idHash: string; csrfToken: string } | undefined;
     /** The raw id from the session cookie, when it named a live session. */
     sessionId: string | undefined;
-    /** The client's file names of a multipart upload, by field name. */
-    uploadNames: Record<string, string> | undefined;
   }
   interface FastifyContextConfig {
     /**
