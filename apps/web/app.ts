@@ -102,7 +102,7 @@ export async function buildApp(
   await app.register(publicRoutes, { services, stampTtlMs: config.pageCacheTtlMs });
   await app.register(subscribeRoutes, { services });
   await app.register(adminRoutes, { services, config, prefix: '/admin' });
-  await app.register(linksRoutes, { services, prefix: '/admin' });
+  await app.register(linksRoutes, { services, config, prefix: '/admin' });
   await app.register(categoriesRoutes, { services, prefix: '/admin/categories' });
   await app.register(editionsRoutes, { services, prefix: '/admin/editions' });
   await app.register(subscribersRoutes, { services, prefix: '/admin/subscribers' });
