@@ -49,6 +49,11 @@ class OneLineRequestLog extends LogController {
   }
 }
 
+/** Trusts the `hops` peers nearest to the server as proxies (TRUST_PROXY=<number>). */
+function trustNearestHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 /** Builds the web application (not listening): production, tests and benchmarks all use this. */
 export async function buildApp(
   services: Services,
@@ -57,7 +62,8 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    trustProxy: config.trustProxy,
+    // A hop count trusts the nearest peers whoever they are (Fastify itself takes a number as "trust nobody").
+    trustProxy: typeof config.trustProxy === 'number' ? trustNearestHops(config.trustProxy) : config.trustProxy,
     bodyLimit: 1024 * 1024,
     // Give in-flight requests time to finish on shutdown; idle keep-alive sockets are closed at once.
     forceCloseConnections: 'idle',
