@@ -97,7 +97,7 @@ export async function buildApp(
   await app.register(fastifyStatic, { root: vendorDir('htmx.org', 'dist'), prefix: '/static/vendor/htmx/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file.endsWith('.js') });
   await app.register(fastifyStatic, { root: vendorDir('sortablejs', ''), prefix: '/static/vendor/sortable/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file === '/Sortable.min.js' });
 
-  await app.register(renderPlugin, { services, production: config.env === 'production' });
+  await app.register(renderPlugin, { services, production: config.env === 'production', secureCookies: config.secureCookies });
   await app.register(crossSitePlugin, { publicUrl: config.publicUrl });
   await app.register(inputGuardPlugin);
   await app.register(authPlugin, { services, config });

@@ -56,17 +56,25 @@ test('set-up validates, keeps what was typed and creates a signed-in owner once'
   assert.equal(setupPage.headers.location, '/login');
 });
 
-test('the session cookie is HttpOnly, SameSite=Lax, and Secure only behind https', async (t) => {
+test('the session and flash cookies are HttpOnly, SameSite=Lax, and Secure only behind https', async (t) => {
+  const cookieNamed = (headers: Record<string, unknown>, name: string) => [headers['set-cookie']].flat().map(String).find((value) => value.startsWith(`${name}=`));
   const { app } = await buildTestApp(t);
   const response = await new TestClient(app).postForm('/setup', OWNER);
-  const cookie = String(response.headers['set-cookie']).split(/,(?=\s*veille_)/).find((value) => value.includes('veille_session='))!;
-  assert.match(cookie, /HttpOnly/);
-  assert.match(cookie, /SameSite=Lax/);
-  assert.doesNotMatch(cookie, /Secure/);
+  for (const name of ['veille_session', 'veille_flash']) {
+    const cookie = cookieNamed(response.headers, name);
+    assert.ok(cookie, name);
+    assert.match(cookie, /HttpOnly/, name);
+    assert.match(cookie, /SameSite=Lax/, name);
+    assert.doesNotMatch(cookie, /Secure/, name);
+  }
 
   const secure = await buildTestApp(t, { env: { PUBLIC_URL: 'https://news.example.org' } });
-  const secureResponse = await new TestClient(secure.app).postForm('/setup', OWNER);
-  assert.match(String(secureResponse.headers['set-cookie']), /veille_session=[^;]+;.*Secure/);
+  const client = new TestClient(secure.app);
+  const secureResponse = await client.postForm('/setup', OWNER);
+  assert.match(cookieNamed(secureResponse.headers, 'veille_session') ?? '', /; Secure/);
+  assert.match(cookieNamed(secureResponse.headers, 'veille_flash') ?? '', /; Secure/);
+  // Reading the message clears it with the same attributes.
+  assert.match(cookieNamed((await client.get('/admin')).headers, 'veille_flash') ?? '', /^veille_flash=;.*; Secure/);
 });
 
 test('sign-in, set-up and invitation forms need the token of their own page: a form from elsewhere signs no one in', async (t) => {
