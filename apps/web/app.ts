@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +43,7 @@ class OneLineRequestLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const quiet = request.url.startsWith('/static/') || request.url === '/healthz';
+    const quiet = request.url.startsWith('/static/') || request.url === '/healthz' || request.url === '/favicon.ico';
     const line = `${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`;
     if (error) reply.log.error({ err: error }, line);
     else reply.log[quiet ? 'debug' : 'info'](line);
@@ -94,6 +95,9 @@ export async function buildApp(
   await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/static/', maxAge: '1d', decorateReply: false });
+  // Browsers ask for /favicon.ico on every site whatever the pages link; the pages link the SVG too.
+  const favicon = await readFile(path.join(root, 'public', 'favicon.ico'));
+  app.get('/favicon.ico', async (_request, reply) => reply.header('Cache-Control', 'public, max-age=604800').type('image/x-icon').send(favicon));
   await app.register(fastifyStatic, { root: vendorDir('htmx.org', 'dist'), prefix: '/static/vendor/htmx/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file.endsWith('.js') });
   await app.register(fastifyStatic, { root: vendorDir('sortablejs', ''), prefix: '/static/vendor/sortable/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file === '/Sortable.min.js' });
 
