@@ -237,6 +237,14 @@ test('moving links between neighbours and categories changes the order the inbox
   assert.deepEqual(await order(), { none: [], [ops.id]: [b.id, c.id], [dev.id]: [unsorted.id, a.id] });
   assert.equal((await services.links.get(a.id)).categoryId, dev.id);
 
+  // A category that is no id finds no category: the move is refused, the link stays where it is.
+  for (const categoryId of [' ', 'not-a-uuid', '0', `${dev.id}x`]) {
+    const refused = await form(`/admin/links/${a.id}/move`, { categoryId }, HX);
+    assert.equal(refused.statusCode, 422, JSON.stringify(categoryId));
+    assert.match(refused.body, /Unknown category/);
+  }
+  assert.equal((await services.links.get(a.id)).categoryId, dev.id);
+
   const back = await form(`/admin/links/${a.id}/move`, { categoryId: '' });
   assert.equal(back.statusCode, 303, 'without htmx the move redirects');
   assert.equal((await services.links.get(a.id)).categoryId, null, 'an empty category is "To sort"');
