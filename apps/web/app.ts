@@ -89,6 +89,10 @@ export async function buildApp(
       },
     },
     hsts: config.secureCookies,
+    // No Referer to other sites, as with no-referrer; but a browser without Fetch Metadata then
+    // still sends the real Origin with Veille's own forms (no-referrer makes it "null"), which the
+    // cross-site check needs.
+    referrerPolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false,
   });
   await app.register(fastifyCookie, { secret: config.sessionSecret });
