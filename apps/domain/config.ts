@@ -1,11 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+// Whom to believe about the client's address (X-Forwarded-For) and the original scheme and host.
+// "true" trusts proxies on this machine or a private network (Caddy beside the app, Docker, a LAN)
+// and no one else: a client that reaches the app directly from the internet cannot choose its
+// address, and the address a proxy saw is used, whatever a client wrote before it in the header.
+// Trusting every hop, as before, let any client escape per-address rate limits.
+const PROXY_KEYWORDS = ['loopback', 'linklocal', 'uniquelocal'];
+const isProxyAddress = (value: string) => {
+  if (PROXY_KEYWORDS.includes(value)) return true;
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+};
+const trustProxyFromEnv = z.string().transform((value, context): false | number | string[] => {
+  const text = value.trim().toLowerCase();
+  if (['false', 'no', '0'].includes(text)) return false;
+  if (['true', 'yes'].includes(text)) return PROXY_KEYWORDS;
+  if (/^\d+$/.test(text) && Number(text) <= 20) return Number(text);
+  const list = text.split(',').map((item) => item.trim()).filter(Boolean);
+  if (list.length > 0 && list.every(isProxyAddress)) return list;
+  context.addIssue({ code: 'custom', message: 'expected false, true (proxies on private addresses), a number of proxies, or a comma-separated list of proxy addresses or CIDR ranges' });
+  return z.NEVER;
+});
 
 const urlWithProtocol = (protocols: string[]) =>
   z.string().refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
@@ -25,7 +50,7 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   RUN_WORKER: booleanFromEnv.default(true),
-  TRUST_PROXY: booleanFromEnv.default(false),
+  TRUST_PROXY: trustProxyFromEnv.default(false),
   FETCH_ALLOW_PRIVATE: booleanFromEnv.default(false),
   SEND_CONCURRENCY: z.coerce.number({ error: 'expected a number' }).int().min(1, { error: 'must be between 1 and 100' }).max(100, { error: 'must be between 1 and 100' }).default(10),
   SEND_RATE_PER_SECOND: z.coerce.number({ error: 'expected a number' }).min(0).max(10_000).default(0),
@@ -50,7 +75,8 @@ export type Config = {
   mailFrom: string;
   logLevel: string;
   runWorker: boolean;
-  trustProxy: boolean;
+  /** false: X-Forwarded-* are ignored; a number: the nearest that many peers are proxies; a list: the proxies' addresses, CIDR ranges or loopback/linklocal/uniquelocal. */
+  trustProxy: false | number | string[];
   fetchAllowPrivate: boolean;
   /** DKIM signing of outgoing mail, when a key is configured. */
   dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;

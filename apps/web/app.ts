@@ -1,17 +1,19 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyMultipart from '@fastify/multipart';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Config } from '../domain/config.ts';
 import type { Services } from '../domain/services.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { crossSitePlugin } from './plugins/cross-site.ts';
 import { errorsPlugin } from './plugins/errors.ts';
+import { inputGuardPlugin } from './plugins/input-guard.ts';
 import { renderPlugin } from './plugins/render.ts';
 import { accountRoutes } from './routes/account-routes.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
@@ -41,18 +43,28 @@ class OneLineRequestLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const quiet = request.url.startsWith('/static/') || request.url === '/healthz';
+    const quiet = request.url.startsWith('/static/') || request.url === '/healthz' || request.url === '/favicon.ico';
     const line = `${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`;
     if (error) reply.log.error({ err: error }, line);
     else reply.log[quiet ? 'debug' : 'info'](line);
   }
 }
 
+/** Trusts the `hops` peers nearest to the server as proxies (TRUST_PROXY=<number>). */
+function trustNearestHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 /** Builds the web application (not listening): production, tests and benchmarks all use this. */
-export async function buildApp(services: Services, config: Config, options: { logger?: FastifyBaseLogger } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  services: Services,
+  config: Config,
+  options: { logger?: FastifyBaseLogger; /** Called for every route as it is registered: the route table, for tools and tests. */ onRoute?: (route: RouteOptions) => void } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
-    trustProxy: config.trustProxy,
+    // A hop count trusts the nearest peers whoever they are (Fastify itself takes a number as "trust nobody").
+    trustProxy: typeof config.trustProxy === 'number' ? trustNearestHops(config.trustProxy) : config.trustProxy,
     bodyLimit: 1024 * 1024,
     // Give in-flight requests time to finish on shutdown; idle keep-alive sockets are closed at once.
     forceCloseConnections: 'idle',
@@ -60,6 +72,7 @@ export async function buildApp(services: Services, config: Config, options: { lo
     routerOptions: { ignoreTrailingSlash: true },
     logController: new OneLineRequestLog(),
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -76,28 +89,25 @@ export async function buildApp(services: Services, config: Config, options: { lo
       },
     },
     hsts: config.secureCookies,
+    // No Referer to other sites, as with no-referrer; but a browser without Fetch Metadata then
+    // still sends the real Origin with Veille's own forms (no-referrer makes it "null"), which the
+    // cross-site check needs.
+    referrerPolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false,
   });
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
-  // File uploads (subscriber imports): fields and the file arrive as plain body values.
-  // The client's file name is kept aside (keyValues bodies only hold the bytes): imports tell a
-  // .zip from a feed or a Markdown file by it, and name it in their reports.
-  app.decorateRequest('uploadNames', undefined);
-  await app.register(fastifyMultipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: 20 * 1024 * 1024, files: 1, fields: 20 },
-    async onFile(this: FastifyRequest, part) {
-      this.uploadNames = { ...this.uploadNames, [part.fieldname]: part.filename };
-      await part.toBuffer();
-    },
-  });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/static/', maxAge: '1d', decorateReply: false });
+  // Browsers ask for /favicon.ico on every site whatever the pages link; the pages link the SVG too.
+  const favicon = await readFile(path.join(root, 'public', 'favicon.ico'));
+  app.get('/favicon.ico', async (_request, reply) => reply.header('Cache-Control', 'public, max-age=604800').type('image/x-icon').send(favicon));
   await app.register(fastifyStatic, { root: vendorDir('htmx.org', 'dist'), prefix: '/static/vendor/htmx/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file.endsWith('.js') });
   await app.register(fastifyStatic, { root: vendorDir('sortablejs', ''), prefix: '/static/vendor/sortable/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file === '/Sortable.min.js' });
 
-  await app.register(renderPlugin, { services, production: config.env === 'production' });
+  await app.register(renderPlugin, { services, production: config.env === 'production', secureCookies: config.secureCookies });
+  await app.register(crossSitePlugin, { publicUrl: config.publicUrl });
+  await app.register(inputGuardPlugin);
   await app.register(authPlugin, { services, config });
   await app.register(errorsPlugin, { services });
 
@@ -106,7 +116,7 @@ export async function buildApp(services: Services, config: Config, options: { lo
   await app.register(publicRoutes, { services, stampTtlMs: config.pageCacheTtlMs });
   await app.register(subscribeRoutes, { services });
   await app.register(adminRoutes, { services, config, prefix: '/admin' });
-  await app.register(linksRoutes, { services, prefix: '/admin' });
+  await app.register(linksRoutes, { services, config, prefix: '/admin' });
   await app.register(categoriesRoutes, { services, prefix: '/admin/categories' });
   await app.register(editionsRoutes, { services, prefix: '/admin/editions' });
   await app.register(subscribersRoutes, { services, prefix: '/admin/subscribers' });

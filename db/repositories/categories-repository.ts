@@ -1,5 +1,6 @@
 import { asc, eq, isNull, max, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
+import { isRowId } from '../ids.ts';
 import { categories } from '../schema.ts';
 
 export type Category = typeof categories.$inferSelect;
@@ -13,6 +14,7 @@ export function createCategoriesRepository(db: Database) {
     },
 
     async findById(id: string, tx: DbOrTx = db): Promise<Category | undefined> {
+      if (!isRowId(id)) return undefined;
       const [row] = await tx.select().from(categories).where(eq(categories.id, id));
       return row;
     },

@@ -1,5 +1,6 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
+import { isRowId } from '../ids.ts';
 import { editionImports } from '../schema.ts';
 
 export type EditionImportRow = typeof editionImports.$inferSelect;
@@ -14,12 +15,14 @@ export function createEditionImportsRepository(db: Database) {
     },
 
     async findById(id: string, tx: DbOrTx = db): Promise<EditionImportRow | undefined> {
+      if (!isRowId(id)) return undefined;
       const [row] = await tx.select().from(editionImports).where(eq(editionImports.id, id));
       return row;
     },
 
     /** Without the plan, which can weigh megabytes: for progress polling and lists. */
     async findSummary(id: string, tx: DbOrTx = db) {
+      if (!isRowId(id)) return undefined;
       const [row] = await tx
         .select({ id: editionImports.id, source: editionImports.source, status: editionImports.status, report: editionImports.report, total: editionImports.total, done: editionImports.done, error: editionImports.error, createdAt: editionImports.createdAt, startedAt: editionImports.startedAt, finishedAt: editionImports.finishedAt })
         .from(editionImports)

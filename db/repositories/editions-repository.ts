@@ -1,5 +1,6 @@
 import { and, count, desc, eq, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
+import { isRowId } from '../ids.ts';
 import { editions, links, settings, type FreeSection } from '../schema.ts';
 
 export type EditionRow = typeof editions.$inferSelect;
@@ -28,6 +29,7 @@ export function createEditionsRepository(db: Database) {
     },
 
     async findById(id: string, tx: DbOrTx = db): Promise<EditionRow | undefined> {
+      if (!isRowId(id)) return undefined;
       const [row] = await tx.select().from(editions).where(eq(editions.id, id));
       return row;
     },

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
+import { isRowId } from '../ids.ts';
 import { categories, editions, links, users } from '../schema.ts';
 
 export type LinkScope = 'inbox' | 'needs_work' | 'fetch_failed' | 'in_edition' | 'published' | 'all';
@@ -161,6 +162,7 @@ export function createLinksRepository(db: Database) {
     },
 
     async findById(id: string, tx: DbOrTx = db, options: { includeDeleted?: boolean } = {}): Promise<Link | undefined> {
+      if (!isRowId(id)) return undefined;
       const [row] = await base(tx).where(and(eq(links.id, id), options.includeDeleted ? undefined : isNull(links.deletedAt)));
       return row ? toLink(row as Row) : undefined;
     },

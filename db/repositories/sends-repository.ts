@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
+import { isRowId } from '../ids.ts';
 import { deliveries, sends } from '../schema.ts';
 
 export type Send = typeof sends.$inferSelect;
@@ -30,6 +31,7 @@ export function createSendsRepository(db: Database) {
     },
 
     async findById(id: string, tx: DbOrTx = db): Promise<Send | undefined> {
+      if (!isRowId(id)) return undefined;
       const [row] = await tx.select().from(sends).where(eq(sends.id, id));
       return row;
     },

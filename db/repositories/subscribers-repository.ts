@@ -1,5 +1,6 @@
 import { and, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
+import { isRowId } from '../ids.ts';
 import { subscriberImports, subscribers, subscriptionEvents } from '../schema.ts';
 
 export type Subscriber = typeof subscribers.$inferSelect;
@@ -10,6 +11,7 @@ export type Consent = NonNullable<Subscriber['consent']>;
 export function createSubscribersRepository(db: Database) {
   return {
     async findById(id: string, tx: DbOrTx = db): Promise<Subscriber | undefined> {
+      if (!isRowId(id)) return undefined;
       const [row] = await tx.select().from(subscribers).where(eq(subscribers.id, id));
       return row;
     },
@@ -97,6 +99,7 @@ export function createSubscribersRepository(db: Database) {
     },
 
     async findImport(id: string, tx: DbOrTx = db): Promise<{ content: Buffer; filename: string } | undefined> {
+      if (!isRowId(id)) return undefined;
       const [row] = await tx.select({ content: subscriberImports.content, filename: subscriberImports.filename }).from(subscriberImports).where(eq(subscriberImports.id, id));
       return row;
     },

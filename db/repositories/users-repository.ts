@@ -1,5 +1,6 @@
 import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
+import { isRowId } from '../ids.ts';
 import { sessions, users } from '../schema.ts';
 
 export type Role = 'owner' | 'editor';
@@ -34,6 +35,7 @@ export function createUsersRepository(db: Database) {
     },
 
     async findById(id: string, tx: DbOrTx = db): Promise<User | undefined> {
+      if (!isRowId(id)) return undefined;
       const [row] = await tx.select(publicColumns).from(users).where(eq(users.id, id));
       return row;
     },
@@ -45,6 +47,7 @@ export function createUsersRepository(db: Database) {
     },
 
     async findWithHashById(id: string, tx: DbOrTx = db): Promise<UserRow | undefined> {
+      if (!isRowId(id)) return undefined;
       const [row] = await tx.select().from(users).where(eq(users.id, id));
       return row;
     },

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { systemClock, type Clock } from '../../apps/domain/clock.ts';
 import { loadConfig, type Config } from '../../apps/domain/config.ts';
 import type { PageFetcher } from '../../apps/domain/link-check-service.ts';
@@ -30,7 +30,7 @@ export type TestApp = {
  */
 export async function buildTestApp(
   t: Pick<TestContext, 'after'>,
-  options: { clock?: Clock; mailer?: Mailer; env?: Record<string, string>; worker?: boolean; fetchPage?: PageFetcher } = {},
+  options: { clock?: Clock; mailer?: Mailer; env?: Record<string, string>; worker?: boolean; fetchPage?: PageFetcher; onRoute?: (route: RouteOptions) => void } = {},
 ): Promise<TestApp> {
   const { url: databaseUrl, drop } = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-data-'));
@@ -49,7 +49,7 @@ export async function buildTestApp(
   const outboxDir = path.join(dataDir, 'outbox');
   const mailer = options.mailer ?? createOutboxMailer({ directory: outboxDir, from: config.mailFrom });
   const services = createServices({ db: database.db, ping: database.ping, mailer, queue, clock: options.clock ?? systemClock, config, fetchPage: options.fetchPage });
-  const app = await buildApp(services, config);
+  const app = await buildApp(services, config, { onRoute: options.onRoute });
   const worker = options.worker ? await startWorker({ services, log: pino({ level: 'silent' }) }) : undefined;
   t.after(async () => {
     await app.close();

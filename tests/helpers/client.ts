@@ -6,7 +6,7 @@ type Body = Record<string, string | string[] | undefined>;
 export class TestClient {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly app: FastifyInstance) {}
+  constructor(readonly app: FastifyInstance) {}
 
   private cookieHeader(): string | undefined {
     if (this.cookies.size === 0) return undefined;
@@ -45,17 +45,21 @@ export class TestClient {
     );
   }
 
-  /** The CSRF token of the signed-in session, read from an admin page as a browser would. */
-  async csrfToken(): Promise<string> {
-    const page = await this.get('/admin/account');
+  /**
+   * The CSRF token a browser's form would carry, read from a page as a browser would: for the
+   * forms posted before sign-in (sign-in, set-up, an invitation), the one their page shows with
+   * its cookie; for every other form, the session's, from an admin page.
+   */
+  async csrfToken(formUrl?: string): Promise<string> {
+    const page = await this.get(formUrl && /^\/(login|setup|invitations\/)/.test(formUrl) ? formUrl : '/admin/account');
     const match = /name="_csrf" value="([^"]+)"/.exec(page.body);
     if (!match) throw new Error(`no CSRF token on the page (status ${page.statusCode})`);
     return match[1]!;
   }
 
-  /** Posts a form with the session's CSRF token in `_csrf`, like the admin forms do. */
+  /** Posts a form with its CSRF token in `_csrf`, as the app's forms do (the page at `url` shows the form before sign-in). */
   async postForm(url: string, body: Body = {}, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-    return this.post(url, { _csrf: await this.csrfToken(), ...body }, headers);
+    return this.post(url, { _csrf: await this.csrfToken(url), ...body }, headers);
   }
 }
 
@@ -64,7 +68,7 @@ export const OWNER = { name: 'Nicolas Martin', email: 'nicolas@example.org', pas
 /** Runs the first-run set-up and returns a client signed in as the owner. */
 export async function setUpOwner(app: FastifyInstance, owner = OWNER): Promise<TestClient> {
   const client = new TestClient(app);
-  const response = await client.post('/setup', owner);
+  const response = await client.postForm('/setup', owner);
   if (response.statusCode !== 303) throw new Error(`set-up failed with ${response.statusCode}: ${response.body.slice(0, 500)}`);
   return client;
 }
@@ -72,7 +76,7 @@ export async function setUpOwner(app: FastifyInstance, owner = OWNER): Promise<T
 /** Signs in with a fresh client. */
 export async function signIn(app: FastifyInstance, email: string, password: string): Promise<TestClient> {
   const client = new TestClient(app);
-  const response = await client.post('/login', { email, password });
+  const response = await client.postForm('/login', { email, password });
   if (response.statusCode !== 303) throw new Error(`sign-in failed with ${response.statusCode}`);
   return client;
 }

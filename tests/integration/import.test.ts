@@ -11,7 +11,7 @@ import { editionPath } from '../../apps/domain/periods.ts';
 import type { Services } from '../../apps/domain/services.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { runCli } from '../helpers/cli.ts';
-import { setUpOwner, signIn, type TestClient } from '../helpers/client.ts';
+import { TestClient, setUpOwner, signIn } from '../helpers/client.ts';
 import { startPageServer } from '../helpers/page-server.ts';
 import { until } from '../helpers/wait.ts';
 import type { Sample, SampleLink } from '../helpers/samples.ts';
@@ -262,14 +262,10 @@ test('bad input is reported in the dry run, never a 500, and nothing is half-imp
 
 test('the first-run screen can fill an empty Veille with demo content', async (t) => {
   const { app, services } = await buildTestApp(t);
-  const setup = await app.inject({ url: '/setup' });
+  const visitor = new TestClient(app);
+  const setup = await visitor.get('/setup');
   assert.match(setup.body, /name="demo" value="1"/);
-  const created = await app.inject({
-    method: 'POST',
-    url: '/setup',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ name: 'Nicolas', email: 'nicolas@example.org', password: 'correct horse battery staple', demo: '1' }).toString(),
-  });
+  const created = await visitor.postForm('/setup', { name: 'Nicolas', email: 'nicolas@example.org', password: 'correct horse battery staple', demo: '1' });
   assert.equal(created.statusCode, 303);
   const archive = await app.inject({ url: '/archive' });
   assert.match(archive.body, /Web, Ops &amp; Data - Janvier 2018/);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { runInNewContext } from 'node:vm';
+import { decodeHTML } from 'entities';
 import { Parser } from 'htmlparser2';
 import type { Link } from '../../apps/domain/links-service.ts';
 import type { Services } from '../../apps/domain/services.ts';
@@ -233,6 +235,14 @@ test('moving links between neighbours and categories changes the order the inbox
   await form(`/admin/links/${unsorted.id}/move`, { categoryId: dev.id }, HX);
   await form(`/admin/links/${a.id}/move`, { categoryId: dev.id, beforeId: unsorted.id }, HX);
   assert.deepEqual(await order(), { none: [], [ops.id]: [b.id, c.id], [dev.id]: [unsorted.id, a.id] });
+  assert.equal((await services.links.get(a.id)).categoryId, dev.id);
+
+  // A category that is no id finds no category: the move is refused, the link stays where it is.
+  for (const categoryId of [' ', 'not-a-uuid', '0', `${dev.id}x`]) {
+    const refused = await form(`/admin/links/${a.id}/move`, { categoryId }, HX);
+    assert.equal(refused.statusCode, 422, JSON.stringify(categoryId));
+    assert.match(refused.body, /Unknown category/);
+  }
   assert.equal((await services.links.get(a.id)).categoryId, dev.id);
 
   const back = await form(`/admin/links/${a.id}/move`, { categoryId: '' });
@@ -612,4 +622,30 @@ test('XSS: hostile titles, commentary, via, tags and URLs are shown as text on t
   assertInert(preview.body, 'Markdown preview');
   const inline = await form('/admin/links/preview', { commentary: '[x](javascript:alert(1)) <img src=x onerror=alert(1)>' }, HX);
   assertInert(inline.body, 'inline Markdown preview');
+});
+
+/** Runs the capture page's bookmarklet as a browser would on another site's page, and returns the address it opens. */
+function bookmarkletOpens(capturePage: string): string {
+  const href = decodeHTML(/<a [^>]*href="(javascript:[^"]*)"[^>]*data-bookmarklet/.exec(capturePage)![1]!);
+  // A browser percent-decodes a javascript: URL before running it.
+  const code = decodeURIComponent(href.slice('javascript:'.length));
+  let opened = '';
+  const window = { getSelection: () => 'Selected text', open: (url: string) => (opened = url) };
+  runInNewContext(code, { window, document: { title: 'A page' }, location: { href: 'https://elsewhere.example/post' }, encodeURIComponent, String });
+  return opened;
+}
+
+test('the bookmarklet opens PUBLIC_URL, whatever Host the capture page was asked with', async (t) => {
+  const { app } = await buildTestApp(t);
+  const owner = await setUpOwner(app);
+  const page = await owner.get('/admin/capture', { host: 'evil.example' });
+  assert.equal(page.statusCode, 200);
+  assert.doesNotMatch(page.body, /evil\.example/);
+  assert.equal(bookmarkletOpens(page.body), `http://veille.test/admin/links/new?popup=1&url=${encodeURIComponent('https://elsewhere.example/post')}&title=A%20page&text=Selected%20text`);
+
+  // A PUBLIC_URL with quotes and percent signs stays one string.
+  const odd = await buildTestApp(t, { env: { PUBLIC_URL: "https://news.example.org/o'hara%22x" } });
+  const oddOwner = await setUpOwner(odd.app);
+  const oddPage = await oddOwner.get('/admin/capture');
+  assert.ok(bookmarkletOpens(oddPage.body).startsWith("https://news.example.org/o'hara%22x/admin/links/new?popup=1&url="));
 });

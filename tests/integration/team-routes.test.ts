@@ -51,10 +51,10 @@ test('the owner invites an editor, who joins through the emailed link and signs 
   const form = await visitor.get(shownLink);
   assert.equal(form.statusCode, 200);
   assert.match(form.body, /camille@example.org/);
-  const weak = await visitor.post(shownLink, { name: 'Camille', password: 'short' });
+  const weak = await visitor.postForm(shownLink, { name: 'Camille', password: 'short' });
   assert.equal(weak.statusCode, 422);
   assert.match(weak.body, /value="Camille"/);
-  const joined = await visitor.post(shownLink, { name: 'Camille Durand', password: 'une phrase de passe assez longue' });
+  const joined = await visitor.postForm(shownLink, { name: 'Camille Durand', password: 'une phrase de passe assez longue' });
   assert.equal(joined.statusCode, 303);
   assert.equal((await visitor.get('/admin')).statusCode, 200);
 

@@ -38,6 +38,10 @@ test('an invalid value names the variable in one line', () => {
     [{ SMTP_URL: 'http://mail' }, 'SMTP_URL'],
     [{ RUN_WORKER: 'maybe' }, 'RUN_WORKER'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.1, example.org' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '-1' }, 'TRUST_PROXY'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(
@@ -63,4 +67,23 @@ test('DKIM settings come together or not at all', () => {
   const key = '-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----';
   const config = loadConfig({ ...base, DKIM_DOMAIN: 'veille.example', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY: key });
   assert.deepEqual(config.dkim, { domainName: 'veille.example', keySelector: 'mail', privateKey: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' });
+});
+
+test('TRUST_PROXY: off, private proxies, a number of hops or a list of addresses; never every hop', () => {
+  const base = { SESSION_SECRET: 'z'.repeat(40) };
+  const cases: Array<[string | undefined, unknown]> = [
+    [undefined, false],
+    ['false', false],
+    ['0', false],
+    ['true', ['loopback', 'linklocal', 'uniquelocal']],
+    ['yes', ['loopback', 'linklocal', 'uniquelocal']],
+    ['1', 1],
+    ['2', 2],
+    ['10.0.0.2', ['10.0.0.2']],
+    ['127.0.0.1, 172.16.0.0/12,  ::1, fd00::/8', ['127.0.0.1', '172.16.0.0/12', '::1', 'fd00::/8']],
+    ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
+  ];
+  for (const [value, expected] of cases) {
+    assert.deepEqual(loadConfig({ ...base, ...(value === undefined ? {} : { TRUST_PROXY: value }) }).trustProxy, expected, String(value));
+  }
 });

@@ -3,23 +3,31 @@ import fp from 'fastify-plugin';
 import { SESSION_TTL_MS } from '../../domain/auth-service.ts';
 import type { Config } from '../../domain/config.ts';
 import type { Services } from '../../domain/services.ts';
+import { hmac, randomToken, safeEqual } from '../../domain/tokens.ts';
 import type { User } from '../../domain/types.ts';
+import { localRedirectTarget } from '../redirects.ts';
 import { wantsFragment } from './render.ts';
 
 export const SESSION_COOKIE = 'veille_session';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** PUBLIC_URL: the origin redirects and links are resolved against. */
+    publicUrl: string;
+  }
   interface FastifyRequest {
     user: User | undefined;
     session: { idHash: string; csrfToken: string } | undefined;
     /** The raw id from the session cookie, when it named a live session. */
     sessionId: string | undefined;
-    /** The client's file names of a multipart upload, by field name. */
-    uploadNames: Record<string, string> | undefined;
   }
   interface FastifyContextConfig {
-    /** Set to false on the few POST routes that need no CSRF token (sign-in, set-up, public forms, the API). */
-    csrf?: boolean;
+    /**
+     * false on the few POST routes that need no CSRF token (public forms, the API); 'pre-session'
+     * on the forms posted before there is a session (sign-in, set-up, invitations), which check
+     * their own token with preSessionTokenValid.
+     */
+    csrf?: false | 'pre-session';
   }
 }
 
@@ -38,9 +46,46 @@ export function clearSessionCookie(reply: FastifyReply, config: Pick<Config, 'se
   reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
 }
 
+// Before sign-in there is no session to bind a CSRF token to: the forms that open one carry a
+// signed double-submit token instead (a random value in a cookie, its HMAC in the form), so that a
+// form on another site cannot sign a visitor in as the attacker. Over https the cookie's __Host-
+// prefix keeps a sibling host from planting one.
+const PRE_SESSION_COOKIE = 'veille_presession';
+const preSessionCookieName = (config: Pick<Config, 'secureCookies'>) => (config.secureCookies ? `__Host-${PRE_SESSION_COOKIE}` : PRE_SESSION_COOKIE);
+const preSessionProof = (config: Pick<Config, 'sessionSecret'>, value: string) => hmac(config.sessionSecret, `pre-session:${value}`);
+
+/** The token a form posted before sign-in carries; sets its cookie when the browser has none yet. */
+export function issuePreSessionToken(request: FastifyRequest, reply: FastifyReply, config: Pick<Config, 'secureCookies' | 'sessionSecret'>): string {
+  const name = preSessionCookieName(config);
+  let value = request.cookies[name];
+  if (!value || !/^[A-Za-z0-9_-]{32}$/.test(value)) {
+    value = randomToken(24);
+    reply.setCookie(name, value, { path: '/', httpOnly: true, sameSite: 'strict', secure: config.secureCookies });
+    // Whoever renders the form next in this request reuses the same value.
+    request.cookies[name] = value;
+  }
+  return preSessionProof(config, value);
+}
+
+/** True when a form posted before sign-in carries the token of the cookie its page set. */
+export function preSessionTokenValid(request: FastifyRequest, config: Pick<Config, 'secureCookies' | 'sessionSecret'>): boolean {
+  const value = request.cookies[preSessionCookieName(config)];
+  const token = submittedCsrfToken(request);
+  return Boolean(value && token && safeEqual(preSessionProof(config, value), token));
+}
+
+/** The CSRF token a request carries: the X-CSRF-Token header htmx sends, or a form's `_csrf` field. */
+function submittedCsrfToken(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-csrf-token'];
+  if (typeof header === 'string') return header;
+  const body = request.body as Record<string, unknown> | undefined;
+  return typeof body?._csrf === 'string' ? body._csrf : undefined;
+}
+
 /** Loads the signed-in user from the session cookie on every request and checks CSRF tokens. */
 export const authPlugin = fp(async (app: FastifyInstance, options: { services: Services; config: Config }) => {
   const { auth } = options.services;
+  app.decorate('publicUrl', options.config.publicUrl);
   app.decorateRequest('user', undefined);
   app.decorateRequest('session', undefined);
   app.decorateRequest('sessionId', undefined);
@@ -71,10 +116,8 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { services: S
     // Without a session the request carries no authority to abuse; the route's own check refuses it.
     // The JSON API authenticates by Bearer token, which a browser never sends on its own.
     if (!request.session || request.url.startsWith('/api/')) return;
-    if (request.routeOptions.config.csrf === false) return;
-    const body = request.body as Record<string, unknown> | undefined;
-    const token = (request.headers['x-csrf-token'] as string | undefined) ?? (typeof body?._csrf === 'string' ? body._csrf : undefined);
-    if (auth.csrfMatches(request.session, token)) return;
+    if (request.routeOptions.config.csrf !== undefined) return;
+    if (auth.csrfMatches(request.session, submittedCsrfToken(request))) return;
     request.log.warn({ url: request.url }, 'CSRF token missing or invalid');
     const message = 'This form has expired or did not come from Veille. Reload the page and try again.';
     if (wantsFragment(request) || !acceptsHtml(request)) {
@@ -88,7 +131,9 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { services: S
 export async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (request.user) return;
   if (wantsFragment(request)) {
-    reply.header('HX-Redirect', `/login?next=${encodeURIComponent(request.headers['hx-current-url'] ? new URL(String(request.headers['hx-current-url'])).pathname : '/admin')}`);
+    // htmx names the page the request came from; back there after signing in, if it is one of ours.
+    const back = localRedirectTarget(request.headers['hx-current-url'], request.server.publicUrl) ?? '/admin';
+    reply.header('HX-Redirect', `/login?next=${encodeURIComponent(back)}`);
     return reply.code(401).send({ error: 'unauthenticated', message: 'Your session has ended. Sign in again.' });
   }
   if (!acceptsHtml(request) || request.method !== 'GET') {

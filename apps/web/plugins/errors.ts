@@ -4,6 +4,8 @@ import { ZodError } from 'zod';
 import { escapeHtml } from '../../domain/html.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/errors.ts';
 import type { Services } from '../../domain/services.ts';
+import { RequestRefusedError } from '../http-errors.ts';
+import type { Strings } from '../i18n.ts';
 import { publicContext } from '../public-context.ts';
 import { wantsFragment } from './render.ts';
 
@@ -33,6 +35,9 @@ const TITLES: Record<number, string> = {
   500: 'Something went wrong',
 };
 
+// htmx swaps these answers into the page (a form with its errors); it shows the message of the others.
+const SWAPPED = new Set([409, 422]);
+
 function wantsJson(request: FastifyRequest): boolean {
   return request.url.startsWith('/api/') || (request.headers.accept ?? '').startsWith('application/json');
 }
@@ -51,15 +56,19 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, message: error.message }, 'request refused');
     if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
-    if (wantsJson(request)) {
+    if (wantsJson(request) || (wantsFragment(request) && !SWAPPED.has(status))) {
       const body: Record<string, unknown> = { error: errorCode(error), message };
       if (error instanceof ValidationError) body.fields = error.fields;
+      if (error instanceof RequestRefusedError && error.field) body.fields = { [error.field]: message };
       return reply.code(status).send(body);
     }
     if (wantsFragment(request)) {
       return reply.code(status).type('text/html; charset=utf-8').send(`<div class="alert alert-error" role="alert">${escapeHtml(message)}</div>`);
     }
-    if (status === 404 && isPublicPath(request.url)) return renderPublicNotFound(reply, options.services);
+    if (isPublicPath(request.url)) {
+      if (status === 404) return renderPublicNotFound(reply, options.services);
+      return renderPublicError(reply, options.services, status, error);
+    }
     return reply.render('error', { status, title: TITLES[status] ?? 'Error', message }, { status });
   });
 
@@ -90,3 +99,19 @@ async function renderPublicNotFound(reply: FastifyReply, services: Services): Pr
   return reply.code(404).type('text/html; charset=utf-8').send(html);
 }
 
+/** A refused request on the public site: a page in the newsletter's language that says why without internals. */
+async function renderPublicError(reply: FastifyReply, services: Services, status: number, error: unknown): Promise<FastifyReply> {
+  const context = await publicContext(services);
+  const { heading, message } = publicErrorWords(context.t, status, error);
+  const html = await reply.viewAsync('public/error', { ...context, heading, message });
+  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+}
+
+/** The title and sentence a reader sees for an error. */
+function publicErrorWords(t: Strings, status: number, error: unknown): { heading: string; message: string } {
+  if (status >= 500) return { heading: t.serverError, message: t.serverErrorText };
+  if (status === 429) return { heading: t.tooManyRequests, message: t.tooManyRequestsText };
+  if (error instanceof RequestRefusedError && error.code === 'cross_site') return { heading: t.forbidden, message: t.crossSiteText };
+  if (error instanceof RequestRefusedError && error.code === 'invalid_characters') return { heading: t.badRequest, message: t.invalidCharactersText.replace('{field}', error.field ?? '') };
+  return { heading: t.badRequest, message: t.badRequestText };
+}

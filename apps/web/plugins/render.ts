@@ -45,7 +45,9 @@ export function wantsFragment(request: FastifyRequest): boolean {
 }
 
 /** Eta templates through @fastify/view, and the page-or-fragment helper every route uses. */
-export const renderPlugin = fp(async (app: FastifyInstance, options: { services: Services; production: boolean }) => {
+export const renderPlugin = fp(async (app: FastifyInstance, options: { services: Services; production: boolean; secureCookies: boolean }) => {
+  // Like the session cookie: Secure behind https, so the message never travels in clear.
+  const flashCookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: options.secureCookies };
   const eta = new Eta({ views: viewsDir, cache: options.production, autoEscape: true, autoTrim: [false, 'nl'] });
   await app.register(fastifyView, { engine: { eta }, root: viewsDir, production: options.production });
 
@@ -61,7 +63,7 @@ export const renderPlugin = fp(async (app: FastifyInstance, options: { services:
           flash = undefined;
         }
       }
-      reply.clearCookie(FLASH_COOKIE, { path: '/' });
+      reply.clearCookie(FLASH_COOKIE, flashCookie);
     }
     const settings = await options.services.settings.get();
     return {
@@ -87,6 +89,6 @@ export const renderPlugin = fp(async (app: FastifyInstance, options: { services:
   });
 
   app.decorateReply('flash', function (this: FastifyReply, type: Flash['type'], message: string) {
-    return this.setCookie(FLASH_COOKIE, JSON.stringify({ type, message }), { path: '/', httpOnly: true, sameSite: 'lax', signed: true, maxAge: 60 });
+    return this.setCookie(FLASH_COOKIE, JSON.stringify({ type, message }), { ...flashCookie, signed: true, maxAge: 60 });
   });
 });

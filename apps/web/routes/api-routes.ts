@@ -14,6 +14,11 @@ function objectBody(body: unknown): Record<string, unknown> {
 
 /** The JSON API, authenticated by personal tokens. */
 export async function apiRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  // A token is sent on purpose, never by a browser on its own: scripts and extensions may call the
+  // API from anywhere.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, crossSite: true };
+  });
   app.addHook('onRequest', async (request) => {
     // The API authenticates by token only; a session cookie sent along by a browser means nothing here.
     request.user = undefined;

@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Config } from '../../domain/config.ts';
-import { NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/errors.ts';
 import { passwordStrength } from '../../domain/passwords.ts';
 import type { Services } from '../../domain/services.ts';
-import { clearSessionCookie, setSessionCookie } from '../plugins/auth.ts';
+import { clearSessionCookie, issuePreSessionToken, preSessionTokenValid, setSessionCookie } from '../plugins/auth.ts';
+import { localRedirectTarget } from '../redirects.ts';
 
 const loginBody = z.object({
   email: z.string().max(1000).optional().default(''),
@@ -14,11 +15,10 @@ const loginBody = z.object({
 const setupBody = z.object({ name: z.unknown().optional(), email: z.unknown().optional(), password: z.unknown().optional(), demo: z.unknown().optional() });
 const acceptBody = z.object({ name: z.unknown().optional(), password: z.unknown().optional() });
 
-/** Only local paths are followed after sign-in, so a crafted link cannot send the user elsewhere. */
-export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/admin';
-  return next;
-}
+
+// A form posted before sign-in whose token does not match its cookie: another site's form, or a
+// page left open past a browser restart. The form comes back with a fresh token and what was typed.
+const FORM_EXPIRED = 'This form has expired or did not come from this page. It has been renewed: send it again.';
 
 function client(request: FastifyRequest) {
   return { ip: request.ip, userAgent: request.headers['user-agent'] };
@@ -27,15 +27,23 @@ function client(request: FastifyRequest) {
 /** First-run set-up, sign-in, sign-out and accepting an invitation. */
 export async function authRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   const { accounts, auth } = services;
+  // Only pages of this site are followed after sign-in, so a crafted link cannot send the user elsewhere.
+  const safeNext = (next: unknown) => localRedirectTarget(next, config.publicUrl) ?? '/admin';
+  const preSession = { config: { csrf: 'pre-session' as const } };
+  const formToken = (request: FastifyRequest, reply: FastifyReply) => issuePreSessionToken(request, reply, config);
 
-  app.get('/setup', async (_request, reply) => {
+  app.get('/setup', async (request, reply) => {
     if (!(await accounts.needsSetup())) return reply.redirect('/login', 303);
-    return reply.render('auth/setup', { values: {}, errors: {} });
+    return reply.render('auth/setup', { values: {}, errors: {}, csrfToken: formToken(request, reply) });
   });
 
-  app.post('/setup', async (request, reply) => {
+  app.post('/setup', preSession, async (request, reply) => {
     const body = setupBody.parse(request.body ?? {});
     const values = { name: typeof body.name === 'string' ? body.name : '', email: typeof body.email === 'string' ? body.email : '' };
+    if (!preSessionTokenValid(request, config)) {
+      if (!(await accounts.needsSetup())) throw new ConflictError('Veille is already set up: sign in instead.');
+      return reply.renderForm('auth/setup', { values, errors: {}, error: FORM_EXPIRED, csrfToken: formToken(request, reply) }, { status: 403 });
+    }
     try {
       const user = await accounts.setUpOwner(body);
       const session = await auth.openSession({ userId: user.id, ...client(request) });
@@ -49,7 +57,7 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
     } catch (error) {
       if (error instanceof ValidationError) {
         const strength = typeof body.password === 'string' ? passwordStrength(body.password) : undefined;
-        return reply.renderForm('auth/setup', { values, errors: error.fields, error: error.message, strength });
+        return reply.renderForm('auth/setup', { values, errors: error.fields, error: error.message, strength, csrfToken: formToken(request, reply) });
       }
       throw error;
     }
@@ -58,19 +66,22 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
   app.get('/login', async (request, reply) => {
     const next = safeNext((request.query as Record<string, unknown>).next);
     if (request.user) return reply.redirect(next, 303);
-    return reply.render('auth/login', { values: { email: '' }, errors: {}, next });
+    return reply.render('auth/login', { values: { email: '' }, errors: {}, next, csrfToken: formToken(request, reply) });
   });
 
-  app.post('/login', async (request, reply) => {
+  app.post('/login', preSession, async (request, reply) => {
     const parsed = loginBody.safeParse(request.body ?? {});
     const body = parsed.success ? parsed.data : { email: '', password: '', next: undefined };
     const next = safeNext(body.next);
     const values = { email: body.email };
+    const form = (data: { errors?: Record<string, string>; error: string }, status: number) =>
+      reply.renderForm('auth/login', { values, errors: {}, ...data, next, csrfToken: formToken(request, reply) }, { status });
+    if (!preSessionTokenValid(request, config)) return form({ error: FORM_EXPIRED }, 403);
     if (!body.email.trim() || !body.password) {
       const errors: Record<string, string> = {};
       if (!body.email.trim()) errors.email = 'Email is required.';
       if (!body.password) errors.password = 'Password is required.';
-      return reply.renderForm('auth/login', { values, errors, error: 'Enter your email and password.', next });
+      return form({ errors, error: 'Enter your email and password.' }, 422);
     }
     try {
       const session = await auth.signIn({ email: body.email, password: body.password, ...client(request), previousSessionId: request.sessionId });
@@ -78,11 +89,11 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
       return reply.redirect(next, 303);
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
-        return reply.renderForm('auth/login', { values, errors: {}, error: error.message, next }, { status: 401 });
+        return form({ error: error.message }, 401);
       }
       if (error instanceof RateLimitedError) {
         reply.header('Retry-After', String(error.retryAfterSeconds));
-        return reply.renderForm('auth/login', { values, errors: {}, error: error.message, next }, { status: 429 });
+        return form({ error: error.message }, 429);
       }
       throw error;
     }
@@ -98,17 +109,22 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
     const { token } = request.params as { token: string };
     try {
       const invitation = await accounts.findInvitation(token);
-      return reply.render('auth/accept-invitation', { invitation, token, values: {}, errors: {} });
+      return reply.render('auth/accept-invitation', { invitation, token, values: {}, errors: {}, csrfToken: formToken(request, reply) });
     } catch (error) {
       if (error instanceof NotFoundError) return reply.render('error', { status: 404, title: 'Invitation not valid', message: error.message }, { status: 404 });
       throw error;
     }
   });
 
-  app.post('/invitations/:token', { config: { csrf: false } }, async (request, reply) => {
+  app.post('/invitations/:token', preSession, async (request, reply) => {
     const { token } = request.params as { token: string };
     const body = acceptBody.parse(request.body ?? {});
+    const values = { name: typeof body.name === 'string' ? body.name : '' };
     try {
+      if (!preSessionTokenValid(request, config)) {
+        const invitation = await accounts.findInvitation(token);
+        return reply.renderForm('auth/accept-invitation', { invitation, token, values, errors: {}, error: FORM_EXPIRED, csrfToken: formToken(request, reply) }, { status: 403 });
+      }
       const user = await accounts.acceptInvitation({ token, ...body });
       if (request.sessionId) await auth.signOut(request.sessionId);
       const session = await auth.openSession({ userId: user.id, ...client(request) });
@@ -117,8 +133,7 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
     } catch (error) {
       if (error instanceof ValidationError) {
         const invitation = await accounts.findInvitation(token);
-        const values = { name: typeof body.name === 'string' ? body.name : '' };
-        return reply.renderForm('auth/accept-invitation', { invitation, token, values, errors: error.fields, error: error.message });
+        return reply.renderForm('auth/accept-invitation', { invitation, token, values, errors: error.fields, error: error.message, csrfToken: formToken(request, reply) });
       }
       if (error instanceof NotFoundError) return reply.render('error', { status: 404, title: 'Invitation not valid', message: error.message }, { status: 404 });
       throw error;

@@ -5,6 +5,7 @@ import type { ImportSource } from '../../domain/import/sources.ts';
 import type { Services } from '../../domain/services.ts';
 import { requireOwner, requireUser } from '../plugins/auth.ts';
 import { wantsFragment } from '../plugins/render.ts';
+import { isUploadError, registerUploads } from '../plugins/uploads.ts';
 
 // The upload itself may be larger than what an import accepts: the reader then says by how much,
 // instead of the connection being cut.
@@ -24,32 +25,35 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
 
   app.get('/import', async (request, reply) => page(request, reply));
 
-  const importOptions = {
-    config: { multipartOptions: { limits: { fileSize: UPLOAD_CEILING, files: 1, fields: 10 } } },
-    // Beyond the ceiling the upload is cut short: answer with the form and the reason, not a bare error page.
-    errorHandler: async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      if (error.code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
-      return page(request, reply, { importError: `The file is larger than ${UPLOAD_CEILING / 1024 / 1024} MB; an import takes up to 25 MB (a zip of Markdown files is much smaller than the files).` }, 413);
-    },
-  };
+  // The upload: its own scope, the only one of this feature that reads multipart bodies.
+  await app.register(async (uploads) => {
+    await registerUploads(uploads, { fileSize: UPLOAD_CEILING, files: 1, fields: 10, fieldSize: 64 * 1024 });
+    // A broken upload, or one cut short beyond the ceiling: the form and the reason, not a bare error page.
+    const errorHandler = async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      if (!isUploadError(error)) throw error;
+      const tooLarge = error.code === 'upload_too_large' && /^The file/.test(error.message);
+      const importError = tooLarge ? `The file is larger than ${UPLOAD_CEILING / 1024 / 1024} MB; an import takes up to 25 MB (a zip of Markdown files is much smaller than the files).` : error.message;
+      return page(request, reply, { importError }, error.statusCode);
+    };
 
-  app.post('/import', importOptions, async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const url = typeof body.url === 'string' ? body.url.trim() : '';
-    const file = Buffer.isBuffer(body.file) && body.file.length > 0 ? body.file : undefined;
-    try {
-      let source: ImportSource;
-      if (file) source = { kind: 'upload', filename: request.uploadNames?.file || 'upload', bytes: file };
-      else if (url) {
-        if (!/^https?:\/\//i.test(url)) throw new ValidationError('Give the address of a feed, starting with https:// or http://.', { url: 'Give an http(s) address.' });
-        source = { kind: 'url', url };
-      } else throw new ValidationError('Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.');
-      const prepared = await imports.prepare(source, request.user!);
-      return reply.redirect(`/admin/import/${prepared.id}`, 303);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return page(request, reply, { importError: error.message, url }, 422);
-    }
+    uploads.post('/import', { errorHandler }, async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const url = typeof body.url === 'string' ? body.url.trim() : '';
+      const file = Buffer.isBuffer(body.file) && body.file.length > 0 ? body.file : undefined;
+      try {
+        let source: ImportSource;
+        if (file) source = { kind: 'upload', filename: request.uploadNames?.file || 'upload', bytes: file };
+        else if (url) {
+          if (!/^https?:\/\//i.test(url)) throw new ValidationError('Give the address of a feed, starting with https:// or http://.', { url: 'Give an http(s) address.' });
+          source = { kind: 'url', url };
+        } else throw new ValidationError('Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.');
+        const prepared = await imports.prepare(source, request.user!);
+        return reply.redirect(`/admin/import/${prepared.id}`, 303);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return page(request, reply, { importError: error.message, url }, 422);
+      }
+    });
   });
 
   app.get('/import/:id', async (request, reply) => {

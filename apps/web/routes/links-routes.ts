@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
 import { renderCommentary, type Duplicate, type Link } from '../../domain/links-service.ts';
+import type { Config } from '../../domain/config.ts';
 import type { Services } from '../../domain/services.ts';
 import { requireUser } from '../plugins/auth.ts';
 import { wantsFragment } from '../plugins/render.ts';
@@ -33,7 +34,7 @@ function linkInput(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** The inbox: quick-add, inline editing, ordering, bulk actions, search; and the capture popup. */
-export async function linksRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export async function linksRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Pick<Config, 'publicUrl'> }) {
   const { links, categories } = services;
   app.addHook('preHandler', requireUser);
 
@@ -229,7 +230,11 @@ export async function linksRoutes(app: FastifyInstance, { services }: { services
     return reply.render('partials/markdown-preview', { html: renderCommentary(commentary) });
   });
 
-  app.get('/capture', async (request, reply) => reply.render('admin/capture', { origin: `${request.protocol}://${request.host}` }));
+  // The bookmarklet opens PUBLIC_URL, never the Host the page was asked with (anyone can send
+  // any Host). Written as a JS string literal inside a javascript: URL, which the browser
+  // percent-decodes before running it: a "%" is escaped too.
+  const bookmarkletBase = JSON.stringify(config.publicUrl).replace(/%/g, '%25');
+  app.get('/capture', async (_request, reply) => reply.render('admin/capture', { publicUrl: config.publicUrl, bookmarkletBase }));
 }
 
 /** What the edit form starts from. */

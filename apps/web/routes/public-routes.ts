@@ -67,8 +67,12 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
       const items = rows.map((row) => ({ ...row, path: editions.editionPath(row), summary: markdownToText(row.intro, 240) }));
       const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
       if (page > pages) throw new NotFoundError('This page of the archive does not exist.');
+      // The page is kept and served to every visitor: its addresses come from what was parsed,
+      // never from the request's own URL (an extra parameter or another spelling would stick).
+      const basePath = filter.tag ? `/tags/${encodeURIComponent(filter.tag)}` : filter.year ? `/archive/${filter.year}` : '/archive';
+      const canonical = `${base.info.publicUrl}${basePath}${page > 1 ? `?page=${page}` : ''}`;
       return {
-        body: await render(reply, 'public/archive', { ...base, items, total, page, pages, years, tags: tags.slice(0, 40), filter, basePath: request.url.split('?')[0], canonical: base.info.publicUrl + request.url }),
+        body: await render(reply, 'public/archive', { ...base, items, total, page, pages, years, tags: tags.slice(0, 40), filter, basePath, canonical }),
         type: 'text/html; charset=utf-8',
       };
     });

@@ -18,8 +18,9 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
 
   app.get('/subscribe', async (_request, reply) => page(reply, 'public/subscribe'));
 
-  // Also the target of forms embedded on other sites: no CSRF token, and no session to abuse.
-  app.post('/subscribe', { config: { csrf: false } }, async (request, reply) => {
+  // Also the target of forms embedded on other sites: no CSRF token, no session to abuse, and
+  // accepted from any site.
+  app.post('/subscribe', { config: { csrf: false, crossSite: true } }, async (request, reply) => {
     const body = z.record(z.string(), z.unknown()).catch({}).parse(request.body ?? {});
     const form = typeof body.form === 'string' ? body.form : 'subscribe';
     try {
@@ -72,8 +73,9 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
   });
 
   // RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" with no cookie; the token in
-  // the URL is the authentication. The answer is a page (200), never a redirect.
-  app.post('/unsubscribe', { config: { csrf: false } }, async (request, reply) => {
+  // the URL is the authentication, and webmails post it from their own site. The answer is a page
+  // (200), never a redirect.
+  app.post('/unsubscribe', { config: { csrf: false, crossSite: true } }, async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
     try {
       const subscriber = await subscribers.unsubscribe(token);

@@ -1,9 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
 import type { Services } from '../../domain/services.ts';
+import { MAX_IMPORT_BYTES } from '../../domain/subscriber-import.ts';
 import { requireOwner, requireUser } from '../plugins/auth.ts';
 import { wantsFragment } from '../plugins/render.ts';
+import { isUploadError, registerUploads } from '../plugins/uploads.ts';
 
 const idParams = z.object({ id: z.string().max(100) });
 
@@ -52,18 +54,29 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
     return reply.flash('success', 'The subscriber and all their personal data were erased.').redirect('/admin/subscribers', 303);
   });
 
-  // Step 1: upload, then a preview of what would happen. Step 2: import it, all or nothing.
-  app.post('/import', async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const content = Buffer.isBuffer(body.file) ? body.file : typeof body.file === 'string' ? Buffer.from(body.file) : undefined;
-    try {
-      if (!content || content.length === 0) throw new ValidationError('Choose a CSV file to import.');
-      const preview = await subscribers.previewImport({ content, filename: typeof body.filename === 'string' ? body.filename : 'subscribers.csv' }, request.user!);
-      return reply.render('admin/subscriber-import', { preview });
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return page(request, reply, { importError: error.message }, 422);
-    }
+  // Step 1: upload, then a preview of what would happen. Step 2: import it, all or nothing. The
+  // upload has a scope of its own: the only route here that reads multipart bodies.
+  await app.register(async (uploads) => {
+    await registerUploads(uploads, { fileSize: MAX_IMPORT_BYTES, files: 1, fields: 5, fieldSize: 4096 });
+    // A broken or oversized upload: the page with its form and the reason.
+    const errorHandler = async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      if (!isUploadError(error)) throw error;
+      return page(request, reply, { importError: error.message }, error.statusCode);
+    };
+
+    uploads.post('/import', { errorHandler }, async (request, reply) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const content = Buffer.isBuffer(body.file) ? body.file : typeof body.file === 'string' ? Buffer.from(body.file) : undefined;
+      try {
+        if (!content || content.length === 0) throw new ValidationError('Choose a CSV file to import.');
+        const filename = request.uploadNames?.file || (typeof body.filename === 'string' ? body.filename : 'subscribers.csv');
+        const preview = await subscribers.previewImport({ content, filename }, request.user!);
+        return reply.render('admin/subscriber-import', { preview });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return page(request, reply, { importError: error.message }, 422);
+      }
+    });
   });
 
   app.post('/import/:id', async (request, reply) => {
