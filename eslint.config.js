@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     // Only the web layer is forbidden from reaching the database directly.
-    files: ['apps/domain/**', 'apps/worker/**', 'apps/cli/**', 'db/**', 'tests/**', 'drizzle.config.ts', 'apps/web/main.ts'],
+    files: ['apps/bootstrap/**', 'apps/domain/**', 'apps/worker/**', 'apps/cli/**', 'db/**', 'tests/**', 'drizzle.config.ts', 'apps/web/main.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );

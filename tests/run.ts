@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { connectDatabase, runMigrations } from '../db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
-import { startQueue } from '../apps/domain/queue.ts';
+import { startQueue } from '../apps/domain/platform/queue.ts';
 import { freePort } from './helpers/net.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));

@@ -2,13 +2,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { DomainError, ValidationError } from '../domain/errors.ts';
-import { createLogger } from '../domain/logger.ts';
-import { loadConfigOrExit } from '../domain/process.ts';
-import type { ImportReport } from '../domain/import-service.ts';
-import type { ImportSource } from '../domain/import/sources.ts';
-import { OPERATOR } from '../domain/roles.ts';
-import { startRuntime, type Runtime } from '../domain/runtime.ts';
+import { DomainError, ValidationError } from '../domain/platform/errors.ts';
+import { createLogger } from '../bootstrap/logger.ts';
+import { loadConfigOrExit } from '../bootstrap/process.ts';
+import type { ImportReport } from '../domain/imports/import-service.ts';
+import type { ImportSource } from '../domain/imports/sources.ts';
+import { OPERATOR } from '../domain/accounts/roles.ts';
+import { startRuntime, type Runtime } from '../bootstrap/runtime.ts';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 

@@ -1,4 +1,4 @@
-import type { Locale } from '../domain/edition-types.ts';
+import type { Locale } from '../domain/editions/edition-types.ts';
 
 // Reader-facing words, in the newsletter's language. The admin is in English.
 const STRINGS = {

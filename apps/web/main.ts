@@ -1,6 +1,6 @@
-import { createLogger } from '../domain/logger.ts';
-import { loadConfigOrExit, onShutdownSignal } from '../domain/process.ts';
-import { startRuntime } from '../domain/runtime.ts';
+import { createLogger } from '../bootstrap/logger.ts';
+import { loadConfigOrExit, onShutdownSignal } from '../bootstrap/process.ts';
+import { startRuntime } from '../bootstrap/runtime.ts';
 import { startWorker, type Worker } from '../worker/worker.ts';
 import { buildApp } from './app.ts';
 

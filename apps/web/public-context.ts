@@ -1,7 +1,7 @@
-import type { Services } from '../domain/services.ts';
-import { periodLabel } from '../domain/periods.ts';
+import type { Services } from '../bootstrap/services.ts';
+import { periodLabel } from '../domain/editions/periods.ts';
 import { ASSET_VERSION } from './assets.ts';
-import { consentText } from '../domain/subscribers-service.ts';
+import { consentText } from '../domain/subscribers/subscribers-service.ts';
 import { formatDate, strings } from './i18n.ts';
 
 /** What every public page's templates need: the newsletter, its words and how it writes dates. */

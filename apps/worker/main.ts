@@ -1,6 +1,6 @@
-import { createLogger } from '../domain/logger.ts';
-import { loadConfigOrExit, onShutdownSignal } from '../domain/process.ts';
-import { startRuntime } from '../domain/runtime.ts';
+import { createLogger } from '../bootstrap/logger.ts';
+import { loadConfigOrExit, onShutdownSignal } from '../bootstrap/process.ts';
+import { startRuntime } from '../bootstrap/runtime.ts';
 import { startWorker } from './worker.ts';
 
 // The worker on its own, for deployments that run it apart from the web process.

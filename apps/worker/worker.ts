@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import type { Logger } from 'pino';
-import type { Services } from '../domain/services.ts';
+import type { Services } from '../bootstrap/services.ts';
 
 export type Worker = { stop: () => Promise<void> };
 

@@ -13,7 +13,7 @@ import { sql } from 'drizzle-orm';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { connectDatabase } from '../../db/client.ts';
 import { startBenchApp } from './harness.ts';
-import { OPERATOR } from '../../apps/domain/roles.ts';
+import { OPERATOR } from '../../apps/domain/accounts/roles.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
 const CONCURRENCY = Number(process.env.SEND_CONCURRENCY ?? 10);

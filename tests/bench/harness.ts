@@ -4,8 +4,8 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { loadConfig } from '../../apps/domain/config.ts';
-import { startRuntime, type Runtime } from '../../apps/domain/runtime.ts';
+import { loadConfig } from '../../apps/bootstrap/config.ts';
+import { startRuntime, type Runtime } from '../../apps/bootstrap/runtime.ts';
 import { buildApp } from '../../apps/web/app.ts';
 import { freePort } from '../helpers/net.ts';
 

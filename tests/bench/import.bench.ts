@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { zip } from '../helpers/zip.ts';
 import { startBenchApp } from './harness.ts';
-import { OPERATOR } from '../../apps/domain/roles.ts';
+import { OPERATOR } from '../../apps/domain/accounts/roles.ts';
 
 const EDITIONS = Number(process.env.BENCH_EDITIONS ?? 500);
 const LINKS = Number(process.env.BENCH_LINKS ?? 40);

@@ -7,7 +7,7 @@ import fastifyStatic from '@fastify/static';
 import { sql } from 'drizzle-orm';
 import { connectDatabase } from '../../db/client.ts';
 import { measure, startBenchApp } from './harness.ts';
-import { OPERATOR } from '../../apps/domain/roles.ts';
+import { OPERATOR } from '../../apps/domain/accounts/roles.ts';
 
 const EDITIONS = 120;
 const LINKS_PER_EDITION = 40;

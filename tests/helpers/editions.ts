@@ -1,8 +1,8 @@
 // EditionDocument builders for the rendering and import tests: a document from scratch or from a
 // reference edition, and the content an importer should read back from what is rendered of it.
-import type { EditionDocument, EditionLink, NewsletterInfo } from '../../apps/domain/edition-types.ts';
-import type { ImportedEdition, ImportedLink } from '../../apps/domain/import/edition-parse.ts';
-import { renderCommentary } from '../../apps/domain/links-service.ts';
+import type { EditionDocument, EditionLink, NewsletterInfo } from '../../apps/domain/editions/edition-types.ts';
+import type { ImportedEdition, ImportedLink } from '../../apps/domain/imports/edition-parse.ts';
+import { renderCommentary } from '../../apps/domain/links/links-service.ts';
 import type { Sample, SampleLink } from './samples.ts';
 
 /** The parts of an edition an importer reads: what a sample's JSON holds. */

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { SESSION_TTL_MS } from '../../domain/auth-service.ts';
-import type { Config } from '../../domain/config.ts';
-import type { Services } from '../../domain/services.ts';
-import { hmac, randomToken, safeEqual } from '../../domain/tokens.ts';
-import type { User } from '../../domain/types.ts';
+import { SESSION_TTL_MS } from '../../domain/accounts/auth-service.ts';
+import type { Config } from '../../bootstrap/config.ts';
+import type { Services } from '../../bootstrap/services.ts';
+import { hmac, randomToken, safeEqual } from '../../domain/platform/tokens.ts';
+import type { User } from '../../domain/platform/types.ts';
 import { localRedirectTarget } from '../redirects.ts';
 import { wantsFragment } from './render.ts';
 

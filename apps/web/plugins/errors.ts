@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ZodError } from 'zod';
-import { escapeHtml } from '../../domain/html.ts';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/errors.ts';
-import type { Services } from '../../domain/services.ts';
+import { escapeHtml } from '../../domain/platform/html.ts';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/platform/errors.ts';
+import type { Services } from '../../bootstrap/services.ts';
 import { RequestRefusedError } from '../http-errors.ts';
 import type { Strings } from '../i18n.ts';
 import { publicContext } from '../public-context.ts';

@@ -4,8 +4,8 @@ import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { FieldErrors } from '../../domain/errors.ts';
-import type { Services } from '../../domain/services.ts';
+import type { FieldErrors } from '../../domain/platform/errors.ts';
+import type { Services } from '../../bootstrap/services.ts';
 import { ASSET_VERSION } from '../assets.ts';
 
 export const viewsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views');

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Services } from '../../domain/services.ts';
-import type { User } from '../../domain/types.ts';
+import type { Services } from '../../bootstrap/services.ts';
+import type { User } from '../../domain/platform/types.ts';
 import { bearerAuth } from '../plugins/auth.ts';
 import { linkJson } from '../view-models/link-json.ts';
 

@@ -1,5 +1,5 @@
-import type { Duplicate, Link } from '../../domain/links-service.ts';
-import { editionPath } from '../../domain/periods.ts';
+import type { Duplicate, Link } from '../../domain/links/links-service.ts';
+import { editionPath } from '../../domain/editions/periods.ts';
 
 /** A link as the JSON API shows it. */
 export function linkJson(link: Link & { children?: Link[] }, duplicates?: Duplicate[]): Record<string, unknown> {

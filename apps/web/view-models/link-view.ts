@@ -1,6 +1,6 @@
-import { checkLinks, safeHref } from '../../domain/html.ts';
-import { highlightToHtml, type Link } from '../../domain/links-service.ts';
-import { editionPath } from '../../domain/periods.ts';
+import { checkLinks, safeHref } from '../../domain/platform/html.ts';
+import { highlightToHtml, type Link } from '../../domain/links/links-service.ts';
+import { editionPath } from '../../domain/editions/periods.ts';
 
 export type LinkView = {
   id: string;

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { connectDatabase, runMigrations } from '../../db/client.ts';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../../db/embedded.ts';
+import { systemClock, type Clock } from '../domain/platform/clock.ts';
+import type { Config } from './config.ts';
+import { createOutboxMailer, createSmtpMailer, type Mailer } from '../domain/mail/mailer.ts';
+import { startQueue } from '../domain/platform/queue.ts';
+import { createServices, type Services } from './services.ts';
+
+export type Runtime = {
+  services: Services;
+  databaseUrl: string;
+  /** Closes everything the runtime opened, in reverse order. */
+  close: () => Promise<void>;
+};
+
+/** The mail transport the configuration asks for: SMTP when SMTP_URL is set, the outbox folder otherwise. */
+export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir' | 'sendConcurrency' | 'dkim'>): Mailer {
+  return config.smtpUrl
+    ? createSmtpMailer({ url: config.smtpUrl, from: config.mailFrom, maxConnections: config.sendConcurrency, dkim: config.dkim })
+    : createOutboxMailer({ directory: path.join(config.dataDir, 'outbox'), from: config.mailFrom });
+}
+
+/**
+ * Starts what every process needs: PostgreSQL (embedded unless DATABASE_URL is set), the
+ * migrations, the job queue, the mailer and the services over them.
+ */
+export async function startRuntime(config: Config, log: Logger, options: { worker: boolean; clock?: Clock; mailer?: Mailer }): Promise<Runtime> {
+  let embedded: EmbeddedServer | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({
+      directory: path.join(config.dataDir, 'postgres'),
+      port: config.embeddedPostgresPort,
+      database: 'veille',
+      log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
+    });
+    databaseUrl = embedded.url('veille');
+    log.info({ port: config.embeddedPostgresPort }, 'embedded PostgreSQL started');
+  }
+  const database = connectDatabase(databaseUrl);
+  try {
+    await runMigrations(database.db);
+    const queue = await startQueue({ url: databaseUrl, supervise: options.worker, onError: (error) => log.error({ err: error }, 'job queue error') });
+    const mailer = options.mailer ?? createMailer(config);
+    const services = createServices({ db: database.db, ping: database.ping, mailer, queue, clock: options.clock ?? systemClock, config });
+    return {
+      services,
+      databaseUrl,
+      async close() {
+        await queue.stop().catch((error: unknown) => log.error({ err: error }, 'stopping the job queue failed'));
+        mailer.close();
+        await database.close().catch(() => undefined);
+        if (embedded) {
+          await embedded.stop();
+          log.info('embedded PostgreSQL stopped');
+        }
+      },
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    await embedded?.stop();
+    throw error;
+  }
+}

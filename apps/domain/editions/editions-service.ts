@@ -1,0 +1,359 @@
+import { z } from 'zod';
+import type { Database } from '../../../db/client.ts';
+import type { CategoriesRepository } from '../../../db/repositories/categories-repository.ts';
+import type { EditionPatch, EditionRow, EditionsRepository } from '../../../db/repositories/editions-repository.ts';
+import type { Link, LinksRepository } from '../../../db/repositories/links-repository.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { EditionDocument, EditionLink, EditionSection, NewsletterInfo } from './edition-types.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
+import { normalizeTags } from '../links/links-service.ts';
+import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify, wallClockToInstant } from './periods.ts';
+import type { SettingsService } from './settings-service.ts';
+import { parseInput } from '../platform/validation.ts';
+
+export type { EditionDocument, EditionRow };
+
+const freeSectionSchema = z.object({
+  heading: z.string({ error: 'Each section needs a heading.' }).trim().min(1, { error: 'Each section needs a heading.' }).max(200, { error: 'Section headings are at most 200 characters.' }),
+  body: z.string({ error: 'Section text must be text.' }).max(50_000, { error: 'A section is at most 50,000 characters.' }),
+});
+
+const tagsSchema = z
+  .union([z.array(z.string().max(60)), z.string().max(2000)], { error: 'Tags must be a list of words.' })
+  .transform(normalizeTags)
+  .refine((tags) => tags.length <= 40, { error: 'At most 40 tags.' })
+  .refine((tags) => tags.every((tag) => tag.length <= 40 && /^[\p{L}\p{N}][\p{L}\p{N}.+#'’-]*$/u.test(tag)), {
+    error: 'Tags may contain letters, digits, dots, apostrophes and dashes, 40 characters at most.',
+  });
+
+const updateSchema = z.object({
+  version: z.coerce.number({ error: 'The edition version is missing: reload the page.' }).int().min(1),
+  title: z.string().trim().min(1, { error: 'The title is required.' }).max(300, { error: 'The title is at most 300 characters.' }).optional(),
+  slug: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(1, { error: 'The slug is required.' })
+    .max(100, { error: 'The slug is at most 100 characters.' })
+    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: 'Use lower-case letters, digits and dashes only, e.g. juin-2024.' })
+    .optional(),
+  tags: tagsSchema.optional(),
+  intro: z.string().max(50_000, { error: 'The intro is at most 50,000 characters.' }).optional(),
+  outro: z.string().max(50_000, { error: 'The closing text is at most 50,000 characters.' }).optional(),
+  freeSections: z.array(freeSectionSchema).max(20, { error: 'At most 20 free sections.' }).optional(),
+  categoryOrder: z.array(z.uuid()).max(200).optional(),
+});
+
+/** The rules an edition's fields follow in the editor and the API, for the imports that bring editions in. */
+export const editionFieldRules = {
+  title: updateSchema.shape.title.unwrap(),
+  slug: updateSchema.shape.slug.unwrap(),
+  tags: tagsSchema,
+  intro: updateSchema.shape.intro.unwrap(),
+  outro: updateSchema.shape.outro.unwrap(),
+  freeSections: updateSchema.shape.freeSections.unwrap(),
+};
+
+const apiSchema = z.object({
+  title: z.string().trim().min(1).max(300).optional(),
+  slug: updateSchema.shape.slug,
+  tags: tagsSchema.optional(),
+  intro: z.string().max(50_000).optional(),
+  outro: z.string().max(50_000).optional(),
+  freeSections: z.array(freeSectionSchema).max(20).optional(),
+  sections: z
+    .array(
+      z.object({
+        category: z.string({ error: 'Each section names its category.' }).trim().min(1, { error: 'Each section names its category.' }).max(100),
+        links: z.array(z.uuid({ error: 'Links are given by their id.' })).max(500),
+      }),
+    )
+    .max(100)
+    .optional(),
+});
+
+/** Turns a wall-clock date and time in a time zone ("2024-06-30T18:00") into the instant it names. */
+export function zonedTimeToUtc(local: string, timeZone: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(local.trim());
+  if (!match) return undefined;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
+  const result = new Date(wallClockToInstant(Date.UTC(year, month - 1, day, hour, minute), timeZone));
+  return Number.isNaN(result.getTime()) ? undefined : result;
+}
+
+type Deps = {
+  db: Database;
+  editions: EditionsRepository;
+  links: LinksRepository;
+  categories: CategoriesRepository;
+  settings: SettingsService;
+  clock: Clock;
+  publicUrl: string;
+};
+
+/** Editions: drafts per period, composing, publishing, and the documents every renderer reads. */
+export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl }: Deps) {
+  async function find(idOrPeriod: string): Promise<EditionRow> {
+    const row = z.uuid().safeParse(idOrPeriod).success ? await editions.findById(idOrPeriod) : parsePeriod(idOrPeriod) ? await editions.findByPeriod(idOrPeriod) : undefined;
+    if (!row) throw new NotFoundError('There is no such edition.');
+    return row;
+  }
+
+  async function uniqueSlug(base: string, exceptId?: string): Promise<string> {
+    const root = base || 'edition';
+    for (let index = 1; ; index++) {
+      const candidate = index === 1 ? root : `${root}-${index}`;
+      if (!(await editions.slugTaken(candidate, exceptId))) return candidate;
+    }
+  }
+
+  function toEditionLink(link: Link, children: Link[]): EditionLink {
+    return {
+      id: link.id,
+      url: link.url,
+      title: link.title || link.url,
+      commentary: link.commentary,
+      commentaryHtml: link.commentaryHtml,
+      via: link.via,
+      children: children.filter((child) => child.parentId === link.id).map((child) => toEditionLink(child, [])),
+    };
+  }
+
+  /** The edition with its links grouped in sections, in the order readers see them. */
+  async function document(row: EditionRow): Promise<EditionDocument> {
+    const [top, allCategories] = await Promise.all([
+      links.list({ scope: 'all', editionId: row.id, limit: 5000, order: 'position' }),
+      categories.list({ includeArchived: true }),
+    ]);
+    const children = await links.childrenOf(top.map((link) => link.id));
+    const byId = new Map(allCategories.map((category) => [category.id, category]));
+    // Sections: the edition's own order first (it may list empty ones on purpose), then any
+    // other category holding links, in the global order; links without category last.
+    const ordered = [...row.categoryOrder.filter((id) => byId.has(id))];
+    for (const category of allCategories) {
+      if (!ordered.includes(category.id) && top.some((link) => link.categoryId === category.id)) ordered.push(category.id);
+    }
+    const sections: EditionSection[] = ordered.map((id) => ({
+      categoryId: id,
+      name: byId.get(id)!.name,
+      links: top.filter((link) => link.categoryId === id).map((link) => toEditionLink(link, children)),
+    }));
+    const loose = top.filter((link) => !link.categoryId || !byId.has(link.categoryId));
+    if (loose.length > 0) {
+      const locale = (await settings.get()).locale;
+      sections.push({ categoryId: null, name: locale === 'fr' ? 'Divers' : 'Miscellaneous', links: loose.map((link) => toEditionLink(link, children)) });
+    }
+    return {
+      id: row.id,
+      period: row.period,
+      title: row.title,
+      slug: row.slug,
+      tags: row.tags,
+      intro: row.intro,
+      outro: row.outro,
+      freeSections: row.freeSections,
+      sections,
+      status: row.status,
+      scheduledAt: row.scheduledAt,
+      publishedAt: row.publishedAt,
+      correctedAt: row.correctedAt,
+      updatedAt: row.updatedAt,
+      version: row.version,
+      path: editionPath(row),
+    };
+  }
+
+  async function titleFor(period: string): Promise<string> {
+    const current = await settings.get();
+    return renderTitleTemplate(current.titleTemplate.replaceAll('{name}', current.newsletterName), period, current.locale);
+  }
+
+  async function create(period: string, values: EditionPatch = {}): Promise<EditionRow> {
+    const title = values.title ?? (await titleFor(period));
+    const slug = await uniqueSlug(values.slug ?? slugify(title));
+    const inserted = await editions.insert({ ...values, period, title, slug });
+    return inserted ?? (await find(period));
+  }
+
+  return {
+    find,
+    document,
+    editionPath,
+
+    /** The newsletter as the renderers need it. */
+    async newsletter(): Promise<NewsletterInfo> {
+      const current = await settings.get();
+      return { name: current.newsletterName, description: current.description, publicUrl, locale: current.locale, footer: current.footer };
+    },
+
+    /** The period "now" falls in, in the newsletter's time zone and cadence. */
+    async currentPeriod(): Promise<string> {
+      const current = await settings.get();
+      return periodOf(clock.now(), current.cadence, current.timeZone);
+    },
+
+    /** The draft of a period (the current one by default), created when missing. */
+    async ensureDraft(period?: string): Promise<EditionRow> {
+      const target = period ?? (await this.currentPeriod());
+      if (!parsePeriod(target)) throw new ValidationError('Periods look like 2024-06 (monthly) or 2024-W07 (weekly).', { period: 'Use YYYY-MM or YYYY-Www.' });
+      return (await editions.findByPeriod(target)) ?? create(target);
+    },
+
+    list: () => editions.listAll(),
+
+    /** Changes the edition if nobody else saved it since `version`; a published one is marked corrected. */
+    async update(id: string, input: Record<string, unknown>): Promise<EditionRow> {
+      const current = await find(id);
+      const values = parseInput(updateSchema, input);
+      const { version, ...changes } = values;
+      if (changes.slug && changes.slug !== current.slug && (await editions.slugTaken(changes.slug, current.id))) {
+        throw new ValidationError('Another edition uses this slug.', { slug: 'Another edition uses this slug.' });
+      }
+      const patch: EditionPatch = { ...changes };
+      if (current.status === 'published') patch.correctedAt = clock.now();
+      const updated = await editions.updateIfVersion(current.id, version, patch);
+      if (!updated) {
+        const latest = await find(id);
+        throw new ConflictError(
+          `Someone else saved this edition meanwhile (it is now at version ${latest.version}, you started from version ${version}). Your text is kept below: copy what you need, then reload to see their changes.`,
+        );
+      }
+      return updated;
+    },
+
+    /** Sets which sections the edition shows and in what order (categories by id, unknown ones ignored). */
+    async setCategoryOrder(id: string, categoryIds: string[]): Promise<void> {
+      const edition = await find(id);
+      const known = new Set((await categories.list({ includeArchived: true })).map((category) => category.id));
+      await editions.setCategoryOrder(edition.id, [...new Set(categoryIds.filter((value) => known.has(value)))]);
+    },
+
+    /** Moves inbox links into the edition, at the end of their category. */
+    async addLinks(id: string, linkIds: string[]): Promise<number> {
+      const edition = await find(id);
+      let added = 0;
+      await db.transaction(async (tx) => {
+        for (const linkId of linkIds.filter((value) => z.uuid().safeParse(value).success)) {
+          const link = await links.findById(linkId, tx);
+          if (!link || link.parentId) continue;
+          const position = await links.endPosition({ editionId: edition.id, categoryId: link.categoryId }, tx);
+          await links.update(linkId, { editionId: edition.id, position }, tx);
+          const children = await links.childrenOf([linkId], tx);
+          await links.updateMany(children.map((child) => child.id), { editionId: edition.id }, tx);
+          added += 1;
+        }
+      });
+      return added;
+    },
+
+    /** Sends a link (with its nested items) back to the inbox. */
+    async removeLink(id: string, linkId: string): Promise<void> {
+      const edition = await find(id);
+      const link = z.uuid().safeParse(linkId).success ? await links.findById(linkId) : undefined;
+      if (!link || link.editionId !== edition.id) throw new NotFoundError('This link is not in this edition.');
+      await db.transaction(async (tx) => {
+        const position = await links.endPosition({ editionId: null, categoryId: link.categoryId }, tx, 'first');
+        await links.update(linkId, { editionId: null, position }, tx);
+        const children = await links.childrenOf([linkId], tx);
+        await links.updateMany(children.map((child) => child.id), { editionId: null }, tx);
+      });
+    },
+
+    /** Publishes now; an edition with nothing in it is refused with the reason. */
+    async publish(id: string): Promise<EditionRow> {
+      const edition = await find(id);
+      const doc = await document(edition);
+      const linkCount = doc.sections.reduce((sum, section) => sum + section.links.length, 0);
+      if (linkCount === 0 && doc.freeSections.length === 0) {
+        throw new ValidationError('This edition is empty: add links or a section before publishing it.');
+      }
+      const updated = await editions.update(edition.id, { status: 'published', publishedAt: edition.publishedAt ?? clock.now(), scheduledAt: null });
+      return updated!;
+    },
+
+    /** Schedules publication at a wall-clock time of the newsletter's time zone ("2024-06-30T18:00"). */
+    async schedule(id: string, at: string): Promise<EditionRow> {
+      const edition = await find(id);
+      const { timeZone } = await settings.get();
+      const when = zonedTimeToUtc(at, timeZone);
+      if (!when) throw new ValidationError('Give a date and a time, such as 2024-06-30 18:00.', { scheduledAt: 'Give a date and a time.' });
+      if (when.getTime() <= clock.now().getTime()) throw new ValidationError('This time is in the past: choose a later one, or publish now.', { scheduledAt: 'This time is in the past.' });
+      if (edition.status === 'published') throw new ConflictError('This edition is already published.');
+      const doc = await document(edition);
+      if (doc.sections.every((section) => section.links.length === 0) && doc.freeSections.length === 0) {
+        throw new ValidationError('This edition is empty: add links or a section before scheduling it.');
+      }
+      return (await editions.update(edition.id, { status: 'scheduled', scheduledAt: when }))!;
+    },
+
+    /** Takes an edition off the public site (back to draft); its links stay in it. */
+    async unpublish(id: string): Promise<EditionRow> {
+      const edition = await find(id);
+      return (await editions.update(edition.id, { status: 'draft', scheduledAt: null }))!;
+    },
+
+    /** Publishes every scheduled edition that is due; run by the schedule tick. Exactly once each. */
+    publishDue: () => editions.publishDue(clock.now()),
+
+    /** Creates or replaces an edition from the JSON API's document: the links listed, in that order. */
+    async put(period: string, input: Record<string, unknown>): Promise<EditionRow> {
+      if (!parsePeriod(period)) throw new NotFoundError('Periods look like 2024-06 or 2024-W07.');
+      const values = parseInput(apiSchema, input);
+      const existing = await editions.findByPeriod(period);
+      const row = existing ?? (await create(period, { title: values.title, slug: values.slug }));
+      const sectionCategories: string[] = [];
+      await db.transaction(async (tx) => {
+        if (values.sections) {
+          const listed = values.sections.flatMap((section) => section.links);
+          if (new Set(listed).size !== listed.length) throw new ValidationError('A link appears twice.', { sections: 'Each link may appear once.' });
+          const found = await links.findByIds(listed, tx);
+          const missing = listed.filter((id) => !found.some((link) => link.id === id));
+          if (missing.length > 0) throw new ValidationError('Unknown links.', { sections: `No link with the id ${missing.join(', ')}.` });
+          const taken = found.filter((link) => link.editionId && link.editionId !== row.id);
+          if (taken.length > 0) throw new ConflictError(`These links are in another edition already: ${taken.map((link) => link.id).join(', ')}.`);
+          // Links of this edition that are not listed any more go back to the inbox.
+          const current = await links.list({ scope: 'all', editionId: row.id, limit: 5000, order: 'position' }, tx);
+          await links.updateMany(current.filter((link) => !listed.includes(link.id)).map((link) => link.id), { editionId: null }, tx);
+          for (const section of values.sections) {
+            const category = await categories.insertOrGet({ name: section.category, position: await categories.nextPosition(tx) }, tx);
+            sectionCategories.push(category.id);
+            for (const [index, linkId] of section.links.entries()) {
+              await links.update(linkId, { editionId: row.id, categoryId: category.id, parentId: null, position: index + 1 }, tx);
+            }
+          }
+        }
+      });
+      const patch: Record<string, unknown> = { version: (await find(row.id)).version };
+      for (const key of ['title', 'slug', 'tags', 'intro', 'outro', 'freeSections'] as const) if (values[key] !== undefined) patch[key] = values[key];
+      if (values.sections) patch.categoryOrder = sectionCategories;
+      return this.update(row.id, patch);
+    },
+
+    /** A published edition by its permalink. */
+    async published(year: string, part: string, slug: string): Promise<EditionRow> {
+      const row = await editions.findBySlug(slug);
+      if (!row || row.status !== 'published' || editionPath(row) !== `/${year}/${part}/${slug}`) throw new NotFoundError('There is no such edition.');
+      return row;
+    },
+
+    async latestPublished(): Promise<EditionRow | undefined> {
+      return (await editions.listPublished({ limit: 1, offset: 0 })).rows[0];
+    },
+
+    archive: (filter: { year?: number; tag?: string; limit: number; offset: number }) => editions.listPublished(filter),
+    publishedYears: () => editions.publishedYears(),
+    publishedTags: () => editions.publishedTags(),
+    search: (q: string) => editions.searchPublished(q, 50),
+    publicStamp: (slug: string) => editions.publicStamp(slug),
+    archiveStamp: () => editions.archiveStamp(),
+
+    /** Tags suggested for an edition: those of its links, most used first. */
+    tagSuggestions(doc: EditionDocument, linkTags: Map<string, string[]>): string[] {
+      const counts = new Map<string, number>();
+      for (const section of doc.sections) for (const link of section.links) for (const tag of linkTags.get(link.id) ?? []) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+      return [...counts.entries()].filter(([tag]) => !doc.tags.includes(tag)).sort((a, b) => b[1] - a[1]).map(([tag]) => tag).slice(0, 20);
+    },
+  };
+}
+
+export type EditionsService = ReturnType<typeof createEditionsService>;

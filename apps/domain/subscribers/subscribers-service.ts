@@ -1,0 +1,335 @@
+import { z } from 'zod';
+import type { Database } from '../../../db/client.ts';
+import type { RateLimitsRepository } from '../../../db/repositories/rate-limits-repository.ts';
+import type { Subscriber, SubscriberStatus, SubscribersRepository } from '../../../db/repositories/subscribers-repository.ts';
+import type { Clock } from '../platform/clock.ts';
+import { NotFoundError, RateLimitedError, ValidationError } from '../platform/errors.ts';
+import type { Queue } from '../platform/queue.ts';
+import type { SettingsService } from '../editions/settings-service.ts';
+import { authorize, type Actor } from '../accounts/roles.ts';
+import { subscribersCsv } from './subscriber-export.ts';
+import { parseSubscriberCsv } from './subscriber-import.ts';
+import { hmac, safeEqual, sha256 } from '../platform/tokens.ts';
+import { emailField, parseInput } from '../platform/validation.ts';
+
+export type { Subscriber, SubscriberStatus };
+
+export const SUBSCRIBER_STATUSES = ['pending', 'active', 'unsubscribed', 'bounced'] as const;
+const CONFIRM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+/** How long after unsubscribing the "subscribe again" button works; later, a confirmed subscription is needed. */
+export const RESUBSCRIBE_WINDOW_MS = 24 * HOUR_MS;
+export const SUBSCRIBE_LIMITS = { perIp: 10, perAddress: 3 };
+
+/** The text a subscribe form shows, kept with each consent. */
+export function consentText(locale: 'fr' | 'en', newsletterName: string): string {
+  return locale === 'fr'
+    ? `Recevez chaque édition de ${newsletterName} par email. Un email de confirmation vous sera envoyé ; désinscription en un clic.`
+    : `Get every edition of ${newsletterName} by email. You will receive a confirmation email; unsubscribe in one click.`;
+}
+
+type Purpose = 'confirm' | 'unsubscribe' | 'resubscribe';
+
+const INVALID_LINK: Record<Purpose, string> = {
+  confirm: 'This confirmation link is invalid or has expired. Subscribe again to get a new one.',
+  unsubscribe: 'This unsubscribe link is invalid.',
+  resubscribe: 'This link to subscribe again has expired. Subscribe again from the site: you will get a confirmation email.',
+};
+
+/** Signed, URL-safe tokens for links in emails: `id.expiry.signature`, checked without a lookup table. */
+export function createSubscriberTokens(secret: string) {
+  const sign = (purpose: Purpose, id: string, expires: string) => hmac(secret, `subscriber:${purpose}:${id}:${expires}`).slice(0, 32);
+  return {
+    issue(purpose: Purpose, id: string, expiresAt?: Date): string {
+      const expires = expiresAt ? Math.floor(expiresAt.getTime() / 1000).toString(36) : '0';
+      return `${id}.${expires}.${sign(purpose, id, expires)}`;
+    },
+    /** The subscriber id in a valid token; undefined when tampered with, for another purpose, or expired. */
+    verify(purpose: Purpose, token: string, now: Date): string | undefined {
+      const parts = token.length <= 200 ? token.split('.') : [];
+      if (parts.length !== 3) return undefined;
+      const [id, expires, signature] = parts as [string, string, string];
+      if (!z.uuid().safeParse(id).success || !safeEqual(sign(purpose, id, expires), signature)) return undefined;
+      if (expires !== '0' && Number.parseInt(expires, 36) * 1000 < now.getTime()) return undefined;
+      return id;
+    },
+  };
+}
+
+type Deps = {
+  db: Database;
+  subscribers: SubscribersRepository;
+  rateLimits: RateLimitsRepository;
+  settings: SettingsService;
+  queue: Queue;
+  clock: Clock;
+  publicUrl: string;
+  secret: string;
+};
+
+/** Readers: double opt-in subscription, one-click unsubscription, the admin's list. */
+export function createSubscribersService({ db, subscribers, rateLimits, settings, queue, clock, publicUrl, secret }: Deps) {
+  const tokens = createSubscriberTokens(secret);
+
+  async function throttle(key: string, limit: number): Promise<void> {
+    const { count, resetAt } = await rateLimits.hit(key, clock.now(), HOUR_MS);
+    if (count > limit) {
+      const minutes = Math.max(1, Math.ceil((resetAt.getTime() - clock.now().getTime()) / 60_000));
+      throw new RateLimitedError(`Too many subscription requests. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, minutes * 60);
+    }
+  }
+
+  async function sender() {
+    const current = await settings.get();
+    return { current, from: current.senderEmail ? `${JSON.stringify(current.senderName || current.newsletterName)} <${current.senderEmail}>` : undefined };
+  }
+
+  async function sendConfirmation(subscriber: Subscriber): Promise<void> {
+    const { current, from } = await sender();
+    const link = `${publicUrl}/subscribe/confirm?token=${tokens.issue('confirm', subscriber.id, new Date(clock.now().getTime() + CONFIRM_TTL_MS))}`;
+    const fr = current.locale === 'fr';
+    await queue.send('email.send', {
+      to: subscriber.email,
+      from,
+      subject: fr ? `Confirmez votre abonnement à ${current.newsletterName}` : `Confirm your subscription to ${current.newsletterName}`,
+      text: (fr
+        ? [`Bonjour,`, ``, `Pour recevoir ${current.newsletterName} par email, confirmez votre adresse en ouvrant ce lien (valable 7 jours) :`, link, ``, `Si vous n’avez rien demandé, ignorez ce message : vous ne recevrez rien.`]
+        : [`Hello,`, ``, `To receive ${current.newsletterName} by email, confirm your address by opening this link (valid for 7 days):`, link, ``, `If you did not ask for this, ignore this message: you will receive nothing.`]
+      ).join('\n'),
+    });
+  }
+
+  async function sendWelcome(subscriber: Subscriber): Promise<void> {
+    const { current, from } = await sender();
+    const fr = current.locale === 'fr';
+    const unsubscribe = `${publicUrl}/unsubscribe?token=${tokens.issue('unsubscribe', subscriber.id)}`;
+    await queue.send('email.send', {
+      to: subscriber.email,
+      from,
+      subject: fr ? `Bienvenue dans ${current.newsletterName}` : `Welcome to ${current.newsletterName}`,
+      text: (fr
+        ? [`Votre abonnement est confirmé : vous recevrez la prochaine édition de ${current.newsletterName}.`, ``, `Les éditions précédentes sont sur ${publicUrl}/archive`, ``, `Pour vous désabonner : ${unsubscribe}`]
+        : [`Your subscription is confirmed: you will receive the next edition of ${current.newsletterName}.`, ``, `Past editions are at ${publicUrl}/archive`, ``, `To unsubscribe: ${unsubscribe}`]
+      ).join('\n'),
+      headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    });
+  }
+
+  async function fromToken(purpose: Purpose, token: string): Promise<Subscriber> {
+    const id = tokens.verify(purpose, token, clock.now());
+    const subscriber = id ? await subscribers.findById(id) : undefined;
+    if (!subscriber) throw new NotFoundError(INVALID_LINK[purpose]);
+    return subscriber;
+  }
+
+  return {
+    tokens,
+
+    /** The unsubscribe page address for a subscriber, for the footer and headers of emails. */
+    unsubscribeUrl: (subscriberId: string) => `${publicUrl}/unsubscribe?token=${tokens.issue('unsubscribe', subscriberId)}`,
+
+    /**
+     * A subscription request from a public form. The answer is the same whether the address is new,
+     * pending, active or gone: the form never tells who is subscribed.
+     */
+    async subscribe(input: { email?: unknown; website?: unknown; form: string; ip: string }): Promise<void> {
+      const { email } = parseInput(z.object({ email: emailField }), input);
+      await throttle(`subscribe:ip:${input.ip}`, SUBSCRIBE_LIMITS.perIp);
+      await throttle(`subscribe:address:${sha256(email)}`, SUBSCRIBE_LIMITS.perAddress);
+      // A filled honeypot is a bot: accept silently and do nothing.
+      if (typeof input.website === 'string' && input.website.trim() !== '') return;
+      const current = await settings.get();
+      const consent = { at: clock.now().toISOString(), ip: input.ip, form: input.form.slice(0, 40), text: consentText(current.locale, current.newsletterName) };
+      const subscriber = await db.transaction(async (tx) => {
+        const { subscriber: found, created } = await subscribers.insertOrFind({ email, status: 'pending', source: 'form', consent }, tx);
+        if (created) return found;
+        if (found.status === 'active') return undefined;
+        // Pending, unsubscribed or bounced: a new confirmation, with the new consent.
+        return subscribers.update(found.id, { status: 'pending', consent }, tx);
+      });
+      if (subscriber) await sendConfirmation(subscriber);
+    },
+
+    /** The subscriber a confirmation link names (for the page with the confirm button). */
+    async pendingFromToken(token: string): Promise<Subscriber> {
+      return fromToken('confirm', token);
+    },
+
+    /** Confirms by POST (mail scanners only follow GET links): active at once, welcome email sent. */
+    async confirm(token: string): Promise<Subscriber> {
+      const subscriber = await fromToken('confirm', token);
+      if (subscriber.status === 'active') return subscriber;
+      const now = clock.now();
+      const updated = await db.transaction(async (tx) => {
+        const row = await subscribers.update(subscriber.id, { status: 'active', confirmedAt: now, unsubscribedAt: null, bouncedAt: null }, tx);
+        await subscribers.recordEvent('subscribed', now, tx);
+        return row!;
+      });
+      await sendWelcome(updated);
+      return updated;
+    },
+
+    async fromUnsubscribeToken(token: string): Promise<Subscriber> {
+      return fromToken('unsubscribe', token);
+    },
+
+    /** One-click unsubscription (RFC 8058): effective at once, idempotent. */
+    async unsubscribe(token: string): Promise<Subscriber> {
+      const subscriber = await fromToken('unsubscribe', token);
+      if (subscriber.status === 'unsubscribed') return subscriber;
+      const now = clock.now();
+      return db.transaction(async (tx) => {
+        const row = await subscribers.update(subscriber.id, { status: 'unsubscribed', unsubscribedAt: now }, tx);
+        if (subscriber.status === 'active') await subscribers.recordEvent('unsubscribed', now, tx);
+        return row!;
+      });
+    },
+
+    /**
+     * The token of the unsubscribed page's "subscribe again" button, while it may still be used:
+     * for a day after the unsubscription. Undefined after that, or for anyone not unsubscribed.
+     */
+    undoToken(subscriber: Subscriber): string | undefined {
+      if (subscriber.status !== 'unsubscribed' || !subscriber.unsubscribedAt) return undefined;
+      const expiresAt = new Date(subscriber.unsubscribedAt.getTime() + RESUBSCRIBE_WINDOW_MS);
+      return expiresAt > clock.now() ? tokens.issue('resubscribe', subscriber.id, expiresAt) : undefined;
+    },
+
+    /**
+     * Undoes an unsubscription with the button's token, shortly after it: the reader has just
+     * proved the address, so no new confirmation is needed. A bounced or pending address is not
+     * made active this way.
+     */
+    async resubscribe(token: string): Promise<Subscriber> {
+      const subscriber = await fromToken('resubscribe', token);
+      if (subscriber.status === 'active') return subscriber;
+      if (subscriber.status !== 'unsubscribed') throw new NotFoundError(INVALID_LINK.resubscribe);
+      const now = clock.now();
+      return db.transaction(async (tx) => {
+        const row = await subscribers.update(subscriber.id, { status: 'active', confirmedAt: now, unsubscribedAt: null }, tx);
+        await subscribers.recordEvent('subscribed', now, tx);
+        return row!;
+      });
+    },
+
+    /** A page of readers, searched and filtered: their addresses are personal data, for owners only. */
+    async list(input: { status?: unknown; q?: unknown; page?: unknown }, actor: Actor) {
+      authorize(actor, 'subscribers.manage');
+      const filter = parseInput(
+        z.object({
+          status: z.union([z.enum(SUBSCRIBER_STATUSES, { error: 'Unknown status.' }), z.literal('')]).optional(),
+          q: z.string().max(200).optional(),
+          page: z.coerce.number().int().min(1).max(100_000).default(1),
+        }),
+        input,
+        'Invalid filter.',
+      );
+      const result = await subscribers.list({ status: filter.status || undefined, q: filter.q?.trim() || undefined, limit: 50, offset: (filter.page - 1) * 50 });
+      return { ...result, page: filter.page };
+    },
+
+    counts: () => subscribers.countsByStatus(),
+
+    /** Adds a reader by hand (they asked in person): active at once, the consent says so. */
+    async add(input: { email?: unknown; note?: unknown }, actor: Actor): Promise<Subscriber> {
+      authorize(actor, 'subscribers.manage');
+      const { email } = parseInput(z.object({ email: emailField }), input);
+      const now = clock.now();
+      return db.transaction(async (tx) => {
+        const consent = { at: now.toISOString(), ip: null, form: 'admin', text: `Added by ${actor.name}` };
+        const { subscriber, created } = await subscribers.insertOrFind({ email, status: 'active', source: 'admin', consent, confirmedAt: now }, tx);
+        if (!created && subscriber.status === 'active') throw new ValidationError('This address is already subscribed.', { email: 'This address is already subscribed.' });
+        const row = created ? subscriber : (await subscribers.update(subscriber.id, { status: 'active', confirmedAt: now, consent, unsubscribedAt: null, bouncedAt: null }, tx))!;
+        await subscribers.recordEvent('subscribed', now, tx);
+        return row;
+      });
+    },
+
+    /** Erases a subscriber and all their personal data; the anonymous counts keep their departure. */
+    async erase(id: string, actor: Actor): Promise<void> {
+      authorize(actor, 'subscribers.manage');
+      const subscriber = z.uuid().safeParse(id).success ? await subscribers.findById(id) : undefined;
+      if (!subscriber) throw new NotFoundError('No such subscriber.');
+      await db.transaction(async (tx) => {
+        await subscribers.delete(subscriber.id, tx);
+        if (subscriber.status === 'active') await subscribers.recordEvent('erased', clock.now(), tx);
+      });
+    },
+
+    /** Every reader as CSV, with their consent records (time, IP, form). */
+    async exportCsv(actor: Actor): Promise<string> {
+      authorize(actor, 'subscribers.manage');
+      return subscribersCsv(await subscribers.all());
+    },
+
+    /** Keeps an uploaded file and reports what importing it would do; nothing is imported yet. */
+    async previewImport(input: { content: Buffer; filename: string }, actor: Actor) {
+      authorize(actor, 'subscribers.manage');
+      const parsed = parseSubscriberCsv(input.content);
+      const existing = await subscribers.existingEmails(parsed.rows.map((row) => row.email));
+      const fresh = parsed.rows.filter((row) => !existing.has(row.email));
+      const id = await subscribers.saveImport({ content: input.content, filename: input.filename.slice(0, 200), createdBy: actor.id });
+      return {
+        id,
+        filename: input.filename,
+        format: parsed.format,
+        active: fresh.filter((row) => row.confirmed).length,
+        pending: fresh.filter((row) => !row.confirmed).length,
+        existing: parsed.rows.filter((row) => existing.has(row.email)).map((row) => ({ line: row.line, value: row.email, reason: 'Already a subscriber.' })),
+        repeated: parsed.repeated,
+        invalid: parsed.invalid,
+        sample: fresh.slice(0, 20),
+      };
+    },
+
+    /**
+     * Imports a previewed file in one transaction: all of it or nothing. Readers the file shows as
+     * confirmed are active with their original date; the others wait as pending (no email is sent).
+     */
+    async runImport(id: string, actor: Actor): Promise<{ active: number; pending: number }> {
+      authorize(actor, 'subscribers.manage');
+      const stored = z.uuid().safeParse(id).success ? await subscribers.findImport(id) : undefined;
+      if (!stored) throw new NotFoundError('This import has expired or was already done: upload the file again.');
+      const parsed = parseSubscriberCsv(stored.content);
+      const now = clock.now();
+      const rows = parsed.rows.map((row) => ({
+        email: row.email,
+        status: (row.confirmed ? 'active' : 'pending') as SubscriberStatus,
+        source: `import:${parsed.format.toLowerCase()}`,
+        consent: { at: (row.createdAt ?? now).toISOString(), ip: null, form: `import ${parsed.format}`, text: `Imported from ${stored.filename}` },
+        confirmedAt: row.confirmed ? (row.createdAt ?? now) : null,
+        createdAt: row.createdAt ?? now,
+      }));
+      return db.transaction(async (tx) => {
+        const existing = await subscribers.existingEmails(rows.map((row) => row.email), tx);
+        const fresh = rows.filter((row) => !existing.has(row.email));
+        await subscribers.insertMany(fresh, tx);
+        const active = fresh.filter((row) => row.status === 'active');
+        await subscribers.recordEvents('subscribed', active.map((row) => row.createdAt), tx);
+        await subscribers.deleteImport(id, tx);
+        return { active: active.length, pending: fresh.length - active.length };
+      });
+    },
+
+    /** New and departed readers per month over the last `months`, with the running total. */
+    async growth(months = 12): Promise<Array<{ month: string; subscribed: number; left: number; total: number }>> {
+      const { timeZone } = await settings.get();
+      const now = clock.now();
+      const keys: string[] = [];
+      const cursor = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+      for (let index = months - 1; index >= 0; index--) {
+        const month = new Date(Date.UTC(cursor.getUTCFullYear(), cursor.getUTCMonth() - index, 1));
+        keys.push(month.toISOString().slice(0, 7));
+      }
+      const [rows, start] = await Promise.all([subscribers.monthlyGrowth(months, timeZone), subscribers.netBefore(new Date(`${keys[0]}-01T00:00:00Z`))]);
+      let total = start;
+      return keys.map((month) => {
+        const row = rows.find((candidate) => candidate.month === month);
+        total += (row?.subscribed ?? 0) - (row?.left ?? 0);
+        return { month, subscribed: row?.subscribed ?? 0, left: row?.left ?? 0, total };
+      });
+    },
+  };
+}
+
+export type SubscribersService = ReturnType<typeof createSubscribersService>;

@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { closeBrowser, signInPage, startBrowserTest } from '../../helpers/browser.ts';
+import { type Sample } from '../../helpers/samples.ts';
+import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
+
+after(closeBrowser);
+
+const OWNER = { name: 'Nicolas Martin', email: 'nicolas@example.org', password: 'correct horse battery staple' };
+
+
+const SAMPLES = new URL('../../fixtures/samples/', import.meta.url);
+const SAMPLE = JSON.parse(await readFile(new URL('web-ops-iot-et-time-series-juin-2024.json', SAMPLES), 'utf8')) as Sample;
+const SAMPLE_MARKDOWN = await readFile(new URL('web-ops-iot-et-time-series-juin-2024.md', SAMPLES), 'utf8');
+const LINKS = SAMPLE.categories.flatMap((category) => category.links.map((link) => ({ ...link, category: category.name })));
+const SECTION_NAMES = SAMPLE.categories.map((category) => category.name);
+const PATH = '/2024/06/web-ops-iot-et-time-series-juin-2024';
+const TIP = { heading: 'Astuce du mois', body: 'Pour vérifier un script :\n\n```bash\necho hello\n```' };
+
+/** The section names of the editor, in the order shown. */
+async function editorSections(page: Page, names: Map<string, string>): Promise<string[]> {
+  const ids = await page.locator('.section-list > .edition-section-block:not(.sortable-fallback)').evaluateAll((blocks) => blocks.map((block) => (block as HTMLElement).dataset.id ?? ''));
+  return ids.map((id) => names.get(id) ?? id);
+}
+
+/**
+ * Drags a section by the handle of its heading until it sits just above another one, with real
+ * mouse moves, and lets go as soon as it is there, as a person watching the list does.
+ */
+async function dragSectionAbove(page: Page, fromId: string, toId: string): Promise<void> {
+  const handle = page.locator(`.edition-section-block[data-id="${fromId}"] > h3 > .drag-handle`);
+  const target = page.locator(`.section-list > .edition-section-block[data-id="${toId}"]:not(.sortable-fallback)`);
+  await handle.scrollIntoViewIfNeeded();
+  const start = (await handle.boundingBox())!;
+  const x = start.x + start.width / 2;
+  let y = start.y + start.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x, y - 6, { steps: 3 });
+  // A string, not a function: the page must not see the test's compiled helpers.
+  const placed = () =>
+    page.evaluate(`(() => {
+      const ids = [...document.querySelectorAll('.section-list > .edition-section-block:not(.sortable-fallback)')].map((block) => block.dataset.id);
+      const moved = ids.indexOf(${JSON.stringify(fromId)});
+      return moved >= 0 && ids[moved + 1] === ${JSON.stringify(toId)};
+    })()`);
+  for (let step = 0; step < 80 && !(await placed()); step++) {
+    const box = (await target.boundingBox())!;
+    const goal = box.y + Math.min(box.height * 0.25, 12);
+    y += Math.sign(goal - y) * Math.min(Math.abs(goal - y), 20);
+    await page.mouse.move(x, y);
+    await page.waitForTimeout(20);
+  }
+  await page.mouse.up();
+}
+
+/** Axe's serious and critical findings on the page, described one per line. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n  ${violation.nodes.map((node) => node.target.join(' ')).join('\n  ')}`);
+}
+
+test('an editor builds the June 2024 edition in the editor, publishes it, and readers find it everywhere', async (t) => {
+  const { newPage, services } = await startBrowserTest(t);
+  const owner = await services.accounts.setUpOwner(OWNER);
+  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris', titleTemplate: 'Web, Ops, IoT et Time Series - {Month} {year}' }, OPERATOR);
+  const categoryIds = new Map<string, string>();
+  for (const name of SECTION_NAMES) categoryIds.set(name, (await services.categories.create({ name })).id);
+  const namesById = new Map([...categoryIds].map(([name, id]) => [id, name]));
+  // The inbox and its proposals show the newest links first: collect them from the last, one
+  // distinct millisecond apart, so that the newest first is the sample's order.
+  for (const link of [...LINKS].reverse()) {
+    await services.links.add({ url: link.url, title: link.title, commentary: link.commentary, categoryId: categoryIds.get(link.category) }, owner);
+    await sleep(3);
+  }
+  // The "Open the draft" button opens the current period; this edition is for June 2024.
+  await services.editions.ensureDraft('2024-06');
+
+  const page = await newPage();
+  // Tall enough for the sections to be dragged without scrolling.
+  await page.setViewportSize({ width: 1280, height: 2000 });
+  await signInPage(page, OWNER);
+  await page.goto('/admin/editions/2024-06');
+  assert.equal(await page.getByLabel('Title').inputValue(), SAMPLE.title);
+
+  // Every link proposed from the inbox, in one go: their sections come in the categories' order.
+  await page.getByRole('button', { name: `Add all ${LINKS.length}` }).click();
+  await page.locator('#edition-sections', { hasText: 'The inbox is empty.' }).waitFor();
+  const filled = SAMPLE.categories.filter((category) => category.links.length > 0).map((category) => category.name);
+  assert.deepEqual(await editorSections(page, namesById), filled);
+  for (const category of SAMPLE.categories.filter((each) => each.links.length > 0)) {
+    const titles = await page.locator(`.edition-section-block[data-id="${categoryIds.get(category.name)}"] .link-title`).allInnerTexts();
+    assert.deepEqual(titles, category.links.map((link) => link.title));
+  }
+
+  // The empty sections, one at a time: each is added at the end.
+  const empty = SECTION_NAMES.filter((name) => !filled.includes(name));
+  for (const [index, name] of empty.entries()) {
+    await page.getByLabel('Add an empty section').selectOption({ label: name });
+    await page.getByRole('button', { name: 'Add section' }).click();
+    await page.locator(`.edition-section-block[data-id="${categoryIds.get(name)}"]`).waitFor();
+    assert.deepEqual(await editorSections(page, namesById), [...filled, ...empty.slice(0, index + 1)]);
+  }
+  assert.equal(await page.getByLabel('Add an empty section').count(), 0, 'no category is left to add');
+
+  // Drag the sections that come before the filled ones in the sample above the first filled one.
+  const firstFilled = categoryIds.get(filled[0]!)!;
+  for (const name of SECTION_NAMES.slice(0, SECTION_NAMES.indexOf(filled[0]!))) {
+    const saved = page.waitForResponse((response) => response.url().endsWith('/admin/editions/2024-06/sections') && response.status() === 204);
+    await dragSectionAbove(page, categoryIds.get(name)!, firstFilled);
+    await saved;
+  }
+  assert.deepEqual(await editorSections(page, namesById), SECTION_NAMES);
+
+  // The text fields: autosaved a moment after typing.
+  await page.getByLabel('Tags').fill(SAMPLE.tags.join(', '));
+  await page.getByLabel(/^Intro/).fill(SAMPLE.intro);
+  await page.getByLabel('Heading (new section)').fill(TIP.heading);
+  const saved = page.waitForResponse(
+    (response) =>
+      response.url().endsWith('/admin/editions/2024-06') &&
+      response.request().method() === 'POST' &&
+      new URLSearchParams(response.request().postData() ?? '').getAll('sectionBody').includes(TIP.body),
+  );
+  await page.locator('#section-body-0').fill(TIP.body);
+  assert.equal((await saved).status(), 200);
+  await page.locator('#save-state', { hasText: 'Saved at' }).waitFor();
+
+  await page.reload();
+  assert.equal(await page.getByLabel('Title').inputValue(), SAMPLE.title);
+  assert.equal(await page.getByLabel('Tags').inputValue(), SAMPLE.tags.join(', '));
+  assert.equal(await page.getByLabel(/^Intro/).inputValue(), SAMPLE.intro);
+  assert.equal(await page.locator('#section-heading-0').inputValue(), TIP.heading);
+  assert.equal(await page.locator('#section-body-0').inputValue(), TIP.body);
+  assert.deepEqual(await editorSections(page, namesById), SECTION_NAMES, 'the section order survives a reload');
+
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page.locator('#flash').getByText(`Published: ${PATH}`).waitFor();
+
+  // The home page shows the latest edition, its links in the sample's order.
+  await page.goto('/');
+  await page.getByRole('heading', { level: 1, name: SAMPLE.title }).waitFor();
+  assert.deepEqual(await page.locator('.edition-body .edition-section li > a').allInnerTexts(), LINKS.map((link) => link.title));
+  assert.deepEqual(await seriousViolations(page), [], 'home page');
+
+  // The permalink: every section heading in order (the empty ones too), the links, the tip.
+  await page.goto(PATH);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+  await page.locator('.edition-meta', { hasText: 'Publié le' }).waitFor();
+  assert.deepEqual(await page.locator('.edition-body h2').allInnerTexts(), [...SECTION_NAMES, TIP.heading]);
+  assert.deepEqual(await page.locator('.edition-body .edition-section li > a').allInnerTexts(), LINKS.map((link) => link.title));
+  assert.deepEqual(
+    await page.locator('.edition-body .edition-section li > a').evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('href'))),
+    LINKS.map((link) => link.url),
+  );
+  assert.equal(await page.locator('.edition-intro').innerText(), SAMPLE.intro);
+  const code = page.locator('.edition-free pre code.hljs.language-bash');
+  assert.equal((await code.innerText()).trim(), 'echo hello');
+  assert.ok((await code.locator('span[class^="hljs-"]').count()) > 0, 'the code block is highlighted');
+  for (const tag of SAMPLE.tags) assert.equal(await page.locator('.edition-tags a', { hasText: new RegExp(`^#${tag}$`) }).count(), 1, tag);
+  assert.deepEqual(await seriousViolations(page), [], 'edition page');
+  // Readers whose system is dark get the dark palette: it must read as well.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  assert.deepEqual(await seriousViolations(page), [], 'edition page, dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // The tag page and the archive list it.
+  await page.goto('/tags/caddy');
+  await page.locator(`.archive-list a[href="${PATH}"]`, { hasText: SAMPLE.title }).waitFor();
+  await page.goto('/archive');
+  await page.locator(`.archive-list a[href="${PATH}"]`, { hasText: SAMPLE.title }).waitFor();
+  assert.deepEqual(await seriousViolations(page), [], 'archive');
+
+  await page.goto('/search?q=caddy');
+  await page.locator(`.archive-list a[href="${PATH}"]`, { hasText: SAMPLE.title }).waitFor();
+  assert.deepEqual(await seriousViolations(page), [], 'search');
+
+  // The feeds carry every link.
+  for (const feed of ['/feed.xml', '/atom.xml', '/feed.json']) {
+    const response = await page.request.get(feed);
+    assert.equal(response.status(), 200, feed);
+    const body = await response.text();
+    let from = 0;
+    for (const link of LINKS) {
+      const at = body.indexOf(link.url, from);
+      assert.ok(at >= 0, `${feed} has ${link.url} after the previous link`);
+      from = at + link.url.length;
+    }
+  }
+
+  // The Markdown export (signed in) has the sample's sections and links, line for line.
+  const exported = await page.request.get('/admin/editions/2024-06/export.md');
+  assert.equal(exported.status(), 200);
+  const markdown = await exported.text();
+  const sampleBody = SAMPLE_MARKDOWN.slice(SAMPLE_MARKDOWN.indexOf('+++', 3) + 3).trim();
+  assert.ok(markdown.includes(sampleBody), 'the export holds the sample from the intro to the last section');
+  const linkLines = (text: string) => text.split('\n').filter((line) => line.startsWith('* ['));
+  assert.deepEqual(linkLines(markdown), linkLines(SAMPLE_MARKDOWN));
+  assert.ok(markdown.includes(`tags = [${SAMPLE.tags.map((tag) => `"${tag}"`).join(', ')}]`));
+  assert.ok(markdown.includes(`## ${TIP.heading}\n\n${TIP.body}\n`));
+});

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildTestApp } from '../../helpers/app.ts';
+import { OWNER, setUpOwner, signIn } from '../../helpers/client.ts';
+import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
+
+test('changing the password checks the current one and signs out the other sessions', async (t) => {
+  const { app } = await buildTestApp(t);
+  const laptop = await setUpOwner(app);
+  const phone = await signIn(app, OWNER.email, OWNER.password);
+
+  const wrong = await laptop.postForm('/admin/account/password', { currentPassword: 'nope', newPassword: 'a brand new passphrase' });
+  assert.equal(wrong.statusCode, 422);
+  assert.match(wrong.body, /current password is not correct/);
+  const weak = await laptop.postForm('/admin/account/password', { currentPassword: OWNER.password, newPassword: 'short' });
+  assert.equal(weak.statusCode, 422);
+  assert.match(weak.body, /at least 12 characters/);
+
+  const changed = await laptop.postForm('/admin/account/password', { currentPassword: OWNER.password, newPassword: 'a brand new passphrase' });
+  assert.equal(changed.statusCode, 303);
+  assert.equal((await laptop.get('/admin')).statusCode, 200, 'this session stays');
+  assert.equal((await phone.get('/admin')).statusCode, 303, 'the other one ended');
+  await signIn(app, OWNER.email, 'a brand new passphrase');
+  await assert.rejects(signIn(app, OWNER.email, OWNER.password));
+});
+
+test('API tokens are shown once, stored hashed, authenticate the API and can be revoked', async (t) => {
+  const { app, database } = await buildTestApp(t);
+  const client = await setUpOwner(app);
+
+  const unnamed = await client.postForm('/admin/account/tokens', { name: '  ' });
+  assert.equal(unnamed.statusCode, 422);
+  assert.match(unnamed.body, /Give the token a name/);
+
+  const created = await client.postForm('/admin/account/tokens', { name: 'import script' });
+  assert.equal(created.statusCode, 200);
+  const token = /id="new-token" type="text" readonly value="(vt_[^"]+)"/.exec(created.body)?.[1];
+  assert.ok(token, 'the token is shown');
+  const stored = await database.pool.query('SELECT token_hash, prefix FROM api_tokens');
+  assert.equal(stored.rowCount, 1);
+  assert.notEqual(stored.rows[0].token_hash, token, 'only a hash is stored');
+  assert.ok(token.startsWith(stored.rows[0].prefix));
+  const listed = await client.get('/admin/account');
+  assert.ok(!listed.body.includes(token), 'never shown again');
+  assert.match(listed.body, /import script/);
+
+  const me = await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(me.statusCode, 200);
+  assert.deepEqual({ email: me.json().email, role: me.json().role }, { email: OWNER.email, role: 'owner' });
+  assert.equal((await database.pool.query('SELECT last_used_at FROM api_tokens')).rows[0].last_used_at instanceof Date, true);
+
+  for (const authorization of [undefined, 'Bearer', 'Bearer vt_wrong', `Basic ${token}`, `Bearer ${token}x`]) {
+    const response = await app.inject({ url: '/api/v1/me', headers: authorization ? { authorization } : {} });
+    assert.equal(response.statusCode, 401, String(authorization));
+    assert.equal(typeof response.json().message, 'string');
+  }
+  const withCookieOnly = await app.inject({ url: '/api/v1/me', headers: { cookie: `veille_session=${client.cookies.get('veille_session')}` } });
+  assert.equal(withCookieOnly.statusCode, 401, 'the API ignores session cookies');
+
+  const id = /action="\/admin\/account\/tokens\/([0-9a-f-]+)\/revoke"/.exec(listed.body)![1]!;
+  const revoked = await client.postForm(`/admin/account/tokens/${id}/revoke`);
+  assert.equal(revoked.statusCode, 303);
+  const after = await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+  assert.equal(after.statusCode, 401);
+});
+
+test('a removed user loses their tokens', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  await setUpOwner(app);
+  const [owner] = await services.accounts.listUsers();
+  const editor = await services.accounts.createUser({ email: 'e@example.org', name: 'E', role: 'editor', password: 'editor passphrase long enough' }, OPERATOR);
+  const { token } = await services.auth.createApiToken({ userId: editor.id, name: 'script' });
+  assert.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
+  await services.accounts.removeUser({ actor: owner!, userId: editor.id });
+  assert.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
+});
+
+test('API tokens outlive a password change, as the page says, unless the box to revoke them is ticked', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  const client = await setUpOwner(app);
+  const [owner] = await services.accounts.listUsers();
+  const me = async (token: string) => (await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode;
+  const first = (await services.auth.createApiToken({ userId: owner!.id, name: 'script' })).token;
+  const second = (await services.auth.createApiToken({ userId: owner!.id, name: 'bookmarks' })).token;
+
+  const page = await client.get('/admin/account');
+  assert.match(page.body, /Your API tokens keep working unless you tick the box above/);
+  assert.match(page.body, /name="revokeTokens" value="1"> Also revoke my 2 API tokens/);
+
+  const csrf = await client.csrfToken();
+  const kept = await client.post('/admin/account/password', { _csrf: csrf, currentPassword: OWNER.password, newPassword: 'a brand new passphrase' });
+  assert.equal(kept.statusCode, 303);
+  assert.match((await client.get('/admin/account')).body, /Password changed\. Your other sessions have been signed out\. Your 2 API tokens still work: revoke them below if they may have leaked\./);
+  assert.deepEqual([await me(first), await me(second)], [200, 200]);
+
+  const revoked = await client.post('/admin/account/password', { _csrf: csrf, currentPassword: 'a brand new passphrase', newPassword: 'yet another long passphrase', revokeTokens: '1' });
+  assert.equal(revoked.statusCode, 303);
+  assert.match((await client.get('/admin/account')).body, /signed out and your 2 API tokens were revoked\./);
+  assert.deepEqual([await me(first), await me(second)], [401, 401]);
+
+  // The command line's reset says the same and takes the same choice.
+  const third = (await services.auth.createApiToken({ userId: owner!.id, name: 'again' })).token;
+  assert.deepEqual(await services.accounts.resetPassword({ email: OWNER.email, password: 'a reset passphrase, long' }, OPERATOR), { revoked: 0, kept: 1 });
+  assert.equal(await me(third), 200);
+  assert.deepEqual(await services.accounts.resetPassword({ email: OWNER.email, password: 'another reset passphrase', revokeTokens: true }, OPERATOR), { revoked: 1, kept: 0 });
+  assert.equal(await me(third), 401);
+});

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import PostalMime from 'postal-mime';
+import { ValidationError } from '../../../apps/domain/platform/errors.ts';
+import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
+import { buildTestApp } from '../../helpers/app.ts';
+import { setUpOwner } from '../../helpers/client.ts';
+import { until } from '../../helpers/wait.ts';
+
+const INJECTED = 'Veille\r\nBcc: attacker@evil.example';
+
+/** The raw .eml written for `to`, once the worker has sent it. */
+async function rawEmailTo(outboxDir: string, to: string): Promise<string> {
+  return until(`an email to ${to}`, async () => {
+    for (const file of await readdir(outboxDir).catch(() => [] as string[])) {
+      const raw = await readFile(path.join(outboxDir, file), 'utf8');
+      if (raw.includes(`To: ${to}`)) return raw;
+    }
+    return undefined;
+  });
+}
+
+test('one-line settings refuse line breaks and control characters, with the reason beside the field', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  const owner = await setUpOwner(app);
+  for (const [field, value] of [['newsletterName', INJECTED], ['senderName', 'Nicolas\nBcc: attacker@evil.example'], ['titleTemplate', '{name}\r\nX-Evil: 1'], ['newsletterName', 'Veille\u0007']] as const) {
+    const response = await owner.postForm('/admin/settings', { newsletterName: 'Veille', description: '', [field]: value });
+    // Line breaks reach the settings' own rule; other control characters are refused for every form before it.
+    if (value.includes('\u0007')) {
+      assert.equal(response.statusCode, 400, field);
+      assert.match(response.body, new RegExp(`${field}.*control character`), field);
+    } else {
+      assert.equal(response.statusCode, 422, field);
+      assert.match(response.body, /must be on one line, without control characters/, field);
+    }
+    await assert.rejects(services.settings.update({ [field]: value }, OPERATOR), (error: unknown) => error instanceof ValidationError && /one line/.test(error.fields[field] ?? ''));
+  }
+  assert.equal((await services.settings.get()).newsletterName, 'Veille');
+  // Several lines stay fine where they are meant: the description.
+  const described = await owner.postForm('/admin/settings', { newsletterName: 'Web, Ops & Data', description: 'Une veille\nmensuelle.', senderName: 'Nicolas "N." Martin' });
+  assert.equal(described.statusCode, 303);
+  assert.equal((await services.settings.get()).description, 'Une veille\nmensuelle.');
+  assert.equal((await owner.postForm('/admin/settings', { newsletterName: 'Veille', description: 'bell\u0007' })).statusCode, 400);
+});
+
+test('no setting can add a header to the emails, even one stored before this rule', async (t) => {
+  const { services, database, outboxDir } = await buildTestApp(t, { worker: true });
+  await services.settings.update({ newsletterName: 'Web, Ops & Data', senderName: 'Nicolas "N." Martin', senderEmail: 'news@veille.test' }, OPERATOR);
+  await services.subscribers.subscribe({ email: 'reader@example.org', form: 'test', ip: '127.0.0.1' });
+  const clean = await PostalMime.parse(await rawEmailTo(outboxDir, 'reader@example.org'));
+  assert.deepEqual(clean.from, { address: 'news@veille.test', name: 'Nicolas "N." Martin' });
+  assert.equal(clean.subject, 'Confirm your subscription to Web, Ops & Data');
+
+  // Values written by an older version or straight into the table are not used as they are.
+  await database.pool.query(`UPDATE settings SET value = $2 WHERE key = $1`, ['newsletterName', JSON.stringify(INJECTED)]);
+  await database.pool.query(`UPDATE settings SET value = $2 WHERE key = $1`, ['senderName', JSON.stringify('Nicolas\r\nBcc: attacker@evil.example')]);
+  const current = await services.settings.get();
+  assert.equal(current.newsletterName, 'Veille', 'an invalid stored value falls back to its default');
+  assert.equal(current.senderName, '');
+  await services.subscribers.subscribe({ email: 'second@example.org', form: 'test', ip: '127.0.0.1' });
+  const raw = await rawEmailTo(outboxDir, 'second@example.org');
+  const headers = raw.slice(0, raw.search(/\r?\n\r?\n/));
+  assert.doesNotMatch(headers, /^bcc:/im);
+  assert.doesNotMatch(raw, /attacker@evil\.example/);
+  const parsed = await PostalMime.parse(raw);
+  assert.deepEqual(parsed.to?.map((address) => address.address), ['second@example.org']);
+  assert.equal(parsed.subject, 'Confirm your subscription to Veille');
+});
