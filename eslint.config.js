@@ -2,6 +2,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The layers' fences: a request flows route -> service -> repository, and only db/ speaks SQL.
+const noDrizzle = { group: ['drizzle-orm', 'drizzle-orm/*'], message: 'Only db/ speaks drizzle: call a repository (services) or a service (routes).' };
+const noDb = { group: ['**/db/*', '**/db/**'], message: 'The web layer talks to services, never to db/.' };
+const noWeb = { group: ['**/apps/web/*', '**/apps/web/**', 'fastify', 'fastify/*', '@fastify/*'], message: 'Services know nothing about HTTP: they take and return plain objects.' };
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'public/vendor/', 'test-results/', 'migrations/'] },
   js.configs.recommended,
@@ -14,15 +19,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['**/db/*', '**/db/**', 'drizzle-orm', 'drizzle-orm/*'], message: 'Routes talk to services, never to db/ or drizzle.' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [noDrizzle] }],
     },
   },
-  {
-    // Only the web layer is forbidden from reaching the database directly.
-    files: ['apps/bootstrap/**', 'apps/domain/**', 'apps/worker/**', 'apps/cli/**', 'db/**', 'tests/**', 'drizzle.config.ts', 'apps/web/main.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
+  { files: ['apps/web/**'], rules: { 'no-restricted-imports': ['error', { patterns: [noDrizzle, noDb] }] } },
+  { files: ['apps/domain/**'], rules: { 'no-restricted-imports': ['error', { patterns: [noDrizzle, noWeb] }] } },
+  { files: ['db/**', 'drizzle.config.ts'], rules: { 'no-restricted-imports': 'off' } },
 );

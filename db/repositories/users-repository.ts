@@ -20,6 +20,11 @@ const publicColumns = {
 /** SQL for the users table. */
 export function createUsersRepository(db: Database) {
   return {
+    /** Holds the first-run set-up lock until the transaction ends: two set-up forms at once create one owner. */
+    async lockSetup(tx: DbOrTx): Promise<void> {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('veille:setup'))`);
+    },
+
     async count(tx: DbOrTx = db): Promise<number> {
       const [row] = await tx.select({ value: count() }).from(users);
       return row?.value ?? 0;

@@ -9,11 +9,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { connectDatabase } from '../../db/client.ts';
 import { startBenchApp } from './harness.ts';
 import { OPERATOR } from '../../apps/domain/accounts/roles.ts';
+import { sql } from '../helpers/sql.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
 const CONCURRENCY = Number(process.env.SEND_CONCURRENCY ?? 10);
@@ -93,7 +93,7 @@ try {
 
   /** A published edition of `period` with LINKS_PER_EDITION commented links in three sections. */
   async function seedEdition(period: string): Promise<void> {
-    const inserted = await database.db.execute<{ id: string }>(sql`
+    const inserted = await database.pool.query<{ id: string }>(sql`
       INSERT INTO links (url, normalized_url, title, description, commentary, commentary_html, position, fetch_status, created_by)
       SELECT 'https://site' || i || '.example/' || ${period}::text || '/article-' || i,
              'https://site' || i || '.example/' || ${period}::text || '/article-' || i,
@@ -120,11 +120,11 @@ try {
   let seededSubscribers = 0;
   async function seedSubscribersUpTo(count: number): Promise<void> {
     if (count <= seededSubscribers) return;
-    await database.db.execute(sql`
+    await database.pool.query(sql`
       INSERT INTO subscribers (email, status, source, confirmed_at, created_at)
       SELECT 'reader' || i || '@bench.example', 'active', 'import', now(), now() - ((${count}::int - i) || ' seconds')::interval
       FROM generate_series(${seededSubscribers + 1}::int, ${count}::int) AS i`);
-    await database.db.execute(sql`ANALYZE subscribers`);
+    await database.pool.query(sql`ANALYZE subscribers`);
     seededSubscribers = count;
   }
 

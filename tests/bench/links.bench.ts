@@ -2,9 +2,9 @@
 // month (100 links in 10 categories by default; BENCH_INBOX_LINKS changes it). Measures the inbox page, a search, a quick-add and a
 // reorder as an editor's browser sends them (session cookie, CSRF header, htmx), with the health
 // check in the same run as the baseline.
-import { sql } from 'drizzle-orm';
 import { connectDatabase } from '../../db/client.ts';
 import { measureLatency, report, startBenchApp } from './harness.ts';
+import { sql } from '../helpers/sql.ts';
 
 const TOTAL_LINKS = 100_000;
 const EDITIONS = 120;
@@ -22,24 +22,24 @@ try {
 
   const seeding = performance.now();
   // Editions 2016-01 … 2025-12, published; links spread over them, the rest in the inbox.
-  await database.db.execute(sql`
+  await database.pool.query(sql`
     INSERT INTO editions (period, title, slug, status, published_at, intro)
     SELECT to_char(d, 'YYYY-MM'), 'Web, Ops & Data - ' || to_char(d, 'YYYY-MM'), 'edition-' || to_char(d, 'YYYY-MM'), 'published', d + interval '27 days', 'Intro'
     FROM generate_series('2016-01-01'::date, '2016-01-01'::date + interval '1 month' * ${EDITIONS - 1}, interval '1 month') AS d`);
-  const words = sql.raw(`ARRAY[${WORDS.map((word) => `'${word}'`).join(',')}]`);
-  const categoryIds = sql.raw(`ARRAY[${categories.map((category) => `'${category.id}'::uuid`).join(',')}]`);
-  await database.db.execute(sql`
+  const words = [...WORDS];
+  const categoryIds = categories.map((category) => category.id);
+  await database.pool.query(sql`
     INSERT INTO links (url, normalized_url, title, commentary, commentary_html, category_id, edition_id, position, fetch_status, created_by, created_at)
     SELECT 'https://site' || (i % 5000) || '.example/article/' || i,
            'https://site' || (i % 5000) || '.example/article/' || i,
-           initcap((${words})[1 + i % 20]) || ' et ' || (${words})[1 + (i / 20) % 20] || ' : article ' || i,
-           'Un article sur ' || (${words})[1 + (i / 7) % 20] || ' avec des données et des exemples, numéro ' || i || '.',
-           'Un article sur ' || (${words})[1 + (i / 7) % 20] || ' avec des données et des exemples, numéro ' || i || '.',
-           (${categoryIds})[1 + i % ${categories.length}],
+           initcap((${words}::text[])[1 + i % 20]) || ' et ' || (${words}::text[])[1 + (i / 20) % 20] || ' : article ' || i,
+           'Un article sur ' || (${words}::text[])[1 + (i / 7) % 20] || ' avec des données et des exemples, numéro ' || i || '.',
+           'Un article sur ' || (${words}::text[])[1 + (i / 7) % 20] || ' avec des données et des exemples, numéro ' || i || '.',
+           (${categoryIds}::uuid[])[1 + i % ${categories.length}],
            CASE WHEN i <= ${INBOX_LINKS} THEN NULL ELSE (SELECT id FROM editions ORDER BY period OFFSET (i % ${EDITIONS}) LIMIT 1) END,
            i, 'ok', ${owner.id}, now() - (i || ' minutes')::interval
     FROM generate_series(1, ${TOTAL_LINKS}) AS i`);
-  await database.db.execute(sql`ANALYZE`);
+  await database.pool.query(sql`ANALYZE`);
   process.stdout.write(`seeded ${TOTAL_LINKS} links (${INBOX_LINKS} in the inbox) and ${EDITIONS} editions in ${Math.round(performance.now() - seeding)} ms\n`);
 
   // Sign in as a browser does, and read the CSRF token from a page.
@@ -48,7 +48,7 @@ try {
   const page = await (await fetch(`${bench.baseUrl}/admin/inbox`, { headers: { cookie } })).text();
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
   const htmx = { cookie, 'x-csrf-token': csrf, 'hx-request': 'true', 'content-type': 'application/x-www-form-urlencoded' };
-  const inboxIds = (await database.db.execute<{ id: string }>(sql`SELECT id FROM links WHERE edition_id IS NULL ORDER BY position LIMIT 50`)).rows.map((row) => row.id);
+  const inboxIds = (await database.pool.query<{ id: string }>(sql`SELECT id FROM links WHERE edition_id IS NULL ORDER BY position LIMIT 50`)).rows.map((row) => row.id);
 
   const get = (path: string, headers: Record<string, string> = {}) => async () => {
     const response = await fetch(`${bench.baseUrl}${path}`, { headers: { cookie, ...headers } });

@@ -4,10 +4,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import { sql } from 'drizzle-orm';
 import { connectDatabase } from '../../db/client.ts';
 import { measure, startBenchApp } from './harness.ts';
 import { OPERATOR } from '../../apps/domain/accounts/roles.ts';
+import { sql } from '../helpers/sql.ts';
 
 const EDITIONS = 120;
 const LINKS_PER_EDITION = 40;
@@ -26,19 +26,19 @@ try {
   await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
   const categories = [];
   for (const name of ['Container & Orchestration', 'Data', '(No)SQL', 'Ops', 'Python', 'Web']) categories.push(await services.categories.create({ name }));
-  const categoryIds = sql.raw(`ARRAY[${categories.map((category) => `'${category.id}'::uuid`).join(',')}]`);
-  await database.db.execute(sql`
+  const categoryIds = categories.map((category) => category.id);
+  await database.pool.query(sql`
     INSERT INTO editions (period, title, slug, status, published_at, intro, tags)
     SELECT to_char(d, 'YYYY-MM'), 'Web, Ops & Data - ' || to_char(d, 'YYYY-MM'), 'web-ops-data-' || to_char(d, 'YYYY-MM'), 'published', d + interval '27 days',
            'Cette édition et les précédentes sont également disponibles par email.', ARRAY['docker', 'postgres', 'caddy']
     FROM generate_series('2015-01-01'::date, '2015-01-01'::date + interval '1 month' * ${EDITIONS - 1}, interval '1 month') AS d`);
-  await database.db.execute(sql`
+  await database.pool.query(sql`
     INSERT INTO links (url, normalized_url, title, commentary, commentary_html, category_id, edition_id, position, fetch_status)
     SELECT 'https://links.example/' || e.period || '/' || i, 'https://links.example/' || e.period || '/' || i,
            'Un article intéressant numéro ' || i,
            'Une revue détaillée de ce que la version apporte, avec des exemples et des conseils pratiques pour la production.',
            'Une revue détaillée de ce que la version apporte, avec des exemples et des conseils pratiques pour la production.',
-           (${categoryIds})[1 + i % ${categories.length}], e.id, i, 'ok'
+           (${categoryIds}::uuid[])[1 + i % ${categories.length}], e.id, i, 'ok'
     FROM editions e, generate_series(1, ${LINKS_PER_EDITION}) AS i`);
 
   const editionPath = '/2024/12/web-ops-data-2024-12';

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { ApiTokensRepository } from '../../../db/repositories/api-tokens-repository.ts';
 import type { InvitationsRepository } from '../../../db/repositories/invitations-repository.ts';
@@ -82,7 +81,7 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
       const values = parseInput(setupSchema, input);
       return db.transaction(async (tx) => {
         // Two browsers submitting the set-up form at once must not create two owners.
-        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('veille:setup'))`);
+        await users.lockSetup(tx);
         if ((await users.count(tx)) > 0) throw new ConflictError('Veille is already set up: sign in instead.');
         return insertUser({ ...values, role: 'owner' }, tx);
       });

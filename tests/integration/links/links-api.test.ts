@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { sql } from 'drizzle-orm';
 import { buildTestApp } from '../../helpers/app.ts';
 import { apiCaller, OWNER, setUpOwner, signIn } from '../../helpers/client.ts';
 import { startPageServer } from '../../helpers/page-server.ts';
+import { sql } from '../../helpers/sql.ts';
 
 type LinkBody = {
   id: string;
@@ -190,7 +190,7 @@ test('cursor pagination keeps links created in the same instant (several inserte
   const created: string[] = [];
   for (let index = 1; index <= 12; index += 1) created.push((await create({ url: `https://example.org/batch-${index}`, commentary: 'Imported link' })).id);
   // An import inserts its links in one transaction, where now() is one microsecond-precise instant.
-  await database.db.execute(sql`update links set created_at = '2024-06-01T10:00:00.123456Z'`);
+  await database.pool.query(sql`update links set created_at = '2024-06-01T10:00:00.123456Z'`);
 
   for (const query of ['limit=2', 'limit=5', 'q=imported&limit=2', 'q=imported&limit=5']) {
     const seen: string[] = [];
