@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Database } from '../../../db/client.ts';
 import type { ApiTokensRepository } from '../../../db/repositories/api-tokens-repository.ts';
 import type { RateLimitsRepository } from '../../../db/repositories/rate-limits-repository.ts';
@@ -7,6 +8,7 @@ import type { Clock } from '../platform/clock.ts';
 import { RateLimitedError, UnauthenticatedError } from '../platform/errors.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { hmac, randomToken, safeEqual, sha256 } from '../platform/tokens.ts';
+import { parseInput } from '../platform/validation.ts';
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 // A session's expiry is pushed back at most once an hour, so a busy editor does not cost a write per request.
@@ -14,6 +16,13 @@ const RENEW_AFTER_MS = 60 * 60 * 1000;
 const IP_WINDOW_MS = 15 * 60 * 1000;
 // An account's failed sign-ins are forgotten a day after the last attempt.
 const FAILURES_KEPT_MS = 24 * 60 * 60 * 1000;
+
+// A token's name says what uses it; it is shown in lists only.
+const tokenNameField = z
+  .string({ error: 'Give the token a name, such as "bookmarklet" or "import script".' })
+  .trim()
+  .min(1, { error: 'Give the token a name, such as "bookmarklet" or "import script".' })
+  .max(100, { error: 'Token name must be at most 100 characters.' });
 
 /** Failed sign-ins only count: successes are given back, and one resets the account's count. */
 export const SIGN_IN_LIMITS = {
@@ -152,10 +161,12 @@ export function createAuthService({ db, users, sessions, apiTokens, rateLimits, 
     sessionIdHash: hashSessionId,
 
     /** Creates an API token; the secret is returned once and only its hash is kept. */
-    async createApiToken(input: { userId: string; name: string }) {
+    /** Creates a personal API token; the token itself is returned once and only its hash is kept. */
+    async createApiToken(input: { userId: string; name?: unknown }) {
+      const { name } = parseInput(z.object({ name: tokenNameField }), { name: input.name });
       const token = `vt_${randomToken(32)}`;
-      const record = await apiTokens.insert({ userId: input.userId, name: input.name, tokenHash: sha256(token), prefix: token.slice(0, 10) });
-      return { token, record };
+      const record = await apiTokens.insert({ userId: input.userId, name, tokenHash: sha256(token), prefix: token.slice(0, 10) });
+      return { token, name, record };
     },
 
     listApiTokens: (userId: string) => apiTokens.listForUser(userId),

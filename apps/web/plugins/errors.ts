@@ -7,6 +7,7 @@ import type { Services } from '../../bootstrap/services.ts';
 import { RequestRefusedError } from '../http-errors.ts';
 import type { Strings } from '../i18n.ts';
 import { publicContext } from '../public-context.ts';
+import { formErrorOf, renderFormError } from './forms.ts';
 import { wantsFragment } from './render.ts';
 
 /** The status a thrown error answers with; anything unexpected is a 500. */
@@ -56,6 +57,9 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, message: error.message }, 'request refused');
     if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
+    const form = request.routeOptions.config?.form;
+    const failure = form && !wantsJson(request) ? formErrorOf(error) : undefined;
+    if (form && failure) return renderFormError(request, reply, form, failure);
     if (wantsJson(request) || (wantsFragment(request) && !SWAPPED.has(status))) {
       const body: Record<string, unknown> = { error: errorCode(error), message };
       if (error instanceof ValidationError) body.fields = error.fields;

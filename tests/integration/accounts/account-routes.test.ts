@@ -105,3 +105,24 @@ test('API tokens outlive a password change, as the page says, unless the box to 
   assert.deepEqual(await services.accounts.resetPassword({ email: OWNER.email, password: 'another reset passphrase', revokeTokens: true }, OPERATOR), { revoked: 1, kept: 0 });
   assert.equal(await me(third), 401);
 });
+
+test('a refused form comes back with what was typed, never a secret, and the message beside its field', async (t) => {
+  const { app } = await buildTestApp(t);
+  const client = await setUpOwner(app);
+
+  const long = await client.postForm('/admin/account/tokens', { name: `import ${'x'.repeat(120)}` });
+  assert.equal(long.statusCode, 422);
+  assert.match(long.body, /at most 100 characters/);
+  assert.match(long.body, new RegExp(`value="import ${'x'.repeat(120)}"`), 'the typed name is kept');
+
+  // A character no text may hold: the same form again (not an error page), the rest of the text kept.
+  const control = await client.postForm('/admin/account/tokens', { name: 'import\u0007 script' });
+  assert.equal(control.statusCode, 422);
+  assert.match(control.body, /control character/);
+  assert.match(control.body, /value="import script"/);
+
+  const weak = await client.postForm('/admin/account/password', { currentPassword: OWNER.password, newPassword: 'short' });
+  assert.equal(weak.statusCode, 422);
+  assert.doesNotMatch(weak.body, new RegExp(OWNER.password), 'passwords are never written back');
+  assert.doesNotMatch(weak.body, /value="short"/);
+});

@@ -1,12 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { TokensAfterPasswordChange } from '../../../domain/accounts/accounts-service.ts';
-import { ValidationError } from '../../../domain/platform/errors.ts';
 import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
+import type { FormRoute } from '../../plugins/forms.ts';
 
 const passwordBody = z.object({ currentPassword: z.unknown().optional(), newPassword: z.unknown().optional(), revokeTokens: z.unknown().optional() });
-const tokenBody = z.object({ name: z.string().optional().default('') });
+const tokenBody = z.object({ name: z.unknown().optional() });
 const idParams = z.object({ id: z.uuid({ error: 'Unknown id.' }) });
 
 /** What the confirmation of a password change says about the API tokens. */
@@ -21,33 +21,25 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
   const { accounts, auth } = services;
   app.addHook('preHandler', requireUser);
 
-  async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
-    const tokens = await auth.listApiTokens(request.user!.id);
-    return reply.render('admin/account', { tokens, values: {}, errors: {}, tokenValues: {}, tokenErrors: {}, ...extra }, { status });
+  /** The account page: the tokens, and empty forms unless an answer fills them. */
+  async function accountPage(request: FastifyRequest): Promise<Record<string, unknown>> {
+    return { tokens: await auth.listApiTokens(request.user!.id), values: {}, errors: {}, tokenValues: {}, tokenErrors: {} };
   }
+  const passwordForm: FormRoute = { template: 'admin/account', page: accountPage };
+  const tokenForm: FormRoute = { template: 'admin/account', page: accountPage, keys: { values: 'tokenValues', errors: 'tokenErrors', error: 'tokenError' } };
 
-  app.get('/', async (request, reply) => page(request, reply));
+  app.get('/', async (request, reply) => reply.render('admin/account', await accountPage(request)));
 
-  app.post('/password', async (request, reply) => {
+  app.post('/password', { config: { form: passwordForm } }, async (request, reply) => {
     const body = passwordBody.parse(request.body ?? {});
-    try {
-      const tokens = await accounts.changePassword({ userId: request.user!.id, currentSessionHash: request.session?.idHash, ...body });
-      return reply.flash('success', `Password changed. Your other sessions have been signed out${tokensSentence(tokens)}`).redirect('/admin/account', 303);
-    } catch (error) {
-      if (error instanceof ValidationError) return page(request, reply, { errors: error.fields, error: error.message }, 422);
-      throw error;
-    }
+    const tokens = await accounts.changePassword({ userId: request.user!.id, currentSessionHash: request.session?.idHash, ...body });
+    return reply.flash('success', `Password changed. Your other sessions have been signed out${tokensSentence(tokens)}`).redirect('/admin/account', 303);
   });
 
-  app.post('/tokens', async (request, reply) => {
+  app.post('/tokens', { config: { form: tokenForm } }, async (request, reply) => {
     const { name } = tokenBody.parse(request.body ?? {});
-    const trimmed = name.trim();
-    if (!trimmed || trimmed.length > 100) {
-      const message = trimmed ? 'Token name must be at most 100 characters.' : 'Give the token a name, such as "bookmarklet" or "import script".';
-      return page(request, reply, { tokenValues: { name }, tokenErrors: { name: message } }, 422);
-    }
-    const created = await auth.createApiToken({ userId: request.user!.id, name: trimmed });
-    return page(request, reply, { createdToken: created.token, createdName: trimmed });
+    const created = await auth.createApiToken({ userId: request.user!.id, name });
+    return reply.render('admin/account', { ...(await accountPage(request)), createdToken: created.token, createdName: created.name });
   });
 
   app.post('/tokens/:id/revoke', async (request, reply) => {
