@@ -17,7 +17,13 @@ import { inputGuardPlugin } from './plugins/input-guard.ts';
 import { renderPlugin } from './plugins/render.ts';
 import { accountRoutes } from './routes/accounts/account-routes.ts';
 import { adminRoutes } from './routes/platform/admin-routes.ts';
-import { apiRoutes } from './routes/api-routes.ts';
+import { prepareApiScope } from './plugins/api.ts';
+import { meApi } from './routes/accounts/me-api.ts';
+import { categoriesApi } from './routes/categories/categories-api.ts';
+import { deliveryApi } from './routes/delivery/delivery-api.ts';
+import { editionsApi } from './routes/editions/editions-api.ts';
+import { linksApi } from './routes/links/links-api.ts';
+import { subscribersApi } from './routes/subscribers/subscribers-api.ts';
 import { authRoutes } from './routes/accounts/auth-routes.ts';
 import { categoriesRoutes } from './routes/categories/categories-routes.ts';
 import { editionsRoutes } from './routes/editions/editions-routes.ts';
@@ -124,6 +130,13 @@ export async function buildApp(
   await app.register(exportRoutes, { services, prefix: '/admin' });
   await app.register(importRoutes, { services, prefix: '/admin' });
   await app.register(accountRoutes, { services, prefix: '/admin/account' });
-  await app.register(apiRoutes, { services, prefix: '/api/v1' });
+  // The JSON API: one scope authenticated by token, each feature's routes in it.
+  await app.register(
+    async (api) => {
+      prepareApiScope(api, services);
+      for (const routes of [meApi, linksApi, editionsApi, deliveryApi, subscribersApi, categoriesApi]) await api.register(routes, { services });
+    },
+    { prefix: '/api/v1' },
+  );
   return app;
 }

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../../bootstrap/services.ts';
+import { objectBody, periodParams } from '../../plugins/api.ts';
+
+/** /api/v1/editions: editions as documents, created, replaced, published and unpublished. */
+export async function editionsApi(app: FastifyInstance, { services }: { services: Services }) {
+  /** An edition in the shape PUT accepts, plus its status, public URL and links as objects. */
+  async function editionJson(period: string) {
+    const row = await services.editions.find(period);
+    const doc = await services.editions.document(row);
+    const info = await services.editions.newsletter();
+    const linkObject = (link: (typeof doc.sections)[number]['links'][number]): Record<string, unknown> => ({
+      id: link.id,
+      url: link.url,
+      title: link.title,
+      commentary: link.commentary,
+      via: link.via,
+      children: link.children.map(linkObject),
+    });
+    return {
+      period: doc.period,
+      title: doc.title,
+      slug: doc.slug,
+      tags: doc.tags,
+      intro: doc.intro,
+      outro: doc.outro,
+      freeSections: doc.freeSections,
+      sections: doc.sections.map((section) => ({ category: section.name, links: section.links.map(linkObject) })),
+      status: doc.status,
+      url: info.publicUrl + doc.path,
+      scheduledAt: doc.scheduledAt,
+      publishedAt: doc.publishedAt,
+      correctedAt: doc.correctedAt,
+      version: doc.version,
+    };
+  }
+
+  app.get('/editions', async () => {
+    const list = await services.editions.list();
+    const info = await services.editions.newsletter();
+    return {
+      editions: list.map((row) => ({ period: row.period, title: row.title, slug: row.slug, status: row.status, links: row.linkCount, url: info.publicUrl + services.editions.editionPath(row), publishedAt: row.publishedAt })),
+    };
+  });
+
+  app.get('/editions/:period', async (request) => {
+    const { period } = periodParams.parse(request.params);
+    return editionJson(period);
+  });
+
+  app.put('/editions/:period', async (request, reply) => {
+    const { period } = periodParams.parse(request.params);
+    const existed = await services.editions.find(period).then(() => true, () => false);
+    await services.editions.put(period, objectBody(request.body));
+    return reply.code(existed ? 200 : 201).send(await editionJson(period));
+  });
+
+  app.post('/editions/:period/publish', async (request) => {
+    const { period } = periodParams.parse(request.params);
+    await services.editions.publish(period);
+    return editionJson(period);
+  });
+
+  app.post('/editions/:period/unpublish', async (request) => {
+    const { period } = periodParams.parse(request.params);
+    await services.editions.unpublish(period);
+    return editionJson(period);
+  });
+}
