@@ -6,6 +6,7 @@ import type { Clock } from './clock.ts';
 import { renderEditionEmail, UNSUBSCRIBE_PLACEHOLDER, type EditionEmail } from './edition-email.ts';
 import type { EditionsService } from './editions-service.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import { createGroupCommit } from './group-commit.ts';
 import type { Mailer, RawMessage } from './mailer.ts';
 import { compileMessageTemplate, type MessageTemplate } from './mime-template.ts';
 import type { Queue } from './queue.ts';
@@ -17,9 +18,6 @@ export type { Send, SendProgress };
 const MAX_ATTEMPTS = 5;
 // Deliveries claimed at a time; the claim is repeated before the local queue runs dry.
 const CLAIM_SIZE = 200;
-// Accepted messages are recorded in bulk: at this many, or this often.
-const FLUSH_SIZE = 100;
-const FLUSH_INTERVAL_MS = 200;
 // A claimed delivery not settled after this long belongs to a worker that died.
 const STALE_CLAIM_MS = 2 * 60 * 1000;
 const GMAIL_CLIP_BYTES = 102 * 1024;
@@ -144,9 +142,8 @@ export function createDeliveryService(deps: Deps) {
       const template = rendered.compile(rendered.email.subject);
 
       // A pipeline rather than batches with a barrier: `concurrency` senders take deliveries from
-      // a local queue, which is refilled (one claim at a time) before it runs dry, and accepted
-      // messages are recorded in bulk. A claim also re-reads the send, so a pause stops it within
-      // one claim.
+      // a local queue, which is refilled (one claim at a time) before it runs dry. A claim also
+      // re-reads the send, so a pause stops it within one claim.
       const pending: ClaimedDelivery[] = [];
       let claiming: Promise<void> | undefined;
       let exhausted = false;
@@ -183,18 +180,11 @@ export function createDeliveryService(deps: Deps) {
         }
       }
 
-      const settled: Array<{ id: number; messageId: string; response: string; at: Date }> = [];
-      let flushing: Promise<void> = Promise.resolve();
-      let flushError: unknown;
-      const flush = () => {
-        if (settled.length > 0) {
-          const rows = settled.splice(0, settled.length);
-          // Rows whose record failed stay claimed: the next run releases and sends them again.
-          flushing = flushing.then(() => sends.markSentMany(rows)).catch((error: unknown) => void (flushError ??= error));
-        }
-        return flushing;
-      };
-      const flushTimer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
+      // A sender records each accepted message before it takes the next one, so a process that
+      // dies leaves at most one message per connection sent but not recorded (sent again, with
+      // the same Message-ID, by the next worker). The senders' records of the same moment share
+      // one statement.
+      const accepted = createGroupCommit((rows: Array<{ id: number; messageId: string; response: string; at: Date }>) => sends.markSentMany(rows));
 
       const worker = async () => {
         // Each sender writes its messages into one buffer, free again once the server accepted
@@ -207,11 +197,10 @@ export function createDeliveryService(deps: Deps) {
             continue;
           }
           await pace();
+          let sent: { messageId: string; response: string };
           try {
             const message = messageFor(rendered, template, messageIdOf(send.editionId, delivery.subscriberId), { id: delivery.subscriberId, email: delivery.email }, scratch);
-            const sent = await mailer.sendRaw(message);
-            settled.push({ id: delivery.id, messageId: message.messageId, response: sent.response, at: clock.now() });
-            if (settled.length >= FLUSH_SIZE) void flush();
+            sent = { messageId: message.messageId, response: (await mailer.sendRaw(message)).response };
           } catch (error) {
             // The transport may still hold the failed message: the next one gets a fresh buffer.
             scratch.buffer = Buffer.alloc(0);
@@ -225,17 +214,23 @@ export function createDeliveryService(deps: Deps) {
             } else {
               await sends.retryLater(delivery.id, outcome.response, new Date(clock.now().getTime() + backoffMs(delivery.attempts)));
             }
+            continue;
+          }
+          try {
+            await accepted.add({ id: delivery.id, ...sent, at: clock.now() });
+          } catch (error) {
+            // The delivery stays claimed, and is sent again once its claim is stale. Stop the
+            // other senders too: the job fails and pg-boss retries it.
+            failure ??= error;
+            return;
           }
         }
       };
-      try {
-        await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
-      } finally {
-        clearInterval(flushTimer);
-        // What was accepted is recorded before anything else happens.
-        await flush();
-      }
-      if (flushError) throw flushError;
+      // Every sender ends (its message in flight recorded) before the run does, even when one fails.
+      const ended = await Promise.allSettled(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+      if (failure !== undefined) throw failure;
+      const rejected = ended.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (rejected) throw rejected.reason;
       const progress = await sends.progress(sendId);
       if (progress.queued === 0 && progress.sending === 0) {
         await sends.setStatus(sendId, 'done');
