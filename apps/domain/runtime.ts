@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { connectDatabase, runMigrations } from '../../db/client.ts';
+import { connectDatabase, runMigrations, waitForDatabase } from '../../db/client.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../db/embedded.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -24,20 +24,20 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'data
 
 /**
  * Starts what every process needs: PostgreSQL (embedded unless DATABASE_URL is set), the
- * migrations, the job queue, the mailer and the services over them.
+ * migrations, the job queue, the mailer and the services over them. A database that is starting,
+ * recovering from a crash or not reachable yet is waited for, DATABASE_WAIT_SECONDS at most.
  */
 export async function startRuntime(config: Config, log: Logger, options: { worker: boolean; clock?: Clock; mailer?: Mailer }): Promise<Runtime> {
+  const databaseLog = { info: (message: string) => log.info(message), warn: (message: string) => log.warn(message) };
+  const waitMs = config.databaseWaitSeconds * 1000;
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({
-      directory: path.join(config.dataDir, 'postgres'),
-      port: config.embeddedPostgresPort,
-      database: 'veille',
-      log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
-    });
+  if (databaseUrl) {
+    await waitForDatabase(databaseUrl, { timeoutMs: waitMs, log: databaseLog });
+  } else {
+    embedded = await startEmbeddedPostgres({ directory: path.join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort, database: 'veille', waitMs, log: databaseLog });
     databaseUrl = embedded.url('veille');
-    log.info({ port: config.embeddedPostgresPort }, 'embedded PostgreSQL started');
+    if (embedded.owned) log.info({ port: config.embeddedPostgresPort }, 'embedded PostgreSQL started');
   }
   const database = connectDatabase(databaseUrl);
   try {
@@ -52,7 +52,7 @@ export async function startRuntime(config: Config, log: Logger, options: { worke
         await queue.stop().catch((error: unknown) => log.error({ err: error }, 'stopping the job queue failed'));
         mailer.close();
         await database.close().catch(() => undefined);
-        if (embedded) {
+        if (embedded?.owned) {
           await embedded.stop();
           log.info('embedded PostgreSQL stopped');
         }
