@@ -22,6 +22,12 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'data
     : createOutboxMailer({ directory: path.join(config.dataDir, 'outbox'), from: config.mailFrom });
 }
 
+/** A driver error as its code and message: its stack is the protocol parser's, and the connection it carries is noise. */
+function briefly(error: Error): Error | { type: string; code: string; message: string } {
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' ? { type: error.name, code, message: error.message } : error;
+}
+
 /**
  * Starts what every process needs: PostgreSQL (embedded unless DATABASE_URL is set), the
  * migrations, the job queue, the mailer and the services over them. A database that is starting,
@@ -42,14 +48,25 @@ export async function startRuntime(config: Config, log: Logger, options: { worke
   const database = connectDatabase(databaseUrl);
   try {
     await runMigrations(database.db);
-    const queue = await startQueue({ url: databaseUrl, supervise: options.worker, onError: (error) => log.error({ err: error }, 'job queue error') });
+    let closing = false;
+    const queue = await startQueue({
+      url: databaseUrl,
+      supervise: options.worker,
+      // pg-boss reports each of its connections that ends under it, with the whole client object:
+      // one line each, and none while this process stops, when that is expected.
+      onError: (error) => (closing ? log.debug({ err: briefly(error) }, 'job queue error while stopping') : log.error({ err: briefly(error) }, 'job queue error')),
+    });
     const mailer = options.mailer ?? createMailer(config);
     const services = createServices({ db: database.db, ping: database.ping, mailer, queue, clock: options.clock ?? systemClock, config });
     return {
       services,
       databaseUrl,
       async close() {
-        await queue.stop().catch((error: unknown) => log.error({ err: error }, 'stopping the job queue failed'));
+        closing = true;
+        await queue.stop().then(
+          () => log.info('job queue stopped'),
+          (error: unknown) => log.error({ err: error }, 'stopping the job queue failed'),
+        );
         mailer.close();
         await database.close().catch(() => undefined);
         if (embedded?.owned) {

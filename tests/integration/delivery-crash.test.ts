@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildTestApp } from '../helpers/app.ts';
+import { startAppProcess, stopProcess, waitFor, type AppProcess } from '../helpers/process.ts';
 import { startSmtpSink } from '../helpers/smtp-sink.ts';
 
 const SUBSCRIBERS = 400;
@@ -11,45 +10,17 @@ const SUBSCRIBERS = 400;
 const CONNECTIONS = 5;
 const KILLS = 3;
 
-type Worker = { child: ChildProcess; output: () => string };
-
-/** Polls `check` until it returns a value, or fails after `timeoutMs` with `what` and the workers' output. */
-async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>, context: () => string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}\n${context()}`);
-    await sleep(5);
-  }
-}
-
 /** How many claims of a dead worker this worker queued again when it started, as it logged it. */
-function releasedBy(worker: Worker): number | undefined {
+function releasedBy(worker: AppProcess): number | undefined {
   const found = /queued again.*?"?released"?\s*[:=]\s*(\d+)/.exec(worker.output());
   return found ? Number(found[1]) : undefined;
 }
 
-/** Waits for the process to end; one still there after `timeoutMs` is killed. */
-async function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 test('a worker killed several times in the middle of a send: every subscriber ends with one message, at most one extra copy per connection and kill', async (t) => {
   // Registered first so that it runs first: the workers die before the database and the sink go.
-  const workers: Worker[] = [];
+  const workers: AppProcess[] = [];
   t.after(async () => {
-    for (const { child } of workers) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await waitForExit(child, 10_000);
-    }
+    for (const { child } of workers) await stopProcess(child, 'SIGKILL');
   });
 
   // A slow server: the send takes a few seconds, and each message is kept a moment before the
@@ -73,26 +44,18 @@ test('a worker killed several times in the middle of a send: every subscriber en
   assert.equal(send.total, SUBSCRIBERS);
 
   const output = () => workers.map((worker, index) => `--- worker ${index + 1} ---\n${worker.output()}`).join('\n');
-  function startWorkerProcess(): Worker {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/worker/main.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        SMTP_URL: sink.url,
-        DATA_DIR: config.dataDir,
-        // The same secret as the test's app: it signs the unsubscribe links in the messages.
-        SESSION_SECRET: config.sessionSecret,
-        PUBLIC_URL: 'http://veille.test',
-        LOG_LEVEL: 'warn',
-        SEND_CONCURRENCY: String(CONNECTIONS),
-        NODE_ENV: 'test',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  function startWorkerProcess(): AppProcess {
+    const worker = startAppProcess('apps/worker/main.ts', {
+      DATABASE_URL: databaseUrl,
+      SMTP_URL: sink.url,
+      DATA_DIR: config.dataDir,
+      // The same secret as the test's app: it signs the unsubscribe links in the messages.
+      SESSION_SECRET: config.sessionSecret,
+      PUBLIC_URL: 'http://veille.test',
+      LOG_LEVEL: 'warn',
+      SEND_CONCURRENCY: String(CONNECTIONS),
+      NODE_ENV: 'test',
     });
-    let text = '';
-    child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const worker = { child, output: () => text };
     workers.push(worker);
     return worker;
   }
@@ -135,8 +98,7 @@ test('a worker killed several times in the middle of a send: every subscriber en
       },
       output,
     );
-    worker.child.kill('SIGKILL');
-    await waitForExit(worker.child, 10_000);
+    await stopProcess(worker.child, 'SIGKILL');
     const receivedAtKill = sink.received.length;
     // A statement the worker sent just before dying may still commit on the server after the
     // process is gone: read the counts once they have settled.
@@ -173,8 +135,7 @@ test('a worker killed several times in the middle of a send: every subscriber en
     output,
   );
   t.diagnostic(`send done ${Date.now() - startedAt} ms after the first worker started`);
-  last.child.kill('SIGTERM');
-  await waitForExit(last.child, 30_000);
+  await stopProcess(last.child, 'SIGTERM', 30_000);
   assert.equal(last.child.exitCode, 0, `the last worker stops cleanly\n${output()}`);
   assert.equal(releasedBy(last) ?? 0, released, `the last worker released the dead one's claims\n${output()}`);
   // Which jobs worked the send: the dead worker's stays active; those queued after the restart come from recover().
