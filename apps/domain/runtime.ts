@@ -43,7 +43,7 @@ export async function startRuntime(config: Config, log: Logger, options: { worke
   } else {
     embedded = await startEmbeddedPostgres({ directory: path.join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort, database: 'veille', waitMs, log: databaseLog });
     databaseUrl = embedded.url('veille');
-    if (embedded.owned) log.info({ port: config.embeddedPostgresPort }, 'embedded PostgreSQL started');
+    if (embedded.owned) log.info({ port: config.embeddedPostgresPort }, 'embedded PostgreSQL ready');
   }
   const database = connectDatabase(databaseUrl);
   try {
