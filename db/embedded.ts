@@ -38,7 +38,8 @@ type Log = { info: (message: string) => void; warn: (message: string) => void };
 export async function startEmbeddedPostgres(options: { directory: string; port: number; log: Log; database?: string; waitMs?: number }): Promise<EmbeddedServer> {
   const { log, port } = options;
   const directory = path.resolve(options.directory);
-  const deadline = Date.now() + (options.waitMs ?? 60_000);
+  const waitMs = options.waitMs ?? 60_000;
+  const deadline = Date.now() + waitMs;
   const isRoot = process.getuid?.() === 0;
   const pgCtl = await pgCtlPath();
   const server = new EmbeddedPostgres({
@@ -116,7 +117,7 @@ export async function startEmbeddedPostgres(options: { directory: string; port: 
         // pg_ctl gave up waiting while the server is still starting (a long recovery): stop it
         // rather than leave a server nobody owns.
         await pgCtlRun(['stop', '--pgdata', directory, '--mode=fast', '--wait']).catch(() => undefined);
-        throw new Error(`embedded PostgreSQL on port ${port} was still starting after ${Math.round((options.waitMs ?? 60_000) / 1000)} s (set DATABASE_WAIT_SECONDS to wait longer):\n${tail}`);
+        throw new Error(`embedded PostgreSQL on port ${port} was still starting after ${Math.round(waitMs / 1000)} s (set DATABASE_WAIT_SECONDS to wait longer):\n${tail}`);
       }
       // Processes of the server that was killed can hold its shared memory for a moment.
       if (/pre-existing shared memory block|lock file .* already exists/i.test(tail) && Date.now() < deadline) {
