@@ -44,6 +44,7 @@ const envSchema = z.object({
   DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535).default(5433),
+  DATABASE_WAIT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).int({ error: 'expected a number of seconds' }).min(0, { error: 'must be between 0 and 3600' }).max(3600, { error: 'must be between 0 and 3600' }).default(60),
   PUBLIC_URL: urlWithProtocol(['http:', 'https:']).optional(),
   SESSION_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   SMTP_URL: urlWithProtocol(['smtp:', 'smtps:']).optional(),
@@ -68,6 +69,8 @@ export type Config = {
   databaseUrl: string | undefined;
   dataDir: string;
   embeddedPostgresPort: number;
+  /** How long start waits for a PostgreSQL that is starting, recovering or not reachable yet. */
+  databaseWaitSeconds: number;
   publicUrl: string;
   secureCookies: boolean;
   sessionSecret: string;
@@ -120,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: values.DATABASE_URL,
     dataDir,
     embeddedPostgresPort: values.EMBEDDED_POSTGRES_PORT,
+    databaseWaitSeconds: values.DATABASE_WAIT_SECONDS,
     publicUrl,
     secureCookies: publicUrl.startsWith('https://'),
     sessionSecret: values.SESSION_SECRET ?? readOrCreateSecret(dataDir),

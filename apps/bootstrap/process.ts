@@ -14,26 +14,34 @@ export function loadConfigOrExit(): Config {
   }
 }
 
+// A signal repeated within this delay is the copy a wrapper forwards (npm passes SIGINT on to
+// the script that a terminal's Ctrl-C already reached), not a second request.
+const REPEAT_IGNORED_MS = 1000;
+
 /**
- * Runs `shutdown` once on SIGINT or SIGTERM, then exits; a second signal, or a shutdown that
- * hangs for 30 s, exits at once.
+ * Runs `shutdown` once on SIGINT or SIGTERM, then exits (0, or 1 if it failed) with a last line
+ * saying `name` stopped; a second signal, or a shutdown that hangs for 30 s, exits at once.
  */
-export function onShutdownSignal(log: Logger, shutdown: () => Promise<void>): void {
-  let stopping = false;
+export function onShutdownSignal(log: Logger, name: string, shutdown: () => Promise<void>): void {
+  let stoppingSince: number | undefined;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < REPEAT_IGNORED_MS) return;
       log.warn(`${signal} again: exiting now`);
       process.exit(1);
     }
-    stopping = true;
-    log.info(`${signal} received: shutting down`);
+    stoppingSince = Date.now();
+    log.info(`${signal} received: stopping ${name} (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to exit at once)`);
     const timer = setTimeout(() => {
       log.error('shutdown took more than 30 s: exiting');
       process.exit(1);
     }, 30_000);
     timer.unref();
     shutdown().then(
-      () => process.exit(0),
+      () => {
+        log.info(`${name} stopped`);
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);

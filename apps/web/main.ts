@@ -17,9 +17,10 @@ try {
   const app = await buildApp(runtime.services, config, { logger: log.child({ component: 'web' }) });
   const worker: Worker | undefined = config.runWorker ? await startWorker({ services: runtime.services, log: log.child({ component: 'worker' }) }) : undefined;
 
-  onShutdownSignal(log, async () => {
+  onShutdownSignal(log, 'Veille', async () => {
     // Stop taking requests and let in-flight ones finish, then stop jobs, then the database.
     await app.close();
+    log.info('web server closed');
     await worker?.stop();
     await runtime.close();
   });

@@ -10,7 +10,7 @@ const log = createLogger(config).child({ component: 'worker' });
 try {
   const runtime = await startRuntime(config, log, { worker: true });
   const worker = await startWorker({ services: runtime.services, log });
-  onShutdownSignal(log, async () => {
+  onShutdownSignal(log, 'the worker', async () => {
     await worker.stop();
     await runtime.close();
   });

@@ -65,8 +65,19 @@ export async function startWorker({ services, log }: { services: Services; log: 
   ];
   log.info('worker started');
   return {
+    /**
+     * Stops the schedules and takes no new job; sends in progress stop at their next message, with
+     * what they hold handed back to the queue. Jobs of other kinds run on: the queue's stop waits
+     * for them.
+     */
     async stop() {
       for (const task of tasks) await task.stop();
+      await queue.stopWorking();
+      const drained = await services.delivery.drain();
+      if (drained.sends > 0) {
+        log.info(`sending paused for the shutdown: ${drained.released} claimed deliveries handed back to the queue; the send carries on when a worker runs again`);
+      }
+      log.info('worker stopped');
     },
   };
 }

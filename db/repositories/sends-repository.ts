@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
 import { deliveries, sends } from '../schema.ts';
@@ -104,6 +104,17 @@ export function createSendsRepository(db: Database) {
         .update(deliveries)
         .set({ status: 'queued', claimedAt: null })
         .where(and(eq(deliveries.status, 'sending'), sql`${deliveries.claimedAt} < ${olderThan.toISOString()}`))
+        .returning({ id: deliveries.id });
+      return released.length;
+    },
+
+    /** Puts deliveries a run claimed but never tried back in the queue, as they were (a run that stops early). */
+    async releaseClaims(ids: number[], tx: DbOrTx = db): Promise<number> {
+      if (ids.length === 0) return 0;
+      const released = await tx
+        .update(deliveries)
+        .set({ status: 'queued', claimedAt: null, attempts: sql`greatest(${deliveries.attempts} - 1, 0)` })
+        .where(and(inArray(deliveries.id, ids), eq(deliveries.status, 'sending')))
         .returning({ id: deliveries.id });
       return released.length;
     },

@@ -6,6 +6,7 @@ import type { Clock } from '../platform/clock.ts';
 import { renderEditionEmail, UNSUBSCRIBE_PLACEHOLDER, type EditionEmail } from '../editions/edition-email.ts';
 import type { EditionsService } from '../editions/editions-service.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
+import { createGroupCommit } from './group-commit.ts';
 import type { Mailer, RawMessage } from '../mail/mailer.ts';
 import { compileMessageTemplate, type MessageTemplate } from '../mail/mime-template.ts';
 import type { Queue } from '../platform/queue.ts';
@@ -18,9 +19,6 @@ export type { Send, SendProgress };
 const MAX_ATTEMPTS = 5;
 // Deliveries claimed at a time; the claim is repeated before the local queue runs dry.
 const CLAIM_SIZE = 200;
-// Accepted messages are recorded in bulk: at this many, or this often.
-const FLUSH_SIZE = 100;
-const FLUSH_INTERVAL_MS = 200;
 // A claimed delivery not settled after this long belongs to a worker that died.
 const STALE_CLAIM_MS = 2 * 60 * 1000;
 const GMAIL_CLIP_BYTES = 102 * 1024;
@@ -103,6 +101,10 @@ export function createDeliveryService(deps: Deps) {
     return send;
   }
 
+  // Set by drain() when the process stops: runs stop taking deliveries and hand back what they hold.
+  let draining = false;
+  const running = new Set<Promise<number>>();
+
   let nextSlot = 0;
   /** Spaces messages out to the configured rate (per process). */
   async function pace(): Promise<void> {
@@ -112,6 +114,129 @@ export function createDeliveryService(deps: Deps) {
     const slot = Math.max(now, nextSlot);
     nextSlot = slot + interval;
     if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+  }
+
+  /** Works a send (see run()); returns how many claimed deliveries it handed back when stopped early. */
+  async function work(sendId: string): Promise<number> {
+    const send = await sends.findById(sendId);
+    if (!send || send.status !== 'sending') return 0;
+    // Claims a dead worker left behind go back to the queue first.
+    await sends.releaseStale(new Date(clock.now().getTime() - STALE_CLAIM_MS));
+    const rendered = await renderFor(send.editionId);
+    const template = rendered.compile(rendered.email.subject);
+
+    // A pipeline rather than batches with a barrier: `concurrency` senders take deliveries from
+    // a local queue, which is refilled (one claim at a time) before it runs dry. A claim also
+    // re-reads the send, so a pause stops it within one claim.
+    const pending: ClaimedDelivery[] = [];
+    let claiming: Promise<void> | undefined;
+    let exhausted = false;
+    let stopped = false;
+    let failure: unknown;
+    const refill = (): Promise<void> =>
+      (claiming ??= (async () => {
+        try {
+          const current = await sends.findById(sendId);
+          if (!current || current.status !== 'sending') {
+            stopped = true;
+            return;
+          }
+          const batch = await sends.claim(sendId, CLAIM_SIZE, clock.now());
+          if (batch.length === 0) exhausted = true;
+          pending.push(...batch);
+        } catch (error) {
+          // Raised to every sender by next(): the job fails and pg-boss retries it.
+          failure ??= error;
+        } finally {
+          claiming = undefined;
+        }
+      })());
+    async function next(): Promise<ClaimedDelivery | undefined> {
+      for (;;) {
+        if (failure) throw failure;
+        if (draining) return undefined;
+        if (pending.length <= deps.concurrency && !exhausted && !stopped) {
+          const filling = refill();
+          if (pending.length === 0) await filling;
+          if (failure) throw failure;
+        }
+        if (pending.length > 0) return pending.shift();
+        if (exhausted || stopped) return undefined;
+      }
+    }
+
+    // A sender records each accepted message before it takes the next one, so a process that
+    // dies leaves at most one message per connection sent but not recorded (sent again, with
+    // the same Message-ID, by the next worker). The senders' records of the same moment share
+    // one statement.
+    const accepted = createGroupCommit((rows: Array<{ id: number; messageId: string; response: string; at: Date }>) => sends.markSentMany(rows));
+
+    const worker = async () => {
+      // Each sender writes its messages into one buffer, free again once the server accepted
+      // the message: a send of 100,000 does not leave 100,000 copies for the collector.
+      const scratch = { buffer: Buffer.alloc(0) };
+      for (let delivery = await next(); delivery; delivery = await next()) {
+        // Unsubscribed (or erased) since the send started: nothing more for them.
+        if (!delivery.email || !delivery.subscriberId || delivery.subscriberStatus !== 'active') {
+          await sends.markSkipped(delivery.id, delivery.subscriberStatus ? `subscriber ${delivery.subscriberStatus}` : 'subscriber erased');
+          continue;
+        }
+        await pace();
+        let sent: { messageId: string; response: string };
+        try {
+          const message = messageFor(rendered, template, messageIdOf(send.editionId, delivery.subscriberId), { id: delivery.subscriberId, email: delivery.email }, scratch);
+          sent = { messageId: message.messageId, response: (await mailer.sendRaw(message)).response };
+        } catch (error) {
+          // The transport may still hold the failed message: the next one gets a fresh buffer.
+          scratch.buffer = Buffer.alloc(0);
+          const outcome = classifySmtpError(error);
+          if (outcome.kind === 'permanent' || delivery.attempts >= MAX_ATTEMPTS) {
+            await sends.markFailed(delivery.id, outcome.response);
+            if (outcome.noSuchUser) {
+              await subscribersRepository.update(delivery.subscriberId, { status: 'bounced', bouncedAt: clock.now() });
+              await subscribersRepository.recordEvent('bounced', clock.now());
+            }
+          } else {
+            await sends.retryLater(delivery.id, outcome.response, new Date(clock.now().getTime() + backoffMs(delivery.attempts)));
+          }
+          continue;
+        }
+        try {
+          await accepted.add({ id: delivery.id, ...sent, at: clock.now() });
+        } catch (error) {
+          // The delivery stays claimed, and is sent again once its claim is stale. Stop the
+          // other senders too: the job fails and pg-boss retries it.
+          failure ??= error;
+          return;
+        }
+      }
+    };
+    // Every sender ends (its message in flight recorded) before the run does, even when one fails.
+    const ended = await Promise.allSettled(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+    if (failure !== undefined) throw failure;
+    const rejected = ended.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    // Stopped early (paused, or the process stops): what was claimed and not tried is free at
+    // once for the next run, instead of after STALE_CLAIM_MS. A claim still running lands first.
+    await claiming;
+    const released = await sends.releaseClaims(pending.splice(0).map((delivery) => delivery.id));
+    if (draining) {
+      await queue.send('sends.run', { sendId });
+      return released;
+    }
+    if (stopped) return released;
+    const progress = await sends.progress(sendId);
+    if (progress.queued === 0 && progress.sending === 0) {
+      await sends.setStatus(sendId, 'done');
+    } else if (progress.queued > 0) {
+      // What is left waits for a retry: come back then.
+      await queue.send('sends.run', { sendId }, { startAfter: new Date(clock.now().getTime() + 30_000), singletonKey: `send:${sendId}:later`, singletonSeconds: 25 });
+    } else {
+      // Only deliveries claimed by another worker remain: if that worker died, its claims turn
+      // stale; come back when they would, to release and send them.
+      await queue.send('sends.run', { sendId }, { startAfter: new Date(clock.now().getTime() + STALE_CLAIM_MS + 5000), singletonKey: `send:${sendId}:stale`, singletonSeconds: 60 });
+    }
+    return 0;
   }
 
   return {
@@ -137,117 +262,26 @@ export function createDeliveryService(deps: Deps) {
      * left, the send is paused, or what remains waits for a retry (then it queues itself again).
      */
     async run(sendId: string): Promise<void> {
-      const send = await sends.findById(sendId);
-      if (!send || send.status !== 'sending') return;
-      // Claims a dead worker left behind go back to the queue first.
-      await sends.releaseStale(new Date(clock.now().getTime() - STALE_CLAIM_MS));
-      const rendered = await renderFor(send.editionId);
-      const template = rendered.compile(rendered.email.subject);
-
-      // A pipeline rather than batches with a barrier: `concurrency` senders take deliveries from
-      // a local queue, which is refilled (one claim at a time) before it runs dry, and accepted
-      // messages are recorded in bulk. A claim also re-reads the send, so a pause stops it within
-      // one claim.
-      const pending: ClaimedDelivery[] = [];
-      let claiming: Promise<void> | undefined;
-      let exhausted = false;
-      let stopped = false;
-      let failure: unknown;
-      const refill = (): Promise<void> =>
-        (claiming ??= (async () => {
-          try {
-            const current = await sends.findById(sendId);
-            if (!current || current.status !== 'sending') {
-              stopped = true;
-              return;
-            }
-            const batch = await sends.claim(sendId, CLAIM_SIZE, clock.now());
-            if (batch.length === 0) exhausted = true;
-            pending.push(...batch);
-          } catch (error) {
-            // Raised to every sender by next(): the job fails and pg-boss retries it.
-            failure ??= error;
-          } finally {
-            claiming = undefined;
-          }
-        })());
-      async function next(): Promise<ClaimedDelivery | undefined> {
-        for (;;) {
-          if (failure) throw failure;
-          if (pending.length <= deps.concurrency && !exhausted && !stopped) {
-            const filling = refill();
-            if (pending.length === 0) await filling;
-            if (failure) throw failure;
-          }
-          if (pending.length > 0) return pending.shift();
-          if (exhausted || stopped) return undefined;
-        }
-      }
-
-      const settled: Array<{ id: number; messageId: string; response: string; at: Date }> = [];
-      let flushing: Promise<void> = Promise.resolve();
-      let flushError: unknown;
-      const flush = () => {
-        if (settled.length > 0) {
-          const rows = settled.splice(0, settled.length);
-          // Rows whose record failed stay claimed: the next run releases and sends them again.
-          flushing = flushing.then(() => sends.markSentMany(rows)).catch((error: unknown) => void (flushError ??= error));
-        }
-        return flushing;
-      };
-      const flushTimer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
-
-      const worker = async () => {
-        // Each sender writes its messages into one buffer, free again once the server accepted
-        // the message: a send of 100,000 does not leave 100,000 copies for the collector.
-        const scratch = { buffer: Buffer.alloc(0) };
-        for (let delivery = await next(); delivery; delivery = await next()) {
-          // Unsubscribed (or erased) since the send started: nothing more for them.
-          if (!delivery.email || !delivery.subscriberId || delivery.subscriberStatus !== 'active') {
-            await sends.markSkipped(delivery.id, delivery.subscriberStatus ? `subscriber ${delivery.subscriberStatus}` : 'subscriber erased');
-            continue;
-          }
-          await pace();
-          try {
-            const message = messageFor(rendered, template, messageIdOf(send.editionId, delivery.subscriberId), { id: delivery.subscriberId, email: delivery.email }, scratch);
-            const sent = await mailer.sendRaw(message);
-            settled.push({ id: delivery.id, messageId: message.messageId, response: sent.response, at: clock.now() });
-            if (settled.length >= FLUSH_SIZE) void flush();
-          } catch (error) {
-            // The transport may still hold the failed message: the next one gets a fresh buffer.
-            scratch.buffer = Buffer.alloc(0);
-            const outcome = classifySmtpError(error);
-            if (outcome.kind === 'permanent' || delivery.attempts >= MAX_ATTEMPTS) {
-              await sends.markFailed(delivery.id, outcome.response);
-              if (outcome.noSuchUser) {
-                await subscribersRepository.update(delivery.subscriberId, { status: 'bounced', bouncedAt: clock.now() });
-                await subscribersRepository.recordEvent('bounced', clock.now());
-              }
-            } else {
-              await sends.retryLater(delivery.id, outcome.response, new Date(clock.now().getTime() + backoffMs(delivery.attempts)));
-            }
-          }
-        }
-      };
+      // Refused, not skipped, while stopping: pg-boss keeps the job and retries it, on any worker.
+      if (draining) throw new Error('this worker is stopping');
+      const working = work(sendId);
+      running.add(working);
       try {
-        await Promise.all(Array.from({ length: Math.max(1, deps.concurrency) }, worker));
+        await working;
       } finally {
-        clearInterval(flushTimer);
-        // What was accepted is recorded before anything else happens.
-        await flush();
+        running.delete(working);
       }
-      if (flushError) throw flushError;
-      const progress = await sends.progress(sendId);
-      if (progress.queued === 0 && progress.sending === 0) {
-        await sends.setStatus(sendId, 'done');
-      } else if (progress.queued > 0) {
-        // What is left waits for a retry: come back then.
-        await queue.send('sends.run', { sendId }, { startAfter: new Date(clock.now().getTime() + 30_000), singletonKey: `send:${sendId}:later`, singletonSeconds: 25 });
-      } else {
-        // Only deliveries claimed by another worker remain: if that worker died, its claims turn
-        // stale; come back when they would, to release and send them.
-        await queue.send('sends.run', { sendId }, { startAfter: new Date(clock.now().getTime() + STALE_CLAIM_MS + 5000), singletonKey: `send:${sendId}:stale`, singletonSeconds: 60 });
-      }
+    },
+
+    /**
+     * Stops the sends this process is working, for a shutdown: each sender finishes (and records)
+     * the message it has in flight and takes no other; deliveries claimed but not tried go back to
+     * the queue, and each send is queued again for whichever worker runs next.
+     */
+    async drain(): Promise<{ sends: number; released: number }> {
+      draining = true;
+      const ended = await Promise.allSettled([...running]);
+      return { sends: ended.length, released: ended.reduce((sum, result) => sum + (result.status === 'fulfilled' ? result.value : 0), 0) };
     },
 
     /** After a crash: deliveries left half-done go back to the queue and unfinished sends resume. */

@@ -19,6 +19,8 @@ export type SendOptions = { singletonKey?: string; singletonSeconds?: number; st
 export type Queue = {
   send: <N extends JobName>(name: N, data: JobPayloads[N], options?: SendOptions) => Promise<string | null>;
   work: <N extends JobName>(name: N, handler: (data: JobPayloads[N]) => Promise<void>, options?: { batchSize?: number; pollingIntervalSeconds?: number }) => Promise<void>;
+  /** Takes no new jobs; the jobs in hand run on (stop() waits for them). */
+  stopWorking: () => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -45,6 +47,9 @@ export async function startQueue(options: { url: string; supervise?: boolean; on
         // A batch is worked concurrently; handlers record expected failures themselves and throw only to be retried.
         await Promise.all(jobs.map((job) => handler(job.data)));
       });
+    },
+    async stopWorking() {
+      for (const name of JOB_NAMES) await boss.offWork(name);
     },
     // graceful: wait for the jobs in hand to finish; close: end pg-boss's own pool. stop() returns
     // before that is done: wait for 'stopped', so the database is not shut down under it.
