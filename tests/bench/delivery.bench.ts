@@ -109,7 +109,7 @@ try {
       RETURNING id`);
     const ids = inserted.rows.map((row) => row.id);
     const third = Math.ceil(ids.length / 3);
-    const edition = await services.editions.put({ period: period, input: {
+    const edition = await services.editions.put({ period, input: {
       intro: 'Le mois en liens : bases de données, exploitation et web.',
       sections: [
         { category: 'Data', links: ids.slice(0, third) },
@@ -135,11 +135,11 @@ try {
   async function send(period: string, expected: number) {
     const before = await sink.count();
     const measured = await timed(async () => {
-      const started = await services.delivery.start({ period: period, actor: OPERATOR });
+      const started = await services.delivery.start({ period, actor: OPERATOR });
       await services.delivery.run({ sendId: started.id });
       return started;
     });
-    const status = await services.delivery.status({ period: period, actor: OPERATOR });
+    const status = await services.delivery.status({ period, actor: OPERATOR });
     const after = await sink.count();
     const sent = status.progress?.sent ?? 0;
     if (sent !== expected) throw new Error(`${period}: ${sent} sent, expected ${expected} (${JSON.stringify(status.progress)})`);

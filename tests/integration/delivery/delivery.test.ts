@@ -35,9 +35,9 @@ async function addSubscribers(testApp: TestApp, emails: string[]) {
 
 /** Works the send in this process, as the worker's job does, until nothing is left to do now. */
 async function runSend(testApp: TestApp, period = '2024-06') {
-  const status = await testApp.services.delivery.status({ period: period, actor: OPERATOR });
+  const status = await testApp.services.delivery.status({ period, actor: OPERATOR });
   await testApp.services.delivery.run({ sendId: status.send!.id });
-  return testApp.services.delivery.status({ period: period, actor: OPERATOR });
+  return testApp.services.delivery.status({ period, actor: OPERATOR });
 }
 
 test('each active subscriber gets the edition once, with one-click unsubscribe headers and both parts', async (t) => {

@@ -124,7 +124,7 @@ test('the archive pages by 20, filters by year, and 404s past the last page', as
   assert.equal(periods.at(-1), '2024-01');
   const paths = new Map<string, string>();
   for (const period of periods) {
-    const draft = await services.editions.ensureDraft({ period: period });
+    const draft = await services.editions.ensureDraft({ period });
     await services.editions.addLinks(draft.id, [await createLink({ url: `https://example.org/${period}`, title: `Lien ${period}` })]);
     paths.set(period, editionPath(await services.editions.publish({ id: draft.id })));
   }
