@@ -12,7 +12,7 @@ import { linkView } from './link-view.ts';
 type EditorServices = Pick<Services, 'editions' | 'links' | 'settings' | 'categories' | 'delivery' | 'linkCheck'>;
 
 /** The edition form's fields as the editor page shows them. */
-export type EditionFormValues = { title: string; slug: string; tags: string; intro: string; outro: string; freeSections: Array<{ heading: string; body: string }>; version: number | unknown };
+export type EditionFormValues = { title: string; slug: string; tags: string; intro: string; outro: string; freeSections: Array<{ heading: string; body: string }>; version: unknown };
 
 /** Everything the editor page of `period` shows; `values` replaces the stored fields (a refused save shows what was typed). */
 export async function editionEditorView(services: EditorServices, input: { period: string; values?: Partial<EditionFormValues> }) {
