@@ -125,6 +125,10 @@ export const editions = pgTable(
     // Bumped by every change: an editor saving over a newer version gets a conflict, not a silent overwrite.
     version: integer('version').notNull().default(1),
     createdAt: createdAt(),
+    // When anything the edition shows last changed: its public pages, feeds and ETags are rebuilt
+    // after it moves. Its own writes set it; triggers set it too when one of its links is added,
+    // edited, moved or removed, or a category it shows is renamed, whatever code path does it:
+    // links_touch_editions and categories_touch_editions in migrations/0005_edition_freshness.sql.
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

@@ -97,7 +97,6 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
   const delivery = createDeliveryService({
     db,
     sends: repositories.sends,
-    subscribersRepository: repositories.subscribers,
     subscribers,
     editions,
     settings,

@@ -21,6 +21,7 @@ import { prepareApiScope } from './plugins/api.ts';
 import { meApi } from './routes/accounts/me-api.ts';
 import { categoriesApi } from './routes/categories/categories-api.ts';
 import { deliveryApi } from './routes/delivery/delivery-api.ts';
+import { deliveryRoutes } from './routes/delivery/delivery-routes.ts';
 import { editionsApi } from './routes/editions/editions-api.ts';
 import { linksApi } from './routes/links/links-api.ts';
 import { subscribersApi } from './routes/subscribers/subscribers-api.ts';
@@ -125,6 +126,7 @@ export async function buildApp(
   await app.register(linksRoutes, { services, config, prefix: '/admin' });
   await app.register(categoriesRoutes, { services, prefix: '/admin/categories' });
   await app.register(editionsRoutes, { services, prefix: '/admin/editions' });
+  await app.register(deliveryRoutes, { services, prefix: '/admin/editions' });
   await app.register(subscribersRoutes, { services, prefix: '/admin/subscribers' });
   await app.register(teamRoutes, { services, prefix: '/admin/team' });
   await app.register(exportRoutes, { services, prefix: '/admin' });

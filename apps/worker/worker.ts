@@ -27,17 +27,16 @@ export async function startWorker({ services, log }: { services: Services; log: 
   await queue.work('links.check-edition', async ({ runId }) => services.linkCheck.run({ runId }), { pollingIntervalSeconds: 0.5 });
   // An import of editions the editor started after its dry run; its progress shows in the admin.
   await queue.work('imports.run', async ({ importId }) => services.imports.runPrepared(importId), { pollingIntervalSeconds: 0.5 });
-  // Publishes the scheduled editions that are due and makes sure the current period has its draft.
+  // Publishes the scheduled editions that are due (each goes out by email too) and makes sure the
+  // current period has its draft.
   await queue.work('editions.tick', async () => {
-    const published = await services.editions.publishDue();
-    for (const edition of published) {
-      log.info({ period: edition.period }, 'scheduled edition published');
-      // A scheduled publication also goes out by email.
-      await services.delivery.start(edition.id, null).catch((error: unknown) => log.error({ err: error, period: edition.period }, 'could not start sending'));
+    for (const outcome of await services.delivery.publishScheduled()) {
+      if (outcome.send) log.info({ period: outcome.edition.period, recipients: outcome.send.total }, 'scheduled edition published and sending');
+      else log.warn({ period: outcome.edition.period, reason: outcome.refused }, 'scheduled edition published, not sent');
     }
     await services.editions.ensureDraft();
   });
-  await queue.work('sends.run', async ({ sendId }) => services.delivery.run(sendId), { pollingIntervalSeconds: 0.5 });
+  await queue.work('sends.run', async ({ sendId }) => services.delivery.run({ sendId }), { pollingIntervalSeconds: 0.5 });
   // Deliveries a dead process left half-done go back to the queue; unfinished sends resume.
   const released = await services.delivery.recover();
   if (released > 0) log.warn({ released }, 'deliveries left by a stopped worker were queued again');

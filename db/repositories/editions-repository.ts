@@ -155,11 +155,6 @@ export function createEditionsRepository(db: Database) {
       await tx.update(editions).set({ categoryOrder, updatedAt: sql`now()` }).where(eq(editions.id, id));
     },
 
-    /** Marks the edition changed (its links changed): public caches are then rebuilt. */
-    async touch(id: string, tx: DbOrTx = db): Promise<void> {
-      await tx.update(editions).set({ updatedAt: sql`now()` }).where(eq(editions.id, id));
-    },
-
     /**
      * Publishes the scheduled editions whose time has come, in one statement: with several
      * instances ticking together, each edition is returned to exactly one of them.

@@ -2,22 +2,28 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
 import { deliveries, sends } from '../schema.ts';
+import type { SubscriberStatus } from './subscribers-repository.ts';
 
 export type Send = typeof sends.$inferSelect;
-export type ClaimedDelivery = { id: number; subscriberId: string | null; email: string | null; subscriberStatus: string | null; attempts: number };
+export type ClaimedDelivery = { id: number; subscriberId: string | null; email: string | null; subscriberStatus: SubscriberStatus | null; attempts: number };
+/** Who a send goes to: the subscribers in these statuses. */
+export type SendAudience = { statuses: SubscriberStatus[] };
 export type SendProgress = { queued: number; sending: number; sent: number; failed: number; skipped: number; total: number; firstSentAt: Date | null; lastSentAt: Date | null };
 
 /** SQL for sends and their deliveries: the record of who has been sent what. */
 export function createSendsRepository(db: Database) {
   return {
-    /** Creates the send and one queued delivery per active subscriber, in one transaction; undefined if the edition has one already. */
-    async create(editionId: string, startedBy: string | null, tx: DbOrTx): Promise<Send | undefined> {
-      const [send] = await tx.insert(sends).values({ editionId, startedBy }).onConflictDoNothing({ target: sends.editionId }).returning();
+    /**
+     * Creates the send and one queued delivery per subscriber of the audience given, oldest first,
+     * in one statement; undefined if the edition has a send already. Run it in a transaction.
+     */
+    async create(values: { editionId: string; startedBy: string | null; audience: SendAudience }, tx: DbOrTx): Promise<Send | undefined> {
+      const [send] = await tx.insert(sends).values({ editionId: values.editionId, startedBy: values.startedBy }).onConflictDoNothing({ target: sends.editionId }).returning();
       if (!send) return undefined;
       const inserted = await tx.execute<{ count: number }>(sql`
         WITH added AS (
           INSERT INTO deliveries (send_id, subscriber_id)
-          SELECT ${send.id}, id FROM subscribers WHERE status = 'active' ORDER BY created_at
+          SELECT ${send.id}, id FROM subscribers WHERE status = ANY(${sql.param(values.audience.statuses)}::text[]) ORDER BY created_at
           ON CONFLICT DO NOTHING RETURNING 1
         ) SELECT count(*)::int AS count FROM added`);
       const total = inserted.rows[0]?.count ?? 0;
@@ -63,7 +69,7 @@ export function createSendsRepository(db: Database) {
         RETURNING d.id, d.subscriber_id, d.attempts,
           (SELECT email FROM subscribers s WHERE s.id = d.subscriber_id) AS email,
           (SELECT status FROM subscribers s WHERE s.id = d.subscriber_id) AS subscriber_status`);
-      return result.rows.map((row) => ({ id: Number(row.id), subscriberId: row.subscriber_id, email: row.email, subscriberStatus: row.subscriber_status, attempts: row.attempts }));
+      return result.rows.map((row) => ({ id: Number(row.id), subscriberId: row.subscriber_id, email: row.email, subscriberStatus: row.subscriber_status as SubscriberStatus | null, attempts: row.attempts }));
     },
 
     async markSent(id: number, values: { messageId: string; response: string; at: Date }, tx: DbOrTx = db): Promise<void> {

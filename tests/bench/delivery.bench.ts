@@ -109,15 +109,15 @@ try {
       RETURNING id`);
     const ids = inserted.rows.map((row) => row.id);
     const third = Math.ceil(ids.length / 3);
-    const edition = await services.editions.put(period, {
+    const edition = await services.editions.put({ period, input: {
       intro: 'Le mois en liens : bases de données, exploitation et web.',
       sections: [
         { category: 'Data', links: ids.slice(0, third) },
         { category: 'Ops', links: ids.slice(third, 2 * third) },
         { category: 'Web', links: ids.slice(2 * third) },
       ],
-    });
-    await services.editions.publish(edition.id);
+    } });
+    await services.editions.publish({ id: edition.id });
   }
 
   let seededSubscribers = 0;
@@ -135,11 +135,11 @@ try {
   async function send(period: string, expected: number) {
     const before = await sink.count();
     const measured = await timed(async () => {
-      const started = await services.delivery.start(period, null);
-      await services.delivery.run(started.id);
+      const started = await services.delivery.start({ period, actor: OPERATOR });
+      await services.delivery.run({ sendId: started.id });
       return started;
     });
-    const status = await services.delivery.status(period, OPERATOR);
+    const status = await services.delivery.status({ period, actor: OPERATOR });
     const after = await sink.count();
     const sent = status.progress?.sent ?? 0;
     if (sent !== expected) throw new Error(`${period}: ${sent} sent, expected ${expected} (${JSON.stringify(status.progress)})`);
@@ -171,7 +171,7 @@ try {
   // ways: composing the MIME for each message (what a plain `sendMail({ html, text })` loop does)
   // and sending one pre-built message as is (the transport alone); then the reference, the
   // pre-built message over REFERENCE_CONNECTIONS connections, the rate this machine allows.
-  const email = await services.delivery.preview('2024-06');
+  const email = await services.delivery.preview({ period: '2024-06' });
   const prebuilt = (await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail({ from: 'Veille <newsletter@bench.example>', to: 'reader@bench.example', subject: email.subject, html: email.html, text: email.text })).message as Buffer;
   async function blast(label: string, connections: number, sendOne: (transport: Transporter, index: number) => Promise<unknown>) {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, pool: true, maxConnections: connections, maxMessages: 1000, secure: false, ignoreTLS: true });

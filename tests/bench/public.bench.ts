@@ -23,7 +23,7 @@ const bench = await startBenchApp({
 const database = connectDatabase(bench.runtime.databaseUrl, { max: 2 });
 try {
   const services = bench.runtime.services;
-  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', timeZone: 'Europe/Paris' } });
   const categories = [];
   for (const name of ['Container & Orchestration', 'Data', '(No)SQL', 'Ops', 'Python', 'Web']) categories.push(await services.categories.create({ name }));
   const categoryIds = categories.map((category) => category.id);

@@ -5,6 +5,7 @@ import type { InvitationsRepository } from '../../../db/repositories/invitations
 import type { Role, User, UsersRepository } from '../../../db/repositories/users-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
+import { renderMessage } from '../mail/email-templates.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import { authorize, type Actor } from './roles.ts';
@@ -119,20 +120,9 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
       const name = await newsletterName();
       let emailed = true;
       try {
-        await mailer.send({
-          to: values.email,
-          subject: `${input.actor.name} invites you to edit ${name}`,
-          text: [
-            `Hello,`,
-            ``,
-            `${input.actor.name} invites you to join ${name} on Veille as ${values.role === 'owner' ? 'an owner' : 'an editor'}.`,
-            ``,
-            `Choose your name and password here (the link is valid for 7 days):`,
-            link,
-            ``,
-            `If you did not expect this invitation, ignore this email.`,
-          ].join('\n'),
-        });
+        const subject = `${input.actor.name} invites you to edit ${name}`;
+        const body = renderMessage('invitation', { lang: 'en', subject, inviter: input.actor.name, newsletter: name, role: values.role, link });
+        await mailer.send({ to: values.email, subject, ...body });
       } catch {
         // The owner sees the link on screen and can pass it on; a mail server outage must not lose the invitation.
         emailed = false;

@@ -1,7 +1,9 @@
 // The shape of an edition as the renderers see it: what the web page, the feeds, the Markdown
 // export, the "copy for Substack" HTML and (later) the email are all made from.
 
-export type Locale = 'fr' | 'en';
+import type { Locale } from '../platform/locales/index.ts';
+
+export type { Locale };
 
 export type EditionLink = {
   id: string;

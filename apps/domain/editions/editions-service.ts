@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import type { Database } from '../../../db/client.ts';
+import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { CategoriesRepository } from '../../../db/repositories/categories-repository.ts';
 import type { EditionPatch, EditionRow, EditionsRepository } from '../../../db/repositories/editions-repository.ts';
-import type { Link, LinksRepository } from '../../../db/repositories/links-repository.ts';
+import type { LinksRepository } from '../../../db/repositories/links-repository.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { EditionDocument, EditionLink, EditionSection, NewsletterInfo } from './edition-types.ts';
+import { wordsFor } from '../platform/locales/index.ts';
+import { assembleDocument, refuseEmptyEdition } from './edition-document.ts';
+import type { EditionDocument, NewsletterInfo } from './edition-types.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { normalizeTags } from '../links/links-service.ts';
 import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify, wallClockToInstant } from './periods.ts';
@@ -12,6 +14,14 @@ import type { SettingsService } from './settings-service.ts';
 import { parseInput } from '../platform/validation.ts';
 
 export type { EditionDocument, EditionRow };
+
+/** Which edition a method acts on: by id, or by its period ('2024-06', '2024-W07'). */
+export type EditionRef = { id: string; period?: undefined } | { period: string; id?: undefined };
+
+/** The reference an id-or-period string makes: an id when it is a UUID, a period otherwise. */
+export function editionRef(idOrPeriod: string): EditionRef {
+  return z.uuid().safeParse(idOrPeriod).success ? { id: idOrPeriod } : { period: idOrPeriod };
+}
 
 const freeSectionSchema = z.object({
   heading: z.string({ error: 'Each section needs a heading.' }).trim().min(1, { error: 'Each section needs a heading.' }).max(200, { error: 'Section headings are at most 200 characters.' }),
@@ -93,8 +103,10 @@ type Deps = {
 
 /** Editions: drafts per period, composing, publishing, and the documents every renderer reads. */
 export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl }: Deps) {
-  async function find(idOrPeriod: string): Promise<EditionRow> {
-    const row = z.uuid().safeParse(idOrPeriod).success ? await editions.findById(idOrPeriod) : parsePeriod(idOrPeriod) ? await editions.findByPeriod(idOrPeriod) : undefined;
+  /** The edition a reference names; a NotFoundError when there is none. */
+  async function find(ref: EditionRef): Promise<EditionRow> {
+    const row =
+      ref.id !== undefined ? (z.uuid().safeParse(ref.id).success ? await editions.findById(ref.id) : undefined) : parsePeriod(ref.period) ? await editions.findByPeriod(ref.period) : undefined;
     if (!row) throw new NotFoundError('There is no such edition.');
     return row;
   }
@@ -107,60 +119,18 @@ export function createEditionsService({ db, editions, links, categories, setting
     }
   }
 
-  function toEditionLink(link: Link, children: Link[]): EditionLink {
-    return {
-      id: link.id,
-      url: link.url,
-      title: link.title || link.url,
-      commentary: link.commentary,
-      commentaryHtml: link.commentaryHtml,
-      via: link.via,
-      children: children.filter((child) => child.parentId === link.id).map((child) => toEditionLink(child, [])),
-    };
-  }
-
   /** The edition with its links grouped in sections, in the order readers see them. */
-  async function document(row: EditionRow): Promise<EditionDocument> {
-    const [top, allCategories] = await Promise.all([
-      links.list({ scope: 'all', editionId: row.id, limit: 5000, order: 'position' }),
-      categories.list({ includeArchived: true }),
+  async function document({ edition, tx = db }: { edition: EditionRow; tx?: DbOrTx }): Promise<EditionDocument> {
+    const [top, allCategories, current] = await Promise.all([
+      links.list({ scope: 'all', editionId: edition.id, limit: 5000, order: 'position' }, tx),
+      categories.list({ includeArchived: true }, tx),
+      settings.get(),
     ]);
-    const children = await links.childrenOf(top.map((link) => link.id));
-    const byId = new Map(allCategories.map((category) => [category.id, category]));
-    // Sections: the edition's own order first (it may list empty ones on purpose), then any
-    // other category holding links, in the global order; links without category last.
-    const ordered = [...row.categoryOrder.filter((id) => byId.has(id))];
-    for (const category of allCategories) {
-      if (!ordered.includes(category.id) && top.some((link) => link.categoryId === category.id)) ordered.push(category.id);
-    }
-    const sections: EditionSection[] = ordered.map((id) => ({
-      categoryId: id,
-      name: byId.get(id)!.name,
-      links: top.filter((link) => link.categoryId === id).map((link) => toEditionLink(link, children)),
-    }));
-    const loose = top.filter((link) => !link.categoryId || !byId.has(link.categoryId));
-    if (loose.length > 0) {
-      const locale = (await settings.get()).locale;
-      sections.push({ categoryId: null, name: locale === 'fr' ? 'Divers' : 'Miscellaneous', links: loose.map((link) => toEditionLink(link, children)) });
-    }
-    return {
-      id: row.id,
-      period: row.period,
-      title: row.title,
-      slug: row.slug,
-      tags: row.tags,
-      intro: row.intro,
-      outro: row.outro,
-      freeSections: row.freeSections,
-      sections,
-      status: row.status,
-      scheduledAt: row.scheduledAt,
-      publishedAt: row.publishedAt,
-      correctedAt: row.correctedAt,
-      updatedAt: row.updatedAt,
-      version: row.version,
-      path: editionPath(row),
-    };
+    const children = await links.childrenOf(
+      top.map((link) => link.id),
+      tx,
+    );
+    return assembleDocument({ row: edition, top, children, categories: allCategories, miscellaneous: wordsFor(current.locale).edition.miscellaneous });
   }
 
   async function titleFor(period: string): Promise<string> {
@@ -172,13 +142,12 @@ export function createEditionsService({ db, editions, links, categories, setting
     const title = values.title ?? (await titleFor(period));
     const slug = await uniqueSlug(values.slug ?? slugify(title));
     const inserted = await editions.insert({ ...values, period, title, slug });
-    return inserted ?? (await find(period));
+    return inserted ?? (await find({ period }));
   }
 
   return {
     find,
     document,
-    editionPath,
 
     /** The newsletter as the renderers need it. */
     async newsletter(): Promise<NewsletterInfo> {
@@ -193,18 +162,18 @@ export function createEditionsService({ db, editions, links, categories, setting
     },
 
     /** The draft of a period (the current one by default), created when missing. */
-    async ensureDraft(period?: string): Promise<EditionRow> {
-      const target = period ?? (await this.currentPeriod());
+    async ensureDraft(input: { period?: string } = {}): Promise<EditionRow> {
+      const target = input.period ?? (await this.currentPeriod());
       if (!parsePeriod(target)) throw new ValidationError('Periods look like 2024-06 (monthly) or 2024-W07 (weekly).', { period: 'Use YYYY-MM or YYYY-Www.' });
       return (await editions.findByPeriod(target)) ?? create(target);
     },
 
     list: () => editions.listAll(),
 
-    /** Changes the edition if nobody else saved it since `version`; a published one is marked corrected. */
-    async update(id: string, input: Record<string, unknown>): Promise<EditionRow> {
-      const current = await find(id);
-      const values = parseInput(updateSchema, input);
+    /** Changes the edition if nobody else saved it since `input.version`; a published one is marked corrected. */
+    async update(ref: EditionRef & { input: Record<string, unknown> }): Promise<EditionRow> {
+      const current = await find(ref);
+      const values = parseInput(updateSchema, ref.input);
       const { version, ...changes } = values;
       if (changes.slug && changes.slug !== current.slug && (await editions.slugTaken(changes.slug, current.id))) {
         throw new ValidationError('Another edition uses this slug.', { slug: 'Another edition uses this slug.' });
@@ -213,7 +182,7 @@ export function createEditionsService({ db, editions, links, categories, setting
       if (current.status === 'published') patch.correctedAt = clock.now();
       const updated = await editions.updateIfVersion(current.id, version, patch);
       if (!updated) {
-        const latest = await find(id);
+        const latest = await find({ id: current.id });
         throw new ConflictError(
           `Someone else saved this edition meanwhile (it is now at version ${latest.version}, you started from version ${version}). Your text is kept below: copy what you need, then reload to see their changes.`,
         );
@@ -222,15 +191,15 @@ export function createEditionsService({ db, editions, links, categories, setting
     },
 
     /** Sets which sections the edition shows and in what order (categories by id, unknown ones ignored). */
-    async setCategoryOrder(id: string, categoryIds: string[]): Promise<void> {
-      const edition = await find(id);
+    async setCategoryOrder(ref: EditionRef & { categoryIds: string[] }): Promise<void> {
+      const edition = await find(ref);
       const known = new Set((await categories.list({ includeArchived: true })).map((category) => category.id));
-      await editions.setCategoryOrder(edition.id, [...new Set(categoryIds.filter((value) => known.has(value)))]);
+      await editions.setCategoryOrder(edition.id, [...new Set(ref.categoryIds.filter((value) => known.has(value)))]);
     },
 
     /** Moves inbox links into the edition, at the end of their category. */
     async addLinks(id: string, linkIds: string[]): Promise<number> {
-      const edition = await find(id);
+      const edition = await find(editionRef(id));
       let added = 0;
       await db.transaction(async (tx) => {
         for (const linkId of linkIds.filter((value) => z.uuid().safeParse(value).success)) {
@@ -248,7 +217,7 @@ export function createEditionsService({ db, editions, links, categories, setting
 
     /** Sends a link (with its nested items) back to the inbox. */
     async removeLink(id: string, linkId: string): Promise<void> {
-      const edition = await find(id);
+      const edition = await find(editionRef(id));
       const link = z.uuid().safeParse(linkId).success ? await links.findById(linkId) : undefined;
       if (!link || link.editionId !== edition.id) throw new NotFoundError('This link is not in this edition.');
       await db.transaction(async (tx) => {
@@ -260,43 +229,39 @@ export function createEditionsService({ db, editions, links, categories, setting
     },
 
     /** Publishes now; an edition with nothing in it is refused with the reason. */
-    async publish(id: string): Promise<EditionRow> {
-      const edition = await find(id);
-      const doc = await document(edition);
-      const linkCount = doc.sections.reduce((sum, section) => sum + section.links.length, 0);
-      if (linkCount === 0 && doc.freeSections.length === 0) {
-        throw new ValidationError('This edition is empty: add links or a section before publishing it.');
-      }
+    async publish(ref: EditionRef): Promise<EditionRow> {
+      const edition = await find(ref);
+      refuseEmptyEdition(await document({ edition }), 'publishing');
       const updated = await editions.update(edition.id, { status: 'published', publishedAt: edition.publishedAt ?? clock.now(), scheduledAt: null });
       return updated!;
     },
 
     /** Schedules publication at a wall-clock time of the newsletter's time zone ("2024-06-30T18:00"). */
-    async schedule(id: string, at: string): Promise<EditionRow> {
-      const edition = await find(id);
+    async schedule(ref: EditionRef & { at: string }): Promise<EditionRow> {
+      const edition = await find(ref);
       const { timeZone } = await settings.get();
-      const when = zonedTimeToUtc(at, timeZone);
+      const when = zonedTimeToUtc(ref.at, timeZone);
       if (!when) throw new ValidationError('Give a date and a time, such as 2024-06-30 18:00.', { scheduledAt: 'Give a date and a time.' });
       if (when.getTime() <= clock.now().getTime()) throw new ValidationError('This time is in the past: choose a later one, or publish now.', { scheduledAt: 'This time is in the past.' });
       if (edition.status === 'published') throw new ConflictError('This edition is already published.');
-      const doc = await document(edition);
-      if (doc.sections.every((section) => section.links.length === 0) && doc.freeSections.length === 0) {
-        throw new ValidationError('This edition is empty: add links or a section before scheduling it.');
-      }
+      refuseEmptyEdition(await document({ edition }), 'scheduling');
       return (await editions.update(edition.id, { status: 'scheduled', scheduledAt: when }))!;
     },
 
     /** Takes an edition off the public site (back to draft); its links stay in it. */
-    async unpublish(id: string): Promise<EditionRow> {
-      const edition = await find(id);
+    async unpublish(ref: EditionRef): Promise<EditionRow> {
+      const edition = await find(ref);
       return (await editions.update(edition.id, { status: 'draft', scheduledAt: null }))!;
     },
 
-    /** Publishes every scheduled edition that is due; run by the schedule tick. Exactly once each. */
-    publishDue: () => editions.publishDue(clock.now()),
+    /**
+     * Publishes every scheduled edition that is due, exactly once each however many ticks run at
+     * once. Sending them is the delivery's part: see delivery.publishScheduled, which the tick calls.
+     */
+    publishDue: (input: { tx?: DbOrTx } = {}) => editions.publishDue(clock.now(), input.tx),
 
     /** Creates or replaces an edition from the JSON API's document: the links listed, in that order. */
-    async put(period: string, input: Record<string, unknown>): Promise<EditionRow> {
+    async put({ period, input }: { period: string; input: Record<string, unknown> }): Promise<EditionRow> {
       if (!parsePeriod(period)) throw new NotFoundError('Periods look like 2024-06 or 2024-W07.');
       const values = parseInput(apiSchema, input);
       const existing = await editions.findByPeriod(period);
@@ -323,14 +288,14 @@ export function createEditionsService({ db, editions, links, categories, setting
           }
         }
       });
-      const patch: Record<string, unknown> = { version: (await find(row.id)).version };
+      const patch: Record<string, unknown> = { version: (await find({ id: row.id })).version };
       for (const key of ['title', 'slug', 'tags', 'intro', 'outro', 'freeSections'] as const) if (values[key] !== undefined) patch[key] = values[key];
       if (values.sections) patch.categoryOrder = sectionCategories;
-      return this.update(row.id, patch);
+      return this.update({ id: row.id, input: patch });
     },
 
     /** A published edition by its permalink. */
-    async published(year: string, part: string, slug: string): Promise<EditionRow> {
+    async published({ year, part, slug }: { year: string; part: string; slug: string }): Promise<EditionRow> {
       const row = await editions.findBySlug(slug);
       if (!row || row.status !== 'published' || editionPath(row) !== `/${year}/${part}/${slug}`) throw new NotFoundError('There is no such edition.');
       return row;
@@ -343,16 +308,9 @@ export function createEditionsService({ db, editions, links, categories, setting
     archive: (filter: { year?: number; tag?: string; limit: number; offset: number }) => editions.listPublished(filter),
     publishedYears: () => editions.publishedYears(),
     publishedTags: () => editions.publishedTags(),
-    search: (q: string) => editions.searchPublished(q, 50),
-    publicStamp: (slug: string) => editions.publicStamp(slug),
+    search: ({ q }: { q: string }) => editions.searchPublished(q, 50),
+    publicStamp: ({ slug }: { slug: string }) => editions.publicStamp(slug),
     archiveStamp: () => editions.archiveStamp(),
-
-    /** Tags suggested for an edition: those of its links, most used first. */
-    tagSuggestions(doc: EditionDocument, linkTags: Map<string, string[]>): string[] {
-      const counts = new Map<string, number>();
-      for (const section of doc.sections) for (const link of section.links) for (const tag of linkTags.get(link.id) ?? []) counts.set(tag, (counts.get(tag) ?? 0) + 1);
-      return [...counts.entries()].filter(([tag]) => !doc.tags.includes(tag)).sort((a, b) => b[1] - a[1]).map(([tag]) => tag).slice(0, 20);
-    },
   };
 }
 

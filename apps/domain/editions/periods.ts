@@ -1,9 +1,10 @@
 // Edition periods: a calendar month ('2024-06') or an ISO week ('2024-W07'), with the time-zone
 // arithmetic, labels, title templates and URL pieces that depend on them. Pure functions: the
-// only outside help is Intl, for month names and IANA time zones.
+// only outside help is Intl, for month names and IANA time zones, and the locales' words.
+import { wordsFor, type Locale } from '../platform/locales/index.ts';
 
+export type { Locale };
 export type Cadence = 'monthly' | 'weekly';
-export type Locale = 'fr' | 'en';
 
 export type ParsedPeriod = { cadence: Cadence; year: number; month?: number; week?: number };
 
@@ -57,9 +58,7 @@ export function previousPeriod(period: string): string {
 /** A human label: 'Juin 2024' / 'June 2024'; weekly 'Semaine 7 2024' / 'Week 7, 2024'. */
 export function periodLabel(period: string, locale: Locale): string {
   const parsed = requirePeriod(period);
-  if (parsed.cadence === 'weekly') {
-    return locale === 'fr' ? `Semaine ${parsed.week} ${parsed.year}` : `Week ${parsed.week}, ${parsed.year}`;
-  }
+  if (parsed.cadence === 'weekly') return wordsFor(locale).edition.week(parsed.week ?? 1, parsed.year);
   return `${capitalise(monthName(parsed.month ?? 1, locale), locale)} ${parsed.year}`;
 }
 
@@ -200,7 +199,7 @@ const monthFormatters = new Map<Locale, Intl.DateTimeFormat>();
 function monthName(month: number, locale: Locale): string {
   let formatter = monthFormatters.get(locale);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat(locale, { month: 'long', timeZone: 'UTC' });
+    formatter = new Intl.DateTimeFormat(wordsFor(locale).intlLocale, { month: 'long', timeZone: 'UTC' });
     monthFormatters.set(locale, formatter);
   }
   return formatter.format(utcDay(2000, month, 1));

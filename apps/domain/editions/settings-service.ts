@@ -56,7 +56,7 @@ export function createSettingsService({ settings }: { settings: SettingsReposito
     },
 
     /** Changes some settings (those given); owners only. */
-    async update(input: Partial<Record<keyof Settings, unknown>>, actor: Actor): Promise<Settings> {
+    async update({ actor, input }: { actor: Actor; input: Partial<Record<keyof Settings, unknown>> }): Promise<Settings> {
       authorize(actor, 'settings.change');
       const values = parseInput(settingsSchema.partial(), input);
       await settings.upsert(values);

@@ -135,7 +135,7 @@ export function createExportService({ editions, links, categories, subscribers, 
     const exportedEditions: ExportEdition[] = [];
     // Oldest first, as a newsletter's archive is read; one document at a time keeps the pool free.
     for (const row of [...rows].sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))) {
-      const document = await editions.document(row);
+      const document = await editions.document({ edition: row });
       const markdownFile = editionMarkdownPath(row);
       files.push({ path: markdownFile, content: editionToMarkdown(document) });
       exportedEditions.push({

@@ -485,7 +485,7 @@ export function createImportService(deps: Deps) {
       const values: Record<string, unknown> = {};
       for (const key of Object.keys(known)) if (extra.settings[key] !== undefined) values[key] = extra.settings[key];
       try {
-        await settings.update(values, actor);
+        await settings.update({ actor, input: values });
         outcome.settings = true;
       } catch (error) {
         report.problems.push({ name: EXPORT_JSON_NAME, reason: `The settings were not applied: ${(error as Error).message}` });

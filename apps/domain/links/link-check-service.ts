@@ -3,7 +3,7 @@ import type { Database } from '../../../db/client.ts';
 import type { LinkCheckRow, LinkChecksRepository } from '../../../db/repositories/link-checks-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { EditionDocument, EditionLink } from '../editions/edition-types.ts';
-import type { EditionsService } from '../editions/editions-service.ts';
+import { editionRef, type EditionsService } from '../editions/editions-service.ts';
 import type { Queue } from '../platform/queue.ts';
 import { MetadataFetchError } from './url-metadata.ts';
 
@@ -106,7 +106,7 @@ export function createLinkCheckService(deps: Deps) {
   return {
     /** The state of the edition's last check (what the panel polls). */
     async status(idOrPeriod: string): Promise<LinkCheckState> {
-      const edition = await editions.find(idOrPeriod);
+      const edition = await editions.find(editionRef(idOrPeriod));
       return summarize(await linkChecks.forEdition(edition.id));
     },
 
@@ -116,8 +116,8 @@ export function createLinkCheckService(deps: Deps) {
      * pre-send screen calls when it opens.
      */
     async ensure(idOrPeriod: string): Promise<LinkCheckState> {
-      const edition = await editions.find(idOrPeriod);
-      const [doc, rows] = await Promise.all([editions.document(edition), linkChecks.forEdition(edition.id)]);
+      const edition = await editions.find(editionRef(idOrPeriod));
+      const [doc, rows] = await Promise.all([editions.document({ edition }), linkChecks.forEdition(edition.id)]);
       const items = linksOf(doc);
       // Nothing to check; results about links the edition no longer has are dropped.
       if (items.length === 0) return rows.length > 0 ? startRun(edition.id, items) : { ...summarize([]), status: 'done' };
@@ -127,8 +127,8 @@ export function createLinkCheckService(deps: Deps) {
 
     /** Checks every link of the edition again now (the "Check links again" button). */
     async start(idOrPeriod: string): Promise<LinkCheckState> {
-      const edition = await editions.find(idOrPeriod);
-      return startRun(edition.id, linksOf(await editions.document(edition)));
+      const edition = await editions.find(editionRef(idOrPeriod));
+      return startRun(edition.id, linksOf(await editions.document({ edition })));
     },
 
     /**

@@ -4,10 +4,13 @@ import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import PostalMime from 'postal-mime';
 
+/** A mailbox: a display name and an address. */
+export type Mailbox = { name: string; address: string };
+
 export type MailMessage = {
   to: string;
   /** Defaults to MAIL_FROM. */
-  from?: string;
+  from?: string | Mailbox;
   subject: string;
   text: string;
   html?: string;
@@ -26,7 +29,7 @@ export type Mailer = {
   /** Sends a composed message as is (bulk sending builds the MIME once per edition). */
   sendRaw: (message: RawMessage) => Promise<SentMail>;
   /** MAIL_FROM, parsed: the sender when the settings name none. */
-  defaultFrom: { name: string; address: string };
+  defaultFrom: Mailbox;
   close: () => void;
   /** Where messages go, for logs and the admin: an SMTP host or the outbox folder. */
   describe: () => string;
@@ -37,7 +40,7 @@ export type OutboxEntry = { file: string; to: string; subject: string; date: Dat
 export type DkimOptions = { domainName: string; keySelector: string; privateKey: string };
 
 /** The first mailbox of an address field ("Veille <news@example.org>"). */
-export function parseMailbox(value: string): { name: string; address: string } {
+export function parseMailbox(value: string): Mailbox {
   const first = addressparser(value, { flatten: true })[0];
   if (!first?.address) throw new Error(`not an email address: ${JSON.stringify(value)}`);
   return { name: first.name, address: first.address };

@@ -10,13 +10,13 @@ export function createOutboxService({ directory }: { directory: string }) {
     directory,
 
     /** The messages, newest first: date, recipient, subject, size. */
-    async list(actor: Actor) {
+    async list({ actor }: { actor: Actor }) {
       authorize(actor, 'outbox.read');
       return listOutbox(directory);
     },
 
     /** One message, parsed; undefined when there is no such file in the outbox. */
-    async read(file: string, actor: Actor) {
+    async read({ actor, file }: { actor: Actor; file: string }) {
       authorize(actor, 'outbox.read');
       return readOutboxMessage(directory, file);
     },

@@ -3,7 +3,7 @@ import PgBoss from 'pg-boss';
 /** Job names and their payloads: the one list of the durable work the app does. */
 export type JobPayloads = {
   'maintenance.cleanup': Record<string, never>;
-  'email.send': { to: string; subject: string; text: string; html?: string; from?: string; headers?: Record<string, string> };
+  'email.send': { to: string; subject: string; text: string; html?: string; from?: string | { name: string; address: string }; headers?: Record<string, string> };
   'links.fetch-metadata': { linkId: string };
   'links.check-edition': { runId: string };
   'imports.run': { importId: string };

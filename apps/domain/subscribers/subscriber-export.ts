@@ -1,24 +1,34 @@
 // The subscribers' CSV an owner downloads: every reader with their status, dates and consent
 // record, in a file any spreadsheet opens without running what it holds.
+import { stringify } from 'csv-stringify/sync';
 import type { Subscriber } from '../../../db/repositories/subscribers-repository.ts';
 
-const HEADER = 'email,status,created_at,confirmed_at,unsubscribed_at,source,consent_at,consent_ip,consent_form';
+const COLUMNS = ['email', 'status', 'created_at', 'confirmed_at', 'unsubscribed_at', 'source', 'consent_at', 'consent_ip', 'consent_form'];
 
-/** Quotes a CSV field when it needs it, and defuses spreadsheet formulas. */
-export function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+/** Defuses a spreadsheet formula: a cell that starts like one is read as text. */
+export function defuseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 /** The CSV of the given subscribers, CRLF-terminated as RFC 4180 writes it. */
 export function subscribersCsv(rows: Subscriber[]): string {
-  const lines = [
-    HEADER,
-    ...rows.map((row) =>
-      [row.email, row.status, row.createdAt.toISOString(), row.confirmedAt?.toISOString() ?? '', row.unsubscribedAt?.toISOString() ?? '', row.source, row.consent?.at ?? '', row.consent?.ip ?? '', row.consent?.form ?? '']
-        .map(csvField)
-        .join(','),
-    ),
-  ];
-  return `${lines.join('\r\n')}\r\n`;
+  const records = rows.map((row) => [
+    row.email,
+    row.status,
+    row.createdAt.toISOString(),
+    row.confirmedAt?.toISOString() ?? '',
+    row.unsubscribedAt?.toISOString() ?? '',
+    row.source,
+    row.consent?.at ?? '',
+    row.consent?.ip ?? '',
+    row.consent?.form ?? '',
+  ]);
+  return stringify(records, {
+    header: true,
+    columns: COLUMNS,
+    record_delimiter: '\r\n',
+    // A line break inside a value is quoted whichever kind it is, not only the record delimiter.
+    quoted_match: /[\r\n]/,
+    cast: { string: defuseFormula },
+  });
 }

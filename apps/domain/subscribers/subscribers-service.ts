@@ -4,13 +4,15 @@ import type { RateLimitsRepository } from '../../../db/repositories/rate-limits-
 import type { Subscriber, SubscriberStatus, SubscribersRepository } from '../../../db/repositories/subscribers-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { NotFoundError, RateLimitedError, ValidationError } from '../platform/errors.ts';
+import { wordsFor, type LinkPurpose, type Locale } from '../platform/locales/index.ts';
 import type { Queue } from '../platform/queue.ts';
 import type { SettingsService } from '../editions/settings-service.ts';
 import { authorize, type Actor } from '../accounts/roles.ts';
+import { confirmationEmail, welcomeEmail } from './subscriber-emails.ts';
 import { subscribersCsv } from './subscriber-export.ts';
 import { parseSubscriberCsv } from './subscriber-import.ts';
 import { hmac, safeEqual, sha256 } from '../platform/tokens.ts';
-import { emailField, parseInput } from '../platform/validation.ts';
+import { emailField, fieldErrors, parseInput } from '../platform/validation.ts';
 
 export type { Subscriber, SubscriberStatus };
 
@@ -21,20 +23,50 @@ const HOUR_MS = 60 * 60 * 1000;
 export const RESUBSCRIBE_WINDOW_MS = 24 * HOUR_MS;
 export const SUBSCRIBE_LIMITS = { perIp: 10, perAddress: 3 };
 
-/** The text a subscribe form shows, kept with each consent. */
-export function consentText(locale: 'fr' | 'en', newsletterName: string): string {
-  return locale === 'fr'
-    ? `Recevez chaque édition de ${newsletterName} par email. Un email de confirmation vous sera envoyé ; désinscription en un clic.`
-    : `Get every edition of ${newsletterName} by email. You will receive a confirmation email; unsubscribe in one click.`;
+/**
+ * Who receives an edition: the subscribers who confirmed and have neither left nor bounced. The
+ * send's audience is chosen with it, and each delivery is checked against it again when its turn
+ * comes (a reader may leave in the middle of a send).
+ */
+export const EDITION_AUDIENCE: { statuses: SubscriberStatus[] } = { statuses: ['active'] };
+
+/** True when a subscriber in this status (null: erased) is to receive an edition. */
+export function receivesEditions(status: SubscriberStatus | null): boolean {
+  return status !== null && EDITION_AUDIENCE.statuses.includes(status);
 }
 
-type Purpose = 'confirm' | 'unsubscribe' | 'resubscribe';
+/** How many subscribers an edition would reach, from the counts by status. */
+export function audienceSize(counts: Record<SubscriberStatus, number>): number {
+  return EDITION_AUDIENCE.statuses.reduce((sum, status) => sum + counts[status], 0);
+}
+
+type Purpose = LinkPurpose;
 
 const INVALID_LINK: Record<Purpose, string> = {
   confirm: 'This confirmation link is invalid or has expired. Subscribe again to get a new one.',
   unsubscribe: 'This unsubscribe link is invalid.',
   resubscribe: 'This link to subscribe again has expired. Subscribe again from the site: you will get a confirmation email.',
 };
+
+/** A link from an email that names no subscriber (tampered with, expired, or for someone erased); `purpose` says which link. */
+export class InvalidLinkError extends NotFoundError {
+  constructor(readonly purpose: Purpose) {
+    super(INVALID_LINK[purpose]);
+  }
+}
+
+const filterSchema = z.object({
+  status: z.union([z.enum(SUBSCRIBER_STATUSES, { error: 'Unknown status.' }), z.literal('')]).optional(),
+  q: z.string().max(200).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+});
+
+/** The admin's filter of the readers' list, or the reason it is not one. */
+export function parseSubscriberFilter(input: { status?: unknown; q?: unknown; page?: unknown }): { filter: { status?: SubscriberStatus; q?: string; page: number }; error?: ValidationError } {
+  const parsed = filterSchema.safeParse(input);
+  if (!parsed.success) return { filter: { page: 1 }, error: new ValidationError('Invalid filter.', fieldErrors(parsed.error)) };
+  return { filter: { status: parsed.data.status || undefined, q: parsed.data.q?.trim() || undefined, page: parsed.data.page } };
+}
 
 /** Signed, URL-safe tokens for links in emails: `id.expiry.signature`, checked without a lookup table. */
 export function createSubscriberTokens(secret: string) {
@@ -67,58 +99,34 @@ type Deps = {
   secret: string;
 };
 
-/** Readers: double opt-in subscription, one-click unsubscription, the admin's list. */
+/** Readers: double opt-in subscription, one-click unsubscription, bounces, the admin's list. */
 export function createSubscribersService({ db, subscribers, rateLimits, settings, queue, clock, publicUrl, secret }: Deps) {
   const tokens = createSubscriberTokens(secret);
 
-  async function throttle(key: string, limit: number): Promise<void> {
+  async function throttle(key: string, limit: number, locale: Locale): Promise<void> {
     const { count, resetAt } = await rateLimits.hit(key, clock.now(), HOUR_MS);
     if (count > limit) {
       const minutes = Math.max(1, Math.ceil((resetAt.getTime() - clock.now().getTime()) / 60_000));
-      throw new RateLimitedError(`Too many subscription requests. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, minutes * 60);
+      throw new RateLimitedError(wordsFor(locale).subscription.tooManyRequests(minutes), minutes * 60);
     }
   }
 
-  async function sender() {
-    const current = await settings.get();
-    return { current, from: current.senderEmail ? `${JSON.stringify(current.senderName || current.newsletterName)} <${current.senderEmail}>` : undefined };
-  }
+  const unsubscribeUrl = (subscriberId: string) => `${publicUrl}/unsubscribe?token=${tokens.issue('unsubscribe', subscriberId)}`;
 
   async function sendConfirmation(subscriber: Subscriber): Promise<void> {
-    const { current, from } = await sender();
     const link = `${publicUrl}/subscribe/confirm?token=${tokens.issue('confirm', subscriber.id, new Date(clock.now().getTime() + CONFIRM_TTL_MS))}`;
-    const fr = current.locale === 'fr';
-    await queue.send('email.send', {
-      to: subscriber.email,
-      from,
-      subject: fr ? `Confirmez votre abonnement à ${current.newsletterName}` : `Confirm your subscription to ${current.newsletterName}`,
-      text: (fr
-        ? [`Bonjour,`, ``, `Pour recevoir ${current.newsletterName} par email, confirmez votre adresse en ouvrant ce lien (valable 7 jours) :`, link, ``, `Si vous n’avez rien demandé, ignorez ce message : vous ne recevrez rien.`]
-        : [`Hello,`, ``, `To receive ${current.newsletterName} by email, confirm your address by opening this link (valid for 7 days):`, link, ``, `If you did not ask for this, ignore this message: you will receive nothing.`]
-      ).join('\n'),
-    });
+    await queue.send('email.send', confirmationEmail({ settings: await settings.get(), to: subscriber.email, link }));
   }
 
   async function sendWelcome(subscriber: Subscriber): Promise<void> {
-    const { current, from } = await sender();
-    const fr = current.locale === 'fr';
-    const unsubscribe = `${publicUrl}/unsubscribe?token=${tokens.issue('unsubscribe', subscriber.id)}`;
-    await queue.send('email.send', {
-      to: subscriber.email,
-      from,
-      subject: fr ? `Bienvenue dans ${current.newsletterName}` : `Welcome to ${current.newsletterName}`,
-      text: (fr
-        ? [`Votre abonnement est confirmé : vous recevrez la prochaine édition de ${current.newsletterName}.`, ``, `Les éditions précédentes sont sur ${publicUrl}/archive`, ``, `Pour vous désabonner : ${unsubscribe}`]
-        : [`Your subscription is confirmed: you will receive the next edition of ${current.newsletterName}.`, ``, `Past editions are at ${publicUrl}/archive`, ``, `To unsubscribe: ${unsubscribe}`]
-      ).join('\n'),
-      headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-    });
+    const email = welcomeEmail({ settings: await settings.get(), to: subscriber.email, archiveUrl: `${publicUrl}/archive`, unsubscribeUrl: unsubscribeUrl(subscriber.id) });
+    await queue.send('email.send', email);
   }
 
   async function fromToken(purpose: Purpose, token: string): Promise<Subscriber> {
     const id = tokens.verify(purpose, token, clock.now());
     const subscriber = id ? await subscribers.findById(id) : undefined;
-    if (!subscriber) throw new NotFoundError(INVALID_LINK[purpose]);
+    if (!subscriber) throw new InvalidLinkError(purpose);
     return subscriber;
   }
 
@@ -126,7 +134,7 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
     tokens,
 
     /** The unsubscribe page address for a subscriber, for the footer and headers of emails. */
-    unsubscribeUrl: (subscriberId: string) => `${publicUrl}/unsubscribe?token=${tokens.issue('unsubscribe', subscriberId)}`,
+    unsubscribeUrl: ({ subscriberId }: { subscriberId: string }) => unsubscribeUrl(subscriberId),
 
     /**
      * A subscription request from a public form. The answer is the same whether the address is new,
@@ -134,12 +142,12 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
      */
     async subscribe(input: { email?: unknown; website?: unknown; form: string; ip: string }): Promise<void> {
       const { email } = parseInput(z.object({ email: emailField }), input);
-      await throttle(`subscribe:ip:${input.ip}`, SUBSCRIBE_LIMITS.perIp);
-      await throttle(`subscribe:address:${sha256(email)}`, SUBSCRIBE_LIMITS.perAddress);
+      const current = await settings.get();
+      await throttle(`subscribe:ip:${input.ip}`, SUBSCRIBE_LIMITS.perIp, current.locale);
+      await throttle(`subscribe:address:${sha256(email)}`, SUBSCRIBE_LIMITS.perAddress, current.locale);
       // A filled honeypot is a bot: accept silently and do nothing.
       if (typeof input.website === 'string' && input.website.trim() !== '') return;
-      const current = await settings.get();
-      const consent = { at: clock.now().toISOString(), ip: input.ip, form: input.form.slice(0, 40), text: consentText(current.locale, current.newsletterName) };
+      const consent = { at: clock.now().toISOString(), ip: input.ip, form: input.form.slice(0, 40), text: wordsFor(current.locale).subscription.consent(current.newsletterName) };
       const subscriber = await db.transaction(async (tx) => {
         const { subscriber: found, created } = await subscribers.insertOrFind({ email, status: 'pending', source: 'form', consent }, tx);
         if (created) return found;
@@ -151,12 +159,12 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
     },
 
     /** The subscriber a confirmation link names (for the page with the confirm button). */
-    async pendingFromToken(token: string): Promise<Subscriber> {
+    async pendingFromToken({ token }: { token: string }): Promise<Subscriber> {
       return fromToken('confirm', token);
     },
 
     /** Confirms by POST (mail scanners only follow GET links): active at once, welcome email sent. */
-    async confirm(token: string): Promise<Subscriber> {
+    async confirm({ token }: { token: string }): Promise<Subscriber> {
       const subscriber = await fromToken('confirm', token);
       if (subscriber.status === 'active') return subscriber;
       const now = clock.now();
@@ -169,12 +177,13 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       return updated;
     },
 
-    async fromUnsubscribeToken(token: string): Promise<Subscriber> {
+    /** The subscriber an unsubscribe link names (for the page with the unsubscribe button). */
+    async fromUnsubscribeToken({ token }: { token: string }): Promise<Subscriber> {
       return fromToken('unsubscribe', token);
     },
 
     /** One-click unsubscription (RFC 8058): effective at once, idempotent. */
-    async unsubscribe(token: string): Promise<Subscriber> {
+    async unsubscribe({ token }: { token: string }): Promise<Subscriber> {
       const subscriber = await fromToken('unsubscribe', token);
       if (subscriber.status === 'unsubscribed') return subscriber;
       const now = clock.now();
@@ -189,7 +198,7 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
      * The token of the unsubscribed page's "subscribe again" button, while it may still be used:
      * for a day after the unsubscription. Undefined after that, or for anyone not unsubscribed.
      */
-    undoToken(subscriber: Subscriber): string | undefined {
+    undoToken({ subscriber }: { subscriber: Subscriber }): string | undefined {
       if (subscriber.status !== 'unsubscribed' || !subscriber.unsubscribedAt) return undefined;
       const expiresAt = new Date(subscriber.unsubscribedAt.getTime() + RESUBSCRIBE_WINDOW_MS);
       return expiresAt > clock.now() ? tokens.issue('resubscribe', subscriber.id, expiresAt) : undefined;
@@ -200,10 +209,10 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
      * proved the address, so no new confirmation is needed. A bounced or pending address is not
      * made active this way.
      */
-    async resubscribe(token: string): Promise<Subscriber> {
+    async resubscribe({ token }: { token: string }): Promise<Subscriber> {
       const subscriber = await fromToken('resubscribe', token);
       if (subscriber.status === 'active') return subscriber;
-      if (subscriber.status !== 'unsubscribed') throw new NotFoundError(INVALID_LINK.resubscribe);
+      if (subscriber.status !== 'unsubscribed') throw new InvalidLinkError('resubscribe');
       const now = clock.now();
       return db.transaction(async (tx) => {
         const row = await subscribers.update(subscriber.id, { status: 'active', confirmedAt: now, unsubscribedAt: null }, tx);
@@ -212,26 +221,34 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       });
     },
 
+    /**
+     * Records that an address does not exist (the receiving server said "no such user"): the
+     * subscriber is bounced for good and leaves the audience; the anonymous history counts the
+     * departure once. Nothing happens for a subscriber erased meanwhile or bounced already.
+     */
+    async recordBounce({ subscriberId }: { subscriberId: string }): Promise<void> {
+      const now = clock.now();
+      await db.transaction(async (tx) => {
+        const subscriber = await subscribers.findById(subscriberId, tx);
+        if (!subscriber || subscriber.status === 'bounced') return;
+        await subscribers.update(subscriber.id, { status: 'bounced', bouncedAt: now }, tx);
+        if (subscriber.status === 'active') await subscribers.recordEvent('bounced', now, tx);
+      });
+    },
+
     /** A page of readers, searched and filtered: their addresses are personal data, for owners only. */
-    async list(input: { status?: unknown; q?: unknown; page?: unknown }, actor: Actor) {
+    async list({ actor, ...input }: { actor: Actor; status?: unknown; q?: unknown; page?: unknown }) {
       authorize(actor, 'subscribers.manage');
-      const filter = parseInput(
-        z.object({
-          status: z.union([z.enum(SUBSCRIBER_STATUSES, { error: 'Unknown status.' }), z.literal('')]).optional(),
-          q: z.string().max(200).optional(),
-          page: z.coerce.number().int().min(1).max(100_000).default(1),
-        }),
-        input,
-        'Invalid filter.',
-      );
-      const result = await subscribers.list({ status: filter.status || undefined, q: filter.q?.trim() || undefined, limit: 50, offset: (filter.page - 1) * 50 });
+      const { filter, error } = parseSubscriberFilter(input);
+      if (error) throw error;
+      const result = await subscribers.list({ status: filter.status, q: filter.q, limit: 50, offset: (filter.page - 1) * 50 });
       return { ...result, page: filter.page };
     },
 
     counts: () => subscribers.countsByStatus(),
 
     /** Adds a reader by hand (they asked in person): active at once, the consent says so. */
-    async add(input: { email?: unknown; note?: unknown }, actor: Actor): Promise<Subscriber> {
+    async add({ actor, ...input }: { actor: Actor; email?: unknown }): Promise<Subscriber> {
       authorize(actor, 'subscribers.manage');
       const { email } = parseInput(z.object({ email: emailField }), input);
       const now = clock.now();
@@ -246,7 +263,7 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
     },
 
     /** Erases a subscriber and all their personal data; the anonymous counts keep their departure. */
-    async erase(id: string, actor: Actor): Promise<void> {
+    async erase({ actor, id }: { actor: Actor; id: string }): Promise<void> {
       authorize(actor, 'subscribers.manage');
       const subscriber = z.uuid().safeParse(id).success ? await subscribers.findById(id) : undefined;
       if (!subscriber) throw new NotFoundError('No such subscriber.');
@@ -257,21 +274,21 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
     },
 
     /** Every reader as CSV, with their consent records (time, IP, form). */
-    async exportCsv(actor: Actor): Promise<string> {
+    async exportCsv({ actor }: { actor: Actor }): Promise<string> {
       authorize(actor, 'subscribers.manage');
       return subscribersCsv(await subscribers.all());
     },
 
     /** Keeps an uploaded file and reports what importing it would do; nothing is imported yet. */
-    async previewImport(input: { content: Buffer; filename: string }, actor: Actor) {
+    async previewImport({ actor, content, filename }: { actor: Actor; content: Buffer; filename: string }) {
       authorize(actor, 'subscribers.manage');
-      const parsed = parseSubscriberCsv(input.content);
+      const parsed = parseSubscriberCsv(content);
       const existing = await subscribers.existingEmails(parsed.rows.map((row) => row.email));
       const fresh = parsed.rows.filter((row) => !existing.has(row.email));
-      const id = await subscribers.saveImport({ content: input.content, filename: input.filename.slice(0, 200), createdBy: actor.id });
+      const id = await subscribers.saveImport({ content, filename: filename.slice(0, 200), createdBy: actor.id });
       return {
         id,
-        filename: input.filename,
+        filename,
         format: parsed.format,
         active: fresh.filter((row) => row.confirmed).length,
         pending: fresh.filter((row) => !row.confirmed).length,
@@ -286,7 +303,7 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
      * Imports a previewed file in one transaction: all of it or nothing. Readers the file shows as
      * confirmed are active with their original date; the others wait as pending (no email is sent).
      */
-    async runImport(id: string, actor: Actor): Promise<{ active: number; pending: number }> {
+    async runImport({ actor, id }: { actor: Actor; id: string }): Promise<{ active: number; pending: number }> {
       authorize(actor, 'subscribers.manage');
       const stored = z.uuid().safeParse(id).success ? await subscribers.findImport(id) : undefined;
       if (!stored) throw new NotFoundError('This import has expired or was already done: upload the file again.');
@@ -312,7 +329,7 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
     },
 
     /** New and departed readers per month over the last `months`, with the running total. */
-    async growth(months = 12): Promise<Array<{ month: string; subscribed: number; left: number; total: number }>> {
+    async growth({ months = 12 }: { months?: number } = {}): Promise<Array<{ month: string; subscribed: number; left: number; total: number }>> {
       const { timeZone } = await settings.get();
       const now = clock.now();
       const keys: string[] = [];

@@ -5,7 +5,7 @@ import { escapeHtml } from '../../domain/platform/html.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/platform/errors.ts';
 import type { Services } from '../../bootstrap/services.ts';
 import { RequestRefusedError } from '../http-errors.ts';
-import type { Strings } from '../i18n.ts';
+import type { Words } from '../../domain/platform/locales/index.ts';
 import { publicContext } from '../public-context.ts';
 import { formErrorOf, renderFormError } from './forms.ts';
 import { wantsFragment } from './render.ts';
@@ -59,7 +59,8 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
     if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
     const form = request.routeOptions.config?.form;
     const failure = form && !wantsJson(request) ? formErrorOf(error) : undefined;
-    if (form && failure) return renderFormError(request, reply, form, failure);
+    const rendered = form && failure ? await renderFormError(request, reply, form, failure) : undefined;
+    if (rendered) return rendered;
     if (wantsJson(request) || (wantsFragment(request) && !SWAPPED.has(status))) {
       const body: Record<string, unknown> = { error: errorCode(error), message };
       if (error instanceof ValidationError) body.fields = error.fields;
@@ -112,7 +113,7 @@ async function renderPublicError(reply: FastifyReply, services: Services, status
 }
 
 /** The title and sentence a reader sees for an error. */
-function publicErrorWords(t: Strings, status: number, error: unknown): { heading: string; message: string } {
+function publicErrorWords(t: Words['site'], status: number, error: unknown): { heading: string; message: string } {
   if (status >= 500) return { heading: t.serverError, message: t.serverErrorText };
   if (status === 429) return { heading: t.tooManyRequests, message: t.tooManyRequestsText };
   if (error instanceof RequestRefusedError && error.code === 'cross_site') return { heading: t.forbidden, message: t.crossSiteText };

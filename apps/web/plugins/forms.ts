@@ -1,12 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, ValidationError, type FieldErrors } from '../../domain/platform/errors.ts';
+import { ConflictError, RateLimitedError, ValidationError, type FieldErrors } from '../../domain/platform/errors.ts';
 import { RequestRefusedError } from '../http-errors.ts';
 
 /**
- * The form a route answers. When the handler (or the service it calls) throws a ValidationError or
- * a ConflictError, or the input guard refuses a character, the error handler renders this form
- * again with what was typed and the message beside each field: 422 for invalid input, 409 for a
- * conflict. Handlers therefore hold no try/catch for these.
+ * The form a route answers. When the handler (or the service it calls) throws a ValidationError, a
+ * ConflictError or a RateLimitedError, or the input guard refuses a character, the error handler
+ * renders this form again with what was typed and the message beside each field: 422 for invalid
+ * input, 409 for a conflict, 429 (with Retry-After) for too many attempts. The template also gets
+ * the status as `formStatus` and the input guard's refusal code as `formRefusal`, for a template
+ * that words a case its own way (a fragment, a reader's page in its language). Handlers therefore
+ * hold no try/catch for these.
  */
 export type FormRoute = {
   /** The page holding the form, rendered in full for a plain POST. */
@@ -45,18 +48,29 @@ export function typedValues(body: unknown): Record<string, unknown> {
 }
 
 /** The message per field and the sentence above the form for an error a form route re-renders, or undefined for any other error. */
-export function formErrorOf(error: unknown): { status: number; message: string; fields: FieldErrors } | undefined {
+export function formErrorOf(error: unknown): { status: number; message: string; fields: FieldErrors; refusal?: string } | undefined {
   if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields };
   if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {} };
-  if (error instanceof RequestRefusedError && error.code === 'invalid_characters') return { status: 422, message: error.message, fields: error.field ? { [error.field]: error.message } : {} };
+  if (error instanceof RateLimitedError) return { status: 429, message: error.message, fields: {} };
+  if (error instanceof RequestRefusedError && error.code === 'invalid_characters') return { status: 422, message: error.message, fields: error.field ? { [error.field]: error.message } : {}, refusal: error.code };
   return undefined;
 }
 
-/** Renders the route's form again with the user's input and the error's messages. */
-export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, failure: NonNullable<ReturnType<typeof formErrorOf>>): Promise<FastifyReply> {
-  const page = (await form.page?.(request)) ?? {};
+/**
+ * Renders the route's form again with the user's input and the error's messages. Undefined when the
+ * page around the form cannot be built (what it edits does not exist, or its address is not one):
+ * the refusal is then answered like any other.
+ */
+export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, failure: NonNullable<ReturnType<typeof formErrorOf>>): Promise<FastifyReply | undefined> {
+  let page: Record<string, unknown>;
+  try {
+    page = (await form.page?.(request)) ?? {};
+  } catch (error) {
+    request.log.info({ err: error }, 'the refused form cannot be shown again');
+    return undefined;
+  }
   const keys = form.keys ?? { values: 'values', errors: 'errors', error: 'error' };
   const known = (page[keys.values] as Record<string, unknown> | undefined) ?? {};
-  const data = { ...page, [keys.values]: { ...known, ...typedValues(request.body) }, [keys.errors]: failure.fields, [keys.error ?? 'error']: failure.message };
+  const data = { ...page, [keys.values]: { ...known, ...typedValues(request.body) }, [keys.errors]: failure.fields, [keys.error ?? 'error']: failure.message, formStatus: failure.status, formRefusal: failure.refusal };
   return reply.render(form.template, data, { fragment: form.fragment, status: failure.status });
 }

@@ -69,7 +69,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 test('an editor builds the June 2024 edition in the editor, publishes it, and readers find it everywhere', async (t) => {
   const { newPage, services } = await startBrowserTest(t);
   const owner = await services.accounts.setUpOwner(OWNER);
-  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris', titleTemplate: 'Web, Ops, IoT et Time Series - {Month} {year}' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', timeZone: 'Europe/Paris', titleTemplate: 'Web, Ops, IoT et Time Series - {Month} {year}' } });
   const categoryIds = new Map<string, string>();
   for (const name of SECTION_NAMES) categoryIds.set(name, (await services.categories.create({ name })).id);
   const namesById = new Map([...categoryIds].map(([name, id]) => [id, name]));
@@ -80,7 +80,7 @@ test('an editor builds the June 2024 edition in the editor, publishes it, and re
     await sleep(3);
   }
   // The "Open the draft" button opens the current period; this edition is for June 2024.
-  await services.editions.ensureDraft('2024-06');
+  await services.editions.ensureDraft({ period: '2024-06' });
 
   const page = await newPage();
   // Tall enough for the sections to be dragged without scrolling.

@@ -16,7 +16,7 @@ const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.
 test('an editor uploads a static site’s editions, reads the dry run, imports them and finds them in the archive', async (t) => {
   const { newPage, services } = await startBrowserTest(t, { worker: true });
   await services.accounts.setUpOwner(OWNER);
-  await services.settings.update({ locale: 'fr', newsletterName: 'Web, Ops & Data' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', newsletterName: 'Web, Ops & Data' } });
   const folder = await mkdtemp(path.join(os.tmpdir(), 'veille-e2e-import-'));
   t.after(() => rm(folder, { recursive: true, force: true }));
   const file = path.join(folder, 'editions.zip');

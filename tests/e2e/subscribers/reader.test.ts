@@ -40,12 +40,12 @@ test('a reader subscribes, confirms from the email, receives the edition and uns
   const { newPage, services, baseUrl } = await startBrowserTest(t, { worker: true, mailer });
 
   const owner = await services.accounts.setUpOwner(OWNER);
-  await services.settings.update({ locale: 'fr', newsletterName: 'Web, Ops & Data' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', newsletterName: 'Web, Ops & Data' } });
   const category = await services.categories.create({ name: 'Ops' });
   const ids: string[] = [];
   for (const link of LINKS) ids.push((await services.links.add({ ...link, categoryId: category.id }, owner)).link.id);
-  await services.editions.put('2024-06', { title: TITLE, intro: 'Deux liens pour l’été.', sections: [{ category: 'Ops', links: ids }] });
-  await services.editions.publish('2024-06');
+  await services.editions.put({ period: '2024-06', input: { title: TITLE, intro: 'Deux liens pour l’été.', sections: [{ category: 'Ops', links: ids }] } });
+  await services.editions.publish({ period: '2024-06' });
 
   // A reader, not signed in, subscribes from the home page.
   const page = await newPage();
@@ -78,7 +78,7 @@ test('a reader subscribes, confirms from the email, receives the edition and uns
   assert.match(header(welcome, 'List-Unsubscribe') ?? '', /^<https?:\/\/.+\/unsubscribe\?token=[^>]+>$/);
 
   // The edition goes out through the worker.
-  await services.delivery.start('2024-06', null);
+  await services.delivery.start({ period: '2024-06', actor: OPERATOR });
   const edition = await waitForMail(sink.received, (message) => message.envelopeTo.includes(READER) && message.subject === TITLE, 'edition email');
   assert.deepEqual(edition.envelopeTo, [READER]);
   assert.equal(edition.from?.address, 'news@veille.test');

@@ -28,8 +28,8 @@ test('the admin pages and their htmx interactions raise no CSP violation, script
   for (const [index, title] of ['A time series database', 'A column store', 'A queue'].entries()) {
     await services.links.add({ url: `https://example.org/${index}`, title, commentary: 'Fast.', categoryId: category.id }, owner!);
   }
-  const draft = await services.editions.ensureDraft('2026-11');
-  await services.subscribers.add({ email: 'reader@example.org' }, owner!);
+  const draft = await services.editions.ensureDraft({ period: '2026-11' });
+  await services.subscribers.add({ email: 'reader@example.org', actor: owner! });
 
   const page = await newPage();
   const problems = watchConsole(page);

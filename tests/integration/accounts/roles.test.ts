@@ -65,9 +65,9 @@ test('the outbox is the owners’: an editor gets 403 and reaches no invitation 
   assert.ok(!fragment.body.includes(link));
 
   // The service is the rule, whoever calls it.
-  await assert.rejects(services.outbox.list(editorUser), ForbiddenError);
-  await assert.rejects(services.outbox.read(file, editorUser), ForbiddenError);
-  assert.equal((await services.outbox.read(file, ownerUser))?.text.includes(link), true);
+  await assert.rejects(services.outbox.list({ actor: editorUser }), ForbiddenError);
+  await assert.rejects(services.outbox.read({ actor: editorUser, file: file }), ForbiddenError);
+  assert.equal((await services.outbox.read({ actor: ownerUser, file: file }))?.text.includes(link), true);
 
   // Every page the editor can reach, and the ones they might guess.
   const pages = await crawl(editor, ['/admin', '/admin/team', '/admin/account', '/admin/settings', '/admin/outbox', `/admin/outbox/${file}`, '/admin/subscribers', '/admin/export', '/admin/import']);
@@ -81,7 +81,7 @@ test('the outbox is the owners’: an editor gets 403 and reaches no invitation 
 
 test('subscribers’ personal data is for owners: list, add, erase, import and export refused to an editor in the API, the admin and the services', async (t) => {
   const { services, owner, editor, ownerApi, editorApi, editorUser, ownerUser } = await team(t);
-  const reader = await services.subscribers.add({ email: 'reader@example.org' }, ownerUser);
+  const reader = await services.subscribers.add({ email: 'reader@example.org', actor: ownerUser });
 
   // JSON API, as an editor: 403 and nothing changes.
   const apiRefusals = [
@@ -94,7 +94,7 @@ test('subscribers’ personal data is for owners: list, add, erase, import and e
     assert.equal(response.json().error, 'forbidden');
     assert.doesNotMatch(response.body, /reader@example\.org/);
   }
-  assert.deepEqual((await services.subscribers.list({}, ownerUser)).rows.map((row) => row.email), ['reader@example.org']);
+  assert.deepEqual((await services.subscribers.list({ actor: ownerUser })).rows.map((row) => row.email), ['reader@example.org']);
 
   // The admin, as an editor.
   const csv = await editor.get('/admin/subscribers/export.csv');
@@ -111,12 +111,12 @@ test('subscribers’ personal data is for owners: list, add, erase, import and e
 
   // The services themselves refuse, so the command line and any future route agree.
   const actor = editorUser;
-  await assert.rejects(services.subscribers.list({}, actor), ForbiddenError);
-  await assert.rejects(services.subscribers.add({ email: 'sneaky@example.org' }, actor), ForbiddenError);
-  await assert.rejects(services.subscribers.erase(reader.id, actor), ForbiddenError);
-  await assert.rejects(services.subscribers.exportCsv(actor), ForbiddenError);
-  await assert.rejects(services.subscribers.previewImport({ content: Buffer.from('email\nx@example.org\n'), filename: 'x.csv' }, actor), ForbiddenError);
-  await assert.rejects(services.subscribers.runImport('00000000-0000-4000-8000-000000000000', actor), ForbiddenError);
+  await assert.rejects(services.subscribers.list({ actor: actor }), ForbiddenError);
+  await assert.rejects(services.subscribers.add({ email: 'sneaky@example.org', actor: actor }), ForbiddenError);
+  await assert.rejects(services.subscribers.erase({ actor: actor, id: reader.id }), ForbiddenError);
+  await assert.rejects(services.subscribers.exportCsv({ actor: actor }), ForbiddenError);
+  await assert.rejects(services.subscribers.previewImport({ content: Buffer.from('email\nx@example.org\n'), filename: 'x.csv', actor: actor }), ForbiddenError);
+  await assert.rejects(services.subscribers.runImport({ actor: actor, id: '00000000-0000-4000-8000-000000000000' }), ForbiddenError);
   assert.equal((await services.subscribers.counts()).active, 1);
 
   // Owners still can, through both doors.
@@ -136,7 +136,7 @@ test('settings, team, import, export: owners only in every door; editors still e
 
   // Settings and team.
   assert.equal((await editor.postForm('/admin/settings', { newsletterName: 'Mine', description: '' })).statusCode, 403);
-  await assert.rejects(services.settings.update({ newsletterName: 'Mine' }, editorUser), ForbiddenError);
+  await assert.rejects(services.settings.update({ actor: editorUser, input: { newsletterName: 'Mine' } }), ForbiddenError);
   assert.equal((await services.settings.get()).newsletterName, 'Veille');
   assert.equal((await owner.postForm('/admin/settings', { newsletterName: 'Ours', description: '' })).statusCode, 303);
   assert.equal((await services.settings.get()).newsletterName, 'Ours');
@@ -164,10 +164,10 @@ test('settings, team, import, export: owners only in every door; editors still e
   assert.equal(added.statusCode, 201);
   assert.equal((await editorApi('PUT', '/api/v1/editions/2024-06', { title: 'Juin', sections: [{ category: 'Ops', links: [added.json().id] }] })).statusCode, 201);
   assert.equal((await editorApi('POST', '/api/v1/editions/2024-06/publish')).statusCode, 200);
-  await services.subscribers.add({ email: 'reader@example.org' }, ownerUser);
+  await services.subscribers.add({ email: 'reader@example.org', actor: ownerUser });
   const sent = await editorApi('POST', '/api/v1/editions/2024-06/send');
   assert.equal(sent.statusCode, 202);
-  await services.delivery.run((await services.delivery.status('2024-06', ownerUser)).send!.id);
+  await services.delivery.run({ sendId: (await services.delivery.status({ period: '2024-06', actor: ownerUser })).send!.id });
 
   // Progress for everyone; who was sent what names readers, for owners only.
   const editorView = (await editorApi('GET', '/api/v1/editions/2024-06/send')).json();

@@ -28,20 +28,20 @@ test('a worker killed several times in the middle of a send: every subscriber en
   // worker learns it was accepted.
   const sink = await startSmtpSink(t, { delayMs: 15 });
   const { services, database, databaseUrl, config } = await buildTestApp(t);
-  await services.settings.update({ newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' } });
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const category = await services.categories.create({ name: 'Ops' });
   const ids = [];
   for (const [index, title] of ['Caddy 2.8', 'Traefik 3'].entries()) {
     ids.push((await services.links.add({ url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id }, owner)).link.id);
   }
-  await services.editions.put('2024-06', { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] });
-  await services.editions.publish('2024-06');
+  await services.editions.put({ period: '2024-06', input: { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] } });
+  await services.editions.publish({ period: '2024-06' });
   const readers = Array.from({ length: SUBSCRIBERS }, (_, index) => `reader${String(index).padStart(3, '0')}@example.org`);
   for (let start = 0; start < readers.length; start += 20) {
-    await Promise.all(readers.slice(start, start + 20).map((email) => services.subscribers.add({ email }, OPERATOR)));
+    await Promise.all(readers.slice(start, start + 20).map((email) => services.subscribers.add({ email, actor: OPERATOR })));
   }
-  const send = await services.delivery.start('2024-06', null);
+  const send = await services.delivery.start({ period: '2024-06', actor: OPERATOR });
   assert.equal(send.total, SUBSCRIBERS);
 
   const output = () => workers.map((worker, index) => `--- worker ${index + 1} ---\n${worker.output()}`).join('\n');
@@ -130,7 +130,7 @@ test('a worker killed several times in the middle of a send: every subscriber en
     60_000,
     async () => {
       if (last.child.exitCode !== null) assert.fail(`the last worker exited (${last.child.exitCode})\n${output()}`);
-      const status = await services.delivery.status('2024-06', OPERATOR);
+      const status = await services.delivery.status({ period: '2024-06', actor: OPERATOR });
       return status.send?.status === 'done' ? status : undefined;
     },
     output,

@@ -17,27 +17,27 @@ async function withPublishedEdition(
 ): Promise<TestApp & { clock: ReturnType<typeof manualClock> }> {
   const testApp = await buildTestApp(t, { clock, mailer: createSmtpMailer({ url: sink.url, from: 'Veille <news@veille.test>', maxConnections: 3, ...(dkim ? { dkim } : {}) }) });
   const { services } = testApp;
-  await services.settings.update({ newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' } });
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const category = await services.categories.create({ name: 'Ops' });
   const ids = [];
   for (const [index, title] of ['Caddy 2.8', 'Traefik 3', 'Docker 27'].entries()) {
     ids.push((await services.links.add({ url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id }, owner)).link.id);
   }
-  await services.editions.put('2024-06', { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] });
-  await services.editions.publish('2024-06');
+  await services.editions.put({ period: '2024-06', input: { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] } });
+  await services.editions.publish({ period: '2024-06' });
   return { ...testApp, clock };
 }
 
 async function addSubscribers(testApp: TestApp, emails: string[]) {
-  for (const email of emails) await testApp.services.subscribers.add({ email }, OPERATOR);
+  for (const email of emails) await testApp.services.subscribers.add({ email, actor: OPERATOR });
 }
 
 /** Works the send in this process, as the worker's job does, until nothing is left to do now. */
 async function runSend(testApp: TestApp, period = '2024-06') {
-  const status = await testApp.services.delivery.status(period, OPERATOR);
-  await testApp.services.delivery.run(status.send!.id);
-  return testApp.services.delivery.status(period, OPERATOR);
+  const status = await testApp.services.delivery.status({ period, actor: OPERATOR });
+  await testApp.services.delivery.run({ sendId: status.send!.id });
+  return testApp.services.delivery.status({ period, actor: OPERATOR });
 }
 
 test('each active subscriber gets the edition once, with one-click unsubscribe headers and both parts', async (t) => {
@@ -47,12 +47,12 @@ test('each active subscriber gets the edition once, with one-click unsubscribe h
   const readers = Array.from({ length: 7 }, (_, index) => `reader${index}@example.org`);
   await addSubscribers(testApp, readers);
   await services.subscribers.subscribe({ email: 'pending@example.org', form: 'test', ip: '127.0.0.1' });
-  const leaver = await services.subscribers.add({ email: 'gone@example.org' }, OPERATOR);
-  await services.subscribers.unsubscribe(services.subscribers.unsubscribeUrl(leaver.id).split('token=')[1]!);
+  const leaver = await services.subscribers.add({ email: 'gone@example.org', actor: OPERATOR });
+  await services.subscribers.unsubscribe({ token: services.subscribers.unsubscribeUrl({ subscriberId: leaver.id }).split('token=')[1]! });
 
-  const send = await services.delivery.start('2024-06', null);
+  const send = await services.delivery.start({ period: '2024-06', actor: OPERATOR });
   assert.equal(send.total, 7, 'only active subscribers are in the audience');
-  await assert.rejects(services.delivery.start('2024-06', null), /already been sent/);
+  await assert.rejects(services.delivery.start({ period: '2024-06', actor: OPERATOR }), /already been sent/);
   const status = await runSend(testApp);
   assert.equal(status.send!.status, 'done');
   assert.deepEqual({ sent: status.progress!.sent, failed: status.progress!.failed }, { sent: 7, failed: 0 });
@@ -77,7 +77,7 @@ test('each active subscriber gets the edition once, with one-click unsubscribe h
   const oneClick = new URL(/<(http[^>]+)>/.exec(header('list-unsubscribe'))![1]!);
   const response = await app.inject({ method: 'POST', url: oneClick.pathname + oneClick.search, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   assert.equal(response.statusCode, 200);
-  assert.equal((await services.subscribers.list({ q: 'reader3@' }, OPERATOR)).rows[0]?.status, 'unsubscribed');
+  assert.equal((await services.subscribers.list({ q: 'reader3@', actor: OPERATOR })).rows[0]?.status, 'unsubscribed');
 });
 
 test('temporary failures are retried later, permanent ones fail and "no such user" bounces the subscriber', async (t) => {
@@ -95,12 +95,12 @@ test('temporary failures are retried later, permanent ones fail and "no such use
   const testApp = await withPublishedEdition(t, sink);
   const { services, clock } = testApp;
   await addSubscribers(testApp, ['ok@example.org', 'busy@example.org', 'nobody@example.org']);
-  await services.delivery.start('2024-06', null);
+  await services.delivery.start({ period: '2024-06', actor: OPERATOR });
 
   let status = await runSend(testApp);
   assert.deepEqual({ sent: status.progress!.sent, failed: status.progress!.failed, queued: status.progress!.queued }, { sent: 1, failed: 1, queued: 1 });
   assert.equal(status.send!.status, 'sending', 'not done while a retry is pending');
-  assert.equal((await services.subscribers.list({ q: 'nobody' }, OPERATOR)).rows[0]?.status, 'bounced');
+  assert.equal((await services.subscribers.list({ q: 'nobody', actor: OPERATOR })).rows[0]?.status, 'bounced');
   const failed = status.report.find((row) => row.email === 'nobody@example.org')!;
   assert.match(failed.smtpResponse ?? '', /User unknown/);
 
@@ -114,7 +114,7 @@ test('temporary failures are retried later, permanent ones fail and "no such use
   assert.equal(sink.received.filter((message) => message.envelopeTo.includes('busy@example.org')).length, 1);
 
   // "Retry the failed ones" queues them again.
-  assert.equal(await services.delivery.retryFailed('2024-06'), 1);
+  assert.equal(await services.delivery.retryFailed({ period: '2024-06' }), 1);
 });
 
 test('a send interrupted by a dead worker resumes: nobody is lost, nobody gets two different messages', async (t) => {
@@ -123,7 +123,7 @@ test('a send interrupted by a dead worker resumes: nobody is lost, nobody gets t
   const { services, clock, database } = testApp;
   const readers = Array.from({ length: 30 }, (_, index) => `r${index}@example.org`);
   await addSubscribers(testApp, readers);
-  const send = await services.delivery.start('2024-06', null);
+  const send = await services.delivery.start({ period: '2024-06', actor: OPERATOR });
 
   // A worker claimed 10 deliveries and died before recording anything; 5 of them had reached the SMTP server.
   const { rows: claimed } = await database.pool.query<{ id: string; email: string }>(
@@ -133,8 +133,8 @@ test('a send interrupted by a dead worker resumes: nobody is lost, nobody gets t
   );
   assert.equal(claimed.length, 10);
   // Meanwhile someone unsubscribed: they must get nothing more.
-  const leaving = (await services.subscribers.list({ q: 'r29@' }, OPERATOR)).rows[0]!;
-  await services.subscribers.unsubscribe(services.subscribers.unsubscribeUrl(leaving.id).split('token=')[1]!);
+  const leaving = (await services.subscribers.list({ q: 'r29@', actor: OPERATOR })).rows[0]!;
+  await services.subscribers.unsubscribe({ token: services.subscribers.unsubscribeUrl({ subscriberId: leaving.id }).split('token=')[1]! });
 
   // A restarted worker: claims still fresh are left alone, stale ones go back to the queue.
   assert.equal(await services.delivery.recover(), 0);
@@ -157,17 +157,17 @@ test('pause stops a send and resume finishes it; sending needs a published editi
   const testApp = await withPublishedEdition(t, sink);
   const { services } = testApp;
   await addSubscribers(testApp, ['a@example.org', 'b@example.org']);
-  await services.delivery.start('2024-06', null);
-  await services.delivery.pause('2024-06');
+  await services.delivery.start({ period: '2024-06', actor: OPERATOR });
+  await services.delivery.pause({ period: '2024-06' });
   let status = await runSend(testApp);
   assert.equal(status.send!.status, 'paused');
   assert.equal(status.progress!.sent, 0);
-  await services.delivery.resume('2024-06');
+  await services.delivery.resume({ period: '2024-06' });
   status = await runSend(testApp);
   assert.equal(status.progress!.sent, 2);
 
-  await services.editions.ensureDraft('2024-07');
-  await assert.rejects(services.delivery.start('2024-07', null), /Publish the edition/);
+  await services.editions.ensureDraft({ period: '2024-07' });
+  await assert.rejects(services.delivery.start({ period: '2024-07', actor: OPERATOR }), /Publish the edition/);
 });
 
 test('the send API: 202 then progress, 409 when sent already; a test email goes to the editor only', async (t) => {
@@ -197,7 +197,7 @@ test('the send API: 202 then progress, 409 when sent already; a test email goes 
   assert.equal(bad.statusCode, 422);
   assert.equal((await app.inject({ method: 'DELETE', url: `/api/v1/subscribers/${created.json().id}`, headers })).statusCode, 204);
 
-  await services.delivery.sendTest('2024-06', 'owner@veille.test');
+  await services.delivery.sendTest({ period: '2024-06', to: 'owner@veille.test' });
   const test = sink.received.find((message) => message.subject?.startsWith('[Test]'));
   assert.deepEqual(test?.envelopeTo, ['owner@veille.test']);
 });
@@ -211,7 +211,7 @@ test('with a DKIM key, every edition is signed over From, Subject and the one-cl
     privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   });
   await addSubscribers(testApp, ['ana@example.org', 'bob@example.org']);
-  await testApp.services.delivery.start('2024-06', null);
+  await testApp.services.delivery.start({ period: '2024-06', actor: OPERATOR });
   assert.equal((await runSend(testApp)).progress!.sent, 2);
 
   // The public key as the DNS record of news._domainkey.veille.test would publish it.

@@ -14,11 +14,11 @@ test('the editor adds the inbox in its order, previews web and email side by sid
   // The editor puts "First" back on top of the group (new links come first).
   await services.links.move(first.id, { afterId: second.id });
 
-  await services.editions.ensureDraft('2024-06');
+  await services.editions.ensureDraft({ period: '2024-06' });
   const proposed = await client.get('/admin/editions/2024-06');
   assert.ok(proposed.body.indexOf('First') < proposed.body.indexOf('Second'), 'proposed in the inbox order');
   assert.equal((await client.postForm('/admin/editions/2024-06/links/all')).statusCode, 303);
-  const doc = await services.editions.document(await services.editions.find('2024-06'));
+  const doc = await services.editions.document({ edition: await services.editions.find({ period: '2024-06' }) });
   assert.deepEqual(doc.sections[0]!.links.map((link) => link.title), ['First', 'Second']);
 
   const previews = await client.get('/admin/editions/2024-06/previews');
@@ -33,8 +33,8 @@ test('the editor adds the inbox in its order, previews web and email side by sid
   assert.match(String(email.headers['content-security-policy']), /default-src 'none'/);
   assert.match(email.body, /https:\/\/example\.org\/b/);
 
-  await services.editions.setCategoryOrder('2024-06', [ops.id, (await services.categories.list()).find((category) => category.name === 'Data')!.id]);
-  await services.editions.publish('2024-06');
+  await services.editions.setCategoryOrder({ period: '2024-06', categoryIds: [ops.id, (await services.categories.list()).find((category) => category.name === 'Data')!.id] });
+  await services.editions.publish({ period: '2024-06' });
   const editor = await client.get('/admin/editions/2024-06');
   assert.match(editor.body, /The email weighs \d+ kB/);
   assert.match(editor.body, /1 link has no commentary: Second/);

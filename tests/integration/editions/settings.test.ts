@@ -35,7 +35,7 @@ test('one-line settings refuse line breaks and control characters, with the reas
       assert.equal(response.statusCode, 422, field);
       assert.match(response.body, /must be on one line, without control characters/, field);
     }
-    await assert.rejects(services.settings.update({ [field]: value }, OPERATOR), (error: unknown) => error instanceof ValidationError && /one line/.test(error.fields[field] ?? ''));
+    await assert.rejects(services.settings.update({ actor: OPERATOR, input: { [field]: value } }), (error: unknown) => error instanceof ValidationError && /one line/.test(error.fields[field] ?? ''));
   }
   assert.equal((await services.settings.get()).newsletterName, 'Veille');
   // Several lines stay fine where they are meant: the description.
@@ -47,7 +47,7 @@ test('one-line settings refuse line breaks and control characters, with the reas
 
 test('no setting can add a header to the emails, even one stored before this rule', async (t) => {
   const { services, database, outboxDir } = await buildTestApp(t, { worker: true });
-  await services.settings.update({ newsletterName: 'Web, Ops & Data', senderName: 'Nicolas "N." Martin', senderEmail: 'news@veille.test' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data', senderName: 'Nicolas "N." Martin', senderEmail: 'news@veille.test' } });
   await services.subscribers.subscribe({ email: 'reader@example.org', form: 'test', ip: '127.0.0.1' });
   const clean = await PostalMime.parse(await rawEmailTo(outboxDir, 'reader@example.org'));
   assert.deepEqual(clean.from, { address: 'news@veille.test', name: 'Nicolas "N." Martin' });

@@ -1,3 +1,4 @@
+import { editionPath } from '../../../apps/domain/editions/periods.ts';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeHTML } from 'entities';
@@ -33,7 +34,7 @@ test('a javascript: or data: URL already in the database renders inert everywher
   }
   const child = await services.links.add({ url: 'https://links.example/child', title: 'Child link', parentId: ids[3] }, user!);
   const inboxLink = await services.links.add({ url: 'https://links.example/inbox', title: 'Inbox link', categoryId: category.id }, user!);
-  await services.editions.put('2024-06', { title: 'Juin 2024', intro: 'Intro.', sections: [{ category: 'Ops', links: ids }] });
+  await services.editions.put({ period: '2024-06', input: { title: 'Juin 2024', intro: 'Intro.', sections: [{ category: 'Ops', links: ids }] } });
 
   // As an older version or a hand-made import could have left them.
   const plant = (id: string, column: 'url' | 'commentary_html', value: string) => database.pool.query(`UPDATE links SET ${column} = $2 WHERE id = $1`, [id, value]);
@@ -43,9 +44,9 @@ test('a javascript: or data: URL already in the database renders inert everywher
   await plant(child.link.id, 'url', 'javascript:alert(4)');
   await plant(inboxLink.link.id, 'url', 'javascript:alert(5)');
   await plant(ids[3]!, 'commentary_html', '<a href="javascript:alert(6)">six</a> <a href="&#106;avascript:alert(7)">seven</a> <a href="java&#x09;script:alert(8)">eight</a> <a href="data:text/html,x">nine</a> <img src="data:image/svg+xml,&lt;svg onload=alert(9)&gt;"> <a href="https://ok.example/">fine</a>');
-  await services.editions.publish('2024-06');
-  const row = await services.editions.find('2024-06');
-  const path = services.editions.editionPath(row);
+  await services.editions.publish({ period: '2024-06' });
+  const row = await services.editions.find({ period: '2024-06' });
+  const path = editionPath(row);
 
   const page = (await app.inject({ url: path })).body;
   assertInert(page, 'the public page');
@@ -59,7 +60,7 @@ test('a javascript: or data: URL already in the database renders inert everywher
   assertInert(decodeHTML(/<content type="html">([\s\S]*?)<\/content>/.exec(atom)![1]!), 'the Atom feed');
   assertInert((await app.inject({ url: '/feed.json' })).json().items[0].content_html, 'the JSON feed');
 
-  const email = await services.delivery.preview('2024-06');
+  const email = await services.delivery.preview({ period: '2024-06' });
   assertInert(email.html, 'the email');
   assert.doesNotMatch(email.text, /javascript:|data:text/i, 'the plain-text part');
 

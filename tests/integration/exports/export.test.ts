@@ -29,7 +29,7 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
   const built = await buildTestApp(t, { clock });
   const owner = await setUpOwner(built.app);
   const { services } = built;
-  await services.settings.update(FRENCH, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: FRENCH });
   const [ownerUser] = await services.accounts.listUsers();
   const { token } = await services.auth.createApiToken({ userId: ownerUser!.id, name: 'export test' });
   await services.accounts.createUser({ ...EDITOR, role: 'editor' }, OPERATOR);
@@ -61,8 +61,8 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
   assert.equal((await call('POST', `/api/v1/editions/${JANUARY.period}/publish`)).statusCode, 200);
 
   // A draft with a free section only, and the inbox: a link with a nested item and tags, and a deleted one.
-  const draft = await services.editions.ensureDraft('2024-07');
-  await services.editions.update(draft.id, { version: draft.version, intro: 'Brouillon de juillet.', freeSections: [{ heading: 'Astuce du mois', body: '```sh\nls -la\n```' }] });
+  const draft = await services.editions.ensureDraft({ period: '2024-07' });
+  await services.editions.update({ id: draft.id, input: { version: draft.version, intro: 'Brouillon de juillet.', freeSections: [{ heading: 'Astuce du mois', body: '```sh\nls -la\n```' }] } });
   const inboxId = await createLink({ url: 'https://example.org/inbox', title: 'In the inbox', commentary: 'To read', category: 'Ops', via: '@someone', tags: ['kubernetes', 'ops'] });
   await createLink({ url: 'https://example.org/inbox-child', commentary: 'Child of an inbox link', parentId: inboxId });
   const deletedId = await createLink({ url: 'https://example.org/deleted', title: 'Deleted link' });
@@ -71,10 +71,10 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
   await services.categories.archive(archived.id, true);
 
   // Readers: one added by hand, one through the form (pending, with a consent record), one who left.
-  await services.subscribers.add({ email: 'reader@example.org' }, OPERATOR);
+  await services.subscribers.add({ email: 'reader@example.org', actor: OPERATOR });
   await services.subscribers.subscribe({ email: 'pending@example.org', form: 'home', ip: '198.51.100.7' });
-  const leaving = await services.subscribers.add({ email: 'gone@example.org' }, OPERATOR);
-  await services.subscribers.unsubscribe(services.subscribers.unsubscribeUrl(leaving.id).split('token=')[1]!);
+  const leaving = await services.subscribers.add({ email: 'gone@example.org', actor: OPERATOR });
+  await services.subscribers.unsubscribe({ token: services.subscribers.unsubscribeUrl({ subscriberId: leaving.id }).split('token=')[1]! });
 
   return { ...built, clock, owner, call, juneSections, januarySections };
 }
@@ -183,7 +183,7 @@ test('the Markdown files are the editions’ own Markdown; the owner downloads e
   for (const row of await services.editions.list()) {
     const file = files.find((candidate) => candidate.path === `editions/${row.period}-${row.slug}.md`);
     assert.ok(file, `${row.period} has its Markdown file`);
-    assert.equal(file.content, editionToMarkdown(await services.editions.document(row)));
+    assert.equal(file.content, editionToMarkdown(await services.editions.document({ edition: row })));
   }
   assert.equal(files.length, 4);
 
@@ -239,8 +239,8 @@ test('npm run cli -- export <dir> writes the folder and prints the counts', asyn
   ]);
   const written = veilleExportSchema.parse(JSON.parse(await readFile(path.join(dir, EXPORT_JSON_NAME), 'utf8')));
   assert.equal(written.subscribers.length, 3);
-  const june = await services.editions.find('2024-06');
-  assert.equal(await readFile(path.join(dir, 'editions/2024-06-web-ops-iot-et-time-series-juin-2024.md'), 'utf8'), editionToMarkdown(await services.editions.document(june)));
+  const june = await services.editions.find({ period: '2024-06' });
+  assert.equal(await readFile(path.join(dir, 'editions/2024-06-web-ops-iot-et-time-series-juin-2024.md'), 'utf8'), editionToMarkdown(await services.editions.document({ edition: june })));
 
   const again = await runCli(['export', dir], env);
   assert.equal(again.code, 0, 'an existing export folder is written over');

@@ -67,7 +67,7 @@ function flatten(links: SampleLink[]): SampleLink[] {
 
 /** Every category and link of the sample appears on the public page, in the original order. */
 async function assertPublicPage(app: FastifyInstance, services: Services, sample: Sample) {
-  const row = await services.editions.find(sample.period);
+  const row = await services.editions.find({ period: sample.period });
   assert.equal(row.status, 'published');
   const page = await app.inject({ url: editionPath(row) });
   assert.equal(page.statusCode, 200);
@@ -95,7 +95,7 @@ async function counts(services: Services, t: TestContext) {
 test('both samples imported through the admin upload: dry run first, published with their dates, no email, idempotent', async (t) => {
   const { app, services, database } = await buildTestApp(t, { worker: true });
   const client = await setUpOwner(app);
-  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', timeZone: 'Europe/Paris' } });
   // A category that exists already, spelled differently: matched, not created again.
   await services.categories.create({ name: 'iot' });
   const archive = await zip({
@@ -112,7 +112,7 @@ test('both samples imported through the admin upload: dry run first, published w
   assert.match(first.progress, /2 created, 0 already there/);
 
   for (const period of ['2018-01', '2024-06'] as const) await assertPublicPage(app, services, await sampleOf(period));
-  const january = await services.editions.find('2018-01');
+  const january = await services.editions.find({ period: '2018-01' });
   assert.equal(january.publishedAt?.toISOString().slice(0, 10), '2018-01-31', 'the original date is kept');
   const { rows: sent } = await database.pool.query('SELECT count(*)::int AS count FROM sends');
   assert.equal(sent[0].count, 0, 'importing sends no email');
@@ -166,20 +166,20 @@ test('the command line: a dry run writes nothing, the import then creates the ed
 test('an export imported into an empty Veille reproduces the same archive', async (t) => {
   const source = await buildTestApp(t);
   await setUpOwner(source.app);
-  await source.services.settings.update({ newsletterName: 'Web, Ops & Data', locale: 'fr', timeZone: 'Europe/Paris', footer: 'Web, Ops & Data, 1 rue de la Paix, Paris' }, OPERATOR);
+  await source.services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data', locale: 'fr', timeZone: 'Europe/Paris', footer: 'Web, Ops & Data, 1 rue de la Paix, Paris' } });
   const demo = await source.services.imports.loadDemo(OPERATOR);
   assert.deepEqual(demo, { editions: 2, inbox: 5 });
   // A nested item and a draft: the export must bring those too.
-  const june = await source.services.editions.document(await source.services.editions.find('2024-06'));
+  const june = await source.services.editions.document({ edition: await source.services.editions.find({ period: '2024-06' }) });
   const [owner] = await source.services.accounts.listUsers();
   const parent = june.sections.find((section) => section.links.length > 0)!.links[0]!;
   const child = await source.services.links.add({ url: 'https://links.example/nested/1', title: 'Un lien imbriqué', commentary: 'sous le premier', parentId: parent.id }, owner!);
   assert.ok(child.link.id);
-  await source.services.editions.ensureDraft('2024-07');
-  await source.services.subscribers.add({ email: 'lecteur@example.org' }, OPERATOR);
+  await source.services.editions.ensureDraft({ period: '2024-07' });
+  await source.services.subscribers.add({ email: 'lecteur@example.org', actor: OPERATOR });
   // Readers who left or bounced, and an archived category, come back as they were.
-  await source.services.subscribers.add({ email: 'partie@example.org' }, OPERATOR);
-  await source.services.subscribers.add({ email: 'rebond@example.org' }, OPERATOR);
+  await source.services.subscribers.add({ email: 'partie@example.org', actor: OPERATOR });
+  await source.services.subscribers.add({ email: 'rebond@example.org', actor: OPERATOR });
   await source.database.pool.query(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = '2024-07-02T08:00:00Z' WHERE email = 'partie@example.org'`);
   await source.database.pool.query(`UPDATE subscribers SET status = 'bounced', bounced_at = '2024-07-03T08:00:00Z' WHERE email = 'rebond@example.org'`);
   await source.database.pool.query(`UPDATE categories SET archived_at = now() WHERE name = 'Certificats'`);
@@ -280,7 +280,7 @@ test('a feed imported by its address: a blog’s posts with lists of links becom
   // The feed of a Veille that has the two sample editions, served by a plain web site.
   const blog = await buildTestApp(t);
   await setUpOwner(blog.app);
-  await blog.services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
+  await blog.services.settings.update({ actor: OPERATOR, input: { locale: 'fr', timeZone: 'Europe/Paris' } });
   await blog.services.imports.loadDemo(OPERATOR);
   const feed = (await blog.app.inject({ url: '/feed.xml' })).body;
   const withPlainPost = feed.replace('</channel>', '<item><title>Nos vacances</title><link>https://blog.example/vacances</link><pubDate>Mon, 05 Aug 2024 10:00:00 GMT</pubDate><description>&lt;p&gt;Pas de liens ce mois-ci.&lt;/p&gt;</description></item></channel>');
@@ -288,7 +288,7 @@ test('a feed imported by its address: a blog’s posts with lists of links becom
 
   const { app, services } = await buildTestApp(t, { worker: true, env: { FETCH_ALLOW_PRIVATE: 'true' } });
   const client = await setUpOwner(app);
-  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', timeZone: 'Europe/Paris' } });
   const uploaded = await upload(app, client, undefined, { url: `${site.origin}/feed.xml` });
   assert.equal(uploaded.statusCode, 303, uploaded.body.slice(0, 300));
   const report = await client.get(uploaded.headers.location as string);
@@ -302,10 +302,10 @@ test('a feed imported by its address: a blog’s posts with lists of links becom
 
 test('an empty draft gives way, a draft someone edited does not; a scheduled edition comes in as a draft', async (t) => {
   const { services, database } = await buildTestApp(t);
-  await services.settings.update({ locale: 'fr', timeZone: 'Europe/Paris' }, OPERATOR);
-  await services.editions.ensureDraft('2018-01');
-  const june = await services.editions.ensureDraft('2024-06');
-  await services.editions.update(june.id, { version: june.version, outro: 'À bientôt !' });
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', timeZone: 'Europe/Paris' } });
+  await services.editions.ensureDraft({ period: '2018-01' });
+  const june = await services.editions.ensureDraft({ period: '2024-06' });
+  await services.editions.update({ id: june.id, input: { version: june.version, outro: 'À bientôt !' } });
   const folder = await mkdtemp(path.join(os.tmpdir(), 'veille-import-'));
   t.after(() => rm(folder, { recursive: true, force: true }));
   await writeFile(path.join(folder, 'janvier.md'), await markdownOf('2018-01'));
@@ -316,8 +316,8 @@ test('an empty draft gives way, a draft someone edited does not; a scheduled edi
   assert.match(dry.editions[0]!.warnings.join(' '), /empty draft of 2018-01/);
   const done = await services.imports.importNow({ kind: 'path', path: folder }, { dryRun: false, actor: OPERATOR });
   assert.equal(done.outcome?.created, 1);
-  assert.equal((await services.editions.find('2018-01')).status, 'published');
-  assert.equal((await services.editions.find('2024-06')).outro, 'À bientôt !', 'the edited draft is left as it is');
+  assert.equal((await services.editions.find({ period: '2018-01' })).status, 'published');
+  assert.equal((await services.editions.find({ period: '2024-06' })).outro, 'À bientôt !', 'the edited draft is left as it is');
 
   // A Veille export holding a scheduled edition whose time has passed.
   const exported = await services.exports.snapshot(OPERATOR);
@@ -325,7 +325,7 @@ test('an empty draft gives way, a draft someone edited does not; a scheduled edi
   await writeFile(path.join(folder, 'veille-export.json'), JSON.stringify({ ...exported, editions: [scheduled] }));
   const fromExport = await services.imports.importNow({ kind: 'path', path: path.join(folder, 'veille-export.json') }, { dryRun: false, actor: OPERATOR });
   assert.match(fromExport.editions[0]!.warnings.join(' '), /Was scheduled for 2019-03-31T18:00:00.000Z: imported as a draft/);
-  const row = await services.editions.find('2019-03');
+  const row = await services.editions.find({ period: '2019-03' });
   assert.equal(row.status, 'draft');
   assert.equal(row.scheduledAt, null);
   assert.deepEqual(await services.editions.publishDue(), [], 'nothing is left for the schedule to publish (and send)');
@@ -344,7 +344,7 @@ test('an edition that fails to save leaves nothing behind, and the others are im
   assert.equal(result.outcome?.created, 1);
   assert.deepEqual(result.outcome?.failed.map((failure) => failure.period), ['2024-05']);
   assert.doesNotMatch(result.outcome!.failed[0]!.reason, /insert|select|\$1/i, 'no SQL is shown');
-  await assert.rejects(services.editions.find('2024-05'));
+  await assert.rejects(services.editions.find({ period: '2024-05' }));
   const { rows } = await database.pool.query(`SELECT count(*)::int AS count FROM categories WHERE name = 'Catégorie du mois cassé'`);
   assert.equal(rows[0].count, 0, 'the failed edition’s new category was rolled back with it');
 });

@@ -114,7 +114,7 @@ test('a hostile Veille export: each value is held to the forms’ rules, reporte
   const { rows: links } = await database.pool.query<{ url: string; title: string | null; tags: string[] }>('SELECT url, title, tags FROM links ORDER BY url');
   assert.deepEqual(links.map((link) => link.url), ['https://links.example/good', 'https://links.example/inbox', 'mailto:editor@example.org']);
   assert.deepEqual(links.find((link) => link.title === 'Good')?.tags, ['postgres', 'time-series'], 'tags normalised as the form does');
-  const edition = await services.editions.find('2024-06');
+  const edition = await services.editions.find({ period: '2024-06' });
   assert.deepEqual(edition.tags, ['ops']);
   assert.equal(edition.slug, 'juin-2024', 'a refused slug is made again from the title');
   const { rows: readers } = await database.pool.query<{ email: string }>('SELECT email FROM subscribers ORDER BY email');

@@ -37,13 +37,23 @@ async function publishEdition(testApp: TestApp, links: Array<{ key: string; titl
     const added = await services.links.add({ url: link.url, title: link.title, commentary: 'À lire.', categoryId: category.id, ...(parentId ? { parentId } : {}) }, owner!);
     ids.set(link.key, added.link.id);
   }
-  await services.editions.ensureDraft(PERIOD);
+  await services.editions.ensureDraft({ period: PERIOD });
   await services.editions.addLinks(
     PERIOD,
     links.filter((link) => !link.parent).map((link) => ids.get(link.key)!),
   );
-  await services.editions.publish(PERIOD);
+  await services.editions.publish({ period: PERIOD });
   return ids;
+}
+
+/** Opens the editor as a browser does: the page, then the link check panel's own request once it has loaded. */
+async function openEditor(client: Awaited<ReturnType<typeof setUpOwner>>) {
+  const page = await client.get(`/admin/editions/${PERIOD}`);
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /<div id="link-check"[^>]*hx-post="\/admin\/editions\/2024-06\/link-check\/ensure"[^>]*hx-trigger="load"/, 'the panel asks for its check once loaded');
+  const panel = await client.postForm(`/admin/editions/${PERIOD}/link-check/ensure`, {}, HX);
+  assert.equal(panel.statusCode, 200);
+  return { page, panel };
 }
 
 test('opening the pre-send checks runs the link check job: each URL once, results stored, broken links listed with their reason', async (t) => {
@@ -88,11 +98,16 @@ test('opening the pre-send checks runs the link check job: each URL once, result
   ]);
   assert.equal((await services.linkCheck.status(PERIOD)).status, 'none', 'nothing is checked before the screen opens');
 
-  // Opening the editor of the published edition starts the check and shows it running.
-  const opened = await client.get(`/admin/editions/${PERIOD}`);
-  assert.equal(opened.statusCode, 200);
+  // The editor's page itself starts nothing: a GET is no action.
+  const page = await client.get(`/admin/editions/${PERIOD}`);
+  assert.match(page.body, /The links have not been checked yet/);
+  assert.equal((await services.linkCheck.status(PERIOD)).status, 'none', 'a GET of the editor starts no check');
+  assert.deepEqual(await runIds(testApp), []);
+
+  // Its panel, once loaded, asks for the check: it starts and shows itself running.
+  const { panel: opened } = await openEditor(client);
   assert.match(opened.body, /Checking links… \(\d+ of 10\)/);
-  assert.match(opened.body, /<div id="link-check"[^>]*hx-get="\/admin\/editions\/2024-06\/link-check"[^>]*hx-trigger="every 1s"/);
+  assert.match(opened.body, /^<div id="link-check"[^>]*hx-get="\/admin\/editions\/2024-06\/link-check"[^>]*hx-trigger="every 1s"/);
   await until('the slow page to be asked for', async () => server.hits.includes('/slow'), CHECK_TIMEOUT_MS);
   const [firstRun] = await runIds(testApp);
 
@@ -103,6 +118,7 @@ test('opening the pre-send checks runs the link check job: each URL once, result
   assert.match(polling.body, /Checking links… \(\d of 10\)/);
   assert.match(polling.body, /hx-trigger="every 1s"/);
   assert.match((await client.get(`/admin/editions/${PERIOD}`)).body, /Checking links…/);
+  assert.match((await openEditor(client)).panel.body, /Checking links…/);
   assert.deepEqual(await runIds(testApp), [firstRun]);
 
   release();
@@ -145,9 +161,10 @@ test('opening the pre-send checks runs the link check job: each URL once, result
   assert.match(done.body, /Refused page.*The connection was refused\./);
   assert.doesNotMatch(done.body, /First page/, 'links that load are not listed');
   assert.match(done.body, /Check links again/);
-  const page = await client.get(`/admin/editions/${PERIOD}`);
-  assert.match(page.body, /4 of 10 links do not load/);
-  assert.match(page.body, /Send to subscribers<\/button>/, 'a broken link warns, it does not block sending');
+  const reopened = await openEditor(client);
+  assert.match(reopened.page.body, /4 of 10 links do not load/);
+  assert.match(reopened.panel.body, /4 of 10 links do not load/);
+  assert.match(reopened.page.body, /Send to subscribers<\/button>/, 'a broken link warns, it does not block sending');
   assert.deepEqual(await runIds(testApp), [firstRun], 'fresh results for the same links are shown, not checked again');
   assert.equal((await client.get(`/admin/links/${ids.get('gone')}/edit`)).statusCode, 200);
 
@@ -163,7 +180,7 @@ test('opening the pre-send checks runs the link check job: each URL once, result
 
   // An edition whose links changed is checked again when the screen opens.
   await services.editions.removeLink(PERIOD, ids.get('gone')!);
-  assert.match((await client.get(`/admin/editions/${PERIOD}`)).body, /Checking links… \(\d+ of 9\)/);
+  assert.match((await openEditor(client)).panel.body, /Checking links… \(\d+ of 9\)/);
   const [thirdRun] = await runIds(testApp);
   assert.notEqual(thirdRun, secondRun);
   let latest = await finished(testApp);
@@ -172,7 +189,7 @@ test('opening the pre-send checks runs the link check job: each URL once, result
 
   // So are results older than an hour.
   clock.advance(61 * 60 * 1000);
-  await client.get(`/admin/editions/${PERIOD}`);
+  await openEditor(client);
   assert.notDeepEqual(await runIds(testApp), [thirdRun]);
   latest = await finished(testApp);
   assert.equal(count('/first'), 4);
@@ -183,6 +200,8 @@ test('opening the pre-send checks runs the link check job: each URL once, result
   assert.equal(plain.headers.location, `/admin/editions/${PERIOD}#link-check`);
   const withoutHtmx = await client.get(`/admin/editions/${PERIOD}/link-check`);
   assert.equal(withoutHtmx.statusCode, 303);
+  const ensuredWithoutHtmx = await client.postForm(`/admin/editions/${PERIOD}/link-check/ensure`);
+  assert.equal(ensuredWithoutHtmx.statusCode, 303);
   await finished(testApp);
 });
 
@@ -205,6 +224,7 @@ test('the link check of an unknown edition answers 404, a malformed period 400, 
     assert.equal((await client.get('/admin/editions/2031-01/link-check', headers)).statusCode, 404);
     assert.equal((await client.get('/admin/editions/nope/link-check', headers)).statusCode, 404);
     assert.equal((await client.postForm('/admin/editions/2031-01/link-check', {}, headers)).statusCode, 404);
+    assert.equal((await client.postForm('/admin/editions/2031-01/link-check/ensure', {}, headers)).statusCode, 404);
     assert.equal((await client.postForm('/admin/editions/00000000-0000-4000-8000-000000000000/link-check', {}, headers)).statusCode, 400);
   }
   // Signed out: the sign-in page, not the panel.
@@ -212,4 +232,5 @@ test('the link check of an unknown edition answers 404, a malformed period 400, 
   assert.ok(anonymous.statusCode >= 300 && anonymous.statusCode < 500, String(anonymous.statusCode));
   // Without the CSRF token, nothing starts.
   assert.equal((await client.post('/admin/editions/2031-01/link-check', {}, HX)).statusCode, 403);
+  assert.equal((await client.post('/admin/editions/2031-01/link-check/ensure', {}, HX)).statusCode, 403);
 });

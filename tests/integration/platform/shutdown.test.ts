@@ -83,13 +83,13 @@ test('the worker alone, stopped in the middle of a send, records what it sent, h
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const category = await services.categories.create({ name: 'Ops' });
   const { link } = await services.links.add({ url: 'https://links.example/caddy', title: 'Caddy 2.8', commentary: 'À lire.', categoryId: category.id }, owner);
-  await services.editions.put('2024-06', { title: 'Juin 2024', sections: [{ category: 'Ops', links: [link.id] }] });
-  await services.editions.publish('2024-06');
+  await services.editions.put({ period: '2024-06', input: { title: 'Juin 2024', sections: [{ category: 'Ops', links: [link.id] }] } });
+  await services.editions.publish({ period: '2024-06' });
   await database.pool.query(
     `INSERT INTO subscribers (email, status, source, confirmed_at) SELECT 'reader' || i || '@example.org', 'active', 'import', now() FROM generate_series(1, $1::int) AS i`,
     [SUBSCRIBERS],
   );
-  const send = await services.delivery.start('2024-06', null);
+  const send = await services.delivery.start({ period: '2024-06', actor: OPERATOR });
   assert.equal(send.total, SUBSCRIBERS);
 
   const env = { DATABASE_URL: databaseUrl, SMTP_URL: sink.url, DATA_DIR: config.dataDir, SESSION_SECRET: config.sessionSecret, PUBLIC_URL: 'http://veille.test', SEND_CONCURRENCY: '5', NODE_ENV: 'development', LOG_LEVEL: 'info' };
@@ -114,7 +114,7 @@ test('the worker alone, stopped in the middle of a send, records what it sent, h
   // The next start carries on, and a SIGTERM once the send is done stops it as quietly.
   const second = startAppProcess('apps/worker/main.ts', env);
   processes.push(second);
-  await waitFor('the send to be done', 60_000, async () => (second.child.exitCode !== null ? assert.fail(output()) : (await services.delivery.status('2024-06', OPERATOR)).send?.status === 'done' || undefined), output);
+  await waitFor('the send to be done', 60_000, async () => (second.child.exitCode !== null ? assert.fail(output()) : (await services.delivery.status({ period: '2024-06', actor: OPERATOR })).send?.status === 'done' || undefined), output);
   await stopProcess(second.child, 'SIGTERM', 40_000);
   assertQuietStop(second, 'SIGTERM', [/received: stopping the worker/, /worker stopped/, /job queue stopped/, /the worker stopped/]);
   assert.deepEqual(await counts(), { sent: SUBSCRIBERS });

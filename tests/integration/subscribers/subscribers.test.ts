@@ -39,7 +39,7 @@ async function subscribe(testApp: TestApp, email: string, extra: Record<string, 
 test('double opt-in: subscribe, confirm by POST after a GET that changes nothing, welcome email', async (t) => {
   const testApp = await buildTestApp(t, { worker: true });
   const { app, services, outboxDir } = testApp;
-  await services.settings.update({ locale: 'fr', newsletterName: 'Web, Ops & Data' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', newsletterName: 'Web, Ops & Data' } });
 
   const page = await app.inject({ url: '/subscribe' });
   assert.equal(page.statusCode, 200);
@@ -48,7 +48,7 @@ test('double opt-in: subscribe, confirm by POST after a GET that changes nothing
   const sent = await subscribe(testApp, 'Reader@Example.org');
   assert.equal(sent.statusCode, 200);
   assert.match(sent.body, /Vérifiez votre boîte mail/);
-  const [subscriber] = (await services.subscribers.list({}, OPERATOR)).rows;
+  const [subscriber] = (await services.subscribers.list({ actor: OPERATOR })).rows;
   assert.equal(subscriber?.status, 'pending');
   assert.equal(subscriber?.email, 'reader@example.org');
   assert.equal(subscriber?.consent?.form, 'home');
@@ -62,13 +62,13 @@ test('double opt-in: subscribe, confirm by POST after a GET that changes nothing
   const opened = await app.inject({ url: confirmLink });
   assert.equal(opened.statusCode, 200);
   assert.match(opened.body, /reader@example.org/);
-  assert.equal((await services.subscribers.list({}, OPERATOR)).rows[0]?.status, 'pending');
+  assert.equal((await services.subscribers.list({ actor: OPERATOR })).rows[0]?.status, 'pending');
 
   const token = new URL(confirmLink, 'http://veille.test').searchParams.get('token')!;
   const confirmed = await app.inject({ method: 'POST', url: '/subscribe/confirm', ...form({ token }) });
   assert.equal(confirmed.statusCode, 200);
   assert.match(confirmed.body, /Abonnement confirmé/);
-  assert.equal((await services.subscribers.list({}, OPERATOR)).rows[0]?.status, 'active');
+  assert.equal((await services.subscribers.list({ actor: OPERATOR })).rows[0]?.status, 'active');
   const emails = await emailsTo(outboxDir, 'reader@example.org', 2);
   const welcome = emails.find((message) => /Bienvenue/.test(message.subject ?? ''))!;
   assert.ok(welcome, 'a welcome email was sent');
@@ -82,7 +82,7 @@ test('double opt-in: subscribe, confirm by POST after a GET that changes nothing
 test('the answer never tells whether an address is known; honeypot and rate limits', async (t) => {
   const testApp = await buildTestApp(t);
   const { services } = testApp;
-  await services.subscribers.add({ email: 'known@example.org' }, OPERATOR);
+  await services.subscribers.add({ email: 'known@example.org', actor: OPERATOR });
   const known = await subscribe(testApp, 'known@example.org');
   const unknown = await subscribe(testApp, 'new@example.org');
   assert.equal(known.statusCode, unknown.statusCode);
@@ -91,7 +91,7 @@ test('the answer never tells whether an address is known; honeypot and rate limi
 
   const bot = await subscribe(testApp, 'bot@example.org', { website: 'http://spam.example' });
   assert.equal(bot.statusCode, 200);
-  assert.equal((await services.subscribers.list({ q: 'bot' }, OPERATOR)).total, 0, 'a filled honeypot subscribes nobody');
+  assert.equal((await services.subscribers.list({ q: 'bot', actor: OPERATOR })).total, 0, 'a filled honeypot subscribes nobody');
 
   const invalid = await testApp.app.inject({ method: 'POST', url: '/subscribe', ...form({ email: 'not an email\r\nBcc: victim@example.org' }) });
   assert.equal(invalid.statusCode, 422);
@@ -100,7 +100,7 @@ test('the answer never tells whether an address is known; honeypot and rate limi
   assert.equal(long.statusCode, 422);
   const idn = await subscribe(testApp, 'lecteur@exämple.fr');
   assert.equal(idn.statusCode, 200);
-  assert.equal((await services.subscribers.list({ q: 'lecteur' }, OPERATOR)).rows[0]?.email, 'lecteur@xn--exmple-cua.fr', 'the domain is kept in its ASCII form');
+  assert.equal((await services.subscribers.list({ q: 'lecteur', actor: OPERATOR })).rows[0]?.email, 'lecteur@xn--exmple-cua.fr', 'the domain is kept in its ASCII form');
 
   let last;
   for (let attempt = 0; attempt <= SUBSCRIBE_LIMITS.perAddress; attempt++) last = await subscribe(testApp, 'again@example.org');
@@ -111,8 +111,8 @@ test('the answer never tells whether an address is known; honeypot and rate limi
 test('one-click unsubscribe (RFC 8058): POST without cookie, 200 without redirect, resubscribe offered', async (t) => {
   const testApp = await buildTestApp(t);
   const { app, services } = testApp;
-  const subscriber = await services.subscribers.add({ email: 'leaving@example.org' }, OPERATOR);
-  const url = new URL(services.subscribers.unsubscribeUrl(subscriber.id));
+  const subscriber = await services.subscribers.add({ email: 'leaving@example.org', actor: OPERATOR });
+  const url = new URL(services.subscribers.unsubscribeUrl({ subscriberId: subscriber.id }));
 
   const page = await app.inject({ url: url.pathname + url.search });
   assert.equal(page.statusCode, 200);
@@ -143,8 +143,8 @@ test('"subscribe again" works for a day after unsubscribing, with its own token;
   const clock = manualClock(new Date());
   const testApp = await buildTestApp(t, { clock });
   const { app, services } = testApp;
-  const reader = await services.subscribers.add({ email: 'oops@example.org' }, OPERATOR);
-  const unsubscribeUrl = new URL(services.subscribers.unsubscribeUrl(reader.id));
+  const reader = await services.subscribers.add({ email: 'oops@example.org', actor: OPERATOR });
+  const unsubscribeUrl = new URL(services.subscribers.unsubscribeUrl({ subscriberId: reader.id }));
   const target = unsubscribeUrl.pathname + unsubscribeUrl.search;
   const undoOf = (body: string) => /action="(\/unsubscribe\/undo\?token=[^"]+)"/.exec(body)?.[1]?.replace(/&amp;/g, '&');
 
@@ -179,8 +179,8 @@ test('"subscribe again" works for a day after unsubscribing, with its own token;
   assert.match(later.body, /To receive it again, subscribe: a confirmation email will be sent to you/);
 
   // A bounced address is not made active by an undo token, even a fresh one.
-  const bounced = await services.subscribers.add({ email: 'bounced@example.org' }, OPERATOR);
-  const bouncedUrl = new URL(services.subscribers.unsubscribeUrl(bounced.id));
+  const bounced = await services.subscribers.add({ email: 'bounced@example.org', actor: OPERATOR });
+  const bouncedUrl = new URL(services.subscribers.unsubscribeUrl({ subscriberId: bounced.id }));
   const bouncedUndo = undoOf((await app.inject({ method: 'POST', url: bouncedUrl.pathname + bouncedUrl.search })).body)!;
   await testApp.database.pool.query(`UPDATE subscribers SET status = 'bounced', bounced_at = now() WHERE id = $1`, [bounced.id]);
   assert.equal((await app.inject({ method: 'POST', url: bouncedUndo })).statusCode, 404);
@@ -191,11 +191,11 @@ test('confirmation links expire after 7 days', async (t) => {
   const testApp = await buildTestApp(t);
   const { app, services } = testApp;
   await subscribe(testApp, 'late@example.org');
-  const [subscriber] = (await services.subscribers.list({}, OPERATOR)).rows;
+  const [subscriber] = (await services.subscribers.list({ actor: OPERATOR })).rows;
   const expired = services.subscribers.tokens.issue('confirm', subscriber!.id, new Date(Date.now() - 1000));
   const response = await app.inject({ method: 'POST', url: '/subscribe/confirm', ...form({ token: expired }) });
   assert.equal(response.statusCode, 404);
-  assert.equal((await services.subscribers.list({}, OPERATOR)).rows[0]?.status, 'pending');
+  assert.equal((await services.subscribers.list({ actor: OPERATOR })).rows[0]?.status, 'pending');
 });
 
 test('admin: list, search, filter, add by hand, export CSV, erase with counts kept', async (t) => {
@@ -230,10 +230,10 @@ test('admin: list, search, filter, add by hand, export CSV, erase with counts ke
 
   const dashboardBefore = await client.get('/admin');
   assert.match(dashboardBefore.body, /<svg class="growth-chart"/);
-  const target = (await services.subscribers.list({ q: 'a@example.org' }, OPERATOR)).rows[0]!;
+  const target = (await services.subscribers.list({ q: 'a@example.org', actor: OPERATOR })).rows[0]!;
   assert.equal((await client.postForm(`/admin/subscribers/${target.id}/erase`)).statusCode, 303);
-  assert.equal((await services.subscribers.list({ q: 'a@example.org' }, OPERATOR)).total, 0);
-  const growth = await services.subscribers.growth(1);
+  assert.equal((await services.subscribers.list({ q: 'a@example.org', actor: OPERATOR })).total, 0);
+  const growth = await services.subscribers.growth({ months: 1 });
   assert.deepEqual(growth.map(({ subscribed, left, total }) => ({ subscribed, left, total })), [{ subscribed: 3, left: 1, total: 2 }], 'the erasure still counts in the history');
   assert.equal((await client.postForm('/admin/subscribers/00000000-0000-4000-8000-000000000000/erase')).statusCode, 404);
 });

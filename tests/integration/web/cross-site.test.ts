@@ -56,15 +56,15 @@ test('a cross-site form cannot sign a visitor in as someone else', async (t) => 
 test('what must work from other sites does: embedded subscribe forms, one-click unsubscribe, the token API', async (t) => {
   const { app, services } = await buildTestApp(t);
   await setUpOwner(app);
-  await services.settings.update({ locale: 'fr' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr' } });
   const form = (fields: Record<string, string>) => ({ payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...CROSS_SITE } });
 
   const subscribed = await app.inject({ method: 'POST', url: '/subscribe', ...form({ email: 'reader@example.org' }) });
   assert.equal(subscribed.statusCode, 200);
   assert.equal((await services.subscribers.counts()).pending, 1);
 
-  const subscriber = await services.subscribers.add({ email: 'leaving@example.org' }, OPERATOR);
-  const url = new URL(services.subscribers.unsubscribeUrl(subscriber.id));
+  const subscriber = await services.subscribers.add({ email: 'leaving@example.org', actor: OPERATOR });
+  const url = new URL(services.subscribers.unsubscribeUrl({ subscriberId: subscriber.id }));
   const oneClick = await app.inject({ method: 'POST', url: url.pathname + url.search, ...form({ 'List-Unsubscribe': 'One-Click' }) });
   assert.equal(oneClick.statusCode, 200);
   assert.equal((await services.subscribers.counts()).unsubscribed, 1);

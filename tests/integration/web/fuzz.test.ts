@@ -3,6 +3,7 @@
 // a stack trace or driver text, or write anything when it refuses the request.
 // FUZZ_SEED replays another seed, FUZZ_ROUNDS sends more requests per route and actor, and
 // FUZZ_VERBOSE lists the routes no request got past the first checks of.
+import { editionPath } from '../../../apps/domain/editions/periods.ts';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
@@ -47,23 +48,23 @@ async function createFixtures({ services }: TestApp) {
   for (const [index, url] of ['https://example.org/tsdb', 'https://example.org/k8s', 'https://example.org/sql', 'https://example.org/draft', 'https://example.org/inbox'].entries()) {
     links.push((await services.links.add({ url, title: `Link ${index}`, commentary: 'A *good* read.', tags: 'data, ops', categoryId: categories[index % 2]!.id }, owner)).link);
   }
-  const published = await services.editions.ensureDraft('2026-10');
+  const published = await services.editions.ensureDraft({ period: '2026-10' });
   await services.editions.addLinks(published.period, links.slice(0, 3).map((link) => link.id));
-  await services.editions.update(published.period, { version: (await services.editions.find(published.period)).version, tags: 'data, ops', intro: 'Hello.' });
-  const row = await services.editions.publish(published.period);
-  const draft = await services.editions.ensureDraft('2026-11');
+  await services.editions.update({ period: published.period, input: { version: (await services.editions.find({ period: published.period })).version, tags: 'data, ops', intro: 'Hello.' } });
+  const row = await services.editions.publish({ period: published.period });
+  const draft = await services.editions.ensureDraft({ period: '2026-11' });
   await services.editions.addLinks(draft.period, [links[3]!.id]);
-  const reader = await services.subscribers.add({ email: 'reader@example.org' }, owner);
+  const reader = await services.subscribers.add({ email: 'reader@example.org', actor: owner });
   await services.subscribers.subscribe({ email: 'pending@example.org', form: 'home', ip: '127.0.0.1' });
-  const pending = (await services.subscribers.list({ status: 'pending' }, OPERATOR)).rows[0]!;
-  await services.delivery.start(published.period, owner);
+  const pending = (await services.subscribers.list({ status: 'pending', actor: OPERATOR })).rows[0]!;
+  await services.delivery.start({ period: published.period, actor: owner });
   const invitation = await services.accounts.invite({ actor: owner, email: 'new@example.org', role: 'editor' });
   const [invitationRow] = await services.accounts.listPendingInvitations(OPERATOR);
-  const subscriberImport = await services.subscribers.previewImport({ content: Buffer.from('email\nimported@example.org\n'), filename: 'readers.csv' }, owner);
+  const subscriberImport = await services.subscribers.previewImport({ content: Buffer.from('email\nimported@example.org\n'), filename: 'readers.csv', actor: owner });
   const markdown = await readFile(new URL('../../fixtures/samples/web-ops-iot-et-time-series-juin-2024.md', import.meta.url));
   const editionImport = await services.imports.prepare({ kind: 'upload', filename: 'juin-2024.md', bytes: markdown }, owner);
-  const outbox = await services.outbox.list(OPERATOR);
-  const [, year, part, slug] = services.editions.editionPath(row).split('/');
+  const outbox = await services.outbox.list({ actor: OPERATOR });
+  const [, year, part, slug] = editionPath(row).split('/');
   const linkIds = links.map((link) => link.id);
   const periods = [published.period, draft.period];
   const values: Record<string, string[]> = {
@@ -76,7 +77,7 @@ async function createFixtures({ services }: TestApp) {
     file: outbox.map((entry) => entry.file),
     token: [new URL(invitation.link).pathname.split('/').pop()!],
     confirmToken: [services.subscribers.tokens.issue('confirm', pending.id)],
-    unsubscribeToken: [new URL(services.subscribers.unsubscribeUrl(reader.id)).searchParams.get('token')!],
+    unsubscribeToken: [new URL(services.subscribers.unsubscribeUrl({ subscriberId: reader.id })).searchParams.get('token')!],
     // Fields and query parameters.
     ids: linkIds,
     categoryId: categories.map((category) => category.id),

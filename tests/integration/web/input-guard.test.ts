@@ -9,16 +9,19 @@ const form = (fields: Record<string, string>) => ({ payload: new URLSearchParams
 test('a NUL or another control character reaching readers’ pages is a 400 naming the field, in the newsletter’s language', async (t) => {
   const { app, services } = await buildTestApp(t);
   await setUpOwner(app);
-  await services.settings.update({ locale: 'fr' }, OPERATOR);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr' } });
   for (const [url, field] of [['/search?q=%00', 'q'], ['/search?q=caf%C3%A9%1B', 'q'], ['/tags/%00', 'tag'], ['/2026/11/%00', 'slug'], ['/archive/20%0A26', 'year'], ['/unsubscribe?token=%00', 'token']] as const) {
     const response = await app.inject({ url, headers: { accept: 'text/html' } });
     assert.equal(response.statusCode, 400, url);
     assert.match(response.body, /<html lang="fr">/, url);
     assert.ok(response.body.includes(`Le champ « ${field} » contient un caractère de contrôle`), `${url}: ${response.body.slice(0, 200)}`);
   }
+  // A form: the same form again, in the newsletter's language, the rest of the text kept.
   const subscribe = await app.inject({ method: 'POST', url: '/subscribe', ...form({ email: 'reader\u0000@example.org' }) });
-  assert.equal(subscribe.statusCode, 400);
-  assert.match(subscribe.body, /Le champ « email »/);
+  assert.equal(subscribe.statusCode, 422);
+  assert.match(subscribe.body, /<html lang="fr">/);
+  assert.match(subscribe.body, /<p class="field-error" id="subscribe-error">Le champ « email » contient un caractère de contrôle/);
+  assert.match(subscribe.body, /value="reader@example.org"/);
   assert.equal((await services.subscribers.counts()).pending, 0);
 });
 
@@ -28,9 +31,11 @@ test('the admin and the API refuse control characters in every field, header and
   const [user] = await services.accounts.listUsers();
   const api = apiCaller(app, (await services.auth.createApiToken({ userId: user!.id, name: 'script' })).token);
 
+  // A form: the same form again with the message beside the field, the rest of the text kept.
   const page = await owner.postForm('/admin/subscribers', { email: 'a\u0000@example.org' });
-  assert.equal(page.statusCode, 400);
+  assert.equal(page.statusCode, 422);
   assert.match(page.body, /The field “email” holds a control character \(U\+0000\)/);
+  assert.match(page.body, /value="a@example.org"/);
   const htmx = await owner.postForm('/admin/links', { url: 'https://example.org/', commentary: 'bell\u0007' }, { 'hx-request': 'true' });
   assert.equal(htmx.statusCode, 400);
   assert.deepEqual(htmx.json().fields, { commentary: htmx.json().message });

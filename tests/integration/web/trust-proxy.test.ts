@@ -17,7 +17,7 @@ async function recordedAddresses(t: TestContext, trustProxy: string | undefined,
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(request.forwardedFor ? { 'x-forwarded-for': request.forwardedFor } : {}) },
     });
     assert.equal(response.statusCode, 200);
-    addresses.push((await services.subscribers.list({}, OPERATOR)).rows.find((row) => row.email === email)?.consent?.ip);
+    addresses.push((await services.subscribers.list({ actor: OPERATOR })).rows.find((row) => row.email === email)?.consent?.ip);
   }
   return addresses;
 }

@@ -7,7 +7,7 @@ import { periodParams } from '../../plugins/api.ts';
 export async function deliveryApi(app: FastifyInstance, { services }: { services: Services }) {
   app.post('/editions/:period/send', async (request, reply) => {
     const { period } = periodParams.parse(request.params);
-    await services.delivery.start(period, request.user!);
+    await services.delivery.start({ period, actor: request.user! });
     return reply.code(202).send(await sendJson(period, request.user!));
   });
 
@@ -18,7 +18,7 @@ export async function deliveryApi(app: FastifyInstance, { services }: { services
 
   // The per-subscriber report names readers: the service leaves it empty for editors.
   async function sendJson(period: string, actor: User) {
-    const status = await services.delivery.status(period, actor, 1000);
+    const status = await services.delivery.status({ period, actor, reportLimit: 1000 });
     if (!status.send) return { status: 'not_sent' };
     return {
       status: status.send.status,

@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../bootstrap/services.ts';
+import { editionPath } from '../../../domain/editions/periods.ts';
 import { objectBody, periodParams } from '../../plugins/api.ts';
 
 /** /api/v1/editions: editions as documents, created, replaced, published and unpublished. */
 export async function editionsApi(app: FastifyInstance, { services }: { services: Services }) {
   /** An edition in the shape PUT accepts, plus its status, public URL and links as objects. */
   async function editionJson(period: string) {
-    const row = await services.editions.find(period);
-    const doc = await services.editions.document(row);
+    const edition = await services.editions.find({ period });
+    const doc = await services.editions.document({ edition });
     const info = await services.editions.newsletter();
     const linkObject = (link: (typeof doc.sections)[number]['links'][number]): Record<string, unknown> => ({
       id: link.id,
@@ -39,7 +40,7 @@ export async function editionsApi(app: FastifyInstance, { services }: { services
     const list = await services.editions.list();
     const info = await services.editions.newsletter();
     return {
-      editions: list.map((row) => ({ period: row.period, title: row.title, slug: row.slug, status: row.status, links: row.linkCount, url: info.publicUrl + services.editions.editionPath(row), publishedAt: row.publishedAt })),
+      editions: list.map((row) => ({ period: row.period, title: row.title, slug: row.slug, status: row.status, links: row.linkCount, url: info.publicUrl + editionPath(row), publishedAt: row.publishedAt })),
     };
   });
 
@@ -50,20 +51,20 @@ export async function editionsApi(app: FastifyInstance, { services }: { services
 
   app.put('/editions/:period', async (request, reply) => {
     const { period } = periodParams.parse(request.params);
-    const existed = await services.editions.find(period).then(() => true, () => false);
-    await services.editions.put(period, objectBody(request.body));
+    const existed = await services.editions.find({ period }).then(() => true, () => false);
+    await services.editions.put({ period, input: objectBody(request.body) });
     return reply.code(existed ? 200 : 201).send(await editionJson(period));
   });
 
   app.post('/editions/:period/publish', async (request) => {
     const { period } = periodParams.parse(request.params);
-    await services.editions.publish(period);
+    await services.editions.publish({ period });
     return editionJson(period);
   });
 
   app.post('/editions/:period/unpublish', async (request) => {
     const { period } = periodParams.parse(request.params);
-    await services.editions.unpublish(period);
+    await services.editions.unpublish({ period });
     return editionJson(period);
   });
 }

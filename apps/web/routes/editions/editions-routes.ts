@@ -1,16 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { editionBodyHtml, editionToMarkdown } from '../../../domain/editions/edition-render.ts';
-import { ConflictError, ValidationError } from '../../../domain/platform/errors.ts';
-import type { LinkCheckState } from '../../../domain/links/link-check-service.ts';
-import { periodLabel } from '../../../domain/editions/periods.ts';
 import type { Services } from '../../../bootstrap/services.ts';
+import { editionBodyHtml, editionToMarkdown } from '../../../domain/editions/edition-render.ts';
+import { editionPath } from '../../../domain/editions/periods.ts';
+import type { LinkCheckState } from '../../../domain/links/link-check-service.ts';
+import { ValidationError } from '../../../domain/platform/errors.ts';
 import { requireUser } from '../../plugins/auth.ts';
-import { publicContext } from '../../public-context.ts';
+import type { FormRoute } from '../../plugins/forms.ts';
 import { wantsFragment } from '../../plugins/render.ts';
-import { linkView } from '../../view-models/link-view.ts';
+import { publicContext } from '../../public-context.ts';
+import { editionEditorView, editorParams, publishingForm } from '../../view-models/edition-editor-view.ts';
 
-const periodParams = z.object({ period: z.string().max(10) });
 const idsBody = z.object({ ids: z.union([z.array(z.string().max(100)).max(1000), z.string().max(100)]).optional() });
 
 /** Reads the free sections of the editor form (heading[]/body[] pairs); empty pairs are dropped. */
@@ -21,6 +21,12 @@ function freeSectionsFrom(body: Record<string, unknown>): Array<{ heading: strin
   return headings.map((heading, index) => ({ heading, body: bodies[index] ?? '' })).filter((section) => section.heading.trim() || section.body.trim());
 }
 
+/** The edition form as it was posted, for the service to check. */
+function editionInput(body: unknown): Record<string, unknown> {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  return { version: fields.version, title: fields.title, slug: fields.slug, tags: fields.tags, intro: fields.intro, outro: fields.outro, freeSections: freeSectionsFrom(fields) };
+}
+
 function idsOf(body: unknown): string[] {
   const { ids } = idsBody.parse(body ?? {});
   return ids === undefined ? [] : Array.isArray(ids) ? ids : [ids];
@@ -28,43 +34,18 @@ function idsOf(body: unknown): string[] {
 
 /** Composing editions: the list, the editor, adding links, publishing. */
 export async function editionsRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const { editions, links, settings } = services;
-  app.addHook('preHandler', requireUser);
+  const { editions, links } = services;
+  app.addHook('onRequest', requireUser);
 
-  /** Everything the editor page shows. */
-  async function editorData(period: string, extra: Record<string, unknown> = {}) {
-    const row = await editions.find(period);
-    const sendStatus = await services.delivery.status(row.id, null, 0);
-    const presend = row.status === 'published' && !sendStatus.send;
-    const [doc, inbox, current, allCategories] = await Promise.all([
-      editions.document(row),
-      links.inbox(),
-      settings.get(),
-      services.categories.list(),
-    ]);
-    const linkIds = doc.sections.flatMap((section) => section.links.map((link) => link.id));
-    const sectionLinks = new Map((await links.getMany(linkIds)).map((link) => [link.id, link]));
-    const tagSuggestions = editions.tagSuggestions(doc, new Map([...sectionLinks].map(([id, link]) => [id, link.tags])));
-    return {
-      row,
-      doc,
-      sections: doc.sections.map((section) => ({ ...section, views: section.links.map((link) => linkView(sectionLinks.get(link.id)!)) })),
-      missingCategories: allCategories.filter((category) => !doc.sections.some((section) => section.categoryId === category.id)),
-      proposed: inbox.groups.flatMap((group) => group.links).map(linkView),
-      settings: current,
-      tagSuggestions,
-      values: { title: row.title, slug: row.slug, tags: row.tags.join(', '), intro: row.intro, outro: row.outro, freeSections: row.freeSections, version: row.version },
-      errors: {},
-      label: periodLabel(row.period, current.locale),
-      bodyHtml: editionBodyHtml(doc),
-      checks: row.status === 'published' ? await services.delivery.checks(row.id) : [],
-      sendStatus,
-      // Opening the pre-send checks starts the link check when its results are missing, old or
-      // about other links than the edition's current ones.
-      linkCheck: presend ? await services.linkCheck.ensure(row.id) : undefined,
-      ...extra,
-    };
-  }
+  // Autosave answers with the save state (409 when someone else saved meanwhile, 422 when invalid);
+  // the plain form answers with the whole editor holding what was typed.
+  const editionForm: FormRoute = {
+    template: 'admin/edition-editor',
+    fragment: 'partials/edition-save-state',
+    // The text fields typed come back through the form helper; the free sections are pairs to rebuild.
+    page: async (request) => editionEditorView(services, { ...editorParams.parse(request.params), values: { freeSections: freeSectionsFrom((request.body ?? {}) as Record<string, unknown>) } }),
+  };
+  const publishing = publishingForm(services);
 
   /** The link check panel: the fragment for htmx (its polling and its button), the editor page otherwise. */
   async function renderLinkCheck(request: FastifyRequest, reply: FastifyReply, period: string, linkCheck: LinkCheckState) {
@@ -72,52 +53,38 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     return reply.render('partials/link-check', { period, linkCheck });
   }
 
+  /** After a change to the edition's links: the sections for htmx, the editor otherwise. */
+  async function refreshSections(request: FastifyRequest, reply: FastifyReply, period: string) {
+    if (!wantsFragment(request)) return reply.redirect(`/admin/editions/${period}`, 303);
+    return reply.render('partials/edition-sections', await editionEditorView(services, { period }));
+  }
+
   app.get('/', async (_request, reply) => {
     const [list, current] = await Promise.all([editions.list(), editions.currentPeriod()]);
-    return reply.render('admin/editions', { editions: list.map((row) => ({ ...row, path: editions.editionPath(row) })), currentPeriod: current });
+    return reply.render('admin/editions', { editions: list.map((row) => ({ ...row, path: editionPath(row) })), currentPeriod: current });
   });
 
   app.post('/draft', async (request, reply) => {
     const { period } = z.object({ period: z.string().max(10).optional() }).parse(request.body ?? {});
-    const row = await editions.ensureDraft(period || undefined);
+    const row = await editions.ensureDraft({ period: period || undefined });
     return reply.redirect(`/admin/editions/${row.period}`, 303);
   });
 
   app.get('/:period', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    return reply.render('admin/edition-editor', await editorData(period));
+    const { period } = editorParams.parse(request.params);
+    return reply.render('admin/edition-editor', await editionEditorView(services, { period }));
   });
 
   // Autosave and the Save button: the text fields, with the version the editor started from.
-  app.post('/:period', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const input = { version: body.version, title: body.title, slug: body.slug, tags: body.tags, intro: body.intro, outro: body.outro, freeSections: freeSectionsFrom(body) };
-    const typed = { ...input, tags: typeof body.tags === 'string' ? body.tags : '' };
-    try {
-      const row = await editions.update(period, input);
-      if (!wantsFragment(request)) return reply.flash('success', 'Edition saved.').redirect(`/admin/editions/${row.period}`, 303);
-      return reply.render('partials/edition-save-state', { state: 'saved', version: row.version, at: new Date() });
-    } catch (error) {
-      if (error instanceof ConflictError) {
-        if (wantsFragment(request)) return reply.code(409).render('partials/edition-save-state', { state: 'conflict', message: error.message });
-        return reply.code(409).render('admin/edition-editor', await editorData(period, { values: typed, error: error.message }));
-      }
-      if (error instanceof ValidationError) {
-        if (wantsFragment(request)) return reply.code(422).render('partials/edition-save-state', { state: 'invalid', message: Object.values(error.fields)[0] ?? error.message });
-        return reply.code(422).render('admin/edition-editor', await editorData(period, { values: typed, errors: error.fields, error: error.message }));
-      }
-      throw error;
-    }
+  app.post('/:period', { config: { form: editionForm } }, async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    const row = await editions.update({ period, input: editionInput(request.body) });
+    if (!wantsFragment(request)) return reply.flash('success', 'Edition saved.').redirect(`/admin/editions/${row.period}`, 303);
+    return reply.render('partials/edition-save-state', { state: 'saved', version: row.version, at: new Date() });
   });
 
-  async function refreshSections(request: FastifyRequest, reply: FastifyReply, period: string) {
-    if (!wantsFragment(request)) return reply.redirect(`/admin/editions/${period}`, 303);
-    return reply.render('partials/edition-sections', await editorData(period));
-  }
-
   app.post('/:period/links', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
+    const { period } = editorParams.parse(request.params);
     const ids = idsOf(request.body);
     if (ids.length === 0) throw new ValidationError('Choose the links to add.');
     await editions.addLinks(period, ids);
@@ -125,7 +92,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   });
 
   app.post('/:period/links/all', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
+    const { period } = editorParams.parse(request.params);
     // In the inbox's own order: category by category, as the editor arranged them.
     const inbox = await links.inbox();
     await editions.addLinks(period, inbox.groups.flatMap((group) => group.links.map((link) => link.id)));
@@ -139,53 +106,42 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   });
 
   app.post('/:period/sections', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    await editions.setCategoryOrder(period, idsOf(request.body));
+    const { period } = editorParams.parse(request.params);
+    await editions.setCategoryOrder({ period, categoryIds: idsOf(request.body) });
     if (wantsFragment(request) && request.headers['hx-target'] === undefined) return reply.code(204).send();
     return refreshSections(request, reply, period);
   });
 
-  app.post('/:period/publish', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    try {
-      const row = await editions.publish(period);
-      return reply.flash('success', `Published: ${editions.editionPath(row)}`).redirect(`/admin/editions/${period}`, 303);
-    } catch (error) {
-      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error;
-      return reply.code(error instanceof ValidationError ? 422 : 409).render('admin/edition-editor', await editorData(period, { publishError: error.message }));
-    }
+  app.post('/:period/publish', { config: { form: publishing } }, async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    const row = await editions.publish({ period });
+    return reply.flash('success', `Published: ${editionPath(row)}`).redirect(`/admin/editions/${period}`, 303);
   });
 
-  app.post('/:period/schedule', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
+  app.post('/:period/schedule', { config: { form: publishing } }, async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
     const { scheduledAt } = z.object({ scheduledAt: z.string().max(40).default('') }).parse(request.body ?? {});
-    try {
-      await editions.schedule(period, scheduledAt);
-      return reply.flash('success', 'Publication scheduled.').redirect(`/admin/editions/${period}`, 303);
-    } catch (error) {
-      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error;
-      return reply.code(error instanceof ValidationError ? 422 : 409).render('admin/edition-editor', await editorData(period, { publishError: error.message, scheduledValue: scheduledAt }));
-    }
+    await editions.schedule({ period, at: scheduledAt });
+    return reply.flash('success', 'Publication scheduled.').redirect(`/admin/editions/${period}`, 303);
   });
 
   app.post('/:period/unpublish', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    await editions.unpublish(period);
+    const { period } = editorParams.parse(request.params);
+    await editions.unpublish({ period });
     return reply.flash('success', 'The edition is a draft again: it left the public site.').redirect(`/admin/editions/${period}`, 303);
   });
 
   // The web page and the email side by side, as readers will see them.
   app.get('/:period/previews', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    const row = await editions.find(period);
-    return reply.render('admin/edition-previews', { row });
+    const { period } = editorParams.parse(request.params);
+    return reply.render('admin/edition-previews', { row: await editions.find({ period }) });
   });
 
   // The page as readers will see it, published or not.
   app.get('/:period/preview', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    const row = await editions.find(period);
-    const [doc, context] = await Promise.all([editions.document(row), publicContext(services)]);
+    const { period } = editorParams.parse(request.params);
+    const row = await editions.find({ period });
+    const [doc, context] = await Promise.all([editions.document({ edition: row }), publicContext(services)]);
     const html = await reply.viewAsync('public/edition', { ...context, doc, bodyHtml: editionBodyHtml(doc), summary: '', preview: row.status !== 'published' });
     // Shown in a frame of the side-by-side preview page.
     return reply
@@ -196,68 +152,29 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
       .send(html);
   });
 
-  app.post('/:period/test-email', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    await services.delivery.sendTest(period, request.user!.email);
-    return reply.flash('success', `A test email was sent to ${request.user!.email}.`).redirect(`/admin/editions/${period}`, 303);
-  });
-
-  // The email as subscribers will get it. Its styles are inline, as email needs: this one answer
-  // allows them, and nothing else (no scripts, no requests).
-  app.get('/:period/email-preview', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    const email = await services.delivery.preview(period);
-    return reply
-      .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'")
-      .header('X-Frame-Options', 'SAMEORIGIN')
-      .header('Cache-Control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(email.html);
-  });
-
-  app.post('/:period/send', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    try {
-      await services.delivery.start(period, request.user!);
-    } catch (error) {
-      if (!(error instanceof ValidationError || error instanceof ConflictError)) throw error;
-      return reply.code(error instanceof ValidationError ? 422 : 409).render('admin/edition-editor', await editorData(period, { publishError: error.message }));
-    }
-    return reply.redirect(`/admin/editions/${period}/delivery`, 303);
-  });
-
-  app.get('/:period/delivery', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    const status = await services.delivery.status(period, request.user!);
-    return reply.render('admin/delivery', status, { fragment: 'partials/delivery-progress' });
-  });
-
-  for (const action of ['pause', 'resume', 'retry'] as const) {
-    app.post(`/:period/delivery/${action}`, async (request, reply) => {
-      const { period } = periodParams.parse(request.params);
-      if (action === 'pause') await services.delivery.pause(period);
-      else if (action === 'resume') await services.delivery.resume(period);
-      else await services.delivery.retryFailed(period);
-      if (wantsFragment(request)) return reply.render('partials/delivery-progress', await services.delivery.status(period, request.user!));
-      return reply.redirect(`/admin/editions/${period}/delivery`, 303);
-    });
-  }
-
   app.get('/:period/link-check', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
+    const { period } = editorParams.parse(request.params);
     return renderLinkCheck(request, reply, period, await services.linkCheck.status(period));
   });
 
+  // Asked by the panel once the editor has loaded: a check starts when there is none, when it is
+  // old, or when the edition's links changed since.
+  app.post('/:period/link-check/ensure', async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    return renderLinkCheck(request, reply, period, await services.linkCheck.ensure(period));
+  });
+
+  // "Check links again": a new run at once.
   app.post('/:period/link-check', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
+    const { period } = editorParams.parse(request.params);
     const linkCheck = await services.linkCheck.start(period);
     if (!wantsFragment(request)) reply.flash('info', 'The links are being checked again.');
     return renderLinkCheck(request, reply, period, linkCheck);
   });
 
   app.get('/:period/export.md', async (request, reply) => {
-    const { period } = periodParams.parse(request.params);
-    const doc = await editions.document(await editions.find(period));
+    const { period } = editorParams.parse(request.params);
+    const doc = await editions.document({ edition: await editions.find({ period }) });
     return reply
       .header('Content-Disposition', `attachment; filename="${doc.slug}.md"`)
       .type('text/markdown; charset=utf-8')

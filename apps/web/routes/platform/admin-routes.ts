@@ -22,7 +22,7 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
   app.addHook('preHandler', requireUser);
 
   app.get('/', async (_request, reply) => {
-    const [settings, counts, growth] = await Promise.all([services.settings.get(), services.subscribers.counts(), services.subscribers.growth(12)]);
+    const [settings, counts, growth] = await Promise.all([services.settings.get(), services.subscribers.counts(), services.subscribers.growth({ months: 12 })]);
     return reply.render('admin/dashboard', { settings, mailer: services.mailer.describe(), counts, chart: growthChart(growth) });
   });
 
@@ -35,7 +35,7 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
   app.post('/settings', { preHandler: requireOwner }, async (request, reply) => {
     const body = settingsBody.parse(request.body ?? {});
     try {
-      await services.settings.update(body, request.user!);
+      await services.settings.update({ actor: request.user!, input: body });
       return reply.flash('success', 'Settings saved.').redirect('/admin/settings', 303);
     } catch (error) {
       if (error instanceof ValidationError) return reply.renderForm('admin/settings', { values: body, errors: error.fields, error: error.message, publicUrl: config.publicUrl });
@@ -46,13 +46,13 @@ export async function adminRoutes(app: FastifyInstance, { services, config }: { 
   // The outbox holds working invitation, confirmation and unsubscribe links: owners only (the
   // service refuses anyone else; the hook answers before the folder is read).
   app.get('/outbox', { preHandler: requireOwner }, async (request, reply) => {
-    const messages = config.smtpUrl ? undefined : await services.outbox.list(request.user!);
+    const messages = config.smtpUrl ? undefined : await services.outbox.list({ actor: request.user! });
     return reply.render('admin/outbox', { messages, smtp: services.mailer.describe() });
   });
 
   app.get('/outbox/:file', { preHandler: requireOwner }, async (request, reply) => {
     const { file } = request.params as { file: string };
-    const message = await services.outbox.read(file, request.user!);
+    const message = await services.outbox.read({ actor: request.user!, file });
     if (!message) return reply.code(404).render('error', { status: 404, title: 'No such message', message: 'This message is not in the outbox.' });
     return reply.render('admin/outbox-message', { message, links: [...new Set(message.text.match(/https?:\/\/[^\s<>"')\]]+/g) ?? [])] });
   });

@@ -1,16 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { EditionDocument } from '../../../domain/editions/edition-types.ts';
-import { atomFeed, editionBodyHtml, jsonFeed, rssFeed, sitemapXml } from '../../../domain/editions/edition-render.ts';
-import { NotFoundError } from '../../../domain/platform/errors.ts';
-import { markdownToText } from '../../../domain/platform/markdown.ts';
 import type { Services } from '../../../bootstrap/services.ts';
+import type { EditionDocument } from '../../../domain/editions/edition-types.ts';
+import { atomFeed, jsonFeed, rssFeed, sitemapXml } from '../../../domain/editions/edition-render.ts';
+import { editionPath } from '../../../domain/editions/periods.ts';
+import { NotFoundError } from '../../../domain/platform/errors.ts';
 import { createPublicCache } from '../../public-cache.ts';
-import { publicContext } from '../../public-context.ts';
+import { archiveView, editionPageView, homeView, searchView } from '../../view-models/public-view.ts';
 
-const PAGE_SIZE = 20;
 const FEED_SIZE = 20;
+const HTML = 'text/html; charset=utf-8';
 const pageQuery = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) });
+const permalinkParams = z.object({ year: z.string().regex(/^\d{4}$/), part: z.string().regex(/^(\d{2}|W\d{2})$/), slug: z.string().max(120) });
 
 /** The public site: home, edition permalinks, archive, tags, search, feeds and sitemap. */
 export async function publicRoutes(app: FastifyInstance, options: { services: Services; stampTtlMs?: number }) {
@@ -19,63 +20,28 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
   const cache = createPublicCache({ stampTtlMs: options.stampTtlMs });
   const archiveStamp = () => cache.stamp('archive', () => editions.archiveStamp());
 
-  const site = () => publicContext(services);
+  const render = (reply: FastifyReply, template: string, data: Record<string, unknown>) => reply.viewAsync(template, data) as Promise<string>;
 
-  async function editionView(doc: EditionDocument) {
-    return { doc, bodyHtml: editionBodyHtml(doc), summary: markdownToText(doc.intro, 200) };
-  }
-
-  async function render(reply: FastifyReply, template: string, data: Record<string, unknown>): Promise<string> {
-    return reply.viewAsync(template, data) as Promise<string>;
-  }
-
-  app.get('/', async (request, reply) => {
-    return cache.serve(request, reply, 'home', await archiveStamp(), async () => {
-      const base = await site();
-      const latest = await editions.latestPublished();
-      const recent = (await editions.archive({ limit: 6, offset: 1 })).rows.map((row) => ({ title: row.title, path: editions.editionPath(row) }));
-      const edition = latest ? await editionView(await editions.document(latest)) : undefined;
-      return { body: await render(reply, 'public/home', { ...base, edition, recent, canonical: base.info.publicUrl + '/' }), type: 'text/html; charset=utf-8' };
-    });
-  });
+  app.get('/', async (request, reply) =>
+    cache.serve(request, reply, 'home', await archiveStamp(), async () => ({ body: await render(reply, 'public/home', await homeView(services)), type: HTML })),
+  );
 
   app.get('/:year/:part/:slug', async (request, reply) => {
-    const params = z.object({ year: z.string().regex(/^\d{4}$/), part: z.string().regex(/^(\d{2}|W\d{2})$/), slug: z.string().max(120) }).safeParse(request.params);
+    const params = permalinkParams.safeParse(request.params);
     if (!params.success) throw new NotFoundError('There is no such page.');
     const { year, part, slug } = params.data;
-    const stamp = await cache.stamp(`edition:${slug}`, () => editions.publicStamp(slug));
+    const stamp = await cache.stamp(`edition:${slug}`, () => editions.publicStamp({ slug }));
     if (!stamp || stamp.status !== 'published') throw new NotFoundError('There is no such edition.');
     const at = new Date(Math.max(stamp.updatedAt.getTime(), stamp.settingsAt?.getTime() ?? 0));
     return cache.serve(request, reply, `edition:${year}/${part}/${slug}`, at, async () => {
-      const row = await editions.published(year, part, slug);
-      const base = await site();
-      const view = await editionView(await editions.document(row));
-      return { body: await render(reply, 'public/edition', { ...base, ...view, canonical: base.info.publicUrl + view.doc.path }), type: 'text/html; charset=utf-8' };
+      const row = await editions.published({ year, part, slug });
+      return { body: await render(reply, 'public/edition', await editionPageView(services, row)), type: HTML };
     });
   });
 
   async function archivePage(request: FastifyRequest, reply: FastifyReply, filter: { year?: number; tag?: string }, key: string) {
     const { page } = pageQuery.parse(request.query);
-    return cache.serve(request, reply, `${key}:${page}`, await archiveStamp(), async () => {
-      const base = await site();
-      const [{ rows, total }, years, tags] = await Promise.all([
-        editions.archive({ ...filter, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
-        editions.publishedYears(),
-        editions.publishedTags(),
-      ]);
-      if ((filter.year || filter.tag) && total === 0) throw new NotFoundError('Nothing was published there.');
-      const items = rows.map((row) => ({ ...row, path: editions.editionPath(row), summary: markdownToText(row.intro, 240) }));
-      const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-      if (page > pages) throw new NotFoundError('This page of the archive does not exist.');
-      // The page is kept and served to every visitor: its addresses come from what was parsed,
-      // never from the request's own URL (an extra parameter or another spelling would stick).
-      const basePath = filter.tag ? `/tags/${encodeURIComponent(filter.tag)}` : filter.year ? `/archive/${filter.year}` : '/archive';
-      const canonical = `${base.info.publicUrl}${basePath}${page > 1 ? `?page=${page}` : ''}`;
-      return {
-        body: await render(reply, 'public/archive', { ...base, items, total, page, pages, years, tags: tags.slice(0, 40), filter, basePath, canonical }),
-        type: 'text/html; charset=utf-8',
-      };
-    });
+    return cache.serve(request, reply, `${key}:${page}`, await archiveStamp(), async () => ({ body: await render(reply, 'public/archive', await archiveView(services, filter, page)), type: HTML }));
   }
 
   app.get('/archive', async (request, reply) => archivePage(request, reply, {}, 'archive'));
@@ -90,16 +56,13 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
 
   app.get('/search', async (request, reply) => {
     const { q } = z.object({ q: z.string().max(200).default('') }).parse(request.query);
-    const base = await site();
-    const results = q.trim() ? (await editions.search(q.trim())).map((row) => ({ ...row, path: editions.editionPath(row) })) : [];
-    reply.header('Cache-Control', 'no-store');
-    return reply.type('text/html; charset=utf-8').send(await render(reply, 'public/search', { ...base, q, results, searched: Boolean(q.trim()), canonical: base.info.publicUrl + '/search' }));
+    return reply.header('Cache-Control', 'no-store').type(HTML).send(await render(reply, 'public/search', await searchView(services, q)));
   });
 
   /** The newest published editions as documents, for the feeds. */
   async function feedDocuments(): Promise<EditionDocument[]> {
     const { rows } = await editions.archive({ limit: FEED_SIZE, offset: 0 });
-    return Promise.all(rows.map((row) => editions.document(row)));
+    return Promise.all(rows.map((row) => editions.document({ edition: row })));
   }
 
   const feeds = [
@@ -120,7 +83,11 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
     cache.serve(request, reply, 'sitemap', await archiveStamp(), async () => {
       const info = await editions.newsletter();
       const { rows } = await editions.archive({ limit: 10_000, offset: 0 });
-      const entries = [{ path: '/', lastModified: rows[0]?.updatedAt ?? new Date() }, { path: '/archive', lastModified: rows[0]?.updatedAt ?? new Date() }, ...rows.map((row) => ({ path: editions.editionPath(row), lastModified: row.correctedAt ?? row.publishedAt ?? row.updatedAt }))];
+      const entries = [
+        { path: '/', lastModified: rows[0]?.updatedAt ?? new Date() },
+        { path: '/archive', lastModified: rows[0]?.updatedAt ?? new Date() },
+        ...rows.map((row) => ({ path: editionPath(row), lastModified: row.correctedAt ?? row.publishedAt ?? row.updatedAt })),
+      ];
       return { body: sitemapXml(info, entries), type: 'application/xml; charset=utf-8' };
     }),
   );

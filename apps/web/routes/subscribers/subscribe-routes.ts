@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { NotFoundError, RateLimitedError, ValidationError } from '../../../domain/platform/errors.ts';
 import type { Services } from '../../../bootstrap/services.ts';
+import { wordsFor } from '../../../domain/platform/locales/index.ts';
+import { InvalidLinkError } from '../../../domain/subscribers/subscribers-service.ts';
+import type { FormRoute } from '../../plugins/forms.ts';
 import { publicContext } from '../../public-context.ts';
 
 const tokenQuery = z.object({ token: z.string().max(300).default('') });
@@ -16,60 +18,45 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
     return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
   }
 
+  // A link from an email that names nobody (tampered with, expired, used up): a page that says
+  // which link and what to do, in the newsletter's language. Any other error goes on to the app's handler.
+  app.setErrorHandler(async (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    if (!(error instanceof InvalidLinkError)) throw error;
+    const { lang } = await publicContext(services);
+    return page(reply, 'public/link-invalid', { message: wordsFor(lang).subscription.invalidLink[error.purpose] }, 404);
+  });
+
+  // A refused address or too many requests: the form again, with what was typed and the reason.
+  const subscribeForm: FormRoute = { template: 'public/subscribe', page: async () => ({ ...(await publicContext(services)), values: {}, errors: {} }) };
+
   app.get('/subscribe', async (_request, reply) => page(reply, 'public/subscribe'));
 
   // Also the target of forms embedded on other sites: no CSRF token, no session to abuse, and
   // accepted from any site.
-  app.post('/subscribe', { config: { csrf: false, crossSite: true } }, async (request, reply) => {
+  app.post('/subscribe', { config: { csrf: false, crossSite: true, form: subscribeForm } }, async (request, reply) => {
     const body = z.record(z.string(), z.unknown()).catch({}).parse(request.body ?? {});
-    const form = typeof body.form === 'string' ? body.form : 'subscribe';
-    try {
-      await subscribers.subscribe({ email: body.email, website: body.website, form, ip: request.ip });
-      return page(reply, 'public/subscribe-sent');
-    } catch (error) {
-      const email = typeof body.email === 'string' ? body.email.slice(0, 300) : '';
-      if (error instanceof ValidationError) return page(reply, 'public/subscribe', { values: { email }, errors: error.fields }, 422);
-      if (error instanceof RateLimitedError) {
-        reply.header('Retry-After', String(error.retryAfterSeconds));
-        return page(reply, 'public/subscribe', { values: { email }, errors: { email: error.message } }, 429);
-      }
-      throw error;
-    }
+    await subscribers.subscribe({ email: body.email, website: body.website, form: typeof body.form === 'string' ? body.form : 'subscribe', ip: request.ip });
+    return page(reply, 'public/subscribe-sent');
   });
 
   // Opening the link only shows a button: mail scanners follow links, and must not confirm anything.
   app.get('/subscribe/confirm', async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
-    try {
-      const subscriber = await subscribers.pendingFromToken(token);
-      return page(reply, 'public/subscribe-confirm', { token, email: subscriber.email });
-    } catch (error) {
-      if (error instanceof NotFoundError) return page(reply, 'public/link-invalid', { message: error.message }, 404);
-      throw error;
-    }
+    const subscriber = await subscribers.pendingFromToken({ token });
+    return page(reply, 'public/subscribe-confirm', { token, email: subscriber.email });
   });
 
   app.post('/subscribe/confirm', { config: { csrf: false } }, async (request, reply) => {
     const { token } = z.object({ token: z.string().max(300).default('') }).catch({ token: '' }).parse(request.body ?? {});
-    try {
-      await subscribers.confirm(token);
-      return page(reply, 'public/subscribe-confirmed');
-    } catch (error) {
-      if (error instanceof NotFoundError) return page(reply, 'public/link-invalid', { message: error.message }, 404);
-      throw error;
-    }
+    await subscribers.confirm({ token });
+    return page(reply, 'public/subscribe-confirmed');
   });
 
   app.get('/unsubscribe', async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
-    try {
-      const subscriber = await subscribers.fromUnsubscribeToken(token);
-      if (subscriber.status === 'unsubscribed') return page(reply, 'public/unsubscribed', { undoToken: subscribers.undoToken(subscriber) });
-      return page(reply, 'public/unsubscribe', { token, email: subscriber.email });
-    } catch (error) {
-      if (error instanceof NotFoundError) return page(reply, 'public/link-invalid', { message: error.message }, 404);
-      throw error;
-    }
+    const subscriber = await subscribers.fromUnsubscribeToken({ token });
+    if (subscriber.status === 'unsubscribed') return page(reply, 'public/unsubscribed', { undoToken: subscribers.undoToken({ subscriber }) });
+    return page(reply, 'public/unsubscribe', { token, email: subscriber.email });
   });
 
   // RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" with no cookie; the token in
@@ -77,24 +64,14 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
   // (200), never a redirect.
   app.post('/unsubscribe', { config: { csrf: false, crossSite: true } }, async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
-    try {
-      const subscriber = await subscribers.unsubscribe(token);
-      return page(reply, 'public/unsubscribed', { undoToken: subscribers.undoToken(subscriber) });
-    } catch (error) {
-      if (error instanceof NotFoundError) return page(reply, 'public/link-invalid', { message: error.message }, 404);
-      throw error;
-    }
+    const subscriber = await subscribers.unsubscribe({ token });
+    return page(reply, 'public/unsubscribed', { undoToken: subscribers.undoToken({ subscriber }) });
   });
 
   // The unsubscribed page's button, for a day; after that the page says to subscribe again.
   app.post('/unsubscribe/undo', { config: { csrf: false } }, async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
-    try {
-      await subscribers.resubscribe(token);
-      return page(reply, 'public/resubscribed');
-    } catch (error) {
-      if (error instanceof NotFoundError) return page(reply, 'public/link-invalid', { message: (await publicContext(services)).t.resubscribeExpired }, 404);
-      throw error;
-    }
+    await subscribers.resubscribe({ token });
+    return page(reply, 'public/resubscribed');
   });
 }

@@ -1,11 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ValidationError } from '../../../domain/platform/errors.ts';
 import type { Services } from '../../../bootstrap/services.ts';
+import { ValidationError } from '../../../domain/platform/errors.ts';
 import { MAX_IMPORT_BYTES } from '../../../domain/subscribers/subscriber-import.ts';
 import { requireOwner, requireUser } from '../../plugins/auth.ts';
+import type { FormRoute } from '../../plugins/forms.ts';
 import { wantsFragment } from '../../plugins/render.ts';
 import { isUploadError, registerUploads } from '../../plugins/uploads.ts';
+import { subscribersView } from '../../view-models/subscribers-view.ts';
 
 const idParams = z.object({ id: z.string().max(100) });
 
@@ -18,38 +20,27 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
   app.addHook('onRequest', requireUser);
   app.addHook('onRequest', requireOwner);
 
-  async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
-    const query = (request.query ?? {}) as Record<string, unknown>;
-    const filters = { status: typeof query.status === 'string' ? query.status : '', q: typeof query.q === 'string' ? query.q : '' };
-    let list;
-    let filterError: string | undefined;
-    try {
-      list = await subscribers.list({ ...filters, page: query.page }, request.user!);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      filterError = error.message;
-      list = await subscribers.list({}, request.user!);
-    }
-    const counts = await subscribers.counts();
-    return reply.code(filterError ? 422 : status).render('admin/subscribers', { list, counts, filters, filterError, values: {}, errors: {}, ...extra }, { fragment: request.headers['hx-target'] === 'subscriber-list' ? 'partials/subscriber-list' : undefined });
-  }
+  const pageOf = (request: FastifyRequest) => subscribersView(services, { actor: request.user!, query: request.query });
+  const addForm: FormRoute = { template: 'admin/subscribers', page: pageOf };
+  // A refused file: the page with the import open and the reason.
+  const importForm: FormRoute = { template: 'admin/subscribers', page: pageOf, keys: { values: 'importValues', errors: 'importErrors', error: 'importError' } };
 
-  app.get('/', async (request, reply) => page(request, reply));
+  // A filter that is not one (unknown status, page 0) shows every reader, with the reason, as a 422.
+  app.get('/', async (request, reply) => {
+    const view = await pageOf(request);
+    const fragment = request.headers['hx-target'] === 'subscriber-list' ? 'partials/subscriber-list' : undefined;
+    return reply.render('admin/subscribers', view, { fragment, status: view.filterError ? 422 : 200 });
+  });
 
-  app.post('/', async (request, reply) => {
-    const body = z.object({ email: z.unknown().optional() }).parse(request.body ?? {});
-    try {
-      const subscriber = await subscribers.add(body, request.user!);
-      return reply.flash('success', `${subscriber.email} is subscribed.`).redirect('/admin/subscribers', 303);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return page(request, reply, { values: { email: typeof body.email === 'string' ? body.email : '' }, errors: error.fields }, 422);
-    }
+  app.post('/', { config: { form: addForm } }, async (request, reply) => {
+    const { email } = z.object({ email: z.unknown().optional() }).parse(request.body ?? {});
+    const subscriber = await subscribers.add({ actor: request.user!, email });
+    return reply.flash('success', `${subscriber.email} is subscribed.`).redirect('/admin/subscribers', 303);
   });
 
   app.post('/:id/erase', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    await subscribers.erase(id, request.user!);
+    await subscribers.erase({ actor: request.user!, id });
     if (wantsFragment(request)) return reply.code(200).send('');
     return reply.flash('success', 'The subscriber and all their personal data were erased.').redirect('/admin/subscribers', 303);
   });
@@ -61,32 +52,27 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
     // A broken or oversized upload: the page with its form and the reason.
     const errorHandler = async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       if (!isUploadError(error)) throw error;
-      return page(request, reply, { importError: error.message }, error.statusCode);
+      return reply.render('admin/subscribers', { ...(await pageOf(request)), importError: error.message }, { status: error.statusCode });
     };
 
-    uploads.post('/import', { errorHandler }, async (request, reply) => {
+    uploads.post('/import', { errorHandler, config: { form: importForm } }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const content = Buffer.isBuffer(body.file) ? body.file : typeof body.file === 'string' ? Buffer.from(body.file) : undefined;
-      try {
-        if (!content || content.length === 0) throw new ValidationError('Choose a CSV file to import.');
-        const filename = request.uploadNames?.file || (typeof body.filename === 'string' ? body.filename : 'subscribers.csv');
-        const preview = await subscribers.previewImport({ content, filename }, request.user!);
-        return reply.render('admin/subscriber-import', { preview });
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        return page(request, reply, { importError: error.message }, 422);
-      }
+      if (!content || content.length === 0) throw new ValidationError('Choose a CSV file to import.');
+      const filename = request.uploadNames?.file || (typeof body.filename === 'string' ? body.filename : 'subscribers.csv');
+      const preview = await subscribers.previewImport({ actor: request.user!, content, filename });
+      return reply.render('admin/subscriber-import', { preview });
     });
   });
 
   app.post('/import/:id', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const result = await subscribers.runImport(id, request.user!);
+    const result = await subscribers.runImport({ actor: request.user!, id });
     return reply.flash('success', `Imported ${result.active} active and ${result.pending} pending subscribers.`).redirect('/admin/subscribers', 303);
   });
 
   app.get('/export.csv', async (request, reply) => {
-    const csv = await subscribers.exportCsv(request.user!);
+    const csv = await subscribers.exportCsv({ actor: request.user! });
     return reply
       .header('Content-Disposition', `attachment; filename="subscribers-${new Date().toISOString().slice(0, 10)}.csv"`)
       .header('Cache-Control', 'no-store')

@@ -1,0 +1,100 @@
+// The shape of a locale's dictionary: every word a reader sees (the public site, the emails, the
+// names the services give things) in one typed object per language, in fr.ts and en.ts beside this
+// file. The admin screens are in English and take their words from their templates.
+
+/** The languages a newsletter can be written in. */
+export type Locale = 'fr' | 'en';
+
+/** Why a link from an email no longer works, by what it was for. */
+export type LinkPurpose = 'confirm' | 'unsubscribe' | 'resubscribe';
+
+/** The words of one language. */
+export type Words = {
+  /** The language tag Intl formats dates with. */
+  intlLocale: string;
+  /** The Open Graph locale of the public pages. */
+  ogLocale: string;
+  /** The public site's pages. */
+  site: {
+    archive: string;
+    allEditions: string;
+    latest: string;
+    previous: string;
+    next: string;
+    page: string;
+    search: string;
+    searchPlaceholder: string;
+    searchResults: string;
+    noResults: string;
+    tag: string;
+    tags: string;
+    editionsTagged: string;
+    publishedOn: string;
+    correctedOn: string;
+    noEdition: string;
+    noEditionText: string;
+    notFound: string;
+    notFoundText: string;
+    feeds: string;
+    year: string;
+    editions: string;
+    edition: string;
+    readEdition: string;
+    matchingLinks: string;
+    draftPreview: string;
+    skip: string;
+    subscribe: string;
+    subscribeTitle: string;
+    emailLabel: string;
+    checkInbox: string;
+    checkInboxText: string;
+    confirmTitle: string;
+    confirmText: string;
+    confirmButton: string;
+    confirmedTitle: string;
+    confirmedText: string;
+    unsubscribeTitle: string;
+    unsubscribeText: string;
+    unsubscribeButton: string;
+    unsubscribedTitle: string;
+    unsubscribedText: string;
+    unsubscribedLaterText: string;
+    resubscribeButton: string;
+    resubscribedTitle: string;
+    linkInvalid: string;
+    badRequest: string;
+    badRequestText: string;
+    invalidCharactersText: string;
+    forbidden: string;
+    crossSiteText: string;
+    tooManyRequests: string;
+    tooManyRequestsText: string;
+    serverError: string;
+    serverErrorText: string;
+    backHome: string;
+  };
+  /** What an edition calls its parts. */
+  edition: {
+    /** The section of links that have no category. */
+    miscellaneous: string;
+    /** A weekly period's label: "Week 7, 2024". */
+    week: (week: number, year: number) => string;
+  };
+  /** The edition's email around its content. */
+  editionEmail: { viewInBrowser: string; unsubscribe: string; archive: string };
+  /** Subscribing: the consent shown and kept, the emails, the refusals a reader may meet. */
+  subscription: {
+    consent: (newsletter: string) => string;
+    confirmSubject: (newsletter: string) => string;
+    confirmGreeting: string;
+    confirmAsk: (newsletter: string) => string;
+    confirmButton: string;
+    confirmIgnore: string;
+    welcomeSubject: (newsletter: string) => string;
+    welcomeText: (newsletter: string) => string;
+    welcomeArchive: string;
+    welcomeUnsubscribe: string;
+    tooManyRequests: (minutes: number) => string;
+    invalidLink: Record<LinkPurpose, string>;
+  };
+};

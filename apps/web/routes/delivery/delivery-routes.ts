@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Services } from '../../../bootstrap/services.ts';
+import { requireUser } from '../../plugins/auth.ts';
+import { wantsFragment } from '../../plugins/render.ts';
+import { editorParams, publishingForm } from '../../view-models/edition-editor-view.ts';
+
+const actionParams = editorParams.extend({ action: z.enum(['pause', 'resume', 'retry']) });
+
+/** Sending an edition by email: the test to oneself, the preview, the send, its progress and report. */
+export async function deliveryRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const { delivery } = services;
+  app.addHook('onRequest', requireUser);
+
+  app.post('/:period/test-email', async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    await delivery.sendTest({ period, to: request.user!.email });
+    return reply.flash('success', `A test email was sent to ${request.user!.email}.`).redirect(`/admin/editions/${period}`, 303);
+  });
+
+  // The email as subscribers will get it. Its styles are inline, as email needs: this one answer
+  // allows them, and nothing else (no scripts, no requests).
+  app.get('/:period/email-preview', async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    const email = await delivery.preview({ period });
+    return reply
+      .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'")
+      .header('X-Frame-Options', 'SAMEORIGIN')
+      .header('Cache-Control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(email.html);
+  });
+
+  // Refused (not published, empty, sent already): the editor says why, above its publishing panel.
+  app.post('/:period/send', { config: { form: publishingForm(services) } }, async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    await delivery.start({ period, actor: request.user! });
+    return reply.redirect(`/admin/editions/${period}/delivery`, 303);
+  });
+
+  app.get('/:period/delivery', async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    return reply.render('admin/delivery', await delivery.status({ period, actor: request.user! }), { fragment: 'partials/delivery-progress' });
+  });
+
+  app.post('/:period/delivery/:action', async (request, reply) => {
+    const { period, action } = actionParams.parse(request.params);
+    if (action === 'pause') await delivery.pause({ period });
+    else if (action === 'resume') await delivery.resume({ period });
+    else await delivery.retryFailed({ period });
+    if (wantsFragment(request)) return reply.render('partials/delivery-progress', await delivery.status({ period, actor: request.user! }));
+    return reply.redirect(`/admin/editions/${period}/delivery`, 303);
+  });
+}
