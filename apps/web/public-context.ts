@@ -1,6 +1,6 @@
 import type { Services } from '../bootstrap/services.ts';
 import { periodLabel } from '../domain/editions/periods.ts';
-import { ASSET_VERSION } from './assets.ts';
+import { assetUrl } from './assets.ts';
 import { consentText } from '../domain/subscribers/subscribers-service.ts';
 import { formatDate, strings } from './i18n.ts';
 
@@ -15,7 +15,7 @@ export async function publicContext(services: Pick<Services, 'settings' | 'editi
     description: current.description,
     date: (value: Date) => formatDate(value, current.locale, current.timeZone),
     label: (period: string) => periodLabel(period, current.locale),
-    assetVersion: ASSET_VERSION,
+    asset: assetUrl,
     consent: consentText(current.locale, current.newsletterName),
   };
 }

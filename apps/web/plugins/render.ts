@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FieldErrors } from '../../domain/platform/errors.ts';
 import type { Services } from '../../bootstrap/services.ts';
-import { ASSET_VERSION } from '../assets.ts';
+import { assetUrl } from '../assets.ts';
 
 export const viewsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views');
 
@@ -19,7 +19,8 @@ export type PageContext = {
   flash: Flash | undefined;
   newsletterName: string;
   path: string;
-  assetVersion: string;
+  /** The URL of a static file, versioned by its content: `it.asset('/static/css/app.css')`. */
+  asset: typeof assetUrl;
 };
 
 declare module 'fastify' {
@@ -72,7 +73,7 @@ export const renderPlugin = fp(async (app: FastifyInstance, options: { services:
       flash,
       newsletterName: settings.newsletterName,
       path: request.url.split('?')[0] ?? '/',
-      assetVersion: ASSET_VERSION,
+      asset: assetUrl,
     };
   }
 
