@@ -25,6 +25,7 @@ import type { Clock } from '../domain/platform/clock.ts';
 import type { Config } from './config.ts';
 import path from 'node:path';
 import type { Mailer } from '../domain/mail/mailer.ts';
+import { createHealthService } from '../domain/platform/health-service.ts';
 import { createMaintenanceService } from '../domain/platform/maintenance-service.ts';
 import { createOutboxService } from '../domain/mail/outbox-service.ts';
 import type { Queue } from '../domain/platform/queue.ts';
@@ -67,6 +68,7 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     db,
     users: repositories.users,
     invitations: repositories.invitations,
+    sessions: repositories.sessions,
     apiTokens: repositories.apiTokens,
     mailer,
     clock,
@@ -132,7 +134,7 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
   const maintenance = createMaintenanceService({ auth, accounts, links, imports });
   const exports = createExportService({ editions, links: repositories.links, categories: repositories.categories, subscribers: repositories.subscribers, settings, clock });
   const outbox = createOutboxService({ directory: path.join(config.dataDir, 'outbox') });
-  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, imports, mailer, outbox, queue, clock, health: { check: ping } };
+  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, imports, mailer, outbox, queue, clock, health: createHealthService({ ping }) };
 }
 
 export type Services = ReturnType<typeof createServices>;

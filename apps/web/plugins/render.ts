@@ -4,6 +4,7 @@ import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { can, type Permission } from '../../domain/accounts/roles.ts';
 import type { FieldErrors } from '../../domain/platform/errors.ts';
 import type { Services } from '../../bootstrap/services.ts';
 import { assetUrl } from '../assets.ts';
@@ -15,6 +16,8 @@ export type Flash = { type: 'success' | 'error' | 'info'; message: string };
 /** What every template receives besides its own data. */
 export type PageContext = {
   user: FastifyRequest['user'];
+  /** Whether the signed-in user's role allows an action, by the services' own rule: `it.can('settings.change')`. */
+  can: (permission: Permission) => boolean;
   csrfToken: string | undefined;
   flash: Flash | undefined;
   newsletterName: string;
@@ -69,6 +72,7 @@ export const renderPlugin = fp(async (app: FastifyInstance, options: { services:
     const settings = await options.services.settings.get();
     return {
       user: request.user,
+      can: (permission: Permission) => can(request.user, permission),
       csrfToken: request.session?.csrfToken,
       flash,
       newsletterName: settings.newsletterName,

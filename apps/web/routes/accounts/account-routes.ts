@@ -23,7 +23,7 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
 
   /** The account page: the tokens, and empty forms unless an answer fills them. */
   async function accountPage(request: FastifyRequest): Promise<Record<string, unknown>> {
-    return { tokens: await auth.listApiTokens(request.user!.id), values: {}, errors: {}, tokenValues: {}, tokenErrors: {} };
+    return { tokens: await auth.listApiTokens({ actor: request.user! }), values: {}, errors: {}, tokenValues: {}, tokenErrors: {} };
   }
   const passwordForm: FormRoute = { template: 'admin/account', page: accountPage };
   const tokenForm: FormRoute = { template: 'admin/account', page: accountPage, keys: { values: 'tokenValues', errors: 'tokenErrors', error: 'tokenError' } };
@@ -32,19 +32,19 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
 
   app.post('/password', { config: { form: passwordForm } }, async (request, reply) => {
     const body = passwordBody.parse(request.body ?? {});
-    const tokens = await accounts.changePassword({ userId: request.user!.id, currentSessionHash: request.session?.idHash, ...body });
+    const tokens = await accounts.changePassword({ actor: request.user!, currentSessionHash: request.session?.idHash, ...body });
     return reply.flash('success', `Password changed. Your other sessions have been signed out${tokensSentence(tokens)}`).redirect('/admin/account', 303);
   });
 
   app.post('/tokens', { config: { form: tokenForm } }, async (request, reply) => {
     const { name } = tokenBody.parse(request.body ?? {});
-    const created = await auth.createApiToken({ userId: request.user!.id, name });
+    const created = await auth.createApiToken({ actor: request.user!, name });
     return reply.render('admin/account', { ...(await accountPage(request)), createdToken: created.token, createdName: created.name });
   });
 
   app.post('/tokens/:id/revoke', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const revoked = await auth.revokeApiToken({ userId: request.user!.id, tokenId: id });
+    const revoked = await auth.revokeApiToken({ actor: request.user!, tokenId: id });
     reply.flash(revoked ? 'success' : 'error', revoked ? 'Token revoked.' : 'That token no longer exists.');
     return reply.redirect('/admin/account', 303);
   });
