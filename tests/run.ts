@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { connectDatabase, runMigrations } from '../db/client.ts';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
+import { connectDatabase, loadEmbeddedPostgres, runMigrations } from '../db/client.ts';
+import type { EmbeddedServer } from '../db/embedded.ts';
 import { startQueue } from '../apps/domain/platform/queue.ts';
 import { freePort } from './helpers/net.ts';
 
@@ -78,6 +78,7 @@ async function main(): Promise<number> {
         tempDir = await mkdtemp(path.join(os.tmpdir(), 'veille-test-'));
         // As root, PostgreSQL runs as the postgres user, which must be able to enter this folder.
         await chmod(tempDir, 0o755);
+        const { startEmbeddedPostgres } = await loadEmbeddedPostgres();
         embedded = await startEmbeddedPostgres({ directory: path.join(tempDir, 'postgres'), port: await freePort(), log });
         serverUrl = embedded.url('postgres');
       }

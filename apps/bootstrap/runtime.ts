@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { connectDatabase, runMigrations, waitForDatabase } from '../../db/client.ts';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../db/embedded.ts';
+import { connectDatabase, loadEmbeddedPostgres, runMigrations, waitForDatabase } from '../../db/client.ts';
+import type { EmbeddedServer } from '../../db/embedded.ts';
 import { systemClock, type Clock } from '../domain/platform/clock.ts';
 import type { Config } from './config.ts';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from '../domain/mail/mailer.ts';
@@ -41,6 +41,7 @@ export async function startRuntime(config: Config, log: Logger, options: { worke
   if (databaseUrl) {
     await waitForDatabase(databaseUrl, { timeoutMs: waitMs, log: databaseLog });
   } else {
+    const { startEmbeddedPostgres } = await loadEmbeddedPostgres();
     embedded = await startEmbeddedPostgres({ directory: path.join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort, database: 'veille', waitMs, log: databaseLog });
     databaseUrl = embedded.url('veille');
     if (embedded.owned) log.info({ port: config.embeddedPostgresPort }, 'embedded PostgreSQL ready');

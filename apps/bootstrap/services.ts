@@ -16,7 +16,7 @@ import { createAccountsService } from '../domain/accounts/accounts-service.ts';
 import { createAuthService } from '../domain/accounts/auth-service.ts';
 import { createCategoriesService } from '../domain/categories/categories-service.ts';
 import { createDeliveryService } from '../domain/delivery/delivery-service.ts';
-import { createEditionsService } from '../domain/editions/editions-service.ts';
+import { createEditionsService, type EditionsService } from '../domain/editions/editions-service.ts';
 import { createExportService } from '../domain/exports/export-service.ts';
 import { createImportService } from '../domain/imports/import-service.ts';
 import { createLinkCheckService, type PageFetcher } from '../domain/links/link-check-service.ts';
@@ -25,10 +25,11 @@ import type { Clock } from '../domain/platform/clock.ts';
 import type { Config } from './config.ts';
 import path from 'node:path';
 import type { Mailer } from '../domain/mail/mailer.ts';
+import { createHealthService } from '../domain/platform/health-service.ts';
 import { createMaintenanceService } from '../domain/platform/maintenance-service.ts';
 import { createOutboxService } from '../domain/mail/outbox-service.ts';
 import type { Queue } from '../domain/platform/queue.ts';
-import { createSettingsService } from '../domain/editions/settings-service.ts';
+import { createSettingsService, type SettingsService } from '../domain/editions/settings-service.ts';
 import { createSubscribersService } from '../domain/subscribers/subscribers-service.ts';
 import { fetchPageMetadata } from '../domain/links/url-metadata.ts';
 
@@ -44,9 +45,9 @@ export type ServiceDeps = {
   fetchPage?: PageFetcher;
 };
 
-/** Builds every service from its repositories: the one place the domain is wired. */
-export function createServices({ db, ping, mailer, queue, clock, config, fetchPage }: ServiceDeps) {
-  const repositories = {
+/** Every repository over the database: the only objects that speak SQL. */
+export function createRepositories(db: Database) {
+  return {
     users: createUsersRepository(db),
     sessions: createSessionsRepository(db),
     apiTokens: createApiTokensRepository(db),
@@ -61,20 +62,14 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     linkChecks: createLinkChecksRepository(db),
     editionImports: createEditionImportsRepository(db),
   };
+}
+
+/** What each feature's factory below is given: the process's dependencies and the repositories. */
+type Wiring = ServiceDeps & { repositories: ReturnType<typeof createRepositories> };
+
+/** Editions and the newsletter's settings they are written with. */
+function editionsFeature({ db, repositories, clock, config }: Wiring) {
   const settings = createSettingsService({ settings: repositories.settings });
-  const auth = createAuthService({ db, ...repositories, clock, secret: config.sessionSecret });
-  const accounts = createAccountsService({
-    db,
-    users: repositories.users,
-    invitations: repositories.invitations,
-    apiTokens: repositories.apiTokens,
-    mailer,
-    clock,
-    publicUrl: config.publicUrl,
-    newsletterName: async () => (await settings.get()).newsletterName,
-  });
-  const categories = createCategoriesService({ db, categories: repositories.categories, clock });
-  const links = createLinksService({ db, links: repositories.links, categories: repositories.categories, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
   const editions = createEditionsService({
     db,
     editions: repositories.editions,
@@ -84,6 +79,43 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     clock,
     publicUrl: config.publicUrl,
   });
+  return { settings, editions };
+}
+
+/** Sign-in, sessions and API tokens; the team's accounts and invitations. */
+function accountsFeature({ db, repositories, mailer, clock, config }: Wiring, { settings }: { settings: SettingsService }) {
+  const auth = createAuthService({ db, ...repositories, clock, secret: config.sessionSecret });
+  const accounts = createAccountsService({
+    db,
+    users: repositories.users,
+    invitations: repositories.invitations,
+    sessions: repositories.sessions,
+    apiTokens: repositories.apiTokens,
+    mailer,
+    clock,
+    publicUrl: config.publicUrl,
+    newsletterName: async () => (await settings.get()).newsletterName,
+  });
+  return { auth, accounts };
+}
+
+/** Collecting links: categories, links and the check of an edition's links before it is sent. */
+function linksFeature({ db, repositories, queue, clock, config, fetchPage }: Wiring, { editions }: { editions: EditionsService }) {
+  const categories = createCategoriesService({ db, categories: repositories.categories, clock });
+  const links = createLinksService({ db, links: repositories.links, categories: repositories.categories, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
+  const linkCheck = createLinkCheckService({
+    db,
+    linkChecks: repositories.linkChecks,
+    editions,
+    queue,
+    clock,
+    fetchPage: fetchPage ?? ((url) => fetchPageMetadata(url, { allowPrivate: config.fetchAllowPrivate })),
+  });
+  return { categories, links, linkCheck };
+}
+
+/** Readers and sending them editions. */
+function readersFeature({ db, repositories, mailer, queue, clock, config }: Wiring, { settings, editions }: { settings: SettingsService; editions: EditionsService }) {
   const subscribers = createSubscribersService({
     db,
     subscribers: repositories.subscribers,
@@ -107,14 +139,11 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     concurrency: config.sendConcurrency,
     ratePerSecond: config.sendRatePerSecond,
   });
-  const linkCheck = createLinkCheckService({
-    db,
-    linkChecks: repositories.linkChecks,
-    editions,
-    queue,
-    clock,
-    fetchPage: fetchPage ?? ((url) => fetchPageMetadata(url, { allowPrivate: config.fetchAllowPrivate })),
-  });
+  return { subscribers, delivery };
+}
+
+/** Moving the whole newsletter in and out. */
+function movingFeature({ db, repositories, queue, clock, config }: Wiring, { settings, editions }: { settings: SettingsService; editions: EditionsService }) {
   const imports = createImportService({
     db,
     editions: repositories.editions,
@@ -128,10 +157,31 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     clock,
     fetchAllowPrivate: config.fetchAllowPrivate,
   });
-  const maintenance = createMaintenanceService({ auth, accounts, links, imports });
   const exports = createExportService({ editions, links: repositories.links, categories: repositories.categories, subscribers: repositories.subscribers, settings, clock });
+  return { imports, exports };
+}
+
+/** What keeps the app running: the periodic clean-up, the development outbox, the health check. */
+function platformFeature({ ping, config }: Wiring, services: Parameters<typeof createMaintenanceService>[0]) {
+  const maintenance = createMaintenanceService(services);
   const outbox = createOutboxService({ directory: path.join(config.dataDir, 'outbox') });
-  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, imports, mailer, outbox, queue, clock, health: { check: ping } };
+  return { maintenance, outbox, health: createHealthService({ ping }) };
+}
+
+/**
+ * Builds every service from its repositories: the one place the domain is wired. Each feature's
+ * factory names what it needs from the others.
+ */
+export function createServices(deps: ServiceDeps) {
+  const wiring: Wiring = { ...deps, repositories: createRepositories(deps.db) };
+  const { settings, editions } = editionsFeature(wiring);
+  const { auth, accounts } = accountsFeature(wiring, { settings });
+  const { categories, links, linkCheck } = linksFeature(wiring, { editions });
+  const { subscribers, delivery } = readersFeature(wiring, { settings, editions });
+  const { imports, exports } = movingFeature(wiring, { settings, editions });
+  const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports });
+  const { mailer, queue, clock } = deps;
+  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, imports, mailer, outbox, queue, clock, health };
 }
 
 export type Services = ReturnType<typeof createServices>;

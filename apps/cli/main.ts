@@ -40,13 +40,13 @@ const commands: Record<string, Command> = {
 
   async 'users:create'(runtime, values) {
     const password = await readPassword();
-    const user = await runtime.services.accounts.createUser({ email: values.email, name: values.name, role: values.role ?? 'editor', password }, OPERATOR);
+    const user = await runtime.services.accounts.createUser({ actor: OPERATOR, email: values.email, name: values.name, role: values.role ?? 'editor', password });
     process.stdout.write(`Created ${user.role} ${user.name} <${user.email}>.\n`);
   },
 
   async 'users:password'(runtime, values) {
     const password = await readPassword();
-    const tokens = await runtime.services.accounts.resetPassword({ email: values.email, password, revokeTokens: values['revoke-tokens'] === true }, OPERATOR);
+    const tokens = await runtime.services.accounts.resetPassword({ actor: OPERATOR, email: values.email, password, revokeTokens: values['revoke-tokens'] === true });
     const about = tokens.revoked > 0 ? ` and their ${tokens.revoked} API token(s) revoked` : tokens.kept > 0 ? `; their ${tokens.kept} API token(s) still work (--revoke-tokens ends them)` : '';
     process.stdout.write(`Password changed for ${values.email}; their sessions were signed out${about}.\n`);
   },
@@ -64,7 +64,7 @@ const commands: Record<string, Command> = {
     if (!name) throw new ValidationError('--name is required (what the token is for).');
     const user = (await runtime.services.accounts.listUsers()).find((candidate) => candidate.email === email.trim().toLowerCase());
     if (!user) throw new ValidationError(`No account with the email ${values.email}.`);
-    const { token } = await runtime.services.auth.createApiToken({ userId: user.id, name });
+    const { token } = await runtime.services.auth.createApiToken({ actor: OPERATOR, userId: user.id, name });
     process.stdout.write(`Token "${values.name}" for ${user.email} (shown once):\n${token}\n`);
   },
 

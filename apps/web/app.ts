@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
@@ -10,13 +8,16 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Config } from '../bootstrap/config.ts';
 import type { Services } from '../bootstrap/services.ts';
+import { publicDir, VENDORED } from './assets.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { crossSitePlugin } from './plugins/cross-site.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { inputGuardPlugin } from './plugins/input-guard.ts';
 import { renderPlugin } from './plugins/render.ts';
 import { accountRoutes } from './routes/accounts/account-routes.ts';
-import { adminRoutes } from './routes/platform/admin-routes.ts';
+import { dashboardRoutes } from './routes/platform/dashboard-routes.ts';
+import { outboxRoutes } from './routes/platform/outbox-routes.ts';
+import { settingsRoutes } from './routes/platform/settings-routes.ts';
 import { prepareApiScope } from './plugins/api.ts';
 import { meApi } from './routes/accounts/me-api.ts';
 import { categoriesApi } from './routes/categories/categories-api.ts';
@@ -36,14 +37,6 @@ import { publicRoutes } from './routes/public/public-routes.ts';
 import { subscribeRoutes } from './routes/subscribers/subscribe-routes.ts';
 import { subscribersRoutes } from './routes/subscribers/subscribers-routes.ts';
 import { teamRoutes } from './routes/accounts/team-routes.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const require = createRequire(import.meta.url);
-
-/** Where a vendored browser library lives inside node_modules. */
-function vendorDir(packageName: string, subdir: string): string {
-  return path.join(path.dirname(require.resolve(`${packageName}/package.json`)), subdir);
-}
 
 /** One log line per request instead of Fastify's two; static assets and health checks only at debug level. */
 class OneLineRequestLog extends LogController {
@@ -105,12 +98,14 @@ export async function buildApp(
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
   await app.register(fastifyRateLimit, { global: false });
-  await app.register(fastifyStatic, { root: path.join(root, 'public'), prefix: '/static/', maxAge: '1d', decorateReply: false });
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: '1d', decorateReply: false });
   // Browsers ask for /favicon.ico on every site whatever the pages link; the pages link the SVG too.
-  const favicon = await readFile(path.join(root, 'public', 'favicon.ico'));
+  const favicon = await readFile(path.join(publicDir, 'favicon.ico'));
   app.get('/favicon.ico', async (_request, reply) => reply.header('Cache-Control', 'public, max-age=604800').type('image/x-icon').send(favicon));
-  await app.register(fastifyStatic, { root: vendorDir('htmx.org', 'dist'), prefix: '/static/vendor/htmx/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file.endsWith('.js') });
-  await app.register(fastifyStatic, { root: vendorDir('sortablejs', ''), prefix: '/static/vendor/sortable/', maxAge: '7d', decorateReply: false, allowedPath: (file) => file === '/Sortable.min.js' });
+  // Only the files pages link, out of the libraries' folders.
+  for (const vendored of Object.values(VENDORED)) {
+    await app.register(fastifyStatic, { root: vendored.dir(), prefix: vendored.prefix, maxAge: '7d', decorateReply: false, allowedPath: (file) => vendored.files.includes(file.replace(/^\//, '')) });
+  }
 
   await app.register(renderPlugin, { services, production: config.env === 'production', secureCookies: config.secureCookies });
   await app.register(crossSitePlugin, { publicUrl: config.publicUrl });
@@ -122,7 +117,9 @@ export async function buildApp(
   await app.register(authRoutes, { services, config });
   await app.register(publicRoutes, { services, stampTtlMs: config.pageCacheTtlMs });
   await app.register(subscribeRoutes, { services });
-  await app.register(adminRoutes, { services, config, prefix: '/admin' });
+  await app.register(dashboardRoutes, { services, prefix: '/admin' });
+  await app.register(settingsRoutes, { services, config, prefix: '/admin/settings' });
+  await app.register(outboxRoutes, { services, config, prefix: '/admin/outbox' });
   await app.register(linksRoutes, { services, config, prefix: '/admin' });
   await app.register(categoriesRoutes, { services, prefix: '/admin/categories' });
   await app.register(editionsRoutes, { services, prefix: '/admin/editions' });

@@ -1,7 +1,7 @@
 import type { Services } from '../bootstrap/services.ts';
 import { periodLabel } from '../domain/editions/periods.ts';
 import { formatDate, wordsFor } from '../domain/platform/locales/index.ts';
-import { ASSET_VERSION } from './assets.ts';
+import { assetUrl } from './assets.ts';
 
 /** What every public page's templates need: the newsletter, its words and how it writes dates. */
 export async function publicContext(services: Pick<Services, 'settings' | 'editions'>) {
@@ -16,7 +16,7 @@ export async function publicContext(services: Pick<Services, 'settings' | 'editi
     description: current.description,
     date: (value: Date) => formatDate(value, current.locale, current.timeZone),
     label: (period: string) => periodLabel(period, current.locale),
-    assetVersion: ASSET_VERSION,
+    asset: assetUrl,
     consent: words.subscription.consent(current.newsletterName),
   };
 }

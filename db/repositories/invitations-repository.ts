@@ -16,11 +16,19 @@ const listed = {
   acceptedAt: invitations.acceptedAt,
 };
 
+function pendingByHash(tx: DbOrTx, tokenHash: string, now: Date) {
+  return tx
+    .select(listed)
+    .from(invitations)
+    .leftJoin(users, eq(users.id, invitations.invitedBy))
+    .where(and(eq(invitations.tokenHash, tokenHash), isNull(invitations.acceptedAt), gt(invitations.expiresAt, now)));
+}
+
 /** SQL for the invitations table. */
 export function createInvitationsRepository(db: Database) {
   return {
     async insert(
-      values: { email: string; role: Role; tokenHash: string; invitedBy: string; expiresAt: Date },
+      values: { email: string; role: Role; tokenHash: string; invitedBy: string | null; expiresAt: Date },
       tx: DbOrTx = db,
     ): Promise<{ id: string }> {
       const [row] = await tx.insert(invitations).values(values).returning({ id: invitations.id });
@@ -36,14 +44,15 @@ export function createInvitationsRepository(db: Database) {
         .orderBy(desc(invitations.createdAt));
     },
 
-    /** The pending invitation for this token; locked when inside a transaction that will accept it. */
-    async findPendingByHash(tokenHash: string, now: Date, tx: DbOrTx = db, lock = false): Promise<Invitation | undefined> {
-      const query = tx
-        .select(listed)
-        .from(invitations)
-        .leftJoin(users, eq(users.id, invitations.invitedBy))
-        .where(and(eq(invitations.tokenHash, tokenHash), isNull(invitations.acceptedAt), gt(invitations.expiresAt, now)));
-      const [row] = lock ? await query.for('update', { of: invitations }) : await query;
+    /** The pending invitation for this token. */
+    async findPendingByHash(tokenHash: string, now: Date, tx: DbOrTx = db): Promise<Invitation | undefined> {
+      const [row] = await pendingByHash(tx, tokenHash, now);
+      return row;
+    },
+
+    /** The pending invitation for this token, locked until the end of `tx`, which will accept it. */
+    async lockPendingByHash(tokenHash: string, now: Date, tx: DbOrTx): Promise<Invitation | undefined> {
+      const [row] = await pendingByHash(tx, tokenHash, now).for('update', { of: invitations });
       return row;
     },
 

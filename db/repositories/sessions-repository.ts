@@ -1,4 +1,4 @@
-import { and, eq, gt, lt } from 'drizzle-orm';
+import { and, eq, gt, lt, ne } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { sessions, users } from '../schema.ts';
 import type { User } from './users-repository.ts';
@@ -32,6 +32,11 @@ export function createSessionsRepository(db: Database) {
 
     async delete(idHash: string, tx: DbOrTx = db): Promise<void> {
       await tx.delete(sessions).where(eq(sessions.idHash, idHash));
+    },
+
+    /** Ends every session of a user, but the one whose hash is `keepIdHash` when given. */
+    async deleteForUser(userId: string, keepIdHash: string | undefined, tx: DbOrTx = db): Promise<void> {
+      await tx.delete(sessions).where(keepIdHash ? and(eq(sessions.userId, userId), ne(sessions.idHash, keepIdHash)) : eq(sessions.userId, userId));
     },
 
     async deleteExpired(now: Date, tx: DbOrTx = db): Promise<number> {

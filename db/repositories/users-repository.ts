@@ -1,7 +1,7 @@
-import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
+import { asc, count, eq, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
-import { sessions, users } from '../schema.ts';
+import { users } from '../schema.ts';
 
 export type Role = 'owner' | 'editor';
 export type UserRow = typeof users.$inferSelect;
@@ -83,12 +83,6 @@ export function createUsersRepository(db: Database) {
     /** Serialises changes to the set of owners, so two requests cannot both remove the last one. */
     async lockOwners(tx: DbOrTx): Promise<void> {
       await tx.select({ id: users.id }).from(users).where(eq(users.role, 'owner')).for('update');
-    },
-
-    async deleteSessionsExcept(userId: string, keepIdHash: string | undefined, tx: DbOrTx = db): Promise<void> {
-      await tx
-        .delete(sessions)
-        .where(keepIdHash ? and(eq(sessions.userId, userId), ne(sessions.idHash, keepIdHash)) : eq(sessions.userId, userId));
     },
   };
 }

@@ -62,7 +62,7 @@ export async function buildEditions(t: TestContext, options: Parameters<typeof b
   const client = await setUpOwner(built.app);
   await built.services.settings.update({ actor: OPERATOR, input: FRENCH });
   const [owner] = await built.services.accounts.listUsers();
-  const { token } = await built.services.auth.createApiToken({ userId: owner!.id, name: 'test' });
+  const { token } = await built.services.auth.createApiToken({ actor: owner!, name: 'test' });
   const call = apiCaller(built.app, token);
   const createLink = async (body: Record<string, unknown>): Promise<string> => {
     const response = await call('POST', '/api/v1/links', body);

@@ -8,10 +8,10 @@ export type AppProcess = { child: ChildProcess; output: () => string };
 /**
  * Runs one of the app's entry points (apps/web/main.ts, apps/worker/main.ts) as `npm start` and
  * `npm run worker` do, in a process group of its own (signal `-pid` to reach it as a terminal's
- * Ctrl-C does), with its output kept. The caller stops it (stopProcess) before what it uses goes.
+ * Ctrl-C does), with its output kept; `nodeArgs` go to node before the script. The caller stops it (stopProcess) before what it uses goes.
  */
-export function startAppProcess(script: string, env: Record<string, string>): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export function startAppProcess(script: string, env: Record<string, string>, nodeArgs: string[] = []): AppProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { ApiTokensRepository } from '../../../db/repositories/api-tokens-repository.ts';
 import type { InvitationsRepository } from '../../../db/repositories/invitations-repository.ts';
+import type { SessionsRepository } from '../../../db/repositories/sessions-repository.ts';
 import type { Role, User, UsersRepository } from '../../../db/repositories/users-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
@@ -40,6 +41,7 @@ type Deps = {
   db: Database;
   users: UsersRepository;
   invitations: InvitationsRepository;
+  sessions: Pick<SessionsRepository, 'deleteForUser'>;
   apiTokens: Pick<ApiTokensRepository, 'deleteAllForUser' | 'listForUser'>;
   mailer: Mailer;
   clock: Clock;
@@ -48,7 +50,7 @@ type Deps = {
 };
 
 /** Editors' accounts: first-run set-up, invitations, roles and passwords. */
-export function createAccountsService({ db, users, invitations, apiTokens, mailer, clock, publicUrl, newsletterName }: Deps) {
+export function createAccountsService({ db, users, invitations, sessions, apiTokens, mailer, clock, publicUrl, newsletterName }: Deps) {
   async function insertUser(input: { email: string; name: string; role: Role; password: string }, tx: DbOrTx = db) {
     if (await users.findWithHashByEmail(input.email, tx)) {
       throw new ValidationError('An account with this email already exists.', { email: 'An account with this email already exists.' });
@@ -57,7 +59,7 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
   }
 
   /** Ends the other sessions of a user after a change to their password or role. */
-  const endOtherSessions = (userId: string, keepSessionHash?: string) => users.deleteSessionsExcept(userId, keepSessionHash);
+  const endOtherSessions = (userId: string, keepSessionHash?: string) => sessions.deleteForUser(userId, keepSessionHash);
 
   // As on GitHub, personal tokens are credentials of their own and outlive a password change, so
   // scripts keep running; whoever fears a leak ticks the box that ends them too.
@@ -68,6 +70,7 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
 
   // Once an account exists one always will (the last owner cannot be removed): stop asking then.
   let setUp = false;
+  const alreadySetUp = () => new ConflictError('Veille is already set up: sign in instead.');
 
   return {
     /** True until the first account exists: the app then only offers the set-up page. */
@@ -77,34 +80,39 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
       return !setUp;
     },
 
+    /** Throws a ConflictError once an account exists, so that the set-up form is refused before anything else is checked. */
+    async refuseOnceSetUp(): Promise<void> {
+      if (!(await this.needsSetup())) throw alreadySetUp();
+    },
+
     /** Creates the owner on first run; refused once any account exists. */
     async setUpOwner(input: { email?: unknown; name?: unknown; password?: unknown }): Promise<User> {
       const values = parseInput(setupSchema, input);
       return db.transaction(async (tx) => {
         // Two browsers submitting the set-up form at once must not create two owners.
         await users.lockSetup(tx);
-        if ((await users.count(tx)) > 0) throw new ConflictError('Veille is already set up: sign in instead.');
+        if ((await users.count(tx)) > 0) throw alreadySetUp();
         return insertUser({ ...values, role: 'owner' }, tx);
       });
     },
 
     /** Creates an account directly (the CLI, for headless servers). */
-    async createUser(input: { email?: unknown; name?: unknown; password?: unknown; role?: unknown }, actor: Actor): Promise<User> {
-      authorize(actor, 'team.manage');
+    async createUser(input: { actor: Actor; email?: unknown; name?: unknown; password?: unknown; role?: unknown }): Promise<User> {
+      authorize(input.actor, 'team.manage');
       const values = parseInput(newUserSchema, input);
       return insertUser(values);
     },
 
     listUsers: () => users.list(),
 
-    async getUser(id: string): Promise<User> {
-      const user = await users.findById(id);
+    async getUser(input: { id: string }): Promise<User> {
+      const user = await users.findById(input.id);
       if (!user) throw new NotFoundError('No such user.');
       return user;
     },
 
     /** Invites someone by email; returns the link, which is also sent to them. */
-    async invite(input: { actor: User; email?: unknown; role?: unknown }) {
+    async invite(input: { actor: Actor; email?: unknown; role?: unknown }) {
       authorize(input.actor, 'team.manage');
       const values = parseInput(inviteSchema, input);
       if (await users.findWithHashByEmail(values.email)) {
@@ -131,19 +139,19 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
     },
 
     /** The invitations not yet accepted (whom, which role, until when; never their links). */
-    async listPendingInvitations(actor: Actor) {
-      authorize(actor, 'team.manage');
+    async listPendingInvitations(input: { actor: Actor }) {
+      authorize(input.actor, 'team.manage');
       return invitations.listPending(clock.now());
     },
 
-    async revokeInvitation(input: { actor: User; id: string }): Promise<void> {
+    async revokeInvitation(input: { actor: Actor; id: string }): Promise<void> {
       authorize(input.actor, 'team.manage');
       if (!(await invitations.delete(input.id))) throw new NotFoundError('No such invitation.');
     },
 
     /** The pending invitation behind a link, or a NotFoundError saying it is no longer valid. */
-    async findInvitation(token: string) {
-      const found = token.length <= 100 ? await invitations.findPendingByHash(sha256(token), clock.now()) : undefined;
+    async findInvitation(input: { token: string }) {
+      const found = input.token.length <= 100 ? await invitations.findPendingByHash(sha256(input.token), clock.now()) : undefined;
       if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.');
       return found;
     },
@@ -152,7 +160,7 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
     async acceptInvitation(input: { token: string; name?: unknown; password?: unknown }): Promise<User> {
       const values = parseInput(acceptSchema, input);
       return db.transaction(async (tx) => {
-        const found = input.token.length <= 100 ? await invitations.findPendingByHash(sha256(input.token), clock.now(), tx, true) : undefined;
+        const found = input.token.length <= 100 ? await invitations.lockPendingByHash(sha256(input.token), clock.now(), tx) : undefined;
         if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.');
         const user = await insertUser({ email: found.email, name: values.name, role: found.role, password: values.password }, tx);
         await invitations.markAccepted(found.id, clock.now(), tx);
@@ -161,7 +169,7 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
     },
 
     /** Changes a user's role; the last owner cannot stop being one. Ends the user's sessions. */
-    async changeRole(input: { actor: User; userId: string; role?: unknown }): Promise<User> {
+    async changeRole(input: { actor: Actor; userId: string; role?: unknown }): Promise<User> {
       authorize(input.actor, 'team.manage');
       const { role } = parseInput(z.object({ role: roleField }), input);
       const updated = await db.transaction(async (tx) => {
@@ -178,10 +186,10 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
       return updated;
     },
 
-    /** Removes an account (its sessions and tokens go with it); the last owner cannot be removed. */
-    async removeUser(input: { actor: User; userId: string }): Promise<void> {
+    /** Removes an account (its sessions and tokens go with it); the last owner cannot be removed. Returns who was removed. */
+    async removeUser(input: { actor: Actor; userId: string }): Promise<User> {
       authorize(input.actor, 'team.manage');
-      await db.transaction(async (tx) => {
+      return db.transaction(async (tx) => {
         await users.lockOwners(tx);
         const target = await users.findById(input.userId, tx);
         if (!target) throw new NotFoundError('No such user.');
@@ -189,16 +197,17 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
           throw new ConflictError('Veille needs at least one owner: this account cannot be removed.');
         }
         await users.delete(input.userId, tx);
+        return target;
       });
     },
 
     /**
-     * Changes one's own password after checking the current one; other sessions end, this one
-     * stays. API tokens keep working unless `revokeTokens` asks to end them as well.
+     * Changes the actor's own password after checking the current one; their other sessions end,
+     * `currentSessionHash` stays. API tokens keep working unless `revokeTokens` asks to end them too.
      */
-    async changePassword(input: { userId: string; currentSessionHash?: string; currentPassword?: unknown; newPassword?: unknown; revokeTokens?: unknown }): Promise<TokensAfterPasswordChange> {
+    async changePassword(input: { actor: Actor; currentSessionHash?: string; currentPassword?: unknown; newPassword?: unknown; revokeTokens?: unknown }): Promise<TokensAfterPasswordChange> {
       const values = parseInput(changePasswordSchema, input);
-      const user = await users.findWithHashById(input.userId);
+      const user = input.actor.id ? await users.findWithHashById(input.actor.id) : undefined;
       if (!user) throw new NotFoundError('No such user.');
       if (!(await verifyPassword(user.passwordHash, values.currentPassword))) {
         throw new ValidationError('The current password is not correct.', { currentPassword: 'The current password is not correct.' });
@@ -209,8 +218,8 @@ export function createAccountsService({ db, users, invitations, apiTokens, maile
     },
 
     /** Sets a password without knowing the old one (the CLI's reset, for a locked-out owner). */
-    async resetPassword(input: { email?: unknown; password?: unknown; revokeTokens?: unknown }, actor: Actor): Promise<TokensAfterPasswordChange> {
-      authorize(actor, 'team.manage');
+    async resetPassword(input: { actor: Actor; email?: unknown; password?: unknown; revokeTokens?: unknown }): Promise<TokensAfterPasswordChange> {
+      authorize(input.actor, 'team.manage');
       const values = parseInput(z.object({ email: emailField, password: passwordField, revokeTokens: revokeTokensField }), input);
       const user = await users.findWithHashByEmail(values.email);
       if (!user) throw new NotFoundError(`No account with the email ${values.email}.`);

@@ -5,8 +5,9 @@ import type { RateLimitsRepository } from '../../../db/repositories/rate-limits-
 import type { Session, SessionsRepository } from '../../../db/repositories/sessions-repository.ts';
 import type { User, UsersRepository } from '../../../db/repositories/users-repository.ts';
 import type { Clock } from '../platform/clock.ts';
-import { RateLimitedError, UnauthenticatedError } from '../platform/errors.ts';
+import { NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../platform/errors.ts';
 import { verifyAgainstDummy, verifyPassword } from './passwords.ts';
+import { authorize, type Actor } from './roles.ts';
 import { hmac, randomToken, safeEqual, sha256 } from '../platform/tokens.ts';
 import { parseInput } from '../platform/validation.ts';
 
@@ -23,6 +24,12 @@ const tokenNameField = z
   .trim()
   .min(1, { error: 'Give the token a name, such as "bookmarklet" or "import script".' })
   .max(100, { error: 'Token name must be at most 100 characters.' });
+
+// What a sign-in form sends: both fields are needed before anything is counted or checked.
+const credentialsSchema = z.object({
+  email: z.string({ error: 'Email is required.' }).trim().min(1, { error: 'Email is required.' }).max(1000, { error: 'Email must be at most 1000 characters.' }),
+  password: z.string({ error: 'Password is required.' }).min(1, { error: 'Password is required.' }).max(1000, { error: 'Password must be at most 1000 characters.' }),
+});
 
 /** Failed sign-ins only count: successes are given back, and one resets the account's count. */
 export const SIGN_IN_LIMITS = {
@@ -49,6 +56,11 @@ function waitMessage(ms: number): string {
 }
 
 export type AuthenticatedSession = { user: User; session: Pick<Session, 'idHash' | 'csrfToken' | 'expiresAt'>; renewed: boolean };
+
+/** Whether a CSRF token is the one of the session, compared in constant time. */
+export function csrfMatches(session: Pick<Session, 'csrfToken'>, token: string | undefined): boolean {
+  return typeof token === 'string' && safeEqual(session.csrfToken, token);
+}
 
 type Deps = {
   db: Database;
@@ -89,8 +101,9 @@ export function createAuthService({ db, users, sessions, apiTokens, rateLimits, 
      * first few, capped, rather than a lock-out); a success gives its attempt back and clears the
      * account's failures.
      */
-    async signIn(input: { email: string; password: string; ip: string; userAgent?: string; previousSessionId?: string }) {
-      const email = input.email.trim().toLowerCase();
+    async signIn(input: { email?: unknown; password?: unknown; ip: string; userAgent?: string; previousSessionId?: string }) {
+      const credentials = parseInput(credentialsSchema, input, 'Enter your email and password.');
+      const email = credentials.email.toLowerCase();
       const now = clock.now();
       const ipKey = `sign-in:ip:${input.ip}`;
       const accountKey = `sign-in:account:${sha256(email)}`;
@@ -107,16 +120,19 @@ export function createAuthService({ db, users, sessions, apiTokens, rateLimits, 
         throw new RateLimitedError(waitMessage(waitMs), Math.max(1, Math.ceil(waitMs / 1000)));
       }
       const found = await users.findWithHashByEmail(email);
-      const valid = found ? await verifyPassword(found.passwordHash, input.password) : await verifyAgainstDummy(input.password);
+      const valid = found ? await verifyPassword(found.passwordHash, credentials.password) : await verifyAgainstDummy(credentials.password);
       if (!found || !valid) throw new UnauthenticatedError('Incorrect email or password.');
       await rateLimits.release(ipKey, now);
       await rateLimits.clear(accountKey);
-      if (input.previousSessionId) await sessions.delete(hashSessionId(input.previousSessionId));
-      return this.openSession({ userId: found.id, ip: input.ip, userAgent: input.userAgent });
+      return this.openSession({ userId: found.id, ip: input.ip, userAgent: input.userAgent, previousSessionId: input.previousSessionId });
     },
 
-    /** Opens a session for a user who has just proved who they are (sign-in, set-up, invitation). */
-    async openSession(input: { userId: string; ip?: string; userAgent?: string }) {
+    /**
+     * Opens a session for a user who has just proved who they are (sign-in, set-up, invitation):
+     * a fresh id, and the browser's previous session, if any, ends.
+     */
+    async openSession(input: { userId: string; ip?: string; userAgent?: string; previousSessionId?: string }) {
+      if (input.previousSessionId) await sessions.delete(hashSessionId(input.previousSessionId));
       const id = randomToken(32);
       const now = clock.now();
       const session = await sessions.insert({
@@ -133,7 +149,8 @@ export function createAuthService({ db, users, sessions, apiTokens, rateLimits, 
     },
 
     /** The user behind a session cookie, renewing the expiry (sliding) when due; undefined when none. */
-    async authenticateSession(sessionId: string): Promise<AuthenticatedSession | undefined> {
+    async authenticateSession(input: { sessionId: string }): Promise<AuthenticatedSession | undefined> {
+      const { sessionId } = input;
       if (!sessionId || sessionId.length > 100) return undefined;
       const now = clock.now();
       const idHash = hashSessionId(sessionId);
@@ -148,35 +165,41 @@ export function createAuthService({ db, users, sessions, apiTokens, rateLimits, 
       return { user, session: { ...session, expiresAt }, renewed: true };
     },
 
-    /** Checks a CSRF token against the one of the session, in constant time. */
-    csrfMatches(session: Pick<Session, 'csrfToken'>, token: string | undefined): boolean {
-      return typeof token === 'string' && safeEqual(session.csrfToken, token);
+    /** Ends a session (signing out). */
+    async signOut(input: { sessionId: string }): Promise<void> {
+      await sessions.delete(hashSessionId(input.sessionId));
     },
 
-    async signOut(sessionId: string): Promise<void> {
-      await sessions.delete(hashSessionId(sessionId));
-    },
-
-    /** Hash of a session id, to name the current session when ending the others. */
-    sessionIdHash: hashSessionId,
-
-    /** Creates an API token; the secret is returned once and only its hash is kept. */
-    /** Creates a personal API token; the token itself is returned once and only its hash is kept. */
-    async createApiToken(input: { userId: string; name?: unknown }) {
+    /**
+     * Creates a personal API token: the actor's own, or, for someone who manages the team (the
+     * command line), another account's. The token itself is returned once; only its hash is kept.
+     */
+    async createApiToken(input: { actor: Actor; name?: unknown; userId?: string }) {
       const { name } = parseInput(z.object({ name: tokenNameField }), { name: input.name });
+      const userId = input.userId ?? input.actor.id;
+      if (!userId) throw new ValidationError('Name the account the token is for.');
+      if (userId !== input.actor.id) {
+        authorize(input.actor, 'team.manage');
+        if (!(await users.findById(userId))) throw new NotFoundError('No such user.');
+      }
       const token = `vt_${randomToken(32)}`;
-      const record = await apiTokens.insert({ userId: input.userId, name, tokenHash: sha256(token), prefix: token.slice(0, 10) });
+      const record = await apiTokens.insert({ userId, name, tokenHash: sha256(token), prefix: token.slice(0, 10) });
       return { token, name, record };
     },
 
-    listApiTokens: (userId: string) => apiTokens.listForUser(userId),
+    /** The actor's API tokens (names, prefixes, last use; never the tokens). */
+    async listApiTokens(input: { actor: Actor }) {
+      return input.actor.id ? apiTokens.listForUser(input.actor.id) : [];
+    },
 
-    async revokeApiToken(input: { userId: string; tokenId: string }): Promise<boolean> {
-      return apiTokens.deleteForUser(input.tokenId, input.userId);
+    /** Revokes one of the actor's own tokens; false when they have no such token. */
+    async revokeApiToken(input: { actor: Actor; tokenId: string }): Promise<boolean> {
+      return input.actor.id ? apiTokens.deleteForUser(input.tokenId, input.actor.id) : false;
     },
 
     /** The user a Bearer token belongs to; records when it was last used (at most once a minute). */
-    async authenticateToken(token: string): Promise<User> {
+    async authenticateToken(input: { token: string }): Promise<User> {
+      const { token } = input;
       if (!token.startsWith('vt_') || token.length > 100) throw new UnauthenticatedError('Invalid API token.');
       const found = await apiTokens.findUserByHash(sha256(token));
       if (!found) throw new UnauthenticatedError('Invalid API token.');

@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { SESSION_TTL_MS } from '../../domain/accounts/auth-service.ts';
+import { csrfMatches, SESSION_TTL_MS } from '../../domain/accounts/auth-service.ts';
+import { authorize, type Permission } from '../../domain/accounts/roles.ts';
 import type { Config } from '../../bootstrap/config.ts';
 import type { Services } from '../../bootstrap/services.ts';
 import { hmac, randomToken, safeEqual } from '../../domain/platform/tokens.ts';
 import type { User } from '../../domain/platform/types.ts';
+import { RequestRefusedError } from '../http-errors.ts';
 import { localRedirectTarget } from '../redirects.ts';
+import { FORM_EXPIRED } from './forms.ts';
 import { wantsFragment } from './render.ts';
 
 export const SESSION_COOKIE = 'veille_session';
@@ -24,8 +27,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * false on the few POST routes that need no CSRF token (public forms, the API); 'pre-session'
-     * on the forms posted before there is a session (sign-in, set-up, invitations), which check
-     * their own token with preSessionTokenValid.
+     * on the forms posted before there is a session (sign-in, set-up, invitations), which carry
+     * the token issuePreSessionToken gave their page instead.
      */
     csrf?: false | 'pre-session';
   }
@@ -67,8 +70,12 @@ export function issuePreSessionToken(request: FastifyRequest, reply: FastifyRepl
   return preSessionProof(config, value);
 }
 
+// A form posted before sign-in whose token does not match its cookie: another site's form, or a
+// page left open past a browser restart. The form comes back with a fresh token and what was typed.
+const FORM_EXPIRED_MESSAGE = 'This form has expired or did not come from this page. It has been renewed: send it again.';
+
 /** True when a form posted before sign-in carries the token of the cookie its page set. */
-export function preSessionTokenValid(request: FastifyRequest, config: Pick<Config, 'secureCookies' | 'sessionSecret'>): boolean {
+function preSessionTokenValid(request: FastifyRequest, config: Pick<Config, 'secureCookies' | 'sessionSecret'>): boolean {
   const value = request.cookies[preSessionCookieName(config)];
   const token = submittedCsrfToken(request);
   return Boolean(value && token && safeEqual(preSessionProof(config, value), token));
@@ -101,7 +108,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { services: S
   app.addHook('onRequest', async (request, reply) => {
     const sessionId = request.cookies[SESSION_COOKIE];
     if (!sessionId || request.url.startsWith('/static/') || request.url === '/healthz') return;
-    const found = await auth.authenticateSession(sessionId);
+    const found = await auth.authenticateSession({ sessionId });
     if (!found) return;
     request.user = found.user;
     request.session = { idHash: found.session.idHash, csrfToken: found.session.csrfToken };
@@ -113,11 +120,16 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { services: S
   // the `_csrf` field of a form or the X-CSRF-Token header that htmx sends from <body hx-headers>.
   app.addHook('preHandler', async (request, reply) => {
     if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return;
+    if (request.routeOptions.config.csrf === 'pre-session') {
+      // The route's form comes back with a fresh token (see forms.ts).
+      if (!preSessionTokenValid(request, options.config)) throw new RequestRefusedError(403, FORM_EXPIRED, FORM_EXPIRED_MESSAGE);
+      return;
+    }
     // Without a session the request carries no authority to abuse; the route's own check refuses it.
     // The JSON API authenticates by Bearer token, which a browser never sends on its own.
     if (!request.session || request.url.startsWith('/api/')) return;
     if (request.routeOptions.config.csrf !== undefined) return;
-    if (auth.csrfMatches(request.session, submittedCsrfToken(request))) return;
+    if (csrfMatches(request.session, submittedCsrfToken(request))) return;
     request.log.warn({ url: request.url }, 'CSRF token missing or invalid');
     const message = 'This form has expired or did not come from Veille. Reload the page and try again.';
     if (wantsFragment(request) || !acceptsHtml(request)) {
@@ -142,10 +154,12 @@ export async function requireUser(request: FastifyRequest, reply: FastifyReply):
   return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
 }
 
-/** Only owners pass. */
-export async function requireOwner(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (request.user?.role === 'owner') return;
-  return reply.code(403).render('error', { status: 403, title: 'Owners only', message: 'Only an owner of this newsletter can do this.' });
+/**
+ * Lets through only the users whose role allows `permission`: the rule the services apply
+ * themselves (roles.ts), checked here too so that a refusal comes before the request's body is read.
+ */
+export function requirePermission(permission: Permission) {
+  return async (request: FastifyRequest): Promise<void> => authorize(request.user, permission);
 }
 
 /** Authenticates /api/v1 requests by their Bearer token. */
@@ -158,7 +172,7 @@ export function bearerAuth(services: Services) {
       return reply.code(401).send({ error: 'unauthenticated', message: 'Send an API token as "Authorization: Bearer <token>".' });
     }
     // Throws UnauthenticatedError, mapped to 401 by the error handler.
-    request.user = await services.auth.authenticateToken(match[1]!);
+    request.user = await services.auth.authenticateToken({ token: match[1]! });
   };
 }
 

@@ -43,9 +43,18 @@ function wantsJson(request: FastifyRequest): boolean {
   return request.url.startsWith('/api/') || (request.headers.accept ?? '').startsWith('application/json');
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The error page's title per status on this route, where the default says too little ("Invitation not valid"). */
+    titles?: Partial<Record<number, string>>;
+  }
+}
+
 /** One error handler for the whole app: a status per error type, never a stack trace or driver message. */
 export const errorsPlugin = fp(async (app: FastifyInstance, options: { services: Services }) => {
-  app.setErrorHandler(async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => answer(error, request, reply, true));
+
+  async function answer(error: FastifyError, request: FastifyRequest, reply: FastifyReply, withForm: boolean): Promise<FastifyReply> {
     const status = statusOf(error);
     // A 5xx message may carry SQL or driver details: log it, show a generic sentence.
     const message =
@@ -57,10 +66,10 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status, message: error.message }, 'request refused');
     if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
-    const form = request.routeOptions.config?.form;
+    const form = withForm ? request.routeOptions.config?.form : undefined;
     const failure = form && !wantsJson(request) ? formErrorOf(error) : undefined;
-    const rendered = form && failure ? await renderFormError(request, reply, form, failure) : undefined;
-    if (rendered) return rendered;
+    // The form's page may fail to load in turn (the invitation it belongs to has gone): that error is the answer then.
+    if (form && failure) return renderFormError(request, reply, form, failure).catch((pageError: FastifyError) => answer(pageError, request, reply, false));
     if (wantsJson(request) || (wantsFragment(request) && !SWAPPED.has(status))) {
       const body: Record<string, unknown> = { error: errorCode(error), message };
       if (error instanceof ValidationError) body.fields = error.fields;
@@ -74,8 +83,9 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
       if (status === 404) return renderPublicNotFound(reply, options.services);
       return renderPublicError(reply, options.services, status, error);
     }
-    return reply.render('error', { status, title: TITLES[status] ?? 'Error', message }, { status });
-  });
+    const title = request.routeOptions.config?.titles?.[status] ?? TITLES[status] ?? 'Error';
+    return reply.render('error', { status, title, message }, { status });
+  }
 
   // Unknown URLs are cheap to ask for and cost a render each: a bot walking random paths is slowed
   // down by the rate limit registered on this handler.

@@ -4,9 +4,10 @@ import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { can, type Permission } from '../../domain/accounts/roles.ts';
 import type { FieldErrors } from '../../domain/platform/errors.ts';
 import type { Services } from '../../bootstrap/services.ts';
-import { ASSET_VERSION } from '../assets.ts';
+import { assetUrl } from '../assets.ts';
 
 export const viewsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views');
 
@@ -15,11 +16,14 @@ export type Flash = { type: 'success' | 'error' | 'info'; message: string };
 /** What every template receives besides its own data. */
 export type PageContext = {
   user: FastifyRequest['user'];
+  /** Whether the signed-in user's role allows an action, by the services' own rule: `it.can('settings.change')`. */
+  can: (permission: Permission) => boolean;
   csrfToken: string | undefined;
   flash: Flash | undefined;
   newsletterName: string;
   path: string;
-  assetVersion: string;
+  /** The URL of a static file, versioned by its content: `it.asset('/static/css/app.css')`. */
+  asset: typeof assetUrl;
 };
 
 declare module 'fastify' {
@@ -68,11 +72,12 @@ export const renderPlugin = fp(async (app: FastifyInstance, options: { services:
     const settings = await options.services.settings.get();
     return {
       user: request.user,
+      can: (permission: Permission) => can(request.user, permission),
       csrfToken: request.session?.csrfToken,
       flash,
       newsletterName: settings.newsletterName,
       path: request.url.split('?')[0] ?? '/',
-      assetVersion: ASSET_VERSION,
+      asset: assetUrl,
     };
   }
 

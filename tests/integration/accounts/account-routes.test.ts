@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { buildTestApp } from '../../helpers/app.ts';
 import { OWNER, setUpOwner, signIn } from '../../helpers/client.ts';
 import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../../apps/domain/platform/errors.ts';
 
 test('changing the password checks the current one and signs out the other sessions', async (t) => {
   const { app } = await buildTestApp(t);
@@ -68,8 +69,8 @@ test('a removed user loses their tokens', async (t) => {
   const { app, services } = await buildTestApp(t);
   await setUpOwner(app);
   const [owner] = await services.accounts.listUsers();
-  const editor = await services.accounts.createUser({ email: 'e@example.org', name: 'E', role: 'editor', password: 'editor passphrase long enough' }, OPERATOR);
-  const { token } = await services.auth.createApiToken({ userId: editor.id, name: 'script' });
+  const editor = await services.accounts.createUser({ actor: OPERATOR, email: 'e@example.org', name: 'E', role: 'editor', password: 'editor passphrase long enough' });
+  const { token } = await services.auth.createApiToken({ actor: editor, name: 'script' });
   assert.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
   await services.accounts.removeUser({ actor: owner!, userId: editor.id });
   assert.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
@@ -80,8 +81,8 @@ test('API tokens outlive a password change, as the page says, unless the box to 
   const client = await setUpOwner(app);
   const [owner] = await services.accounts.listUsers();
   const me = async (token: string) => (await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode;
-  const first = (await services.auth.createApiToken({ userId: owner!.id, name: 'script' })).token;
-  const second = (await services.auth.createApiToken({ userId: owner!.id, name: 'bookmarks' })).token;
+  const first = (await services.auth.createApiToken({ actor: owner!, name: 'script' })).token;
+  const second = (await services.auth.createApiToken({ actor: owner!, name: 'bookmarks' })).token;
 
   const page = await client.get('/admin/account');
   assert.match(page.body, /Your API tokens keep working unless you tick the box above/);
@@ -99,10 +100,10 @@ test('API tokens outlive a password change, as the page says, unless the box to 
   assert.deepEqual([await me(first), await me(second)], [401, 401]);
 
   // The command line's reset says the same and takes the same choice.
-  const third = (await services.auth.createApiToken({ userId: owner!.id, name: 'again' })).token;
-  assert.deepEqual(await services.accounts.resetPassword({ email: OWNER.email, password: 'a reset passphrase, long' }, OPERATOR), { revoked: 0, kept: 1 });
+  const third = (await services.auth.createApiToken({ actor: owner!, name: 'again' })).token;
+  assert.deepEqual(await services.accounts.resetPassword({ actor: OPERATOR, email: OWNER.email, password: 'a reset passphrase, long' }), { revoked: 0, kept: 1 });
   assert.equal(await me(third), 200);
-  assert.deepEqual(await services.accounts.resetPassword({ email: OWNER.email, password: 'another reset passphrase', revokeTokens: true }, OPERATOR), { revoked: 1, kept: 0 });
+  assert.deepEqual(await services.accounts.resetPassword({ actor: OPERATOR, email: OWNER.email, password: 'another reset passphrase', revokeTokens: true }), { revoked: 1, kept: 0 });
   assert.equal(await me(third), 401);
 });
 
@@ -125,4 +126,24 @@ test('a refused form comes back with what was typed, never a secret, and the mes
   assert.equal(weak.statusCode, 422);
   assert.doesNotMatch(weak.body, new RegExp(OWNER.password), 'passwords are never written back');
   assert.doesNotMatch(weak.body, /value="short"/);
+});
+
+test('an API token is its owner’s: another account’s only for who manages the team, and each lists and revokes only their own', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  await setUpOwner(app);
+  const [owner] = await services.accounts.listUsers();
+  const editor = await services.accounts.createUser({ actor: OPERATOR, email: 'e@example.org', name: 'E', role: 'editor', password: 'editor passphrase long enough' });
+
+  // The command line makes one for an account; an editor cannot make one for someone else.
+  const forEditor = await services.auth.createApiToken({ actor: OPERATOR, userId: editor.id, name: 'deploy' });
+  assert.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${forEditor.token}` } })).json().email, 'e@example.org');
+  await assert.rejects(services.auth.createApiToken({ actor: editor, userId: owner!.id, name: 'takeover' }), ForbiddenError);
+  await assert.rejects(services.auth.createApiToken({ actor: OPERATOR, userId: '00000000-0000-4000-8000-000000000000', name: 'nobody' }), NotFoundError);
+  await assert.rejects(services.auth.createApiToken({ actor: OPERATOR, name: 'mine' }), ValidationError, 'the operator has no account of its own');
+  assert.deepEqual((await services.auth.listApiTokens({ actor: owner! })).length, 0);
+
+  const ownersToken = await services.auth.createApiToken({ actor: owner!, name: 'owner script' });
+  assert.deepEqual((await services.auth.listApiTokens({ actor: editor })).map((token) => token.name), ['deploy']);
+  assert.equal(await services.auth.revokeApiToken({ actor: editor, tokenId: ownersToken.record.id }), false, 'not theirs to revoke');
+  assert.equal(await services.auth.revokeApiToken({ actor: owner!, tokenId: ownersToken.record.id }), true);
 });

@@ -346,3 +346,40 @@ test('the signed-in user is shown and signing in when already signed in goes to 
   const page = await client.get('/admin');
   assert.match(page.body, /nicolas@example.org/);
 });
+
+test('an invitation form whose invitation has gone answers 404 with the reason, however it was refused', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  await setUpOwner(app);
+  const [owner] = await services.accounts.listUsers();
+  const invitation = await services.accounts.invite({ actor: owner!, email: 'camille@example.org', role: 'editor' });
+  const path = new URL(invitation.link).pathname;
+  const visitor = new TestClient(app);
+  const token = await visitor.csrfToken(path);
+  const [pending] = await services.accounts.listPendingInvitations({ actor: owner! });
+  await services.accounts.revokeInvitation({ actor: owner!, id: pending!.id });
+
+  for (const [what, body] of [
+    ['a valid form', { name: 'Camille', password: 'une phrase de passe assez longue', _csrf: token }],
+    ['a weak password', { name: 'Camille', password: 'short', _csrf: token }],
+    ['no token', { name: 'Camille', password: 'une phrase de passe assez longue' }],
+  ] as const) {
+    const refused = await visitor.post(path, body);
+    assert.equal(refused.statusCode, 404, what);
+    assert.match(refused.body, /<h1>Invitation not valid<\/h1>/, what);
+    assert.match(refused.body, /invalid or has expired/, what);
+  }
+  assert.match((await visitor.get(path)).body, /<h1>Invitation not valid<\/h1>/);
+  assert.equal((await services.accounts.listUsers()).length, 1);
+});
+
+test('a sign-in without email or password is refused before anything is counted', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  await setUpOwner(app);
+  for (let attempt = 0; attempt <= SIGN_IN_LIMITS.perIp + 1; attempt++) {
+    const empty = await new TestClient(app).postForm('/login', { email: OWNER.email, password: '' });
+    assert.equal(empty.statusCode, 422);
+    assert.match(empty.body, /Password is required/);
+  }
+  await assert.rejects(services.auth.signIn({ email: ' ', password: 'x', ip: '10.0.0.1' }), (error: Error & { fields?: Record<string, string> }) => error.fields?.email === 'Email is required.');
+  assert.equal((await new TestClient(app).postForm('/login', { email: OWNER.email, password: OWNER.password })).statusCode, 303, 'no attempt was counted against the address or the account');
+});

@@ -14,10 +14,10 @@ async function team(t: Parameters<typeof buildTestApp>[0]): Promise<TestApp & { 
   const { app, services } = testApp;
   const owner = await setUpOwner(app);
   const [ownerUser] = await services.accounts.listUsers();
-  const editorUser = await services.accounts.createUser({ ...EDITOR, role: 'editor' }, OPERATOR);
+  const editorUser = await services.accounts.createUser({ actor: OPERATOR, ...EDITOR, role: 'editor' });
   const editor = await signIn(app, EDITOR.email, EDITOR.password);
-  const ownerApi = apiCaller(app, (await services.auth.createApiToken({ userId: ownerUser!.id, name: 'owner script' })).token);
-  const editorApi = apiCaller(app, (await services.auth.createApiToken({ userId: editorUser.id, name: 'editor script' })).token);
+  const ownerApi = apiCaller(app, (await services.auth.createApiToken({ actor: ownerUser!, name: 'owner script' })).token);
+  const editorApi = apiCaller(app, (await services.auth.createApiToken({ actor: editorUser, name: 'editor script' })).token);
   return { ...testApp, owner, editor, ownerUser: ownerUser!, editorUser, ownerApi, editorApi };
 }
 
@@ -141,8 +141,8 @@ test('settings, team, import, export: owners only in every door; editors still e
   assert.equal((await owner.postForm('/admin/settings', { newsletterName: 'Ours', description: '' })).statusCode, 303);
   assert.equal((await services.settings.get()).newsletterName, 'Ours');
   await assert.rejects(services.accounts.invite({ actor: editorUser, email: 'x@example.org', role: 'owner' }), ForbiddenError);
-  await assert.rejects(services.accounts.createUser({ email: 'x@example.org', name: 'X', role: 'owner', password: 'a passphrase long enough' }, editorUser), ForbiddenError);
-  await assert.rejects(services.accounts.listPendingInvitations(editorUser), ForbiddenError);
+  await assert.rejects(services.accounts.createUser({ actor: editorUser, email: 'x@example.org', name: 'X', role: 'owner', password: 'a passphrase long enough' }), ForbiddenError);
+  await assert.rejects(services.accounts.listPendingInvitations({ actor: editorUser }), ForbiddenError);
   await assert.rejects(services.accounts.changeRole({ actor: editorUser, userId: editorUser.id, role: 'owner' }), ForbiddenError);
   const teamPage = await editor.get('/admin/team');
   assert.equal(teamPage.statusCode, 200, 'editors see who is on the team');
@@ -155,6 +155,19 @@ test('settings, team, import, export: owners only in every door; editors still e
   await assert.rejects(services.exports.writeDirectory('/nonexistent', editorUser), ForbiddenError);
   await assert.rejects(services.imports.preview({ kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, editorUser), ForbiddenError);
   await assert.rejects(services.imports.importNow({ kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, { dryRun: true, actor: editorUser }), ForbiddenError);
+  // Every other door of import and export, whatever it is given.
+  const dryRun = await services.imports.preview({ kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, ownerUser);
+  await assert.rejects(services.imports.prepare({ kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, editorUser), ForbiddenError);
+  await assert.rejects(services.imports.execute(dryRun.plan, dryRun.report, editorUser), ForbiddenError);
+  await assert.rejects(services.imports.find('00000000-0000-4000-8000-000000000000', editorUser), ForbiddenError);
+  await assert.rejects(services.imports.listRecent(editorUser), ForbiddenError);
+  await assert.rejects(services.imports.start('00000000-0000-4000-8000-000000000000', editorUser), ForbiddenError);
+  await assert.rejects(services.exports.files(editorUser), ForbiddenError);
+  await assert.rejects(services.exports.summary(editorUser), ForbiddenError);
+  // The routes refuse by the same rule, in its words.
+  assert.match((await editor.get('/admin/import')).body, /Only an owner can import into this newsletter/);
+  assert.match((await editor.get('/admin/export')).body, /Only an owner can export this newsletter/);
+  assert.match((await editor.postForm('/admin/settings', { newsletterName: 'Mine', description: '' })).body, /Only an owner can change the settings/);
   assert.equal((await owner.get('/admin/export.zip')).statusCode, 200);
   assert.equal((await owner.get('/admin/import')).statusCode, 200);
 

@@ -79,11 +79,11 @@ test('invitations expire after 7 days and can be revoked', async (t) => {
   assert.match(expired.body, /invalid or has expired/);
 
   await owner.postForm('/admin/team/invitations', { email: 'revoked@example.org', role: 'editor' });
-  const [pending] = await services.accounts.listPendingInvitations(OPERATOR);
+  const [pending] = await services.accounts.listPendingInvitations({ actor: OPERATOR });
   assert.equal(pending?.email, 'revoked@example.org');
   const revoked = await owner.postForm(`/admin/team/invitations/${pending!.id}/revoke`);
   assert.equal(revoked.statusCode, 303);
-  assert.equal((await services.accounts.listPendingInvitations(OPERATOR)).length, 0);
+  assert.equal((await services.accounts.listPendingInvitations({ actor: OPERATOR })).length, 0);
 });
 
 test('invitation form errors keep the input; existing members cannot be invited', async (t) => {
@@ -107,7 +107,7 @@ test('roles: editors cannot manage the team, a role change ends sessions, the la
   const { app, services } = await buildTestApp(t);
   const owner = await setUpOwner(app);
   const [ownerUser] = await services.accounts.listUsers();
-  const editorUser = await services.accounts.createUser({ email: 'editor@example.org', name: 'Eddie', role: 'editor', password: 'editor passphrase long enough' }, OPERATOR);
+  const editorUser = await services.accounts.createUser({ actor: OPERATOR, email: 'editor@example.org', name: 'Eddie', role: 'editor', password: 'editor passphrase long enough' });
   const editor = await signIn(app, 'editor@example.org', 'editor passphrase long enough');
 
   const refused = await editor.postForm('/admin/team/invitations', { email: 'x@example.org', role: 'owner' });
@@ -120,7 +120,7 @@ test('roles: editors cannot manage the team, a role change ends sessions, the la
   const promoted = await owner.postForm(`/admin/team/users/${editorUser.id}/role`, { role: 'owner' });
   assert.equal(promoted.statusCode, 303);
   assert.equal((await editor.get('/admin')).statusCode, 303, 'the editor was signed out by the role change');
-  assert.equal((await services.accounts.getUser(editorUser.id)).role, 'owner');
+  assert.equal((await services.accounts.getUser({ id: editorUser.id })).role, 'owner');
 
   const demoteSelf = await owner.postForm(`/admin/team/users/${ownerUser!.id}/role`, { role: 'editor' });
   assert.equal(demoteSelf.statusCode, 303, 'allowed: another owner exists now');

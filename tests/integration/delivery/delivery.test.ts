@@ -176,7 +176,7 @@ test('the send API: 202 then progress, 409 when sent already; a test email goes 
   const { services, app } = testApp;
   await addSubscribers(testApp, ['api@example.org']);
   const [owner] = await services.accounts.listUsers();
-  const { token } = await services.auth.createApiToken({ userId: owner!.id, name: 'test' });
+  const { token } = await services.auth.createApiToken({ actor: owner!, name: 'test' });
   const headers = { authorization: `Bearer ${token}` };
 
   const started = await app.inject({ method: 'POST', url: '/api/v1/editions/2024-06/send', headers });

@@ -31,8 +31,8 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
   const { services } = built;
   await services.settings.update({ actor: OPERATOR, input: FRENCH });
   const [ownerUser] = await services.accounts.listUsers();
-  const { token } = await services.auth.createApiToken({ userId: ownerUser!.id, name: 'export test' });
-  await services.accounts.createUser({ ...EDITOR, role: 'editor' }, OPERATOR);
+  const { token } = await services.auth.createApiToken({ actor: ownerUser!, name: 'export test' });
+  await services.accounts.createUser({ actor: OPERATOR, ...EDITOR, role: 'editor' });
   const call = apiCaller(built.app, token);
   const createLink = async (body: Record<string, unknown>): Promise<string> => {
     const response = await call('POST', '/api/v1/links', body);

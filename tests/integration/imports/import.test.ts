@@ -352,7 +352,7 @@ test('an edition that fails to save leaves nothing behind, and the others are im
 test('only owners import; a visitor’s upload is refused before it is read; a file over the ceiling gets the form back', async (t) => {
   const { app, services } = await buildTestApp(t);
   const owner = await setUpOwner(app);
-  await services.accounts.createUser({ email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough', role: 'editor' }, OPERATOR);
+  await services.accounts.createUser({ actor: OPERATOR, email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough', role: 'editor' });
   const editor = await signIn(app, 'camille@example.org', 'an editor passphrase long enough');
   assert.equal((await editor.get('/admin/import')).statusCode, 403);
   const anonymous = await app.inject({ method: 'POST', url: '/admin/import', payload: Buffer.alloc(70 * 1024 * 1024, 'a'), headers: { 'content-type': 'multipart/form-data; boundary=x' } });

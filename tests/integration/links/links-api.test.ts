@@ -30,7 +30,7 @@ async function buildApi(t: TestContext, options: Parameters<typeof buildTestApp>
   const built = await buildTestApp(t, options);
   await setUpOwner(built.app);
   const [owner] = await built.services.accounts.listUsers();
-  const { token } = await built.services.auth.createApiToken({ userId: owner!.id, name: 'test' });
+  const { token } = await built.services.auth.createApiToken({ actor: owner!, name: 'test' });
   const call = apiCaller(built.app, token);
   /** Creates a link and returns its JSON, failing the test unless the API answered 201. */
   const create = async (body: Record<string, unknown>): Promise<LinkBody> => {
@@ -462,7 +462,7 @@ test('a URL featured in a published edition is reported with the edition and its
   const { app, services, database } = await buildTestApp(t);
   await setUpOwner(app);
   const [owner] = await services.accounts.listUsers();
-  const { token } = await services.auth.createApiToken({ userId: owner!.id, name: 'test' });
+  const { token } = await services.auth.createApiToken({ actor: owner!, name: 'test' });
   const { rows } = await database.pool.query(
     `INSERT INTO editions (period, title, slug, status, published_at) VALUES ('2024-06', 'Web, Ops, IoT et Time Series - Juin 2024', 'juin-2024', 'published', now()) RETURNING id`,
   );

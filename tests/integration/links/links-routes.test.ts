@@ -550,7 +550,7 @@ function assertInert(html: string, where: string): void {
 
 test('XSS: hostile titles, commentary, via, tags and URLs are shown as text on the inbox, in search results and in the edit form', async (t) => {
   const { app, owner, form, services, user } = await buildInbox(t);
-  const { token } = await services.auth.createApiToken({ userId: user.id, name: 'test' });
+  const { token } = await services.auth.createApiToken({ actor: user, name: 'test' });
   const post = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/api/v1/links', headers: { authorization: `Bearer ${token}` }, payload });
 
   const ids: string[] = [];

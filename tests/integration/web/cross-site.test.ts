@@ -70,7 +70,7 @@ test('what must work from other sites does: embedded subscribe forms, one-click 
   assert.equal((await services.subscribers.counts()).unsubscribed, 1);
 
   const [owner] = await services.accounts.listUsers();
-  const { token } = await services.auth.createApiToken({ userId: owner!.id, name: 'script' });
+  const { token } = await services.auth.createApiToken({ actor: owner!, name: 'script' });
   const created = await apiCaller(app, token)('POST', '/api/v1/links', { url: 'https://example.org/from-an-extension' }, CROSS_SITE);
   assert.equal(created.statusCode, 201);
 

@@ -42,7 +42,7 @@ async function watchWrites(testApp: TestApp): Promise<() => Promise<{ count: num
 /** The data routes need to get past their 404s: users, categories, links, two editions and a send, readers, imports, tokens. */
 async function createFixtures({ services }: TestApp) {
   const owner = await services.accounts.setUpOwner(OWNER);
-  const editor = await services.accounts.createUser({ email: 'camille@example.org', name: 'Camille', password: OWNER.password, role: 'editor' }, OPERATOR);
+  const editor = await services.accounts.createUser({ actor: OPERATOR, email: 'camille@example.org', name: 'Camille', password: OWNER.password, role: 'editor' });
   const categories = [await services.categories.create({ name: 'Time Series' }), await services.categories.create({ name: 'Ops' })];
   const links = [];
   for (const [index, url] of ['https://example.org/tsdb', 'https://example.org/k8s', 'https://example.org/sql', 'https://example.org/draft', 'https://example.org/inbox'].entries()) {
@@ -59,7 +59,7 @@ async function createFixtures({ services }: TestApp) {
   const pending = (await services.subscribers.list({ status: 'pending', actor: OPERATOR })).rows[0]!;
   await services.delivery.start({ period: published.period, actor: owner });
   const invitation = await services.accounts.invite({ actor: owner, email: 'new@example.org', role: 'editor' });
-  const [invitationRow] = await services.accounts.listPendingInvitations(OPERATOR);
+  const [invitationRow] = await services.accounts.listPendingInvitations({ actor: OPERATOR });
   const subscriberImport = await services.subscribers.previewImport({ content: Buffer.from('email\nimported@example.org\n'), filename: 'readers.csv', actor: owner });
   const markdown = await readFile(new URL('../../fixtures/samples/web-ops-iot-et-time-series-juin-2024.md', import.meta.url));
   const editionImport = await services.imports.prepare({ kind: 'upload', filename: 'juin-2024.md', bytes: markdown }, owner);
@@ -146,19 +146,19 @@ test('every route answers hostile requests with 4xx at worst, without internals,
     for (const actor of actors) {
       if (!actor.user) continue;
       const sessionId = actor.cookie?.split('=')[1];
-      const live = sessionId ? await services.auth.authenticateSession(sessionId) : undefined;
-      const tokenLive = actor.token ? await services.auth.authenticateToken(actor.token).then(() => true, () => false) : false;
+      const live = sessionId ? await services.auth.authenticateSession({ sessionId }) : undefined;
+      const tokenLive = actor.token ? await services.auth.authenticateToken({ token: actor.token }).then(() => true, () => false) : false;
       if (live && live.user.role === actor.name && tokenLive) continue;
       let user = (await services.accounts.listUsers()).find((candidate) => candidate.email === actor.user!.email);
-      if (!user) user = await services.accounts.createUser({ email: actor.user.email, name: actor.user.name, password: OWNER.password, role: actor.name }, OPERATOR);
+      if (!user) user = await services.accounts.createUser({ actor: OPERATOR, email: actor.user.email, name: actor.user.name, password: OWNER.password, role: actor.name });
       else if (user.role !== actor.name) user = await services.accounts.changeRole({ actor: fixtures.owner, userId: user.id, role: actor.name });
       actor.user = user;
       const session = await services.auth.openSession({ userId: user.id, ip: '127.0.0.1' });
       actor.cookie = `veille_session=${session.sessionId}`;
       actor.csrf = session.csrfToken;
-      const token = await services.auth.createApiToken({ userId: user.id, name: 'fuzz' });
+      const token = await services.auth.createApiToken({ actor: user, name: 'fuzz' });
       actor.token = token.token;
-      actor.tokenId = (await services.auth.listApiTokens(user.id))[0]?.id;
+      actor.tokenId = (await services.auth.listApiTokens({ actor: user }))[0]?.id;
     }
   }
 

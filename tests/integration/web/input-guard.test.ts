@@ -29,7 +29,7 @@ test('the admin and the API refuse control characters in every field, header and
   const { app, services } = await buildTestApp(t);
   const owner = await setUpOwner(app);
   const [user] = await services.accounts.listUsers();
-  const api = apiCaller(app, (await services.auth.createApiToken({ userId: user!.id, name: 'script' })).token);
+  const api = apiCaller(app, (await services.auth.createApiToken({ actor: user!, name: 'script' })).token);
 
   // A form: the same form again with the message beside the field, the rest of the text kept.
   const page = await owner.postForm('/admin/subscribers', { email: 'a\u0000@example.org' });

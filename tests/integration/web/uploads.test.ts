@@ -56,7 +56,7 @@ test('multipart is read only by the upload routes: everywhere else it is a 415, 
 test('an editor’s upload to the owners’ import is refused before it is read', async (t) => {
   const { app, services } = await buildTestApp(t);
   await setUpOwner(app);
-  await services.accounts.createUser({ email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough', role: 'editor' }, OPERATOR);
+  await services.accounts.createUser({ actor: OPERATOR, email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough', role: 'editor' });
   const editor = await signIn(app, 'camille@example.org', 'an editor passphrase long enough');
   const port = await freePort();
   await app.listen({ port, host: '127.0.0.1' });

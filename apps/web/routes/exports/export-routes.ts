@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../bootstrap/services.ts';
-import { requireOwner, requireUser } from '../../plugins/auth.ts';
+import { requirePermission, requireUser } from '../../plugins/auth.ts';
 
 /** The owner's export: a page saying what it holds, and the whole newsletter as a zip download. */
 export async function exportRoutes(app: FastifyInstance, { services }: { services: Services }) {
   // Subscribers' addresses and consent records are in the archive: owners only (the service's
   // rule; the hook answers before anything is read).
   app.addHook('preHandler', requireUser);
-  app.addHook('preHandler', requireOwner);
+  app.addHook('preHandler', requirePermission('newsletter.export'));
 
   app.get('/export', async (request, reply) => {
     return reply.render('admin/export', { summary: await services.exports.summary(request.user!) });

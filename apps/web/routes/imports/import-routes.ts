@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../../domain/platform/errors.ts';
 import type { ImportSource } from '../../../domain/imports/sources.ts';
 import type { Services } from '../../../bootstrap/services.ts';
-import { requireOwner, requireUser } from '../../plugins/auth.ts';
+import { requirePermission, requireUser } from '../../plugins/auth.ts';
 import { wantsFragment } from '../../plugins/render.ts';
 import { isUploadError, registerUploads } from '../../plugins/uploads.ts';
 
@@ -16,7 +16,7 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
   // An export brings subscribers and settings: owners only, as for the export. Checked as the
   // request arrives, before an upload is read into memory.
   app.addHook('onRequest', requireUser);
-  app.addHook('onRequest', requireOwner);
+  app.addHook('onRequest', requirePermission('newsletter.import'));
   const { imports } = services;
 
   async function page(request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown> = {}, status = 200) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../../bootstrap/services.ts';
 import { ValidationError } from '../../../domain/platform/errors.ts';
 import { MAX_IMPORT_BYTES } from '../../../domain/subscribers/subscriber-import.ts';
-import { requireOwner, requireUser } from '../../plugins/auth.ts';
+import { requirePermission, requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
 import { wantsFragment } from '../../plugins/render.ts';
 import { isUploadError, registerUploads } from '../../plugins/uploads.ts';
@@ -18,7 +18,7 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
   // editor. The service refuses editors too (readers' addresses are for owners only); this only
   // answers them before anything is parsed.
   app.addHook('onRequest', requireUser);
-  app.addHook('onRequest', requireOwner);
+  app.addHook('onRequest', requirePermission('subscribers.manage'));
 
   const pageOf = (request: FastifyRequest) => subscribersView(services, { actor: request.user!, query: request.query });
   const addForm: FormRoute = { template: 'admin/subscribers', page: pageOf };
