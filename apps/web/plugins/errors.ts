@@ -68,8 +68,15 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
     if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
     const form = withForm ? request.routeOptions.config?.form : undefined;
     const failure = form && !wantsJson(request) ? formErrorOf(error) : undefined;
-    // The form's page may fail to load in turn (the invitation it belongs to has gone): that error is the answer then.
-    if (form && failure) return renderFormError(request, reply, form, failure).catch((pageError: FastifyError) => answer(pageError, request, reply, false));
+    // The form's page may fail to load in turn: a refusal of its own (the invitation it belongs to
+    // has gone) is the answer then; anything unexpected is logged and the first refusal answered.
+    if (form && failure) {
+      return renderFormError(request, reply, form, failure).catch((pageError: FastifyError) => {
+        if (statusOf(pageError) < 500) return answer(pageError, request, reply, false);
+        request.log.error({ err: pageError }, 'the refused form could not be shown again');
+        return answer(error, request, reply, false);
+      });
+    }
     if (wantsJson(request) || (wantsFragment(request) && !SWAPPED.has(status))) {
       const body: Record<string, unknown> = { error: errorCode(error), message };
       if (error instanceof ValidationError) body.fields = error.fields;

@@ -27,7 +27,7 @@ test('the dashboard asks for twelve months of growth and says where email goes',
   const asked: number[] = [];
   const view = await dashboardView({
     settings: { get: async () => ({ newsletterName: 'Veille' }) } as never,
-    subscribers: { counts: async () => ({ active: 3, pending: 1 }), growth: async (months: number) => (asked.push(months), []) } as never,
+    subscribers: { counts: async () => ({ active: 3, pending: 1 }), growth: async ({ months }: { months: number }) => (asked.push(months), []) } as never,
     mailer: { describe: () => 'the outbox folder' } as never,
   });
   assert.deepEqual(asked, [12]);

@@ -12,7 +12,7 @@ const idParams = z.object({ id: z.uuid({ error: 'Unknown id.' }) });
 /** Each user's own account: password and personal API tokens. */
 export async function accountRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { accounts, auth } = services;
-  app.addHook('preHandler', requireUser);
+  app.addHook('onRequest', requireUser);
   const passwordForm: FormRoute = { template: 'admin/account', page: (request) => accountView(auth, request.user!) };
   const tokenForm: FormRoute = { ...passwordForm, keys: { values: 'tokenValues', errors: 'tokenErrors', error: 'tokenError' } };
 

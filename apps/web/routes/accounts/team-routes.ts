@@ -12,7 +12,7 @@ const idParams = z.object({ id: z.uuid({ error: 'Unknown id.' }) });
 /** The team page: editors, their roles and, for owners, invitations and the changes they make. */
 export async function teamRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { accounts } = services;
-  app.addHook('preHandler', requireUser);
+  app.addHook('onRequest', requireUser);
   const manage = { preHandler: requirePermission('team.manage') };
   const fragment = { fragment: 'partials/team' };
   const inviteForm: FormRoute = { template: 'admin/team', ...fragment, page: (request) => teamView(accounts, request.user!) };

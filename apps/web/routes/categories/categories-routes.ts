@@ -12,7 +12,7 @@ const orderBody = z.object({ ids: z.union([z.array(z.string().max(100)).max(500)
 /** Categories: create, rename, reorder by drag and drop, archive. */
 export async function categoriesRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { categories, settings } = services;
-  app.addHook('preHandler', requireUser);
+  app.addHook('onRequest', requireUser);
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     const [all, current] = await Promise.all([categories.list({ includeArchived: true }), settings.get()]);

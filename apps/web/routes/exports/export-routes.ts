@@ -6,8 +6,8 @@ import { requirePermission, requireUser } from '../../plugins/auth.ts';
 export async function exportRoutes(app: FastifyInstance, { services }: { services: Services }) {
   // Subscribers' addresses and consent records are in the archive: owners only (the service's
   // rule; the hook answers before anything is read).
-  app.addHook('preHandler', requireUser);
-  app.addHook('preHandler', requirePermission('newsletter.export'));
+  app.addHook('onRequest', requireUser);
+  app.addHook('onRequest', requirePermission('newsletter.export'));
 
   app.get('/export', async (request, reply) => {
     return reply.render('admin/export', { summary: await services.exports.summary(request.user!) });

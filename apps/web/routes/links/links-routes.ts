@@ -36,7 +36,7 @@ function linkInput(body: Record<string, unknown>): Record<string, unknown> {
 /** The inbox: quick-add, inline editing, ordering, bulk actions, search; and the capture popup. */
 export async function linksRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Pick<Config, 'publicUrl'> }) {
   const { links, categories } = services;
-  app.addHook('preHandler', requireUser);
+  app.addHook('onRequest', requireUser);
 
   /** The data the inbox list needs, grouped by category, or ranked search results when filtering. */
   async function inboxData(query: Record<string, unknown>) {

@@ -5,7 +5,7 @@ import { dashboardView } from '../../view-models/dashboard-view.ts';
 
 /** The admin's home: where the newsletter stands. */
 export async function dashboardRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  app.addHook('preHandler', requireUser);
+  app.addHook('onRequest', requireUser);
 
   app.get('/', async (_request, reply) => reply.render('admin/dashboard', await dashboardView(services)));
 }

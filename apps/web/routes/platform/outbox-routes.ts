@@ -13,8 +13,8 @@ const fileParams = z.object({ file: z.string() });
  * links: owners only (the service refuses anyone else; the hook answers before the folder is read).
  */
 export async function outboxRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Pick<Config, 'smtpUrl'> }) {
-  app.addHook('preHandler', requireUser);
-  app.addHook('preHandler', requirePermission('outbox.read'));
+  app.addHook('onRequest', requireUser);
+  app.addHook('onRequest', requirePermission('outbox.read'));
 
   app.get('/', async (request, reply) => {
     const messages = config.smtpUrl ? undefined : await services.outbox.list({ actor: request.user! });

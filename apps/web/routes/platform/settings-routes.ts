@@ -19,7 +19,7 @@ const settingsBody = z.object({
 
 /** The newsletter's settings: everyone reads them, owners change them. */
 export async function settingsRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Pick<Config, 'publicUrl'> }) {
-  app.addHook('preHandler', requireUser);
+  app.addHook('onRequest', requireUser);
   const settingsForm: FormRoute = { template: 'admin/settings', page: async () => ({ publicUrl: config.publicUrl }) };
 
   app.get('/', async (_request, reply) => reply.render('admin/settings', { values: await services.settings.get(), errors: {}, publicUrl: config.publicUrl }));
