@@ -74,7 +74,7 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     newsletterName: async () => (await settings.get()).newsletterName,
   });
   const categories = createCategoriesService({ db, categories: repositories.categories, clock });
-  const links = createLinksService({ db, links: repositories.links, categories: repositories.categories, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
+  const links = createLinksService({ db, links: repositories.links, categories, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
   const editions = createEditionsService({
     db,
     editions: repositories.editions,
@@ -83,6 +83,7 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     settings,
     clock,
     publicUrl: config.publicUrl,
+    linkTree: links,
   });
   const subscribers = createSubscribersService({
     db,
@@ -118,19 +119,19 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
   });
   const imports = createImportService({
     db,
-    editions: repositories.editions,
-    links: repositories.links,
-    categories: repositories.categories,
-    subscribers: repositories.subscribers,
     imports: repositories.editionImports,
-    users: repositories.users,
+    editions,
+    categories,
+    links,
+    subscribers,
+    accounts,
     settings,
     queue,
     clock,
     fetchAllowPrivate: config.fetchAllowPrivate,
   });
   const maintenance = createMaintenanceService({ auth, accounts, links, imports });
-  const exports = createExportService({ editions, links: repositories.links, categories: repositories.categories, subscribers: repositories.subscribers, settings, clock });
+  const exports = createExportService({ editions, links, categories, subscribers, settings, clock });
   const outbox = createOutboxService({ directory: path.join(config.dataDir, 'outbox') });
   return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, imports, mailer, outbox, queue, clock, health: { check: ping } };
 }

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import type { Database } from '../../../db/client.ts';
+import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { CategoriesRepository } from '../../../db/repositories/categories-repository.ts';
 import type { EditionPatch, EditionRow, EditionsRepository } from '../../../db/repositories/editions-repository.ts';
 import type { Link, LinksRepository } from '../../../db/repositories/links-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { EditionDocument, EditionLink, EditionSection, NewsletterInfo } from './edition-types.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
-import { normalizeTags } from '../links/links-service.ts';
+import { normalizeTags } from '../links/link-fields.ts';
+import type { LinksService } from '../links/links-service.ts';
 import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify, wallClockToInstant } from './periods.ts';
 import type { SettingsService } from './settings-service.ts';
 import { parseInput } from '../platform/validation.ts';
@@ -89,21 +90,23 @@ type Deps = {
   settings: SettingsService;
   clock: Clock;
   publicUrl: string;
+  /** Moves links with their nested items (adding to an edition, back to the inbox). */
+  linkTree: Pick<LinksService, 'relocate'>;
 };
 
 /** Editions: drafts per period, composing, publishing, and the documents every renderer reads. */
-export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl }: Deps) {
+export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl, linkTree }: Deps) {
   async function find(idOrPeriod: string): Promise<EditionRow> {
     const row = z.uuid().safeParse(idOrPeriod).success ? await editions.findById(idOrPeriod) : parsePeriod(idOrPeriod) ? await editions.findByPeriod(idOrPeriod) : undefined;
     if (!row) throw new NotFoundError('There is no such edition.');
     return row;
   }
 
-  async function uniqueSlug(base: string, exceptId?: string): Promise<string> {
+  async function uniqueSlug(base: string, exceptId?: string, tx: DbOrTx = db): Promise<string> {
     const root = base || 'edition';
     for (let index = 1; ; index++) {
       const candidate = index === 1 ? root : `${root}-${index}`;
-      if (!(await editions.slugTaken(candidate, exceptId))) return candidate;
+      if (!(await editions.slugTaken(candidate, exceptId, tx))) return candidate;
     }
   }
 
@@ -228,35 +231,28 @@ export function createEditionsService({ db, editions, links, categories, setting
       await editions.setCategoryOrder(edition.id, [...new Set(categoryIds.filter((value) => known.has(value)))]);
     },
 
-    /** Moves inbox links into the edition, at the end of their category. */
-    async addLinks(id: string, linkIds: string[]): Promise<number> {
+    /** Moves inbox links into the edition, at the end of their category, their nested items with them. */
+    async addLinks({ id, linkIds }: { id: string; linkIds: string[] }): Promise<number> {
       const edition = await find(id);
       let added = 0;
       await db.transaction(async (tx) => {
         for (const linkId of linkIds.filter((value) => z.uuid().safeParse(value).success)) {
-          const link = await links.findById(linkId, tx);
+          const link = await links.findById(linkId, {}, tx);
+          // A nested item comes with its parent.
           if (!link || link.parentId) continue;
-          const position = await links.endPosition({ editionId: edition.id, categoryId: link.categoryId }, tx);
-          await links.update(linkId, { editionId: edition.id, position }, tx);
-          const children = await links.childrenOf([linkId], tx);
-          await links.updateMany(children.map((child) => child.id), { editionId: edition.id }, tx);
+          await linkTree.relocate({ id: linkId, to: { editionId: edition.id, position: 'last' } }, tx);
           added += 1;
         }
       });
       return added;
     },
 
-    /** Sends a link (with its nested items) back to the inbox. */
-    async removeLink(id: string, linkId: string): Promise<void> {
+    /** Sends a link (with its nested items) back to the inbox, first of its category; a nested item leaves its parent. */
+    async removeLink({ id, linkId }: { id: string; linkId: string }): Promise<void> {
       const edition = await find(id);
       const link = z.uuid().safeParse(linkId).success ? await links.findById(linkId) : undefined;
       if (!link || link.editionId !== edition.id) throw new NotFoundError('This link is not in this edition.');
-      await db.transaction(async (tx) => {
-        const position = await links.endPosition({ editionId: null, categoryId: link.categoryId }, tx, 'first');
-        await links.update(linkId, { editionId: null, position }, tx);
-        const children = await links.childrenOf([linkId], tx);
-        await links.updateMany(children.map((child) => child.id), { editionId: null }, tx);
-      });
+      await db.transaction((tx) => linkTree.relocate({ id: linkId, to: { editionId: null, parentId: null, position: 'first' } }, tx));
     },
 
     /** Publishes now; an edition with nothing in it is refused with the reason. */
@@ -353,7 +349,43 @@ export function createEditionsService({ db, editions, links, categories, setting
       for (const section of doc.sections) for (const link of section.links) for (const tag of linkTags.get(link.id) ?? []) counts.set(tag, (counts.get(tag) ?? 0) + 1);
       return [...counts.entries()].filter(([tag]) => !doc.tags.includes(tag)).sort((a, b) => b[1] - a[1]).map(([tag]) => tag).slice(0, 20);
     },
+
+    /**
+     * Creates an edition an import brings, inside the import's transaction, under a slug no other
+     * edition uses (its own, or its title's, with -2, -3... added). The draft the schedule created
+     * for the period and nobody touched gives way to it; undefined when the period holds an edition
+     * someone worked on.
+     */
+    async createImported({ values }: { values: ImportedEditionValues }, tx: DbOrTx = db): Promise<EditionRow | undefined> {
+      const existing = await editions.findByPeriod(values.period, tx);
+      if (existing) {
+        if (!isUntouchedDraft({ ...existing, linkCount: await editions.linkCount(existing.id, tx) })) return undefined;
+        await editions.delete(existing.id, tx);
+      }
+      const { slug, ...rest } = values;
+      return editions.insert({ ...rest, slug: await uniqueSlug(slugify(slug || values.title), undefined, tx) }, tx);
+    },
   };
+}
+
+/** What an import gives to create an edition: its fields as they were, its slug a wish. */
+export type ImportedEditionValues = { period: string; title: string; slug: string | null } & Omit<EditionPatch, 'title' | 'slug'>;
+
+/**
+ * The draft the schedule creates for a period and nobody touched since (never saved, so still at
+ * version 1, nothing in it): an import may take its place. Anything an editor did keeps it.
+ */
+export function isUntouchedDraft(edition: Pick<EditionRow, 'status' | 'version' | 'freeSections' | 'intro' | 'outro' | 'tags' | 'categoryOrder'> & { linkCount: number }): boolean {
+  return (
+    edition.status === 'draft' &&
+    edition.version === 1 &&
+    edition.linkCount === 0 &&
+    edition.freeSections.length === 0 &&
+    !edition.intro.trim() &&
+    !edition.outro.trim() &&
+    edition.tags.length === 0 &&
+    edition.categoryOrder.length === 0
+  );
 }
 
 export type EditionsService = ReturnType<typeof createEditionsService>;

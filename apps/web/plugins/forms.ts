@@ -9,10 +9,10 @@ import { RequestRefusedError } from '../http-errors.ts';
  * conflict. Handlers therefore hold no try/catch for these.
  */
 export type FormRoute = {
-  /** The page holding the form, rendered in full for a plain POST. */
-  template: string;
-  /** The partial htmx swaps in, when the form is one. */
-  fragment?: string;
+  /** The page holding the form, rendered in full for a plain POST; or which one, when the same address serves several (a popup and a quick-add). */
+  template: string | ((request: FastifyRequest) => string);
+  /** The partial htmx swaps in, when the form is one; or which one, when it depends on the part of the page that asked. */
+  fragment?: string | ((request: FastifyRequest) => string | undefined);
   /** The rest of what the page shows (lists, the thing being edited), read again for the re-render. */
   page?: (request: FastifyRequest) => Promise<Record<string, unknown>>;
   /** Where the page's template expects this form's values and errors, when it holds several forms. */
@@ -58,5 +58,7 @@ export async function renderFormError(request: FastifyRequest, reply: FastifyRep
   const keys = form.keys ?? { values: 'values', errors: 'errors', error: 'error' };
   const known = (page[keys.values] as Record<string, unknown> | undefined) ?? {};
   const data = { ...page, [keys.values]: { ...known, ...typedValues(request.body) }, [keys.errors]: failure.fields, [keys.error ?? 'error']: failure.message };
-  return reply.render(form.template, data, { fragment: form.fragment, status: failure.status });
+  const template = typeof form.template === 'function' ? form.template(request) : form.template;
+  const fragment = typeof form.fragment === 'function' ? form.fragment(request) : form.fragment;
+  return reply.render(template, data, { fragment, status: failure.status });
 }

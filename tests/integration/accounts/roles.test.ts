@@ -150,11 +150,11 @@ test('settings, team, import, export: owners only in every door; editors still e
 
   // The whole newsletter in and out.
   for (const url of ['/admin/export', '/admin/export.zip', '/admin/import']) assert.equal((await editor.get(url)).statusCode, 403, url);
-  await assert.rejects(services.exports.zip(editorUser), ForbiddenError);
-  await assert.rejects(services.exports.snapshot(editorUser), ForbiddenError);
-  await assert.rejects(services.exports.writeDirectory('/nonexistent', editorUser), ForbiddenError);
-  await assert.rejects(services.imports.preview({ kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, editorUser), ForbiddenError);
-  await assert.rejects(services.imports.importNow({ kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, { dryRun: true, actor: editorUser }), ForbiddenError);
+  await assert.rejects(services.exports.zip({ actor: editorUser }), ForbiddenError);
+  await assert.rejects(services.exports.snapshot({ actor: editorUser }), ForbiddenError);
+  await assert.rejects(services.exports.writeDirectory({ actor: editorUser, dir: '/nonexistent' }), ForbiddenError);
+  await assert.rejects(services.imports.preview({ actor: editorUser, source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') } }), ForbiddenError);
+  await assert.rejects(services.imports.importNow({ source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, dryRun: true, actor: editorUser }), ForbiddenError);
   assert.equal((await owner.get('/admin/export.zip')).statusCode, 200);
   assert.equal((await owner.get('/admin/import')).statusCode, 200);
 

@@ -78,7 +78,7 @@ async function buildEditions(t: TestContext, options: Parameters<typeof buildTes
   const publishWith = async (period: string, link: Record<string, unknown>, values: { intro?: string; tags?: string[] } = {}) => {
     const draft = await built.services.editions.ensureDraft(period);
     const linkId = await createLink(link);
-    await built.services.editions.addLinks(draft.id, [linkId]);
+    await built.services.editions.addLinks({ id: draft.id, linkIds: [linkId] });
     if (values.intro !== undefined || values.tags !== undefined) await built.services.editions.update(draft.id, { version: draft.version, ...values });
     return { edition: await built.services.editions.publish(draft.id), linkId };
   };
@@ -340,7 +340,7 @@ test('public pages are cached with ETag and Last-Modified, and corrections show 
   assert.equal(sinceModified.statusCode, 304);
 
   // A link of the published edition is edited: the page shows it at once.
-  await services.links.update(linkId, { commentary: 'Commentaire corrigé.' });
+  await services.links.update({ id: linkId, input: { commentary: 'Commentaire corrigé.' } });
   const afterLinkEdit = await app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
   assert.equal(afterLinkEdit.statusCode, 200, 'the cached page is stale after a link edit');
   assert.ok(afterLinkEdit.body.includes('Commentaire corrigé.'));
@@ -442,7 +442,7 @@ test('the archive pages by 20, filters by year, and 404s past the last page', as
   const paths = new Map<string, string>();
   for (const period of periods) {
     const draft = await services.editions.ensureDraft(period);
-    await services.editions.addLinks(draft.id, [await createLink({ url: `https://example.org/${period}`, title: `Lien ${period}` })]);
+    await services.editions.addLinks({ id: draft.id, linkIds: [await createLink({ url: `https://example.org/${period}`, title: `Lien ${period}` })] });
     paths.set(period, services.editions.editionPath(await services.editions.publish(draft.id)));
   }
   const shown = (body: string) => periods.filter((period) => body.includes(`href="${paths.get(period)}"`));

@@ -274,25 +274,25 @@ test('a title set by an editor (on creation or through PATCH) is kept when the m
   const { call, create, services } = await buildApi(t, { env: { FETCH_ALLOW_PRIVATE: 'true' } });
 
   const plain = await create({ url: `${server.origin}/page` });
-  await services.links.fetchMetadata(plain.id);
+  await services.links.fetchMetadata({ linkId: plain.id });
   const fetched = (await call('GET', `/api/v1/links/${plain.id}`)).json<LinkBody>();
   assert.equal(fetched.title, 'Fetched title', 'an untouched title comes from the page');
   assert.equal(fetched.fetch.status, 'ok');
 
   const patched = await call('PATCH', `/api/v1/links/${plain.id}`, { title: 'My own title' });
   assert.equal(patched.statusCode, 200);
-  await services.links.fetchMetadata(plain.id);
+  await services.links.fetchMetadata({ linkId: plain.id });
   const refetched = (await call('GET', `/api/v1/links/${plain.id}`)).json<LinkBody>();
   assert.equal(refetched.title, 'My own title', 'the edited title survives a new fetch');
   assert.equal(refetched.description, 'Fetched description', 'fields not edited still come from the page');
 
   const titled = await create({ url: `${server.origin}/page?again=1`, title: 'Typed on creation' });
-  await services.links.fetchMetadata(titled.id);
+  await services.links.fetchMetadata({ linkId: titled.id });
   assert.equal((await call('GET', `/api/v1/links/${titled.id}`)).json<LinkBody>().title, 'Typed on creation');
 
   // Clearing the title hands it back to the page.
   await call('PATCH', `/api/v1/links/${plain.id}`, { title: '' });
-  await services.links.fetchMetadata(plain.id);
+  await services.links.fetchMetadata({ linkId: plain.id });
   assert.equal((await call('GET', `/api/v1/links/${plain.id}`)).json<LinkBody>().title, 'Fetched title');
 });
 
@@ -466,7 +466,7 @@ test('a URL featured in a published edition is reported with the edition and its
   const { rows } = await database.pool.query(
     `INSERT INTO editions (period, title, slug, status, published_at) VALUES ('2024-06', 'Web, Ops, IoT et Time Series - Juin 2024', 'juin-2024', 'published', now()) RETURNING id`,
   );
-  const { link } = await services.links.add({ url: 'https://caddyserver.com/docs/', title: 'Caddy docs' }, owner!);
+  const { link } = await services.links.add({ actor: owner!, input: { url: 'https://caddyserver.com/docs/', title: 'Caddy docs' } });
   await database.pool.query('UPDATE links SET edition_id = $1 WHERE id = $2', [rows[0].id, link.id]);
 
   const response = await app.inject({

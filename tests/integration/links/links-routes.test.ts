@@ -34,7 +34,7 @@ async function buildInbox(t: TestContext, options: Parameters<typeof buildTestAp
   const built = await buildTestApp(t, options);
   const owner = await setUpOwner(built.app);
   const [user] = await built.services.accounts.listUsers();
-  const add = async (input: Record<string, unknown>): Promise<Link> => (await built.services.links.add(input, user!)).link;
+  const add = async (input: Record<string, unknown>): Promise<Link> => (await built.services.links.add({ actor: user!, input })).link;
   // The session's CSRF token, read once: posting like the admin forms without reloading a page each time.
   const csrf = await owner.csrfToken();
   const form: PostForm = (url, body = {}, headers = {}) => owner.post(url, { _csrf: csrf, ...body }, headers);
@@ -53,7 +53,7 @@ async function quickAdd(form: PostForm, url: string): Promise<string> {
 /** Waits for the metadata job to have handled a link. */
 function fetched(services: Services, id: string): Promise<Link> {
   return until(`the metadata of ${id}`, async () => {
-    const link = await services.links.get(id);
+    const link = await services.links.get({ id });
     return link.fetchStatus !== 'pending' && link;
   });
 }
@@ -187,7 +187,7 @@ test('inline edit: the form fragment, a 422 that keeps what was typed, then a sa
   assert.match(refused.body, /name="tags" type="text" value="tsdb, postgres"/);
   assert.ok(refused.body.includes(`value="${category.id}" selected`), 'the category chosen stays selected');
   assert.ok(refused.body.includes(`value="${'x'.repeat(10_000)}"`), 'even the refused title is given back to fix');
-  const unchanged = await services.links.get(link.id);
+  const unchanged = await services.links.get({ id: link.id });
   assert.equal(unchanged.title, 'Original title');
   assert.equal(unchanged.commentary, 'Original commentary');
 
@@ -201,7 +201,7 @@ test('inline edit: the form fragment, a 422 that keeps what was typed, then a sa
   assert.equal(saved.headers['hx-trigger'], 'links-changed');
   assert.deepEqual(rowIds(saved.body), [link.id]);
   assert.match(saved.body, /Better title/);
-  const after = await services.links.get(link.id);
+  const after = await services.links.get({ id: link.id });
   assert.equal(after.title, 'Better title');
   assert.equal(after.commentary, 'Mon commentaire, tapé avec soin');
   assert.equal(after.via, 'Les Cast Codeurs');
@@ -235,7 +235,7 @@ test('moving links between neighbours and categories changes the order the inbox
   await form(`/admin/links/${unsorted.id}/move`, { categoryId: dev.id }, HX);
   await form(`/admin/links/${a.id}/move`, { categoryId: dev.id, beforeId: unsorted.id }, HX);
   assert.deepEqual(await order(), { none: [], [ops.id]: [b.id, c.id], [dev.id]: [unsorted.id, a.id] });
-  assert.equal((await services.links.get(a.id)).categoryId, dev.id);
+  assert.equal((await services.links.get({ id: a.id })).categoryId, dev.id);
 
   // A category that is no id finds no category: the move is refused, the link stays where it is.
   for (const categoryId of [' ', 'not-a-uuid', '0', `${dev.id}x`]) {
@@ -243,11 +243,11 @@ test('moving links between neighbours and categories changes the order the inbox
     assert.equal(refused.statusCode, 422, JSON.stringify(categoryId));
     assert.match(refused.body, /Unknown category/);
   }
-  assert.equal((await services.links.get(a.id)).categoryId, dev.id);
+  assert.equal((await services.links.get({ id: a.id })).categoryId, dev.id);
 
   const back = await form(`/admin/links/${a.id}/move`, { categoryId: '' });
   assert.equal(back.statusCode, 303, 'without htmx the move redirects');
-  assert.equal((await services.links.get(a.id)).categoryId, null, 'an empty category is "To sort"');
+  assert.equal((await services.links.get({ id: a.id })).categoryId, null, 'an empty category is "To sort"');
   assert.deepEqual(await order(), { none: [a.id], [ops.id]: [b.id, c.id], [dev.id]: [unsorted.id] });
 
   // Moving links again and again into the same gap halves it each time: the order stays exact.
@@ -280,7 +280,7 @@ test('delete then undo: the link leaves the inbox and comes back with its nested
   const between = await owner.get('/admin/inbox');
   assert.deepEqual(rowIds(between.body), [other.id]);
   assert.ok(!between.body.includes(`link-${child.id}`), 'nested items go with their parent');
-  await assert.rejects(services.links.get(child.id));
+  await assert.rejects(services.links.get({ id: child.id }));
 
   const restored = await form(`/admin/links/${link.id}/restore`, {}, HX);
   assert.equal(restored.statusCode, 200);
@@ -289,7 +289,7 @@ test('delete then undo: the link leaves the inbox and comes back with its nested
   assert.match(restored.body, /Nested/, 'the restored row shows its nested item');
   const after = await owner.get('/admin/inbox');
   assert.deepEqual(rowIds(after.body).sort(), [link.id, other.id].sort());
-  assert.equal((await services.links.get(child.id)).parentId, link.id);
+  assert.equal((await services.links.get({ id: child.id })).parentId, link.id);
 
   assert.equal((await form(`/admin/links/${link.id}/restore`, {}, HX)).statusCode, 404, 'a live link cannot be restored');
   const plain = await form(`/admin/links/${other.id}/delete`);
@@ -311,9 +311,9 @@ test('bulk actions move, tag and delete the selected links', async (t) => {
   const moved = await form('/admin/links/bulk', { ids: [a!.id, b!.id], action: 'move', categoryId: ops.id });
   assert.equal(moved.statusCode, 303);
   assert.match((await owner.get('/admin/inbox')).body, /2 links moved\./);
-  assert.equal((await services.links.get(a!.id)).categoryId, ops.id);
-  assert.equal((await services.links.get(b!.id)).categoryId, ops.id);
-  assert.equal((await services.links.get(c!.id)).categoryId, null);
+  assert.equal((await services.links.get({ id: a!.id })).categoryId, ops.id);
+  assert.equal((await services.links.get({ id: b!.id })).categoryId, ops.id);
+  assert.equal((await services.links.get({ id: c!.id })).categoryId, null);
 
   const tagged = await form('/admin/links/bulk', { ids: [a!.id, c!.id], action: 'tag', tags: 'Rust, #WebAssembly' }, HX);
   assert.equal(tagged.statusCode, 200);
@@ -321,8 +321,8 @@ test('bulk actions move, tag and delete the selected links', async (t) => {
   assert.match(tagged.body, /2 links tagged\./);
   assert.match(tagged.body, /<div id="inbox-list"/, 'the list fragment, to swap in place');
   assert.doesNotMatch(tagged.body, /<html/i);
-  assert.deepEqual((await services.links.get(a!.id)).tags, ['rust', 'webassembly'], 'existing tags are kept, each once');
-  assert.deepEqual((await services.links.get(c!.id)).tags, ['rust', 'webassembly']);
+  assert.deepEqual((await services.links.get({ id: a!.id })).tags, ['rust', 'webassembly'], 'existing tags are kept, each once');
+  assert.deepEqual((await services.links.get({ id: c!.id })).tags, ['rust', 'webassembly']);
 
   const removed = await form('/admin/links/bulk', { ids: [b!.id, d!.id], action: 'delete' }, HX);
   assert.equal(removed.statusCode, 200);
@@ -344,7 +344,7 @@ test('bulk actions move, tag and delete the selected links', async (t) => {
   const noTags = await form('/admin/links/bulk', { ids: a!.id, action: 'tag', tags: ' , ' });
   assert.equal(noTags.statusCode, 422);
   assert.match(noTags.body, /Type at least one tag\./);
-  assert.deepEqual((await services.links.get(a!.id)).tags, ['rust', 'webassembly']);
+  assert.deepEqual((await services.links.get({ id: a!.id })).tags, ['rust', 'webassembly']);
 });
 
 test('categories: create, refuse a duplicate name, rename, reorder and archive', async (t) => {
@@ -372,11 +372,11 @@ test('categories: create, refuse a duplicate name, rename, reorder and archive',
 
   const renamed = await form(`/admin/categories/${series!.id}`, { name: 'Séries temporelles' });
   assert.equal(renamed.statusCode, 303);
-  assert.equal((await services.categories.get(series!.id)).name, 'Séries temporelles');
+  assert.equal((await services.categories.get({ id: series!.id })).name, 'Séries temporelles');
   const clash = await form(`/admin/categories/${series!.id}`, { name: 'Ops' }, HX);
   assert.equal(clash.statusCode, 422);
   assert.match(clash.body, /&quot;Ops&quot; exists already\./);
-  assert.equal((await services.categories.get(series!.id)).name, 'Séries temporelles');
+  assert.equal((await services.categories.get({ id: series!.id })).name, 'Séries temporelles');
 
   const reordered = await form('/admin/categories/order', { ids: [nosql!.id, series!.id, ops!.id] }, HX);
   assert.equal(reordered.statusCode, 204);
@@ -396,7 +396,7 @@ test('categories: create, refuse a duplicate name, rename, reorder and archive',
   assert.equal((await services.categories.list({ includeArchived: true })).length, 3);
   const page = await owner.get('/admin/categories');
   assert.match(page.body, /<h2>Archived<\/h2>[\s\S]*Ops/);
-  assert.equal((await services.links.get(inOps.id)).categoryId, ops!.id, 'its links keep it');
+  assert.equal((await services.links.get({ id: inOps.id })).categoryId, ops!.id, 'its links keep it');
   await form(`/admin/categories/${ops!.id}/archive`, { archived: 'false' });
   assert.equal((await services.categories.list()).length, 3);
 
@@ -442,7 +442,7 @@ test('the metadata job fills in title, description and language, reads latin1 pa
   await until('the slow page to be requested', async () => server.hits.includes('/slow'));
   const edited = await form(`/admin/links/${slow}`, { title: 'My title', url: `${origin}/slow` }, HX);
   assert.equal(edited.statusCode, 200);
-  assert.equal((await services.links.get(slow)).fetchStatus, 'pending');
+  assert.equal((await services.links.get({ id: slow })).fetchStatus, 'pending');
   release();
   const slowLink = await fetched(services, slow);
   assert.equal(slowLink.fetchStatus, 'ok');

@@ -50,7 +50,7 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
       setSessionCookie(reply, config, session.sessionId, session.expiresAt);
       // "Create and add demo content": the sample editions and a few inbox links, to look around.
       if (body.demo === '1') {
-        const loaded = await services.imports.loadDemo(user);
+        const loaded = await services.imports.loadDemo({ actor: user });
         return reply.flash('success', `Welcome, ${user.name}. Veille is ready, with ${loaded.editions} demo editions in the archive and ${loaded.inbox} links in the inbox.`).redirect('/admin', 303);
       }
       return reply.flash('success', `Welcome, ${user.name}. Veille is ready.`).redirect('/admin', 303);

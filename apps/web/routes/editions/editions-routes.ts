@@ -43,7 +43,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
       services.categories.list(),
     ]);
     const linkIds = doc.sections.flatMap((section) => section.links.map((link) => link.id));
-    const sectionLinks = new Map((await links.getMany(linkIds)).map((link) => [link.id, link]));
+    const sectionLinks = new Map((await links.getMany({ ids: linkIds })).map((link) => [link.id, link]));
     const tagSuggestions = editions.tagSuggestions(doc, new Map([...sectionLinks].map(([id, link]) => [id, link.tags])));
     return {
       row,
@@ -61,7 +61,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
       sendStatus,
       // Opening the pre-send checks starts the link check when its results are missing, old or
       // about other links than the edition's current ones.
-      linkCheck: presend ? await services.linkCheck.ensure(row.id) : undefined,
+      linkCheck: presend ? await services.linkCheck.ensure({ edition: row.id }) : undefined,
       ...extra,
     };
   }
@@ -120,7 +120,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     const { period } = periodParams.parse(request.params);
     const ids = idsOf(request.body);
     if (ids.length === 0) throw new ValidationError('Choose the links to add.');
-    await editions.addLinks(period, ids);
+    await editions.addLinks({ id: period, linkIds: ids });
     return refreshSections(request, reply, period);
   });
 
@@ -128,13 +128,13 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     const { period } = periodParams.parse(request.params);
     // In the inbox's own order: category by category, as the editor arranged them.
     const inbox = await links.inbox();
-    await editions.addLinks(period, inbox.groups.flatMap((group) => group.links.map((link) => link.id)));
+    await editions.addLinks({ id: period, linkIds: inbox.groups.flatMap((group) => group.links.map((link) => link.id)) });
     return refreshSections(request, reply, period);
   });
 
   app.post('/:period/links/:linkId/remove', async (request, reply) => {
     const { period, linkId } = z.object({ period: z.string().max(10), linkId: z.string().max(100) }).parse(request.params);
-    await editions.removeLink(period, linkId);
+    await editions.removeLink({ id: period, linkId });
     return refreshSections(request, reply, period);
   });
 
@@ -245,12 +245,12 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
 
   app.get('/:period/link-check', async (request, reply) => {
     const { period } = periodParams.parse(request.params);
-    return renderLinkCheck(request, reply, period, await services.linkCheck.status(period));
+    return renderLinkCheck(request, reply, period, await services.linkCheck.status({ edition: period }));
   });
 
   app.post('/:period/link-check', async (request, reply) => {
     const { period } = periodParams.parse(request.params);
-    const linkCheck = await services.linkCheck.start(period);
+    const linkCheck = await services.linkCheck.start({ edition: period });
     if (!wantsFragment(request)) reply.flash('info', 'The links are being checked again.');
     return renderLinkCheck(request, reply, period, linkCheck);
   });
