@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { EditionDocument, EditionLink } from '../editions/edition-types.ts';
 import type { EditionsService } from '../editions/editions-service.ts';
 import type { Queue } from '../platform/queue.ts';
-import { MetadataFetchError } from './url-metadata.ts';
+import { MetadataFetchError } from './safe-fetch.ts';
 
 /**
  * Loads a URL the way the link check needs: resolves when the page loads, rejects with a

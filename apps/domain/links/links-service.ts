@@ -10,7 +10,8 @@ import type { Queue } from '../platform/queue.ts';
 import { decodeCursor, encodeCursor } from './link-cursor.ts';
 import { addSchema, idField, normalizeTags, querySchema, renderCommentary, tagsField, updateSchema } from './link-fields.ts';
 import { createLinkTree, type Placement } from './link-tree.ts';
-import { fetchPageMetadata, MetadataFetchError } from './url-metadata.ts';
+import { MetadataFetchError } from './safe-fetch.ts';
+import { fetchPageMetadata } from './url-metadata.ts';
 import { cleanUrl, normalizeUrl, parseLinkUrl } from './url-normalize.ts';
 import { parseInput } from '../platform/validation.ts';
 
