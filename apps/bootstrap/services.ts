@@ -84,6 +84,7 @@ export function createServices({ db, ping, mailer, queue, clock, config, fetchPa
     clock,
     publicUrl: config.publicUrl,
     linkTree: links,
+    categoryNames: categories,
   });
   const subscribers = createSubscribersService({
     db,

@@ -8,6 +8,7 @@ import type { EditionDocument, EditionLink, EditionSection, NewsletterInfo } fro
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { normalizeTags } from '../links/link-fields.ts';
 import type { LinksService } from '../links/links-service.ts';
+import type { CategoriesService } from '../categories/categories-service.ts';
 import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify, wallClockToInstant } from './periods.ts';
 import type { SettingsService } from './settings-service.ts';
 import { parseInput } from '../platform/validation.ts';
@@ -92,10 +93,12 @@ type Deps = {
   publicUrl: string;
   /** Moves links with their nested items (adding to an edition, back to the inbox). */
   linkTree: Pick<LinksService, 'relocate'>;
+  /** Finds or creates the category a section names. */
+  categoryNames: Pick<CategoriesService, 'resolve'>;
 };
 
 /** Editions: drafts per period, composing, publishing, and the documents every renderer reads. */
-export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl, linkTree }: Deps) {
+export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl, linkTree, categoryNames }: Deps) {
   async function find(idOrPeriod: string): Promise<EditionRow> {
     const row = z.uuid().safeParse(idOrPeriod).success ? await editions.findById(idOrPeriod) : parsePeriod(idOrPeriod) ? await editions.findByPeriod(idOrPeriod) : undefined;
     if (!row) throw new NotFoundError('There is no such edition.');
@@ -307,14 +310,14 @@ export function createEditionsService({ db, editions, links, categories, setting
           if (missing.length > 0) throw new ValidationError('Unknown links.', { sections: `No link with the id ${missing.join(', ')}.` });
           const taken = found.filter((link) => link.editionId && link.editionId !== row.id);
           if (taken.length > 0) throw new ConflictError(`These links are in another edition already: ${taken.map((link) => link.id).join(', ')}.`);
-          // Links of this edition that are not listed any more go back to the inbox.
+          // Links of this edition that are not listed any more go back to the inbox, with their nested items.
           const current = await links.list({ scope: 'all', editionId: row.id, limit: 5000, order: 'position' }, tx);
-          await links.updateMany(current.filter((link) => !listed.includes(link.id)).map((link) => link.id), { editionId: null }, tx);
+          for (const link of current.filter((candidate) => !listed.includes(candidate.id))) await linkTree.relocate({ id: link.id, to: { editionId: null, position: link.position } }, tx);
           for (const section of values.sections) {
-            const category = await categories.insertOrGet({ name: section.category, position: await categories.nextPosition(tx) }, tx);
+            const { category } = await categoryNames.resolve({ name: section.category }, tx);
             sectionCategories.push(category.id);
             for (const [index, linkId] of section.links.entries()) {
-              await links.update(linkId, { editionId: row.id, categoryId: category.id, parentId: null, position: index + 1 }, tx);
+              await linkTree.relocate({ id: linkId, to: { editionId: row.id, categoryId: category.id, parentId: null, position: index + 1 } }, tx);
             }
           }
         }

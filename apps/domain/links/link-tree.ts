@@ -84,7 +84,7 @@ export function createLinkTree({ db, links }: { db: Database; links: LinksReposi
     relocate,
 
     /** Writes imported links with their nested items at the end of a group (an edition's or the inbox's category), inside the caller's transaction. */
-    async insertTree({ actor, links: list, editionId, categoryId }: { actor: Pick<Actor, 'id'>; links: LinkTree[]; editionId: string | null; categoryId: string | null }, tx: DbOrTx = db): Promise<number> {
+    async insertTree({ actor, links: list, editionId, categoryId }: { actor: Actor; links: LinkTree[]; editionId: string | null; categoryId: string | null }, tx: DbOrTx = db): Promise<number> {
       if (list.length === 0) return 0;
       const first = await links.endPosition({ editionId, categoryId }, 'last', tx);
       return insertLevel(list, { editionId, categoryId, parentId: null, createdBy: actor.id }, first, tx);

@@ -115,7 +115,7 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
     },
 
     /** Saves a link at once and queues the fetch of its page's metadata; reports where else the URL appears. */
-    async add({ actor, input }: { actor: Pick<Actor, 'id'>; input: Record<string, unknown> }): Promise<{ link: Link; duplicates: Duplicate[] }> {
+    async add({ actor, input }: { actor: Actor; input: Record<string, unknown> }): Promise<{ link: Link; duplicates: Duplicate[] }> {
       const values = parseInput(addSchema, input);
       const parent = await resolveParent(values.parentId);
       // A nested item lives in its parent's category, whatever the form says.

@@ -80,3 +80,17 @@ test('a link nested under another takes its parent\'s place; one level of nestin
   const unnested = await links.get({ id: loose.id });
   assert.deepEqual([unnested.editionId, unnested.categoryId, unnested.parentId], [draft.id, (await places())[0]![1], null]);
 });
+
+test('an edition written through the API takes its links with their nested items, and gives back those it no longer lists', async (t) => {
+  const { services, add, parent, ops, places } = await tree(t);
+  const other = await add({ url: 'https://example.org/other', categoryId: ops.id });
+  await services.editions.put('2024-06', { sections: [{ category: 'opérations', links: [parent.id, other.id] }] });
+  const draft = await services.editions.find('2024-06');
+  const [section] = (await services.editions.document(draft)).sections;
+  assert.deepEqual([section?.name, section?.links.map((link) => [link.id, link.children.length])], ['opérations', [[parent.id, 2], [other.id, 0]]]);
+  assert.deepEqual((await places()).map(([editionId, categoryId]) => [editionId, categoryId]), Array(3).fill([draft.id, section!.categoryId]));
+
+  await services.editions.put('2024-06', { sections: [{ category: 'OPERATIONS', links: [other.id] }] });
+  assert.deepEqual((await places()).map(([editionId, , parentId]) => [editionId, parentId]), [[null, null], [null, parent.id], [null, parent.id]], 'back to the inbox, still nested');
+  assert.equal((await services.categories.list()).filter((category) => category.nameKey === 'operations').length, 1, 'one category for both spellings');
+});
