@@ -1,7 +1,6 @@
 // The first stage of an import: reading a source (Markdown files, a feed, a Veille export) into a
 // plan, the editions and everything else the import would create, with the problems met on the
 // way. Nothing is written; the plan is what the dry run shows and what the run carries out.
-import type { DbOrTx } from '../../../db/client.ts';
 import type { CategoriesService } from '../categories/categories-service.ts';
 import type { SettingsService } from '../editions/settings-service.ts';
 import { periodStart } from '../editions/periods.ts';
@@ -187,9 +186,9 @@ function parseEditions(texts: SourceText[], options: { cadence: 'monthly' | 'wee
  * Sections of one edition naming one category (by the categories' key: "Données" and "donnees")
  * become one, in the place of the first, with a warning: an edition shows a category once.
  */
-async function mergeSections(editions: PlannedEdition[], categories: Deps['categories'], tx?: DbOrTx): Promise<void> {
+async function mergeSections(editions: PlannedEdition[], categories: Deps['categories']): Promise<void> {
   const names = [...new Set(editions.flatMap((edition) => edition.sections.flatMap((section) => (section.name ? [section.name] : []))))];
-  const keys = new Map((await categories.match({ names }, tx)).map((match) => [match.name, match.key]));
+  const keys = new Map((await categories.match({ names })).map((match) => [match.name, match.key]));
   for (const edition of editions) {
     const byKey = new Map<string, PlannedEdition['sections'][number]>();
     const sections: PlannedEdition['sections'] = [];

@@ -17,8 +17,8 @@ import { parseInput } from '../platform/validation.ts';
 
 export type { Link, LinkScope };
 export type { KnownUrl, LinkTree, Placement } from './link-tree.ts';
-// The commentary renderer, for the screens and tests that show a commentary as the inbox does.
-export { highlightToHtml, renderCommentary } from './link-fields.ts';
+// The commentary renderer, for what shows a commentary as the inbox does.
+export { renderCommentary } from './link-fields.ts';
 
 /** Where else a URL appears: in the inbox, or in an edition (with its public address when published). */
 export type Duplicate = {
@@ -45,13 +45,20 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
   const tree = createLinkTree({ db, links });
   const { relocate } = tree;
 
-  async function categoryById(id: string, tx: DbOrTx): Promise<Category> {
+  /** The category of that id, or undefined. */
+  async function findCategory(id: string, tx: DbOrTx = db): Promise<Category | undefined> {
     try {
       return await categories.get({ id }, tx);
     } catch (error) {
-      if (error instanceof NotFoundError) throw new ValidationError('Unknown category.', { categoryId: 'This category does not exist.' });
+      if (error instanceof NotFoundError) return undefined;
       throw error;
     }
+  }
+
+  async function categoryById(id: string, tx: DbOrTx): Promise<Category> {
+    const found = await findCategory(id, tx);
+    if (!found) throw new ValidationError('Unknown category.', { categoryId: 'This category does not exist.' });
+    return found;
   }
 
   /** The category a link form names (by id or by name); null for none, undefined when the form does not say. */
@@ -278,7 +285,7 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
       let categoryId: string | null | undefined;
       if (query.category === 'none') categoryId = null;
       else if (query.category) {
-        const found = idField.safeParse(query.category).success ? await categories.get({ id: query.category }).catch(() => undefined) : await categories.findByName({ name: query.category });
+        const found = idField.safeParse(query.category).success ? await findCategory(query.category) : await categories.findByName({ name: query.category });
         if (!found) throw new ValidationError('Unknown category.', { category: `There is no category "${query.category}".` });
         categoryId = found.id;
       }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { renderCommentary } from '../../../domain/links/links-service.ts';
+import { renderCommentary } from '../../../domain/links/link-fields.ts';
 import type { Config } from '../../../bootstrap/config.ts';
 import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
