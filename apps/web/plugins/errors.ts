@@ -59,7 +59,8 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
     if (error instanceof RateLimitedError) reply.header('Retry-After', String(error.retryAfterSeconds));
     const form = request.routeOptions.config?.form;
     const failure = form && !wantsJson(request) ? formErrorOf(error) : undefined;
-    if (form && failure) return renderFormError(request, reply, form, failure);
+    const rendered = form && failure ? await renderFormError(request, reply, form, failure) : undefined;
+    if (rendered) return rendered;
     if (wantsJson(request) || (wantsFragment(request) && !SWAPPED.has(status))) {
       const body: Record<string, unknown> = { error: errorCode(error), message };
       if (error instanceof ValidationError) body.fields = error.fields;

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, ValidationError, type FieldErrors } from '../../domain/platform/errors.ts';
+import { ConflictError, DomainError, ValidationError, type FieldErrors } from '../../domain/platform/errors.ts';
 import { RequestRefusedError } from '../http-errors.ts';
 
 /**
@@ -9,8 +9,11 @@ import { RequestRefusedError } from '../http-errors.ts';
  * conflict. Handlers therefore hold no try/catch for these.
  */
 export type FormRoute = {
-  /** The page holding the form, rendered in full for a plain POST; or which one, when the same address serves several (a popup and a quick-add). */
-  template: string | ((request: FastifyRequest) => string);
+  /**
+   * The page holding the form, rendered in full for a plain POST; or which one, when the same
+   * address serves several (a popup and a quick-add): undefined then answers the error as any other.
+   */
+  template: string | ((request: FastifyRequest, failure: FormFailure) => string | undefined);
   /** The partial htmx swaps in, when the form is one; or which one, when it depends on the part of the page that asked. */
   fragment?: string | ((request: FastifyRequest) => string | undefined);
   /** The rest of what the page shows (lists, the thing being edited), read again for the re-render. */
@@ -18,6 +21,9 @@ export type FormRoute = {
   /** Where the page's template expects this form's values and errors, when it holds several forms. */
   keys?: { values: string; errors: string; error?: string };
 };
+
+/** Why a form is shown again: the status, the sentence above the form, the message per field; `refused` when the input guard refused a character. */
+export type FormFailure = { status: number; message: string; fields: FieldErrors; refused: boolean };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -45,20 +51,31 @@ export function typedValues(body: unknown): Record<string, unknown> {
 }
 
 /** The message per field and the sentence above the form for an error a form route re-renders, or undefined for any other error. */
-export function formErrorOf(error: unknown): { status: number; message: string; fields: FieldErrors } | undefined {
-  if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields };
-  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {} };
-  if (error instanceof RequestRefusedError && error.code === 'invalid_characters') return { status: 422, message: error.message, fields: error.field ? { [error.field]: error.message } : {} };
+export function formErrorOf(error: unknown): FormFailure | undefined {
+  if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields, refused: false };
+  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false };
+  if (error instanceof RequestRefusedError && error.code === 'invalid_characters') return { status: 422, message: error.message, fields: error.field ? { [error.field]: error.message } : {}, refused: true };
   return undefined;
 }
 
-/** Renders the route's form again with the user's input and the error's messages. */
-export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, failure: NonNullable<ReturnType<typeof formErrorOf>>): Promise<FastifyReply> {
-  const page = (await form.page?.(request)) ?? {};
+/**
+ * Renders the route's form again with the user's input and the error's messages; undefined when
+ * the route shows no form for this failure, or when the page holding the form cannot be read (what
+ * it is about does not exist, say): the error is then answered as any other.
+ */
+export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, failure: FormFailure): Promise<FastifyReply | undefined> {
+  const template = typeof form.template === 'function' ? form.template(request, failure) : form.template;
+  if (template === undefined) return undefined;
+  let page: Record<string, unknown>;
+  try {
+    page = (await form.page?.(request)) ?? {};
+  } catch (error) {
+    if (error instanceof DomainError) return undefined;
+    throw error;
+  }
   const keys = form.keys ?? { values: 'values', errors: 'errors', error: 'error' };
   const known = (page[keys.values] as Record<string, unknown> | undefined) ?? {};
   const data = { ...page, [keys.values]: { ...known, ...typedValues(request.body) }, [keys.errors]: failure.fields, [keys.error ?? 'error']: failure.message };
-  const template = typeof form.template === 'function' ? form.template(request) : form.template;
   const fragment = typeof form.fragment === 'function' ? form.fragment(request) : form.fragment;
   return reply.render(template, data, { fragment, status: failure.status });
 }

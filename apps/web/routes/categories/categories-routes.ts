@@ -14,7 +14,7 @@ const archiveBody = z.object({ archived: z.enum(['true', 'false']).default('true
 /** Categories: create, rename, reorder by drag and drop, archive. */
 export async function categoriesRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { categories, settings } = services;
-  app.addHook('preHandler', requireUser);
+  app.addHook('onRequest', requireUser);
 
   const page = () => categoriesPage(services);
   const fragment = 'partials/categories';

@@ -6,8 +6,8 @@ import { requireOwner, requireUser } from '../../plugins/auth.ts';
 export async function exportRoutes(app: FastifyInstance, { services }: { services: Services }) {
   // Subscribers' addresses and consent records are in the archive: owners only (the service's
   // rule; the hook answers before anything is read).
-  app.addHook('preHandler', requireUser);
-  app.addHook('preHandler', requireOwner);
+  app.addHook('onRequest', requireUser);
+  app.addHook('onRequest', requireOwner);
 
   app.get('/export', async (request, reply) => reply.render('admin/export', { summary: await services.exports.summary({ actor: request.user! }) }));
 

@@ -39,7 +39,7 @@ const listFragment = (request: FastifyRequest) => (request.headers['hx-target'] 
 /** The inbox: quick-add, inline editing, ordering, bulk actions, search; and the capture popup. */
 export async function linksRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Pick<Config, 'publicUrl'> }) {
   const { links } = services;
-  app.addHook('preHandler', requireUser);
+  app.addHook('onRequest', requireUser);
 
   // A refused filter shows the whole inbox with the reason; a refused bulk action, the list with its reason.
   const filterForm: FormRoute = {
@@ -49,9 +49,10 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     keys: { values: 'filterValues', errors: 'filterErrors', error: 'filterError' },
   };
   const bulkForm: FormRoute = { template: 'admin/inbox', fragment: 'partials/inbox-list', page: () => inboxPage(services, {}), keys: { values: 'bulkValues', errors: 'bulkErrors', error: 'filterError' } };
-  // The popup and the page without JavaScript show the form again; quick-add shows the reason under its field.
+  // The popup and the page without JavaScript show the form again; quick-add shows the reason under
+  // its field, and lets htmx show a refused character as any other refusal.
   const addForm: FormRoute = {
-    template: (request) => (isPopup(request) || !wantsFragment(request) ? 'admin/link-new' : 'partials/quick-add-error'),
+    template: (request, failure) => (isPopup(request) || !wantsFragment(request) ? 'admin/link-new' : failure.refused ? undefined : 'partials/quick-add-error'),
     page: async (request) => ({ ...(await linkNewPage(services, { popup: isPopup(request) })), values: {} }),
   };
   const editForm: FormRoute = { template: 'admin/link-edit', fragment: 'partials/link-edit', page: (request) => linkEditPage(services, { id: idParams.parse(request.params).id }) };
