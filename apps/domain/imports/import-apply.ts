@@ -12,6 +12,7 @@ import { EXPORT_JSON_NAME } from '../exports/export-format.ts';
 import type { LinksService } from '../links/links-service.ts';
 import { comparableUrl } from '../links/url-normalize.ts';
 import type { Clock } from '../platform/clock.ts';
+import { DomainError } from '../platform/errors.ts';
 import type { SubscribersService } from '../subscribers/subscribers-service.ts';
 import type { ImportReport } from './import-assess.ts';
 import { fromExportLink, type ImportPlan, type PlannedEdition, type PlannedLink } from './import-plan.ts';
@@ -34,6 +35,8 @@ class PeriodTaken extends Error {}
 
 /** A sentence for an error met while writing: never the SQL or the driver's message. */
 export function writeFailure(error: unknown): string {
+  // A rule of Veille's own refused it: its sentence says which.
+  if (error instanceof DomainError) return `${error.message} Nothing of it was kept.`;
   const code = (error as { code?: unknown }).code;
   if (code === '23505') return 'Something with the same unique name (period, slug or category) was created meanwhile; import the file again.';
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return `The database refused it (PostgreSQL error ${code}); nothing of it was kept.`;

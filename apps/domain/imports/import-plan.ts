@@ -84,8 +84,14 @@ function fromImported(edition: ImportedEdition & { period: string }, timeZone: s
   const warnings = [...edition.warnings];
   const categoryName = (heading: string) => {
     const name = stripControlCharacters(heading).replace(/[\t\n]+/g, ' ').trim();
-    if (Array.from(name).length <= MAX_CATEGORY_NAME) return name;
-    const cut = Array.from(name).slice(0, MAX_CATEGORY_NAME).join('').trim();
+    if (name.length <= MAX_CATEGORY_NAME) return name;
+    // Cut between characters, never inside one (an emoji counts twice towards the limit).
+    let cut = '';
+    for (const char of name) {
+      if (cut.length + char.length > MAX_CATEGORY_NAME) break;
+      cut += char;
+    }
+    cut = cut.trim();
     warnings.push(`Section “${cut}…” has a name over ${MAX_CATEGORY_NAME} characters: it is cut there.`);
     return cut;
   };

@@ -71,3 +71,15 @@ test('the run goes through the services: a slug of its own, nested items under t
   assert.ok(created && created.id !== untouched.id && created.slug === 'aout');
   assert.equal(await services.editions.createImported({ values }), undefined, 'a period holding an edition is left alone');
 });
+
+test('a section name too long for a category is cut between characters, and the edition still comes in', async (t) => {
+  const { services } = await buildTestApp(t);
+  const long = `Données ${'📈'.repeat(60)}`;
+  const markdown = `${FRONT('Juin 2024', '2024-06-30')}## ${long}\n\n* [A](https://a.example) : un\n`;
+  const done = await services.imports.importNow({ actor: OPERATOR, source: upload('juin.md', markdown), dryRun: false });
+  assert.deepEqual([done.outcome?.created, done.outcome?.failed], [1, []]);
+  assert.match(done.editions[0]!.warnings.join(' '), /has a name over 100 characters: it is cut there/);
+  const [category] = await services.categories.list();
+  assert.ok(category!.name.length <= 100 && long.startsWith(category!.name), category!.name);
+  assert.doesNotMatch(category!.name, /[\uD800-\uDBFF]$/, 'no half of a character at the cut');
+});
