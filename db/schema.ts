@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { bigserial, boolean, check, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -95,11 +95,18 @@ export const categories = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     name: text('name').notNull(),
+    // The one key a category is known by, wherever its name comes from (the admin, the API, an
+    // import): accents and case folded, whitespace collapsed, so "donnees" and "Données" are one
+    // category. category_key() is an IMMUTABLE SQL function declared in the custom migration
+    // migrations/0011_category_key_and_search_column.sql.
+    nameKey: text('name_key')
+      .notNull()
+      .generatedAlwaysAs((): SQL => sql`category_key(${categories.name})`),
     position: doublePrecision('position').notNull(),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (table) => [uniqueIndex('categories_name_key').on(sql`lower(${table.name})`), index('categories_position_idx').on(table.position)],
+  (table) => [uniqueIndex('categories_name_key').on(table.nameKey), index('categories_position_idx').on(table.position)],
 );
 
 export type FreeSection = { heading: string; body: string };
@@ -170,8 +177,12 @@ export const links = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     // Deleted links stay a few minutes so that "undo" can bring them back.
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
-    // Maintained by a trigger (see the migration): French and English stems, accents folded.
-    search: tsvector('search'),
+    // French and English stems, accents folded, weighted title > commentary > description > the
+    // rest. links_search_vector() is an IMMUTABLE SQL function declared in the custom migration
+    // migrations/0002_search.sql, with the text search configurations it uses.
+    search: tsvector('search').generatedAlwaysAs(
+      (): SQL => sql`links_search_vector(${links.title}, ${links.commentary}, ${links.description}, ${links.siteName}, ${links.via}, ${links.url}, ${links.tags})`,
+    ),
   },
   (table) => [
     index('links_group_position_idx').on(table.editionId, table.categoryId, table.position).where(sql`${table.deletedAt} is null and ${table.parentId} is null`),

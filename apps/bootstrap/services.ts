@@ -67,8 +67,15 @@ export function createRepositories(db: Database) {
 /** What each feature's factory below is given: the process's dependencies and the repositories. */
 type Wiring = ServiceDeps & { repositories: ReturnType<typeof createRepositories> };
 
-/** Editions and the newsletter's settings they are written with. */
-function editionsFeature({ db, repositories, clock, config }: Wiring) {
+/** Collecting links: categories and links (the link tree every feature moves links through). */
+function linksFeature({ db, repositories, queue, clock, config }: Wiring) {
+  const categories = createCategoriesService({ db, categories: repositories.categories, clock });
+  const links = createLinksService({ db, links: repositories.links, categories, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
+  return { categories, links };
+}
+
+/** Editions, the newsletter's settings they are written with, and the check of an edition's links before it is sent. */
+function editionsFeature({ db, repositories, queue, clock, config, fetchPage }: Wiring, { links, categories }: Pick<LinksFeature, 'links' | 'categories'>) {
   const settings = createSettingsService({ settings: repositories.settings });
   const editions = createEditionsService({
     db,
@@ -78,8 +85,18 @@ function editionsFeature({ db, repositories, clock, config }: Wiring) {
     settings,
     clock,
     publicUrl: config.publicUrl,
+    linkTree: links,
+    categoryNames: categories,
   });
-  return { settings, editions };
+  const linkCheck = createLinkCheckService({
+    db,
+    linkChecks: repositories.linkChecks,
+    editions,
+    queue,
+    clock,
+    fetchPage: fetchPage ?? ((url) => fetchPageMetadata(url, { allowPrivate: config.fetchAllowPrivate })),
+  });
+  return { settings, editions, linkCheck };
 }
 
 /** Sign-in, sessions and API tokens; the team's accounts and invitations. */
@@ -97,21 +114,6 @@ function accountsFeature({ db, repositories, mailer, clock, config }: Wiring, { 
     newsletterName: async () => (await settings.get()).newsletterName,
   });
   return { auth, accounts };
-}
-
-/** Collecting links: categories, links and the check of an edition's links before it is sent. */
-function linksFeature({ db, repositories, queue, clock, config, fetchPage }: Wiring, { editions }: { editions: EditionsService }) {
-  const categories = createCategoriesService({ db, categories: repositories.categories, clock });
-  const links = createLinksService({ db, links: repositories.links, categories: repositories.categories, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
-  const linkCheck = createLinkCheckService({
-    db,
-    linkChecks: repositories.linkChecks,
-    editions,
-    queue,
-    clock,
-    fetchPage: fetchPage ?? ((url) => fetchPageMetadata(url, { allowPrivate: config.fetchAllowPrivate })),
-  });
-  return { categories, links, linkCheck };
 }
 
 /** Readers and sending them editions. */
@@ -142,22 +144,11 @@ function readersFeature({ db, repositories, mailer, queue, clock, config }: Wiri
   return { subscribers, delivery };
 }
 
-/** Moving the whole newsletter in and out. */
-function movingFeature({ db, repositories, queue, clock, config }: Wiring, { settings, editions }: { settings: SettingsService; editions: EditionsService }) {
-  const imports = createImportService({
-    db,
-    editions: repositories.editions,
-    links: repositories.links,
-    categories: repositories.categories,
-    subscribers: repositories.subscribers,
-    imports: repositories.editionImports,
-    users: repositories.users,
-    settings,
-    queue,
-    clock,
-    fetchAllowPrivate: config.fetchAllowPrivate,
-  });
-  const exports = createExportService({ editions, links: repositories.links, categories: repositories.categories, subscribers: repositories.subscribers, settings, clock });
+/** Moving the whole newsletter in and out, through the other features' services. */
+function movingFeature({ db, repositories, queue, clock, config }: Wiring, others: MovingDeps) {
+  const { settings, editions, categories, links, subscribers, accounts } = others;
+  const imports = createImportService({ db, imports: repositories.editionImports, editions, categories, links, subscribers, accounts, settings, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
+  const exports = createExportService({ editions, links, categories, subscribers, settings, clock });
   return { imports, exports };
 }
 
@@ -168,17 +159,20 @@ function platformFeature({ ping, config }: Wiring, services: Parameters<typeof c
   return { maintenance, outbox, health: createHealthService({ ping }) };
 }
 
+type LinksFeature = ReturnType<typeof linksFeature>;
+type MovingDeps = Pick<LinksFeature, 'links' | 'categories'> & { settings: SettingsService; editions: EditionsService } & Pick<ReturnType<typeof readersFeature>, 'subscribers'> & Pick<ReturnType<typeof accountsFeature>, 'accounts'>;
+
 /**
  * Builds every service from its repositories: the one place the domain is wired. Each feature's
  * factory names what it needs from the others.
  */
 export function createServices(deps: ServiceDeps) {
   const wiring: Wiring = { ...deps, repositories: createRepositories(deps.db) };
-  const { settings, editions } = editionsFeature(wiring);
+  const { categories, links } = linksFeature(wiring);
+  const { settings, editions, linkCheck } = editionsFeature(wiring, { links, categories });
   const { auth, accounts } = accountsFeature(wiring, { settings });
-  const { categories, links, linkCheck } = linksFeature(wiring, { editions });
   const { subscribers, delivery } = readersFeature(wiring, { settings, editions });
-  const { imports, exports } = movingFeature(wiring, { settings, editions });
+  const { imports, exports } = movingFeature(wiring, { settings, editions, categories, links, subscribers, accounts });
   const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports });
   const { mailer, queue, clock } = deps;
   return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, imports, mailer, outbox, queue, clock, health };

@@ -75,7 +75,7 @@ const commands: Record<string, Command> = {
     const dir = path.resolve(process.env.INIT_CWD ?? process.cwd(), target);
     let counts;
     try {
-      counts = await runtime.services.exports.writeDirectory(dir, OPERATOR);
+      counts = await runtime.services.exports.writeDirectory({ actor: OPERATOR, dir });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code) throw new ValidationError(`Cannot write the export into ${dir} (${code}).`);
@@ -91,7 +91,8 @@ const commands: Record<string, Command> = {
     if (!target || extra.length > 0) throw new ValidationError('Name one folder, file or feed address to import: npm run cli -- import <path-or-url> [--dry-run]');
     const source: ImportSource = /^https?:\/\//i.test(target) ? { kind: 'url', url: target } : { kind: 'path', path: path.resolve(process.env.INIT_CWD ?? process.cwd(), target) };
     const dryRun = values['dry-run'] === true;
-    const report = await runtime.services.imports.importNow(source, {
+    const report = await runtime.services.imports.importNow({
+      source,
       dryRun,
       actor: OPERATOR,
       onProgress: (done, total) => process.stderr.write(`\r${done} / ${total} editions`),
@@ -104,7 +105,7 @@ const commands: Record<string, Command> = {
   async demo(runtime) {
     // The demo links are credited to the first owner, as if they had collected them.
     const owner = (await runtime.services.accounts.listUsers()).find((user) => user.role === 'owner');
-    const loaded = await runtime.services.imports.loadDemo(owner ?? OPERATOR);
+    const loaded = await runtime.services.imports.loadDemo({ actor: owner ?? OPERATOR });
     process.stdout.write(`Demo content: ${loaded.editions} editions published, ${loaded.inbox} links added to the inbox.\n`);
   },
 };

@@ -18,7 +18,7 @@ export async function startWorker({ services, log }: { services: Services; log: 
   await queue.work(
     'links.fetch-metadata',
     async ({ linkId }) => {
-      await services.links.fetchMetadata(linkId);
+      await services.links.fetchMetadata({ linkId });
     },
     // Editors watch the row fill in: poll often, and fetch a few pages at once.
     { pollingIntervalSeconds: 0.5, batchSize: 4 },
@@ -26,7 +26,7 @@ export async function startWorker({ services, log }: { services: Services; log: 
   // The pre-send check of an edition's links: the editor watches its progress.
   await queue.work('links.check-edition', async ({ runId }) => services.linkCheck.run({ runId }), { pollingIntervalSeconds: 0.5 });
   // An import of editions the editor started after its dry run; its progress shows in the admin.
-  await queue.work('imports.run', async ({ importId }) => services.imports.runPrepared(importId), { pollingIntervalSeconds: 0.5 });
+  await queue.work('imports.run', async ({ importId }) => services.imports.runPrepared({ importId }), { pollingIntervalSeconds: 0.5 });
   // Publishes the scheduled editions that are due (each goes out by email too) and makes sure the
   // current period has its draft.
   await queue.work('editions.tick', async () => {

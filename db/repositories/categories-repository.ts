@@ -5,7 +5,7 @@ import { categories } from '../schema.ts';
 
 export type Category = typeof categories.$inferSelect;
 
-/** SQL for the categories table. */
+/** SQL for the categories table. Names are compared by their key (categories.name_key), never as typed. */
 export function createCategoriesRepository(db: Database) {
   return {
     async list(options: { includeArchived?: boolean } = {}, tx: DbOrTx = db): Promise<Category[]> {
@@ -19,9 +19,18 @@ export function createCategoriesRepository(db: Database) {
       return row;
     },
 
+    /** The category whose key is the key of this name. */
     async findByName(name: string, tx: DbOrTx = db): Promise<Category | undefined> {
-      const [row] = await tx.select().from(categories).where(sql`lower(${categories.name}) = lower(${name})`);
+      const [row] = await tx.select().from(categories).where(sql`${categories.nameKey} = category_key(${name})`);
       return row;
+    },
+
+    /** The key of each name, as the categories table computes it, in the order given. */
+    async keysOf(names: string[], tx: DbOrTx = db): Promise<string[]> {
+      if (names.length === 0) return [];
+      const result = await tx.execute<{ key: string }>(sql`
+        SELECT category_key(given.name) AS key FROM unnest(${sql.param(names)}::text[]) WITH ORDINALITY AS given(name, at) ORDER BY given.at`);
+      return result.rows.map((row) => row.key);
     },
 
     async nextPosition(tx: DbOrTx = db): Promise<number> {
@@ -29,16 +38,17 @@ export function createCategoriesRepository(db: Database) {
       return (row?.value ?? 0) + 1;
     },
 
-    async insert(values: { name: string; position: number }, tx: DbOrTx = db): Promise<Category> {
-      const [row] = await tx.insert(categories).values(values).returning();
-      return row!;
+    /** Inserts unless a category with the same key exists; undefined when one does. */
+    async insertIfAbsent(values: { name: string; position: number }, tx: DbOrTx = db): Promise<Category | undefined> {
+      const [inserted] = await tx.insert(categories).values(values).onConflictDoNothing({ target: categories.nameKey }).returning();
+      return inserted;
     },
 
-    /** Inserts unless a category of that name exists (any case); returns the one that exists after. */
+    /** Inserts unless a category with the same key exists; returns the one that exists after. */
     async insertOrGet(values: { name: string; position: number }, tx: DbOrTx = db): Promise<Category> {
-      const [inserted] = await tx.insert(categories).values(values).onConflictDoNothing().returning();
+      const [inserted] = await tx.insert(categories).values(values).onConflictDoNothing({ target: categories.nameKey }).returning();
       if (inserted) return inserted;
-      const [existing] = await tx.select().from(categories).where(sql`lower(${categories.name}) = lower(${values.name})`);
+      const [existing] = await tx.select().from(categories).where(sql`${categories.nameKey} = category_key(${values.name})`);
       return existing!;
     },
 

@@ -161,7 +161,7 @@ export function createLinksRepository(db: Database) {
       return result.rows.map((row) => ({ normalizedUrl: row.normalized_url, title: row.title, period: row.period, editionTitle: row.edition_title }));
     },
 
-    async findById(id: string, tx: DbOrTx = db, options: { includeDeleted?: boolean } = {}): Promise<Link | undefined> {
+    async findById(id: string, options: { includeDeleted?: boolean } = {}, tx: DbOrTx = db): Promise<Link | undefined> {
       if (!isRowId(id)) return undefined;
       const [row] = await base(tx).where(and(eq(links.id, id), options.includeDeleted ? undefined : isNull(links.deletedAt)));
       return row ? toLink(row as Row) : undefined;
@@ -317,7 +317,7 @@ export function createLinksRepository(db: Database) {
     },
 
     /** The position after the last link of a group (edition or inbox, category, parent), or before the first one. */
-    async endPosition(group: { editionId: string | null; categoryId: string | null; parentId?: string | null }, tx: DbOrTx = db, end: 'last' | 'first' = 'last'): Promise<number> {
+    async endPosition(group: { editionId: string | null; categoryId: string | null; parentId?: string | null }, end: 'last' | 'first' = 'last', tx: DbOrTx = db): Promise<number> {
       const [row] = await tx
         .select({ value: end === 'last' ? sql<number | null>`max(${links.position})` : sql<number | null>`min(${links.position})` })
         .from(links)

@@ -73,7 +73,7 @@ export async function buildEditions(t: TestContext, options: Parameters<typeof b
   const publishWith = async (period: string, link: Record<string, unknown>, values: { intro?: string; tags?: string[] } = {}) => {
     const draft = await built.services.editions.ensureDraft({ period });
     const linkId = await createLink(link);
-    await built.services.editions.addLinks(draft.id, [linkId]);
+    await built.services.editions.addLinks({ id: draft.id, linkIds: [linkId] });
     if (values.intro !== undefined || values.tags !== undefined) await built.services.editions.update({ id: draft.id, input: { version: draft.version, ...values } });
     return { edition: await built.services.editions.publish({ id: draft.id }), linkId };
   };

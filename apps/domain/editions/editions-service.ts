@@ -8,7 +8,9 @@ import { wordsFor } from '../platform/locales/index.ts';
 import { assembleDocument, refuseEmptyEdition } from './edition-document.ts';
 import type { EditionDocument, NewsletterInfo } from './edition-types.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
-import { normalizeTags } from '../links/links-service.ts';
+import { normalizeTags } from '../links/link-fields.ts';
+import type { LinksService } from '../links/links-service.ts';
+import type { CategoriesService } from '../categories/categories-service.ts';
 import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify, wallClockToInstant } from './periods.ts';
 import type { SettingsService } from './settings-service.ts';
 import { parseInput } from '../platform/validation.ts';
@@ -99,10 +101,14 @@ type Deps = {
   settings: SettingsService;
   clock: Clock;
   publicUrl: string;
+  /** Moves links with their nested items (adding to an edition, back to the inbox). */
+  linkTree: Pick<LinksService, 'relocate'>;
+  /** Finds or creates the category a section names. */
+  categoryNames: Pick<CategoriesService, 'resolve'>;
 };
 
 /** Editions: drafts per period, composing, publishing, and the documents every renderer reads. */
-export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl }: Deps) {
+export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl, linkTree, categoryNames }: Deps) {
   /** The edition a reference names; a NotFoundError when there is none. */
   async function find(ref: EditionRef): Promise<EditionRow> {
     const row =
@@ -111,11 +117,11 @@ export function createEditionsService({ db, editions, links, categories, setting
     return row;
   }
 
-  async function uniqueSlug(base: string, exceptId?: string): Promise<string> {
+  async function uniqueSlug(base: string, exceptId?: string, tx: DbOrTx = db): Promise<string> {
     const root = base || 'edition';
     for (let index = 1; ; index++) {
       const candidate = index === 1 ? root : `${root}-${index}`;
-      if (!(await editions.slugTaken(candidate, exceptId))) return candidate;
+      if (!(await editions.slugTaken(candidate, exceptId, tx))) return candidate;
     }
   }
 
@@ -197,35 +203,28 @@ export function createEditionsService({ db, editions, links, categories, setting
       await editions.setCategoryOrder(edition.id, [...new Set(ref.categoryIds.filter((value) => known.has(value)))]);
     },
 
-    /** Moves inbox links into the edition, at the end of their category. */
-    async addLinks(id: string, linkIds: string[]): Promise<number> {
+    /** Moves inbox links into the edition, at the end of their category, their nested items with them. */
+    async addLinks({ id, linkIds }: { id: string; linkIds: string[] }): Promise<number> {
       const edition = await find(editionRef(id));
       let added = 0;
       await db.transaction(async (tx) => {
         for (const linkId of linkIds.filter((value) => z.uuid().safeParse(value).success)) {
-          const link = await links.findById(linkId, tx);
+          const link = await links.findById(linkId, {}, tx);
+          // A nested item comes with its parent.
           if (!link || link.parentId) continue;
-          const position = await links.endPosition({ editionId: edition.id, categoryId: link.categoryId }, tx);
-          await links.update(linkId, { editionId: edition.id, position }, tx);
-          const children = await links.childrenOf([linkId], tx);
-          await links.updateMany(children.map((child) => child.id), { editionId: edition.id }, tx);
+          await linkTree.relocate({ id: linkId, to: { editionId: edition.id, position: 'last' } }, tx);
           added += 1;
         }
       });
       return added;
     },
 
-    /** Sends a link (with its nested items) back to the inbox. */
-    async removeLink(id: string, linkId: string): Promise<void> {
+    /** Sends a link (with its nested items) back to the inbox, first of its category; a nested item leaves its parent. */
+    async removeLink({ id, linkId }: { id: string; linkId: string }): Promise<void> {
       const edition = await find(editionRef(id));
       const link = z.uuid().safeParse(linkId).success ? await links.findById(linkId) : undefined;
       if (!link || link.editionId !== edition.id) throw new NotFoundError('This link is not in this edition.');
-      await db.transaction(async (tx) => {
-        const position = await links.endPosition({ editionId: null, categoryId: link.categoryId }, tx, 'first');
-        await links.update(linkId, { editionId: null, position }, tx);
-        const children = await links.childrenOf([linkId], tx);
-        await links.updateMany(children.map((child) => child.id), { editionId: null }, tx);
-      });
+      await db.transaction((tx) => linkTree.relocate({ id: linkId, to: { editionId: null, parentId: null, position: 'first' } }, tx));
     },
 
     /** Publishes now; an edition with nothing in it is refused with the reason. */
@@ -276,14 +275,14 @@ export function createEditionsService({ db, editions, links, categories, setting
           if (missing.length > 0) throw new ValidationError('Unknown links.', { sections: `No link with the id ${missing.join(', ')}.` });
           const taken = found.filter((link) => link.editionId && link.editionId !== row.id);
           if (taken.length > 0) throw new ConflictError(`These links are in another edition already: ${taken.map((link) => link.id).join(', ')}.`);
-          // Links of this edition that are not listed any more go back to the inbox.
+          // Links of this edition that are not listed any more go back to the inbox, with their nested items.
           const current = await links.list({ scope: 'all', editionId: row.id, limit: 5000, order: 'position' }, tx);
-          await links.updateMany(current.filter((link) => !listed.includes(link.id)).map((link) => link.id), { editionId: null }, tx);
+          for (const link of current.filter((candidate) => !listed.includes(candidate.id))) await linkTree.relocate({ id: link.id, to: { editionId: null, position: link.position } }, tx);
           for (const section of values.sections) {
-            const category = await categories.insertOrGet({ name: section.category, position: await categories.nextPosition(tx) }, tx);
+            const { category } = await categoryNames.resolve({ name: section.category }, tx);
             sectionCategories.push(category.id);
             for (const [index, linkId] of section.links.entries()) {
-              await links.update(linkId, { editionId: row.id, categoryId: category.id, parentId: null, position: index + 1 }, tx);
+              await linkTree.relocate({ id: linkId, to: { editionId: row.id, categoryId: category.id, parentId: null, position: index + 1 } }, tx);
             }
           }
         }
@@ -311,7 +310,43 @@ export function createEditionsService({ db, editions, links, categories, setting
     search: ({ q }: { q: string }) => editions.searchPublished(q, 50),
     publicStamp: ({ slug }: { slug: string }) => editions.publicStamp(slug),
     archiveStamp: () => editions.archiveStamp(),
+
+    /**
+     * Creates an edition an import brings, inside the import's transaction, under a slug no other
+     * edition uses (its own, or its title's, with -2, -3... added). The draft the schedule created
+     * for the period and nobody touched gives way to it; undefined when the period holds an edition
+     * someone worked on.
+     */
+    async createImported({ values }: { values: ImportedEditionValues }, tx: DbOrTx = db): Promise<EditionRow | undefined> {
+      const existing = await editions.findByPeriod(values.period, tx);
+      if (existing) {
+        if (!isUntouchedDraft({ ...existing, linkCount: await editions.linkCount(existing.id, tx) })) return undefined;
+        await editions.delete(existing.id, tx);
+      }
+      const { slug, ...rest } = values;
+      return editions.insert({ ...rest, slug: await uniqueSlug(slugify(slug || values.title), undefined, tx) }, tx);
+    },
   };
+}
+
+/** What an import gives to create an edition: its fields as they were, its slug a wish. */
+export type ImportedEditionValues = { period: string; title: string; slug: string | null } & Omit<EditionPatch, 'title' | 'slug'>;
+
+/**
+ * The draft the schedule creates for a period and nobody touched since (never saved, so still at
+ * version 1, nothing in it): an import may take its place. Anything an editor did keeps it.
+ */
+export function isUntouchedDraft(edition: Pick<EditionRow, 'status' | 'version' | 'freeSections' | 'intro' | 'outro' | 'tags' | 'categoryOrder'> & { linkCount: number }): boolean {
+  return (
+    edition.status === 'draft' &&
+    edition.version === 1 &&
+    edition.linkCount === 0 &&
+    edition.freeSections.length === 0 &&
+    !edition.intro.trim() &&
+    !edition.outro.trim() &&
+    edition.tags.length === 0 &&
+    edition.categoryOrder.length === 0
+  );
 }
 
 export type EditionsService = ReturnType<typeof createEditionsService>;

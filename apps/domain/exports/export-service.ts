@@ -7,9 +7,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import yazl from 'yazl';
-import type { CategoriesRepository } from '../../../db/repositories/categories-repository.ts';
-import type { Link, LinksRepository } from '../../../db/repositories/links-repository.ts';
-import type { Subscriber, SubscribersRepository } from '../../../db/repositories/subscribers-repository.ts';
+import type { CategoriesService } from '../categories/categories-service.ts';
+import type { Link, LinksService } from '../links/links-service.ts';
+import type { Subscriber, SubscribersService } from '../subscribers/subscribers-service.ts';
 import type { Clock } from '../platform/clock.ts';
 import { editionToMarkdown } from '../editions/edition-render.ts';
 import type { EditionLink } from '../editions/edition-types.ts';
@@ -47,9 +47,9 @@ export type ExportArchive = { filename: string; stream: Readable; counts: Export
 
 type Deps = {
   editions: Pick<EditionsService, 'list' | 'document'>;
-  links: Pick<LinksRepository, 'listAllForExport' | 'inboxCounts'>;
-  categories: Pick<CategoriesRepository, 'list'>;
-  subscribers: Pick<SubscribersRepository, 'all' | 'countsByStatus'>;
+  links: Pick<LinksService, 'listAllForExport' | 'inboxCounts'>;
+  categories: Pick<CategoriesService, 'list'>;
+  subscribers: Pick<SubscribersService, 'all' | 'counts'>;
   settings: Pick<SettingsService, 'get'>;
   clock: Clock;
 };
@@ -86,7 +86,7 @@ function localDate(at: Date, timeZone: string): string {
 /** Exports the whole newsletter: a snapshot object, a folder of files, or a zip archive. */
 export function createExportService({ editions, links, categories, subscribers, settings, clock }: Deps) {
   /** The export's JSON and every file it is made of. */
-  async function collect(): Promise<{ data: VeilleExport; files: ExportFile[] }> {
+  async function collect(actor: Actor): Promise<{ data: VeilleExport; files: ExportFile[] }> {
     const now = clock.now();
     // Read one after the other rather than in one transaction: an edit made during an export
     // shows in it or not, but an edition is always whole (its document is read in one go).
@@ -95,7 +95,7 @@ export function createExportService({ editions, links, categories, subscribers, 
       categories.list({ includeArchived: true }),
       editions.list(),
       links.listAllForExport(),
-      subscribers.all(),
+      subscribers.all({ actor }),
     ]);
     const categoryById = new Map(allCategories.map((category) => [category.id, category]));
     const linkById = new Map(allLinks.map((link) => [link.id, link]));
@@ -200,22 +200,22 @@ export function createExportService({ editions, links, categories, subscribers, 
 
   return {
     /** Everything, as the object written to veille-export.json. */
-    async snapshot(actor: Actor): Promise<VeilleExport> {
+    async snapshot({ actor }: { actor: Actor }): Promise<VeilleExport> {
       authorize(actor, 'newsletter.export');
-      return (await collect()).data;
+      return (await collect(actor)).data;
     },
 
     /** The files of an export: veille-export.json first, then editions/<period>-<slug>.md. */
-    async files(actor: Actor): Promise<{ files: ExportFile[]; counts: ExportCounts }> {
+    async files({ actor }: { actor: Actor }): Promise<{ files: ExportFile[]; counts: ExportCounts }> {
       authorize(actor, 'newsletter.export');
-      const { data, files } = await collect();
+      const { data, files } = await collect(actor);
       return { files, counts: countsOf(data) };
     },
 
     /** Writes the export into a folder (created when missing); files of an earlier export there are replaced. */
-    async writeDirectory(dir: string, actor: Actor): Promise<ExportCounts> {
+    async writeDirectory({ actor, dir }: { actor: Actor; dir: string }): Promise<ExportCounts> {
       authorize(actor, 'newsletter.export');
-      const { data, files } = await collect();
+      const { data, files } = await collect(actor);
       for (const file of files) {
         const target = path.join(dir, ...file.path.split('/'));
         await mkdir(path.dirname(target), { recursive: true });
@@ -225,9 +225,9 @@ export function createExportService({ editions, links, categories, subscribers, 
     },
 
     /** The export as a zip archive, named veille-export-YYYY-MM-DD.zip after today in the newsletter's time zone. */
-    async zip(actor: Actor): Promise<ExportArchive> {
+    async zip({ actor }: { actor: Actor }): Promise<ExportArchive> {
       authorize(actor, 'newsletter.export');
-      const { data, files } = await collect();
+      const { data, files } = await collect(actor);
       const at = new Date(data.exportedAt);
       const zip = new yazl.ZipFile();
       for (const file of files) zip.addBuffer(Buffer.from(file.content), file.path, { mtime: at });
@@ -238,13 +238,13 @@ export function createExportService({ editions, links, categories, subscribers, 
     },
 
     /** What an export would hold, counted cheaply for the admin page (the inbox as the inbox counts it: top-level links). */
-    async summary(actor: Actor): Promise<{ editions: number; inboxLinks: number; categories: number; subscribers: number }> {
+    async summary({ actor }: { actor: Actor }): Promise<{ editions: number; inboxLinks: number; categories: number; subscribers: number }> {
       authorize(actor, 'newsletter.export');
       const [rows, inboxCounts, allCategories, subscriberCounts] = await Promise.all([
         editions.list(),
         links.inboxCounts(),
         categories.list({ includeArchived: true }),
-        subscribers.countsByStatus(),
+        subscribers.counts(),
       ]);
       return {
         editions: rows.length,

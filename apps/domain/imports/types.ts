@@ -252,10 +252,6 @@ export function sectionLevel(entries: Array<{ kind: 'heading'; level: number } |
   return used.size > 0 ? Math.min(...used) : undefined;
 }
 
-function categoryKey(name: string): string {
-  return collapseSpaces(name).toLowerCase();
-}
-
 function convertItems(items: RawItem[], section: string, prefix: string, warnings: string[]): ImportedLink[] {
   const links: ImportedLink[] = [];
   items.forEach((item, index) => {
@@ -279,11 +275,10 @@ function countItems(items: RawItem[]): number {
  * Turns sections into categories and free sections. Empty sections and sections made of lists of
  * links are categories; any other section is a free section. In a category, text after the last
  * list of the last section is the outro; other text beside the lists is left out with a warning.
- * Categories named alike (ignoring case) are merged into the first, with a warning.
+ * Sections are kept as the document has them: the import's plan merges those naming one category.
  */
 export function assembleBody(raw: RawBody, warnings: string[]): AssembledBody {
   const categories: ImportedCategory[] = [];
-  const byName = new Map<string, ImportedCategory>();
   const freeSections: AssembledBody['freeSections'] = [];
   let outro = raw.outro ?? '';
   raw.sections.forEach((section, index) => {
@@ -320,16 +315,7 @@ export function assembleBody(raw: RawBody, warnings: string[]): AssembledBody {
         else warnings.push(`Section “${label}”: text after the list of links was left out (“${preview(trailing)}”)`);
       }
     }
-    const key = categoryKey(name);
-    const existing = byName.get(key);
-    if (existing) {
-      existing.links.push(...links);
-      warnings.push(`Section “${label}” appears more than once: its links were merged into the first one.`);
-      return;
-    }
-    const category = { name, links };
-    byName.set(key, category);
-    categories.push(category);
+    categories.push({ name, links });
   });
   return { intro: raw.intro, outro, categories, freeSections };
 }

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { editionFieldRules } from '../editions/editions-service.ts';
 import type { ExportEdition, ExportInboxLink, ExportLink, ExportSubscriber, VeilleExport } from '../exports/export-format.ts';
-import { linkFieldRules } from '../links/links-service.ts';
+import { linkFieldRules } from '../links/link-fields.ts';
 import { settingRules } from '../editions/settings-service.ts';
 import { emailField, nameField } from '../platform/validation.ts';
 import type { SourceProblem } from './sources.ts';

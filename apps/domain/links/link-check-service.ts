@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { EditionDocument, EditionLink } from '../editions/edition-types.ts';
 import { editionRef, type EditionsService } from '../editions/editions-service.ts';
 import type { Queue } from '../platform/queue.ts';
-import { MetadataFetchError } from './url-metadata.ts';
+import { MetadataFetchError } from './safe-fetch.ts';
 
 /**
  * Loads a URL the way the link check needs: resolves when the page loads, rejects with a
@@ -104,8 +104,8 @@ export function createLinkCheckService(deps: Deps) {
   }
 
   return {
-    /** The state of the edition's last check (what the panel polls). */
-    async status(idOrPeriod: string): Promise<LinkCheckState> {
+    /** The state of the last check of an edition (by id or period): what the panel polls. */
+    async status({ edition: idOrPeriod }: { edition: string }): Promise<LinkCheckState> {
       const edition = await editions.find(editionRef(idOrPeriod));
       return summarize(await linkChecks.forEdition(edition.id));
     },
@@ -115,7 +115,7 @@ export function createLinkCheckService(deps: Deps) {
      * than the maximum age, or if the edition's links (or their URLs) changed since: what the
      * pre-send screen calls when it opens.
      */
-    async ensure(idOrPeriod: string): Promise<LinkCheckState> {
+    async ensure({ edition: idOrPeriod }: { edition: string }): Promise<LinkCheckState> {
       const edition = await editions.find(editionRef(idOrPeriod));
       const [doc, rows] = await Promise.all([editions.document({ edition }), linkChecks.forEdition(edition.id)]);
       const items = linksOf(doc);
@@ -126,7 +126,7 @@ export function createLinkCheckService(deps: Deps) {
     },
 
     /** Checks every link of the edition again now (the "Check links again" button). */
-    async start(idOrPeriod: string): Promise<LinkCheckState> {
+    async start({ edition: idOrPeriod }: { edition: string }): Promise<LinkCheckState> {
       const edition = await editions.find(editionRef(idOrPeriod));
       return startRun(edition.id, linksOf(await editions.document({ edition })));
     },

@@ -1,19 +1,24 @@
 import { z } from 'zod';
-import type { Database } from '../../../db/client.ts';
-import type { CategoriesRepository, Category } from '../../../db/repositories/categories-repository.ts';
-import { MARK_END, MARK_START, type Link, type LinkPatch, type LinkQuery, type LinkScope, type LinksRepository } from '../../../db/repositories/links-repository.ts';
-import type { User } from '../../../db/repositories/users-repository.ts';
+import type { Database, DbOrTx } from '../../../db/client.ts';
+import type { Link, LinkPatch, LinkQuery, LinkScope, LinksRepository } from '../../../db/repositories/links-repository.ts';
+import type { Actor } from '../accounts/roles.ts';
+import type { CategoriesService, Category } from '../categories/categories-service.ts';
 import type { Clock } from '../platform/clock.ts';
-import { renderMarkdown, renderMarkdownInline } from '../platform/markdown.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
-import { escapeHtml } from '../platform/html.ts';
 import { editionPath } from '../editions/periods.ts';
 import type { Queue } from '../platform/queue.ts';
-import { fetchPageMetadata, MetadataFetchError } from './url-metadata.ts';
+import { decodeCursor, encodeCursor } from './link-cursor.ts';
+import { addSchema, idField, normalizeTags, querySchema, renderCommentary, tagsField, updateSchema } from './link-fields.ts';
+import { createLinkTree, type Placement } from './link-tree.ts';
+import { MetadataFetchError } from './safe-fetch.ts';
+import { fetchPageMetadata } from './url-metadata.ts';
 import { cleanUrl, normalizeUrl, parseLinkUrl } from './url-normalize.ts';
-import { emailField, hasControlCharacters, parseInput, stripControlCharacters } from '../platform/validation.ts';
+import { parseInput } from '../platform/validation.ts';
 
 export type { Link, LinkScope };
+export type { KnownUrl, LinkTree, Placement } from './link-tree.ts';
+// The commentary renderer, for what shows a commentary as the inbox does.
+export { renderCommentary } from './link-fields.ts';
 
 /** Where else a URL appears: in the inbox, or in an edition (with its public address when published). */
 export type Duplicate = {
@@ -23,155 +28,50 @@ export type Duplicate = {
   edition: { period: string; title: string; status: string; path: string | null } | null;
 };
 
-export const LINK_SCOPES = ['inbox', 'needs_work', 'fetch_failed', 'in_edition', 'published', 'all'] as const;
-const MAX_TAGS = 20;
 // Links deleted longer ago than this cannot be restored any more and are purged.
 export const UNDO_WINDOW_MS = 10 * 60 * 1000;
 
-const optionalText = (label: string, max: number) =>
-  z
-    .string({ error: `${label} must be text.` })
-    .max(max, { error: `${label} must be at most ${max} characters.` })
-    .transform((value) => value.trim())
-    .optional();
-
-/** Tags as typed ("Time Series, #postgres") become slugs: lower case, dashes, no '#'. */
-export function normalizeTags(input: unknown): string[] {
-  const raw = Array.isArray(input) ? input : typeof input === 'string' ? input.split(',') : [];
-  const tags = raw
-    .filter((value): value is string => typeof value === 'string')
-    .map((value) =>
-      value
-        .trim()
-        .replace(/^#+/, '')
-        .toLowerCase()
-        .replace(/[\s_]+/g, '-')
-        .replace(/-{2,}/g, '-')
-        .replace(/^-|-$/g, ''),
-    )
-    .filter(Boolean);
-  return [...new Set(tags)];
-}
-
-const tagsField = z
-  .union([z.array(z.string()), z.string()], { error: 'Tags must be a list of words.' })
-  .transform(normalizeTags)
-  .refine((tags) => tags.length <= MAX_TAGS, { error: `At most ${MAX_TAGS} tags.` })
-  .refine((tags) => tags.every((tag) => tag.length <= 40 && /^[\p{L}\p{N}][\p{L}\p{N}.+#-]*$/u.test(tag)), {
-    error: 'Tags may contain letters, digits, dots, plus signs and dashes, 40 characters at most.',
-  })
-  .optional();
-
-const urlField = z.string({ error: 'URL is required.' }).transform((value, context) => {
-  try {
-    return parseLinkUrl(value);
-  } catch (error) {
-    context.addIssue({ code: 'custom', message: error instanceof ValidationError ? (error.fields.url ?? error.message) : 'Enter a valid URL.' });
-    return z.NEVER;
-  }
-});
-
-const idField = z.uuid({ error: 'Unknown id.' });
-
-const linkFields = {
-  // Long enough for the reference archive, where a whole sentence serves as a title (583 characters).
-  title: optionalText('Title', 1000).refine((value) => value === undefined || !hasControlCharacters(value), { error: 'Title contains invalid characters.' }),
-  commentary: optionalText('Commentary', 20_000).transform((value) => (value === undefined ? value : stripControlCharacters(value.replace(/\r\n?/g, '\n')))),
-  via: optionalText('Via', 300),
-  tags: tagsField,
-  category: optionalText('Category', 100),
-  categoryId: z.union([idField, z.literal(''), z.null()]).optional(),
-  parentId: z.union([idField, z.literal(''), z.null()]).optional(),
+type Deps = {
+  db: Database;
+  links: LinksRepository;
+  categories: Pick<CategoriesService, 'get' | 'resolve' | 'findByName' | 'list'>;
+  queue: Queue;
+  clock: Clock;
+  fetchAllowPrivate: boolean;
 };
-
-const addSchema = z.object({ url: urlField, ...linkFields });
-const updateSchema = z.object({ url: urlField.optional(), description: optionalText('Description', 2000), siteName: optionalText('Site name', 200), ...linkFields });
-
-// The address of a mailto: URL, decoded; '' when it cannot be decoded.
-function mailtoAddress(url: string): string {
-  try {
-    return decodeURIComponent(url.slice('mailto:'.length).split('?')[0] ?? '');
-  } catch {
-    return '';
-  }
-}
-
-/**
- * A link's URL as Veille keeps it, for imports of what Veille itself wrote: the form's rules
- * (http or https, a domain, no credentials), written in full; or a mailto: address, which
- * imported Markdown may hold. The URL is kept as written.
- */
-const storedUrlField = z.string({ error: 'URL is required.' }).transform((value, context) => {
-  const url = value.trim();
-  if (/^mailto:/i.test(url)) {
-    if (emailField.safeParse(mailtoAddress(url)).success) return url;
-    context.addIssue({ code: 'custom', message: 'A mailto: link must name one valid address.' });
-    return z.NEVER;
-  }
-  const parsed = urlField.safeParse(url);
-  if (!parsed.success) {
-    context.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'Enter a valid URL.' });
-    return z.NEVER;
-  }
-  if (!/^https?:\/\//i.test(url)) {
-    context.addIssue({ code: 'custom', message: 'The address must be written in full, starting with https:// or http://.' });
-    return z.NEVER;
-  }
-  return url;
-});
-
-/** The rules a link's fields follow in the forms and the API, for the imports that bring links in. */
-export const linkFieldRules = {
-  url: storedUrlField,
-  title: linkFields.title,
-  commentary: linkFields.commentary,
-  via: linkFields.via,
-  tags: linkFields.tags,
-  description: updateSchema.shape.description,
-  siteName: updateSchema.shape.siteName,
-};
-const querySchema = z.object({
-  status: z.enum(LINK_SCOPES, { error: `Status must be one of ${LINK_SCOPES.join(', ')}.` }).default('inbox'),
-  category: z.string().max(100).optional(),
-  tag: z.string().max(40).optional(),
-  q: z.string().max(200, { error: 'Search must be at most 200 characters.' }).optional(),
-  limit: z.coerce.number({ error: 'Limit must be a number.' }).int().min(1, { error: 'Limit must be between 1 and 200.' }).max(200, { error: 'Limit must be between 1 and 200.' }).default(50),
-  cursor: z.string().max(200).optional(),
-});
-
-type Deps = { db: Database; links: LinksRepository; categories: CategoriesRepository; queue: Queue; clock: Clock; fetchAllowPrivate: boolean };
-
-/** A commentary as HTML: one paragraph renders inline (it follows "Title :"), several as blocks. */
-export function renderCommentary(source: string): string {
-  const trimmed = source.trim();
-  return trimmed.includes('\n') ? renderMarkdown(trimmed) : renderMarkdownInline(trimmed);
-}
-
-/** Escapes text for HTML, then turns search highlight markers into <mark> elements. */
-export function highlightToHtml(text: string): string {
-  const escaped = escapeHtml(text);
-  return escaped.split(MARK_START).join('<mark>').split(MARK_END).join('</mark>');
-}
-
 
 /** Link capture and organisation: the inbox, metadata, duplicates, ordering, search. */
 export function createLinksService({ db, links, categories, queue, clock, fetchAllowPrivate }: Deps) {
-  async function resolveCategory(input: { category?: string; categoryId?: string | null }, options: { create: boolean }): Promise<Category | null | undefined> {
-    if (input.categoryId === '' || input.categoryId === null) return null;
-    if (input.categoryId) {
-      const found = await categories.findById(input.categoryId);
-      if (!found) throw new ValidationError('Unknown category.', { categoryId: 'This category does not exist.' });
-      return found;
+  const tree = createLinkTree({ db, links });
+  const { relocate } = tree;
+
+  /** The category of that id, or undefined. */
+  async function findCategory(id: string, tx: DbOrTx = db): Promise<Category | undefined> {
+    try {
+      return await categories.get({ id }, tx);
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
     }
+  }
+
+  async function categoryById(id: string, tx: DbOrTx): Promise<Category> {
+    const found = await findCategory(id, tx);
+    if (!found) throw new ValidationError('Unknown category.', { categoryId: 'This category does not exist.' });
+    return found;
+  }
+
+  /** The category a link form names (by id or by name); null for none, undefined when the form does not say. */
+  async function resolveCategory(input: { category?: string; categoryId?: string | null }, options: { create: boolean }, tx: DbOrTx = db): Promise<Category | null | undefined> {
+    if (input.categoryId === '' || input.categoryId === null) return null;
+    if (input.categoryId) return categoryById(input.categoryId, tx);
     if (input.category === undefined) return undefined;
     if (input.category === '') return null;
-    const existing = await categories.findByName(input.category);
-    if (existing) {
-      if (existing.archivedAt) await categories.update(existing.id, { archivedAt: null });
-      return existing;
+    if (!options.create && !(await categories.findByName({ name: input.category }, tx))) {
+      throw new ValidationError('Unknown category.', { category: `There is no category named "${input.category}".` });
     }
-    if (!options.create) throw new ValidationError('Unknown category.', { category: `There is no category named "${input.category}".` });
-    return categories.insertOrGet({ name: input.category, position: await categories.nextPosition() });
+    // Filing a link into an archived category brings the category back.
+    return (await categories.resolve({ name: input.category, restore: true }, tx)).category;
   }
 
   async function resolveParent(parentId: string | null | undefined, selfId?: string): Promise<Link | null | undefined> {
@@ -195,7 +95,7 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
     }));
   }
 
-  async function get(id: string): Promise<Link> {
+  async function get({ id }: { id: string }): Promise<Link> {
     const link = idField.safeParse(id).success ? await links.findById(id) : undefined;
     if (!link) throw new NotFoundError('This link does not exist (or was deleted).');
     return link;
@@ -208,23 +108,25 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
 
   return {
     get,
+    ...tree,
 
     /** Several links with their nested items, in no particular order. */
-    async getMany(ids: string[]): Promise<Array<Link & { children: Link[] }>> {
+    async getMany({ ids }: { ids: string[] }): Promise<Array<Link & { children: Link[] }>> {
       return withChildren(await links.findByIds(ids.filter((id) => idField.safeParse(id).success)));
     },
 
     /** A link with its nested items. */
-    async getWithChildren(id: string): Promise<Link & { children: Link[] }> {
-      const [link] = await withChildren([await get(id)]);
+    async getWithChildren({ id }: { id: string }): Promise<Link & { children: Link[] }> {
+      const [link] = await withChildren([await get({ id })]);
       return link!;
     },
 
     /** Saves a link at once and queues the fetch of its page's metadata; reports where else the URL appears. */
-    async add(input: Record<string, unknown>, actor: Pick<User, 'id'>): Promise<{ link: Link; duplicates: Duplicate[] }> {
+    async add({ actor, input }: { actor: Actor; input: Record<string, unknown> }): Promise<{ link: Link; duplicates: Duplicate[] }> {
       const values = parseInput(addSchema, input);
-      const category = await resolveCategory(values, { create: true });
       const parent = await resolveParent(values.parentId);
+      // A nested item lives in its parent's category, whatever the form says.
+      const category = parent ? undefined : await resolveCategory(values, { create: true });
       const normalizedUrl = normalizeUrl(values.url);
       const categoryId = parent ? parent.categoryId : (category?.id ?? null);
       const id = await links.insert({
@@ -239,17 +141,17 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
         editionId: parent?.editionId ?? null,
         parentId: parent?.id ?? null,
         // Newest first in its group (nested items go last, under their parent).
-        position: await links.endPosition({ editionId: parent?.editionId ?? null, categoryId, parentId: parent?.id ?? null }, db, parent ? 'last' : 'first'),
+        position: await links.endPosition({ editionId: parent?.editionId ?? null, categoryId, parentId: parent?.id ?? null }, parent ? 'last' : 'first'),
         editedFields: values.title ? ['title'] : [],
         createdBy: actor.id,
       });
       await queue.send('links.fetch-metadata', { linkId: id });
-      const [link, duplicates] = await Promise.all([get(id), links.findDuplicates(normalizedUrl, id)]);
+      const [link, duplicates] = await Promise.all([get({ id }), links.findDuplicates(normalizedUrl, id)]);
       return { link, duplicates: describeDuplicates(duplicates) };
     },
 
     /** Where else a URL already appears, before it is even saved (the capture popup asks this). */
-    async duplicatesOf(url: string, excludeId?: string): Promise<Duplicate[]> {
+    async duplicatesOf({ url, excludeId }: { url: string; excludeId?: string }): Promise<Duplicate[]> {
       let normalized: string;
       try {
         normalized = normalizeUrl(parseLinkUrl(url));
@@ -260,8 +162,8 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
     },
 
     /** Changes the fields given, and only those: two editors changing different fields both win. */
-    async update(id: string, input: Record<string, unknown>): Promise<{ link: Link; duplicates: Duplicate[] }> {
-      const current = await get(id);
+    async update({ id, input }: { id: string; input: Record<string, unknown> }): Promise<{ link: Link; duplicates: Duplicate[]; categoryChanged: boolean }> {
+      const current = await get({ id });
       const values = parseInput(updateSchema, input);
       const patch: LinkPatch = {};
       const edited = new Set(current.editedFields);
@@ -291,57 +193,43 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
       if (values.tags !== undefined) patch.tags = values.tags;
       const category = await resolveCategory(values, { create: true });
       const parent = await resolveParent(values.parentId, id);
-      if (parent !== undefined && (parent?.id ?? null) !== current.parentId) {
-        patch.parentId = parent?.id ?? null;
-        patch.categoryId = parent ? parent.categoryId : current.categoryId;
-        patch.position = await links.endPosition({ editionId: current.editionId, categoryId: patch.categoryId, parentId: patch.parentId });
-      } else if (category !== undefined && (category?.id ?? null) !== current.categoryId) {
-        patch.categoryId = category?.id ?? null;
-        if (!current.parentId) patch.position = await links.endPosition({ editionId: current.editionId, categoryId: patch.categoryId });
-      }
       patch.editedFields = [...edited];
+      let to: Placement | undefined;
+      if (parent !== undefined && (parent?.id ?? null) !== current.parentId) to = { parentId: parent?.id ?? null, position: 'last' };
+      // Filed into another category: to the end of it. A nested item stays in its parent's.
+      else if (category !== undefined && (category?.id ?? null) !== current.categoryId && !current.parentId) to = { categoryId: category?.id ?? null, position: 'last' };
       await db.transaction(async (tx) => {
         await links.update(id, patch, tx);
-        // Children follow their parent into its new category.
-        if (patch.categoryId !== undefined && !current.parentId) {
-          const children = await links.childrenOf([id], tx);
-          await links.updateMany(children.map((child) => child.id), { categoryId: patch.categoryId }, tx);
-        }
+        if (to) await relocate({ id, to }, tx);
       });
       if (patch.url) await queue.send('links.fetch-metadata', { linkId: id });
-      const link = await get(id);
-      return { link, duplicates: patch.normalizedUrl ? describeDuplicates(await links.findDuplicates(patch.normalizedUrl, id)) : [] };
+      const link = await get({ id });
+      const duplicates = patch.normalizedUrl ? describeDuplicates(await links.findDuplicates(patch.normalizedUrl, id)) : [];
+      return { link, duplicates, categoryChanged: link.categoryId !== current.categoryId };
     },
 
     /**
      * Moves a link between two neighbours (either may be absent: an end of the list), possibly
      * into another category. Only the moved row is written: its position becomes the midpoint.
      */
-    async move(id: string, input: { categoryId?: string | null; beforeId?: string | null; afterId?: string | null }): Promise<Link> {
-      const current = await get(id);
-      const categoryId = input.categoryId === undefined ? current.categoryId : input.categoryId || null;
-      if (categoryId && !(await categories.findById(categoryId))) throw new ValidationError('Unknown category.', { categoryId: 'This category does not exist.' });
-      const neighbours = [input.beforeId, input.afterId].filter((value): value is string => Boolean(value) && idField.safeParse(value).success && value !== id);
+    async move({ id, categoryId, beforeId, afterId }: { id: string; categoryId?: string | null; beforeId?: string | null; afterId?: string | null }): Promise<Link> {
+      const current = await get({ id });
+      const target = categoryId === undefined ? current.categoryId : categoryId || null;
+      if (target) await categoryById(target, db);
+      const neighbours = [beforeId, afterId].filter((value): value is string => Boolean(value) && idField.safeParse(value).success && value !== id);
       const positions = await links.positionsOf(neighbours);
-      const previous = input.beforeId ? positions.get(input.beforeId) : undefined;
-      const next = input.afterId ? positions.get(input.afterId) : undefined;
-      let position: number;
+      const previous = beforeId ? positions.get(beforeId) : undefined;
+      const next = afterId ? positions.get(afterId) : undefined;
+      let position: number | 'last' = 'last';
       if (previous !== undefined && next !== undefined) position = (previous + next) / 2;
       else if (previous !== undefined) position = previous + 1;
       else if (next !== undefined) position = next - 1;
-      else position = await links.endPosition({ editionId: current.editionId, categoryId, parentId: current.parentId });
-      await db.transaction(async (tx) => {
-        await links.update(id, { categoryId, position }, tx);
-        if (categoryId !== current.categoryId && !current.parentId) {
-          const children = await links.childrenOf([id], tx);
-          await links.updateMany(children.map((child) => child.id), { categoryId }, tx);
-        }
-      });
-      return get(id);
+      await db.transaction((tx) => relocate({ id, to: { categoryId: target, position } }, tx));
+      return get({ id });
     },
 
     /** Soft-deletes links (and their nested items); they can be restored for a few minutes. */
-    async remove(ids: string[]): Promise<number> {
+    async remove({ ids }: { ids: string[] }): Promise<number> {
       const valid = ids.filter((id) => idField.safeParse(id).success);
       if (valid.length === 0) throw new NotFoundError('No such link.');
       const children = await links.childrenOf(valid);
@@ -350,36 +238,45 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
       return count;
     },
 
-    async restore(id: string): Promise<Link> {
+    async restore({ id }: { id: string }): Promise<Link> {
       if (!idField.safeParse(id).success) throw new NotFoundError('No such link.');
-      const deleted = await links.findById(id, db, { includeDeleted: true });
+      const deleted = await links.findById(id, { includeDeleted: true });
       if (!deleted || !deleted.deletedAt) throw new NotFoundError('This link cannot be restored.');
       await db.transaction(async (tx) => {
         await links.restore([id], tx);
         // Nested items deleted together with their parent come back with it.
         await links.restoreChildrenDeletedAt(id, deleted.deletedAt!, tx);
       });
-      return get(id);
+      return get({ id });
     },
 
     /** Moves several links into a category (at its end, in the order given). */
-    async bulkMove(ids: string[], input: { categoryId?: string | null; category?: string }): Promise<number> {
-      const category = await resolveCategory(input, { create: false });
-      if (category === undefined) throw new ValidationError('Choose a category.', { categoryId: 'Choose a category.' });
+    async bulkMove({ ids, categoryId, category }: { ids: string[]; categoryId?: string | null; category?: string }): Promise<number> {
+      const target = await resolveCategory({ categoryId, category }, { create: false });
+      if (target === undefined) throw new ValidationError('Choose a category.', { categoryId: 'Choose a category.' });
       let moved = 0;
       for (const id of ids.filter((value) => idField.safeParse(value).success)) {
         const link = await links.findById(id);
         if (!link) continue;
-        await this.move(id, { categoryId: category?.id ?? null });
+        await this.move({ id, categoryId: target?.id ?? null });
         moved += 1;
       }
       return moved;
     },
 
-    async bulkTag(ids: string[], tagsInput: unknown): Promise<number> {
+    async bulkTag({ ids, tags: tagsInput }: { ids: string[]; tags: unknown }): Promise<number> {
       const tags = parseInput(z.object({ tags: tagsField }), { tags: tagsInput }).tags ?? [];
       if (tags.length === 0) throw new ValidationError('Type at least one tag.', { tags: 'Type at least one tag.' });
       return links.addTags(ids.filter((value) => idField.safeParse(value).success), tags);
+    },
+
+    /** One action on the links selected in the inbox: move them into a category, tag them or delete them. */
+    async bulk({ action, ids, categoryId, tags }: { action?: string; ids: string[]; categoryId?: string; tags?: string }): Promise<{ action: 'move' | 'tag' | 'delete'; count: number }> {
+      if (ids.length === 0) throw new ValidationError('Select at least one link first.');
+      if (action === 'move') return { action, count: await this.bulkMove({ ids, categoryId: categoryId ?? '' }) };
+      if (action === 'tag') return { action, count: await this.bulkTag({ ids, tags: tags ?? '' }) };
+      if (action === 'delete') return { action, count: await this.remove({ ids }) };
+      throw new ValidationError('Choose what to do with the selected links.');
     },
 
     /** Links for a screen or the API: filters, full-text search (ranked, highlighted), pagination. */
@@ -388,7 +285,7 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
       let categoryId: string | null | undefined;
       if (query.category === 'none') categoryId = null;
       else if (query.category) {
-        const found = idField.safeParse(query.category).success ? await categories.findById(query.category) : await categories.findByName(query.category);
+        const found = idField.safeParse(query.category).success ? await findCategory(query.category) : await categories.findByName({ name: query.category });
         if (!found) throw new ValidationError('Unknown category.', { category: `There is no category "${query.category}".` });
         categoryId = found.id;
       }
@@ -415,12 +312,8 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
     },
 
     /** The inbox as editors work on it: every category's links in their order, with counts. */
-    async inbox(options: { limitPerPage?: number } = {}) {
-      const [allCategories, counts, list] = await Promise.all([
-        categories.list(),
-        links.inboxCounts(),
-        links.list({ scope: 'inbox', limit: options.limitPerPage ?? 500, order: 'position' }),
-      ]);
+    async inbox({ limitPerPage = 500 }: { limitPerPage?: number } = {}) {
+      const [allCategories, counts, list] = await Promise.all([categories.list(), links.inboxCounts(), links.list({ scope: 'inbox', limit: limitPerPage, order: 'position' })]);
       const withNested = await withChildren(list);
       // New links land in "To sort", first; then each category in its order.
       const groups = [
@@ -436,11 +329,17 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
       };
     },
 
+    /** How many links the inbox holds (top-level ones), by category, and how many need work. */
+    inboxCounts: () => links.inboxCounts(),
+
     /** Tags of the links in the inbox, for its filter. */
     inboxTags: () => links.inboxTagCounts(),
 
+    /** Every link that is not deleted, nested ones included, in position order: what an export reads. */
+    listAllForExport: () => links.listAllForExport(),
+
     /** Fetches a link's page and stores its metadata (the job behind quick-add); a failure is recorded, not thrown. */
-    async fetchMetadata(linkId: string): Promise<void> {
+    async fetchMetadata({ linkId }: { linkId: string }): Promise<void> {
       const link = await links.findById(linkId);
       if (!link) return;
       try {
@@ -456,37 +355,16 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
     },
 
     /** Queues a new metadata fetch (the "retry" button beside a failed one). */
-    async refetch(id: string): Promise<Link> {
-      await get(id);
+    async refetch({ id }: { id: string }): Promise<Link> {
+      await get({ id });
       await links.update(id, { fetchStatus: 'pending', fetchError: null });
       await queue.send('links.fetch-metadata', { linkId: id });
-      return get(id);
+      return get({ id });
     },
 
     /** Removes links deleted longer ago than the undo window; run by the maintenance job. */
     purgeDeleted: () => links.purgeDeleted(new Date(clock.now().getTime() - UNDO_WINDOW_MS)),
   };
-}
-
-type Cursor = { createdAt: Date; id: string } | { offset: number };
-
-function encodeCursor(cursor: Cursor): string {
-  const value = 'offset' in cursor ? { o: cursor.offset } : { t: cursor.createdAt.toISOString(), i: cursor.id };
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): Cursor | undefined {
-  if (!cursor) return undefined;
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown; t?: unknown; i?: unknown };
-    if (typeof value.o === 'number' && Number.isInteger(value.o) && value.o >= 0) return { offset: value.o };
-    if (typeof value.t === 'string' && typeof value.i === 'string' && !Number.isNaN(Date.parse(value.t)) && idField.safeParse(value.i).success) {
-      return { createdAt: new Date(value.t), id: value.i };
-    }
-  } catch {
-    // Fall through to the error below.
-  }
-  throw new ValidationError('Invalid cursor.', { cursor: 'This cursor is not one the API gave out.' });
 }
 
 export type LinksService = ReturnType<typeof createLinksService>;

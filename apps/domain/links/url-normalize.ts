@@ -65,6 +65,15 @@ export function normalizeUrl(input: string | URL): string {
   return `https://${host}${port}${path}${query}`;
 }
 
+/** The duplicate key of a URL that may not be one the forms accept (an imported mailto:, an odd address): the URL itself then. */
+export function comparableUrl(input: string): string {
+  try {
+    return normalizeUrl(input);
+  } catch {
+    return input.trim();
+  }
+}
+
 /** The pasted URL cleaned for storage and display: tracking parameters removed, everything else kept. */
 export function cleanUrl(input: string | URL): string {
   const url = toLinkUrl(input);

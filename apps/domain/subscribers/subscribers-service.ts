@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Database } from '../../../db/client.ts';
+import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { RateLimitsRepository } from '../../../db/repositories/rate-limits-repository.ts';
 import type { Subscriber, SubscriberStatus, SubscribersRepository } from '../../../db/repositories/subscribers-repository.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -7,6 +7,7 @@ import { NotFoundError, RateLimitedError, ValidationError } from '../platform/er
 import { wordsFor, type LinkPurpose, type Locale } from '../platform/locales/index.ts';
 import type { Queue } from '../platform/queue.ts';
 import type { SettingsService } from '../editions/settings-service.ts';
+import type { ExportSubscriber } from '../exports/export-format.ts';
 import { authorize, type Actor } from '../accounts/roles.ts';
 import { confirmationEmail, welcomeEmail } from './subscriber-emails.ts';
 import { subscribersCsv } from './subscriber-export.ts';
@@ -345,6 +346,50 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
         total += (row?.subscribed ?? 0) - (row?.left ?? 0);
         return { month, subscribed: row?.subscribed ?? 0, left: row?.left ?? 0, total };
       });
+    },
+
+    /** Every reader with their consent record, oldest first: what a whole-newsletter export holds. */
+    async all({ actor }: { actor: Actor }): Promise<Subscriber[]> {
+      authorize(actor, 'subscribers.manage');
+      return subscribers.all();
+    },
+
+    /** Which of these addresses are readers already (lower-cased): what an import reports before bringing any in. */
+    async existingEmails({ actor, emails }: { actor: Actor; emails: string[] }): Promise<Set<string>> {
+      authorize(actor, 'subscribers.manage');
+      return subscribers.existingEmails(emails.map((email) => email.toLowerCase()));
+    },
+
+    /**
+     * Brings in the readers of a Veille export as they were there (status, dates, consent record),
+     * those already here left alone, with the growth chart's anonymous counts. No email is sent.
+     */
+    async importExported({ actor, readers, source }: { actor: Actor; readers: ExportSubscriber[]; source: string }, tx?: DbOrTx): Promise<number> {
+      authorize(actor, 'subscribers.manage');
+      const now = clock.now();
+      const write = async (tx: DbOrTx): Promise<number> => {
+        const existing = await subscribers.existingEmails(readers.map((reader) => reader.email.toLowerCase()), tx);
+        const fresh = readers.filter((reader) => !existing.has(reader.email.toLowerCase()));
+        const added = await subscribers.insertMany(
+          fresh.map((reader) => ({
+            email: reader.email.toLowerCase(),
+            status: reader.status,
+            source: reader.source || 'import',
+            consent: reader.consent ?? { at: now.toISOString(), ip: null, form: 'import', text: `Imported from ${source}` },
+            confirmedAt: reader.confirmedAt ? new Date(reader.confirmedAt) : null,
+            createdAt: new Date(reader.createdAt),
+            unsubscribedAt: reader.unsubscribedAt ? new Date(reader.unsubscribedAt) : null,
+            bouncedAt: reader.bouncedAt ? new Date(reader.bouncedAt) : null,
+          })),
+          tx,
+        );
+        // Who joined, and when those who left did.
+        await subscribers.recordEvents('subscribed', fresh.filter((reader) => reader.status !== 'pending').map((reader) => new Date(reader.confirmedAt ?? reader.createdAt)), tx);
+        await subscribers.recordEvents('unsubscribed', fresh.filter((reader) => reader.status === 'unsubscribed' && reader.unsubscribedAt).map((reader) => new Date(reader.unsubscribedAt!)), tx);
+        await subscribers.recordEvents('bounced', fresh.filter((reader) => reader.status === 'bounced' && reader.bouncedAt).map((reader) => new Date(reader.bouncedAt!)), tx);
+        return added;
+      };
+      return tx ? write(tx) : db.transaction(write);
     },
   };
 }

@@ -71,11 +71,12 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
     // The form's page may fail to load in turn: a refusal of its own (the invitation it belongs to
     // has gone) is the answer then; anything unexpected is logged and the first refusal answered.
     if (form && failure) {
-      return renderFormError(request, reply, form, failure).catch((pageError: FastifyError) => {
+      const rendered = await renderFormError(request, reply, form, failure).catch((pageError: FastifyError) => {
         if (statusOf(pageError) < 500) return answer(pageError, request, reply, false);
         request.log.error({ err: pageError }, 'the refused form could not be shown again');
         return answer(error, request, reply, false);
       });
+      if (rendered) return rendered;
     }
     if (wantsJson(request) || (wantsFragment(request) && !SWAPPED.has(status))) {
       const body: Record<string, unknown> = { error: errorCode(error), message };

@@ -13,18 +13,25 @@ import { RequestRefusedError } from '../http-errors.ts';
  * therefore hold no try/catch for these.
  */
 export type FormRoute = {
-  /** The page holding the form, rendered in full for a plain POST. */
-  template: string;
-  /** The partial htmx swaps in, when the form is one. */
-  fragment?: string;
+  /**
+   * The page holding the form, rendered in full for a plain POST; or which one, when the same
+   * address serves several (a popup and a quick-add): undefined then answers the error as any other.
+   */
+  template: string | ((request: FastifyRequest, failure: FormFailure) => string | undefined);
+  /** The partial htmx swaps in, when the form is one; or which one, when it depends on the part of the page that asked. */
+  fragment?: string | ((request: FastifyRequest) => string | undefined);
   /**
    * The rest of what the page shows (lists, the thing being edited, a fresh pre-session token),
-   * read again for the re-render. When it throws, the answer is that error's instead.
+   * read again for the re-render. When it throws a refusal of its own (what the form is about does
+   * not exist), that refusal is the answer instead.
    */
   page?: (request: FastifyRequest, reply: FastifyReply) => Promise<Record<string, unknown>>;
   /** Where the page's template expects this form's values and errors, when it holds several forms. */
   keys?: { values: string; errors: string; error?: string };
 };
+
+/** Why a form is shown again: the status, the sentence above the form, the message per field; `refused` (and the guard's code in `refusal`) when the request itself was refused: a character, an expired pre-session form. */
+export type FormFailure = { status: number; message: string; fields: FieldErrors; refused: boolean; refusal?: string };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -55,21 +62,28 @@ export function typedValues(body: unknown): Record<string, unknown> {
 }
 
 /** The message per field and the sentence above the form for an error a form route re-renders, or undefined for any other error. */
-export function formErrorOf(error: unknown): { status: number; message: string; fields: FieldErrors; refusal?: string } | undefined {
-  if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields };
-  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {} };
-  if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {} };
-  if (error instanceof RateLimitedError) return { status: 429, message: error.message, fields: {} };
-  if (error instanceof RequestRefusedError && error.code === 'invalid_characters') return { status: 422, message: error.message, fields: error.field ? { [error.field]: error.message } : {}, refusal: error.code };
-  if (error instanceof RequestRefusedError && error.code === FORM_EXPIRED) return { status: 403, message: error.message, fields: {} };
+export function formErrorOf(error: unknown): FormFailure | undefined {
+  if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields, refused: false };
+  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false };
+  if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {}, refused: false };
+  if (error instanceof RateLimitedError) return { status: 429, message: error.message, fields: {}, refused: false };
+  if (error instanceof RequestRefusedError && error.code === 'invalid_characters') return { status: 422, message: error.message, fields: error.field ? { [error.field]: error.message } : {}, refused: true, refusal: error.code };
+  if (error instanceof RequestRefusedError && error.code === FORM_EXPIRED) return { status: 403, message: error.message, fields: {}, refused: true, refusal: error.code };
   return undefined;
 }
 
-/** Renders the route's form again with the user's input and the error's messages. */
-export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, failure: NonNullable<ReturnType<typeof formErrorOf>>): Promise<FastifyReply> {
+/**
+ * Renders the route's form again with the user's input and the error's messages; undefined when
+ * the route shows no form for this failure: the error is then answered as any other. A page that
+ * cannot be read throws (the error handler answers that refusal, or the first one).
+ */
+export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, failure: FormFailure): Promise<FastifyReply | undefined> {
+  const template = typeof form.template === 'function' ? form.template(request, failure) : form.template;
+  if (template === undefined) return undefined;
   const page = (await form.page?.(request, reply)) ?? {};
   const keys = form.keys ?? { values: 'values', errors: 'errors', error: 'error' };
   const known = (page[keys.values] as Record<string, unknown> | undefined) ?? {};
   const data = { ...page, [keys.values]: { ...known, ...typedValues(request.body) }, [keys.errors]: failure.fields, [keys.error ?? 'error']: failure.message, formStatus: failure.status, formRefusal: failure.refusal };
-  return reply.render(form.template, data, { fragment: form.fragment, status: failure.status });
+  const fragment = typeof form.fragment === 'function' ? form.fragment(request) : form.fragment;
+  return reply.render(template, data, { fragment, status: failure.status });
 }

@@ -22,7 +22,7 @@ export async function editionEditorView(services: EditorServices, input: { perio
   const presend = row.status === 'published' && !sendStatus.send;
   const [doc, inbox, current, allCategories] = await Promise.all([editions.document({ edition: row }), links.inbox(), services.settings.get(), services.categories.list()]);
   const linkIds = doc.sections.flatMap((section) => section.links.map((link) => link.id));
-  const sectionLinks = new Map((await links.getMany(linkIds)).map((link) => [link.id, link]));
+  const sectionLinks = new Map((await links.getMany({ ids: linkIds })).map((link) => [link.id, link]));
   const stored: EditionFormValues = { title: row.title, slug: row.slug, tags: row.tags.join(', '), intro: row.intro, outro: row.outro, freeSections: row.freeSections, version: row.version };
   return {
     row,
@@ -41,7 +41,7 @@ export async function editionEditorView(services: EditorServices, input: { perio
     checks: row.status === 'published' ? await services.delivery.checks({ id: row.id }) : [],
     sendStatus,
     // Before the send: the last link check as it stands; the panel then asks for a fresh one.
-    linkCheck: presend ? await services.linkCheck.status(row.id) : undefined,
+    linkCheck: presend ? await services.linkCheck.status({ edition: row.id }) : undefined,
   };
 }
 

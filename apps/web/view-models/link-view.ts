@@ -1,5 +1,6 @@
 import { checkLinks, safeHref } from '../../domain/platform/html.ts';
-import { highlightToHtml, type Link } from '../../domain/links/links-service.ts';
+import { highlightToHtml } from '../../domain/links/link-fields.ts';
+import type { Link } from '../../domain/links/links-service.ts';
 import { editionPath } from '../../domain/editions/periods.ts';
 
 export type LinkView = {

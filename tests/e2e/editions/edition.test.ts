@@ -76,7 +76,7 @@ test('an editor builds the June 2024 edition in the editor, publishes it, and re
   // The inbox and its proposals show the newest links first: collect them from the last, one
   // distinct millisecond apart, so that the newest first is the sample's order.
   for (const link of [...LINKS].reverse()) {
-    await services.links.add({ url: link.url, title: link.title, commentary: link.commentary, categoryId: categoryIds.get(link.category) }, owner);
+    await services.links.add({ actor: owner, input: { url: link.url, title: link.title, commentary: link.commentary, categoryId: categoryIds.get(link.category) } });
     await sleep(3);
   }
   // The "Open the draft" button opens the current period; this edition is for June 2024.

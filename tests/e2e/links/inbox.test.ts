@@ -174,7 +174,7 @@ test('delete with undo, and the capture popup opened by the bookmarklet', async 
   const { newPage, services } = await startBrowserTest(t);
   await services.accounts.setUpOwner(OWNER);
   const [owner] = await services.accounts.listUsers();
-  await services.links.add({ url: 'https://example.org/keep', title: 'A link to keep', commentary: 'Utile.' }, owner!);
+  await services.links.add({ actor: owner!, input: { url: 'https://example.org/keep', title: 'A link to keep', commentary: 'Utile.' } });
   const page = await newPage();
   await signInPage(page, OWNER);
   await page.goto('/admin/inbox');

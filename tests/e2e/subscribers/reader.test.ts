@@ -43,7 +43,7 @@ test('a reader subscribes, confirms from the email, receives the edition and uns
   await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', newsletterName: 'Web, Ops & Data' } });
   const category = await services.categories.create({ name: 'Ops' });
   const ids: string[] = [];
-  for (const link of LINKS) ids.push((await services.links.add({ ...link, categoryId: category.id }, owner)).link.id);
+  for (const link of LINKS) ids.push((await services.links.add({ actor: owner, input: { ...link, categoryId: category.id } })).link.id);
   await services.editions.put({ period: '2024-06', input: { title: TITLE, intro: 'Deux liens pour l’été.', sections: [{ category: 'Ops', links: ids }] } });
   await services.editions.publish({ period: '2024-06' });
 

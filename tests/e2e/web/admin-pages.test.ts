@@ -26,7 +26,7 @@ test('the admin pages and their htmx interactions raise no CSP violation, script
   const [owner] = await services.accounts.listUsers();
   const category = await services.categories.create({ name: 'Time Series' });
   for (const [index, title] of ['A time series database', 'A column store', 'A queue'].entries()) {
-    await services.links.add({ url: `https://example.org/${index}`, title, commentary: 'Fast.', categoryId: category.id }, owner!);
+    await services.links.add({ actor: owner!, input: { url: `https://example.org/${index}`, title, commentary: 'Fast.', categoryId: category.id } });
   }
   const draft = await services.editions.ensureDraft({ period: '2026-11' });
   await services.subscribers.add({ email: 'reader@example.org', actor: owner! });

@@ -150,20 +150,20 @@ test('settings, team, import, export: owners only in every door; editors still e
 
   // The whole newsletter in and out.
   for (const url of ['/admin/export', '/admin/export.zip', '/admin/import']) assert.equal((await editor.get(url)).statusCode, 403, url);
-  await assert.rejects(services.exports.zip(editorUser), ForbiddenError);
-  await assert.rejects(services.exports.snapshot(editorUser), ForbiddenError);
-  await assert.rejects(services.exports.writeDirectory('/nonexistent', editorUser), ForbiddenError);
-  await assert.rejects(services.imports.preview({ kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, editorUser), ForbiddenError);
-  await assert.rejects(services.imports.importNow({ kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, { dryRun: true, actor: editorUser }), ForbiddenError);
+  await assert.rejects(services.exports.zip({ actor: editorUser }), ForbiddenError);
+  await assert.rejects(services.exports.snapshot({ actor: editorUser }), ForbiddenError);
+  await assert.rejects(services.exports.writeDirectory({ actor: editorUser, dir: '/nonexistent' }), ForbiddenError);
+  await assert.rejects(services.imports.preview({ actor: editorUser, source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') } }), ForbiddenError);
+  await assert.rejects(services.imports.importNow({ source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, dryRun: true, actor: editorUser }), ForbiddenError);
   // Every other door of import and export, whatever it is given.
-  const dryRun = await services.imports.preview({ kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, ownerUser);
-  await assert.rejects(services.imports.prepare({ kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, editorUser), ForbiddenError);
-  await assert.rejects(services.imports.execute(dryRun.plan, dryRun.report, editorUser), ForbiddenError);
-  await assert.rejects(services.imports.find('00000000-0000-4000-8000-000000000000', editorUser), ForbiddenError);
-  await assert.rejects(services.imports.listRecent(editorUser), ForbiddenError);
-  await assert.rejects(services.imports.start('00000000-0000-4000-8000-000000000000', editorUser), ForbiddenError);
-  await assert.rejects(services.exports.files(editorUser), ForbiddenError);
-  await assert.rejects(services.exports.summary(editorUser), ForbiddenError);
+  const dryRun = await services.imports.preview({ actor: ownerUser, source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') } });
+  await assert.rejects(services.imports.prepare({ actor: editorUser, source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') } }), ForbiddenError);
+  await assert.rejects(services.imports.execute({ actor: editorUser, plan: dryRun.plan, previous: dryRun.report }), ForbiddenError);
+  await assert.rejects(services.imports.find({ actor: editorUser, id: '00000000-0000-4000-8000-000000000000' }), ForbiddenError);
+  await assert.rejects(services.imports.listRecent({ actor: editorUser }), ForbiddenError);
+  await assert.rejects(services.imports.start({ actor: editorUser, id: '00000000-0000-4000-8000-000000000000' }), ForbiddenError);
+  await assert.rejects(services.exports.files({ actor: editorUser }), ForbiddenError);
+  await assert.rejects(services.exports.summary({ actor: editorUser }), ForbiddenError);
   // The routes refuse by the same rule, in its words.
   assert.match((await editor.get('/admin/import')).body, /Only an owner can import into this newsletter/);
   assert.match((await editor.get('/admin/export')).body, /Only an owner can export this newsletter/);

@@ -23,7 +23,7 @@ async function publishedEdition(testApp: TestApp, clock = manualClock('2024-06-2
   const { services } = testApp;
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const draft = await services.editions.ensureDraft({ period: '2024-06' });
-  await services.editions.addLinks(draft.id, [(await services.links.add({ url: 'https://example.org/a', title: 'A', commentary: 'À lire.' }, owner)).link.id]);
+  await services.editions.addLinks({ id: draft.id, linkIds: [(await services.links.add({ actor: owner, input: { url: 'https://example.org/a', title: 'A', commentary: 'À lire.' } })).link.id] });
   return { draft, clock };
 }
 

@@ -22,7 +22,7 @@ async function withPublishedEdition(
   const category = await services.categories.create({ name: 'Ops' });
   const ids = [];
   for (const [index, title] of ['Caddy 2.8', 'Traefik 3', 'Docker 27'].entries()) {
-    ids.push((await services.links.add({ url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id }, owner)).link.id);
+    ids.push((await services.links.add({ actor: owner, input: { url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id } })).link.id);
   }
   await services.editions.put({ period: '2024-06', input: { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] } });
   await services.editions.publish({ period: '2024-06' });

@@ -32,7 +32,7 @@ test('the edition, the confirmation and the welcome come from one sender: the se
   await services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data', senderName: 'La Veille', senderEmail: 'news@veille.test', locale: 'fr' } });
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const draft = await services.editions.ensureDraft({ period: '2024-06' });
-  await services.editions.addLinks(draft.id, [(await services.links.add({ url: 'https://example.org/a', title: 'A', commentary: 'À lire.' }, owner)).link.id]);
+  await services.editions.addLinks({ id: draft.id, linkIds: [(await services.links.add({ actor: owner, input: { url: 'https://example.org/a', title: 'A', commentary: 'À lire.' } })).link.id] });
   await services.editions.publish({ id: draft.id });
 
   await services.subscribers.subscribe({ email: 'reader@example.org', form: 'test', ip: '127.0.0.1' });

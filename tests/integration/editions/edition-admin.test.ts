@@ -9,10 +9,10 @@ test('the editor adds the inbox in its order, previews web and email side by sid
   const [owner] = await services.accounts.listUsers();
   const ops = await services.categories.create({ name: 'Ops' });
   await services.categories.create({ name: 'Data' });
-  const first = (await services.links.add({ url: 'https://example.org/a', title: 'First', commentary: 'Un.', categoryId: ops.id }, owner!)).link;
-  const second = (await services.links.add({ url: 'https://example.org/b', title: 'Second', categoryId: ops.id }, owner!)).link;
+  const first = (await services.links.add({ actor: owner!, input: { url: 'https://example.org/a', title: 'First', commentary: 'Un.', categoryId: ops.id } })).link;
+  const second = (await services.links.add({ actor: owner!, input: { url: 'https://example.org/b', title: 'Second', categoryId: ops.id } })).link;
   // The editor puts "First" back on top of the group (new links come first).
-  await services.links.move(first.id, { afterId: second.id });
+  await services.links.move({ id: first.id, afterId: second.id });
 
   await services.editions.ensureDraft({ period: '2024-06' });
   const proposed = await client.get('/admin/editions/2024-06');

@@ -11,7 +11,7 @@ async function draftWithLink(testApp: TestApp) {
   const { services } = testApp;
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const draft = await services.editions.ensureDraft({ period: '2024-06' });
-  const added = await services.links.add({ url: 'https://example.org/a', title: 'A', commentary: 'À lire.' }, owner);
+  const added = await services.links.add({ actor: owner, input: { url: 'https://example.org/a', title: 'A', commentary: 'À lire.' } });
   return { draft, linkId: added.link.id };
 }
 
@@ -34,9 +34,9 @@ test('an empty edition is refused by publish, schedule and send, with the same r
   assert.equal((await services.editions.find({ id: draft.id })).status, 'draft');
 
   // Published with its link, then emptied: it stays published, but is not sent to anyone.
-  await services.editions.addLinks(draft.id, [linkId]);
+  await services.editions.addLinks({ id: draft.id, linkIds: [linkId] });
   await services.editions.publish({ id: draft.id });
-  await services.editions.removeLink(draft.id, linkId);
+  await services.editions.removeLink({ id: draft.id, linkId: linkId });
   await services.subscribers.add({ email: 'reader@example.org', actor: OPERATOR });
   const checks = await services.delivery.checks({ id: draft.id });
   assert.deepEqual(checks[0], { level: 'warning', message: 'This edition is empty: add links or a section before sending it.' });
@@ -50,9 +50,9 @@ test('a scheduled edition emptied before its time is published on time but not s
   const { services } = testApp;
   const { draft, linkId } = await draftWithLink(testApp);
   await services.subscribers.add({ email: 'reader@example.org', actor: OPERATOR });
-  await services.editions.addLinks(draft.id, [linkId]);
+  await services.editions.addLinks({ id: draft.id, linkIds: [linkId] });
   await services.editions.schedule({ id: draft.id, at: '2024-06-30T18:00' });
-  await services.editions.removeLink(draft.id, linkId);
+  await services.editions.removeLink({ id: draft.id, linkId: linkId });
 
   clock.set('2024-06-30T18:01:00Z');
   const [outcome, ...others] = await services.delivery.publishScheduled();

@@ -30,10 +30,10 @@ test('a javascript: or data: URL already in the database renders inert everywher
   const category = await services.categories.create({ name: 'Ops' });
   const ids: string[] = [];
   for (const title of ['Script link', 'Data link', 'Spaced link', 'Good link']) {
-    ids.push((await services.links.add({ url: `https://links.example/${ids.length}`, title, commentary: 'À lire.', categoryId: category.id }, user!)).link.id);
+    ids.push((await services.links.add({ actor: user!, input: { url: `https://links.example/${ids.length}`, title, commentary: 'À lire.', categoryId: category.id } })).link.id);
   }
-  const child = await services.links.add({ url: 'https://links.example/child', title: 'Child link', parentId: ids[3] }, user!);
-  const inboxLink = await services.links.add({ url: 'https://links.example/inbox', title: 'Inbox link', categoryId: category.id }, user!);
+  const child = await services.links.add({ actor: user!, input: { url: 'https://links.example/child', title: 'Child link', parentId: ids[3] } });
+  const inboxLink = await services.links.add({ actor: user!, input: { url: 'https://links.example/inbox', title: 'Inbox link', categoryId: category.id } });
   await services.editions.put({ period: '2024-06', input: { title: 'Juin 2024', intro: 'Intro.', sections: [{ category: 'Ops', links: ids }] } });
 
   // As an older version or a hand-made import could have left them.

@@ -68,7 +68,7 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
   const deletedId = await createLink({ url: 'https://example.org/deleted', title: 'Deleted link' });
   assert.equal((await call('DELETE', `/api/v1/links/${deletedId}`)).statusCode, 204);
   const archived = await services.categories.create({ name: 'Old stuff' });
-  await services.categories.archive(archived.id, true);
+  await services.categories.archive({ id: archived.id, archived: true });
 
   // Readers: one added by hand, one through the form (pending, with a consent record), one who left.
   await services.subscribers.add({ email: 'reader@example.org', actor: OPERATOR });
@@ -97,7 +97,7 @@ async function unzip(bytes: Buffer): Promise<Map<string, string>> {
 
 test('the snapshot holds every edition, the inbox, categories, settings and subscribers, and validates with the schema', async (t) => {
   const { services, juneSections } = await seeded(t, '2024-07-20T22:30:00Z');
-  const snapshot = await services.exports.snapshot(OPERATOR);
+  const snapshot = await services.exports.snapshot({ actor: OPERATOR });
   const parsed = veilleExportSchema.parse(JSON.parse(JSON.stringify(snapshot)));
   assert.deepEqual(parsed, snapshot, 'what is written is what the schema reads back');
   assert.equal(snapshot.format, 'veille-export');
@@ -170,14 +170,14 @@ test('the snapshot holds every edition, the inbox, categories, settings and subs
   assert.doesNotMatch(text, /argon2|passwordHash|password_hash|tokenHash|"vt_/);
 
   // 22:30 UTC on the 20th is already the 21st in Paris, the newsletter's time zone.
-  const archive = await services.exports.zip(OPERATOR);
+  const archive = await services.exports.zip({ actor: OPERATOR });
   archive.stream.resume();
   assert.equal(archive.filename, 'veille-export-2024-07-21.zip');
 });
 
 test('the Markdown files are the editions’ own Markdown; the owner downloads everything as a zip; editors may not', async (t) => {
   const { app, services, owner, clock } = await seeded(t);
-  const { files, counts } = await services.exports.files(OPERATOR);
+  const { files, counts } = await services.exports.files({ actor: OPERATOR });
   assert.deepEqual(counts, { editions: 3, editionLinks: 22, inboxLinks: 2, categories: counts.categories, subscribers: 3 });
   assert.equal(files[0]!.path, EXPORT_JSON_NAME);
   for (const row of await services.editions.list()) {
@@ -230,7 +230,7 @@ test('npm run cli -- export <dir> writes the folder and prints the counts', asyn
 
   const result = await runCli(['export', dir], env);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.stdout.trim(), `Exported 3 editions (22 links), 2 inbox links, ${(await services.exports.snapshot(OPERATOR)).categories.length} categories and 3 subscribers to ${dir}`);
+  assert.equal(result.stdout.trim(), `Exported 3 editions (22 links), 2 inbox links, ${(await services.exports.snapshot({ actor: OPERATOR })).categories.length} categories and 3 subscribers to ${dir}`);
   assert.deepEqual((await readdir(dir)).sort(), ['editions', EXPORT_JSON_NAME]);
   assert.deepEqual((await readdir(path.join(dir, 'editions'))).sort(), [
     '2018-01-web-ops-data-janvier-2018.md',

@@ -167,13 +167,13 @@ test('an export imported into an empty Veille reproduces the same archive', asyn
   const source = await buildTestApp(t);
   await setUpOwner(source.app);
   await source.services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data', locale: 'fr', timeZone: 'Europe/Paris', footer: 'Web, Ops & Data, 1 rue de la Paix, Paris' } });
-  const demo = await source.services.imports.loadDemo(OPERATOR);
+  const demo = await source.services.imports.loadDemo({ actor: OPERATOR });
   assert.deepEqual(demo, { editions: 2, inbox: 5 });
   // A nested item and a draft: the export must bring those too.
   const june = await source.services.editions.document({ edition: await source.services.editions.find({ period: '2024-06' }) });
   const [owner] = await source.services.accounts.listUsers();
   const parent = june.sections.find((section) => section.links.length > 0)!.links[0]!;
-  const child = await source.services.links.add({ url: 'https://links.example/nested/1', title: 'Un lien imbriqué', commentary: 'sous le premier', parentId: parent.id }, owner!);
+  const child = await source.services.links.add({ actor: owner!, input: { url: 'https://links.example/nested/1', title: 'Un lien imbriqué', commentary: 'sous le premier', parentId: parent.id } });
   assert.ok(child.link.id);
   await source.services.editions.ensureDraft({ period: '2024-07' });
   await source.services.subscribers.add({ email: 'lecteur@example.org', actor: OPERATOR });
@@ -184,10 +184,10 @@ test('an export imported into an empty Veille reproduces the same archive', asyn
   await source.database.pool.query(`UPDATE subscribers SET status = 'bounced', bounced_at = '2024-07-03T08:00:00Z' WHERE email = 'rebond@example.org'`);
   await source.database.pool.query(`UPDATE categories SET archived_at = now() WHERE name = 'Certificats'`);
 
-  const exported = await source.services.exports.snapshot(OPERATOR);
+  const exported = await source.services.exports.snapshot({ actor: OPERATOR });
   assert.ok(exported.subscribers.some((subscriber) => subscriber.status === 'unsubscribed' && subscriber.unsubscribedAt));
   assert.ok(exported.categories.some((category) => category.archived));
-  const archive = await source.services.exports.zip(OPERATOR);
+  const archive = await source.services.exports.zip({ actor: OPERATOR });
   const chunks: Buffer[] = [];
   for await (const chunk of archive.stream) chunks.push(chunk as Buffer);
 
@@ -195,7 +195,7 @@ test('an export imported into an empty Veille reproduces the same archive', asyn
   const client = await setUpOwner(target.app);
   const { progress } = await importThroughAdmin(target.app, client, { name: archive.filename, content: Buffer.concat(chunks) });
   assert.match(progress, /subscribers added/);
-  const reimported = await target.services.exports.snapshot(OPERATOR);
+  const reimported = await target.services.exports.snapshot({ actor: OPERATOR });
 
   const comparable = (snapshot: VeilleExport) => {
     const parsed = veilleExportSchema.parse(snapshot);
@@ -281,7 +281,7 @@ test('a feed imported by its address: a blog’s posts with lists of links becom
   const blog = await buildTestApp(t);
   await setUpOwner(blog.app);
   await blog.services.settings.update({ actor: OPERATOR, input: { locale: 'fr', timeZone: 'Europe/Paris' } });
-  await blog.services.imports.loadDemo(OPERATOR);
+  await blog.services.imports.loadDemo({ actor: OPERATOR });
   const feed = (await blog.app.inject({ url: '/feed.xml' })).body;
   const withPlainPost = feed.replace('</channel>', '<item><title>Nos vacances</title><link>https://blog.example/vacances</link><pubDate>Mon, 05 Aug 2024 10:00:00 GMT</pubDate><description>&lt;p&gt;Pas de liens ce mois-ci.&lt;/p&gt;</description></item></channel>');
   const site = await startPageServer(t, { '/feed.xml': { body: withPlainPost, type: 'application/rss+xml; charset=utf-8' } });
@@ -296,7 +296,7 @@ test('a feed imported by its address: a blog’s posts with lists of links becom
   assert.match(report.body, /vacances[\s\S]*no section with a list of links/i);
   const started = await client.postForm(`${uploaded.headers.location as string}/run`);
   assert.equal(started.statusCode, 303);
-  await until('the import to finish', async () => (await services.imports.find(String(uploaded.headers.location).split('/').at(-1)!, OPERATOR)).status === 'done', 20_000);
+  await until('the import to finish', async () => (await services.imports.find({ actor: OPERATOR, id: String(uploaded.headers.location).split('/').at(-1)! })).status === 'done', 20_000);
   for (const period of ['2018-01', '2024-06'] as const) await assertPublicPage(app, services, await sampleOf(period));
 });
 
@@ -311,19 +311,19 @@ test('an empty draft gives way, a draft someone edited does not; a scheduled edi
   await writeFile(path.join(folder, 'janvier.md'), await markdownOf('2018-01'));
   await writeFile(path.join(folder, 'juin.md'), await markdownOf('2024-06'));
 
-  const dry = await services.imports.importNow({ kind: 'path', path: folder }, { dryRun: true, actor: OPERATOR });
+  const dry = await services.imports.importNow({ source: { kind: 'path', path: folder }, dryRun: true, actor: OPERATOR });
   assert.deepEqual(dry.editions.map((edition) => [edition.period, edition.action]), [['2018-01', 'create'], ['2024-06', 'skip']]);
   assert.match(dry.editions[0]!.warnings.join(' '), /empty draft of 2018-01/);
-  const done = await services.imports.importNow({ kind: 'path', path: folder }, { dryRun: false, actor: OPERATOR });
+  const done = await services.imports.importNow({ source: { kind: 'path', path: folder }, dryRun: false, actor: OPERATOR });
   assert.equal(done.outcome?.created, 1);
   assert.equal((await services.editions.find({ period: '2018-01' })).status, 'published');
   assert.equal((await services.editions.find({ period: '2024-06' })).outro, 'À bientôt !', 'the edited draft is left as it is');
 
   // A Veille export holding a scheduled edition whose time has passed.
-  const exported = await services.exports.snapshot(OPERATOR);
+  const exported = await services.exports.snapshot({ actor: OPERATOR });
   const scheduled = { ...exported.editions.find((edition) => edition.period === '2018-01')!, period: '2019-03', slug: 'mars-2019', status: 'scheduled' as const, publishedAt: null, scheduledAt: '2019-03-31T18:00:00.000Z', markdownFile: 'editions/2019-03-mars-2019.md' };
   await writeFile(path.join(folder, 'veille-export.json'), JSON.stringify({ ...exported, editions: [scheduled] }));
-  const fromExport = await services.imports.importNow({ kind: 'path', path: path.join(folder, 'veille-export.json') }, { dryRun: false, actor: OPERATOR });
+  const fromExport = await services.imports.importNow({ source: { kind: 'path', path: path.join(folder, 'veille-export.json') }, dryRun: false, actor: OPERATOR });
   assert.match(fromExport.editions[0]!.warnings.join(' '), /Was scheduled for 2019-03-31T18:00:00.000Z: imported as a draft/);
   const row = await services.editions.find({ period: '2019-03' });
   assert.equal(row.status, 'draft');
@@ -335,12 +335,12 @@ test('an empty draft gives way, a draft someone edited does not; a scheduled edi
 
 test('an edition that fails to save leaves nothing behind, and the others are imported', async (t) => {
   const { services, database } = await buildTestApp(t);
-  const { plan, report } = await services.imports.preview({ kind: 'upload', filename: 'juin.md', bytes: Buffer.from(await markdownOf('2024-06')) }, OPERATOR);
+  const { plan, report } = await services.imports.preview({ actor: OPERATOR, source: { kind: 'upload', filename: 'juin.md', bytes: Buffer.from(await markdownOf('2024-06')) } });
   const broken = structuredClone(plan.editions[0]!);
   broken.period = '2024-05';
   broken.title = 'Mai 2024';
   broken.sections = [{ name: 'Catégorie du mois cassé', links: [{ ...broken.sections[3]!.links[0]!, createdAt: 'not a date' }] }];
-  const result = await services.imports.execute({ ...plan, editions: [broken, ...plan.editions] }, report, OPERATOR);
+  const result = await services.imports.execute({ actor: OPERATOR, plan: { ...plan, editions: [broken, ...plan.editions] }, previous: report });
   assert.equal(result.outcome?.created, 1);
   assert.deepEqual(result.outcome?.failed.map((failure) => failure.period), ['2024-05']);
   assert.doesNotMatch(result.outcome!.failed[0]!.reason, /insert|select|\$1/i, 'no SQL is shown');

@@ -82,7 +82,7 @@ test('a hostile Veille export: each value is held to the forms’ rules, reporte
   const { services, database } = await buildTestApp(t);
   const source = { kind: 'upload' as const, filename: 'veille-export.json', bytes: Buffer.from(JSON.stringify(hostileExport())) };
 
-  const dry = await services.imports.importNow(source, { dryRun: true, actor: OPERATOR });
+  const dry = await services.imports.importNow({ source, dryRun: true, actor: OPERATOR });
   const problems = dry.problems.map((problem) => problem.reason);
   const expectProblem = (pattern: RegExp) => assert.ok(problems.some((reason) => pattern.test(reason)), `a problem matching ${pattern} in:\n${problems.join('\n')}`);
   expectProblem(/setting “newsletterName” will not be applied: Name must be on one line/);
@@ -109,7 +109,7 @@ test('a hostile Veille export: each value is held to the forms’ rules, reporte
   assert.deepEqual(dry.subscribers, { create: 1, existing: 0 });
   assert.deepEqual(dry.inbox, { create: 1, existing: 0 });
 
-  const done = await services.imports.importNow(source, { dryRun: false, actor: OPERATOR });
+  const done = await services.imports.importNow({ source, dryRun: false, actor: OPERATOR });
   assert.equal(done.outcome?.created, 1);
   const { rows: links } = await database.pool.query<{ url: string; title: string | null; tags: string[] }>('SELECT url, title, tags FROM links ORDER BY url');
   assert.deepEqual(links.map((link) => link.url), ['https://links.example/good', 'https://links.example/inbox', 'mailto:editor@example.org']);

@@ -16,7 +16,7 @@ const CHECK_TIMEOUT_MS = 15_000;
 
 function finished(testApp: TestApp): Promise<LinkCheckState> {
   return until('the link check to finish', async () => {
-    const state = await testApp.services.linkCheck.status(PERIOD);
+    const state = await testApp.services.linkCheck.status({ edition: PERIOD });
     return state.status === 'done' && state;
   }, CHECK_TIMEOUT_MS);
 }
@@ -34,14 +34,11 @@ async function publishEdition(testApp: TestApp, links: Array<{ key: string; titl
   const ids = new Map<string, string>();
   for (const link of links) {
     const parentId = link.parent ? ids.get(link.parent) : undefined;
-    const added = await services.links.add({ url: link.url, title: link.title, commentary: 'À lire.', categoryId: category.id, ...(parentId ? { parentId } : {}) }, owner!);
+    const added = await services.links.add({ actor: owner!, input: { url: link.url, title: link.title, commentary: 'À lire.', categoryId: category.id, ...(parentId ? { parentId } : {}) } });
     ids.set(link.key, added.link.id);
   }
   await services.editions.ensureDraft({ period: PERIOD });
-  await services.editions.addLinks(
-    PERIOD,
-    links.filter((link) => !link.parent).map((link) => ids.get(link.key)!),
-  );
+  await services.editions.addLinks({ id: PERIOD, linkIds: links.filter((link) => !link.parent).map((link) => ids.get(link.key)!) });
   await services.editions.publish({ period: PERIOD });
   return ids;
 }
@@ -96,12 +93,12 @@ test('opening the pre-send checks runs the link check job: each URL once, result
     { key: 'stuck', title: 'Stuck page', url: `${origin}/stuck` },
     { key: 'slow', title: 'Slow page', url: `${origin}/slow` },
   ]);
-  assert.equal((await services.linkCheck.status(PERIOD)).status, 'none', 'nothing is checked before the screen opens');
+  assert.equal((await services.linkCheck.status({ edition: PERIOD })).status, 'none', 'nothing is checked before the screen opens');
 
   // The editor's page itself starts nothing: a GET is no action.
   const page = await client.get(`/admin/editions/${PERIOD}`);
   assert.match(page.body, /The links have not been checked yet/);
-  assert.equal((await services.linkCheck.status(PERIOD)).status, 'none', 'a GET of the editor starts no check');
+  assert.equal((await services.linkCheck.status({ edition: PERIOD })).status, 'none', 'a GET of the editor starts no check');
   assert.deepEqual(await runIds(testApp), []);
 
   // Its panel, once loaded, asks for the check: it starts and shows itself running.
@@ -179,7 +176,7 @@ test('opening the pre-send checks runs the link check job: each URL once, result
   assert.equal(count('/first'), 2);
 
   // An edition whose links changed is checked again when the screen opens.
-  await services.editions.removeLink(PERIOD, ids.get('gone')!);
+  await services.editions.removeLink({ id: PERIOD, linkId: ids.get('gone')! });
   assert.match((await openEditor(client)).panel.body, /Checking links… \(\d+ of 9\)/);
   const [thirdRun] = await runIds(testApp);
   assert.notEqual(thirdRun, secondRun);
@@ -210,7 +207,7 @@ test('with the default configuration the link check refuses private addresses an
   const testApp = await buildTestApp(t, { worker: true });
   await setUpOwner(testApp.app);
   await publishEdition(testApp, [{ key: 'internal', title: 'Internal page', url: `${server.origin}/` }]);
-  await testApp.services.linkCheck.ensure(PERIOD);
+  await testApp.services.linkCheck.ensure({ edition: PERIOD });
   const state = await finished(testApp);
   assert.equal(state.broken.length, 1);
   assert.match(state.broken[0]!.reason, /private network address \(127\.0\.0\.1\)/);

@@ -1,53 +1,9 @@
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { buildTestApp } from '../../helpers/app.ts';
-import { apiCaller, OWNER, setUpOwner, signIn } from '../../helpers/client.ts';
+import { OWNER, setUpOwner, signIn } from '../../helpers/client.ts';
+import { buildApi, listIds, UUID, type ErrorBody, type LinkBody } from '../../helpers/links-api.ts';
 import { startPageServer } from '../../helpers/page-server.ts';
-import { sql } from '../../helpers/sql.ts';
-
-type LinkBody = {
-  id: string;
-  url: string;
-  title: string | null;
-  description: string | null;
-  commentary: string;
-  via: string | null;
-  tags: string[];
-  category: string | null;
-  categoryId: string | null;
-  parentId: string | null;
-  fetch: { status: string; error: string | null };
-  createdBy: string | null;
-  children?: LinkBody[];
-  duplicates?: Array<{ id: string; title: string; where: string; edition: unknown }>;
-};
-type ErrorBody = { error: string; message: string; fields?: Record<string, string> };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The app with a signed-up owner and an API token of theirs; `call` sends authenticated requests. */
-async function buildApi(t: TestContext, options: Parameters<typeof buildTestApp>[1] = {}) {
-  const built = await buildTestApp(t, options);
-  await setUpOwner(built.app);
-  const [owner] = await built.services.accounts.listUsers();
-  const { token } = await built.services.auth.createApiToken({ actor: owner!, name: 'test' });
-  const call = apiCaller(built.app, token);
-  /** Creates a link and returns its JSON, failing the test unless the API answered 201. */
-  const create = async (body: Record<string, unknown>): Promise<LinkBody> => {
-    const response = await call('POST', '/api/v1/links', body);
-    assert.equal(response.statusCode, 201, response.body);
-    return response.json<LinkBody>();
-  };
-  return { ...built, call, create };
-}
-
-/** Ids of the links a list call returns, in order. */
-async function listIds(call: Awaited<ReturnType<typeof buildApi>>['call'], query: string): Promise<string[]> {
-  const response = await call('GET', `/api/v1/links?${query}`);
-  assert.equal(response.statusCode, 200, response.body);
-  return response.json<{ links: LinkBody[] }>().links.map((link) => link.id);
-}
-
 
 test('POST /api/v1/links saves a link: 201, Location, the link as JSON, its category created by name, tags normalised', async (t) => {
   const { call, create } = await buildApi(t);
@@ -123,116 +79,6 @@ test('a URL added again with tracking parameters and a fragment is reported as a
   assert.deepEqual(other.duplicates, [], 'a meaningful parameter makes another page');
 });
 
-test('GET /api/v1/links filters by status, category (name, id or "none") and tag', async (t) => {
-  const { call, create } = await buildApi(t);
-  const opsTagged = await create({ url: 'https://example.org/1', commentary: 'Done.', category: 'Ops', tags: ['k8s'] });
-  const opsPlain = await create({ url: 'https://example.org/2', commentary: 'Done.', category: 'Ops' });
-  const unsortedTagged = await create({ url: 'https://example.org/3', commentary: 'Done.', tags: ['k8s', 'rust'] });
-  const noCommentary = await create({ url: 'https://example.org/4', category: 'Dev' });
-  const sorted = (ids: string[]) => [...ids].sort();
-
-  assert.deepEqual(await listIds(call, ''), [noCommentary.id, unsortedTagged.id, opsPlain.id, opsTagged.id], 'the inbox, newest first');
-  assert.deepEqual(sorted(await listIds(call, 'category=Ops')), sorted([opsTagged.id, opsPlain.id]));
-  assert.deepEqual(sorted(await listIds(call, `category=${opsTagged.categoryId}`)), sorted([opsTagged.id, opsPlain.id]));
-  assert.deepEqual(await listIds(call, 'category=none'), [unsortedTagged.id]);
-  assert.deepEqual(sorted(await listIds(call, 'tag=k8s')), sorted([opsTagged.id, unsortedTagged.id]));
-  assert.deepEqual(sorted(await listIds(call, 'tag=%23K8S')), sorted([opsTagged.id, unsortedTagged.id]), 'the tag filter is normalised like tags');
-  assert.deepEqual(await listIds(call, 'category=Ops&tag=k8s'), [opsTagged.id], 'filters combine');
-  assert.deepEqual(await listIds(call, 'tag=python'), []);
-  assert.deepEqual(sorted(await listIds(call, 'status=needs_work')), sorted([unsortedTagged.id, noCommentary.id]), 'needs work: no category or no commentary');
-  assert.deepEqual(await listIds(call, 'status=fetch_failed'), []);
-  assert.deepEqual(await listIds(call, 'status=in_edition'), []);
-  assert.deepEqual(await listIds(call, 'status=published'), []);
-  assert.equal((await listIds(call, 'status=all')).length, 4);
-
-  const unknown = await call('GET', '/api/v1/links?category=Nope');
-  assert.equal(unknown.statusCode, 422);
-  assert.match(unknown.json<ErrorBody>().fields?.category ?? '', /no category "Nope"/);
-
-  await call('DELETE', `/api/v1/links/${opsPlain.id}`);
-  assert.deepEqual(await listIds(call, 'category=Ops'), [opsTagged.id], 'deleted links are not listed');
-});
-
-test('cursor pagination walks every link exactly once, newest first, and ends with a null cursor', async (t) => {
-  const { call, create } = await buildApi(t);
-  const created: string[] = [];
-  for (let index = 1; index <= 7; index += 1) created.push((await create({ url: `https://example.org/page-${index}`, commentary: `Serveur numéro ${index}` })).id);
-
-  async function walk(query: string): Promise<{ pages: string[][] }> {
-    const pages: string[][] = [];
-    let cursor: string | null = null;
-    do {
-      const response = await call('GET', `/api/v1/links?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      assert.equal(response.statusCode, 200, response.body);
-      const body = response.json<{ links: LinkBody[]; nextCursor: string | null }>();
-      pages.push(body.links.map((link) => link.id));
-      cursor = body.nextCursor;
-      assert.ok(pages.length <= 10, 'the walk ends');
-    } while (cursor);
-    return { pages };
-  }
-
-  const recent = await walk('limit=3');
-  assert.deepEqual(recent.pages.map((page) => page.length), [3, 3, 1]);
-  assert.deepEqual(recent.pages.flat(), [...created].reverse(), 'no link missing, none twice, newest first');
-
-  const exact = await walk('limit=7');
-  assert.deepEqual(exact.pages.map((page) => page.length), [7], 'a page that holds everything has no next cursor');
-
-  // Search results are ranked; their cursor pages through the ranking.
-  const searched = await walk('q=serveur&limit=3');
-  assert.deepEqual(searched.pages.map((page) => page.length), [3, 3, 1]);
-  assert.deepEqual([...searched.pages.flat()].sort(), [...created].sort());
-});
-
-test('cursor pagination keeps links created in the same instant (several inserted by one transaction)', async (t) => {
-  const { call, create, database } = await buildApi(t);
-  const created: string[] = [];
-  for (let index = 1; index <= 12; index += 1) created.push((await create({ url: `https://example.org/batch-${index}`, commentary: 'Imported link' })).id);
-  // An import inserts its links in one transaction, where now() is one microsecond-precise instant.
-  await database.pool.query(sql`update links set created_at = '2024-06-01T10:00:00.123456Z'`);
-
-  for (const query of ['limit=2', 'limit=5', 'q=imported&limit=2', 'q=imported&limit=5']) {
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    for (let page = 0; page < 20; page += 1) {
-      const response = await call('GET', `/api/v1/links?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      assert.equal(response.statusCode, 200, response.body);
-      const body = response.json<{ links: LinkBody[]; nextCursor: string | null }>();
-      seen.push(...body.links.map((link) => link.id));
-      cursor = body.nextCursor;
-      if (!cursor) break;
-    }
-    assert.equal(new Set(seen).size, seen.length, `${query}: no link twice`);
-    assert.deepEqual([...seen].sort(), [...created].sort(), `${query}: every link is listed`);
-  }
-});
-
-test('search ignores accents and finds word forms, in French and in English', async (t) => {
-  const { call, create } = await buildApi(t);
-  const french = await create({ url: 'https://example.org/fr', title: 'TimescaleDB', commentary: 'Les données de séries temporelles' });
-  const english = await create({ url: 'https://example.org/en', title: 'Scaling Postgres', commentary: 'Notes on running databases in production.' });
-  const other = await create({ url: 'https://example.org/k8s', title: 'Kubernetes', commentary: 'Orchestration de conteneurs.' });
-
-  assert.deepEqual(await listIds(call, 'q=donnees'), [french.id], 'without the accent');
-  assert.deepEqual(await listIds(call, 'q=DONN%C3%89ES'), [french.id], 'in capitals with the accent');
-  assert.deepEqual(await listIds(call, 'q=temporelle'), [french.id], 'the singular finds the plural');
-  assert.deepEqual(await listIds(call, 'q=serie'), [french.id]);
-  assert.deepEqual(await listIds(call, 'q=database'), [english.id], 'English stems: database finds databases');
-  assert.deepEqual(await listIds(call, 'q=run'), [english.id], 'run finds running');
-  assert.deepEqual(await listIds(call, 'q=conteneur'), [other.id]);
-  assert.deepEqual(await listIds(call, 'q=timescaledb'), [french.id], 'titles are searched');
-  assert.deepEqual(await listIds(call, 'q=mongodb'), []);
-  assert.deepEqual(await listIds(call, 'q=%20%20'), [other.id, english.id, french.id], 'a blank search lists everything');
-  // websearch syntax: quotes, OR and "-" never make a syntax error.
-  assert.deepEqual(await listIds(call, `q=${encodeURIComponent('"séries temporelles" -kubernetes')}`), [french.id]);
-  assert.deepEqual((await listIds(call, `q=${encodeURIComponent('donnees or conteneurs')}`)).sort(), [french.id, other.id].sort());
-  for (const odd of ['(((', '&|!:*', "'", '\\', 'a:*', '"']) {
-    const response = await call('GET', `/api/v1/links?q=${encodeURIComponent(odd)}`);
-    assert.equal(response.statusCode, 200, `search for ${odd}: ${response.body}`);
-  }
-});
-
 test('PATCH changes only the fields given, so two edits of different fields both survive', async (t) => {
   const { call, create } = await buildApi(t);
   const link = await create({ url: 'https://example.org/a', title: 'Title', commentary: 'First commentary', via: 'Someone', tags: ['one'], category: 'Ops' });
@@ -274,25 +120,25 @@ test('a title set by an editor (on creation or through PATCH) is kept when the m
   const { call, create, services } = await buildApi(t, { env: { FETCH_ALLOW_PRIVATE: 'true' } });
 
   const plain = await create({ url: `${server.origin}/page` });
-  await services.links.fetchMetadata(plain.id);
+  await services.links.fetchMetadata({ linkId: plain.id });
   const fetched = (await call('GET', `/api/v1/links/${plain.id}`)).json<LinkBody>();
   assert.equal(fetched.title, 'Fetched title', 'an untouched title comes from the page');
   assert.equal(fetched.fetch.status, 'ok');
 
   const patched = await call('PATCH', `/api/v1/links/${plain.id}`, { title: 'My own title' });
   assert.equal(patched.statusCode, 200);
-  await services.links.fetchMetadata(plain.id);
+  await services.links.fetchMetadata({ linkId: plain.id });
   const refetched = (await call('GET', `/api/v1/links/${plain.id}`)).json<LinkBody>();
   assert.equal(refetched.title, 'My own title', 'the edited title survives a new fetch');
   assert.equal(refetched.description, 'Fetched description', 'fields not edited still come from the page');
 
   const titled = await create({ url: `${server.origin}/page?again=1`, title: 'Typed on creation' });
-  await services.links.fetchMetadata(titled.id);
+  await services.links.fetchMetadata({ linkId: titled.id });
   assert.equal((await call('GET', `/api/v1/links/${titled.id}`)).json<LinkBody>().title, 'Typed on creation');
 
   // Clearing the title hands it back to the page.
   await call('PATCH', `/api/v1/links/${plain.id}`, { title: '' });
-  await services.links.fetchMetadata(plain.id);
+  await services.links.fetchMetadata({ linkId: plain.id });
   assert.equal((await call('GET', `/api/v1/links/${plain.id}`)).json<LinkBody>().title, 'Fetched title');
 });
 
@@ -466,7 +312,7 @@ test('a URL featured in a published edition is reported with the edition and its
   const { rows } = await database.pool.query(
     `INSERT INTO editions (period, title, slug, status, published_at) VALUES ('2024-06', 'Web, Ops, IoT et Time Series - Juin 2024', 'juin-2024', 'published', now()) RETURNING id`,
   );
-  const { link } = await services.links.add({ url: 'https://caddyserver.com/docs/', title: 'Caddy docs' }, owner!);
+  const { link } = await services.links.add({ actor: owner!, input: { url: 'https://caddyserver.com/docs/', title: 'Caddy docs' } });
   await database.pool.query('UPDATE links SET edition_id = $1 WHERE id = $2', [rows[0].id, link.id]);
 
   const response = await app.inject({

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import zlib from 'node:zlib';
-import { MetadataFetchError, fetchPageMetadata, type FetchOptions } from '../../../apps/domain/links/url-metadata.ts';
+import { MetadataFetchError, type FetchOptions } from '../../../apps/domain/links/safe-fetch.ts';
+import { fetchPageMetadata } from '../../../apps/domain/links/url-metadata.ts';
 import { freePort } from '../../helpers/net.ts';
 
 const PAGE = `<!doctype html><html lang="fr"><head><meta charset="utf-8">

@@ -82,7 +82,7 @@ test('the worker alone, stopped in the middle of a send, records what it sent, h
   const { services, database, databaseUrl, config } = await buildTestApp(t);
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const category = await services.categories.create({ name: 'Ops' });
-  const { link } = await services.links.add({ url: 'https://links.example/caddy', title: 'Caddy 2.8', commentary: 'À lire.', categoryId: category.id }, owner);
+  const { link } = await services.links.add({ actor: owner, input: { url: 'https://links.example/caddy', title: 'Caddy 2.8', commentary: 'À lire.', categoryId: category.id } });
   await services.editions.put({ period: '2024-06', input: { title: 'Juin 2024', sections: [{ category: 'Ops', links: [link.id] }] } });
   await services.editions.publish({ period: '2024-06' });
   await database.pool.query(

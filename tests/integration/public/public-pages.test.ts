@@ -8,7 +8,7 @@ const canonicalOf = (body: string) => ({ link: /<link rel="canonical" href="([^"
 
 test('canonical and og:url come from known parameters only: a poisoned query never reaches a later visitor', async (t) => {
   const { app, services } = await buildTestApp(t);
-  await services.imports.loadDemo(OPERATOR);
+  await services.imports.loadDemo({ actor: OPERATOR });
   const [tag] = await services.editions.publishedTags();
   assert.ok(tag, 'the demo editions have tags');
   const year = (await services.editions.publishedYears())[0]!.year;

@@ -23,7 +23,7 @@ test('public pages are cached with ETag and Last-Modified, and corrections show 
   assert.equal(sinceModified.statusCode, 304);
 
   // A link of the published edition is edited: the page shows it at once.
-  await services.links.update(linkId, { commentary: 'Commentaire corrigé.' });
+  await services.links.update({ id: linkId, input: { commentary: 'Commentaire corrigé.' } });
   const afterLinkEdit = await app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
   assert.equal(afterLinkEdit.statusCode, 200, 'the cached page is stale after a link edit');
   assert.ok(afterLinkEdit.body.includes('Commentaire corrigé.'));
@@ -125,7 +125,7 @@ test('the archive pages by 20, filters by year, and 404s past the last page', as
   const paths = new Map<string, string>();
   for (const period of periods) {
     const draft = await services.editions.ensureDraft({ period });
-    await services.editions.addLinks(draft.id, [await createLink({ url: `https://example.org/${period}`, title: `Lien ${period}` })]);
+    await services.editions.addLinks({ id: draft.id, linkIds: [await createLink({ url: `https://example.org/${period}`, title: `Lien ${period}` })] });
     paths.set(period, editionPath(await services.editions.publish({ id: draft.id })));
   }
   const shown = (body: string) => periods.filter((period) => body.includes(`href="${paths.get(period)}"`));
@@ -161,9 +161,9 @@ test('renaming a category a published edition shows, or moving its link out, mak
   const [owner] = await services.accounts.listUsers();
   const category = await services.categories.create({ name: 'Ops' });
   const draft = await services.editions.ensureDraft({ period: '2024-06' });
-  const kept = (await services.links.add({ url: 'https://example.org/ops', title: 'Caddy 2.8', categoryId: category.id }, owner!)).link.id;
-  const moved = (await services.links.add({ url: 'https://example.org/web', title: 'Traefik 3', categoryId: category.id }, owner!)).link.id;
-  await services.editions.addLinks(draft.id, [kept, moved]);
+  const kept = (await services.links.add({ actor: owner!, input: { url: 'https://example.org/ops', title: 'Caddy 2.8', categoryId: category.id } })).link.id;
+  const moved = (await services.links.add({ actor: owner!, input: { url: 'https://example.org/web', title: 'Traefik 3', categoryId: category.id } })).link.id;
+  await services.editions.addLinks({ id: draft.id, linkIds: [kept, moved] });
   const edition = await services.editions.publish({ id: draft.id });
   const url = editionPath(edition);
   const first = await app.inject({ url });
@@ -171,13 +171,13 @@ test('renaming a category a published edition shows, or moving its link out, mak
 
   // The category is not the edition's row: the freshness trigger moves its updated_at.
   const before = (await services.editions.find({ id: edition.id })).updatedAt;
-  await services.categories.rename(category.id, { name: 'Opérations' });
+  await services.categories.rename({ id: category.id, name: 'Opérations' });
   assert.ok((await services.editions.find({ id: edition.id })).updatedAt > before, 'the rename touched the edition');
   const renamed = await app.inject({ url, headers: { 'if-none-match': first.headers.etag as string } });
   assert.equal(renamed.statusCode, 200, 'the cached page is stale after the rename');
   assert.match(renamed.body, />Opérations<\/h2>/);
 
-  await services.editions.removeLink(draft.id, moved);
+  await services.editions.removeLink({ id: draft.id, linkId: moved });
   const without = await app.inject({ url, headers: { 'if-none-match': renamed.headers.etag as string } });
   assert.equal(without.statusCode, 200, 'the cached page is stale after a link left the edition');
   assert.ok(without.body.includes('Caddy 2.8'));

@@ -46,14 +46,14 @@ async function createFixtures({ services }: TestApp) {
   const categories = [await services.categories.create({ name: 'Time Series' }), await services.categories.create({ name: 'Ops' })];
   const links = [];
   for (const [index, url] of ['https://example.org/tsdb', 'https://example.org/k8s', 'https://example.org/sql', 'https://example.org/draft', 'https://example.org/inbox'].entries()) {
-    links.push((await services.links.add({ url, title: `Link ${index}`, commentary: 'A *good* read.', tags: 'data, ops', categoryId: categories[index % 2]!.id }, owner)).link);
+    links.push((await services.links.add({ actor: owner, input: { url, title: `Link ${index}`, commentary: 'A *good* read.', tags: 'data, ops', categoryId: categories[index % 2]!.id } })).link);
   }
   const published = await services.editions.ensureDraft({ period: '2026-10' });
-  await services.editions.addLinks(published.period, links.slice(0, 3).map((link) => link.id));
+  await services.editions.addLinks({ id: published.period, linkIds: links.slice(0, 3).map((link) => link.id) });
   await services.editions.update({ period: published.period, input: { version: (await services.editions.find({ period: published.period })).version, tags: 'data, ops', intro: 'Hello.' } });
   const row = await services.editions.publish({ period: published.period });
   const draft = await services.editions.ensureDraft({ period: '2026-11' });
-  await services.editions.addLinks(draft.period, [links[3]!.id]);
+  await services.editions.addLinks({ id: draft.period, linkIds: [links[3]!.id] });
   const reader = await services.subscribers.add({ email: 'reader@example.org', actor: owner });
   await services.subscribers.subscribe({ email: 'pending@example.org', form: 'home', ip: '127.0.0.1' });
   const pending = (await services.subscribers.list({ status: 'pending', actor: OPERATOR })).rows[0]!;
@@ -62,7 +62,7 @@ async function createFixtures({ services }: TestApp) {
   const [invitationRow] = await services.accounts.listPendingInvitations({ actor: OPERATOR });
   const subscriberImport = await services.subscribers.previewImport({ content: Buffer.from('email\nimported@example.org\n'), filename: 'readers.csv', actor: owner });
   const markdown = await readFile(new URL('../../fixtures/samples/web-ops-iot-et-time-series-juin-2024.md', import.meta.url));
-  const editionImport = await services.imports.prepare({ kind: 'upload', filename: 'juin-2024.md', bytes: markdown }, owner);
+  const editionImport = await services.imports.prepare({ actor: owner, source: { kind: 'upload', filename: 'juin-2024.md', bytes: markdown } });
   const outbox = await services.outbox.list({ actor: OPERATOR });
   const [, year, part, slug] = editionPath(row).split('/');
   const linkIds = links.map((link) => link.id);

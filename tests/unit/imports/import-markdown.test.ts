@@ -364,13 +364,14 @@ describe('parseMarkdownEdition: structure', () => {
     ]);
   });
 
-  test('sections named alike are merged into the first, with a warning', () => {
+  test('sections named alike stay as the document has them: the import\'s plan merges them by the categories\' key', () => {
     const result = parsed(withBody('## Web\n\n* [A](https://a.example)\n\n## Ops\n\n## web\n\n* [B](https://b.example)\n'));
     assert.deepEqual(result.categories, [
-      { name: 'Web', links: [importedLink('A', 'https://a.example'), importedLink('B', 'https://b.example')] },
+      { name: 'Web', links: [importedLink('A', 'https://a.example')] },
       { name: 'Ops', links: [] },
+      { name: 'web', links: [importedLink('B', 'https://b.example')] },
     ]);
-    assert.deepEqual(result.warnings, ['Section “web” appears more than once: its links were merged into the first one.']);
+    assert.deepEqual(result.warnings, []);
   });
 
   test('section level: the level that heads lists of links, so "#" inside a tip stays in its body', () => {

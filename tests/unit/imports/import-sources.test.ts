@@ -7,7 +7,7 @@ import yazl from 'yazl';
 import { ValidationError } from '../../../apps/domain/platform/errors.ts';
 import { EXPORT_FORMAT } from '../../../apps/domain/exports/export-format.ts';
 import { IMPORT_LIMITS, formatBytes, readImportSource, unsafeEntryPath, type SourceProblem } from '../../../apps/domain/imports/sources.ts';
-import { MetadataFetchError, fetchResource } from '../../../apps/domain/links/url-metadata.ts';
+import { MetadataFetchError, fetchResource } from '../../../apps/domain/links/safe-fetch.ts';
 import { startPageServer } from '../../helpers/page-server.ts';
 
 const MiB = 1024 * 1024;

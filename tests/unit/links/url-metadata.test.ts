@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MetadataFetchError, decodeBody, fetchPageMetadata, isForbiddenAddress, parseMetadata } from '../../../apps/domain/links/url-metadata.ts';
+import { isForbiddenAddress } from '../../../apps/domain/links/address-checks.ts';
+import { decodeBody } from '../../../apps/domain/links/charset.ts';
+import { parseMetadata } from '../../../apps/domain/links/page-metadata.ts';
+import { MetadataFetchError } from '../../../apps/domain/links/safe-fetch.ts';
+import { fetchPageMetadata } from '../../../apps/domain/links/url-metadata.ts';
 
 test('isForbiddenAddress refuses loopback, private, link-local, metadata and reserved IPv4', () => {
   const forbidden = [

@@ -60,7 +60,7 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
     await signInAs(request, reply, user);
     // "Create and add demo content": the sample editions and a few inbox links, to look around.
     if (body.demo !== '1') return reply.flash('success', `Welcome, ${user.name}. Veille is ready.`).redirect('/admin', 303);
-    const loaded = await services.imports.loadDemo(user);
+    const loaded = await services.imports.loadDemo({ actor: user });
     return reply.flash('success', `Welcome, ${user.name}. Veille is ready, with ${loaded.editions} demo editions in the archive and ${loaded.inbox} links in the inbox.`).redirect('/admin', 303);
   });
 

@@ -87,7 +87,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     const { period } = editorParams.parse(request.params);
     const ids = idsOf(request.body);
     if (ids.length === 0) throw new ValidationError('Choose the links to add.');
-    await editions.addLinks(period, ids);
+    await editions.addLinks({ id: period, linkIds: ids });
     return refreshSections(request, reply, period);
   });
 
@@ -95,13 +95,13 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     const { period } = editorParams.parse(request.params);
     // In the inbox's own order: category by category, as the editor arranged them.
     const inbox = await links.inbox();
-    await editions.addLinks(period, inbox.groups.flatMap((group) => group.links.map((link) => link.id)));
+    await editions.addLinks({ id: period, linkIds: inbox.groups.flatMap((group) => group.links.map((link) => link.id)) });
     return refreshSections(request, reply, period);
   });
 
   app.post('/:period/links/:linkId/remove', async (request, reply) => {
     const { period, linkId } = z.object({ period: z.string().max(10), linkId: z.string().max(100) }).parse(request.params);
-    await editions.removeLink(period, linkId);
+    await editions.removeLink({ id: period, linkId });
     return refreshSections(request, reply, period);
   });
 
@@ -154,20 +154,20 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
 
   app.get('/:period/link-check', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
-    return renderLinkCheck(request, reply, period, await services.linkCheck.status(period));
+    return renderLinkCheck(request, reply, period, await services.linkCheck.status({ edition: period }));
   });
 
   // Asked by the panel once the editor has loaded: a check starts when there is none, when it is
   // old, or when the edition's links changed since.
   app.post('/:period/link-check/ensure', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
-    return renderLinkCheck(request, reply, period, await services.linkCheck.ensure(period));
+    return renderLinkCheck(request, reply, period, await services.linkCheck.ensure({ edition: period }));
   });
 
   // "Check links again": a new run at once.
   app.post('/:period/link-check', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
-    const linkCheck = await services.linkCheck.start(period);
+    const linkCheck = await services.linkCheck.start({ edition: period });
     if (!wantsFragment(request)) reply.flash('info', 'The links are being checked again.');
     return renderLinkCheck(request, reply, period, linkCheck);
   });

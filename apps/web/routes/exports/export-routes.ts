@@ -9,12 +9,10 @@ export async function exportRoutes(app: FastifyInstance, { services }: { service
   app.addHook('onRequest', requireUser);
   app.addHook('onRequest', requirePermission('newsletter.export'));
 
-  app.get('/export', async (request, reply) => {
-    return reply.render('admin/export', { summary: await services.exports.summary(request.user!) });
-  });
+  app.get('/export', async (request, reply) => reply.render('admin/export', { summary: await services.exports.summary({ actor: request.user! }) }));
 
   app.get('/export.zip', async (request, reply) => {
-    const archive = await services.exports.zip(request.user!);
+    const archive = await services.exports.zip({ actor: request.user! });
     return reply
       .type('application/zip')
       .header('content-disposition', `attachment; filename="${archive.filename}"`)

@@ -4,12 +4,25 @@ import { ValidationError } from '../../../domain/platform/errors.ts';
 import type { ImportSource } from '../../../domain/imports/sources.ts';
 import type { Services } from '../../../bootstrap/services.ts';
 import { requirePermission, requireUser } from '../../plugins/auth.ts';
+import type { FormRoute } from '../../plugins/forms.ts';
 import { wantsFragment } from '../../plugins/render.ts';
 import { isUploadError, registerUploads } from '../../plugins/uploads.ts';
+import { importPage, importReportPage } from '../../view-models/import-view.ts';
 
 // The upload itself may be larger than what an import accepts: the reader then says by how much,
 // instead of the connection being cut.
 const UPLOAD_CEILING = 60 * 1024 * 1024;
+const idParams = z.object({ id: z.string() });
+
+/** What the import form names: the uploaded file, else the feed's address. */
+function sourceOf(request: FastifyRequest): ImportSource {
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  const url = typeof body.url === 'string' ? body.url.trim() : '';
+  if (Buffer.isBuffer(body.file) && body.file.length > 0) return { kind: 'upload', filename: request.uploadNames?.file || 'upload', bytes: body.file };
+  if (!url) throw new ValidationError('Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.');
+  if (!/^https?:\/\//i.test(url)) throw new ValidationError('Give the address of a feed, starting with https:// or http://.', { url: 'Give an http(s) address.' });
+  return { kind: 'url', url };
+}
 
 /** Importing editions: upload or feed address, the dry run's report, then the run with its progress. */
 export async function importRoutes(app: FastifyInstance, { services }: { services: Services }) {
@@ -18,12 +31,9 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
   app.addHook('onRequest', requireUser);
   app.addHook('onRequest', requirePermission('newsletter.import'));
   const { imports } = services;
+  const uploadForm: FormRoute = { template: 'admin/import', page: (request) => importPage(services, request.user!), keys: { values: 'values', errors: 'errors', error: 'importError' } };
 
-  async function page(request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown> = {}, status = 200) {
-    return reply.render('admin/import', { recent: await imports.listRecent(request.user!), url: '', ...data }, { status });
-  }
-
-  app.get('/import', async (request, reply) => page(request, reply));
+  app.get('/import', async (request, reply) => reply.render('admin/import', await importPage(services, request.user!)));
 
   // The upload: its own scope, the only one of this feature that reads multipart bodies.
   await app.register(async (uploads) => {
@@ -33,40 +43,24 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
       if (!isUploadError(error)) throw error;
       const tooLarge = error.code === 'upload_too_large' && /^The file/.test(error.message);
       const importError = tooLarge ? `The file is larger than ${UPLOAD_CEILING / 1024 / 1024} MB; an import takes up to 25 MB (a zip of Markdown files is much smaller than the files).` : error.message;
-      return page(request, reply, { importError }, error.statusCode);
+      return reply.render('admin/import', { ...(await importPage(services, request.user!)), importError }, { status: error.statusCode });
     };
 
-    uploads.post('/import', { errorHandler }, async (request, reply) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const url = typeof body.url === 'string' ? body.url.trim() : '';
-      const file = Buffer.isBuffer(body.file) && body.file.length > 0 ? body.file : undefined;
-      try {
-        let source: ImportSource;
-        if (file) source = { kind: 'upload', filename: request.uploadNames?.file || 'upload', bytes: file };
-        else if (url) {
-          if (!/^https?:\/\//i.test(url)) throw new ValidationError('Give the address of a feed, starting with https:// or http://.', { url: 'Give an http(s) address.' });
-          source = { kind: 'url', url };
-        } else throw new ValidationError('Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.');
-        const prepared = await imports.prepare(source, request.user!);
-        return reply.redirect(`/admin/import/${prepared.id}`, 303);
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        return page(request, reply, { importError: error.message, url }, 422);
-      }
+    uploads.post('/import', { errorHandler, config: { form: uploadForm } }, async (request, reply) => {
+      const prepared = await imports.prepare({ actor: request.user!, source: sourceOf(request) });
+      return reply.redirect(`/admin/import/${prepared.id}`, 303);
     });
   });
 
   app.get('/import/:id', async (request, reply) => {
-    const { id } = z.object({ id: z.string() }).parse(request.params);
-    const found = await imports.find(id, request.user!);
-    return reply.render('admin/import-report', { job: found, report: found.report }, { fragment: 'partials/import-progress' });
+    const { id } = idParams.parse(request.params);
+    return reply.render('admin/import-report', await importReportPage(services, request.user!, id), { fragment: 'partials/import-progress' });
   });
 
   app.post('/import/:id/run', async (request, reply) => {
-    const { id } = z.object({ id: z.string() }).parse(request.params);
-    await imports.start(id, request.user!);
+    const { id } = idParams.parse(request.params);
+    await imports.start({ actor: request.user!, id });
     if (!wantsFragment(request)) return reply.redirect(`/admin/import/${id}`, 303);
-    const found = await imports.find(id, request.user!);
-    return reply.render('admin/import-report', { job: found, report: found.report }, { fragment: 'partials/import-progress' });
+    return reply.render('admin/import-report', await importReportPage(services, request.user!, id), { fragment: 'partials/import-progress' });
   });
 }

@@ -1,11 +1,13 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ValidationError } from '../../../domain/platform/errors.ts';
-import { renderCommentary, type Duplicate, type Link } from '../../../domain/links/links-service.ts';
+import { renderCommentary } from '../../../domain/links/link-fields.ts';
 import type { Config } from '../../../bootstrap/config.ts';
 import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
+import type { FormRoute } from '../../plugins/forms.ts';
 import { wantsFragment } from '../../plugins/render.ts';
+import { bulkNotice, inboxFilters, inboxPage } from '../../view-models/inbox-view.ts';
+import { duplicateSentence, linkEditPage, linkNewPage, linkRow } from '../../view-models/link-pages-view.ts';
 import { linkView } from '../../view-models/link-view.ts';
 
 const idParams = z.object({ id: z.string().max(100) });
@@ -20,41 +22,43 @@ const bulkBody = z.object({
   categoryId: z.string().max(100).optional(),
   tags: z.string().max(1000).optional(),
 });
-const filterQuery = z.object({
-  q: z.string().optional(),
-  category: z.string().optional(),
-  tag: z.string().optional(),
-  status: z.string().optional(),
-});
+const newQuery = z.object({ url: z.string().max(4000).optional(), title: z.string().max(2000).optional(), text: z.string().max(20_000).optional(), popup: z.string().optional() });
+const editQuery = z.object({ field: z.string().max(20).optional() });
+const LINK_FIELDS = ['url', 'title', 'commentary', 'via', 'tags', 'categoryId', 'category', 'parentId', 'description', 'siteName'];
 
 /** Only the fields a link form may set; anything else in the body is ignored. */
-function linkInput(body: Record<string, unknown>): Record<string, unknown> {
-  const fields = ['url', 'title', 'commentary', 'via', 'tags', 'categoryId', 'category', 'parentId', 'description', 'siteName'];
-  return Object.fromEntries(fields.filter((field) => body[field] !== undefined).map((field) => [field, body[field]]));
+function linkInput(body: unknown): Record<string, unknown> {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(LINK_FIELDS.filter((field) => fields[field] !== undefined).map((field) => [field, fields[field]]));
 }
+
+const isPopup = (request: FastifyRequest) => (request.body as Record<string, unknown> | undefined)?.popup === '1';
+// The search box swaps the list only; anything else asking for the inbox gets the page.
+const listFragment = (request: FastifyRequest) => (request.headers['hx-target'] === 'inbox-list' ? 'partials/inbox-list' : undefined);
 
 /** The inbox: quick-add, inline editing, ordering, bulk actions, search; and the capture popup. */
 export async function linksRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Pick<Config, 'publicUrl'> }) {
-  const { links, categories } = services;
+  const { links } = services;
   app.addHook('onRequest', requireUser);
 
-  /** The data the inbox list needs, grouped by category, or ranked search results when filtering. */
-  async function inboxData(query: Record<string, unknown>) {
-    const filters = filterQuery.parse(query);
-    const [allCategories, tags] = await Promise.all([categories.list(), links.inboxTags()]);
-    const filtering = Boolean(filters.q?.trim() || filters.category || filters.tag || (filters.status && filters.status !== 'inbox'));
-    const base = { filters, categories: allCategories, tags, filtering };
-    if (!filtering) {
-      const inbox = await links.inbox();
-      return { ...base, inbox: { ...inbox, groups: inbox.groups.map((group) => ({ ...group, links: group.links.map(linkView) })) }, results: undefined };
-    }
-    const result = await links.list({ ...filters, limit: 200 });
-    return { ...base, inbox: undefined, results: result.links.map(linkView), counts: undefined };
-  }
+  // A refused filter shows the whole inbox with the reason; a refused bulk action, the list with its reason.
+  const filterForm: FormRoute = {
+    template: 'admin/inbox',
+    fragment: listFragment,
+    page: async (request) => ({ ...(await inboxPage(services, {})), filters: inboxFilters.parse(request.query ?? {}) }),
+    keys: { values: 'filterValues', errors: 'filterErrors', error: 'filterError' },
+  };
+  const bulkForm: FormRoute = { template: 'admin/inbox', fragment: 'partials/inbox-list', page: () => inboxPage(services, {}), keys: { values: 'bulkValues', errors: 'bulkErrors', error: 'filterError' } };
+  // The popup and the page without JavaScript show the form again; quick-add shows the reason under
+  // its field, and lets htmx show a refused character as any other refusal.
+  const addForm: FormRoute = {
+    template: (request, failure) => (isPopup(request) || !wantsFragment(request) ? 'admin/link-new' : failure.refused ? undefined : 'partials/quick-add-error'),
+    page: async (request) => ({ ...(await linkNewPage(services, { popup: isPopup(request) })), values: {} }),
+  };
+  const editForm: FormRoute = { template: 'admin/link-edit', fragment: 'partials/link-edit', page: (request) => linkEditPage(services, { id: idParams.parse(request.params).id }) };
 
-  async function renderRow(reply: FastifyReply, link: Link, extra: Record<string, unknown> = {}) {
-    const [allCategories, full] = await Promise.all([categories.list(), links.getWithChildren(link.id)]);
-    return reply.render('partials/link-row', { link: linkView(full), categories: allCategories, ...extra });
+  async function renderRow(reply: FastifyReply, id: string, extra: Record<string, unknown> = {}) {
+    return reply.render('partials/link-row', { ...(await linkRow(services, id)), ...extra });
   }
 
   function changed(reply: FastifyReply) {
@@ -62,16 +66,7 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     reply.header('HX-Trigger', 'links-changed');
   }
 
-  app.get('/inbox', async (request, reply) => {
-    try {
-      const data = await inboxData(request.query as Record<string, unknown>);
-      return reply.render('admin/inbox', data, { fragment: request.headers['hx-target'] === 'inbox-list' ? 'partials/inbox-list' : undefined });
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      const data = await inboxData({});
-      return reply.code(422).render('admin/inbox', { ...data, filterError: error.message, filters: filterQuery.parse(request.query) }, { fragment: request.headers['hx-target'] === 'inbox-list' ? 'partials/inbox-list' : undefined });
-    }
-  });
+  app.get('/inbox', { config: { form: filterForm } }, async (request, reply) => reply.render('admin/inbox', await inboxPage(services, request.query), { fragment: listFragment(request) }));
 
   app.get('/inbox/counts', async (_request, reply) => {
     const inbox = await links.inbox({ limitPerPage: 0 });
@@ -80,92 +75,50 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
   });
 
   // Quick-add and the capture popup post here.
-  app.post('/links', async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const popup = body.popup === '1';
-    try {
-      const { link, duplicates } = await links.add(linkInput(body), request.user!);
-      if (popup) return reply.render('admin/link-saved', { link: linkView(link), duplicates });
-      if (!wantsFragment(request)) {
-        reply.flash(duplicates.length ? 'info' : 'success', duplicates.length ? `Saved. ${duplicateSentence(duplicates)}` : 'Saved. Its title and description are being fetched.');
-        return reply.redirect('/admin/inbox', 303);
-      }
-      changed(reply);
-      return reply.render('partials/link-added', { link: linkView({ ...link, children: [] }), duplicates, categories: await categories.list() });
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      if (popup || !wantsFragment(request)) {
-        return reply.renderForm('admin/link-new', { values: body, errors: error.fields, error: error.message, categories: await categories.list(), popup, duplicates: [] });
-      }
-      return reply.code(422).render('partials/quick-add-error', { message: error.fields.url ?? error.message });
+  app.post('/links', { config: { form: addForm } }, async (request, reply) => {
+    const { link, duplicates } = await links.add({ actor: request.user!, input: linkInput(request.body) });
+    if (isPopup(request)) return reply.render('admin/link-saved', { link: linkView(link), duplicates });
+    if (!wantsFragment(request)) {
+      reply.flash(duplicates.length ? 'info' : 'success', duplicates.length ? `Saved. ${duplicateSentence(duplicates)}` : 'Saved. Its title and description are being fetched.');
+      return reply.redirect('/admin/inbox', 303);
     }
+    changed(reply);
+    return reply.render('partials/link-added', { link: linkView({ ...link, children: [] }), duplicates, categories: await services.categories.list() });
   });
 
   // The capture popup opened by the bookmarklet, pre-filled with the page's URL, title and selection.
   app.get('/links/new', async (request, reply) => {
-    const query = z.object({ url: z.string().max(4000).optional(), title: z.string().max(2000).optional(), text: z.string().max(20_000).optional(), popup: z.string().optional() }).parse(request.query);
-    const duplicates = query.url ? await links.duplicatesOf(query.url) : [];
-    const values = { url: query.url ?? '', title: (query.title ?? '').slice(0, 500), commentary: query.text ? `${query.text.trim()}` : '' };
-    return reply.render('admin/link-new', { values, errors: {}, categories: await categories.list(), popup: query.popup === '1', duplicates });
+    const query = newQuery.parse(request.query);
+    return reply.render('admin/link-new', await linkNewPage(services, { ...query, popup: query.popup === '1' }));
   });
 
   app.get('/links/check', async (request, reply) => {
     const { url } = z.object({ url: z.string().max(4000).default('') }).parse(request.query);
-    return reply.render('partials/duplicate-warning', { duplicates: url ? await links.duplicatesOf(url) : [] });
+    return reply.render('partials/duplicate-warning', { duplicates: url ? await links.duplicatesOf({ url }) : [] });
   });
 
-  app.get('/links/:id/row', async (request, reply) => {
-    const { id } = idParams.parse(request.params);
-    return renderRow(reply, await links.get(id));
-  });
+  app.get('/links/:id/row', async (request, reply) => renderRow(reply, idParams.parse(request.params).id));
 
   app.get('/links/:id/edit', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const { field } = z.object({ field: z.string().max(20).optional() }).parse(request.query);
-    const link = await links.get(id);
-    const [allCategories, parents] = await Promise.all([categories.list(), possibleParents(link)]);
-    return reply.render(
-      'admin/link-edit',
-      { link: linkView(link), values: editValues(link), errors: {}, categories: allCategories, parents, focus: field ?? 'title' },
-      { fragment: 'partials/link-edit' },
-    );
+    const { field } = editQuery.parse(request.query);
+    return reply.render('admin/link-edit', await linkEditPage(services, { id, focus: field ?? 'title' }), { fragment: 'partials/link-edit' });
   });
 
-  async function possibleParents(link: Link) {
-    const { links: candidates } = await links.list({ status: 'inbox', limit: 200, category: link.categoryId ?? 'none' });
-    return candidates.filter((candidate) => candidate.id !== link.id && !candidate.parentId).map((candidate) => ({ id: candidate.id, title: candidate.title ?? candidate.url }));
-  }
-
-  app.post('/links/:id', async (request, reply) => {
+  app.post('/links/:id', { config: { form: editForm } }, async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    try {
-      const before = await links.get(id);
-      const { link, duplicates } = await links.update(id, linkInput(body));
-      if (!wantsFragment(request)) return reply.flash('success', 'Link saved.').redirect('/admin/inbox', 303);
-      changed(reply);
-      if (link.categoryId !== before.categoryId && !link.parentId && request.headers['hx-target'] === `link-${id}`) {
-        // Filed into another category: the row leaves its group and joins the end of the new one.
-        const [allCategories, full] = await Promise.all([categories.list(), links.getWithChildren(id)]);
-        return reply.render('partials/link-moved', { link: linkView(full), categories: allCategories, duplicates });
-      }
-      return renderRow(reply, link, { duplicates });
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      const link = await links.get(id);
-      const [allCategories, parents] = await Promise.all([categories.list(), possibleParents(link)]);
-      return reply.renderForm(
-        'admin/link-edit',
-        { link: linkView(link), values: { ...editValues(link), ...body }, errors: error.fields, error: error.message, categories: allCategories, parents, focus: Object.keys(error.fields)[0] ?? 'title' },
-        { fragment: 'partials/link-edit' },
-      );
-    }
+    const { link, duplicates, categoryChanged } = await links.update({ id, input: linkInput(request.body) });
+    if (!wantsFragment(request)) return reply.flash('success', 'Link saved.').redirect('/admin/inbox', 303);
+    changed(reply);
+    // Filed into another category: the row leaves its group and joins the end of the new one.
+    if (categoryChanged && !link.parentId && request.headers['hx-target'] === `link-${id}`) return reply.render('partials/link-moved', { ...(await linkRow(services, id)), duplicates });
+    return renderRow(reply, id, { duplicates });
   });
 
   app.post('/links/:id/move', async (request, reply) => {
     const { id } = idParams.parse(request.params);
     const body = moveBody.parse(request.body ?? {});
-    await links.move(id, { categoryId: body.categoryId === undefined ? undefined : body.categoryId || null, beforeId: body.beforeId, afterId: body.afterId });
+    await links.move({ id, categoryId: body.categoryId === undefined ? undefined : body.categoryId || null, beforeId: body.beforeId, afterId: body.afterId });
     changed(reply);
     if (!wantsFragment(request)) return reply.redirect('/admin/inbox', 303);
     return reply.code(204).send();
@@ -173,8 +126,9 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
 
   app.post('/links/:id/delete', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const link = await links.get(id);
-    await links.remove([id]);
+    // Read first: the answer names what was deleted and offers to undo it.
+    const link = await links.get({ id });
+    await links.remove({ ids: [id] });
     changed(reply);
     if (!wantsFragment(request)) return reply.flash('success', `Deleted “${link.title ?? link.url}”.`).redirect('/admin/inbox', 303);
     return reply.render('partials/link-deleted', { link: linkView(link) });
@@ -182,46 +136,25 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
 
   app.post('/links/:id/restore', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const link = await links.restore(id);
+    await links.restore({ id });
     changed(reply);
     if (!wantsFragment(request)) return reply.flash('success', 'Link restored.').redirect('/admin/inbox', 303);
-    return renderRow(reply, link);
+    return renderRow(reply, id);
   });
 
   app.post('/links/:id/refetch', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const link = await links.refetch(id);
+    await links.refetch({ id });
     if (!wantsFragment(request)) return reply.redirect('/admin/inbox', 303);
-    return renderRow(reply, link);
+    return renderRow(reply, id);
   });
 
-  app.post('/links/bulk', async (request, reply) => {
+  app.post('/links/bulk', { config: { form: bulkForm } }, async (request, reply) => {
     const body = bulkBody.parse(request.body ?? {});
-    const ids = body.ids === undefined ? [] : Array.isArray(body.ids) ? body.ids : [body.ids];
-    try {
-      if (ids.length === 0) throw new ValidationError('Select at least one link first.');
-      let message: string;
-      if (body.action === 'move') {
-        const count = await links.bulkMove(ids, { categoryId: body.categoryId ?? '' });
-        message = `${count} link${count === 1 ? '' : 's'} moved.`;
-      } else if (body.action === 'tag') {
-        const count = await links.bulkTag(ids, body.tags ?? '');
-        message = `${count} link${count === 1 ? '' : 's'} tagged.`;
-      } else if (body.action === 'delete') {
-        const count = await links.remove(ids);
-        message = `${count} link${count === 1 ? '' : 's'} deleted.`;
-      } else {
-        throw new ValidationError('Choose what to do with the selected links.');
-      }
-      changed(reply);
-      if (!wantsFragment(request)) return reply.flash('success', message).redirect('/admin/inbox', 303);
-      return reply.render('partials/inbox-list', { ...(await inboxData({})), notice: message });
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      const message = Object.values(error.fields)[0] ?? error.message;
-      if (!wantsFragment(request)) return reply.code(422).render('admin/inbox', { ...(await inboxData({})), filterError: message });
-      return reply.code(422).render('partials/inbox-list', { ...(await inboxData({})), filterError: message });
-    }
+    const notice = bulkNotice(await links.bulk({ ...body, ids: body.ids === undefined ? [] : Array.isArray(body.ids) ? body.ids : [body.ids] }));
+    changed(reply);
+    if (!wantsFragment(request)) return reply.flash('success', notice).redirect('/admin/inbox', 303);
+    return reply.render('partials/inbox-list', { ...(await inboxPage(services, {})), notice });
   });
 
   // Live preview of Markdown commentary while typing.
@@ -235,24 +168,4 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
   // percent-decodes before running it: a "%" is escaped too.
   const bookmarkletBase = JSON.stringify(config.publicUrl).replace(/%/g, '%25');
   app.get('/capture', async (_request, reply) => reply.render('admin/capture', { publicUrl: config.publicUrl, bookmarkletBase }));
-}
-
-/** What the edit form starts from. */
-function editValues(link: Link): Record<string, unknown> {
-  return {
-    url: link.url,
-    title: link.title ?? '',
-    commentary: link.commentary,
-    via: link.via ?? '',
-    tags: link.tags.join(', '),
-    categoryId: link.categoryId ?? '',
-    parentId: link.parentId ?? '',
-  };
-}
-
-/** One sentence saying where a URL was shared before. */
-export function duplicateSentence(duplicates: Duplicate[]): string {
-  const first = duplicates[0]!;
-  if (first.edition) return `This link was already in “${first.edition.title}”${first.edition.status === 'published' ? ' (published)' : ''}.`;
-  return 'This link is already in the inbox.';
 }
