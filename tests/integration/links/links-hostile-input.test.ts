@@ -188,10 +188,11 @@ test('the bookmarklet opens PUBLIC_URL, whatever Host the capture page was asked
 test('a refused character on a form about nothing, or from nobody, is a 4xx without internals', async (t) => {
   const { app, form } = await buildInbox(t);
   const ghost = await form('/admin/links/00000000-0000-4000-8000-000000000000', { title: 'a\u0000b' }, HX);
-  assert.equal(ghost.statusCode, 400, 'answered as any refusal when the link to show again does not exist');
-  assert.equal(ghost.json<{ error: string }>().error, 'invalid_characters');
+  // The form cannot be shown again for a link that does not exist: that is the answer.
+  assert.equal(ghost.statusCode, 404, 'the link to show again does not exist');
+  assert.equal(ghost.json<{ error: string }>().error, 'not_found');
   const page = await form('/admin/links/00000000-0000-4000-8000-000000000000', { title: 'a\u0000b' });
-  assert.equal(page.statusCode, 400);
+  assert.equal(page.statusCode, 404);
   assert.doesNotMatch(page.body, /at \w+ \(|TypeError/);
   for (const url of ['/admin/categories?name=a%00b', '/admin/links?url=a%00b', '/admin/links/bulk?ids=a%00b']) {
     const anonymous = await app.inject({ method: 'POST', url, payload: 'name=a%00b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
