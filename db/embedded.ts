@@ -35,7 +35,13 @@ type Log = { info: (message: string) => void; warn: (message: string) => void };
  * app alone, which stops its jobs and then the server, instead of PostgreSQL dropping every
  * connection at the same moment. If the app dies without stopping it, the next start adopts it.
  */
-export async function startEmbeddedPostgres(options: { directory: string; port: number; log: Log; database?: string; waitMs?: number }): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(options: {
+  directory: string;
+  port: number;
+  log: Log;
+  database?: string;
+  waitMs?: number;
+}): Promise<EmbeddedServer> {
   const { log, port } = options;
   const directory = path.resolve(options.directory);
   const waitMs = options.waitMs ?? 60_000;
@@ -66,7 +72,9 @@ export async function startEmbeddedPostgres(options: { directory: string; port: 
     await server.initialise();
   }
   // PostgreSQL refuses to run as root: as root, pg_ctl runs as the postgres user initialise() created.
-  const runAs = isRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
+  const runAs = isRoot
+    ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) }
+    : {};
   const pgCtlRun = (args: string[]) => run(pgCtl, args, { ...runAs, encoding: 'utf8' });
   const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const remaining = () => Math.max(1000, deadline - Date.now());
@@ -117,7 +125,9 @@ export async function startEmbeddedPostgres(options: { directory: string; port: 
         // pg_ctl gave up waiting while the server is still starting (a long recovery): stop it
         // rather than leave a server nobody owns.
         await pgCtlRun(['stop', '--pgdata', directory, '--mode=fast', '--wait']).catch(() => undefined);
-        throw new Error(`embedded PostgreSQL on port ${port} was still starting after ${Math.round(waitMs / 1000)} s (set DATABASE_WAIT_SECONDS to wait longer):\n${tail}`);
+        throw new Error(
+          `embedded PostgreSQL on port ${port} was still starting after ${Math.round(waitMs / 1000)} s (set DATABASE_WAIT_SECONDS to wait longer):\n${tail}`,
+        );
       }
       // Processes of the server that was killed can hold its shared memory for a moment.
       if (/pre-existing shared memory block|lock file .* already exists/i.test(tail) && Date.now() < deadline) {
@@ -219,7 +229,9 @@ function processState(pid: number): { command: string } | undefined {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
   }
   try {
-    const [state = '', ...command] = execFileSync('ps', ['-o', 'stat=,comm=', '-p', String(pid)], { encoding: 'utf8' }).trim().split(/\s+/);
+    const [state = '', ...command] = execFileSync('ps', ['-o', 'stat=,comm=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/);
     return state.startsWith('Z') ? undefined : { command: command.join(' ') };
   } catch {
     // ps exits 1 when the process has gone meanwhile.

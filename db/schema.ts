@@ -1,5 +1,21 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { bigserial, boolean, check, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  check,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -14,10 +30,7 @@ export const users = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [
-    uniqueIndex('users_email_key').on(sql`lower(${table.email})`),
-    check('users_role_check', sql`${table.role} in ('owner', 'editor')`),
-  ],
+  (table) => [uniqueIndex('users_email_key').on(sql`lower(${table.email})`), check('users_role_check', sql`${table.role} in ('owner', 'editor')`)],
 );
 
 export const sessions = pgTable(
@@ -119,13 +132,24 @@ export const editions = pgTable(
     period: text('period').notNull(),
     title: text('title').notNull(),
     slug: text('slug').notNull(),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     intro: text('intro').notNull().default(''),
     outro: text('outro').notNull().default(''),
-    freeSections: jsonb('free_sections').$type<FreeSection[]>().notNull().default(sql`'[]'::jsonb`),
+    freeSections: jsonb('free_sections')
+      .$type<FreeSection[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     // Category ids in the order the edition shows them; categories not listed follow in their global order.
-    categoryOrder: uuid('category_order').array().notNull().default(sql`'{}'::uuid[]`),
-    status: text('status', { enum: ['draft', 'scheduled', 'published'] }).notNull().default('draft'),
+    categoryOrder: uuid('category_order')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
+    status: text('status', { enum: ['draft', 'scheduled', 'published'] })
+      .notNull()
+      .default('draft'),
     scheduledAt: timestamp('scheduled_at', { withTimezone: true }),
     publishedAt: timestamp('published_at', { withTimezone: true }),
     correctedAt: timestamp('corrected_at', { withTimezone: true }),
@@ -161,17 +185,25 @@ export const links = pgTable(
     // The commentary rendered and sanitised once, when it is saved, rather than on every page view.
     commentaryHtml: text('commentary_html').notNull().default(''),
     via: text('via'),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     categoryId: uuid('category_id').references(() => categories.id, { onDelete: 'set null' }),
     editionId: uuid('edition_id').references(() => editions.id, { onDelete: 'set null' }),
     parentId: uuid('parent_id').references((): AnyPgColumn => links.id, { onDelete: 'cascade' }),
     // Fractional ordering: moving a link writes one row (the midpoint of its new neighbours).
     position: doublePrecision('position').notNull(),
-    fetchStatus: text('fetch_status', { enum: ['pending', 'ok', 'failed'] }).notNull().default('pending'),
+    fetchStatus: text('fetch_status', { enum: ['pending', 'ok', 'failed'] })
+      .notNull()
+      .default('pending'),
     fetchError: text('fetch_error'),
     fetchedAt: timestamp('fetched_at', { withTimezone: true }),
     // Fields the editor wrote by hand; a later metadata fetch leaves them alone.
-    editedFields: text('edited_fields').array().notNull().default(sql`'{}'::text[]`),
+    editedFields: text('edited_fields')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -181,14 +213,21 @@ export const links = pgTable(
     // rest. links_search_vector() is an IMMUTABLE SQL function declared in the custom migration
     // migrations/0002_search.sql, with the text search configurations it uses.
     search: tsvector('search').generatedAlwaysAs(
-      (): SQL => sql`links_search_vector(${links.title}, ${links.commentary}, ${links.description}, ${links.siteName}, ${links.via}, ${links.url}, ${links.tags})`,
+      (): SQL =>
+        sql`links_search_vector(${links.title}, ${links.commentary}, ${links.description}, ${links.siteName}, ${links.via}, ${links.url}, ${links.tags})`,
     ),
   },
   (table) => [
-    index('links_group_position_idx').on(table.editionId, table.categoryId, table.position).where(sql`${table.deletedAt} is null and ${table.parentId} is null`),
+    index('links_group_position_idx')
+      .on(table.editionId, table.categoryId, table.position)
+      .where(sql`${table.deletedAt} is null and ${table.parentId} is null`),
     // The inbox (links not yet in an edition) is small and read on every inbox view.
-    index('links_inbox_idx').on(table.categoryId, table.position).where(sql`${table.editionId} is null and ${table.deletedAt} is null`),
-    index('links_parent_idx').on(table.parentId, table.position).where(sql`${table.parentId} is not null`),
+    index('links_inbox_idx')
+      .on(table.categoryId, table.position)
+      .where(sql`${table.editionId} is null and ${table.deletedAt} is null`),
+    index('links_parent_idx')
+      .on(table.parentId, table.position)
+      .where(sql`${table.parentId} is not null`),
     index('links_normalized_url_idx').on(table.normalizedUrl),
     index('links_created_at_idx').on(table.createdAt),
     index('links_search_idx').using('gin', table.search),
@@ -262,7 +301,9 @@ export const sends = pgTable(
     editionId: uuid('edition_id')
       .notNull()
       .references(() => editions.id, { onDelete: 'cascade' }),
-    status: text('status', { enum: ['sending', 'paused', 'done'] }).notNull().default('sending'),
+    status: text('status', { enum: ['sending', 'paused', 'done'] })
+      .notNull()
+      .default('sending'),
     total: integer('total').notNull().default(0),
     startedBy: uuid('started_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
@@ -281,7 +322,9 @@ export const deliveries = pgTable(
     // Kept when the subscriber is erased, without anything personal: the counts stay right.
     subscriberId: uuid('subscriber_id').references(() => subscribers.id, { onDelete: 'set null' }),
     // queued -> sending (claimed by a worker) -> sent | failed | skipped (unsubscribed meanwhile)
-    status: text('status', { enum: ['queued', 'sending', 'sent', 'failed', 'skipped'] }).notNull().default('queued'),
+    status: text('status', { enum: ['queued', 'sending', 'sent', 'failed', 'skipped'] })
+      .notNull()
+      .default('queued'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     claimedAt: timestamp('claimed_at', { withTimezone: true }),
@@ -316,7 +359,9 @@ export const editionImports = pgTable(
     // Where it came from, for the editor: a file name or a feed's address.
     source: text('source').notNull(),
     // planned (dry run shown) -> queued -> running -> done | failed
-    status: text('status', { enum: ['planned', 'queued', 'running', 'done', 'failed'] }).notNull().default('planned'),
+    status: text('status', { enum: ['planned', 'queued', 'running', 'done', 'failed'] })
+      .notNull()
+      .default('planned'),
     // What was read: the editions and everything else the import would create.
     plan: jsonb('plan').notNull(),
     // The dry run's report, then the outcome of the run.

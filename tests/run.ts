@@ -27,7 +27,6 @@ async function findTests(directory: string): Promise<string[]> {
   return files.flat().sort();
 }
 
-
 /** Replaces the database name in a connection string. */
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);

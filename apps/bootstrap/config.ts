@@ -26,9 +26,15 @@ const trustProxyFromEnv = z.string().transform((value, context): false | number 
   if (['false', 'no', '0'].includes(text)) return false;
   if (['true', 'yes'].includes(text)) return PROXY_KEYWORDS;
   if (/^\d+$/.test(text) && Number(text) <= 20) return Number(text);
-  const list = text.split(',').map((item) => item.trim()).filter(Boolean);
+  const list = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   if (list.length > 0 && list.every(isProxyAddress)) return list;
-  context.addIssue({ code: 'custom', message: 'expected false, true (proxies on private addresses), a number of proxies, or a comma-separated list of proxy addresses or CIDR ranges' });
+  context.addIssue({
+    code: 'custom',
+    message: 'expected false, true (proxies on private addresses), a number of proxies, or a comma-separated list of proxy addresses or CIDR ranges',
+  });
   return z.NEVER;
 });
 
@@ -39,25 +45,45 @@ const urlWithProtocol = (protocols: string[]) =>
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test'], { error: 'expected development, production or test' }).default('development'),
-  PORT: z.coerce.number({ error: 'expected a port number' }).int({ error: 'expected a port number' }).min(0, { error: 'must be between 0 and 65535' }).max(65535, { error: 'must be between 0 and 65535' }).default(3000),
+  PORT: z.coerce
+    .number({ error: 'expected a port number' })
+    .int({ error: 'expected a port number' })
+    .min(0, { error: 'must be between 0 and 65535' })
+    .max(65535, { error: 'must be between 0 and 65535' })
+    .default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535).default(5433),
-  DATABASE_WAIT_SECONDS: z.coerce.number({ error: 'expected a number of seconds' }).int({ error: 'expected a number of seconds' }).min(0, { error: 'must be between 0 and 3600' }).max(3600, { error: 'must be between 0 and 3600' }).default(60),
+  DATABASE_WAIT_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .int({ error: 'expected a number of seconds' })
+    .min(0, { error: 'must be between 0 and 3600' })
+    .max(3600, { error: 'must be between 0 and 3600' })
+    .default(60),
   PUBLIC_URL: urlWithProtocol(['http:', 'https:']).optional(),
   SESSION_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   SMTP_URL: urlWithProtocol(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().min(3).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' })
+    .default('info'),
   RUN_WORKER: booleanFromEnv.default(true),
   TRUST_PROXY: trustProxyFromEnv.default(false),
   FETCH_ALLOW_PRIVATE: booleanFromEnv.default(false),
-  SEND_CONCURRENCY: z.coerce.number({ error: 'expected a number' }).int().min(1, { error: 'must be between 1 and 100' }).max(100, { error: 'must be between 1 and 100' }).default(10),
+  SEND_CONCURRENCY: z.coerce
+    .number({ error: 'expected a number' })
+    .int()
+    .min(1, { error: 'must be between 1 and 100' })
+    .max(100, { error: 'must be between 1 and 100' })
+    .default(10),
   SEND_RATE_PER_SECOND: z.coerce.number({ error: 'expected a number' }).min(0).max(10_000).default(0),
   DKIM_DOMAIN: z.string().trim().min(3).optional(),
   DKIM_SELECTOR: z.string().trim().min(1).optional(),
-  DKIM_PRIVATE_KEY: z.string().refine((value) => value.includes('PRIVATE KEY'), { error: 'expected a PEM private key' }).optional(),
+  DKIM_PRIVATE_KEY: z
+    .string()
+    .refine((value) => value.includes('PRIVATE KEY'), { error: 'expected a PEM private key' })
+    .optional(),
   PAGE_CACHE_TTL_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int().min(0).max(60_000, { error: 'must be at most 60000' }).default(1000),
 });
 
@@ -104,9 +130,7 @@ export class ConfigError extends Error {
 
 /** Reads and validates the environment; blank variables count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== undefined && value.trim() !== ''),
-  );
+  const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== undefined && value.trim() !== ''));
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -144,7 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function dkimFrom(values: { DKIM_DOMAIN?: string; DKIM_SELECTOR?: string; DKIM_PRIVATE_KEY?: string }): Config['dkim'] {
   const given = [values.DKIM_DOMAIN, values.DKIM_SELECTOR, values.DKIM_PRIVATE_KEY].filter(Boolean).length;
   if (given === 0) return undefined;
-  if (given < 3) throw new ConfigError(values.DKIM_DOMAIN ? (values.DKIM_SELECTOR ? 'DKIM_PRIVATE_KEY' : 'DKIM_SELECTOR') : 'DKIM_DOMAIN', 'is required when DKIM is configured (set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together)');
+  if (given < 3)
+    throw new ConfigError(
+      values.DKIM_DOMAIN ? (values.DKIM_SELECTOR ? 'DKIM_PRIVATE_KEY' : 'DKIM_SELECTOR') : 'DKIM_DOMAIN',
+      'is required when DKIM is configured (set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together)',
+    );
   return { domainName: values.DKIM_DOMAIN!, keySelector: values.DKIM_SELECTOR!, privateKey: values.DKIM_PRIVATE_KEY!.replace(/\\n/g, '\n') };
 }
 

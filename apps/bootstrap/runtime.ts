@@ -42,7 +42,13 @@ export async function startRuntime(config: Config, log: Logger, options: { worke
     await waitForDatabase(databaseUrl, { timeoutMs: waitMs, log: databaseLog });
   } else {
     const { startEmbeddedPostgres } = await loadEmbeddedPostgres();
-    embedded = await startEmbeddedPostgres({ directory: path.join(config.dataDir, 'postgres'), port: config.embeddedPostgresPort, database: 'veille', waitMs, log: databaseLog });
+    embedded = await startEmbeddedPostgres({
+      directory: path.join(config.dataDir, 'postgres'),
+      port: config.embeddedPostgresPort,
+      database: 'veille',
+      waitMs,
+      log: databaseLog,
+    });
     databaseUrl = embedded.url('veille');
     if (embedded.owned) log.info({ port: config.embeddedPostgresPort }, 'embedded PostgreSQL ready');
   }
@@ -55,7 +61,8 @@ export async function startRuntime(config: Config, log: Logger, options: { worke
       supervise: options.worker,
       // pg-boss reports each of its connections that ends under it, with the whole client object:
       // one line each, and none while this process stops, when that is expected.
-      onError: (error) => (closing ? log.debug({ err: briefly(error) }, 'job queue error while stopping') : log.error({ err: briefly(error) }, 'job queue error')),
+      onError: (error) =>
+        closing ? log.debug({ err: briefly(error) }, 'job queue error while stopping') : log.error({ err: briefly(error) }, 'job queue error'),
     });
     const mailer = options.mailer ?? createMailer(config);
     const services = createServices({ db: database.db, ping: database.ping, mailer, queue, clock: options.clock ?? systemClock, config });

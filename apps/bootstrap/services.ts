@@ -117,7 +117,10 @@ function accountsFeature({ db, repositories, mailer, clock, config }: Wiring, { 
 }
 
 /** Readers and sending them editions. */
-function readersFeature({ db, repositories, mailer, queue, clock, config }: Wiring, { settings, editions }: { settings: SettingsService; editions: EditionsService }) {
+function readersFeature(
+  { db, repositories, mailer, queue, clock, config }: Wiring,
+  { settings, editions }: { settings: SettingsService; editions: EditionsService },
+) {
   const subscribers = createSubscribersService({
     db,
     subscribers: repositories.subscribers,
@@ -147,7 +150,19 @@ function readersFeature({ db, repositories, mailer, queue, clock, config }: Wiri
 /** Moving the whole newsletter in and out, through the other features' services. */
 function movingFeature({ db, repositories, queue, clock, config }: Wiring, others: MovingDeps) {
   const { settings, editions, categories, links, subscribers, accounts } = others;
-  const imports = createImportService({ db, imports: repositories.editionImports, editions, categories, links, subscribers, accounts, settings, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
+  const imports = createImportService({
+    db,
+    imports: repositories.editionImports,
+    editions,
+    categories,
+    links,
+    subscribers,
+    accounts,
+    settings,
+    queue,
+    clock,
+    fetchAllowPrivate: config.fetchAllowPrivate,
+  });
   const exports = createExportService({ editions, links, categories, subscribers, settings, clock });
   return { imports, exports };
 }
@@ -160,7 +175,11 @@ function platformFeature({ ping, config }: Wiring, services: Parameters<typeof c
 }
 
 type LinksFeature = ReturnType<typeof linksFeature>;
-type MovingDeps = Pick<LinksFeature, 'links' | 'categories'> & { settings: SettingsService; editions: EditionsService } & Pick<ReturnType<typeof readersFeature>, 'subscribers'> & Pick<ReturnType<typeof accountsFeature>, 'accounts'>;
+type MovingDeps = Pick<LinksFeature, 'links' | 'categories'> & { settings: SettingsService; editions: EditionsService } & Pick<
+    ReturnType<typeof readersFeature>,
+    'subscribers'
+  > &
+  Pick<ReturnType<typeof accountsFeature>, 'accounts'>;
 
 /**
  * Builds every service from its repositories: the one place the domain is wired. Each feature's
@@ -175,7 +194,25 @@ export function createServices(deps: ServiceDeps) {
   const { imports, exports } = movingFeature(wiring, { settings, editions, categories, links, subscribers, accounts });
   const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports });
   const { mailer, queue, clock } = deps;
-  return { auth, accounts, settings, categories, links, editions, subscribers, delivery, linkCheck, maintenance, exports, imports, mailer, outbox, queue, clock, health };
+  return {
+    auth,
+    accounts,
+    settings,
+    categories,
+    links,
+    editions,
+    subscribers,
+    delivery,
+    linkCheck,
+    maintenance,
+    exports,
+    imports,
+    mailer,
+    outbox,
+    queue,
+    clock,
+    health,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -40,14 +40,30 @@ const commands: Record<string, Command> = {
 
   async 'users:create'(runtime, values) {
     const password = await readPassword();
-    const user = await runtime.services.accounts.createUser({ actor: OPERATOR, email: values.email, name: values.name, role: values.role ?? 'editor', password });
+    const user = await runtime.services.accounts.createUser({
+      actor: OPERATOR,
+      email: values.email,
+      name: values.name,
+      role: values.role ?? 'editor',
+      password,
+    });
     process.stdout.write(`Created ${user.role} ${user.name} <${user.email}>.\n`);
   },
 
   async 'users:password'(runtime, values) {
     const password = await readPassword();
-    const tokens = await runtime.services.accounts.resetPassword({ actor: OPERATOR, email: values.email, password, revokeTokens: values['revoke-tokens'] === true });
-    const about = tokens.revoked > 0 ? ` and their ${tokens.revoked} API token(s) revoked` : tokens.kept > 0 ? `; their ${tokens.kept} API token(s) still work (--revoke-tokens ends them)` : '';
+    const tokens = await runtime.services.accounts.resetPassword({
+      actor: OPERATOR,
+      email: values.email,
+      password,
+      revokeTokens: values['revoke-tokens'] === true,
+    });
+    const about =
+      tokens.revoked > 0
+        ? ` and their ${tokens.revoked} API token(s) revoked`
+        : tokens.kept > 0
+          ? `; their ${tokens.kept} API token(s) still work (--revoke-tokens ends them)`
+          : '';
     process.stdout.write(`Password changed for ${values.email}; their sessions were signed out${about}.\n`);
   },
 
@@ -88,8 +104,11 @@ const commands: Record<string, Command> = {
 
   async import(runtime, values, positionals) {
     const [target, ...extra] = positionals;
-    if (!target || extra.length > 0) throw new ValidationError('Name one folder, file or feed address to import: npm run cli -- import <path-or-url> [--dry-run]');
-    const source: ImportSource = /^https?:\/\//i.test(target) ? { kind: 'url', url: target } : { kind: 'path', path: path.resolve(process.env.INIT_CWD ?? process.cwd(), target) };
+    if (!target || extra.length > 0)
+      throw new ValidationError('Name one folder, file or feed address to import: npm run cli -- import <path-or-url> [--dry-run]');
+    const source: ImportSource = /^https?:\/\//i.test(target)
+      ? { kind: 'url', url: target }
+      : { kind: 'path', path: path.resolve(process.env.INIT_CWD ?? process.cwd(), target) };
     const dryRun = values['dry-run'] === true;
     const report = await runtime.services.imports.importNow({
       source,
@@ -116,10 +135,14 @@ export function formatImportReport(report: ImportReport, dryRun: boolean): strin
   const creating = report.editions.filter((edition) => edition.action === 'create');
   lines.push(`${dryRun ? 'Dry run: nothing was written.' : 'Imported.'} Source: ${report.source}`);
   for (const edition of report.editions) {
-    lines.push(`  ${edition.action === 'create' ? (dryRun ? 'create' : 'import') : 'skip  '} ${edition.period}  ${edition.title}  (${edition.sections} sections, ${edition.links} links, ${edition.freeSections} free sections)${edition.reason ? `: ${edition.reason}` : ''}`);
+    lines.push(
+      `  ${edition.action === 'create' ? (dryRun ? 'create' : 'import') : 'skip  '} ${edition.period}  ${edition.title}  (${edition.sections} sections, ${edition.links} links, ${edition.freeSections} free sections)${edition.reason ? `: ${edition.reason}` : ''}`,
+    );
     for (const warning of edition.warnings) lines.push(`           warning: ${warning}`);
   }
-  lines.push(`${creating.length} editions and ${report.links} links ${dryRun ? 'would be created' : 'to create'}; ${report.editions.length - creating.length} already there.`);
+  lines.push(
+    `${creating.length} editions and ${report.links} links ${dryRun ? 'would be created' : 'to create'}; ${report.editions.length - creating.length} already there.`,
+  );
   if (report.categories.created.length) lines.push(`Categories to create: ${report.categories.created.join(', ')}`);
   if (report.categories.existing.length) lines.push(`Categories matched: ${report.categories.existing.join(', ')}`);
   if (report.duplicateCount) {
@@ -135,7 +158,9 @@ export function formatImportReport(report: ImportReport, dryRun: boolean): strin
   }
   if (report.outcome) {
     const outcome = report.outcome;
-    lines.push(`Result: ${outcome.created} editions created, ${outcome.skipped} skipped, ${outcome.failed.length} failed${outcome.inbox ? `, ${outcome.inbox} inbox links` : ''}${outcome.subscribers ? `, ${outcome.subscribers} subscribers` : ''}${outcome.settings ? ', settings applied' : ''}.`);
+    lines.push(
+      `Result: ${outcome.created} editions created, ${outcome.skipped} skipped, ${outcome.failed.length} failed${outcome.inbox ? `, ${outcome.inbox} inbox links` : ''}${outcome.subscribers ? `, ${outcome.subscribers} subscribers` : ''}${outcome.settings ? ', settings applied' : ''}.`,
+    );
     for (const failure of outcome.failed) lines.push(`  failed ${failure.period}: ${failure.reason}`);
   }
   return lines.join('\n') + '\n';
@@ -173,7 +198,18 @@ async function main(): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'revoke-tokens': { type: 'boolean' } }, strict: true, allowPositionals: true }));
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      options: {
+        email: { type: 'string' },
+        name: { type: 'string' },
+        role: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'revoke-tokens': { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: true,
+    }));
     if (positionals.length > 0 && !TAKES_ARGUMENTS.has(name)) throw new Error(`Unexpected argument '${positionals[0]}'. ${name} takes options only.`);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);

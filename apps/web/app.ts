@@ -59,7 +59,10 @@ function trustNearestHops(hops: number) {
 export async function buildApp(
   services: Services,
   config: Config,
-  options: { logger?: FastifyBaseLogger; /** Called for every route as it is registered: the route table, for tools and tests. */ onRoute?: (route: RouteOptions) => void } = {},
+  options: {
+    logger?: FastifyBaseLogger;
+    /** Called for every route as it is registered: the route table, for tools and tests. */ onRoute?: (route: RouteOptions) => void;
+  } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -104,7 +107,13 @@ export async function buildApp(
   app.get('/favicon.ico', async (_request, reply) => reply.header('Cache-Control', 'public, max-age=604800').type('image/x-icon').send(favicon));
   // Only the files pages link, out of the libraries' folders.
   for (const vendored of Object.values(VENDORED)) {
-    await app.register(fastifyStatic, { root: vendored.dir(), prefix: vendored.prefix, maxAge: '7d', decorateReply: false, allowedPath: (file) => vendored.files.includes(file.replace(/^\//, '')) });
+    await app.register(fastifyStatic, {
+      root: vendored.dir(),
+      prefix: vendored.prefix,
+      maxAge: '7d',
+      decorateReply: false,
+      allowedPath: (file) => vendored.files.includes(file.replace(/^\//, '')),
+    });
   }
 
   await app.register(renderPlugin, { services, production: config.env === 'production', secureCookies: config.secureCookies });

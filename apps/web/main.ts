@@ -26,7 +26,9 @@ try {
   });
 
   await app.listen({ port: config.port, host: config.host });
-  log.info(`Veille is ready on ${config.publicUrl} (listening on ${config.host}:${config.port}, ${Math.round(performance.now())} ms after the process started)`);
+  log.info(
+    `Veille is ready on ${config.publicUrl} (listening on ${config.host}:${config.port}, ${Math.round(performance.now())} ms after the process started)`,
+  );
 } catch (error) {
   log.fatal({ err: error }, 'Veille could not start');
   await runtime.close();

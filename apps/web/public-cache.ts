@@ -30,7 +30,13 @@ export function createPublicCache(options: { maxEntries?: number; stampTtlMs?: n
     },
 
     /** Answers from the cache (or 304) when `stamp` has not moved, else builds, stores and sends. */
-    async serve(request: FastifyRequest, reply: FastifyReply, key: string, stamp: Date, build: () => Promise<{ body: string; type: string }>): Promise<FastifyReply> {
+    async serve(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      key: string,
+      stamp: Date,
+      build: () => Promise<{ body: string; type: string }>,
+    ): Promise<FastifyReply> {
       let entry = entries.get(key);
       if (!entry || entry.stamp !== stamp.getTime()) {
         const built = await build();
@@ -48,7 +54,10 @@ export function createPublicCache(options: { maxEntries?: number; stampTtlMs?: n
       reply.header('ETag', entry.etag).header('Last-Modified', entry.lastModified).header('Cache-Control', 'public, no-cache');
       const ifNoneMatch = request.headers['if-none-match'];
       const ifModifiedSince = request.headers['if-modified-since'];
-      if ((ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === entry.etag)) || (!ifNoneMatch && ifModifiedSince && Date.parse(ifModifiedSince) >= Date.parse(entry.lastModified))) {
+      if (
+        (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === entry.etag)) ||
+        (!ifNoneMatch && ifModifiedSince && Date.parse(ifModifiedSince) >= Date.parse(entry.lastModified))
+      ) {
         return reply.code(304).send();
       }
       return reply.type(entry.type).send(entry.body);

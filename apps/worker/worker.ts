@@ -74,7 +74,9 @@ export async function startWorker({ services, log }: { services: Services; log: 
       await queue.stopWorking();
       const drained = await services.delivery.drain();
       if (drained.sends > 0) {
-        log.info(`sending paused for the shutdown: ${drained.released} claimed deliveries handed back to the queue; the send carries on when a worker runs again`);
+        log.info(
+          `sending paused for the shutdown: ${drained.released} claimed deliveries handed back to the queue; the send carries on when a worker runs again`,
+        );
       }
       log.info('worker stopped');
     },

@@ -21,7 +21,10 @@ export function createCategoriesRepository(db: Database) {
 
     /** The category whose key is the key of this name. */
     async findByName(name: string, tx: DbOrTx = db): Promise<Category | undefined> {
-      const [row] = await tx.select().from(categories).where(sql`${categories.nameKey} = category_key(${name})`);
+      const [row] = await tx
+        .select()
+        .from(categories)
+        .where(sql`${categories.nameKey} = category_key(${name})`);
       return row;
     },
 
@@ -48,7 +51,10 @@ export function createCategoriesRepository(db: Database) {
     async insertOrGet(values: { name: string; position: number }, tx: DbOrTx = db): Promise<Category> {
       const [inserted] = await tx.insert(categories).values(values).onConflictDoNothing({ target: categories.nameKey }).returning();
       if (inserted) return inserted;
-      const [existing] = await tx.select().from(categories).where(sql`${categories.nameKey} = category_key(${values.name})`);
+      const [existing] = await tx
+        .select()
+        .from(categories)
+        .where(sql`${categories.nameKey} = category_key(${values.name})`);
       return existing!;
     },
 

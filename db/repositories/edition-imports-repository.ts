@@ -9,7 +9,10 @@ export type EditionImportStatus = EditionImportRow['status'];
 /** SQL for edition imports: the plan of a dry run, then the progress of its run. */
 export function createEditionImportsRepository(db: Database) {
   return {
-    async insert(values: { source: string; plan: unknown; report: unknown; total: number; createdBy: string | null }, tx: DbOrTx = db): Promise<EditionImportRow> {
+    async insert(
+      values: { source: string; plan: unknown; report: unknown; total: number; createdBy: string | null },
+      tx: DbOrTx = db,
+    ): Promise<EditionImportRow> {
       const [row] = await tx.insert(editionImports).values(values).returning();
       return row!;
     },
@@ -24,7 +27,18 @@ export function createEditionImportsRepository(db: Database) {
     async findSummary(id: string, tx: DbOrTx = db) {
       if (!isRowId(id)) return undefined;
       const [row] = await tx
-        .select({ id: editionImports.id, source: editionImports.source, status: editionImports.status, report: editionImports.report, total: editionImports.total, done: editionImports.done, error: editionImports.error, createdAt: editionImports.createdAt, startedAt: editionImports.startedAt, finishedAt: editionImports.finishedAt })
+        .select({
+          id: editionImports.id,
+          source: editionImports.source,
+          status: editionImports.status,
+          report: editionImports.report,
+          total: editionImports.total,
+          done: editionImports.done,
+          error: editionImports.error,
+          createdAt: editionImports.createdAt,
+          startedAt: editionImports.startedAt,
+          finishedAt: editionImports.finishedAt,
+        })
         .from(editionImports)
         .where(eq(editionImports.id, id));
       return row;
@@ -32,7 +46,15 @@ export function createEditionImportsRepository(db: Database) {
 
     async listRecent(limit: number, tx: DbOrTx = db) {
       return tx
-        .select({ id: editionImports.id, source: editionImports.source, status: editionImports.status, total: editionImports.total, done: editionImports.done, createdAt: editionImports.createdAt, finishedAt: editionImports.finishedAt })
+        .select({
+          id: editionImports.id,
+          source: editionImports.source,
+          status: editionImports.status,
+          total: editionImports.total,
+          done: editionImports.done,
+          createdAt: editionImports.createdAt,
+          finishedAt: editionImports.finishedAt,
+        })
         .from(editionImports)
         .orderBy(desc(editionImports.createdAt))
         .limit(limit);
@@ -58,12 +80,18 @@ export function createEditionImportsRepository(db: Database) {
 
     /** Drops a finished import's plan (the uploaded content); its report stays. */
     async clearPlan(id: string, tx: DbOrTx = db): Promise<void> {
-      await tx.update(editionImports).set({ plan: sql`'{}'::jsonb` }).where(eq(editionImports.id, id));
+      await tx
+        .update(editionImports)
+        .set({ plan: sql`'{}'::jsonb` })
+        .where(eq(editionImports.id, id));
     },
 
     /** Plans nobody ran within the retention period: their content is the uploaded data. */
     async purgePlannedBefore(before: Date, tx: DbOrTx = db): Promise<number> {
-      const deleted = await tx.delete(editionImports).where(sql`${editionImports.status} = 'planned' AND ${editionImports.createdAt} < ${before.toISOString()}`).returning({ id: editionImports.id });
+      const deleted = await tx
+        .delete(editionImports)
+        .where(sql`${editionImports.status} = 'planned' AND ${editionImports.createdAt} < ${before.toISOString()}`)
+        .returning({ id: editionImports.id });
       return deleted.length;
     },
   };

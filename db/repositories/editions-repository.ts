@@ -57,7 +57,10 @@ export function createEditionsRepository(db: Database) {
       const rows = await tx
         // Qualified by hand: drizzle leaves columns of a single-table select unqualified, and a bare
         // "id" inside this subquery would be the link's own id.
-        .select({ edition: editions, linkCount: sql<number>`(select count(*)::int from links where links.edition_id = editions.id and links.deleted_at is null)` })
+        .select({
+          edition: editions,
+          linkCount: sql<number>`(select count(*)::int from links where links.edition_id = editions.id and links.deleted_at is null)`,
+        })
         .from(editions)
         .orderBy(desc(editions.period));
       return rows.map((row) => ({ ...row.edition, linkCount: row.linkCount }));
@@ -70,7 +73,10 @@ export function createEditionsRepository(db: Database) {
     },
 
     /** Published editions, newest first, optionally of one year or carrying one tag. */
-    async listPublished(filter: { year?: number; tag?: string; limit: number; offset: number }, tx: DbOrTx = db): Promise<{ rows: EditionRow[]; total: number }> {
+    async listPublished(
+      filter: { year?: number; tag?: string; limit: number; offset: number },
+      tx: DbOrTx = db,
+    ): Promise<{ rows: EditionRow[]; total: number }> {
       const conditions: SQL[] = [eq(editions.status, 'published')];
       if (filter.year) conditions.push(sql`${editions.period} like ${`${filter.year}-%`}`);
       if (filter.tag) conditions.push(sql`${editions.tags} @> array[${filter.tag}]::text[]`);
@@ -99,7 +105,11 @@ export function createEditionsRepository(db: Database) {
     },
 
     /** Published editions matching a reader's search, in their text or in their links, best first. */
-    async searchPublished(q: string, limit: number, tx: DbOrTx = db): Promise<Array<EditionRow & { rank: number; matches: Array<{ title: string; url: string }> }>> {
+    async searchPublished(
+      q: string,
+      limit: number,
+      tx: DbOrTx = db,
+    ): Promise<Array<EditionRow & { rank: number; matches: Array<{ title: string; url: string }> }>> {
       const result = await tx.execute<{ id: string; rank: number; matches: Array<{ title: string; url: string }> | null }>(sql`
         WITH query AS (SELECT websearch_to_tsquery('veille_fr', ${q}) || websearch_to_tsquery('veille_en', ${q}) AS tsq),
         link_hits AS (
@@ -122,7 +132,10 @@ export function createEditionsRepository(db: Database) {
         LIMIT ${limit}`);
       const found = new Map(result.rows.map((row) => [row.id, row]));
       if (found.size === 0) return [];
-      const rows = await tx.select().from(editions).where(sql`${editions.id} = any(${`{${[...found.keys()].join(',')}}`}::uuid[])`);
+      const rows = await tx
+        .select()
+        .from(editions)
+        .where(sql`${editions.id} = any(${`{${[...found.keys()].join(',')}}`}::uuid[])`);
       return rows
         .map((row) => ({ ...row, rank: Number(found.get(row.id)!.rank), matches: (found.get(row.id)!.matches ?? []).slice(0, 5) }))
         .sort((a, b) => b.rank - a.rank);
@@ -152,7 +165,10 @@ export function createEditionsRepository(db: Database) {
 
     /** Sets the order of the edition's sections; not a text change, so the version stays. */
     async setCategoryOrder(id: string, categoryOrder: string[], tx: DbOrTx = db): Promise<void> {
-      await tx.update(editions).set({ categoryOrder, updatedAt: sql`now()` }).where(eq(editions.id, id));
+      await tx
+        .update(editions)
+        .set({ categoryOrder, updatedAt: sql`now()` })
+        .where(eq(editions.id, id));
     },
 
     /**
@@ -162,7 +178,13 @@ export function createEditionsRepository(db: Database) {
     async publishDue(now: Date, tx: DbOrTx = db): Promise<EditionRow[]> {
       return tx
         .update(editions)
-        .set({ status: 'published', publishedAt: sql`coalesce(${editions.publishedAt}, ${editions.scheduledAt})`, scheduledAt: null, version: sql`${editions.version} + 1`, updatedAt: sql`now()` })
+        .set({
+          status: 'published',
+          publishedAt: sql`coalesce(${editions.publishedAt}, ${editions.scheduledAt})`,
+          scheduledAt: null,
+          version: sql`${editions.version} + 1`,
+          updatedAt: sql`now()`,
+        })
         .where(and(eq(editions.status, 'scheduled'), lte(editions.scheduledAt, now)))
         .returning();
     },
@@ -175,7 +197,12 @@ export function createEditionsRepository(db: Database) {
     /** The freshness of what a public page shows: the edition's last change and the settings'. */
     async publicStamp(slug: string, tx: DbOrTx = db): Promise<{ id: string; updatedAt: Date; status: string; settingsAt: Date | null } | undefined> {
       const [row] = await tx
-        .select({ id: editions.id, updatedAt: editions.updatedAt, status: editions.status, settingsAt: sql<Date | null>`(select max(${settings.updatedAt}) from ${settings})` })
+        .select({
+          id: editions.id,
+          updatedAt: editions.updatedAt,
+          status: editions.status,
+          settingsAt: sql<Date | null>`(select max(${settings.updatedAt}) from ${settings})`,
+        })
         .from(editions)
         .where(eq(editions.slug, slug));
       if (!row) return undefined;
@@ -191,7 +218,10 @@ export function createEditionsRepository(db: Database) {
 
     /** Links of the inbox (not in an edition yet), for the draft's "proposed" list. */
     async countInbox(tx: DbOrTx = db): Promise<number> {
-      const [row] = await tx.select({ value: count() }).from(links).where(and(isNull(links.editionId), isNull(links.deletedAt), isNull(links.parentId)));
+      const [row] = await tx
+        .select({ value: count() })
+        .from(links)
+        .where(and(isNull(links.editionId), isNull(links.deletedAt), isNull(links.parentId)));
       return row?.value ?? 0;
     },
   };

@@ -26,7 +26,9 @@ export function createLinkChecksRepository(db: Database) {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`veille:link-check:${run.editionId}`}))`);
       await tx.delete(linkChecks).where(eq(linkChecks.editionId, run.editionId));
       if (run.links.length === 0) return;
-      await tx.insert(linkChecks).values(run.links.map((link) => ({ runId: run.runId, editionId: run.editionId, linkId: link.linkId, url: link.url, startedAt: run.startedAt })));
+      await tx
+        .insert(linkChecks)
+        .values(run.links.map((link) => ({ runId: run.runId, editionId: run.editionId, linkId: link.linkId, url: link.url, startedAt: run.startedAt })));
     },
 
     /** The rows of the edition's current run. */

@@ -100,7 +100,11 @@ function searchQuery(q: string): SQL {
   return sql`(websearch_to_tsquery('veille_fr', ${q}) || websearch_to_tsquery('veille_en', ${q}))`;
 }
 
-type Row = Omit<Link, 'edition' | 'headline'> & { editionRef: LinkEditionRef | { [K in keyof LinkEditionRef]: null } | null; headlineTitle?: string; headlineCommentary?: string };
+type Row = Omit<Link, 'edition' | 'headline'> & {
+  editionRef: LinkEditionRef | { [K in keyof LinkEditionRef]: null } | null;
+  headlineTitle?: string;
+  headlineCommentary?: string;
+};
 
 function toLink(row: Row): Link {
   const { editionRef, headlineTitle, headlineCommentary, ...rest } = row;
@@ -151,7 +155,10 @@ export function createLinksRepository(db: Database) {
     },
 
     /** For each normalised URL already known (not deleted): the most recent link and its edition. */
-    async findByNormalizedUrls(normalizedUrls: string[], tx: DbOrTx = db): Promise<Array<{ normalizedUrl: string; title: string | null; period: string | null; editionTitle: string | null }>> {
+    async findByNormalizedUrls(
+      normalizedUrls: string[],
+      tx: DbOrTx = db,
+    ): Promise<Array<{ normalizedUrl: string; title: string | null; period: string | null; editionTitle: string | null }>> {
       if (normalizedUrls.length === 0) return [];
       const result = await tx.execute<{ normalized_url: string; title: string | null; period: string | null; edition_title: string | null }>(sql`
         SELECT DISTINCT ON (l.normalized_url) l.normalized_url, l.title, e.period, e.title AS edition_title
@@ -186,7 +193,10 @@ export function createLinksRepository(db: Database) {
         conditions.push(sql`${links.search} @@ ${tsquery}`);
         const options = `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`;
         extra.headlineTitle = sql<string>`ts_headline('veille_fr', coalesce(${links.title}, ${links.url}), ${tsquery}, ${options})`.as('headline_title');
-        extra.headlineCommentary = sql<string>`ts_headline('veille_fr', ${links.commentary}, ${tsquery}, ${`StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=40, MinWords=15`})`.as('headline_commentary');
+        extra.headlineCommentary =
+          sql<string>`ts_headline('veille_fr', ${links.commentary}, ${tsquery}, ${`StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=40, MinWords=15`})`.as(
+            'headline_commentary',
+          );
       }
       if (query.before) {
         const at = sql`${query.before.createdAt.toISOString()}::timestamptz`;
@@ -273,7 +283,10 @@ export function createLinksRepository(db: Database) {
       const updated = await tx
         .update(links)
         .set({
-          tags: sql`(select coalesce(array_agg(distinct tag order by tag), '{}') from unnest(${links.tags} || ${sql`array[${sql.join(tags.map((tag) => sql`${tag}`), sql`, `)}]::text[]`}) as tag)`,
+          tags: sql`(select coalesce(array_agg(distinct tag order by tag), '{}') from unnest(${links.tags} || ${sql`array[${sql.join(
+            tags.map((tag) => sql`${tag}`),
+            sql`, `,
+          )}]::text[]`}) as tag)`,
           updatedAt: sql`now()`,
         })
         .where(and(inArray(links.id, ids), isNull(links.deletedAt)))
@@ -317,14 +330,20 @@ export function createLinksRepository(db: Database) {
     },
 
     /** The position after the last link of a group (edition or inbox, category, parent), or before the first one. */
-    async endPosition(group: { editionId: string | null; categoryId: string | null; parentId?: string | null }, end: 'last' | 'first' = 'last', tx: DbOrTx = db): Promise<number> {
+    async endPosition(
+      group: { editionId: string | null; categoryId: string | null; parentId?: string | null },
+      end: 'last' | 'first' = 'last',
+      tx: DbOrTx = db,
+    ): Promise<number> {
       const [row] = await tx
         .select({ value: end === 'last' ? sql<number | null>`max(${links.position})` : sql<number | null>`min(${links.position})` })
         .from(links)
         .where(
           and(
             group.editionId ? eq(links.editionId, group.editionId) : isNull(links.editionId),
-            group.parentId ? eq(links.parentId, group.parentId) : and(isNull(links.parentId), group.categoryId ? eq(links.categoryId, group.categoryId) : isNull(links.categoryId)),
+            group.parentId
+              ? eq(links.parentId, group.parentId)
+              : and(isNull(links.parentId), group.categoryId ? eq(links.categoryId, group.categoryId) : isNull(links.categoryId)),
             isNull(links.deletedAt),
           ),
         );
@@ -333,13 +352,21 @@ export function createLinksRepository(db: Database) {
 
     async softDelete(ids: string[], at: Date, tx: DbOrTx = db): Promise<number> {
       if (ids.length === 0) return 0;
-      const deleted = await tx.update(links).set({ deletedAt: at }).where(and(inArray(links.id, ids), isNull(links.deletedAt))).returning({ id: links.id });
+      const deleted = await tx
+        .update(links)
+        .set({ deletedAt: at })
+        .where(and(inArray(links.id, ids), isNull(links.deletedAt)))
+        .returning({ id: links.id });
       return deleted.length;
     },
 
     async restore(ids: string[], tx: DbOrTx = db): Promise<number> {
       if (ids.length === 0) return 0;
-      const restored = await tx.update(links).set({ deletedAt: null }).where(and(inArray(links.id, ids), isNotNull(links.deletedAt))).returning({ id: links.id });
+      const restored = await tx
+        .update(links)
+        .set({ deletedAt: null })
+        .where(and(inArray(links.id, ids), isNotNull(links.deletedAt)))
+        .returning({ id: links.id });
       return restored.length;
     },
 

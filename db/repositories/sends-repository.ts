@@ -8,7 +8,16 @@ export type Send = typeof sends.$inferSelect;
 export type ClaimedDelivery = { id: number; subscriberId: string | null; email: string | null; subscriberStatus: SubscriberStatus | null; attempts: number };
 /** Who a send goes to: the subscribers in these statuses. */
 export type SendAudience = { statuses: SubscriberStatus[] };
-export type SendProgress = { queued: number; sending: number; sent: number; failed: number; skipped: number; total: number; firstSentAt: Date | null; lastSentAt: Date | null };
+export type SendProgress = {
+  queued: number;
+  sending: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  total: number;
+  firstSentAt: Date | null;
+  lastSentAt: Date | null;
+};
 
 /** SQL for sends and their deliveries: the record of who has been sent what. */
 export function createSendsRepository(db: Database) {
@@ -18,7 +27,11 @@ export function createSendsRepository(db: Database) {
      * in one statement; undefined if the edition has a send already. Run it in a transaction.
      */
     async create(values: { editionId: string; startedBy: string | null; audience: SendAudience }, tx: DbOrTx): Promise<Send | undefined> {
-      const [send] = await tx.insert(sends).values({ editionId: values.editionId, startedBy: values.startedBy }).onConflictDoNothing({ target: sends.editionId }).returning();
+      const [send] = await tx
+        .insert(sends)
+        .values({ editionId: values.editionId, startedBy: values.startedBy })
+        .onConflictDoNothing({ target: sends.editionId })
+        .returning();
       if (!send) return undefined;
       const inserted = await tx.execute<{ count: number }>(sql`
         WITH added AS (
@@ -58,7 +71,13 @@ export function createSendsRepository(db: Database) {
      * share a send without ever taking the same row). Claimed rows are marked 'sending'.
      */
     async claim(sendId: string, limit: number, now: Date, tx: DbOrTx = db): Promise<ClaimedDelivery[]> {
-      const result = await tx.execute<{ id: string; subscriber_id: string | null; email: string | null; subscriber_status: string | null; attempts: number }>(sql`
+      const result = await tx.execute<{
+        id: string;
+        subscriber_id: string | null;
+        email: string | null;
+        subscriber_status: string | null;
+        attempts: number;
+      }>(sql`
         WITH picked AS (
           SELECT id FROM deliveries
           WHERE send_id = ${sendId} AND status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ${now.toISOString()})
@@ -69,11 +88,20 @@ export function createSendsRepository(db: Database) {
         RETURNING d.id, d.subscriber_id, d.attempts,
           (SELECT email FROM subscribers s WHERE s.id = d.subscriber_id) AS email,
           (SELECT status FROM subscribers s WHERE s.id = d.subscriber_id) AS subscriber_status`);
-      return result.rows.map((row) => ({ id: Number(row.id), subscriberId: row.subscriber_id, email: row.email, subscriberStatus: row.subscriber_status as SubscriberStatus | null, attempts: row.attempts }));
+      return result.rows.map((row) => ({
+        id: Number(row.id),
+        subscriberId: row.subscriber_id,
+        email: row.email,
+        subscriberStatus: row.subscriber_status as SubscriberStatus | null,
+        attempts: row.attempts,
+      }));
     },
 
     async markSent(id: number, values: { messageId: string; response: string; at: Date }, tx: DbOrTx = db): Promise<void> {
-      await tx.update(deliveries).set({ status: 'sent', messageId: values.messageId, smtpResponse: values.response.slice(0, 500), sentAt: values.at }).where(eq(deliveries.id, id));
+      await tx
+        .update(deliveries)
+        .set({ status: 'sent', messageId: values.messageId, smtpResponse: values.response.slice(0, 500), sentAt: values.at })
+        .where(eq(deliveries.id, id));
     },
 
     /** Records many accepted messages in one statement (a bulk send settles hundreds a second). */
@@ -88,7 +116,10 @@ export function createSendsRepository(db: Database) {
     },
 
     async markFailed(id: number, response: string, tx: DbOrTx = db): Promise<void> {
-      await tx.update(deliveries).set({ status: 'failed', smtpResponse: response.slice(0, 500) }).where(eq(deliveries.id, id));
+      await tx
+        .update(deliveries)
+        .set({ status: 'failed', smtpResponse: response.slice(0, 500) })
+        .where(eq(deliveries.id, id));
     },
 
     async markSkipped(id: number, reason: string, tx: DbOrTx = db): Promise<void> {
@@ -97,7 +128,10 @@ export function createSendsRepository(db: Database) {
 
     /** Puts a delivery back in the queue for a later attempt (a temporary SMTP failure). */
     async retryLater(id: number, response: string, at: Date, tx: DbOrTx = db): Promise<void> {
-      await tx.update(deliveries).set({ status: 'queued', smtpResponse: response.slice(0, 500), nextAttemptAt: at, claimedAt: null }).where(eq(deliveries.id, id));
+      await tx
+        .update(deliveries)
+        .set({ status: 'queued', smtpResponse: response.slice(0, 500), nextAttemptAt: at, claimedAt: null })
+        .where(eq(deliveries.id, id));
     },
 
     /**
@@ -160,13 +194,27 @@ export function createSendsRepository(db: Database) {
 
     /** Who was sent what: the report of a send (failed first). */
     async report(sendId: string, limit: number, tx: DbOrTx = db) {
-      const result = await tx.execute<{ email: string | null; status: string; attempts: number; sent_at: string | null; smtp_response: string | null; message_id: string | null }>(sql`
+      const result = await tx.execute<{
+        email: string | null;
+        status: string;
+        attempts: number;
+        sent_at: string | null;
+        smtp_response: string | null;
+        message_id: string | null;
+      }>(sql`
         SELECT s.email, d.status, d.attempts, d.sent_at, d.smtp_response, d.message_id
         FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
         WHERE d.send_id = ${sendId}
         ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'sending' THEN 1 WHEN 'queued' THEN 2 ELSE 3 END, d.id
         LIMIT ${limit}`);
-      return result.rows.map((row) => ({ email: row.email, status: row.status, attempts: row.attempts, sentAt: row.sent_at ? new Date(row.sent_at) : null, smtpResponse: row.smtp_response, messageId: row.message_id }));
+      return result.rows.map((row) => ({
+        email: row.email,
+        status: row.status,
+        attempts: row.attempts,
+        sentAt: row.sent_at ? new Date(row.sent_at) : null,
+        smtpResponse: row.smtp_response,
+        messageId: row.message_id,
+      }));
     },
   };
 }

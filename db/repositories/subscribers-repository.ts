@@ -17,15 +17,25 @@ export function createSubscribersRepository(db: Database) {
     },
 
     async findByEmail(email: string, tx: DbOrTx = db): Promise<Subscriber | undefined> {
-      const [row] = await tx.select().from(subscribers).where(sql`lower(${subscribers.email}) = lower(${email})`);
+      const [row] = await tx
+        .select()
+        .from(subscribers)
+        .where(sql`lower(${subscribers.email}) = lower(${email})`);
       return row;
     },
 
     /** Creates a subscriber, or returns the existing one with that address (locked for update). */
-    async insertOrFind(values: { email: string; status: SubscriberStatus; source: string; consent?: Consent | null; confirmedAt?: Date | null; createdAt?: Date }, tx: DbOrTx = db): Promise<{ subscriber: Subscriber; created: boolean }> {
+    async insertOrFind(
+      values: { email: string; status: SubscriberStatus; source: string; consent?: Consent | null; confirmedAt?: Date | null; createdAt?: Date },
+      tx: DbOrTx = db,
+    ): Promise<{ subscriber: Subscriber; created: boolean }> {
       const [inserted] = await tx.insert(subscribers).values(values).onConflictDoNothing().returning();
       if (inserted) return { subscriber: inserted, created: true };
-      const [existing] = await tx.select().from(subscribers).where(sql`lower(${subscribers.email}) = lower(${values.email})`).for('update');
+      const [existing] = await tx
+        .select()
+        .from(subscribers)
+        .where(sql`lower(${subscribers.email}) = lower(${values.email})`)
+        .for('update');
       return { subscriber: existing!, created: false };
     },
 
@@ -43,7 +53,10 @@ export function createSubscribersRepository(db: Database) {
       return deleted.length > 0;
     },
 
-    async list(filter: { status?: SubscriberStatus; q?: string; limit: number; offset: number }, tx: DbOrTx = db): Promise<{ rows: Subscriber[]; total: number }> {
+    async list(
+      filter: { status?: SubscriberStatus; q?: string; limit: number; offset: number },
+      tx: DbOrTx = db,
+    ): Promise<{ rows: Subscriber[]; total: number }> {
       const conditions: SQL[] = [];
       if (filter.status) conditions.push(eq(subscribers.status, filter.status));
       if (filter.q) conditions.push(ilike(subscribers.email, `%${filter.q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`));
@@ -78,10 +91,26 @@ export function createSubscribersRepository(db: Database) {
     },
 
     /** Inserts many subscribers at once; addresses already present are left alone. Returns how many were added. */
-    async insertMany(rows: Array<{ email: string; status: SubscriberStatus; source: string; consent: Consent; confirmedAt: Date | null; createdAt: Date; unsubscribedAt?: Date | null; bouncedAt?: Date | null }>, tx: DbOrTx): Promise<number> {
+    async insertMany(
+      rows: Array<{
+        email: string;
+        status: SubscriberStatus;
+        source: string;
+        consent: Consent;
+        confirmedAt: Date | null;
+        createdAt: Date;
+        unsubscribedAt?: Date | null;
+        bouncedAt?: Date | null;
+      }>,
+      tx: DbOrTx,
+    ): Promise<number> {
       let added = 0;
       for (let start = 0; start < rows.length; start += 2000) {
-        const inserted = await tx.insert(subscribers).values(rows.slice(start, start + 2000)).onConflictDoNothing().returning({ id: subscribers.id });
+        const inserted = await tx
+          .insert(subscribers)
+          .values(rows.slice(start, start + 2000))
+          .onConflictDoNothing()
+          .returning({ id: subscribers.id });
         added += inserted.length;
       }
       return added;
@@ -100,7 +129,10 @@ export function createSubscribersRepository(db: Database) {
 
     async findImport(id: string, tx: DbOrTx = db): Promise<{ content: Buffer; filename: string } | undefined> {
       if (!isRowId(id)) return undefined;
-      const [row] = await tx.select({ content: subscriberImports.content, filename: subscriberImports.filename }).from(subscriberImports).where(eq(subscriberImports.id, id));
+      const [row] = await tx
+        .select({ content: subscriberImports.content, filename: subscriberImports.filename })
+        .from(subscriberImports)
+        .where(eq(subscriberImports.id, id));
       return row;
     },
 

@@ -47,7 +47,10 @@ export function createUsersRepository(db: Database) {
 
     /** Includes the password hash: only for verifying a sign-in or a password change. */
     async findWithHashByEmail(email: string, tx: DbOrTx = db): Promise<UserRow | undefined> {
-      const [row] = await tx.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
+      const [row] = await tx
+        .select()
+        .from(users)
+        .where(sql`lower(${users.email}) = lower(${email})`);
       return row;
     },
 
@@ -62,11 +65,7 @@ export function createUsersRepository(db: Database) {
       return row!;
     },
 
-    async update(
-      id: string,
-      values: Partial<{ name: string; role: Role; passwordHash: string }>,
-      tx: DbOrTx = db,
-    ): Promise<User | undefined> {
+    async update(id: string, values: Partial<{ name: string; role: Role; passwordHash: string }>, tx: DbOrTx = db): Promise<User | undefined> {
       const [row] = await tx
         .update(users)
         .set({ ...values, updatedAt: sql`now()` })

@@ -1,12 +1,16 @@
 // Small behaviours shared by the admin pages; each one degrades to plain HTML without JavaScript.
 
 // Forms with data-confirm ask before they submit (removing a user, revoking a token).
-document.addEventListener('submit', (event) => {
-  const form = event.target;
-  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-    event.preventDefault();
-  }
-}, true);
+document.addEventListener(
+  'submit',
+  (event) => {
+    const form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  },
+  true,
+);
 
 // Buttons with data-copy put the text of the element they name on the clipboard.
 document.addEventListener('click', (event) => {
@@ -15,11 +19,16 @@ document.addEventListener('click', (event) => {
   const source = document.querySelector(target.getAttribute('data-copy'));
   if (!source) return;
   source.select?.();
-  navigator.clipboard?.writeText(source.value ?? source.textContent ?? '').then(() => {
-    const label = target.textContent;
-    target.textContent = 'Copied';
-    setTimeout(() => { target.textContent = label; }, 1500);
-  }).catch(() => undefined);
+  navigator.clipboard
+    ?.writeText(source.value ?? source.textContent ?? '')
+    .then(() => {
+      const label = target.textContent;
+      target.textContent = 'Copied';
+      setTimeout(() => {
+        target.textContent = label;
+      }, 1500);
+    })
+    .catch(() => undefined);
 });
 
 document.addEventListener('focusin', (event) => {
@@ -124,7 +133,9 @@ function initSortables(root) {
       animation: 150,
       forceFallback: true,
       onEnd() {
-        post(`/admin/editions/${list.dataset.period}/sections`, { ids: [...list.querySelectorAll(':scope > [data-id]')].map((row) => row.dataset.id).filter(Boolean) });
+        post(`/admin/editions/${list.dataset.period}/sections`, {
+          ids: [...list.querySelectorAll(':scope > [data-id]')].map((row) => row.dataset.id).filter(Boolean),
+        });
       },
     });
   }
@@ -193,7 +204,9 @@ document.addEventListener('click', (event) => {
   const done = () => {
     const label = button.textContent;
     button.textContent = 'Copied';
-    setTimeout(() => { button.textContent = label; }, 1500);
+    setTimeout(() => {
+      button.textContent = label;
+    }, 1500);
   };
   if (navigator.clipboard && window.ClipboardItem) {
     navigator.clipboard

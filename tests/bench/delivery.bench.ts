@@ -33,7 +33,10 @@ type SinkCount = { count: number; bytes: number };
 
 /** Starts the sink in a child process and resolves once it listens. */
 async function startSink(): Promise<{ port: number; count: () => Promise<SinkCount>; stop: () => Promise<void> }> {
-  const child: ChildProcess = fork(path.join(here, 'smtp-sink-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(path.join(here, 'smtp-sink-process.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the SMTP sink exited (${code})`)));
@@ -109,14 +112,17 @@ try {
       RETURNING id`);
     const ids = inserted.rows.map((row) => row.id);
     const third = Math.ceil(ids.length / 3);
-    const edition = await services.editions.put({ period, input: {
-      intro: 'Le mois en liens : bases de données, exploitation et web.',
-      sections: [
-        { category: 'Data', links: ids.slice(0, third) },
-        { category: 'Ops', links: ids.slice(third, 2 * third) },
-        { category: 'Web', links: ids.slice(2 * third) },
-      ],
-    } });
+    const edition = await services.editions.put({
+      period,
+      input: {
+        intro: 'Le mois en liens : bases de données, exploitation et web.',
+        sections: [
+          { category: 'Data', links: ids.slice(0, third) },
+          { category: 'Ops', links: ids.slice(third, 2 * third) },
+          { category: 'Web', links: ids.slice(2 * third) },
+        ],
+      },
+    });
     await services.editions.publish({ id: edition.id });
   }
 
@@ -144,19 +150,29 @@ try {
     const sent = status.progress?.sent ?? 0;
     if (sent !== expected) throw new Error(`${period}: ${sent} sent, expected ${expected} (${JSON.stringify(status.progress)})`);
     if (after.count - before.count !== expected) throw new Error(`${period}: the sink received ${after.count - before.count} messages, expected ${expected}`);
-    return { sent, seconds: measured.seconds, rate: sent / measured.seconds, peakRssMb: measured.peakRssMb, bytesPerMessage: (after.bytes - before.bytes) / expected };
+    return {
+      sent,
+      seconds: measured.seconds,
+      rate: sent / measured.seconds,
+      peakRssMb: measured.peakRssMb,
+      bytesPerMessage: (after.bytes - before.bytes) / expected,
+    };
   }
 
   const seeding = performance.now();
   await seedEdition('2024-05');
   await seedEdition('2024-06');
   await seedSubscribersUpTo(PROBE_SUBSCRIBERS);
-  process.stdout.write(`seeded 2 editions of ${LINKS_PER_EDITION} links and ${PROBE_SUBSCRIBERS} subscribers in ${Math.round(performance.now() - seeding)} ms; sink on port ${sink.port}, SEND_CONCURRENCY=${CONCURRENCY}\n`);
+  process.stdout.write(
+    `seeded 2 editions of ${LINKS_PER_EDITION} links and ${PROBE_SUBSCRIBERS} subscribers in ${Math.round(performance.now() - seeding)} ms; sink on port ${sink.port}, SEND_CONCURRENCY=${CONCURRENCY}\n`,
+  );
 
   // A first, smaller send estimates the full one.
   const probe = await send('2024-05', PROBE_SUBSCRIBERS);
   const estimate = SUBSCRIBERS / probe.rate;
-  process.stdout.write(`probe: ${probe.sent} messages in ${probe.seconds.toFixed(1)} s (${Math.round(probe.rate)} messages/s, ${Math.round(probe.bytesPerMessage / 1024)} kB each); ${SUBSCRIBERS} would take ~${Math.round(estimate)} s\n`);
+  process.stdout.write(
+    `probe: ${probe.sent} messages in ${probe.seconds.toFixed(1)} s (${Math.round(probe.rate)} messages/s, ${Math.round(probe.bytesPerMessage / 1024)} kB each); ${SUBSCRIBERS} would take ~${Math.round(estimate)} s\n`,
+  );
   const target = estimate <= MAX_FULL_SECONDS ? SUBSCRIBERS : FALLBACK_SUBSCRIBERS;
   const extrapolated = target < SUBSCRIBERS;
   if (extrapolated) process.stdout.write(`over ${MAX_FULL_SECONDS} s: sending ${target} and extrapolating to ${SUBSCRIBERS}\n`);
@@ -172,9 +188,21 @@ try {
   // and sending one pre-built message as is (the transport alone); then the reference, the
   // pre-built message over REFERENCE_CONNECTIONS connections, the rate this machine allows.
   const email = await services.delivery.preview({ period: '2024-06' });
-  const prebuilt = (await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail({ from: 'Veille <newsletter@bench.example>', to: 'reader@bench.example', subject: email.subject, html: email.html, text: email.text })).message as Buffer;
+  const prebuilt = (
+    await nodemailer
+      .createTransport({ streamTransport: true, buffer: true })
+      .sendMail({ from: 'Veille <newsletter@bench.example>', to: 'reader@bench.example', subject: email.subject, html: email.html, text: email.text })
+  ).message as Buffer;
   async function blast(label: string, connections: number, sendOne: (transport: Transporter, index: number) => Promise<unknown>) {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, pool: true, maxConnections: connections, maxMessages: 1000, secure: false, ignoreTLS: true });
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: sink.port,
+      pool: true,
+      maxConnections: connections,
+      maxMessages: 1000,
+      secure: false,
+      ignoreTLS: true,
+    });
     const before = await sink.count();
     const measured = await timed(async () => {
       let next = 0;
@@ -189,9 +217,16 @@ try {
     if (received !== BASELINE_MESSAGES) throw new Error(`${label}: the sink received ${received} messages, expected ${BASELINE_MESSAGES}`);
     return { seconds: measured.seconds, rate: BASELINE_MESSAGES / measured.seconds, peakRssMb: measured.peakRssMb };
   }
-  const sendPrebuilt = (transport: Transporter, index: number) => transport.sendMail({ envelope: { from: 'newsletter@bench.example', to: [`reader${index}@bench.example`] }, raw: prebuilt });
+  const sendPrebuilt = (transport: Transporter, index: number) =>
+    transport.sendMail({ envelope: { from: 'newsletter@bench.example', to: [`reader${index}@bench.example`] }, raw: prebuilt });
   const composed = await blast('composed', CONCURRENCY, (transport, index) =>
-    transport.sendMail({ from: 'Veille <newsletter@bench.example>', to: `reader${index}@bench.example`, subject: email.subject, html: email.html, text: email.text }),
+    transport.sendMail({
+      from: 'Veille <newsletter@bench.example>',
+      to: `reader${index}@bench.example`,
+      subject: email.subject,
+      html: email.html,
+      text: email.text,
+    }),
   );
   const raw = await blast('raw', CONCURRENCY, sendPrebuilt);
   const reference = CONCURRENCY === REFERENCE_CONNECTIONS ? raw : await blast('reference', REFERENCE_CONNECTIONS, sendPrebuilt);
@@ -201,12 +236,46 @@ try {
   const fullSeconds = extrapolated ? SUBSCRIBERS / app.rate : app.seconds;
   const rows = [
     ['scenario', 'messages', 'seconds', 'messages/s', 'peak RSS MB', 'ratio'],
-    [`app, probe (concurrency ${CONCURRENCY})`, String(probe.sent), probe.seconds.toFixed(1), String(Math.round(probe.rate)), probe.peakRssMb.toFixed(0), (probe.rate / baselineRate).toFixed(2)],
+    [
+      `app, probe (concurrency ${CONCURRENCY})`,
+      String(probe.sent),
+      probe.seconds.toFixed(1),
+      String(Math.round(probe.rate)),
+      probe.peakRssMb.toFixed(0),
+      (probe.rate / baselineRate).toFixed(2),
+    ],
     [`app (concurrency ${CONCURRENCY})`, String(app.sent), app.seconds.toFixed(1), String(Math.round(app.rate)), app.peakRssMb.toFixed(0), ratio.toFixed(2)],
-    ...(extrapolated ? [[`app, extrapolated to ${SUBSCRIBERS}`, String(SUBSCRIBERS), fullSeconds.toFixed(0), String(Math.round(app.rate)), 'n/a', ratio.toFixed(2)]] : []),
-    [`bare pool, MIME composed per message (${CONCURRENCY} connections)`, String(BASELINE_MESSAGES), composed.seconds.toFixed(1), String(Math.round(composed.rate)), composed.peakRssMb.toFixed(0), (composed.rate / baselineRate).toFixed(2)],
-    [`bare pool, one pre-built message (${CONCURRENCY} connections)${reference === raw ? ': reference' : ''}`, String(BASELINE_MESSAGES), raw.seconds.toFixed(1), String(Math.round(raw.rate)), raw.peakRssMb.toFixed(0), (raw.rate / baselineRate).toFixed(2)],
-    ...(reference === raw ? [] : [[`bare pool, one pre-built message (${REFERENCE_CONNECTIONS} connections): reference`, String(BASELINE_MESSAGES), reference.seconds.toFixed(1), String(Math.round(reference.rate)), reference.peakRssMb.toFixed(0), '1.00']]),
+    ...(extrapolated
+      ? [[`app, extrapolated to ${SUBSCRIBERS}`, String(SUBSCRIBERS), fullSeconds.toFixed(0), String(Math.round(app.rate)), 'n/a', ratio.toFixed(2)]]
+      : []),
+    [
+      `bare pool, MIME composed per message (${CONCURRENCY} connections)`,
+      String(BASELINE_MESSAGES),
+      composed.seconds.toFixed(1),
+      String(Math.round(composed.rate)),
+      composed.peakRssMb.toFixed(0),
+      (composed.rate / baselineRate).toFixed(2),
+    ],
+    [
+      `bare pool, one pre-built message (${CONCURRENCY} connections)${reference === raw ? ': reference' : ''}`,
+      String(BASELINE_MESSAGES),
+      raw.seconds.toFixed(1),
+      String(Math.round(raw.rate)),
+      raw.peakRssMb.toFixed(0),
+      (raw.rate / baselineRate).toFixed(2),
+    ],
+    ...(reference === raw
+      ? []
+      : [
+          [
+            `bare pool, one pre-built message (${REFERENCE_CONNECTIONS} connections): reference`,
+            String(BASELINE_MESSAGES),
+            reference.seconds.toFixed(1),
+            String(Math.round(reference.rate)),
+            reference.peakRssMb.toFixed(0),
+            '1.00',
+          ],
+        ]),
   ];
   const widths = rows[0]!.map((_title, index) => Math.max(...rows.map((row) => row[index]!.length)));
   process.stdout.write('\n');

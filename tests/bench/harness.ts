@@ -9,13 +9,21 @@ import { startRuntime, type Runtime } from '../../apps/bootstrap/runtime.ts';
 import { buildApp } from '../../apps/web/app.ts';
 import { freePort } from '../helpers/net.ts';
 
-
 /** The production app on a fresh embedded PostgreSQL (or DATABASE_URL), listening on loopback. */
-export async function startBenchApp(options: { beforeListen?: (app: FastifyInstance, dataDir: string) => Promise<void> } = {}): Promise<{ runtime: Runtime; baseUrl: string; dataDir: string; close: () => Promise<void> }> {
+export async function startBenchApp(
+  options: { beforeListen?: (app: FastifyInstance, dataDir: string) => Promise<void> } = {},
+): Promise<{ runtime: Runtime; baseUrl: string; dataDir: string; close: () => Promise<void> }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-bench-'));
   await chmod(dataDir, 0o755);
   const port = await freePort();
-  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()), NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}` });
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    NODE_ENV: 'production',
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+  });
   const log = pino({ level: 'warn' });
   const runtime = await startRuntime(config, log, { worker: false });
   const app = await buildApp(runtime.services, config);
@@ -80,7 +88,14 @@ export async function measureLatency(
 /** Prints measurements as a table, with each one's p95 as a ratio to the baseline's. */
 export function report(rows: Measured[], baseline?: Measured): void {
   const header = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', ...(baseline ? ['p95 / baseline'] : [])];
-  const lines = rows.map((row) => [row.name, String(row.requestsPerSecond), String(row.p50), String(row.p95), String(row.p99), ...(baseline ? [(row.p95 / Math.max(baseline.p95, 0.001)).toFixed(2)] : [])]);
+  const lines = rows.map((row) => [
+    row.name,
+    String(row.requestsPerSecond),
+    String(row.p50),
+    String(row.p95),
+    String(row.p99),
+    ...(baseline ? [(row.p95 / Math.max(baseline.p95, 0.001)).toFixed(2)] : []),
+  ]);
   const widths = header.map((title, index) => Math.max(title.length, ...lines.map((line) => line[index]!.length)));
   for (const line of [header, ...lines]) process.stdout.write(line.map((cell, index) => cell.padEnd(widths[index]!)).join('  ') + '\n');
 }

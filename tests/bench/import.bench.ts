@@ -39,7 +39,9 @@ function edition(index: number): { name: string; text: string } {
     lines.push(`## ${section}`, '');
     for (let item = 0; item < perSection && written < LINKS; item++, written++) {
       const url = `https://links.example/${period}/${written + 1}-article-${section.toLowerCase().replace(/[^a-z]+/g, '-')}`;
-      lines.push(`* [Article ${written + 1} sur ${section} en ${year}](${url}) : un commentaire de la rédaction sur l’article ${written + 1}, avec **un avis**, du \`code\` et [une référence](https://links.example/ref/${index}/${written}). De quoi décider s’il vaut la lecture.`);
+      lines.push(
+        `* [Article ${written + 1} sur ${section} en ${year}](${url}) : un commentaire de la rédaction sur l’article ${written + 1}, avec **un avis**, du \`code\` et [une référence](https://links.example/ref/${index}/${written}). De quoi décider s’il vaut la lecture.`,
+      );
       if (written % 10 === 9) lines.push(`    * [Un lien complémentaire ${written}](${url}/suite) : pour aller plus loin.`);
     }
     lines.push('');
@@ -56,7 +58,9 @@ try {
   const archivePath = path.join(folder, 'editions.zip');
   await writeFile(archivePath, archive);
   const totalLinks = files.length * (LINKS + Math.floor(LINKS / 10));
-  process.stdout.write(`generated ${EDITIONS} editions of ${LINKS} links (+ nested items: ${totalLinks} links in all), ${(archive.length / 1024 / 1024).toFixed(1)} MB zipped\n`);
+  process.stdout.write(
+    `generated ${EDITIONS} editions of ${LINKS} links (+ nested items: ${totalLinks} links in all), ${(archive.length / 1024 / 1024).toFixed(1)} MB zipped\n`,
+  );
 
   const { imports } = bench.runtime.services;
   let peak = process.memoryUsage().rss;

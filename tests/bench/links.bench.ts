@@ -10,7 +10,28 @@ const TOTAL_LINKS = 100_000;
 const EDITIONS = 120;
 const INBOX_LINKS = Number(process.env.BENCH_INBOX_LINKS ?? 100);
 const CATEGORIES = ['API', 'Cloud', 'Container & Orchestration', 'Data', '(No)SQL', 'DevOps', 'IoT', 'Ops', 'Python', 'Web'];
-const WORDS = ['données', 'postgres', 'kubernetes', 'polars', 'caddy', 'htmx', 'fastapi', 'parquet', 'warp10', 'grafana', 'timescale', 'rust', 'python', 'docker', 'traefik', 'kafka', 'redis', 'elastic', 'influxdb', 'prometheus'];
+const WORDS = [
+  'données',
+  'postgres',
+  'kubernetes',
+  'polars',
+  'caddy',
+  'htmx',
+  'fastapi',
+  'parquet',
+  'warp10',
+  'grafana',
+  'timescale',
+  'rust',
+  'python',
+  'docker',
+  'traefik',
+  'kafka',
+  'redis',
+  'elastic',
+  'influxdb',
+  'prometheus',
+];
 
 const bench = await startBenchApp();
 const database = connectDatabase(bench.runtime.databaseUrl, { max: 2 });
@@ -43,18 +64,29 @@ try {
   process.stdout.write(`seeded ${TOTAL_LINKS} links (${INBOX_LINKS} in the inbox) and ${EDITIONS} editions in ${Math.round(performance.now() - seeding)} ms\n`);
 
   // Sign in as a browser does, and read the CSRF token from a page.
-  const login = await fetch(`${bench.baseUrl}/login`, { method: 'POST', body: new URLSearchParams({ email: 'bench@example.org', password: 'bench passphrase long enough' }), redirect: 'manual' });
-  const cookie = login.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
+  const login = await fetch(`${bench.baseUrl}/login`, {
+    method: 'POST',
+    body: new URLSearchParams({ email: 'bench@example.org', password: 'bench passphrase long enough' }),
+    redirect: 'manual',
+  });
+  const cookie = login.headers
+    .getSetCookie()
+    .map((value) => value.split(';')[0])
+    .join('; ');
   const page = await (await fetch(`${bench.baseUrl}/admin/inbox`, { headers: { cookie } })).text();
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
   const htmx = { cookie, 'x-csrf-token': csrf, 'hx-request': 'true', 'content-type': 'application/x-www-form-urlencoded' };
-  const inboxIds = (await database.pool.query<{ id: string }>(sql`SELECT id FROM links WHERE edition_id IS NULL ORDER BY position LIMIT 50`)).rows.map((row) => row.id);
+  const inboxIds = (await database.pool.query<{ id: string }>(sql`SELECT id FROM links WHERE edition_id IS NULL ORDER BY position LIMIT 50`)).rows.map(
+    (row) => row.id,
+  );
 
-  const get = (path: string, headers: Record<string, string> = {}) => async () => {
-    const response = await fetch(`${bench.baseUrl}${path}`, { headers: { cookie, ...headers } });
-    await response.arrayBuffer();
-    return response.status;
-  };
+  const get =
+    (path: string, headers: Record<string, string> = {}) =>
+    async () => {
+      const response = await fetch(`${bench.baseUrl}${path}`, { headers: { cookie, ...headers } });
+      await response.arrayBuffer();
+      return response.status;
+    };
   const post = (path: (i: number) => string, body: (i: number) => Record<string, string>) => async (i: number) => {
     const response = await fetch(`${bench.baseUrl}${path(i)}`, { method: 'POST', headers: htmx, body: new URLSearchParams(body(i)) });
     await response.arrayBuffer();
@@ -68,8 +100,22 @@ try {
     await measureLatency('GET /healthz (baseline)', get('/healthz'), options),
     await measureLatency(`GET /admin/inbox (${INBOX_LINKS} links)`, get('/admin/inbox'), options),
     await measureLatency('search "polars" (htmx, 200 best)', get('/admin/inbox?q=polars', { 'hx-request': 'true', 'hx-target': 'inbox-list' }), options),
-    await measureLatency('quick-add (htmx)', post(() => '/admin/links', (i) => ({ url: `https://new.example/post/${i}-${Math.random().toString(36).slice(2)}` })), options),
-    await measureLatency('reorder (drag and drop)', post((i) => `/admin/links/${inboxIds[(Math.abs(i) * 7) % inboxIds.length]}/move`, (i) => ({ beforeId: inboxIds[Math.abs(i) % inboxIds.length]!, afterId: inboxIds[(Math.abs(i) + 1) % inboxIds.length]! })), options),
+    await measureLatency(
+      'quick-add (htmx)',
+      post(
+        () => '/admin/links',
+        (i) => ({ url: `https://new.example/post/${i}-${Math.random().toString(36).slice(2)}` }),
+      ),
+      options,
+    ),
+    await measureLatency(
+      'reorder (drag and drop)',
+      post(
+        (i) => `/admin/links/${inboxIds[(Math.abs(i) * 7) % inboxIds.length]}/move`,
+        (i) => ({ beforeId: inboxIds[Math.abs(i) % inboxIds.length]!, afterId: inboxIds[(Math.abs(i) + 1) % inboxIds.length]! }),
+      ),
+      options,
+    ),
   ];
   process.stdout.write('\n');
   report(rows, rows[0]);

@@ -52,14 +52,20 @@ try {
     const bytes = Buffer.from(await page.arrayBuffer());
     const file = `${name.replace(/\W+/g, '-')}.html`;
     await writeFile(path.join(staticDir, file), bytes);
-    const staticRun = await measure(`static file (${Math.round(bytes.length / 1024)} kB)`, { url: `${bench.baseUrl}/bench-static/${file}`, connections: 50, duration: 5 });
+    const staticRun = await measure(`static file (${Math.round(bytes.length / 1024)} kB)`, {
+      url: `${bench.baseUrl}/bench-static/${file}`,
+      connections: 50,
+      duration: 5,
+    });
     const appRun = await measure(`${name} ${url}`, { url: bench.baseUrl + url, connections: 50, duration: 5 });
     rows.push({ name, bytes: bytes.length, staticRun, appRun });
   }
   process.stdout.write('\nscenario                                   req/s   p99 ms  ratio to static\n');
   for (const row of rows) {
     process.stdout.write(`${row.staticRun.name.padEnd(42)} ${String(row.staticRun.requestsPerSecond).padStart(6)}  ${String(row.staticRun.p99).padStart(6)}\n`);
-    process.stdout.write(`${row.appRun.name.padEnd(42)} ${String(row.appRun.requestsPerSecond).padStart(6)}  ${String(row.appRun.p99).padStart(6)}  ${(row.appRun.requestsPerSecond / row.staticRun.requestsPerSecond).toFixed(2)}\n`);
+    process.stdout.write(
+      `${row.appRun.name.padEnd(42)} ${String(row.appRun.requestsPerSecond).padStart(6)}  ${String(row.appRun.p99).padStart(6)}  ${(row.appRun.requestsPerSecond / row.staticRun.requestsPerSecond).toFixed(2)}\n`,
+    );
   }
 } finally {
   await database.close();

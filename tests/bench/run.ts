@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const requested = process.argv.slice(2);
-const scenarios = (await readdir(here)).filter((name) => name.endsWith('.bench.ts')).filter((name) => requested.length === 0 || requested.some((r) => name.startsWith(r)));
+const scenarios = (await readdir(here))
+  .filter((name) => name.endsWith('.bench.ts'))
+  .filter((name) => requested.length === 0 || requested.some((r) => name.startsWith(r)));
 if (scenarios.length === 0) {
   process.stderr.write('no benchmark matched\n');
   process.exit(1);
@@ -16,7 +18,10 @@ let failed = false;
 for (const scenario of scenarios.sort()) {
   process.stdout.write(`\n== ${scenario.replace('.bench.ts', '')}\n`);
   const code = await new Promise<number>((resolve) => {
-    spawn(process.execPath, ['--import', 'tsx', path.join(here, scenario)], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' } }).on('exit', (exit) => resolve(exit ?? 1));
+    spawn(process.execPath, ['--import', 'tsx', path.join(here, scenario)], {
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    }).on('exit', (exit) => resolve(exit ?? 1));
   });
   failed ||= code !== 0;
 }

@@ -30,7 +30,14 @@ export type TestApp = {
  */
 export async function buildTestApp(
   t: Pick<TestContext, 'after'>,
-  options: { clock?: Clock; mailer?: Mailer; env?: Record<string, string>; worker?: boolean; fetchPage?: PageFetcher; onRoute?: (route: RouteOptions) => void } = {},
+  options: {
+    clock?: Clock;
+    mailer?: Mailer;
+    env?: Record<string, string>;
+    worker?: boolean;
+    fetchPage?: PageFetcher;
+    onRoute?: (route: RouteOptions) => void;
+  } = {},
 ): Promise<TestApp> {
   const { url: databaseUrl, drop } = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-data-'));
@@ -48,7 +55,15 @@ export async function buildTestApp(
   const queue = await startQueue({ url: databaseUrl, supervise: Boolean(options.worker) });
   const outboxDir = path.join(dataDir, 'outbox');
   const mailer = options.mailer ?? createOutboxMailer({ directory: outboxDir, from: config.mailFrom });
-  const services = createServices({ db: database.db, ping: database.ping, mailer, queue, clock: options.clock ?? systemClock, config, fetchPage: options.fetchPage });
+  const services = createServices({
+    db: database.db,
+    ping: database.ping,
+    mailer,
+    queue,
+    clock: options.clock ?? systemClock,
+    config,
+    fetchPage: options.fetchPage,
+  });
   const app = await buildApp(services, config, { onRoute: options.onRoute });
   const worker = options.worker ? await startWorker({ services, log: pino({ level: 'silent' }) }) : undefined;
   t.after(async () => {

@@ -9,7 +9,13 @@ import { freePort } from './net.ts';
  * distribution's package (Debian's `chromium`), which is what CI installs.
  */
 export function findChromium(): string {
-  const candidates = [process.env.CHROMIUM_PATH, safe(() => chromium.executablePath()), '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const candidates = [
+    process.env.CHROMIUM_PATH,
+    safe(() => chromium.executablePath()),
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+  ];
   const found = candidates.find((candidate): candidate is string => Boolean(candidate && existsSync(candidate)));
   if (!found) throw new Error('No Chromium found: install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH.');
   return found;
@@ -31,7 +37,16 @@ export function launchBrowser(): Promise<Browser> {
     executablePath: findChromium(),
     headless: true,
     // Without these Chromium tries to reach Google's services, which this network refuses.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
   return shared;
 }
@@ -40,7 +55,6 @@ export async function closeBrowser(): Promise<void> {
   if (shared) await (await shared).close();
   shared = undefined;
 }
-
 
 export type BrowserTest = TestApp & { baseUrl: string; newPage: () => Promise<Page> };
 

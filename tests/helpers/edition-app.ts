@@ -74,7 +74,8 @@ export async function buildEditions(t: TestContext, options: Parameters<typeof b
     const draft = await built.services.editions.ensureDraft({ period });
     const linkId = await createLink(link);
     await built.services.editions.addLinks({ id: draft.id, linkIds: [linkId] });
-    if (values.intro !== undefined || values.tags !== undefined) await built.services.editions.update({ id: draft.id, input: { version: draft.version, ...values } });
+    if (values.intro !== undefined || values.tags !== undefined)
+      await built.services.editions.update({ id: draft.id, input: { version: draft.version, ...values } });
     return { edition: await built.services.editions.publish({ id: draft.id }), linkId };
   };
   return { ...built, client, call, createLink, publishWith };

@@ -32,7 +32,15 @@ export type RealValue = (name: string) => string | undefined;
 const LONG = 'a'.repeat(100_000);
 
 /** Text with control characters: every route refuses it up front, so it is sent only now and then. */
-export const CONTROL_STRINGS = ['\u0000', 'a\u0000b', 'line\r\nBcc: victim@example.org', '\u0001\u0002\u001b[31m\u007f', 'x@example.org\r\nBcc: y@example.org', '\t', '\r\n'];
+export const CONTROL_STRINGS = [
+  '\u0000',
+  'a\u0000b',
+  'line\r\nBcc: victim@example.org',
+  '\u0001\u0002\u001b[31m\u007f',
+  'x@example.org\r\nBcc: y@example.org',
+  '\t',
+  '\r\n',
+];
 
 /** Strings no form should choke on. */
 export const HOSTILE_STRINGS = [
@@ -112,15 +120,86 @@ export const HOSTILE_PARAMS = [
 
 /** Field names the app's forms, query strings and JSON bodies use. */
 export const FIELD_NAMES = [
-  'email', 'password', 'name', 'next', 'demo', 'url', 'title', 'commentary', 'via', 'tags', 'categoryId', 'category', 'parentId',
-  'description', 'siteName', 'popup', 'ids', 'action', 'beforeId', 'afterId', 'period', 'version', 'slug', 'intro', 'outro',
-  'sectionHeading', 'sectionBody', 'scheduledAt', 'role', 'currentPassword', 'newPassword', 'newsletterName', 'locale', 'timeZone',
-  'titleTemplate', 'cadence', 'footer', 'senderName', 'senderEmail', 'archived', 'token', 'website', 'form', 'file', 'filename',
-  'sections', 'freeSections', 'q', 'page', 'status', 'text', 'field', 'tag', 'cursor', 'limit', 'scope', 'note', '__proto__', 'constructor',
+  'email',
+  'password',
+  'name',
+  'next',
+  'demo',
+  'url',
+  'title',
+  'commentary',
+  'via',
+  'tags',
+  'categoryId',
+  'category',
+  'parentId',
+  'description',
+  'siteName',
+  'popup',
+  'ids',
+  'action',
+  'beforeId',
+  'afterId',
+  'period',
+  'version',
+  'slug',
+  'intro',
+  'outro',
+  'sectionHeading',
+  'sectionBody',
+  'scheduledAt',
+  'role',
+  'currentPassword',
+  'newPassword',
+  'newsletterName',
+  'locale',
+  'timeZone',
+  'titleTemplate',
+  'cadence',
+  'footer',
+  'senderName',
+  'senderEmail',
+  'archived',
+  'token',
+  'website',
+  'form',
+  'file',
+  'filename',
+  'sections',
+  'freeSections',
+  'q',
+  'page',
+  'status',
+  'text',
+  'field',
+  'tag',
+  'cursor',
+  'limit',
+  'scope',
+  'note',
+  '__proto__',
+  'constructor',
 ];
 
 // The names most routes read: picked as often as all the others together.
-const COMMON_NAMES = ['token', 'q', 'page', 'next', 'status', 'tag', 'category', 'categoryId', 'url', 'email', 'ids', 'name', 'title', 'period', 'version', 'commentary'];
+const COMMON_NAMES = [
+  'token',
+  'q',
+  'page',
+  'next',
+  'status',
+  'tag',
+  'category',
+  'categoryId',
+  'url',
+  'email',
+  'ids',
+  'name',
+  'title',
+  'period',
+  'version',
+  'commentary',
+];
 
 /** A field or parameter name. */
 function fieldName(random: Random): string {
@@ -142,15 +221,24 @@ function fieldValue(random: Random, name: string, real: RealValue): string {
 /** JSON values of every type, nested and odd. */
 function jsonValue(random: Random, real: RealValue, depth = 0): unknown {
   switch (random.int(depth > 2 ? 6 : 9)) {
-    case 0: return hostileString(random);
-    case 1: return random.pick([0, -1, 1.5, 1e308, -0, Number.MAX_SAFE_INTEGER + 2]);
-    case 2: return random.pick([true, false]);
-    case 3: return null;
-    case 4: return hostileString(random).slice(0, 200);
-    case 5: return random.pick(['', 'https://example.org/article', 'Un titre', '2026-11']);
-    case 6: return Array.from({ length: random.int(4) }, () => jsonValue(random, real, depth + 1));
-    case 7: return jsonObject(random, real, depth + 1);
-    default: return [[[[[[[[[[{}]]]]]]]]]];
+    case 0:
+      return hostileString(random);
+    case 1:
+      return random.pick([0, -1, 1.5, 1e308, -0, Number.MAX_SAFE_INTEGER + 2]);
+    case 2:
+      return random.pick([true, false]);
+    case 3:
+      return null;
+    case 4:
+      return hostileString(random).slice(0, 200);
+    case 5:
+      return random.pick(['', 'https://example.org/article', 'Un titre', '2026-11']);
+    case 6:
+      return Array.from({ length: random.int(4) }, () => jsonValue(random, real, depth + 1));
+    case 7:
+      return jsonObject(random, real, depth + 1);
+    default:
+      return [[[[[[[[[[{}]]]]]]]]]];
   }
 }
 
@@ -179,7 +267,8 @@ function multipartBody(random: Random, real: RealValue, csrf: string | undefined
   const boundary = '----fuzz-boundary';
   const type = `multipart/form-data; boundary=${boundary}`;
   const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-  const file = (name: string, content: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="x.csv"\r\nContent-Type: text/csv\r\n\r\n${content}\r\n`;
+  const file = (name: string, content: string) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="x.csv"\r\nContent-Type: text/csv\r\n\r\n${content}\r\n`;
   const token = csrf ? field('_csrf', csrf) : '';
   const name = fieldName(random);
   const good = `${token}${field(name, fieldValue(random, name, real))}${file('file', random.pick(['email\nnew@example.org\n', '', 'x'.repeat(5000), '\u0000\u0001', '# Titre\n\n- [a](https://example.org)\n']))}--${boundary}--\r\n`;
@@ -195,7 +284,10 @@ function multipartBody(random: Random, real: RealValue, csrf: string | undefined
     () => ({ payload: `${token}${field('__proto__', 'x')}--${boundary}--\r\n`, contentType: type }),
     () => ({ payload: `${token}${Array.from({ length: 40 }, (_, index) => field(`f${index}`, 'x')).join('')}--${boundary}--\r\n`, contentType: type }),
     () => ({ payload: `${token}${file('file', 'a')}${file('file', 'b')}--${boundary}--\r\n`, contentType: type }),
-    () => ({ payload: `${token}${field('json', '{"a":')}--${boundary}--\r\n`.replace('name="json"', 'name="json"\r\nContent-Type: application/json'), contentType: type }),
+    () => ({
+      payload: `${token}${field('json', '{"a":')}--${boundary}--\r\n`.replace('name="json"', 'name="json"\r\nContent-Type: application/json'),
+      contentType: type,
+    }),
     () => ({ payload: Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x02]), contentType: type }),
   ];
   return random.pick(variants)();
@@ -204,18 +296,39 @@ function multipartBody(random: Random, real: RealValue, csrf: string | undefined
 /** One body and content type, chosen among the ways a client gets them wrong. */
 function hostileBody(random: Random, real: RealValue, csrf: string | undefined): { payload?: string | Buffer; contentType?: string } {
   switch (random.int(12)) {
-    case 0: return {};
+    case 0:
+      return {};
     case 1:
     case 2:
     case 3:
-    case 4: return { payload: formBody(random, real), contentType: 'application/x-www-form-urlencoded' };
+    case 4:
+      return { payload: formBody(random, real), contentType: 'application/x-www-form-urlencoded' };
     case 5:
-    case 6: return { payload: JSON.stringify(random.chance(0.7) ? jsonObject(random, real) : jsonValue(random, real)), contentType: 'application/json' };
-    case 7: return { payload: random.pick(['{"email":', '{', '[1,', '"\\u0000"', '{"a":"\\ud800"}', 'nul', '{"__proto__":{"admin":true}}', '', `{"a":${'['.repeat(5000)}`]), contentType: 'application/json' };
+    case 6:
+      return { payload: JSON.stringify(random.chance(0.7) ? jsonObject(random, real) : jsonValue(random, real)), contentType: 'application/json' };
+    case 7:
+      return {
+        payload: random.pick(['{"email":', '{', '[1,', '"\\u0000"', '{"a":"\\ud800"}', 'nul', '{"__proto__":{"admin":true}}', '', `{"a":${'['.repeat(5000)}`]),
+        contentType: 'application/json',
+      };
     case 8:
-    case 9: return multipartBody(random, real, csrf);
-    case 10: return { payload: formBody(random, real), contentType: random.pick(['text/csv', 'application/xml', 'text/plain', 'application/octet-stream', 'image/png', 'application/x-www-form-urlencoded; charset=utf-16', 'garbage']) };
-    default: return { payload: `email=${LONG}&title=${LONG}`, contentType: 'application/x-www-form-urlencoded' };
+    case 9:
+      return multipartBody(random, real, csrf);
+    case 10:
+      return {
+        payload: formBody(random, real),
+        contentType: random.pick([
+          'text/csv',
+          'application/xml',
+          'text/plain',
+          'application/octet-stream',
+          'image/png',
+          'application/x-www-form-urlencoded; charset=utf-16',
+          'garbage',
+        ]),
+      };
+    default:
+      return { payload: `email=${LONG}&title=${LONG}`, contentType: 'application/x-www-form-urlencoded' };
   }
 }
 
@@ -253,8 +366,24 @@ function hostileHeaders(random: Random): Record<string, string> {
   const headers: Record<string, string> = {};
   const rare = (value: string) => (random.chance(0.05) ? random.pick(CONTROL_STRINGS) : value);
   if (random.chance(0.4)) headers['hx-request'] = rare(random.pick(['true', 'true', 'false', '1', '']));
-  if (random.chance(0.3)) headers['hx-current-url'] = rare(random.pick(['not a url', 'http://', '::::', 'http://[::1', '/admin/inbox', 'javascript:alert(1)', 'http://veille.test/admin/inbox?x=%00', 'https://evil.example/', 'http://veille.test/%09/evil.example']));
-  if (random.chance(0.3)) headers['hx-target'] = rare(random.pick(['', 'inbox-list', 'subscriber-list', 'edition-sections', 'link-00000000-0000-0000-0000-000000000000', '"><script>', LONG.slice(0, 2000)]));
+  if (random.chance(0.3))
+    headers['hx-current-url'] = rare(
+      random.pick([
+        'not a url',
+        'http://',
+        '::::',
+        'http://[::1',
+        '/admin/inbox',
+        'javascript:alert(1)',
+        'http://veille.test/admin/inbox?x=%00',
+        'https://evil.example/',
+        'http://veille.test/%09/evil.example',
+      ]),
+    );
+  if (random.chance(0.3))
+    headers['hx-target'] = rare(
+      random.pick(['', 'inbox-list', 'subscriber-list', 'edition-sections', 'link-00000000-0000-0000-0000-000000000000', '"><script>', LONG.slice(0, 2000)]),
+    );
   if (random.chance(0.1)) headers['hx-history-restore-request'] = 'true';
   if (random.chance(0.1)) headers['hx-trigger'] = rare(random.pick(['search', LONG.slice(0, 500)]));
   if (random.chance(0.5)) headers.accept = random.pick(['text/html', 'application/json', '*/*', '', 'image/png', 'application/json, text/html']);
@@ -267,7 +396,12 @@ function hostileHeaders(random: Random): Record<string, string> {
 }
 
 /** The request for one route: its path parameters filled, a query, a body (with the CSRF token when there is one) and headers. */
-export function hostileRequest(random: Random, route: { method: string; url: string }, real: RealValue, csrf: string | undefined): InjectOptions & { url: string; headers: Record<string, string> } {
+export function hostileRequest(
+  random: Random,
+  route: { method: string; url: string },
+  real: RealValue,
+  csrf: string | undefined,
+): InjectOptions & { url: string; headers: Record<string, string> } {
   const path = route.url.replace(/:([A-Za-z0-9_]+)|\*/g, (match, name: string | undefined) => {
     const known = real(name ?? '*');
     if (known !== undefined && random.chance(0.6)) return known;

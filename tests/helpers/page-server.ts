@@ -12,7 +12,9 @@ export async function startPageServer(t: Pick<TestContext, 'after'>, pages: Reco
     const page = pages[request.url ?? '/'];
     if (!page) return void response.writeHead(404).end();
     // `hold` keeps the answer back until the test releases it (a slow page).
-    void (page.hold ?? Promise.resolve()).then(() => response.writeHead(page.status ?? 200, { 'content-type': page.type ?? 'text/html; charset=utf-8', ...page.headers }).end(page.body));
+    void (page.hold ?? Promise.resolve()).then(() =>
+      response.writeHead(page.status ?? 200, { 'content-type': page.type ?? 'text/html; charset=utf-8', ...page.headers }).end(page.body),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(

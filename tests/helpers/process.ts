@@ -11,7 +11,11 @@ export type AppProcess = { child: ChildProcess; output: () => string };
  * Ctrl-C does), with its output kept; `nodeArgs` go to node before the script. The caller stops it (stopProcess) before what it uses goes.
  */
 export function startAppProcess(script: string, env: Record<string, string>, nodeArgs: string[] = []): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));

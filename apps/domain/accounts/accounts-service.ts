@@ -15,19 +15,20 @@ import { emailField, nameField, parseInput, roleField } from '../platform/valida
 
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-const passwordField = z
-  .string({ error: 'Password is required.' })
-  .superRefine((value, context) => {
-    const problem = passwordProblem(value);
-    if (problem) context.addIssue({ code: 'custom', message: problem });
-  });
+const passwordField = z.string({ error: 'Password is required.' }).superRefine((value, context) => {
+  const problem = passwordProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
 
 const newUserSchema = z.object({ email: emailField, name: nameField, password: passwordField, role: roleField });
 const setupSchema = newUserSchema.omit({ role: true });
 const inviteSchema = z.object({ email: emailField, role: roleField });
 const acceptSchema = z.object({ name: nameField, password: passwordField });
 // A checkbox: present ("1", "on", true) when ticked.
-const revokeTokensField = z.union([z.boolean(), z.string()]).optional().transform((value) => value === true || value === '1' || value === 'on' || value === 'true');
+const revokeTokensField = z
+  .union([z.boolean(), z.string()])
+  .optional()
+  .transform((value) => value === true || value === '1' || value === 'on' || value === 'true');
 const changePasswordSchema = z.object({
   currentPassword: z.string({ error: 'Current password is required.' }).min(1, { error: 'Current password is required.' }),
   newPassword: passwordField,
@@ -205,7 +206,13 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
      * Changes the actor's own password after checking the current one; their other sessions end,
      * `currentSessionHash` stays. API tokens keep working unless `revokeTokens` asks to end them too.
      */
-    async changePassword(input: { actor: Actor; currentSessionHash?: string; currentPassword?: unknown; newPassword?: unknown; revokeTokens?: unknown }): Promise<TokensAfterPasswordChange> {
+    async changePassword(input: {
+      actor: Actor;
+      currentSessionHash?: string;
+      currentPassword?: unknown;
+      newPassword?: unknown;
+      revokeTokens?: unknown;
+    }): Promise<TokensAfterPasswordChange> {
       const values = parseInput(changePasswordSchema, input);
       const user = input.actor.id ? await users.findWithHashById(input.actor.id) : undefined;
       if (!user) throw new NotFoundError('No such user.');

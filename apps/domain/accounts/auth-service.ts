@@ -27,8 +27,15 @@ const tokenNameField = z
 
 // What a sign-in form sends: both fields are needed before anything is counted or checked.
 const credentialsSchema = z.object({
-  email: z.string({ error: 'Email is required.' }).trim().min(1, { error: 'Email is required.' }).max(1000, { error: 'Email must be at most 1000 characters.' }),
-  password: z.string({ error: 'Password is required.' }).min(1, { error: 'Password is required.' }).max(1000, { error: 'Password must be at most 1000 characters.' }),
+  email: z
+    .string({ error: 'Email is required.' })
+    .trim()
+    .min(1, { error: 'Email is required.' })
+    .max(1000, { error: 'Email must be at most 1000 characters.' }),
+  password: z
+    .string({ error: 'Password is required.' })
+    .min(1, { error: 'Password is required.' })
+    .max(1000, { error: 'Password must be at most 1000 characters.' }),
 });
 
 /** Failed sign-ins only count: successes are given back, and one resets the account's count. */

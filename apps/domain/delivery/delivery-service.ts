@@ -48,7 +48,17 @@ export function createDeliveryService(deps: Deps) {
   }
 
   const messageIdOf = (editionId: string, subscriberId: string) => `<${editionId}.${subscriberId}@${host}>`;
-  const runner = createSendRunner({ sends, subscribers, mailer, queue, clock, prepare, messageIdOf, concurrency: deps.concurrency, ratePerSecond: deps.ratePerSecond });
+  const runner = createSendRunner({
+    sends,
+    subscribers,
+    mailer,
+    queue,
+    clock,
+    prepare,
+    messageIdOf,
+    concurrency: deps.concurrency,
+    ratePerSecond: deps.ratePerSecond,
+  });
 
   /** Queues the jobs that work a send: several, so that several workers share it. */
   async function kick(sendId: string): Promise<void> {
@@ -166,7 +176,9 @@ export function createDeliveryService(deps: Deps) {
       const prepared = await prepare(edition.id);
       const messageId = `<test.${edition.id}.${randomUUID()}@${host}>`;
       const unsubscribeUrl = subscribers.unsubscribeUrl({ subscriberId: '00000000-0000-4000-8000-000000000000' });
-      await mailer.sendRaw(copyFor({ prepared, template: prepared.compile(`[Test] ${prepared.email.subject}`), messageId, to, unsubscribeUrl, date: clock.now() }));
+      await mailer.sendRaw(
+        copyFor({ prepared, template: prepared.compile(`[Test] ${prepared.email.subject}`), messageId, to, unsubscribeUrl, date: clock.now() }),
+      );
     },
 
     /** What to look at before sending: an empty edition, size (Gmail clips over 102 kB), links without commentary, empty sections, the audience. */
@@ -176,12 +188,21 @@ export function createDeliveryService(deps: Deps) {
       const results: Array<{ level: 'warning' | 'info'; message: string }> = [];
       if (isEditionEmpty(doc)) results.push({ level: 'warning', message: emptyEditionMessage('sending') });
       const size = Buffer.byteLength(prepared.email.html);
-      if (size > GMAIL_CLIP_BYTES) results.push({ level: 'warning', message: `The email weighs ${Math.round(size / 1024)} kB: Gmail clips messages over 102 kB.` });
+      if (size > GMAIL_CLIP_BYTES)
+        results.push({ level: 'warning', message: `The email weighs ${Math.round(size / 1024)} kB: Gmail clips messages over 102 kB.` });
       else results.push({ level: 'info', message: `The email weighs ${Math.round(size / 1024)} kB (Gmail clips over 102 kB).` });
       const bare = doc.sections.flatMap((section) => section.links).filter((link) => !link.commentary.trim());
-      if (bare.length) results.push({ level: 'warning', message: `${bare.length} link${bare.length === 1 ? ' has' : 's have'} no commentary: ${bare.slice(0, 5).map((link) => link.title).join(', ')}${bare.length > 5 ? '…' : ''}` });
+      if (bare.length)
+        results.push({
+          level: 'warning',
+          message: `${bare.length} link${bare.length === 1 ? ' has' : 's have'} no commentary: ${bare
+            .slice(0, 5)
+            .map((link) => link.title)
+            .join(', ')}${bare.length > 5 ? '…' : ''}`,
+        });
       const empty = doc.sections.filter((section) => section.links.length === 0);
-      if (empty.length) results.push({ level: 'warning', message: `Empty section${empty.length === 1 ? '' : 's'}: ${empty.map((section) => section.name).join(', ')}` });
+      if (empty.length)
+        results.push({ level: 'warning', message: `Empty section${empty.length === 1 ? '' : 's'}: ${empty.map((section) => section.name).join(', ')}` });
       const audience = audienceSize(counts);
       results.push({ level: 'info', message: `${audience} active subscriber${audience === 1 ? '' : 's'} will receive it.` });
       return results;

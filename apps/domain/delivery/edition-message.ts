@@ -18,11 +18,22 @@ export type PreparedEdition = {
 };
 
 /** Renders an edition's email once, from the newsletter's sender (or the server's default one). */
-export function prepareEdition(input: { doc: EditionDocument; info: NewsletterInfo; settings: Settings; publicUrl: string; defaultFrom: Mailbox }): PreparedEdition {
+export function prepareEdition(input: {
+  doc: EditionDocument;
+  info: NewsletterInfo;
+  settings: Settings;
+  publicUrl: string;
+  defaultFrom: Mailbox;
+}): PreparedEdition {
   const { doc, info, settings, publicUrl } = input;
   const host = new URL(publicUrl).hostname;
   const email = renderEditionEmail(doc, info, { viewInBrowserUrl: publicUrl + doc.path, footer: settings.footer });
-  const listId = `${settings.newsletterName.replace(/[^\x20-\x7e]/g, '').replace(/[<>"]/g, '').trim() || 'Newsletter'} <newsletter.${host}>`;
+  const listId = `${
+    settings.newsletterName
+      .replace(/[^\x20-\x7e]/g, '')
+      .replace(/[<>"]/g, '')
+      .trim() || 'Newsletter'
+  } <newsletter.${host}>`;
   const own = newsletterSender(settings);
   const from = own ?? input.defaultFrom;
   const compile = (subject: string) =>
@@ -53,6 +64,9 @@ export function copyFor(input: {
 }): RawMessage {
   const { prepared, unsubscribeUrl } = input;
   const listUnsubscribe = [`<${unsubscribeUrl}>`, ...(prepared.mailto ? [`<mailto:${prepared.mailto}?subject=unsubscribe>`] : [])].join(', ');
-  const raw = input.template.render({ to: input.to, messageId: input.messageId, url: unsubscribeUrl, headers: { 'List-Unsubscribe': listUnsubscribe }, date: input.date }, input.scratch);
+  const raw = input.template.render(
+    { to: input.to, messageId: input.messageId, url: unsubscribeUrl, headers: { 'List-Unsubscribe': listUnsubscribe }, date: input.date },
+    input.scratch,
+  );
   return { envelope: { from: prepared.envelopeFrom, to: input.to }, raw, messageId: input.messageId };
 }

@@ -21,7 +21,9 @@ export function classifySmtpError(error: unknown): { kind: 'transient' | 'perman
   const response = err.response ?? err.message ?? String(error);
   const code = err.responseCode;
   if (typeof code === 'number' && code >= 500) {
-    const noSuchUser = (code === 550 || code === 551 || code === 553) && /5\.1\.1|no such user|user unknown|unknown user|does not exist|mailbox unavailable|recipient (address )?rejected/i.test(response);
+    const noSuchUser =
+      (code === 550 || code === 551 || code === 553) &&
+      /5\.1\.1|no such user|user unknown|unknown user|does not exist|mailbox unavailable|recipient (address )?rejected/i.test(response);
     return { kind: 'permanent', noSuchUser, response };
   }
   return { kind: 'transient', noSuchUser: false, response };
@@ -183,11 +185,19 @@ export function createSendRunner(deps: Deps) {
       await sends.setStatus(sendId, 'done');
     } else if (progress.queued > 0) {
       // What is left waits for a retry: come back then.
-      await queue.send('sends.run', { sendId }, { startAfter: new Date(clock.now().getTime() + 30_000), singletonKey: `send:${sendId}:later`, singletonSeconds: 25 });
+      await queue.send(
+        'sends.run',
+        { sendId },
+        { startAfter: new Date(clock.now().getTime() + 30_000), singletonKey: `send:${sendId}:later`, singletonSeconds: 25 },
+      );
     } else {
       // Only deliveries claimed by another worker remain: if that worker died, its claims turn
       // stale; come back when they would, to release and send them.
-      await queue.send('sends.run', { sendId }, { startAfter: new Date(clock.now().getTime() + STALE_CLAIM_MS + 5000), singletonKey: `send:${sendId}:stale`, singletonSeconds: 60 });
+      await queue.send(
+        'sends.run',
+        { sendId },
+        { startAfter: new Date(clock.now().getTime() + STALE_CLAIM_MS + 5000), singletonKey: `send:${sendId}:stale`, singletonSeconds: 60 },
+      );
     }
     return 0;
   }

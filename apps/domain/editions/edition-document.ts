@@ -77,7 +77,8 @@ export function refuseEmptyEdition(doc: Pick<EditionDocument, 'sections' | 'free
 /** Tags suggested for an edition: those of its links, most used first, without the ones it has. */
 export function tagSuggestions(doc: EditionDocument, linkTags: Map<string, string[]>): string[] {
   const counts = new Map<string, number>();
-  for (const section of doc.sections) for (const link of section.links) for (const tag of linkTags.get(link.id) ?? []) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  for (const section of doc.sections)
+    for (const link of section.links) for (const tag of linkTags.get(link.id) ?? []) counts.set(tag, (counts.get(tag) ?? 0) + 1);
   return [...counts.entries()]
     .filter(([tag]) => !doc.tags.includes(tag))
     .sort((a, b) => b[1] - a[1])

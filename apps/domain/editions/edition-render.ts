@@ -6,7 +6,6 @@ import { checkLinks, escapeHtml, isSafeUrl, safeHref } from '../platform/html.ts
 import { markdownToText, renderMarkdown } from '../platform/markdown.ts';
 import { escapeMarkdownHeading, escapeMarkdownText, inertMarkdown } from '../platform/markdown-syntax.ts';
 
-
 // XML 1.0 forbids these code points even as character references; a stray one in a title would
 // make a feed reader reject the whole feed.
 // eslint-disable-next-line no-control-regex
@@ -74,14 +73,22 @@ function tomlString(value: string): string {
   // eslint-disable-next-line no-control-regex
   const escaped = value.replace(/[\\"\u0000-\u001f\u007f]/g, (char) => {
     switch (char) {
-      case '\\': return '\\\\';
-      case '"': return '\\"';
-      case '\b': return '\\b';
-      case '\t': return '\\t';
-      case '\n': return '\\n';
-      case '\f': return '\\f';
-      case '\r': return '\\r';
-      default: return `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+      case '\\':
+        return '\\\\';
+      case '"':
+        return '\\"';
+      case '\b':
+        return '\\b';
+      case '\t':
+        return '\\t';
+      case '\n':
+        return '\\n';
+      case '\f':
+        return '\\f';
+      case '\r':
+        return '\\r';
+      default:
+        return `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
     }
   });
   return `"${escaped}"`;
@@ -108,12 +115,14 @@ export function editionDate(edition: Pick<EditionDocument, 'period' | 'published
   throw new Error(`unknown period format "${edition.period}"`);
 }
 
-
 function markdownDestination(url: string): string {
   const trimmed = url.trim();
   if (!/[\s()<>]/.test(trimmed)) return trimmed;
   // Inside <...> spaces and parentheses are fine; only the brackets themselves must not appear.
-  return `<${trimmed.replace(/</g, '%3C').replace(/>/g, '%3E').replace(/[\r\n]+/g, ' ')}>`;
+  return `<${trimmed
+    .replace(/</g, '%3C')
+    .replace(/>/g, '%3E')
+    .replace(/[\r\n]+/g, ' ')}>`;
 }
 
 function linkMarkdown(link: EditionLink, depth: number): string {
@@ -125,7 +134,11 @@ function linkMarkdown(link: EditionLink, depth: number): string {
   // Continuation lines are indented past the bullet so a multi-line commentary stays in its item.
   const continuation = `${indent}  `;
   const commentary = link.commentary.trim()
-    ? ` : ${link.commentary.trim().split(/\r?\n/).map((line, index) => (index === 0 || line.trim() === '' ? line.trimEnd() : continuation + line)).join('\n')}`
+    ? ` : ${link.commentary
+        .trim()
+        .split(/\r?\n/)
+        .map((line, index) => (index === 0 || line.trim() === '' ? line.trimEnd() : continuation + line))
+        .join('\n')}`
     : '';
   const lines = [`${indent}* ${anchor}${commentary}`];
   for (const child of link.children) lines.push(linkMarkdown(child, depth + 1));

@@ -26,7 +26,11 @@ export function editionRef(idOrPeriod: string): EditionRef {
 }
 
 const freeSectionSchema = z.object({
-  heading: z.string({ error: 'Each section needs a heading.' }).trim().min(1, { error: 'Each section needs a heading.' }).max(200, { error: 'Section headings are at most 200 characters.' }),
+  heading: z
+    .string({ error: 'Each section needs a heading.' })
+    .trim()
+    .min(1, { error: 'Each section needs a heading.' })
+    .max(200, { error: 'Section headings are at most 200 characters.' }),
   body: z.string({ error: 'Section text must be text.' }).max(50_000, { error: 'A section is at most 50,000 characters.' }),
 });
 
@@ -112,7 +116,13 @@ export function createEditionsService({ db, editions, links, categories, setting
   /** The edition a reference names; a NotFoundError when there is none. */
   async function find(ref: EditionRef): Promise<EditionRow> {
     const row =
-      ref.id !== undefined ? (z.uuid().safeParse(ref.id).success ? await editions.findById(ref.id) : undefined) : parsePeriod(ref.period) ? await editions.findByPeriod(ref.period) : undefined;
+      ref.id !== undefined
+        ? z.uuid().safeParse(ref.id).success
+          ? await editions.findById(ref.id)
+          : undefined
+        : parsePeriod(ref.period)
+          ? await editions.findByPeriod(ref.period)
+          : undefined;
     if (!row) throw new NotFoundError('There is no such edition.');
     return row;
   }
@@ -241,7 +251,8 @@ export function createEditionsService({ db, editions, links, categories, setting
       const { timeZone } = await settings.get();
       const when = zonedTimeToUtc(ref.at, timeZone);
       if (!when) throw new ValidationError('Give a date and a time, such as 2024-06-30 18:00.', { scheduledAt: 'Give a date and a time.' });
-      if (when.getTime() <= clock.now().getTime()) throw new ValidationError('This time is in the past: choose a later one, or publish now.', { scheduledAt: 'This time is in the past.' });
+      if (when.getTime() <= clock.now().getTime())
+        throw new ValidationError('This time is in the past: choose a later one, or publish now.', { scheduledAt: 'This time is in the past.' });
       if (edition.status === 'published') throw new ConflictError('This edition is already published.');
       refuseEmptyEdition(await document({ edition }), 'scheduling');
       return (await editions.update(edition.id, { status: 'scheduled', scheduledAt: when }))!;
@@ -277,7 +288,8 @@ export function createEditionsService({ db, editions, links, categories, setting
           if (taken.length > 0) throw new ConflictError(`These links are in another edition already: ${taken.map((link) => link.id).join(', ')}.`);
           // Links of this edition that are not listed any more go back to the inbox, with their nested items.
           const current = await links.list({ scope: 'all', editionId: row.id, limit: 5000, order: 'position' }, tx);
-          for (const link of current.filter((candidate) => !listed.includes(candidate.id))) await linkTree.relocate({ id: link.id, to: { editionId: null, position: link.position } }, tx);
+          for (const link of current.filter((candidate) => !listed.includes(candidate.id)))
+            await linkTree.relocate({ id: link.id, to: { editionId: null, position: link.position } }, tx);
           for (const section of values.sections) {
             const { category } = await categoryNames.resolve({ name: section.category }, tx);
             sectionCategories.push(category.id);
@@ -336,7 +348,9 @@ export type ImportedEditionValues = { period: string; title: string; slug: strin
  * The draft the schedule creates for a period and nobody touched since (never saved, so still at
  * version 1, nothing in it): an import may take its place. Anything an editor did keeps it.
  */
-export function isUntouchedDraft(edition: Pick<EditionRow, 'status' | 'version' | 'freeSections' | 'intro' | 'outro' | 'tags' | 'categoryOrder'> & { linkCount: number }): boolean {
+export function isUntouchedDraft(
+  edition: Pick<EditionRow, 'status' | 'version' | 'freeSections' | 'intro' | 'outro' | 'tags' | 'categoryOrder'> & { linkCount: number },
+): boolean {
   return (
     edition.status === 'draft' &&
     edition.version === 1 &&

@@ -167,6 +167,10 @@ void _schemaMatchesType;
 
 /** The path of an edition's Markdown file inside an export. */
 export function editionMarkdownPath(edition: { period: string; slug: string }): string {
-  const safe = (value: string) => value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'edition';
+  const safe = (value: string) =>
+    value
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'edition';
   return `editions/${safe(edition.period)}-${safe(edition.slug)}.md`;
 }

@@ -3,12 +3,4 @@
 // for the import to review and save. Neither function throws: bad input gives a failure.
 export { parseMarkdownEdition } from './markdown-edition.ts';
 export { parseFeed } from './feed-edition.ts';
-export type {
-  FeedParseResult,
-  ImportedCategory,
-  ImportedEdition,
-  ImportedLink,
-  ImportOptions,
-  MarkdownParseResult,
-  ParseFailure,
-} from './types.ts';
+export type { FeedParseResult, ImportedCategory, ImportedEdition, ImportedLink, ImportOptions, MarkdownParseResult, ParseFailure } from './types.ts';

@@ -146,7 +146,10 @@ type ItemMeta = { title: string; link: string; guid: string; date: string; tags:
 
 function rssMeta(item: Element): ItemMeta {
   // <atom:link href> may sit beside <link>: only a link with text is the item's address.
-  const link = childElements(item, 'link').map((element) => collapseSpaces(xmlText(element)) || attribute(element, 'href')).find(Boolean) ?? '';
+  const link =
+    childElements(item, 'link')
+      .map((element) => collapseSpaces(xmlText(element)) || attribute(element, 'href'))
+      .find(Boolean) ?? '';
   return {
     title: collapseSpaces(xmlText(firstChild(item, 'title'))),
     link: link.trim(),
@@ -218,7 +221,10 @@ function readHtmlBody(html: string, title: string, base: string | undefined, war
   const first = entries[0];
   if (first?.kind === 'heading' && first.level === 1 && first.text.toLowerCase() === title.toLowerCase()) entries.shift();
 
-  const level = sectionLevel(entries.map((entry) => (entry.kind === 'heading' ? { kind: 'heading' as const, level: entry.level } : { kind: entry.kind })), 4);
+  const level = sectionLevel(
+    entries.map((entry) => (entry.kind === 'heading' ? { kind: 'heading' as const, level: entry.level } : { kind: entry.kind })),
+    4,
+  );
   const intro: string[] = [];
   const outro: string[] = [];
   const sections: Array<{ heading: string; free: boolean; entries: Array<Exclude<Entry, { kind: 'heading' }>> }> = [];
@@ -239,7 +245,11 @@ function readHtmlBody(html: string, title: string, base: string | undefined, war
     heading: section.heading,
     free: section.free,
     blocks: section.entries.map((entry): RawBlock => (entry.kind === 'links' ? { kind: 'links', items: entry.items } : { kind: 'content' })),
-    text: (from, to) => section.entries.slice(from, to).map((entry) => entry.markdown).join('\n\n'),
+    text: (from, to) =>
+      section.entries
+        .slice(from, to)
+        .map((entry) => entry.markdown)
+        .join('\n\n'),
   }));
   return assembleBody({ intro: intro.join('\n\n'), sections: rawSections, outro: outro.length > 0 ? outro.join('\n\n') : undefined }, warnings);
 }

@@ -153,7 +153,17 @@ export class MarkdownWriter {
         return [{ markdown: fencedCode(element), list: false }];
       case 'blockquote': {
         const inner = this.joinBlocks(this.blocks(element.children, skip));
-        return inner ? [{ markdown: inner.split('\n').map((line) => (line ? `> ${line}` : '>')).join('\n'), list: false }] : [];
+        return inner
+          ? [
+              {
+                markdown: inner
+                  .split('\n')
+                  .map((line) => (line ? `> ${line}` : '>'))
+                  .join('\n'),
+                list: false,
+              },
+            ]
+          : [];
       }
       case 'hr':
         return [{ markdown: '---', list: false }];
@@ -190,7 +200,14 @@ export class MarkdownWriter {
       number += 1;
       const content = this.joinBlocks(this.blocks(node.name === 'li' ? node.children : [node], skip));
       const indent = ' '.repeat(marker.length + 1);
-      lines.push(content ? `${marker} ${content.split('\n').map((line, index) => (index === 0 || !line ? line : indent + line)).join('\n')}` : marker);
+      lines.push(
+        content
+          ? `${marker} ${content
+              .split('\n')
+              .map((line, index) => (index === 0 || !line ? line : indent + line))
+              .join('\n')}`
+          : marker,
+      );
     }
     return lines.join('\n');
   }
@@ -199,7 +216,11 @@ export class MarkdownWriter {
     // Rows of this table only (directly or in its thead/tbody/tfoot), not of a table nested in a cell.
     const groups = [table, ...table.children.filter((node): node is Element => isElement(node) && ['thead', 'tbody', 'tfoot'].includes(node.name))];
     const rows = groups.flatMap((group) => group.children.filter((node): node is Element => isElement(node) && node.name === 'tr'));
-    const cells = rows.map((row) => row.children.filter((cell): cell is Element => isElement(cell) && (cell.name === 'td' || cell.name === 'th')).map((cell) => collapseSpaces(this.inline(cell.children, true, skip)).replace(/\|/g, '\\|')));
+    const cells = rows.map((row) =>
+      row.children
+        .filter((cell): cell is Element => isElement(cell) && (cell.name === 'td' || cell.name === 'th'))
+        .map((cell) => collapseSpaces(this.inline(cell.children, true, skip)).replace(/\|/g, '\\|')),
+    );
     const width = Math.max(0, ...cells.map((row) => row.length));
     if (width === 0) return '';
     const line = (row: string[]) => `| ${Array.from({ length: width }, (_, index) => row[index] ?? '').join(' | ')} |`;

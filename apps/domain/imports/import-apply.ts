@@ -58,7 +58,11 @@ export function createImportApply({ db, editions, categories, links, subscribers
     const local = new Map(cache);
     try {
       await db.transaction(async (tx) => {
-        const ids = await categoryIds(edition.sections.map((section) => section.name), tx, local);
+        const ids = await categoryIds(
+          edition.sections.map((section) => section.name),
+          tx,
+          local,
+        );
         const { source: _source, warnings: _warnings, sections, publishedAt, scheduledAt, correctedAt, ...fields } = edition;
         const values = {
           ...fields,
@@ -84,7 +88,11 @@ export function createImportApply({ db, editions, categories, links, subscribers
 
   /** Adds links to the inbox, at the end of their category; those whose URL is known are left out. */
   async function insertInbox(list: Array<{ category: string | null; link: PlannedLink }>, tx: DbOrTx, cache: CategoryCache, actor: Actor): Promise<number> {
-    const ids = await categoryIds(list.map((entry) => entry.category), tx, cache);
+    const ids = await categoryIds(
+      list.map((entry) => entry.category),
+      tx,
+      cache,
+    );
     const known = new Set((await links.knownUrls({ urls: list.map((entry) => entry.link.url) }, tx)).map((found) => found.normalizedUrl));
     let added = 0;
     for (const { category, link } of list) {
@@ -113,12 +121,21 @@ export function createImportApply({ db, editions, categories, links, subscribers
     const local = new Map(cache);
     await db.transaction(async (tx) => {
       // Categories in their order, archived ones kept archived.
-      const ids = await categoryIds(extra.categories.map((category) => category.name), tx, local);
+      const ids = await categoryIds(
+        extra.categories.map((category) => category.name),
+        tx,
+        local,
+      );
       for (const category of [...extra.categories].sort((a, b) => a.position - b.position)) {
         const id = ids.get(category.name);
         if (id && category.archived) await categories.archive({ id, archived: true }, tx);
       }
-      outcome.inbox = await insertInbox(extra.inbox.map((link) => ({ category: link.category, link: fromExportLink(link) })), tx, local, actor);
+      outcome.inbox = await insertInbox(
+        extra.inbox.map((link) => ({ category: link.category, link: fromExportLink(link) })),
+        tx,
+        local,
+        actor,
+      );
     });
     for (const [name, id] of local) cache.set(name, id);
     outcome.subscribers = await subscribers.importExported({ actor, readers: extra.subscribers, source: EXPORT_JSON_NAME });
@@ -132,7 +149,17 @@ export function createImportApply({ db, editions, categories, links, subscribers
      * Carries an assessed plan out: what only an export brings, then every edition in its own
      * transaction. The report says what happened; `onProgress` hears of it every half second.
      */
-    async applyPlan({ actor, plan, report, onProgress }: { actor: Actor; plan: ImportPlan; report: ImportReport; onProgress?: (done: number, report: ImportReport) => Promise<void> }): Promise<ImportReport> {
+    async applyPlan({
+      actor,
+      plan,
+      report,
+      onProgress,
+    }: {
+      actor: Actor;
+      plan: ImportPlan;
+      report: ImportReport;
+      onProgress?: (done: number, report: ImportReport) => Promise<void>;
+    }): Promise<ImportReport> {
       const cache: CategoryCache = new Map();
       const outcome = { created: 0, skipped: 0, failed: [] as Array<{ period: string; reason: string }>, inbox: 0, subscribers: 0, settings: false };
       if (plan.extra) Object.assign(outcome, await applyExtra(plan.extra, report, cache, actor));

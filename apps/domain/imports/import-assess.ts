@@ -13,7 +13,17 @@ import type { SourceProblem } from './sources.ts';
 
 export type ImportReport = {
   source: string;
-  editions: Array<{ period: string; title: string; source: string; action: 'create' | 'skip'; reason?: string; sections: number; links: number; freeSections: number; warnings: string[] }>;
+  editions: Array<{
+    period: string;
+    title: string;
+    source: string;
+    action: 'create' | 'skip';
+    reason?: string;
+    sections: number;
+    links: number;
+    freeSections: number;
+    warnings: string[];
+  }>;
   categories: { existing: string[]; created: string[] };
   links: number;
   /** Links whose URL is already in this Veille (in an edition or the inbox). */
@@ -58,22 +68,37 @@ async function assessCategories(plan: ImportPlan, creating: PlannedEdition[], ca
 /** Links of the editions to create whose URL is here already, looked up in bulk: the count, and the first ones. */
 async function assessDuplicates(creating: PlannedEdition[], links: AssessDeps['links']): Promise<Pick<ImportReport, 'duplicates' | 'duplicateCount'>> {
   const urls = new Map<string, { url: string; title: string | null; period: string }>();
-  for (const edition of creating) for (const link of allLinks(edition)) urls.set(comparableUrl(link.url), { url: link.url, title: link.title, period: edition.period });
+  for (const edition of creating)
+    for (const link of allLinks(edition)) urls.set(comparableUrl(link.url), { url: link.url, title: link.title, period: edition.period });
   const result: Pick<ImportReport, 'duplicates' | 'duplicateCount'> = { duplicates: [], duplicateCount: 0 };
   for (const found of await links.knownUrls({ urls: [...urls.values()].map((entry) => entry.url) })) {
     const mine = urls.get(found.normalizedUrl);
     if (!mine) continue;
     result.duplicateCount += 1;
-    if (result.duplicates.length < MAX_LISTED_DUPLICATES) result.duplicates.push({ ...mine, existing: found.period ? `${found.period} (“${found.editionTitle ?? ''}”)` : 'the inbox' });
+    if (result.duplicates.length < MAX_LISTED_DUPLICATES)
+      result.duplicates.push({ ...mine, existing: found.period ? `${found.period} (“${found.editionTitle ?? ''}”)` : 'the inbox' });
   }
   return result;
 }
 
 /** What the plan would do to this Veille as it is now: the dry-run report. */
-export async function assessPlan(plan: ImportPlan, problems: SourceProblem[], actor: Actor, { editions, categories, links, subscribers }: AssessDeps): Promise<ImportReport> {
+export async function assessPlan(
+  plan: ImportPlan,
+  problems: SourceProblem[],
+  actor: Actor,
+  { editions, categories, links, subscribers }: AssessDeps,
+): Promise<ImportReport> {
   const existingEditions = await editions.list();
   const byPeriod = new Map(existingEditions.map((edition) => [edition.period, edition]));
-  const report: ImportReport = { source: plan.source, editions: [], categories: { existing: [], created: [] }, links: 0, duplicates: [], duplicateCount: 0, problems };
+  const report: ImportReport = {
+    source: plan.source,
+    editions: [],
+    categories: { existing: [], created: [] },
+    links: 0,
+    duplicates: [],
+    duplicateCount: 0,
+    problems,
+  };
   const creating: PlannedEdition[] = [];
   for (const edition of plan.editions) {
     const existing = byPeriod.get(edition.period);
@@ -88,7 +113,8 @@ export async function assessPlan(plan: ImportPlan, problems: SourceProblem[], ac
       sections: edition.sections.length,
       links: linkCount,
       freeSections: edition.freeSections.length,
-      warnings: existing && !reason ? [...edition.warnings, `Takes the place of the empty draft of ${edition.period}, which nobody has edited.`] : edition.warnings,
+      warnings:
+        existing && !reason ? [...edition.warnings, `Takes the place of the empty draft of ${edition.period}, which nobody has edited.`] : edition.warnings,
     });
     if (!reason) {
       creating.push(edition);

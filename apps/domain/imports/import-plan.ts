@@ -76,14 +76,26 @@ export function fromExportLink(link: ExportLink): PlannedLink {
 }
 
 function fromImportedLink(link: ImportedLink): PlannedLink {
-  return { url: link.url, title: link.title || null, commentary: link.commentary, via: null, tags: [], description: null, siteName: null, createdAt: null, children: link.children.map(fromImportedLink) };
+  return {
+    url: link.url,
+    title: link.title || null,
+    commentary: link.commentary,
+    via: null,
+    tags: [],
+    description: null,
+    siteName: null,
+    createdAt: null,
+    children: link.children.map(fromImportedLink),
+  };
 }
 
 function fromImported(edition: ImportedEdition & { period: string }, timeZone: string): PlannedEdition {
   const published = edition.date ?? periodStart(edition.period, timeZone);
   const warnings = [...edition.warnings];
   const categoryName = (heading: string) => {
-    const name = stripControlCharacters(heading).replace(/[\t\n]+/g, ' ').trim();
+    const name = stripControlCharacters(heading)
+      .replace(/[\t\n]+/g, ' ')
+      .trim();
     if (name.length <= MAX_CATEGORY_NAME) return name;
     // Cut between characters, never inside one (an emoji counts twice towards the limit).
     let cut = '';
@@ -125,46 +137,55 @@ function parseExport(text: SourceText, problems: SourceProblem[]): VeilleExport 
   const result = veilleExportSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
-    problems.push({ name: text.name, reason: `This is not a Veille export this version can read: ${issue ? `${issue.path.join('.') || 'the file'}: ${issue.message}` : 'unknown shape'}.` });
+    problems.push({
+      name: text.name,
+      reason: `This is not a Veille export this version can read: ${issue ? `${issue.path.join('.') || 'the file'}: ${issue.message}` : 'unknown shape'}.`,
+    });
     return undefined;
   }
   return result.data;
 }
 
 /** The editions and the rest of a Veille export, as planned; what breaks a rule is added to `problems`. */
-function fromVeilleExport(exported: VeilleExport, file: string, problems: SourceProblem[]): { editions: PlannedEdition[]; extra: NonNullable<ImportPlan['extra']> } {
+function fromVeilleExport(
+  exported: VeilleExport,
+  file: string,
+  problems: SourceProblem[],
+): { editions: PlannedEdition[]; extra: NonNullable<ImportPlan['extra']> } {
   // Every value held to the forms' rules: what breaks one is left out and reported.
   const checked = checkVeilleExport(exported, file);
   problems.push(...checked.problems);
   const data = checked.data;
-  const editions = data.editions.map(
-    (edition): PlannedEdition => ({
-      source: `${file} (${edition.period})`,
-      period: edition.period,
-      title: edition.title,
-      slug: edition.slug,
-      tags: edition.tags,
-      intro: edition.intro,
-      outro: edition.outro,
-      freeSections: edition.freeSections,
-      sections: edition.sections.map((section) => ({ name: section.category, links: section.links.map(fromExportLink) })),
-      // A scheduled edition would be published, and sent, by the next tick: it comes in as
-      // a draft to schedule again, so that an import never sends anything.
-      status: edition.status === 'scheduled' ? 'draft' : edition.status,
-      publishedAt: edition.publishedAt,
-      scheduledAt: null,
-      correctedAt: edition.correctedAt,
-      warnings: [
-        ...(checked.warnings.get(edition.period) ?? []),
-        ...(edition.status === 'scheduled' ? [`Was scheduled for ${edition.scheduledAt ?? 'later'}: imported as a draft, schedule it again.`] : []),
-      ],
-    }),
-  );
+  const editions = data.editions.map((edition): PlannedEdition => ({
+    source: `${file} (${edition.period})`,
+    period: edition.period,
+    title: edition.title,
+    slug: edition.slug,
+    tags: edition.tags,
+    intro: edition.intro,
+    outro: edition.outro,
+    freeSections: edition.freeSections,
+    sections: edition.sections.map((section) => ({ name: section.category, links: section.links.map(fromExportLink) })),
+    // A scheduled edition would be published, and sent, by the next tick: it comes in as
+    // a draft to schedule again, so that an import never sends anything.
+    status: edition.status === 'scheduled' ? 'draft' : edition.status,
+    publishedAt: edition.publishedAt,
+    scheduledAt: null,
+    correctedAt: edition.correctedAt,
+    warnings: [
+      ...(checked.warnings.get(edition.period) ?? []),
+      ...(edition.status === 'scheduled' ? [`Was scheduled for ${edition.scheduledAt ?? 'later'}: imported as a draft, schedule it again.`] : []),
+    ],
+  }));
   return { editions, extra: { settings: data.settings, categories: data.categories, inbox: data.inbox, subscribers: data.subscribers } };
 }
 
 /** The editions of Markdown files and feeds, with a period each; the others are problems. */
-function parseEditions(texts: SourceText[], options: { cadence: 'monthly' | 'weekly'; timeZone: string }, problems: SourceProblem[]): Array<ImportedEdition & { period: string }> {
+function parseEditions(
+  texts: SourceText[],
+  options: { cadence: 'monthly' | 'weekly'; timeZone: string },
+  problems: SourceProblem[],
+): Array<ImportedEdition & { period: string }> {
   const parsed: Array<ImportedEdition & { period: string }> = [];
   for (const text of texts) {
     if (text.kind === 'markdown') {

@@ -54,7 +54,8 @@ type Deps = {
 export function createImportService(deps: Deps) {
   const { db, imports, editions, categories, links, subscribers, accounts, settings, queue, clock } = deps;
   const apply = createImportApply({ db, editions, categories, links, subscribers, settings, clock });
-  const assess = (plan: ImportPlan, problems: ImportReport['problems'], actor: Actor) => assessPlan(plan, problems, actor, { editions, categories, links, subscribers });
+  const assess = (plan: ImportPlan, problems: ImportReport['problems'], actor: Actor) =>
+    assessPlan(plan, problems, actor, { editions, categories, links, subscribers });
 
   /** The dry run: reads the source and reports what an import would create; writes nothing. */
   async function preview({ actor, source }: { actor: Actor; source: ImportSource }): Promise<{ plan: ImportPlan; report: ImportReport }> {
@@ -75,7 +76,17 @@ export function createImportService(deps: Deps) {
    * Carries a plan out: settings, categories, inbox and subscribers of an export, then every
    * edition in its own transaction. A failing edition is reported and the others go on.
    */
-  async function execute({ actor, plan, previous, onProgress }: { actor: Actor; plan: ImportPlan; previous?: ImportReport; onProgress?: (done: number, report: ImportReport) => Promise<void> }): Promise<ImportReport> {
+  async function execute({
+    actor,
+    plan,
+    previous,
+    onProgress,
+  }: {
+    actor: Actor;
+    plan: ImportPlan;
+    previous?: ImportReport;
+    onProgress?: (done: number, report: ImportReport) => Promise<void>;
+  }): Promise<ImportReport> {
     authorize(actor, 'newsletter.import');
     // Assessed again: the Veille may have changed since the dry run (or the same file was imported meanwhile).
     const report = await assess(plan, previous?.problems ?? [], actor);
@@ -83,7 +94,17 @@ export function createImportService(deps: Deps) {
   }
 
   /** Plan and run at once (the command line): returns the report with its outcome. */
-  async function importNow({ actor, source, dryRun, onProgress }: { actor: Actor; source: ImportSource; dryRun: boolean; onProgress?: (done: number, total: number) => void }): Promise<ImportReport> {
+  async function importNow({
+    actor,
+    source,
+    dryRun,
+    onProgress,
+  }: {
+    actor: Actor;
+    source: ImportSource;
+    dryRun: boolean;
+    onProgress?: (done: number, total: number) => void;
+  }): Promise<ImportReport> {
     const { plan, report } = await preview({ actor, source });
     if (dryRun) return report;
     return execute({ actor, plan, previous: report, onProgress: async (done) => onProgress?.(done, plan.editions.length) });
@@ -109,7 +130,13 @@ export function createImportService(deps: Deps) {
     /** The dry run, kept so that the editor can look at it and then start the import. */
     async prepare({ actor, source }: { actor: Actor; source: ImportSource }) {
       const { plan, report } = await preview({ actor, source });
-      const row = await imports.insert({ source: plan.source, plan, report, total: report.editions.filter((edition) => edition.action === 'create').length, createdBy: actor.id });
+      const row = await imports.insert({
+        source: plan.source,
+        plan,
+        report,
+        total: report.editions.filter((edition) => edition.action === 'create').length,
+        createdBy: actor.id,
+      });
       return { id: row.id, report };
     },
 
@@ -147,7 +174,12 @@ export function createImportService(deps: Deps) {
         return;
       }
       try {
-        const report = await execute({ actor: starter, plan, previous: row.report as ImportReport, onProgress: (done, current) => imports.progress(id, { done, report: current }) });
+        const report = await execute({
+          actor: starter,
+          plan,
+          previous: row.report as ImportReport,
+          onProgress: (done, current) => imports.progress(id, { done, report: current }),
+        });
         await imports.progress(id, { done: plan.editions.length, report });
         await imports.transition(id, ['running'], 'done');
         // The plan held the uploaded content; the report says what was done with it.
@@ -178,7 +210,20 @@ export function createImportService(deps: Deps) {
         .parse(JSON.parse(await readFile(path.join(DEMO_DIR, 'inbox.json'), 'utf8')));
       const added = await db.transaction((tx) =>
         apply.insertInbox(
-          inbox.map((entry) => ({ category: entry.category, link: { url: entry.url, title: entry.title, commentary: entry.commentary, via: null, tags: [], description: null, siteName: null, createdAt: null, children: [] } })),
+          inbox.map((entry) => ({
+            category: entry.category,
+            link: {
+              url: entry.url,
+              title: entry.title,
+              commentary: entry.commentary,
+              via: null,
+              tags: [],
+              description: null,
+              siteName: null,
+              createdAt: null,
+              children: [],
+            },
+          })),
           tx,
           new Map(),
           actor,

@@ -132,7 +132,12 @@ function frontTitle(data: Record<string, unknown>): string {
   return title;
 }
 
-function frontDate(data: Record<string, unknown>, source: string, options: ResolvedOptions, warnings: string[]): { date: DateValue | undefined; period: string | null } {
+function frontDate(
+  data: Record<string, unknown>,
+  source: string,
+  options: ResolvedOptions,
+  warnings: string[],
+): { date: DateValue | undefined; period: string | null } {
   let date: DateValue | undefined;
   const raw = data.date;
   if (raw !== undefined && raw !== null && raw !== '') {
@@ -199,7 +204,8 @@ function readBody(lines: string[], title: string, warnings: string[]) {
     return {
       heading: heading.name,
       blocks: rawBlocks,
-      text: (from, to) => slice(lines, from === 0 ? heading.end : (own[from]?.start ?? contentEnd), to >= own.length ? contentEnd : (own[to]?.start ?? contentEnd)),
+      text: (from, to) =>
+        slice(lines, from === 0 ? heading.end : (own[from]?.start ?? contentEnd), to >= own.length ? contentEnd : (own[to]?.start ?? contentEnd)),
     };
   });
   return assembleBody({ intro, sections }, warnings);
@@ -207,7 +213,11 @@ function readBody(lines: string[], title: string, warnings: string[]) {
 
 /** Lines [start, end) as one Markdown text, without the blank lines around it. */
 function slice(lines: string[], start: number, end: number): string {
-  return lines.slice(start, Math.max(start, end)).join('\n').replace(/^(?:[ \t]*\n)+/, '').trimEnd();
+  return lines
+    .slice(start, Math.max(start, end))
+    .join('\n')
+    .replace(/^(?:[ \t]*\n)+/, '')
+    .trimEnd();
 }
 
 /** The document's top-level blocks (headings, lists of links, anything else) with their source lines. */
@@ -221,7 +231,13 @@ function topLevelBlocks(tokens: Token[], lines: string[], references: References
     if (token.type === 'heading_open') {
       const inline = tokens[index + 1];
       // Backslash escapes are the heading's own text ("## C\\# tips" is "C# tips"), as the export writes them.
-      blocks.push({ kind: 'heading', level: Number(token.tag.slice(1)), name: collapseSpaces(unescapeMarkdown(inline?.content ?? '')), start: map[0], end: map[1] });
+      blocks.push({
+        kind: 'heading',
+        level: Number(token.tag.slice(1)),
+        name: collapseSpaces(unescapeMarkdown(inline?.content ?? '')),
+        start: map[0],
+        end: map[1],
+      });
     } else if (token.type === 'bullet_list_open') {
       const items = listItems(tokens, index, lines, references);
       const withLink = items.filter((item) => item.problem !== NOT_A_LINK).length;

@@ -63,7 +63,11 @@ export function escapeLineStart(line: string): string {
 /** A link destination: bare when it can be, in <...> when it holds spaces or parentheses (as the Markdown export writes it). */
 export function destination(url: string): string {
   if (!/[\s()<>]/.test(url)) return url.replace(/\\(?=[!-/:-@[-`{-~])/g, '\\\\');
-  return `<${url.replace(/</g, '%3C').replace(/>/g, '%3E').replace(/[\r\n]+/g, ' ').replace(/\\(?=[!-/:-@[-`{-~])/g, '\\\\')}>`;
+  return `<${url
+    .replace(/</g, '%3C')
+    .replace(/>/g, '%3E')
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/\\(?=[!-/:-@[-`{-~])/g, '\\\\')}>`;
 }
 
 /** A code span whose fence is longer than any run of backticks inside it. */

@@ -36,7 +36,7 @@ function binaryKind(bytes: Buffer): string | null {
 
 /** Where the first byte that breaks UTF-8 is, for the message. */
 function firstInvalidUtf8(bytes: Buffer): number {
-  for (let index = 0; index < bytes.length; ) {
+  for (let index = 0; index < bytes.length;) {
     const lead = bytes[index]!;
     if (lead < 0x80) {
       index += 1;
@@ -46,7 +46,8 @@ function firstInvalidUtf8(bytes: Buffer): number {
     if (length === 0) return index;
     const second = bytes[index + 1] ?? 0;
     // Overlong forms, surrogates and code points past U+10FFFF.
-    if ((lead === 0xe0 && second < 0xa0) || (lead === 0xed && second > 0x9f) || (lead === 0xf0 && second < 0x90) || (lead === 0xf4 && second > 0x8f)) return index;
+    if ((lead === 0xe0 && second < 0xa0) || (lead === 0xed && second > 0x9f) || (lead === 0xf0 && second < 0x90) || (lead === 0xf4 && second > 0x8f))
+      return index;
     for (let next = 1; next < length; next++) if (((bytes[index + next] ?? 0) & 0xc0) !== 0x80) return index;
     index += length;
   }
@@ -168,13 +169,20 @@ function notAnExport(text: string): string | null {
 
 /** Decodes one file and files it as a text of its kind, or as a problem. `kind` undefined: told from the content. */
 export function addFile(reading: Reading, name: string, bytes: Buffer, kind: Exclude<FileKind, 'zip'> | undefined, charset?: string | null): void {
-  const start = bytes.subarray(0, 1024).toString('latin1').replace(/^\uFEFF|^\u00EF\u00BB\u00BF/, '').trimStart();
+  const start = bytes
+    .subarray(0, 1024)
+    .toString('latin1')
+    .replace(/^\uFEFF|^\u00EF\u00BB\u00BF/, '')
+    .trimStart();
   const guessed = kind ?? (start.startsWith('{') ? 'json' : start.startsWith('<') ? 'feed' : 'markdown');
   const decoded = decodeText(bytes, { xml: guessed === 'feed', charset });
   if ('problem' in decoded) return reading.problem(name, decoded.problem);
   const { text } = decoded;
   if (guessed !== 'json' && !reading.takeText(bytes.length)) {
-    return reading.problem(name, `was not read: the Markdown files and feeds read so far reach the ${formatBytes(reading.limits.maxTextBytes)} one import may hold; import the rest separately`);
+    return reading.problem(
+      name,
+      `was not read: the Markdown files and feeds read so far reach the ${formatBytes(reading.limits.maxTextBytes)} one import may hold; import the rest separately`,
+    );
   }
   if (guessed === 'feed') {
     const reason = notAFeed(text);

@@ -50,7 +50,10 @@ export async function readZip(reading: Reading, archiveName: string, openZip: ()
   }
   try {
     if (zip.entryCount > limits.maxEntries) {
-      return reading.problem(archiveName, `has ${zip.entryCount} entries, more than the ${limits.maxEntries} Veille reads from one archive; split it into smaller ones`);
+      return reading.problem(
+        archiveName,
+        `has ${zip.entryCount} entries, more than the ${limits.maxEntries} Veille reads from one archive; split it into smaller ones`,
+      );
     }
     for await (const entry of zip.eachEntry()) {
       const entryName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
@@ -90,7 +93,12 @@ export async function readZip(reading: Reading, archiveName: string, openZip: ()
       const limit = fileLimit(name, limits);
       if (entry.uncompressedSize > limit) {
         const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
-        reading.problem(name, ratio >= limits.bombRatio ? bomb(`${formatBytes(limit)} (to ${formatBytes(entry.uncompressedSize)} from ${formatBytes(entry.compressedSize)})`) : tooLarge(entry.uncompressedSize, limits, name));
+        reading.problem(
+          name,
+          ratio >= limits.bombRatio
+            ? bomb(`${formatBytes(limit)} (to ${formatBytes(entry.uncompressedSize)} from ${formatBytes(entry.compressedSize)})`)
+            : tooLarge(entry.uncompressedSize, limits, name),
+        );
         continue;
       }
       const totalReached = () => reading.problem(archiveName, `${bomb(`${formatBytes(limits.maxTotalUncompressed)} in total`)}: the rest of it was left out`);

@@ -10,7 +10,20 @@ import path from 'node:path';
 import yauzl from 'yauzl';
 import { ValidationError } from '../platform/errors.ts';
 import { fetchResource, MetadataFetchError, type FetchOptions } from '../links/safe-fetch.ts';
-import { fileLimit, formatBytes, IMPORT_LIMITS, isIgnored, kindByName, Reading, SECTION_INDEX_REASON, StopReading, tooLarge, type ImportLimits, type SourceProblem, type SourceText } from './source-reading.ts';
+import {
+  fileLimit,
+  formatBytes,
+  IMPORT_LIMITS,
+  isIgnored,
+  kindByName,
+  Reading,
+  SECTION_INDEX_REASON,
+  StopReading,
+  tooLarge,
+  type ImportLimits,
+  type SourceProblem,
+  type SourceText,
+} from './source-reading.ts';
 import { addFile, charsetOf, isZip } from './source-text.ts';
 import { readZip, ZIP_OPTIONS } from './source-zip.ts';
 

@@ -149,7 +149,14 @@ export function parseDateText(text: string, timeZone: string): DateValue | undef
   }
   const dateTime = DATE_TIME.exec(value);
   if (dateTime) {
-    const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((index) => Number(dateTime[index] ?? 0)) as [number, number, number, number, number, number];
+    const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((index) => Number(dateTime[index] ?? 0)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     if (!validDay(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined;
     const millis = Math.floor(Number(`0.${dateTime[7] ?? '0'}`) * 1000);
     const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
@@ -168,7 +175,10 @@ export function parseDateText(text: string, timeZone: string): DateValue | undef
   // "30 Jun 2024" has no time: Date.parse read it as midnight on the host's clock, which is only
   // good for telling the calendar day.
   const local = new Date(ms);
-  return parseDateText(`${String(local.getFullYear()).padStart(4, '0')}-${String(local.getMonth() + 1).padStart(2, '0')}-${String(local.getDate()).padStart(2, '0')}`, timeZone);
+  return parseDateText(
+    `${String(local.getFullYear()).padStart(4, '0')}-${String(local.getMonth() + 1).padStart(2, '0')}-${String(local.getDate()).padStart(2, '0')}`,
+    timeZone,
+  );
 }
 
 /** The period a date falls in: its calendar day when it has one, else the wall clock of the time zone. */

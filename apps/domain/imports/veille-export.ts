@@ -48,7 +48,9 @@ function describeLink(link: ExportLink): string {
 function checkLink(link: ExportLink, where: string, notes: string[]): ExportLink | undefined {
   const url = linkFieldRules.url.safeParse(link.url);
   if (!url.success) {
-    notes.push(`${where}: the link ${describeLink(link)} was left out, with its nested items: its URL “${preview(link.url, 60)}” is refused (${reason(url.error)})`);
+    notes.push(
+      `${where}: the link ${describeLink(link)} was left out, with its nested items: its URL “${preview(link.url, 60)}” is refused (${reason(url.error)})`,
+    );
     return undefined;
   }
   const fields = {
@@ -65,7 +67,10 @@ function checkLink(link: ExportLink, where: string, notes: string[]): ExportLink
     }
   }
   const tags = keepValidTags(link.tags, linkFieldRules.tags as z.ZodType<string[] | undefined>);
-  if (tags.refused.length > 0) notes.push(`${where}: the link ${describeLink(link)} comes without the tags ${tags.refused.map((tag) => `“${preview(tag, 30)}”`).join(', ')} (tags are letters, digits, dots, plus signs and dashes, at most 20)`);
+  if (tags.refused.length > 0)
+    notes.push(
+      `${where}: the link ${describeLink(link)} comes without the tags ${tags.refused.map((tag) => `“${preview(tag, 30)}”`).join(', ')} (tags are letters, digits, dots, plus signs and dashes, at most 20)`,
+    );
   const children: ExportLink[] = [];
   for (const child of link.children) {
     const checked = checkLink(child, where, notes);
@@ -117,13 +122,17 @@ function checkEdition(edition: ExportEdition): { edition: ExportEdition; warning
   const warnings: string[] = [];
   for (const section of edition.sections) {
     const checked = checkCategoryName(section.category);
-    if (!checked.ok) return { refused: `The edition ${label} was left out: the category “${preview(section.category ?? '', 40)}” is refused (${checked.reason}).` };
+    if (!checked.ok)
+      return { refused: `The edition ${label} was left out: the category “${preview(section.category ?? '', 40)}” is refused (${checked.reason}).` };
     sections.push({ category: checked.name, links: checkLinkList(section.links, `Section “${checked.name ?? 'Miscellaneous'}”`, warnings) });
   }
   const slug = editionFieldRules.slug.safeParse(edition.slug);
   if (!slug.success) warnings.push(`The slug “${preview(edition.slug, 40)}” is refused (${reason(slug.error)}): one is made from the title.`);
   const tags = keepValidTags(edition.tags, editionFieldRules.tags as z.ZodType<string[] | undefined>);
-  if (tags.refused.length > 0) warnings.push(`The tags ${tags.refused.map((tag) => `“${preview(tag, 30)}”`).join(', ')} were left out (tags are letters, digits, dots, apostrophes and dashes, at most 40).`);
+  if (tags.refused.length > 0)
+    warnings.push(
+      `The tags ${tags.refused.map((tag) => `“${preview(tag, 30)}”`).join(', ')} were left out (tags are letters, digits, dots, apostrophes and dashes, at most 40).`,
+    );
   return {
     edition: {
       ...edition,

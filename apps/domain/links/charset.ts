@@ -37,7 +37,8 @@ function metaCharset(bytes: Buffer): string | null {
 }
 
 // windows-1252 where it differs from latin1 (bytes 0x80 to 0x9F), from the WHATWG index.
-const WINDOWS_1252_C1 = '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
+const WINDOWS_1252_C1 =
+  '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
 
 /** windows-1252, which is also what "iso-8859-1" and "latin1" mean on the web. */
 export function decodeWindows1252(bytes: Buffer): string {

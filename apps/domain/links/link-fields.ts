@@ -63,13 +63,20 @@ const linkFields = {
   via: optionalText('Via', 300),
   tags: tagsField,
   // A category by name: found by its key, or created (see categories-service resolve).
-  category: optionalText('Category', 100).refine((value) => value === undefined || !hasControlCharacters(value), { error: 'Category contains invalid characters.' }),
+  category: optionalText('Category', 100).refine((value) => value === undefined || !hasControlCharacters(value), {
+    error: 'Category contains invalid characters.',
+  }),
   categoryId: z.union([idField, z.literal(''), z.null()]).optional(),
   parentId: z.union([idField, z.literal(''), z.null()]).optional(),
 };
 
 export const addSchema = z.object({ url: urlField, ...linkFields });
-export const updateSchema = z.object({ url: urlField.optional(), description: optionalText('Description', 2000), siteName: optionalText('Site name', 200), ...linkFields });
+export const updateSchema = z.object({
+  url: urlField.optional(),
+  description: optionalText('Description', 2000),
+  siteName: optionalText('Site name', 200),
+  ...linkFields,
+});
 
 // The address of a mailto: URL, decoded; '' when it cannot be decoded.
 function mailtoAddress(url: string): string {
@@ -120,7 +127,12 @@ export const querySchema = z.object({
   category: z.string().max(100).optional(),
   tag: z.string().max(40).optional(),
   q: z.string().max(200, { error: 'Search must be at most 200 characters.' }).optional(),
-  limit: z.coerce.number({ error: 'Limit must be a number.' }).int().min(1, { error: 'Limit must be between 1 and 200.' }).max(200, { error: 'Limit must be between 1 and 200.' }).default(50),
+  limit: z.coerce
+    .number({ error: 'Limit must be a number.' })
+    .int()
+    .min(1, { error: 'Limit must be between 1 and 200.' })
+    .max(200, { error: 'Limit must be between 1 and 200.' })
+    .default(50),
   cursor: z.string().max(200).optional(),
 });
 

@@ -43,17 +43,27 @@ export function createLinkTree({ db, links }: { db: Database; links: LinksReposi
       const parent = parentId === id ? undefined : await links.findById(parentId, {}, tx);
       if (!parent) throw new ValidationError('Unknown parent link.', { parentId: 'The parent link does not exist.' });
       if (parent.parentId) throw new ValidationError('Links nest one level deep.', { parentId: 'Choose a top-level link as the parent.' });
-      if (children.length > 0) throw new ValidationError('Links nest one level deep.', { parentId: 'This link has nested items of its own: it cannot be nested.' });
+      if (children.length > 0)
+        throw new ValidationError('Links nest one level deep.', { parentId: 'This link has nested items of its own: it cannot be nested.' });
       editionId = parent.editionId;
       categoryId = parent.categoryId;
     }
     const position = typeof to.position === 'number' ? to.position : await links.endPosition({ editionId, categoryId, parentId }, to.position ?? 'last', tx);
     await links.update(id, { editionId, categoryId, parentId, position }, tx);
-    await links.updateMany(children.map((child) => child.id), { editionId, categoryId }, tx);
+    await links.updateMany(
+      children.map((child) => child.id),
+      { editionId, categoryId },
+      tx,
+    );
   }
 
   /** Writes links and their nested items in bulk, in order, from `firstPosition` on. */
-  async function insertLevel(list: LinkTree[], base: Pick<LinkInsert, 'editionId' | 'categoryId' | 'parentId' | 'createdBy'>, firstPosition: number, tx: DbOrTx): Promise<number> {
+  async function insertLevel(
+    list: LinkTree[],
+    base: Pick<LinkInsert, 'editionId' | 'categoryId' | 'parentId' | 'createdBy'>,
+    firstPosition: number,
+    tx: DbOrTx,
+  ): Promise<number> {
     if (list.length === 0) return 0;
     const ids = await links.insertMany(
       list.map((link, index) => ({
@@ -84,7 +94,10 @@ export function createLinkTree({ db, links }: { db: Database; links: LinksReposi
     relocate,
 
     /** Writes imported links with their nested items at the end of a group (an edition's or the inbox's category), inside the caller's transaction. */
-    async insertTree({ actor, links: list, editionId, categoryId }: { actor: Actor; links: LinkTree[]; editionId: string | null; categoryId: string | null }, tx: DbOrTx = db): Promise<number> {
+    async insertTree(
+      { actor, links: list, editionId, categoryId }: { actor: Actor; links: LinkTree[]; editionId: string | null; categoryId: string | null },
+      tx: DbOrTx = db,
+    ): Promise<number> {
       if (list.length === 0) return 0;
       const first = await links.endPosition({ editionId, categoryId }, 'last', tx);
       return insertLevel(list, { editionId, categoryId, parentId: null, createdBy: actor.id }, first, tx);
@@ -94,7 +107,8 @@ export function createLinkTree({ db, links }: { db: Database; links: LinksReposi
     async knownUrls({ urls }: { urls: string[] }, tx: DbOrTx = db): Promise<KnownUrl[]> {
       const normalized = [...new Set(urls.map(comparableUrl))];
       const found: KnownUrl[] = [];
-      for (let start = 0; start < normalized.length; start += KNOWN_URLS_BATCH) found.push(...(await links.findByNormalizedUrls(normalized.slice(start, start + KNOWN_URLS_BATCH), tx)));
+      for (let start = 0; start < normalized.length; start += KNOWN_URLS_BATCH)
+        found.push(...(await links.findByNormalizedUrls(normalized.slice(start, start + KNOWN_URLS_BATCH), tx)));
       return found;
     },
   };

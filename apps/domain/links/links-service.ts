@@ -62,7 +62,11 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
   }
 
   /** The category a link form names (by id or by name); null for none, undefined when the form does not say. */
-  async function resolveCategory(input: { category?: string; categoryId?: string | null }, options: { create: boolean }, tx: DbOrTx = db): Promise<Category | null | undefined> {
+  async function resolveCategory(
+    input: { category?: string; categoryId?: string | null },
+    options: { create: boolean },
+    tx: DbOrTx = db,
+  ): Promise<Category | null | undefined> {
     if (input.categoryId === '' || input.categoryId === null) return null;
     if (input.categoryId) return categoryById(input.categoryId, tx);
     if (input.category === undefined) return undefined;
@@ -90,7 +94,12 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
       title: link.title ?? link.url,
       where: link.edition ? 'edition' : 'inbox',
       edition: link.edition
-        ? { period: link.edition.period, title: link.edition.title, status: link.edition.status, path: link.edition.status === 'published' ? editionPath(link.edition) : null }
+        ? {
+            period: link.edition.period,
+            title: link.edition.title,
+            status: link.edition.status,
+            path: link.edition.status === 'published' ? editionPath(link.edition) : null,
+          }
         : null,
     }));
   }
@@ -197,7 +206,8 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
       let to: Placement | undefined;
       if (parent !== undefined && (parent?.id ?? null) !== current.parentId) to = { parentId: parent?.id ?? null, position: 'last' };
       // Filed into another category: to the end of it. A nested item stays in its parent's.
-      else if (category !== undefined && (category?.id ?? null) !== current.categoryId && !current.parentId) to = { categoryId: category?.id ?? null, position: 'last' };
+      else if (category !== undefined && (category?.id ?? null) !== current.categoryId && !current.parentId)
+        to = { categoryId: category?.id ?? null, position: 'last' };
       await db.transaction(async (tx) => {
         await links.update(id, patch, tx);
         if (to) await relocate({ id, to }, tx);
@@ -212,7 +222,17 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
      * Moves a link between two neighbours (either may be absent: an end of the list), possibly
      * into another category. Only the moved row is written: its position becomes the midpoint.
      */
-    async move({ id, categoryId, beforeId, afterId }: { id: string; categoryId?: string | null; beforeId?: string | null; afterId?: string | null }): Promise<Link> {
+    async move({
+      id,
+      categoryId,
+      beforeId,
+      afterId,
+    }: {
+      id: string;
+      categoryId?: string | null;
+      beforeId?: string | null;
+      afterId?: string | null;
+    }): Promise<Link> {
       const current = await get({ id });
       const target = categoryId === undefined ? current.categoryId : categoryId || null;
       if (target) await categoryById(target, db);
@@ -267,11 +287,24 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
     async bulkTag({ ids, tags: tagsInput }: { ids: string[]; tags: unknown }): Promise<number> {
       const tags = parseInput(z.object({ tags: tagsField }), { tags: tagsInput }).tags ?? [];
       if (tags.length === 0) throw new ValidationError('Type at least one tag.', { tags: 'Type at least one tag.' });
-      return links.addTags(ids.filter((value) => idField.safeParse(value).success), tags);
+      return links.addTags(
+        ids.filter((value) => idField.safeParse(value).success),
+        tags,
+      );
     },
 
     /** One action on the links selected in the inbox: move them into a category, tag them or delete them. */
-    async bulk({ action, ids, categoryId, tags }: { action?: string; ids: string[]; categoryId?: string; tags?: string }): Promise<{ action: 'move' | 'tag' | 'delete'; count: number }> {
+    async bulk({
+      action,
+      ids,
+      categoryId,
+      tags,
+    }: {
+      action?: string;
+      ids: string[];
+      categoryId?: string;
+      tags?: string;
+    }): Promise<{ action: 'move' | 'tag' | 'delete'; count: number }> {
       if (ids.length === 0) throw new ValidationError('Select at least one link first.');
       if (action === 'move') return { action, count: await this.bulkMove({ ids, categoryId: categoryId ?? '' }) };
       if (action === 'tag') return { action, count: await this.bulkTag({ ids, tags: tags ?? '' }) };
@@ -280,7 +313,9 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
     },
 
     /** Links for a screen or the API: filters, full-text search (ranked, highlighted), pagination. */
-    async list(input: Record<string, unknown>): Promise<{ links: Array<Link & { children: Link[] }>; nextCursor: string | null; query: z.output<typeof querySchema> }> {
+    async list(
+      input: Record<string, unknown>,
+    ): Promise<{ links: Array<Link & { children: Link[] }>; nextCursor: string | null; query: z.output<typeof querySchema> }> {
       const query = parseInput(querySchema, input, 'Invalid filter.');
       let categoryId: string | null | undefined;
       if (query.category === 'none') categoryId = null;
@@ -306,14 +341,20 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
       const last = page.at(-1);
       let nextCursor: string | null = null;
       if (found.length > query.limit && last) {
-        nextCursor = encodeCursor(order === 'rank' ? { offset: (cursor && 'offset' in cursor ? cursor.offset : 0) + query.limit } : { createdAt: last.createdAt, id: last.id });
+        nextCursor = encodeCursor(
+          order === 'rank' ? { offset: (cursor && 'offset' in cursor ? cursor.offset : 0) + query.limit } : { createdAt: last.createdAt, id: last.id },
+        );
       }
       return { links: await withChildren(page), nextCursor, query };
     },
 
     /** The inbox as editors work on it: every category's links in their order, with counts. */
     async inbox({ limitPerPage = 500 }: { limitPerPage?: number } = {}) {
-      const [allCategories, counts, list] = await Promise.all([categories.list(), links.inboxCounts(), links.list({ scope: 'inbox', limit: limitPerPage, order: 'position' })]);
+      const [allCategories, counts, list] = await Promise.all([
+        categories.list(),
+        links.inboxCounts(),
+        links.list({ scope: 'inbox', limit: limitPerPage, order: 'position' }),
+      ]);
       const withNested = await withChildren(list);
       // New links land in "To sort", first; then each category in its order.
       const groups = [

@@ -11,8 +11,11 @@ const MAX_URL = 2048;
 /** Whitespace collapsed, control characters dropped (PostgreSQL refuses NUL in text), cut at max; null when empty. */
 function clean(value: string | null | undefined, max: number): string | null {
   if (value === null || value === undefined) return null;
-  // eslint-disable-next-line no-control-regex
-  let text = value.replace(/[\u0000-\u0008\u000E-\u001F\u007F]/g, '').replace(/\s+/g, ' ').trim();
+  let text = value
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000E-\u001F\u007F]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (text === '') return null;
   if (text.length > max) {
     text = text.slice(0, max);
@@ -80,7 +83,8 @@ export function parseMetadata(html: string, baseUrl: string, headers: { contentL
             }
             break;
           case 'link':
-            if (canonical === undefined && attributes.href && (attributes.rel ?? '').toLowerCase().split(/\s+/).includes('canonical')) canonical = attributes.href;
+            if (canonical === undefined && attributes.href && (attributes.rel ?? '').toLowerCase().split(/\s+/).includes('canonical'))
+              canonical = attributes.href;
             break;
           case 'base':
             base ??= attributes.href;

@@ -101,7 +101,11 @@ function sendRequest(url: URL, hostname: string, addresses: ResolvedAddress[], s
   // `all` (Node's happy eyeballs) it may try each of them.
   const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
     const [first] = addresses;
-    if (lookupOptions.all) callback(null, addresses.map(({ address, family }) => ({ address, family })));
+    if (lookupOptions.all)
+      callback(
+        null,
+        addresses.map(({ address, family }) => ({ address, family })),
+      );
     else if (first) callback(null, first.address, first.family);
     else callback(Object.assign(new Error('no checked address'), { code: 'ENOTFOUND' }), '', 4);
   };
@@ -118,10 +122,7 @@ function sendRequest(url: URL, hostname: string, addresses: ResolvedAddress[], s
     signal,
   };
   return new Promise<Exchange>((resolve, reject) => {
-    const request =
-      url.protocol === 'https:'
-        ? https.request({ ...common, ...(isIP(hostname) === 0 ? { servername: hostname } : {}) })
-        : http.request(common);
+    const request = url.protocol === 'https:' ? https.request({ ...common, ...(isIP(hostname) === 0 ? { servername: hostname } : {}) }) : http.request(common);
     request.once('response', (response) => resolve({ request, response }));
     // Stays attached after the answer arrives so a late socket error is never unhandled.
     request.on('error', reject);

@@ -29,7 +29,12 @@ function mediaType(header: string | undefined): string | null {
 
 /** For answers without a Content-Type: the few ways an HTML document starts. */
 function looksLikeHtml(body: Buffer): boolean {
-  const start = body.subarray(0, 1024).toString('latin1').replace(/^\uFEFF|^\u00EF\u00BB\u00BF/, '').trimStart().toLowerCase();
+  const start = body
+    .subarray(0, 1024)
+    .toString('latin1')
+    .replace(/^\uFEFF|^\u00EF\u00BB\u00BF/, '')
+    .trimStart()
+    .toLowerCase();
   return /^(<!doctype html|<html|<head|<title|<meta|<!--)/.test(start);
 }
 

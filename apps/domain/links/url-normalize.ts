@@ -9,8 +9,21 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
 
 // Parameters that only say where a click came from; compared in lower case since senders vary it.
 const TRACKING_PARAMETERS = new Set([
-  'fbclid', 'gclid', 'dclid', 'gbraid', 'wbraid', 'msclkid', 'mc_cid', 'mc_eid', 'yclid',
-  '_hsenc', '_hsmi', 'mkt_tok', 'igshid', 'ref_src', 'ref_url',
+  'fbclid',
+  'gclid',
+  'dclid',
+  'gbraid',
+  'wbraid',
+  'msclkid',
+  'mc_cid',
+  'mc_eid',
+  'yclid',
+  '_hsenc',
+  '_hsmi',
+  'mkt_tok',
+  'igshid',
+  'ref_src',
+  'ref_url',
 ]);
 
 // Short names that are tracking on these sites only: elsewhere "s" or "si" may well be a search or an id.
@@ -121,9 +134,7 @@ function decodeComponent(value: string): string {
 function isTrackingParameter(name: string, host: string): boolean {
   const lower = name.toLowerCase();
   if (lower.startsWith('utm_') || TRACKING_PARAMETERS.has(lower)) return true;
-  return SITE_TRACKING_PARAMETERS.some(
-    (site) => site.names.has(name) && site.hosts.some((siteHost) => host === siteHost || host.endsWith(`.${siteHost}`)),
-  );
+  return SITE_TRACKING_PARAMETERS.some((site) => site.names.has(name) && site.hosts.some((siteHost) => host === siteHost || host.endsWith(`.${siteHost}`)));
 }
 
 // "%7e", "%7E" and "~" are the same character: decode what never needed encoding, upper-case the rest.

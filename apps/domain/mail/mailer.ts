@@ -111,7 +111,11 @@ export function createOutboxMailer(options: { directory: string; from: string })
 /** The messages in an outbox folder, newest first, with their envelope read from the headers. */
 export async function listOutbox(directory: string, limit = 200): Promise<OutboxEntry[]> {
   const names = await readdir(directory).catch(() => [] as string[]);
-  const files = names.filter((name) => name.endsWith('.eml')).sort().reverse().slice(0, limit);
+  const files = names
+    .filter((name) => name.endsWith('.eml'))
+    .sort()
+    .reverse()
+    .slice(0, limit);
   return Promise.all(
     files.map(async (file) => {
       const full = path.join(directory, file);
@@ -144,11 +148,9 @@ export async function readOutboxMessage(directory: string, file: string) {
 
 /** Decodes RFC 2047 encoded words (=?UTF-8?Q?...?= and =?UTF-8?B?...?=) in a header value. */
 export function decodeMimeWords(value: string): string {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_match, _charset: string, encoding: string, text: string) => {
-      if (encoding.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
-      const bytes = text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-      return Buffer.from(bytes, 'latin1').toString('utf8');
-    });
+  return value.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_match, _charset: string, encoding: string, text: string) => {
+    if (encoding.toUpperCase() === 'B') return Buffer.from(text, 'base64').toString('utf8');
+    const bytes = text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
+  });
 }

@@ -107,10 +107,15 @@ export function compileMessageTemplate(input: MessageTemplateInput): MessageTemp
   const subject = /^[\x20-\x7e]*$/.test(input.subject) ? input.subject : encodeWords(input.subject, 'Q', 52);
   const shared =
     headerLine('From', from) +
-    foldLines(`Subject: ${subject.replace(/[\r\n]+/g, ' ')}`, HEADER_LINE) + CRLF +
-    Object.entries(input.headers ?? {}).map(([name, value]) => headerLine(name, value)).join('') +
-    'MIME-Version: 1.0' + CRLF +
-    `Content-Type: multipart/alternative; boundary="${boundary}"` + CRLF +
+    foldLines(`Subject: ${subject.replace(/[\r\n]+/g, ' ')}`, HEADER_LINE) +
+    CRLF +
+    Object.entries(input.headers ?? {})
+      .map(([name, value]) => headerLine(name, value))
+      .join('') +
+    'MIME-Version: 1.0' +
+    CRLF +
+    `Content-Type: multipart/alternative; boundary="${boundary}"` +
+    CRLF +
     CRLF;
   // Everything written is ASCII (quoted-printable bodies, encoded headers): latin1 is exact.
   const ascii = (text: string) => Buffer.from(text, 'latin1');
@@ -129,7 +134,9 @@ export function compileMessageTemplate(input: MessageTemplateInput): MessageTemp
         headerLine('Date', date) +
         headerLine('To', formatAddress({ address: recipient.to })) +
         headerLine('Message-ID', recipient.messageId) +
-        Object.entries(recipient.headers ?? {}).map(([name, value]) => headerLine(name, value)).join('');
+        Object.entries(recipient.headers ?? {})
+          .map(([name, value]) => headerLine(name, value))
+          .join('');
       const parts: Buffer[] = [ascii(own), sharedBuffer, textHead];
       splice(textPieces, recipient.url, parts);
       parts.push(htmlHead);

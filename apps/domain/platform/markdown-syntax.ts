@@ -104,7 +104,8 @@ permissive.validateLink = () => true;
 
 // A "<" that would open a tag, a closing tag, a comment, a declaration or an autolink.
 const TAG_START = /[A-Za-z/!?]/;
-const SAFE_AUTOLINK = /^<(?:(?:https?:\/\/|mailto:)[^\s<>]*|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)>/;
+const SAFE_AUTOLINK =
+  /^<(?:(?:https?:\/\/|mailto:)[^\s<>]*|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)>/;
 const REFERENCE_DEFINITION = /^( {0,3})\[((?:[^\]\\]|\\.)+)\]:[ \t]*(<[^>\n]*>|\S+)/;
 
 /** Text as Markdown shows it literally: the characters that would make emphasis, code, links or HTML are escaped. */
@@ -230,7 +231,7 @@ export function inertMarkdown(source: string): string {
   const lines = source.split(/\r\n?|\n/);
   const { code, groups } = lineStructure(lines);
   const out: string[] = [];
-  for (let number = 0; number < lines.length; ) {
+  for (let number = 0; number < lines.length;) {
     const line = lines[number]!;
     const groupEnd = groups.get(number);
     if (code.has(number) || line.trim() === '') {
@@ -242,7 +243,8 @@ export function inertMarkdown(source: string): string {
     } else {
       const definition = REFERENCE_DEFINITION.exec(line);
       // A reference to another scheme is written as the text it is, "[x]: ..." escaped.
-      if (definition && unsafeDestination(unescapeMarkdown(definition[3]!.replace(/^<|>$/g, '')))) out.push(`${definition[1]}\\${line.slice(definition[1]!.length)}`);
+      if (definition && unsafeDestination(unescapeMarkdown(definition[3]!.replace(/^<|>$/g, ''))))
+        out.push(`${definition[1]}\\${line.slice(definition[1]!.length)}`);
       else out.push(inertInline(line));
       number += 1;
     }

@@ -40,8 +40,33 @@ function highlightFence(code: string, info: string): string {
 
 const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: [
-    'p', 'br', 'strong', 'em', 'b', 'i', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a',
-    'h3', 'h4', 'h5', 'h6', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'del', 'span', 'img',
+    'p',
+    'br',
+    'strong',
+    'em',
+    'b',
+    'i',
+    'code',
+    'pre',
+    'blockquote',
+    'ul',
+    'ol',
+    'li',
+    'a',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'hr',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'del',
+    'span',
+    'img',
   ],
   allowedAttributes: {
     // rel is listed because transformTags runs before the attribute filter.
@@ -89,7 +114,10 @@ export function markdownToText(source: string, maxLength?: number): string {
   const parts: string[] = [];
   collectText(md.parse(source, {}), parts);
   // Runs of whitespace become one space, except the no-break spaces of French typography ("Titre : ...").
-  const text = parts.join('').replace(/[^\S\u00a0\u202f]+/g, ' ').trim();
+  const text = parts
+    .join('')
+    .replace(/[^\S\u00a0\u202f]+/g, ' ')
+    .trim();
   return maxLength === undefined ? text : truncateAtWord(text, maxLength);
 }
 

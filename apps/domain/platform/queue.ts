@@ -3,7 +3,14 @@ import PgBoss from 'pg-boss';
 /** Job names and their payloads: the one list of the durable work the app does. */
 export type JobPayloads = {
   'maintenance.cleanup': Record<string, never>;
-  'email.send': { to: string; subject: string; text: string; html?: string; from?: string | { name: string; address: string }; headers?: Record<string, string> };
+  'email.send': {
+    to: string;
+    subject: string;
+    text: string;
+    html?: string;
+    from?: string | { name: string; address: string };
+    headers?: Record<string, string>;
+  };
   'links.fetch-metadata': { linkId: string };
   'links.check-edition': { runId: string };
   'imports.run': { importId: string };
@@ -11,14 +18,26 @@ export type JobPayloads = {
   'sends.run': { sendId: string };
 };
 export type JobName = keyof JobPayloads;
-export const JOB_NAMES: JobName[] = ['maintenance.cleanup', 'email.send', 'links.fetch-metadata', 'links.check-edition', 'imports.run', 'editions.tick', 'sends.run'];
+export const JOB_NAMES: JobName[] = [
+  'maintenance.cleanup',
+  'email.send',
+  'links.fetch-metadata',
+  'links.check-edition',
+  'imports.run',
+  'editions.tick',
+  'sends.run',
+];
 
 export type SendOptions = { singletonKey?: string; singletonSeconds?: number; startAfter?: Date; retryLimit?: number };
 
 /** The durable job queue (pg-boss in the app's PostgreSQL). */
 export type Queue = {
   send: <N extends JobName>(name: N, data: JobPayloads[N], options?: SendOptions) => Promise<string | null>;
-  work: <N extends JobName>(name: N, handler: (data: JobPayloads[N]) => Promise<void>, options?: { batchSize?: number; pollingIntervalSeconds?: number }) => Promise<void>;
+  work: <N extends JobName>(
+    name: N,
+    handler: (data: JobPayloads[N]) => Promise<void>,
+    options?: { batchSize?: number; pollingIntervalSeconds?: number },
+  ) => Promise<void>;
   /** Takes no new jobs; the jobs in hand run on (stop() waits for them). */
   stopWorking: () => Promise<void>;
   stop: () => Promise<void>;
@@ -43,10 +62,14 @@ export async function startQueue(options: { url: string; supervise?: boolean; on
     boss,
     send: (name, data, sendOptions = {}) => boss.send(name, data, sendOptions),
     async work(name, handler, workOptions = {}) {
-      await boss.work<JobPayloads[typeof name]>(name, { batchSize: workOptions.batchSize ?? 1, pollingIntervalSeconds: workOptions.pollingIntervalSeconds ?? 2 }, async (jobs) => {
-        // A batch is worked concurrently; handlers record expected failures themselves and throw only to be retried.
-        await Promise.all(jobs.map((job) => handler(job.data)));
-      });
+      await boss.work<JobPayloads[typeof name]>(
+        name,
+        { batchSize: workOptions.batchSize ?? 1, pollingIntervalSeconds: workOptions.pollingIntervalSeconds ?? 2 },
+        async (jobs) => {
+          // A batch is worked concurrently; handlers record expected failures themselves and throw only to be retried.
+          await Promise.all(jobs.map((job) => handler(job.data)));
+        },
+      );
     },
     async stopWorking() {
       for (const name of JOB_NAMES) await boss.offWork(name);

@@ -20,7 +20,14 @@ export function confirmationEmail(input: { settings: Newsletter; to: string; lin
 export function welcomeEmail(input: { settings: Newsletter; to: string; archiveUrl: string; unsubscribeUrl: string }): JobPayloads['email.send'] {
   const words = wordsFor(input.settings.locale).subscription;
   const subject = words.welcomeSubject(input.settings.newsletterName);
-  const body = renderMessage('welcome', { lang: input.settings.locale, subject, words, newsletter: input.settings.newsletterName, archiveUrl: input.archiveUrl, unsubscribeUrl: input.unsubscribeUrl });
+  const body = renderMessage('welcome', {
+    lang: input.settings.locale,
+    subject,
+    words,
+    newsletter: input.settings.newsletterName,
+    archiveUrl: input.archiveUrl,
+    unsubscribeUrl: input.unsubscribeUrl,
+  });
   return {
     to: input.to,
     from: newsletterSender(input.settings),

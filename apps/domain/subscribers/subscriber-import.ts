@@ -41,7 +41,8 @@ export function parseSubscriberCsv(input: Buffer | string): ParsedImport {
   }
   text = text.replace(/^\uFEFF/, '');
   const firstLine = text.slice(0, text.search(/\r?\n/) === -1 ? undefined : text.search(/\r?\n/));
-  const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
+  const delimiter =
+    (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
   let records: string[][];
   try {
     records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, bom: true, trim: true });
@@ -63,7 +64,16 @@ export function parseSubscriberCsv(input: Buffer | string): ParsedImport {
   }
   const names = emailIndex === 0 && lineOffset === 1 ? ['email'] : header;
   const dateIndex = names.findIndex((name) => DATE_COLUMNS.includes(name));
-  const format = names.includes('active_subscription') || names.includes('email_disabled') ? 'Substack' : names.includes('subscriber_type') ? 'Buttondown' : names.includes('email address') ? 'Mailchimp' : names.includes('attributes') ? 'listmonk' : 'CSV';
+  const format =
+    names.includes('active_subscription') || names.includes('email_disabled')
+      ? 'Substack'
+      : names.includes('subscriber_type')
+        ? 'Buttondown'
+        : names.includes('email address')
+          ? 'Mailchimp'
+          : names.includes('attributes')
+            ? 'listmonk'
+            : 'CSV';
   const seen = new Set<string>();
   const result: ParsedImport = { format, rows: [], invalid: [], repeated: [] };
   rows.forEach((cells, index) => {
@@ -71,7 +81,11 @@ export function parseSubscriberCsv(input: Buffer | string): ParsedImport {
     const raw = (cells[emailIndex] ?? '').trim();
     const parsed = emailField.safeParse(raw);
     if (!parsed.success) {
-      result.invalid.push({ line, value: raw.slice(0, 200), reason: raw ? (parsed.error.issues[0]?.message ?? 'Invalid address.') : 'No address on this row.' });
+      result.invalid.push({
+        line,
+        value: raw.slice(0, 200),
+        reason: raw ? (parsed.error.issues[0]?.message ?? 'Invalid address.') : 'No address on this row.',
+      });
       return;
     }
     if (seen.has(parsed.data)) {

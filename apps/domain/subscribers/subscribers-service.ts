@@ -63,7 +63,10 @@ const filterSchema = z.object({
 });
 
 /** The admin's filter of the readers' list, or the reason it is not one. */
-export function parseSubscriberFilter(input: { status?: unknown; q?: unknown; page?: unknown }): { filter: { status?: SubscriberStatus; q?: string; page: number }; error?: ValidationError } {
+export function parseSubscriberFilter(input: { status?: unknown; q?: unknown; page?: unknown }): {
+  filter: { status?: SubscriberStatus; q?: string; page: number };
+  error?: ValidationError;
+} {
   const parsed = filterSchema.safeParse(input);
   if (!parsed.success) return { filter: { page: 1 }, error: new ValidationError('Invalid filter.', fieldErrors(parsed.error)) };
   return { filter: { status: parsed.data.status || undefined, q: parsed.data.q?.trim() || undefined, page: parsed.data.page } };
@@ -120,7 +123,12 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
   }
 
   async function sendWelcome(subscriber: Subscriber): Promise<void> {
-    const email = welcomeEmail({ settings: await settings.get(), to: subscriber.email, archiveUrl: `${publicUrl}/archive`, unsubscribeUrl: unsubscribeUrl(subscriber.id) });
+    const email = welcomeEmail({
+      settings: await settings.get(),
+      to: subscriber.email,
+      archiveUrl: `${publicUrl}/archive`,
+      unsubscribeUrl: unsubscribeUrl(subscriber.id),
+    });
     await queue.send('email.send', email);
   }
 
@@ -148,7 +156,12 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       await throttle(`subscribe:address:${sha256(email)}`, SUBSCRIBE_LIMITS.perAddress, current.locale);
       // A filled honeypot is a bot: accept silently and do nothing.
       if (typeof input.website === 'string' && input.website.trim() !== '') return;
-      const consent = { at: clock.now().toISOString(), ip: input.ip, form: input.form.slice(0, 40), text: wordsFor(current.locale).subscription.consent(current.newsletterName) };
+      const consent = {
+        at: clock.now().toISOString(),
+        ip: input.ip,
+        form: input.form.slice(0, 40),
+        text: wordsFor(current.locale).subscription.consent(current.newsletterName),
+      };
       const subscriber = await db.transaction(async (tx) => {
         const { subscriber: found, created } = await subscribers.insertOrFind({ email, status: 'pending', source: 'form', consent }, tx);
         if (created) return found;
@@ -256,8 +269,11 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       return db.transaction(async (tx) => {
         const consent = { at: now.toISOString(), ip: null, form: 'admin', text: `Added by ${actor.name}` };
         const { subscriber, created } = await subscribers.insertOrFind({ email, status: 'active', source: 'admin', consent, confirmedAt: now }, tx);
-        if (!created && subscriber.status === 'active') throw new ValidationError('This address is already subscribed.', { email: 'This address is already subscribed.' });
-        const row = created ? subscriber : (await subscribers.update(subscriber.id, { status: 'active', confirmedAt: now, consent, unsubscribedAt: null, bouncedAt: null }, tx))!;
+        if (!created && subscriber.status === 'active')
+          throw new ValidationError('This address is already subscribed.', { email: 'This address is already subscribed.' });
+        const row = created
+          ? subscriber
+          : (await subscribers.update(subscriber.id, { status: 'active', confirmedAt: now, consent, unsubscribedAt: null, bouncedAt: null }, tx))!;
         await subscribers.recordEvent('subscribed', now, tx);
         return row;
       });
@@ -319,11 +335,18 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
         createdAt: row.createdAt ?? now,
       }));
       return db.transaction(async (tx) => {
-        const existing = await subscribers.existingEmails(rows.map((row) => row.email), tx);
+        const existing = await subscribers.existingEmails(
+          rows.map((row) => row.email),
+          tx,
+        );
         const fresh = rows.filter((row) => !existing.has(row.email));
         await subscribers.insertMany(fresh, tx);
         const active = fresh.filter((row) => row.status === 'active');
-        await subscribers.recordEvents('subscribed', active.map((row) => row.createdAt), tx);
+        await subscribers.recordEvents(
+          'subscribed',
+          active.map((row) => row.createdAt),
+          tx,
+        );
         await subscribers.deleteImport(id, tx);
         return { active: active.length, pending: fresh.length - active.length };
       });
@@ -368,7 +391,10 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       authorize(actor, 'subscribers.manage');
       const now = clock.now();
       const write = async (tx: DbOrTx): Promise<number> => {
-        const existing = await subscribers.existingEmails(readers.map((reader) => reader.email.toLowerCase()), tx);
+        const existing = await subscribers.existingEmails(
+          readers.map((reader) => reader.email.toLowerCase()),
+          tx,
+        );
         const fresh = readers.filter((reader) => !existing.has(reader.email.toLowerCase()));
         const added = await subscribers.insertMany(
           fresh.map((reader) => ({
@@ -384,9 +410,21 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
           tx,
         );
         // Who joined, and when those who left did.
-        await subscribers.recordEvents('subscribed', fresh.filter((reader) => reader.status !== 'pending').map((reader) => new Date(reader.confirmedAt ?? reader.createdAt)), tx);
-        await subscribers.recordEvents('unsubscribed', fresh.filter((reader) => reader.status === 'unsubscribed' && reader.unsubscribedAt).map((reader) => new Date(reader.unsubscribedAt!)), tx);
-        await subscribers.recordEvents('bounced', fresh.filter((reader) => reader.status === 'bounced' && reader.bouncedAt).map((reader) => new Date(reader.bouncedAt!)), tx);
+        await subscribers.recordEvents(
+          'subscribed',
+          fresh.filter((reader) => reader.status !== 'pending').map((reader) => new Date(reader.confirmedAt ?? reader.createdAt)),
+          tx,
+        );
+        await subscribers.recordEvents(
+          'unsubscribed',
+          fresh.filter((reader) => reader.status === 'unsubscribed' && reader.unsubscribedAt).map((reader) => new Date(reader.unsubscribedAt!)),
+          tx,
+        );
+        await subscribers.recordEvents(
+          'bounced',
+          fresh.filter((reader) => reader.status === 'bounced' && reader.bouncedAt).map((reader) => new Date(reader.bouncedAt!)),
+          tx,
+        );
         return added;
       };
       return tx ? write(tx) : db.transaction(write);

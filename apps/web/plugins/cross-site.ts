@@ -36,6 +36,10 @@ export const crossSitePlugin = fp(async (app: FastifyInstance, options: { public
     // name besides PUBLIC_URL); another site cannot make a browser send a matching one.
     if (fromThisSite(request.headers, [publicOrigin, `${request.protocol}://${request.host}`.toLowerCase()])) return;
     request.log.warn({ url: request.url, origin: request.headers.origin, fetchSite: request.headers['sec-fetch-site'] }, 'cross-site request refused');
-    throw new RequestRefusedError(403, 'cross_site', 'This request came from another site. Veille only accepts changes made from its own pages: go back to Veille, reload the page and try again.');
+    throw new RequestRefusedError(
+      403,
+      'cross_site',
+      'This request came from another site. Veille only accepts changes made from its own pages: go back to Veille, reload the page and try again.',
+    );
   });
 });

@@ -2,7 +2,15 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { ZodError } from 'zod';
 import { escapeHtml } from '../../domain/platform/html.ts';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../domain/platform/errors.ts';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthenticatedError,
+  ValidationError,
+} from '../../domain/platform/errors.ts';
 import type { Services } from '../../bootstrap/services.ts';
 import { RequestRefusedError } from '../http-errors.ts';
 import type { Words } from '../../domain/platform/locales/index.ts';
@@ -85,7 +93,10 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
       return reply.code(status).send(body);
     }
     if (wantsFragment(request)) {
-      return reply.code(status).type('text/html; charset=utf-8').send(`<div class="alert alert-error" role="alert">${escapeHtml(message)}</div>`);
+      return reply
+        .code(status)
+        .type('text/html; charset=utf-8')
+        .send(`<div class="alert alert-error" role="alert">${escapeHtml(message)}</div>`);
     }
     if (isPublicPath(request.url)) {
       if (status === 404) return renderPublicNotFound(reply, options.services);
@@ -135,6 +146,7 @@ function publicErrorWords(t: Words['site'], status: number, error: unknown): { h
   if (status >= 500) return { heading: t.serverError, message: t.serverErrorText };
   if (status === 429) return { heading: t.tooManyRequests, message: t.tooManyRequestsText };
   if (error instanceof RequestRefusedError && error.code === 'cross_site') return { heading: t.forbidden, message: t.crossSiteText };
-  if (error instanceof RequestRefusedError && error.code === 'invalid_characters') return { heading: t.badRequest, message: t.invalidCharactersText.replace('{field}', error.field ?? '') };
+  if (error instanceof RequestRefusedError && error.code === 'invalid_characters')
+    return { heading: t.badRequest, message: t.invalidCharactersText.replace('{field}', error.field ?? '') };
   return { heading: t.badRequest, message: t.badRequestText };
 }

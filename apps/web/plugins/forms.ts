@@ -67,8 +67,10 @@ export function formErrorOf(error: unknown): FormFailure | undefined {
   if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false };
   if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {}, refused: false };
   if (error instanceof RateLimitedError) return { status: 429, message: error.message, fields: {}, refused: false };
-  if (error instanceof RequestRefusedError && error.code === 'invalid_characters') return { status: 422, message: error.message, fields: error.field ? { [error.field]: error.message } : {}, refused: true, refusal: error.code };
-  if (error instanceof RequestRefusedError && error.code === FORM_EXPIRED) return { status: 403, message: error.message, fields: {}, refused: true, refusal: error.code };
+  if (error instanceof RequestRefusedError && error.code === 'invalid_characters')
+    return { status: 422, message: error.message, fields: error.field ? { [error.field]: error.message } : {}, refused: true, refusal: error.code };
+  if (error instanceof RequestRefusedError && error.code === FORM_EXPIRED)
+    return { status: 403, message: error.message, fields: {}, refused: true, refusal: error.code };
   return undefined;
 }
 
@@ -83,7 +85,14 @@ export async function renderFormError(request: FastifyRequest, reply: FastifyRep
   const page = (await form.page?.(request, reply)) ?? {};
   const keys = form.keys ?? { values: 'values', errors: 'errors', error: 'error' };
   const known = (page[keys.values] as Record<string, unknown> | undefined) ?? {};
-  const data = { ...page, [keys.values]: { ...known, ...typedValues(request.body) }, [keys.errors]: failure.fields, [keys.error ?? 'error']: failure.message, formStatus: failure.status, formRefusal: failure.refusal };
+  const data = {
+    ...page,
+    [keys.values]: { ...known, ...typedValues(request.body) },
+    [keys.errors]: failure.fields,
+    [keys.error ?? 'error']: failure.message,
+    formStatus: failure.status,
+    formRefusal: failure.refusal,
+  };
   const fragment = typeof form.fragment === 'function' ? form.fragment(request) : form.fragment;
   return reply.render(template, data, { fragment, status: failure.status });
 }

@@ -43,7 +43,12 @@ export function findControlCharacter(value: unknown, lines: 'single-line' | 'mul
 
 function refuse(found: ControlCharacterFound, what: 'field' | 'header'): never {
   const code = `U+${found.character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-  throw new RequestRefusedError(400, 'invalid_characters', `The ${what} “${found.field}” holds a control character (${code}), which is not accepted. Remove it and try again.`, found.field);
+  throw new RequestRefusedError(
+    400,
+    'invalid_characters',
+    `The ${what} “${found.field}” holds a control character (${code}), which is not accepted. Remove it and try again.`,
+    found.field,
+  );
 }
 
 /**

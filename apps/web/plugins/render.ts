@@ -86,7 +86,9 @@ export const renderPlugin = fp(async (app: FastifyInstance, options: { services:
     const html = await this.viewAsync(fragment, { ...(await context(this.request, this)), ...data });
     this.header('Vary', 'HX-Request');
     this.header('Cache-Control', 'no-store');
-    return this.code(renderOptions.status ?? this.statusCode).type('text/html; charset=utf-8').send(html);
+    return this.code(renderOptions.status ?? this.statusCode)
+      .type('text/html; charset=utf-8')
+      .send(html);
   });
 
   app.decorateReply('renderForm', async function (this: FastifyReply, template: string, data, renderOptions = {}) {

@@ -40,7 +40,8 @@ export async function registerUploads(scope: FastifyInstance, limits: UploadLimi
           add(part.fieldname, await part.toBuffer());
           names[part.fieldname] = part.filename;
         } else {
-          if (part.valueTruncated || part.fieldnameTruncated) throw new RequestRefusedError(413, 'upload_too_large', `The field “${part.fieldname}” is longer than ${limits.fieldSize} bytes.`);
+          if (part.valueTruncated || part.fieldnameTruncated)
+            throw new RequestRefusedError(413, 'upload_too_large', `The field “${part.fieldname}” is longer than ${limits.fieldSize} bytes.`);
           add(part.fieldname, part.value);
         }
       }
@@ -65,7 +66,11 @@ function uploadError(error: unknown, limits: UploadLimits): Error {
     return new RequestRefusedError(413, 'upload_too_large', `The file is larger than ${Math.round(limits.fileSize / 1024 / 1024)} MB.`);
   }
   if (code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') {
-    return new RequestRefusedError(413, 'upload_too_large', `An upload holds at most ${limits.files} file${limits.files === 1 ? '' : 's'} and ${limits.fields} fields.`);
+    return new RequestRefusedError(
+      413,
+      'upload_too_large',
+      `An upload holds at most ${limits.files} file${limits.files === 1 ? '' : 's'} and ${limits.fields} fields.`,
+    );
   }
   return new RequestRefusedError(400, 'upload_malformed', 'The upload is malformed or incomplete: choose the file again and send the form.');
 }

@@ -10,6 +10,7 @@ export async function accountView(auth: Pick<Services['auth'], 'listApiTokens'>,
 /** What the confirmation of a password change says about the API tokens. */
 export function tokensSentence({ revoked, kept }: TokensAfterPasswordChange): string {
   if (revoked > 0) return ` and your ${revoked === 1 ? 'API token was' : `${revoked} API tokens were`} revoked.`;
-  if (kept > 0) return `. Your ${kept === 1 ? 'API token still works' : `${kept} API tokens still work`}: revoke ${kept === 1 ? 'it' : 'them'} below if ${kept === 1 ? 'it' : 'they'} may have leaked.`;
+  if (kept > 0)
+    return `. Your ${kept === 1 ? 'API token still works' : `${kept} API tokens still work`}: revoke ${kept === 1 ? 'it' : 'them'} below if ${kept === 1 ? 'it' : 'they'} may have leaked.`;
   return '.';
 }

@@ -29,6 +29,10 @@ const CHART_MONTHS = 12;
 
 /** What the dashboard shows: the newsletter, where its email goes, the readers' counts and their growth. */
 export async function dashboardView(services: Pick<Services, 'settings' | 'subscribers' | 'mailer'>) {
-  const [settings, counts, growth] = await Promise.all([services.settings.get(), services.subscribers.counts(), services.subscribers.growth({ months: CHART_MONTHS })]);
+  const [settings, counts, growth] = await Promise.all([
+    services.settings.get(),
+    services.subscribers.counts(),
+    services.subscribers.growth({ months: CHART_MONTHS }),
+  ]);
   return { settings, mailer: services.mailer.describe(), counts, chart: growthChart(growth) };
 }

@@ -12,7 +12,15 @@ import { linkView } from './link-view.ts';
 type EditorServices = Pick<Services, 'editions' | 'links' | 'settings' | 'categories' | 'delivery' | 'linkCheck'>;
 
 /** The edition form's fields as the editor page shows them. */
-export type EditionFormValues = { title: string; slug: string; tags: string; intro: string; outro: string; freeSections: Array<{ heading: string; body: string }>; version: unknown };
+export type EditionFormValues = {
+  title: string;
+  slug: string;
+  tags: string;
+  intro: string;
+  outro: string;
+  freeSections: Array<{ heading: string; body: string }>;
+  version: unknown;
+};
 
 /** Everything the editor page of `period` shows; `values` replaces the stored fields (a refused save shows what was typed). */
 export async function editionEditorView(services: EditorServices, input: { period: string; values?: Partial<EditionFormValues> }) {
@@ -20,10 +28,23 @@ export async function editionEditorView(services: EditorServices, input: { perio
   const row = await editions.find({ period: input.period });
   const sendStatus = await services.delivery.status({ id: row.id, actor: null, reportLimit: 0 });
   const presend = row.status === 'published' && !sendStatus.send;
-  const [doc, inbox, current, allCategories] = await Promise.all([editions.document({ edition: row }), links.inbox(), services.settings.get(), services.categories.list()]);
+  const [doc, inbox, current, allCategories] = await Promise.all([
+    editions.document({ edition: row }),
+    links.inbox(),
+    services.settings.get(),
+    services.categories.list(),
+  ]);
   const linkIds = doc.sections.flatMap((section) => section.links.map((link) => link.id));
   const sectionLinks = new Map((await links.getMany({ ids: linkIds })).map((link) => [link.id, link]));
-  const stored: EditionFormValues = { title: row.title, slug: row.slug, tags: row.tags.join(', '), intro: row.intro, outro: row.outro, freeSections: row.freeSections, version: row.version };
+  const stored: EditionFormValues = {
+    title: row.title,
+    slug: row.slug,
+    tags: row.tags.join(', '),
+    intro: row.intro,
+    outro: row.outro,
+    freeSections: row.freeSections,
+    version: row.version,
+  };
   return {
     row,
     doc,

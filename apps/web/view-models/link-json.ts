@@ -18,7 +18,14 @@ export function linkJson(link: Link & { children?: Link[] }, duplicates?: Duplic
     categoryId: link.categoryId,
     parentId: link.parentId,
     position: link.position,
-    edition: link.edition ? { period: link.edition.period, title: link.edition.title, status: link.edition.status, url: link.edition.status === 'published' ? editionPath(link.edition) : null } : null,
+    edition: link.edition
+      ? {
+          period: link.edition.period,
+          title: link.edition.title,
+          status: link.edition.status,
+          url: link.edition.status === 'published' ? editionPath(link.edition) : null,
+        }
+      : null,
     fetch: { status: link.fetchStatus, error: link.fetchError, fetchedAt: link.fetchedAt },
     createdBy: link.createdByName,
     createdAt: link.createdAt,

@@ -20,7 +20,9 @@ function editValues(link: Link): Record<string, unknown> {
 /** The links a link may be nested under: the other top-level links of its category in the inbox. */
 async function possibleParents({ links }: LinkServices, link: Link): Promise<Array<{ id: string; title: string }>> {
   const { links: candidates } = await links.list({ status: 'inbox', limit: 200, category: link.categoryId ?? 'none' });
-  return candidates.filter((candidate) => candidate.id !== link.id && !candidate.parentId).map((candidate) => ({ id: candidate.id, title: candidate.title ?? candidate.url }));
+  return candidates
+    .filter((candidate) => candidate.id !== link.id && !candidate.parentId)
+    .map((candidate) => ({ id: candidate.id, title: candidate.title ?? candidate.url }));
 }
 
 /** One link's row in the inbox list, with its nested items. */
@@ -37,7 +39,10 @@ export async function linkEditPage(services: LinkServices, { id, focus }: { id: 
 }
 
 /** The capture popup (or the add page), pre-filled with what the bookmarklet read from the page, and where else its URL appears. */
-export async function linkNewPage({ links, categories }: LinkServices, query: { url?: string; title?: string; text?: string; popup?: boolean }): Promise<Record<string, unknown>> {
+export async function linkNewPage(
+  { links, categories }: LinkServices,
+  query: { url?: string; title?: string; text?: string; popup?: boolean },
+): Promise<Record<string, unknown>> {
   const [duplicates, allCategories] = await Promise.all([query.url ? links.duplicatesOf({ url: query.url }) : [], categories.list()]);
   const values = { url: query.url ?? '', title: (query.title ?? '').slice(0, 500), commentary: query.text ? query.text.trim() : '' };
   return { values, errors: {}, categories: allCategories, popup: Boolean(query.popup), duplicates };

@@ -17,7 +17,10 @@ test('a new user sets up the owner account, signs out, fails once and signs in a
   await page.getByLabel('Password', { exact: true }).fill('password12345');
   await page.locator('#password-strength').getByText('Avoid common words').waitFor();
   await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
-  await page.locator('#password-strength').getByText(/Strength: (good|strong)/).waitFor();
+  await page
+    .locator('#password-strength')
+    .getByText(/Strength: (good|strong)/)
+    .waitFor();
   await page.getByRole('button', { name: 'Create the owner account' }).click();
 
   await page.waitForURL('**/admin');

@@ -12,7 +12,6 @@ after(closeBrowser);
 
 const OWNER = { name: 'Nicolas Martin', email: 'nicolas@example.org', password: 'correct horse battery staple' };
 
-
 const SAMPLES = new URL('../../fixtures/samples/', import.meta.url);
 const SAMPLE = JSON.parse(await readFile(new URL('web-ops-iot-et-time-series-juin-2024.json', SAMPLES), 'utf8')) as Sample;
 const SAMPLE_MARKDOWN = await readFile(new URL('web-ops-iot-et-time-series-juin-2024.md', SAMPLES), 'utf8');
@@ -23,7 +22,9 @@ const TIP = { heading: 'Astuce du mois', body: 'Pour vérifier un script :\n\n``
 
 /** The section names of the editor, in the order shown. */
 async function editorSections(page: Page, names: Map<string, string>): Promise<string[]> {
-  const ids = await page.locator('.section-list > .edition-section-block:not(.sortable-fallback)').evaluateAll((blocks) => blocks.map((block) => (block as HTMLElement).dataset.id ?? ''));
+  const ids = await page
+    .locator('.section-list > .edition-section-block:not(.sortable-fallback)')
+    .evaluateAll((blocks) => blocks.map((block) => (block as HTMLElement).dataset.id ?? ''));
   return ids.map((id) => names.get(id) ?? id);
 }
 
@@ -69,14 +70,20 @@ async function seriousViolations(page: Page): Promise<string[]> {
 test('an editor builds the June 2024 edition in the editor, publishes it, and readers find it everywhere', async (t) => {
   const { newPage, services } = await startBrowserTest(t);
   const owner = await services.accounts.setUpOwner(OWNER);
-  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', timeZone: 'Europe/Paris', titleTemplate: 'Web, Ops, IoT et Time Series - {Month} {year}' } });
+  await services.settings.update({
+    actor: OPERATOR,
+    input: { locale: 'fr', timeZone: 'Europe/Paris', titleTemplate: 'Web, Ops, IoT et Time Series - {Month} {year}' },
+  });
   const categoryIds = new Map<string, string>();
   for (const name of SECTION_NAMES) categoryIds.set(name, (await services.categories.create({ name })).id);
   const namesById = new Map([...categoryIds].map(([name, id]) => [id, name]));
   // The inbox and its proposals show the newest links first: collect them from the last, one
   // distinct millisecond apart, so that the newest first is the sample's order.
   for (const link of [...LINKS].reverse()) {
-    await services.links.add({ actor: owner, input: { url: link.url, title: link.title, commentary: link.commentary, categoryId: categoryIds.get(link.category) } });
+    await services.links.add({
+      actor: owner,
+      input: { url: link.url, title: link.title, commentary: link.commentary, categoryId: categoryIds.get(link.category) },
+    });
     await sleep(3);
   }
   // The "Open the draft" button opens the current period; this edition is for June 2024.
@@ -96,7 +103,10 @@ test('an editor builds the June 2024 edition in the editor, publishes it, and re
   assert.deepEqual(await editorSections(page, namesById), filled);
   for (const category of SAMPLE.categories.filter((each) => each.links.length > 0)) {
     const titles = await page.locator(`.edition-section-block[data-id="${categoryIds.get(category.name)}"] .link-title`).allInnerTexts();
-    assert.deepEqual(titles, category.links.map((link) => link.title));
+    assert.deepEqual(
+      titles,
+      category.links.map((link) => link.title),
+    );
   }
 
   // The empty sections, one at a time: each is added at the end.
@@ -146,7 +156,10 @@ test('an editor builds the June 2024 edition in the editor, publishes it, and re
   // The home page shows the latest edition, its links in the sample's order.
   await page.goto('/');
   await page.getByRole('heading', { level: 1, name: SAMPLE.title }).waitFor();
-  assert.deepEqual(await page.locator('.edition-body .edition-section li > a').allInnerTexts(), LINKS.map((link) => link.title));
+  assert.deepEqual(
+    await page.locator('.edition-body .edition-section li > a').allInnerTexts(),
+    LINKS.map((link) => link.title),
+  );
   assert.deepEqual(await seriousViolations(page), [], 'home page');
 
   // The permalink: every section heading in order (the empty ones too), the links, the tip.
@@ -154,7 +167,10 @@ test('an editor builds the June 2024 edition in the editor, publishes it, and re
   assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
   await page.locator('.edition-meta', { hasText: 'Publié le' }).waitFor();
   assert.deepEqual(await page.locator('.edition-body h2').allInnerTexts(), [...SECTION_NAMES, TIP.heading]);
-  assert.deepEqual(await page.locator('.edition-body .edition-section li > a').allInnerTexts(), LINKS.map((link) => link.title));
+  assert.deepEqual(
+    await page.locator('.edition-body .edition-section li > a').allInnerTexts(),
+    LINKS.map((link) => link.title),
+  );
   assert.deepEqual(
     await page.locator('.edition-body .edition-section li > a').evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('href'))),
     LINKS.map((link) => link.url),

@@ -31,7 +31,9 @@ async function startSite(t: { after: (fn: () => Promise<void>) => void }): Promi
       return;
     }
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!doctype html><html lang="fr"><head><title>${title}</title><meta property="og:description" content="Article ${index} de la veille"></head><body>${title}</body></html>`);
+    response.end(
+      `<!doctype html><html lang="fr"><head><title>${title}</title><meta property="og:description" content="Article ${index} de la veille"></head><body>${title}</body></html>`,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -103,7 +105,10 @@ test('an editor collects ten links, comments, files, reorders, searches and is w
   assert.equal(await page.locator('#list-none > .link-row').count(), 10);
   // The counts refresh themselves after each change.
   await page.locator('#inbox-counts', { hasText: /^\s*10\s+links for the next edition/ }).waitFor();
-  assert.match(((await page.locator('#inbox-counts').textContent()) ?? '').replace(/\s+/g, ' ').trim(), /^10 links for the next edition · 10 need work · To sort 10/);
+  assert.match(
+    ((await page.locator('#inbox-counts').textContent()) ?? '').replace(/\s+/g, ' ').trim(),
+    /^10 links for the next edition · 10 need work · To sort 10/,
+  );
 
   // Write a commentary inline: click, type, Enter saves.
   const first = page.locator('.link-row', { hasText: ARTICLES[0]! });
@@ -192,7 +197,9 @@ test('delete with undo, and the capture popup opened by the bookmarklet', async 
 
   // What the bookmarklet opens, from another site's page: the form pre-filled, a duplicate flagged.
   const popup = await page.context().newPage();
-  await popup.goto(`/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/keep?utm_campaign=x')}&title=${encodeURIComponent('Keep, again')}&text=${encodeURIComponent('Selected sentence.')}`);
+  await popup.goto(
+    `/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/keep?utm_campaign=x')}&title=${encodeURIComponent('Keep, again')}&text=${encodeURIComponent('Selected sentence.')}`,
+  );
   await popup.getByText('Already shared.').waitFor();
   assert.equal(await popup.getByLabel('Title').inputValue(), 'Keep, again');
   assert.equal(await popup.getByLabel(/^Commentary/).inputValue(), 'Selected sentence.');

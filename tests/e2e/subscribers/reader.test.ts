@@ -57,7 +57,11 @@ test('a reader subscribes, confirms from the email, receives the edition and uns
   assert.deepEqual(await services.subscribers.counts(), { pending: 1, active: 0, unsubscribed: 0, bounced: 0 });
 
   // The confirmation email carries a link to this site.
-  const confirmation = await waitForMail(sink.received, (message) => message.envelopeTo.includes(READER) && /Confirmez votre abonnement/.test(message.subject ?? ''), 'confirmation email');
+  const confirmation = await waitForMail(
+    sink.received,
+    (message) => message.envelopeTo.includes(READER) && /Confirmez votre abonnement/.test(message.subject ?? ''),
+    'confirmation email',
+  );
   assert.equal(confirmation.subject, 'Confirmez votre abonnement à Web, Ops & Data');
   assert.equal(confirmation.from?.address, 'news@veille.test');
   const confirmUrl = /https?:\/\/\S+/.exec(confirmation.text ?? '')?.[0];
@@ -74,7 +78,11 @@ test('a reader subscribes, confirms from the email, receives the edition and uns
   await page.getByRole('heading', { name: 'Abonnement confirmé' }).waitFor();
   assert.deepEqual(await services.subscribers.counts(), { pending: 0, active: 1, unsubscribed: 0, bounced: 0 });
 
-  const welcome = await waitForMail(sink.received, (message) => message.envelopeTo.includes(READER) && message.subject === 'Bienvenue dans Web, Ops & Data', 'welcome email');
+  const welcome = await waitForMail(
+    sink.received,
+    (message) => message.envelopeTo.includes(READER) && message.subject === 'Bienvenue dans Web, Ops & Data',
+    'welcome email',
+  );
   assert.match(header(welcome, 'List-Unsubscribe') ?? '', /^<https?:\/\/.+\/unsubscribe\?token=[^>]+>$/);
 
   // The edition goes out through the worker.

@@ -34,7 +34,22 @@ test('the admin pages and their htmx interactions raise no CSP violation, script
   const page = await newPage();
   const problems = watchConsole(page);
   await signInPage(page, OWNER);
-  const pages = ['/admin', '/admin/inbox', '/admin/categories', '/admin/editions', `/admin/editions/${draft.period}`, `/admin/editions/${draft.period}/previews`, '/admin/subscribers', '/admin/settings', '/admin/team', '/admin/account', '/admin/capture', '/admin/import', '/admin/export', '/admin/outbox'];
+  const pages = [
+    '/admin',
+    '/admin/inbox',
+    '/admin/categories',
+    '/admin/editions',
+    `/admin/editions/${draft.period}`,
+    `/admin/editions/${draft.period}/previews`,
+    '/admin/subscribers',
+    '/admin/settings',
+    '/admin/team',
+    '/admin/account',
+    '/admin/capture',
+    '/admin/import',
+    '/admin/export',
+    '/admin/outbox',
+  ];
   for (const path of pages) {
     await page.goto(path);
     await page.waitForLoadState('networkidle');
@@ -68,7 +83,10 @@ test('the admin pages and their htmx interactions raise no CSP violation, script
   for (let step = 1; step <= 10; step++) await page.mouse.move(from.x + 4, from.y + 4 + ((to.y - from.y + 12) * step) / 10);
   await page.mouse.up();
   await page.waitForLoadState('networkidle');
-  await page.getByRole('button', { name: /^Back to the inbox/ }).first().click();
+  await page
+    .getByRole('button', { name: /^Back to the inbox/ })
+    .first()
+    .click();
   await page.locator('#edition-sections .link-row').nth(1).waitFor();
   await page.getByLabel('Intro').fill('Bonjour à toutes et à tous.');
   await page.getByText(/Saved/).first().waitFor();

@@ -69,7 +69,13 @@ test('a removed user loses their tokens', async (t) => {
   const { app, services } = await buildTestApp(t);
   await setUpOwner(app);
   const [owner] = await services.accounts.listUsers();
-  const editor = await services.accounts.createUser({ actor: OPERATOR, email: 'e@example.org', name: 'E', role: 'editor', password: 'editor passphrase long enough' });
+  const editor = await services.accounts.createUser({
+    actor: OPERATOR,
+    email: 'e@example.org',
+    name: 'E',
+    role: 'editor',
+    password: 'editor passphrase long enough',
+  });
   const { token } = await services.auth.createApiToken({ actor: editor, name: 'script' });
   assert.equal((await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
   await services.accounts.removeUser({ actor: owner!, userId: editor.id });
@@ -91,19 +97,33 @@ test('API tokens outlive a password change, as the page says, unless the box to 
   const csrf = await client.csrfToken();
   const kept = await client.post('/admin/account/password', { _csrf: csrf, currentPassword: OWNER.password, newPassword: 'a brand new passphrase' });
   assert.equal(kept.statusCode, 303);
-  assert.match((await client.get('/admin/account')).body, /Password changed\. Your other sessions have been signed out\. Your 2 API tokens still work: revoke them below if they may have leaked\./);
+  assert.match(
+    (await client.get('/admin/account')).body,
+    /Password changed\. Your other sessions have been signed out\. Your 2 API tokens still work: revoke them below if they may have leaked\./,
+  );
   assert.deepEqual([await me(first), await me(second)], [200, 200]);
 
-  const revoked = await client.post('/admin/account/password', { _csrf: csrf, currentPassword: 'a brand new passphrase', newPassword: 'yet another long passphrase', revokeTokens: '1' });
+  const revoked = await client.post('/admin/account/password', {
+    _csrf: csrf,
+    currentPassword: 'a brand new passphrase',
+    newPassword: 'yet another long passphrase',
+    revokeTokens: '1',
+  });
   assert.equal(revoked.statusCode, 303);
   assert.match((await client.get('/admin/account')).body, /signed out and your 2 API tokens were revoked\./);
   assert.deepEqual([await me(first), await me(second)], [401, 401]);
 
   // The command line's reset says the same and takes the same choice.
   const third = (await services.auth.createApiToken({ actor: owner!, name: 'again' })).token;
-  assert.deepEqual(await services.accounts.resetPassword({ actor: OPERATOR, email: OWNER.email, password: 'a reset passphrase, long' }), { revoked: 0, kept: 1 });
+  assert.deepEqual(await services.accounts.resetPassword({ actor: OPERATOR, email: OWNER.email, password: 'a reset passphrase, long' }), {
+    revoked: 0,
+    kept: 1,
+  });
   assert.equal(await me(third), 200);
-  assert.deepEqual(await services.accounts.resetPassword({ actor: OPERATOR, email: OWNER.email, password: 'another reset passphrase', revokeTokens: true }), { revoked: 1, kept: 0 });
+  assert.deepEqual(await services.accounts.resetPassword({ actor: OPERATOR, email: OWNER.email, password: 'another reset passphrase', revokeTokens: true }), {
+    revoked: 1,
+    kept: 0,
+  });
   assert.equal(await me(third), 401);
 });
 
@@ -132,7 +152,13 @@ test('an API token is its owner’s: another account’s only for who manages th
   const { app, services } = await buildTestApp(t);
   await setUpOwner(app);
   const [owner] = await services.accounts.listUsers();
-  const editor = await services.accounts.createUser({ actor: OPERATOR, email: 'e@example.org', name: 'E', role: 'editor', password: 'editor passphrase long enough' });
+  const editor = await services.accounts.createUser({
+    actor: OPERATOR,
+    email: 'e@example.org',
+    name: 'E',
+    role: 'editor',
+    password: 'editor passphrase long enough',
+  });
 
   // The command line makes one for an account; an editor cannot make one for someone else.
   const forEditor = await services.auth.createApiToken({ actor: OPERATOR, userId: editor.id, name: 'deploy' });
@@ -143,7 +169,10 @@ test('an API token is its owner’s: another account’s only for who manages th
   assert.deepEqual((await services.auth.listApiTokens({ actor: owner! })).length, 0);
 
   const ownersToken = await services.auth.createApiToken({ actor: owner!, name: 'owner script' });
-  assert.deepEqual((await services.auth.listApiTokens({ actor: editor })).map((token) => token.name), ['deploy']);
+  assert.deepEqual(
+    (await services.auth.listApiTokens({ actor: editor })).map((token) => token.name),
+    ['deploy'],
+  );
   assert.equal(await services.auth.revokeApiToken({ actor: editor, tokenId: ownersToken.record.id }), false, 'not theirs to revoke');
   assert.equal(await services.auth.revokeApiToken({ actor: owner!, tokenId: ownersToken.record.id }), true);
 });

@@ -48,7 +48,12 @@ test('set-up validates, keeps what was typed and creates a signed-in owner once'
   assert.equal(owner?.role, 'owner');
 
   const intruder = new TestClient(app);
-  const again = await intruder.post('/setup', { name: 'Intruder', email: 'x@example.org', password: 'another long passphrase', _csrf: await intruder.csrfToken('/login') });
+  const again = await intruder.post('/setup', {
+    name: 'Intruder',
+    email: 'x@example.org',
+    password: 'another long passphrase',
+    _csrf: await intruder.csrfToken('/login'),
+  });
   assert.equal(again.statusCode, 409);
   assert.equal((await new TestClient(app).post('/setup', { name: 'Intruder', email: 'x@example.org', password: 'another long passphrase' })).statusCode, 409);
   assert.equal((await services.accounts.listUsers()).length, 1);
@@ -57,7 +62,11 @@ test('set-up validates, keeps what was typed and creates a signed-in owner once'
 });
 
 test('the session and flash cookies are HttpOnly, SameSite=Lax, and Secure only behind https', async (t) => {
-  const cookieNamed = (headers: Record<string, unknown>, name: string) => [headers['set-cookie']].flat().map(String).find((value) => value.startsWith(`${name}=`));
+  const cookieNamed = (headers: Record<string, unknown>, name: string) =>
+    [headers['set-cookie']]
+      .flat()
+      .map(String)
+      .find((value) => value.startsWith(`${name}=`));
   const { app } = await buildTestApp(t);
   const response = await new TestClient(app).postForm('/setup', OWNER);
   for (const name of ['veille_session', 'veille_flash']) {
@@ -99,7 +108,11 @@ test('sign-in, set-up and invitation forms need the token of their own page: a f
   // Sign-in: the attacker's own valid pair, replayed from a victim's browser, opens no session.
   const attackerLogin = formToken((await attacker.get('/login')).body)!;
   const stranger = new TestClient(app);
-  for (const body of [{ email: OWNER.email, password: OWNER.password }, { email: OWNER.email, password: OWNER.password, _csrf: attackerLogin }, { email: OWNER.email, password: OWNER.password, _csrf: '' }]) {
+  for (const body of [
+    { email: OWNER.email, password: OWNER.password },
+    { email: OWNER.email, password: OWNER.password, _csrf: attackerLogin },
+    { email: OWNER.email, password: OWNER.password, _csrf: '' },
+  ]) {
     const refused = await stranger.post('/login', body);
     assert.equal(refused.statusCode, 403);
     assert.match(refused.body, /value="nicolas@example.org"/);
@@ -166,7 +179,15 @@ test('sign-in is case-insensitive on the email, rotates the session and follows 
 test('after sign-in only pages of this site are followed: the Location never leads elsewhere, and odd targets are no 500', async (t) => {
   const { app } = await buildTestApp(t);
   await setUpOwner(app);
-  const hostile = ['/%09/evil.example', '/%5Cevil.example', '%2F%2Fevil.example', '/%0d%0a', '/%0D%0ASet-Cookie:%20x=1', 'https%3A%2F%2Fevil.example', '/%E0%A4%A'];
+  const hostile = [
+    '/%09/evil.example',
+    '/%5Cevil.example',
+    '%2F%2Fevil.example',
+    '/%0d%0a',
+    '/%0D%0ASet-Cookie:%20x=1',
+    'https%3A%2F%2Fevil.example',
+    '/%E0%A4%A',
+  ];
   for (const next of hostile) {
     const form = await new TestClient(app).get(`/login?next=${next}`);
     assert.equal(form.statusCode, 200, next);
@@ -211,7 +232,11 @@ test('failed sign-ins are slowed down per account and per IP with a clear 429', 
   await setUpOwner(app);
   let last;
   for (let attempt = 0; attempt <= SIGN_IN_LIMITS.freeFailures; attempt++) {
-    last = await new TestClient(app).postForm('/login', { email: OWNER.email, password: `wrong password ${attempt}` }, { 'x-forwarded-for': `10.0.0.${attempt}` });
+    last = await new TestClient(app).postForm(
+      '/login',
+      { email: OWNER.email, password: `wrong password ${attempt}` },
+      { 'x-forwarded-for': `10.0.0.${attempt}` },
+    );
   }
   assert.equal(last!.statusCode, 429);
   assert.match(last!.body, /Too many failed sign-in attempts. Wait 1 second before trying again/);
@@ -320,7 +345,12 @@ test('malformed and hostile input gets a 4xx, never a 500', async (t) => {
     { method: 'POST' as const, url: '/login', payload: '{"email":', headers: { 'content-type': 'application/json' } },
     { method: 'POST' as const, url: '/login', payload: 'email=a', headers: { 'content-type': 'text/csv' } },
     { method: 'POST' as const, url: '/login', payload: `email=${'a'.repeat(300 * 1024)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-    { method: 'POST' as const, url: '/login', payload: `email=${'a'.repeat(5000)}&password=x`, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+    {
+      method: 'POST' as const,
+      url: '/login',
+      payload: `email=${'a'.repeat(5000)}&password=x`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    },
     { method: 'POST' as const, url: '/login', payload: '["email"]', headers: { 'content-type': 'application/json' } },
     { method: 'POST' as const, url: '/setup', payload: 'name[]=a&name[]=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
     { method: 'GET' as const, url: '/invitations/%E0%A4%A', headers: {} },
@@ -328,7 +358,10 @@ test('malformed and hostile input gets a 4xx, never a 500', async (t) => {
   ];
   for (const request of cases) {
     const response = await app.inject(request);
-    assert.ok(response.statusCode >= 400 && response.statusCode < 500, `${request.method} ${request.url.slice(0, 40)} ${request.headers['content-type'] ?? ''} answered ${response.statusCode}`);
+    assert.ok(
+      response.statusCode >= 400 && response.statusCode < 500,
+      `${request.method} ${request.url.slice(0, 40)} ${request.headers['content-type'] ?? ''} answered ${response.statusCode}`,
+    );
     assert.doesNotMatch(response.body, /at .*\.ts:\d+/, 'no stack trace');
   }
   const notFound = await app.inject({ url: '/no/such/page', headers: { accept: 'text/html' } });
@@ -380,6 +413,13 @@ test('a sign-in without email or password is refused before anything is counted'
     assert.equal(empty.statusCode, 422);
     assert.match(empty.body, /Password is required/);
   }
-  await assert.rejects(services.auth.signIn({ email: ' ', password: 'x', ip: '10.0.0.1' }), (error: Error & { fields?: Record<string, string> }) => error.fields?.email === 'Email is required.');
-  assert.equal((await new TestClient(app).postForm('/login', { email: OWNER.email, password: OWNER.password })).statusCode, 303, 'no attempt was counted against the address or the account');
+  await assert.rejects(
+    services.auth.signIn({ email: ' ', password: 'x', ip: '10.0.0.1' }),
+    (error: Error & { fields?: Record<string, string> }) => error.fields?.email === 'Email is required.',
+  );
+  assert.equal(
+    (await new TestClient(app).postForm('/login', { email: OWNER.email, password: OWNER.password })).statusCode,
+    303,
+    'no attempt was counted against the address or the account',
+  );
 });

@@ -9,7 +9,16 @@ import { apiCaller, setUpOwner, signIn, type TestClient } from '../../helpers/cl
 const EDITOR = { email: 'editor@example.org', name: 'Eddie', password: 'editor passphrase long enough' };
 
 /** An owner and an editor, each signed in and holding an API token. */
-async function team(t: Parameters<typeof buildTestApp>[0]): Promise<TestApp & { owner: TestClient; editor: TestClient; ownerUser: User; editorUser: User; ownerApi: ReturnType<typeof apiCaller>; editorApi: ReturnType<typeof apiCaller> }> {
+async function team(t: Parameters<typeof buildTestApp>[0]): Promise<
+  TestApp & {
+    owner: TestClient;
+    editor: TestClient;
+    ownerUser: User;
+    editorUser: User;
+    ownerApi: ReturnType<typeof apiCaller>;
+    editorApi: ReturnType<typeof apiCaller>;
+  }
+> {
   const testApp = await buildTestApp(t);
   const { app, services } = testApp;
   const owner = await setUpOwner(app);
@@ -70,7 +79,17 @@ test('the outbox is the owners’: an editor gets 403 and reaches no invitation 
   assert.equal((await services.outbox.read({ actor: ownerUser, file: file }))?.text.includes(link), true);
 
   // Every page the editor can reach, and the ones they might guess.
-  const pages = await crawl(editor, ['/admin', '/admin/team', '/admin/account', '/admin/settings', '/admin/outbox', `/admin/outbox/${file}`, '/admin/subscribers', '/admin/export', '/admin/import']);
+  const pages = await crawl(editor, [
+    '/admin',
+    '/admin/team',
+    '/admin/account',
+    '/admin/settings',
+    '/admin/outbox',
+    `/admin/outbox/${file}`,
+    '/admin/subscribers',
+    '/admin/export',
+    '/admin/import',
+  ]);
   assert.ok(pages.size > 8, `crawled ${pages.size} pages`);
   for (const [url, content] of pages) assert.ok(!content.includes(link), `the invitation token is on ${url}`);
   assert.doesNotMatch(pages.get('/admin')!, /href="\/admin\/outbox"/, 'the menu does not offer the outbox to editors');
@@ -94,7 +113,10 @@ test('subscribers’ personal data is for owners: list, add, erase, import and e
     assert.equal(response.json().error, 'forbidden');
     assert.doesNotMatch(response.body, /reader@example\.org/);
   }
-  assert.deepEqual((await services.subscribers.list({ actor: ownerUser })).rows.map((row) => row.email), ['reader@example.org']);
+  assert.deepEqual(
+    (await services.subscribers.list({ actor: ownerUser })).rows.map((row) => row.email),
+    ['reader@example.org'],
+  );
 
   // The admin, as an editor.
   const csv = await editor.get('/admin/subscribers/export.csv');
@@ -141,7 +163,10 @@ test('settings, team, import, export: owners only in every door; editors still e
   assert.equal((await owner.postForm('/admin/settings', { newsletterName: 'Ours', description: '' })).statusCode, 303);
   assert.equal((await services.settings.get()).newsletterName, 'Ours');
   await assert.rejects(services.accounts.invite({ actor: editorUser, email: 'x@example.org', role: 'owner' }), ForbiddenError);
-  await assert.rejects(services.accounts.createUser({ actor: editorUser, email: 'x@example.org', name: 'X', role: 'owner', password: 'a passphrase long enough' }), ForbiddenError);
+  await assert.rejects(
+    services.accounts.createUser({ actor: editorUser, email: 'x@example.org', name: 'X', role: 'owner', password: 'a passphrase long enough' }),
+    ForbiddenError,
+  );
   await assert.rejects(services.accounts.listPendingInvitations({ actor: editorUser }), ForbiddenError);
   await assert.rejects(services.accounts.changeRole({ actor: editorUser, userId: editorUser.id, role: 'owner' }), ForbiddenError);
   const teamPage = await editor.get('/admin/team');
@@ -153,11 +178,20 @@ test('settings, team, import, export: owners only in every door; editors still e
   await assert.rejects(services.exports.zip({ actor: editorUser }), ForbiddenError);
   await assert.rejects(services.exports.snapshot({ actor: editorUser }), ForbiddenError);
   await assert.rejects(services.exports.writeDirectory({ actor: editorUser, dir: '/nonexistent' }), ForbiddenError);
-  await assert.rejects(services.imports.preview({ actor: editorUser, source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') } }), ForbiddenError);
-  await assert.rejects(services.imports.importNow({ source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, dryRun: true, actor: editorUser }), ForbiddenError);
+  await assert.rejects(
+    services.imports.preview({ actor: editorUser, source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') } }),
+    ForbiddenError,
+  );
+  await assert.rejects(
+    services.imports.importNow({ source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') }, dryRun: true, actor: editorUser }),
+    ForbiddenError,
+  );
   // Every other door of import and export, whatever it is given.
   const dryRun = await services.imports.preview({ actor: ownerUser, source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') } });
-  await assert.rejects(services.imports.prepare({ actor: editorUser, source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') } }), ForbiddenError);
+  await assert.rejects(
+    services.imports.prepare({ actor: editorUser, source: { kind: 'upload', filename: 'x.md', bytes: Buffer.from('# x') } }),
+    ForbiddenError,
+  );
   await assert.rejects(services.imports.execute({ actor: editorUser, plan: dryRun.plan, previous: dryRun.report }), ForbiddenError);
   await assert.rejects(services.imports.find({ actor: editorUser, id: '00000000-0000-4000-8000-000000000000' }), ForbiddenError);
   await assert.rejects(services.imports.listRecent({ actor: editorUser }), ForbiddenError);
@@ -173,9 +207,17 @@ test('settings, team, import, export: owners only in every door; editors still e
 
   // Editors make the newsletter: links, editions, publishing and sending.
   const category = await services.categories.create({ name: 'Ops' });
-  const added = await editorApi('POST', '/api/v1/links', { url: 'https://links.example/caddy', title: 'Caddy', commentary: 'Lisez-le.', categoryId: category.id });
+  const added = await editorApi('POST', '/api/v1/links', {
+    url: 'https://links.example/caddy',
+    title: 'Caddy',
+    commentary: 'Lisez-le.',
+    categoryId: category.id,
+  });
   assert.equal(added.statusCode, 201);
-  assert.equal((await editorApi('PUT', '/api/v1/editions/2024-06', { title: 'Juin', sections: [{ category: 'Ops', links: [added.json().id] }] })).statusCode, 201);
+  assert.equal(
+    (await editorApi('PUT', '/api/v1/editions/2024-06', { title: 'Juin', sections: [{ category: 'Ops', links: [added.json().id] }] })).statusCode,
+    201,
+  );
   assert.equal((await editorApi('POST', '/api/v1/editions/2024-06/publish')).statusCode, 200);
   await services.subscribers.add({ email: 'reader@example.org', actor: ownerUser });
   const sent = await editorApi('POST', '/api/v1/editions/2024-06/send');

@@ -115,7 +115,14 @@ test('a wrong email and a wrong password get the same answer, also once they mus
     const response = await new TestClient(app).postForm('/login', { email, password: 'not the password' });
     // Each answer renews the form's pre-session token: only that may differ.
     const { date: _date, 'content-length': _length, 'set-cookie': _cookie, ...headers } = response.headers;
-    return { status: response.statusCode, headers, body: response.body.replaceAll(email, 'EMAIL').replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf"').replace(/"X-CSRF-Token": "[^"]*"/g, '"X-CSRF-Token"') };
+    return {
+      status: response.statusCode,
+      headers,
+      body: response.body
+        .replaceAll(email, 'EMAIL')
+        .replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf"')
+        .replace(/"X-CSRF-Token": "[^"]*"/g, '"X-CSRF-Token"'),
+    };
   };
   for (let index = 0; index <= SIGN_IN_LIMITS.freeFailures; index++) {
     const known = await answer(OWNER.email);

@@ -107,7 +107,13 @@ test('roles: editors cannot manage the team, a role change ends sessions, the la
   const { app, services } = await buildTestApp(t);
   const owner = await setUpOwner(app);
   const [ownerUser] = await services.accounts.listUsers();
-  const editorUser = await services.accounts.createUser({ actor: OPERATOR, email: 'editor@example.org', name: 'Eddie', role: 'editor', password: 'editor passphrase long enough' });
+  const editorUser = await services.accounts.createUser({
+    actor: OPERATOR,
+    email: 'editor@example.org',
+    name: 'Eddie',
+    role: 'editor',
+    password: 'editor passphrase long enough',
+  });
   const editor = await signIn(app, 'editor@example.org', 'editor passphrase long enough');
 
   const refused = await editor.postForm('/admin/team/invitations', { email: 'x@example.org', role: 'owner' });

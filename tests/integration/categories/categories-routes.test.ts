@@ -31,7 +31,10 @@ test('categories: create, refuse a duplicate name, rename, reorder and archive',
   const clash = await form(`/admin/categories/${series!.id}`, { name: 'Ops' }, HX);
   assert.equal(clash.statusCode, 422);
   assert.match(clash.body, /&quot;Ops&quot; exists already\./);
-  assert.ok(clash.body.includes(`id="category-${series!.id}" name="name" type="text" maxlength="100" value="Ops" aria-invalid="true"`), 'the name typed is kept in its row');
+  assert.ok(
+    clash.body.includes(`id="category-${series!.id}" name="name" type="text" maxlength="100" value="Ops" aria-invalid="true"`),
+    'the name typed is kept in its row',
+  );
   assert.ok(clash.body.includes(`id="category-${ops!.id}" name="name" type="text" maxlength="100" value="Ops">`), 'the other rows are as they were');
   const accents = await form('/admin/categories', { name: 'SERIES TEMPORELLES' }, HX);
   assert.equal(accents.statusCode, 422, 'names are compared without accents either');
@@ -39,19 +42,33 @@ test('categories: create, refuse a duplicate name, rename, reorder and archive',
 
   const reordered = await form('/admin/categories/order', { ids: [nosql!.id, series!.id, ops!.id] }, HX);
   assert.equal(reordered.statusCode, 204);
-  assert.deepEqual((await services.categories.list()).map((category) => category.name), ['(No)SQL', 'Séries temporelles', 'Ops']);
+  assert.deepEqual(
+    (await services.categories.list()).map((category) => category.name),
+    ['(No)SQL', 'Séries temporelles', 'Ops'],
+  );
   // The inbox shows the categories in that order.
   const inOps = await add({ url: 'https://example.org/ops', categoryId: ops!.id });
   const inNosql = await add({ url: 'https://example.org/nosql', categoryId: nosql!.id });
   const groups = Object.entries(groupRows((await owner.get('/admin/inbox')).body)).filter(([key]) => key !== 'none');
-  assert.deepEqual(groups, [[nosql!.id, [inNosql.id]], [series!.id, []], [ops!.id, [inOps.id]]]);
+  assert.deepEqual(groups, [
+    [nosql!.id, [inNosql.id]],
+    [series!.id, []],
+    [ops!.id, [inOps.id]],
+  ]);
   const partial = await form('/admin/categories/order', { ids: ops!.id });
   assert.equal(partial.statusCode, 303);
-  assert.deepEqual((await services.categories.list()).map((category) => category.name), ['Ops', '(No)SQL', 'Séries temporelles'], 'the others keep their relative order');
+  assert.deepEqual(
+    (await services.categories.list()).map((category) => category.name),
+    ['Ops', '(No)SQL', 'Séries temporelles'],
+    'the others keep their relative order',
+  );
 
   const archived = await form(`/admin/categories/${ops!.id}/archive`, { archived: 'true' });
   assert.equal(archived.statusCode, 303);
-  assert.deepEqual((await services.categories.list()).map((category) => category.name), ['(No)SQL', 'Séries temporelles']);
+  assert.deepEqual(
+    (await services.categories.list()).map((category) => category.name),
+    ['(No)SQL', 'Séries temporelles'],
+  );
   assert.equal((await services.categories.list({ includeArchived: true })).length, 3);
   const page = await owner.get('/admin/categories');
   assert.match(page.body, /<h2>Archived<\/h2>[\s\S]*Ops/);

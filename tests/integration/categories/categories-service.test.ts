@@ -12,7 +12,13 @@ async function build(t: TestContext) {
   const [user] = await built.services.accounts.listUsers();
   const { token } = await built.services.auth.createApiToken({ actor: user!, name: 'categories test' });
   const csrf = await owner.csrfToken();
-  return { ...built, owner, user: user!, call: apiCaller(built.app, token), form: (url: string, body: Record<string, string>) => owner.post(url, { _csrf: csrf, ...body }) };
+  return {
+    ...built,
+    owner,
+    user: user!,
+    call: apiCaller(built.app, token),
+    form: (url: string, body: Record<string, string>) => owner.post(url, { _csrf: csrf, ...body }),
+  };
 }
 
 const categoryRows = async (pool: { query: (text: string) => Promise<{ rows: Array<{ name: string; name_key: string }> }> }) =>
@@ -42,7 +48,10 @@ test('"donnees" from the API and "Données" from the admin are one category, and
   assert.equal(done.outcome?.created, 1);
   assert.deepEqual(await categoryRows(database.pool), [{ name: 'donnees', name_key: 'donnees' }], 'the import created no second category');
   const june = await services.editions.document({ edition: await services.editions.find({ period: '2024-06' }) });
-  assert.deepEqual(june.sections.map((section) => [section.categoryId, section.name, section.links.length]), [[categoryId, 'donnees', 1]]);
+  assert.deepEqual(
+    june.sections.map((section) => [section.categoryId, section.name, section.links.length]),
+    [[categoryId, 'donnees', 1]],
+  );
 });
 
 test('resolve: one name, one category, found whatever the accents, case and spaces; an archived one comes back only when asked', async (t) => {
@@ -67,7 +76,10 @@ test('resolve: one name, one category, found whatever the accents, case and spac
 
   // Renaming to another category's key is refused; changing the accents of one's own name is not.
   const other = await categories.create({ name: 'Données' });
-  await assert.rejects(categories.rename({ id: other.id, name: 'Series Temporelles' }), (error: unknown) => error instanceof ValidationError && /exists already/.test(error.fields.name ?? ''));
+  await assert.rejects(
+    categories.rename({ id: other.id, name: 'Series Temporelles' }),
+    (error: unknown) => error instanceof ValidationError && /exists already/.test(error.fields.name ?? ''),
+  );
   assert.equal((await categories.rename({ id: other.id, name: 'DONNEES' })).name, 'DONNEES');
   const matches = await categories.match({ names: ['données', 'Nouvelle', 'nouvelle '] });
   assert.deepEqual(

@@ -70,7 +70,11 @@ test('categories that are one under the new key are merged by the migration: lin
     'the first one is kept, active since the others were',
   );
   const links = await client.query('SELECT url, category_id FROM links ORDER BY url');
-  assert.deepEqual(links.rows.map((row) => row.category_id), [id(1), id(1), id(4)], 'their links moved to it');
+  assert.deepEqual(
+    links.rows.map((row) => row.category_id),
+    [id(1), id(1), id(4)],
+    'their links moved to it',
+  );
   const editions = await client.query('SELECT period, category_order FROM editions ORDER BY period');
   assert.deepEqual(
     editions.rows.map((row) => [row.period, row.category_order]),

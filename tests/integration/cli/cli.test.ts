@@ -8,7 +8,11 @@ test('users:create reads the password from stdin; tokens:create prints a working
   const { app, database, databaseUrl, config } = await buildTestApp(t);
   const env = { DATABASE_URL: databaseUrl, DATA_DIR: config.dataDir, SESSION_SECRET: config.sessionSecret };
 
-  const created = await runCli(['users:create', '--email', 'Owner@Example.org', '--name', 'Olivia Owner', '--role', 'owner'], env, 'a headless server passphrase\n');
+  const created = await runCli(
+    ['users:create', '--email', 'Owner@Example.org', '--name', 'Olivia Owner', '--role', 'owner'],
+    env,
+    'a headless server passphrase\n',
+  );
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /Created owner Olivia Owner <owner@example.org>/);
   const { rows } = await database.pool.query('SELECT email, role, password_hash FROM users');

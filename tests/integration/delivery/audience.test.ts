@@ -9,13 +9,22 @@ import { buildTestApp, type TestApp } from '../../helpers/app.ts';
 /** Readers in every status: two active, one pending, one unsubscribed, one bounced. */
 async function readersOfEveryKind(testApp: TestApp) {
   const { services, database } = testApp;
-  for (const email of ['ana@example.org', 'bob@example.org', 'left@example.org', 'gone@example.org']) await services.subscribers.add({ email, actor: OPERATOR });
+  for (const email of ['ana@example.org', 'bob@example.org', 'left@example.org', 'gone@example.org'])
+    await services.subscribers.add({ email, actor: OPERATOR });
   await services.subscribers.subscribe({ email: 'pending@example.org', form: 'test', ip: '127.0.0.1' });
   const [left] = (await services.subscribers.list({ q: 'left@', actor: OPERATOR })).rows;
   await services.subscribers.unsubscribe({ token: services.subscribers.unsubscribeUrl({ subscriberId: left!.id }).split('token=')[1]! });
   const [gone] = (await services.subscribers.list({ q: 'gone@', actor: OPERATOR })).rows;
   await services.subscribers.recordBounce({ subscriberId: gone!.id });
-  return { ids: async (sendId: string) => (await database.pool.query<{ email: string }>('SELECT s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.send_id = $1 ORDER BY s.email', [sendId])).rows.map((row) => row.email) };
+  return {
+    ids: async (sendId: string) =>
+      (
+        await database.pool.query<{ email: string }>(
+          'SELECT s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.send_id = $1 ORDER BY s.email',
+          [sendId],
+        )
+      ).rows.map((row) => row.email),
+  };
 }
 
 /** A published edition of June 2024 with one link. */
@@ -23,7 +32,10 @@ async function publishedEdition(testApp: TestApp, clock = manualClock('2024-06-2
   const { services } = testApp;
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const draft = await services.editions.ensureDraft({ period: '2024-06' });
-  await services.editions.addLinks({ id: draft.id, linkIds: [(await services.links.add({ actor: owner, input: { url: 'https://example.org/a', title: 'A', commentary: 'À lire.' } })).link.id] });
+  await services.editions.addLinks({
+    id: draft.id,
+    linkIds: [(await services.links.add({ actor: owner, input: { url: 'https://example.org/a', title: 'A', commentary: 'À lire.' } })).link.id],
+  });
   return { draft, clock };
 }
 
@@ -49,9 +61,15 @@ test('a send goes to the active subscribers, each once; the repository inserts e
   // The repository decides nothing: given another audience, it inserts that one.
   const sends = createSendsRepository(database.db);
   const other = await services.editions.ensureDraft({ period: '2024-07' });
-  const pendingOnly = await database.db.transaction((tx) => sends.create({ editionId: other.id, startedBy: null, audience: { statuses: ['pending', 'bounced'] } }, tx));
+  const pendingOnly = await database.db.transaction((tx) =>
+    sends.create({ editionId: other.id, startedBy: null, audience: { statuses: ['pending', 'bounced'] } }, tx),
+  );
   assert.deepEqual(await ids(pendingOnly!.id), ['gone@example.org', 'pending@example.org']);
-  assert.equal(await database.db.transaction((tx) => sends.create({ editionId: other.id, startedBy: null, audience: EDITION_AUDIENCE }, tx)), undefined, 'one send per edition');
+  assert.equal(
+    await database.db.transaction((tx) => sends.create({ editionId: other.id, startedBy: null, audience: EDITION_AUDIENCE }, tx)),
+    undefined,
+    'one send per edition',
+  );
 });
 
 test('a scheduled edition is published and sent by the tick, once however many ticks run together', async (t) => {
@@ -64,7 +82,9 @@ test('a scheduled edition is published and sent by the tick, once however many t
 
   assert.deepEqual(await services.delivery.publishScheduled(), [], 'not due yet');
   clock.set('2024-06-30T18:00:30Z'); // the newsletter's time zone is UTC by default
-  const outcomes = (await Promise.all([services.delivery.publishScheduled(), services.delivery.publishScheduled(), services.delivery.publishScheduled()])).flat();
+  const outcomes = (
+    await Promise.all([services.delivery.publishScheduled(), services.delivery.publishScheduled(), services.delivery.publishScheduled()])
+  ).flat();
   assert.equal(outcomes.length, 1, 'exactly one tick publishes it');
   assert.equal(outcomes[0]!.edition.id, draft.id);
   assert.equal(outcomes[0]!.send?.total, 2, 'and starts its send to the active subscribers');

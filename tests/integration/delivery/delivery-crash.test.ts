@@ -28,14 +28,27 @@ test('a worker killed several times in the middle of a send: every subscriber en
   // worker learns it was accepted.
   const sink = await startSmtpSink(t, { delayMs: 15 });
   const { services, database, databaseUrl, config } = await buildTestApp(t);
-  await services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' } });
+  await services.settings.update({
+    actor: OPERATOR,
+    input: { newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' },
+  });
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const category = await services.categories.create({ name: 'Ops' });
   const ids = [];
   for (const [index, title] of ['Caddy 2.8', 'Traefik 3'].entries()) {
-    ids.push((await services.links.add({ actor: owner, input: { url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id } })).link.id);
+    ids.push(
+      (
+        await services.links.add({
+          actor: owner,
+          input: { url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id },
+        })
+      ).link.id,
+    );
   }
-  await services.editions.put({ period: '2024-06', input: { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] } });
+  await services.editions.put({
+    period: '2024-06',
+    input: { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] },
+  });
   await services.editions.publish({ period: '2024-06' });
   const readers = Array.from({ length: SUBSCRIBERS }, (_, index) => `reader${String(index).padStart(3, '0')}@example.org`);
   for (let start = 0; start < readers.length; start += 20) {
@@ -62,7 +75,10 @@ test('a worker killed several times in the middle of a send: every subscriber en
   }
 
   const countsNow = async () => {
-    const { rows } = await database.pool.query<{ status: string; count: number }>(`SELECT status, count(*)::int AS count FROM deliveries WHERE send_id = $1 GROUP BY status ORDER BY status`, [send.id]);
+    const { rows } = await database.pool.query<{ status: string; count: number }>(
+      `SELECT status, count(*)::int AS count FROM deliveries WHERE send_id = $1 GROUP BY status ORDER BY status`,
+      [send.id],
+    );
     return Object.fromEntries(rows.map((row) => [row.status, row.count])) as Record<string, number>;
   };
   const startedAt = Date.now();
@@ -104,13 +120,15 @@ test('a worker killed several times in the middle of a send: every subscriber en
     // A statement the worker sent just before dying may still commit on the server after the
     // process is gone: read the counts once they have settled.
     let atKill = await countsNow();
-    for (let settled = 0; settled < 3; ) {
+    for (let settled = 0; settled < 3;) {
       await sleep(150);
       const again = await countsNow();
       settled = JSON.stringify(again) === JSON.stringify(atKill) ? settled + 1 : 0;
       atKill = again;
     }
-    t.diagnostic(`kill ${kill} after ${Date.now() - startedAt} ms, aiming at ${killAt} messages: ${receivedAtKill} received by the server; deliveries ${JSON.stringify(atKill)}`);
+    t.diagnostic(
+      `kill ${kill} after ${Date.now() - startedAt} ms, aiming at ${killAt} messages: ${receivedAtKill} received by the server; deliveries ${JSON.stringify(atKill)}`,
+    );
     assert.ok((atKill.sent ?? 0) < SUBSCRIBERS, 'the worker died before the end of the send');
 
     // A worker's claims are released by the next one to start only once they are older than
@@ -148,7 +166,13 @@ test('a worker killed several times in the middle of a send: every subscriber en
   t.diagnostic(`sends.run jobs: ${jobs.map((job) => `slot ${job.slot} queued ${job.queued}: ${job.state}`).join('; ')}`);
 
   assert.deepEqual(
-    { sent: final.progress!.sent, failed: final.progress!.failed, queued: final.progress!.queued, sending: final.progress!.sending, skipped: final.progress!.skipped },
+    {
+      sent: final.progress!.sent,
+      failed: final.progress!.failed,
+      queued: final.progress!.queued,
+      sending: final.progress!.sending,
+      skipped: final.progress!.skipped,
+    },
     { sent: SUBSCRIBERS, failed: 0, queued: 0, sending: 0, skipped: 0 },
   );
 
@@ -177,7 +201,9 @@ test('a worker killed several times in the middle of a send: every subscriber en
     assert.equal(recordedIds.get(reader), messageId, `the delivery of ${reader} records the Message-ID that arrived`);
     duplicates += count - 1;
   }
-  t.diagnostic(`${sink.received.length} messages received for ${SUBSCRIBERS} subscribers after ${KILLS} kills: ${duplicates} physical duplicate(s) (same Message-ID again), bound ${CONNECTIONS * KILLS} (${CONNECTIONS} connections x ${KILLS} kills); ${sink.errors.length} connection error(s) seen by the server`);
+  t.diagnostic(
+    `${sink.received.length} messages received for ${SUBSCRIBERS} subscribers after ${KILLS} kills: ${duplicates} physical duplicate(s) (same Message-ID again), bound ${CONNECTIONS * KILLS} (${CONNECTIONS} connections x ${KILLS} kills); ${sink.errors.length} connection error(s) seen by the server`,
+  );
   assert.equal(sink.received.length, SUBSCRIBERS + duplicates);
   assert.ok(duplicates <= left, 'only a delivery left claimed by a dead worker can arrive twice');
   // Each sender records its accepted message before it takes the next: a worker that dies leaves

@@ -15,16 +15,32 @@ async function withPublishedEdition(
   clock = manualClock(new Date()),
   dkim?: Parameters<typeof createSmtpMailer>[0]['dkim'],
 ): Promise<TestApp & { clock: ReturnType<typeof manualClock> }> {
-  const testApp = await buildTestApp(t, { clock, mailer: createSmtpMailer({ url: sink.url, from: 'Veille <news@veille.test>', maxConnections: 3, ...(dkim ? { dkim } : {}) }) });
+  const testApp = await buildTestApp(t, {
+    clock,
+    mailer: createSmtpMailer({ url: sink.url, from: 'Veille <news@veille.test>', maxConnections: 3, ...(dkim ? { dkim } : {}) }),
+  });
   const { services } = testApp;
-  await services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' } });
+  await services.settings.update({
+    actor: OPERATOR,
+    input: { newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' },
+  });
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const category = await services.categories.create({ name: 'Ops' });
   const ids = [];
   for (const [index, title] of ['Caddy 2.8', 'Traefik 3', 'Docker 27'].entries()) {
-    ids.push((await services.links.add({ actor: owner, input: { url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id } })).link.id);
+    ids.push(
+      (
+        await services.links.add({
+          actor: owner,
+          input: { url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id },
+        })
+      ).link.id,
+    );
   }
-  await services.editions.put({ period: '2024-06', input: { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] } });
+  await services.editions.put({
+    period: '2024-06',
+    input: { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] },
+  });
   await services.editions.publish({ period: '2024-06' });
   return { ...testApp, clock };
 }
@@ -75,7 +91,12 @@ test('each active subscriber gets the edition once, with one-click unsubscribe h
 
   // The header's link unsubscribes in one click, without cookie.
   const oneClick = new URL(/<(http[^>]+)>/.exec(header('list-unsubscribe'))![1]!);
-  const response = await app.inject({ method: 'POST', url: oneClick.pathname + oneClick.search, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const response = await app.inject({
+    method: 'POST',
+    url: oneClick.pathname + oneClick.search,
+    payload: 'List-Unsubscribe=One-Click',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   assert.equal(response.statusCode, 200);
   assert.equal((await services.subscribers.list({ q: 'reader3@', actor: OPERATOR })).rows[0]?.status, 'unsubscribed');
 });
@@ -223,7 +244,8 @@ test('with a DKIM key, every edition is signed over From, Subject and the one-cl
   for (const message of sink.received) {
     const signature = /^DKIM-Signature:(.*(?:\r\n[ \t].*)*)/im.exec(message.raw)?.[1]?.replace(/\r\n[ \t]+/g, ' ') ?? '';
     const signed = (/\bh=([^;]+)/.exec(signature)?.[1] ?? '').replace(/\s+/g, '').toLowerCase().split(':');
-    for (const name of ['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post', 'message-id', 'to']) assert.ok(signed.includes(name), `h= covers ${name}: ${signed.join(':')}`);
+    for (const name of ['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post', 'message-id', 'to'])
+      assert.ok(signed.includes(name), `h= covers ${name}: ${signed.join(':')}`);
     const verified = await dkimVerify(Buffer.from(message.raw), { resolver });
     assert.equal(verified.results[0]?.status.result, 'pass', verified.results[0]?.info);
     assert.equal(verified.results[0]?.signingDomain, 'veille.test');

@@ -9,7 +9,8 @@ test('the editor adds the inbox in its order, previews web and email side by sid
   const [owner] = await services.accounts.listUsers();
   const ops = await services.categories.create({ name: 'Ops' });
   await services.categories.create({ name: 'Data' });
-  const first = (await services.links.add({ actor: owner!, input: { url: 'https://example.org/a', title: 'First', commentary: 'Un.', categoryId: ops.id } })).link;
+  const first = (await services.links.add({ actor: owner!, input: { url: 'https://example.org/a', title: 'First', commentary: 'Un.', categoryId: ops.id } }))
+    .link;
   const second = (await services.links.add({ actor: owner!, input: { url: 'https://example.org/b', title: 'Second', categoryId: ops.id } })).link;
   // The editor puts "First" back on top of the group (new links come first).
   await services.links.move({ id: first.id, afterId: second.id });
@@ -19,7 +20,10 @@ test('the editor adds the inbox in its order, previews web and email side by sid
   assert.ok(proposed.body.indexOf('First') < proposed.body.indexOf('Second'), 'proposed in the inbox order');
   assert.equal((await client.postForm('/admin/editions/2024-06/links/all')).statusCode, 303);
   const doc = await services.editions.document({ edition: await services.editions.find({ period: '2024-06' }) });
-  assert.deepEqual(doc.sections[0]!.links.map((link) => link.title), ['First', 'Second']);
+  assert.deepEqual(
+    doc.sections[0]!.links.map((link) => link.title),
+    ['First', 'Second'],
+  );
 
   const previews = await client.get('/admin/editions/2024-06/previews');
   assert.equal(previews.statusCode, 200);
@@ -33,7 +37,10 @@ test('the editor adds the inbox in its order, previews web and email side by sid
   assert.match(String(email.headers['content-security-policy']), /default-src 'none'/);
   assert.match(email.body, /https:\/\/example\.org\/b/);
 
-  await services.editions.setCategoryOrder({ period: '2024-06', categoryIds: [ops.id, (await services.categories.list()).find((category) => category.name === 'Data')!.id] });
+  await services.editions.setCategoryOrder({
+    period: '2024-06',
+    categoryIds: [ops.id, (await services.categories.list()).find((category) => category.name === 'Data')!.id],
+  });
   await services.editions.publish({ period: '2024-06' });
   const editor = await client.get('/admin/editions/2024-06');
   assert.match(editor.body, /The email weighs \d+ kB/);

@@ -70,7 +70,9 @@ test('the June 2024 sample built through the API is published everywhere and exp
 
   const list = await call('GET', '/api/v1/editions');
   assert.deepEqual(
-    list.json<{ editions: Array<{ period: string; status: string; links: number }> }>().editions.map(({ period, status, links }) => ({ period, status, links })),
+    list
+      .json<{ editions: Array<{ period: string; status: string; links: number }> }>()
+      .editions.map(({ period, status, links }) => ({ period, status, links })),
     [{ period: '2024-06', status: 'draft', links: 10 }],
   );
 
@@ -117,7 +119,10 @@ test('the June 2024 sample built through the API is published everywhere and exp
     assert.ok(feed.body.includes('SqlAlchemy 1.4 async ORM with FastAPI'), `${url} has the content`);
   }
   const jsonFeed = (await app.inject({ method: 'GET', url: '/feed.json' })).json<{ items: Array<{ url: string; title: string }> }>();
-  assert.deepEqual(jsonFeed.items.map((item) => ({ url: item.url, title: item.title })), [{ url: permalink, title: sample.title }]);
+  assert.deepEqual(
+    jsonFeed.items.map((item) => ({ url: item.url, title: item.title })),
+    [{ url: permalink, title: sample.title }],
+  );
   const sitemap = await app.inject({ method: 'GET', url: '/sitemap.xml' });
   assert.equal(sitemap.statusCode, 200);
   assert.ok(sitemap.body.includes(`<loc>${permalink}</loc>`));
@@ -127,7 +132,12 @@ test('the June 2024 sample built through the API is published everywhere and exp
   assert.match(exported.headers['content-type'] as string, /^text\/markdown/);
   // Published today, not in June 2024: the date line differs, and the period follows it since the
   // date no longer tells it. Everything else must match.
-  const withoutDate = (text: string) => text.trimEnd().split('\n').filter((line) => !line.startsWith('date = ') && !line.startsWith('period = ')).join('\n');
+  const withoutDate = (text: string) =>
+    text
+      .trimEnd()
+      .split('\n')
+      .filter((line) => !line.startsWith('date = ') && !line.startsWith('period = '))
+      .join('\n');
   assert.equal(withoutDate(exported.body), withoutDate(sampleMarkdown));
   assert.match(exported.body, /^date = \d{4}-\d{2}-\d{2}\nperiod = "2024-06"$/m);
 });
@@ -177,7 +187,12 @@ test('the API refuses to publish an empty edition, unknown or repeated links, ba
 
   const anonymous = await app.inject({ method: 'GET', url: '/api/v1/editions' });
   assert.equal(anonymous.statusCode, 401);
-  const anonymousPut = await app.inject({ method: 'PUT', url: '/api/v1/editions/2024-06', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ title: 'Pwned' }) });
+  const anonymousPut = await app.inject({
+    method: 'PUT',
+    url: '/api/v1/editions/2024-06',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ title: 'Pwned' }),
+  });
   assert.equal(anonymousPut.statusCode, 401);
   const wrongToken = await app.inject({ method: 'POST', url: '/api/v1/editions/2024-06/publish', headers: { authorization: 'Bearer nope' } });
   assert.equal(wrongToken.statusCode, 401);
@@ -192,15 +207,33 @@ test('two editors saving from the same version: the second gets a 409 and the fi
   assert.equal(editor.statusCode, 200);
   assert.match(editor.body, /name="version"[^>]*value="1"|value="1"[^>]*name="version"/, 'the editor carries version 1');
 
-  const first = await client.postForm('/admin/editions/2024-06', { version: '1', title: 'Titre du premier', slug: draft.slug, tags: '', intro: 'Premier.', outro: '' });
+  const first = await client.postForm('/admin/editions/2024-06', {
+    version: '1',
+    title: 'Titre du premier',
+    slug: draft.slug,
+    tags: '',
+    intro: 'Premier.',
+    outro: '',
+  });
   assert.equal(first.statusCode, 303, first.body.slice(0, 300));
 
-  const second = await client.postForm('/admin/editions/2024-06', { version: '1', title: 'Titre du second', slug: draft.slug, tags: '', intro: 'Second.', outro: '' });
+  const second = await client.postForm('/admin/editions/2024-06', {
+    version: '1',
+    title: 'Titre du second',
+    slug: draft.slug,
+    tags: '',
+    intro: 'Second.',
+    outro: '',
+  });
   assert.equal(second.statusCode, 409);
   assert.match(second.body, /Someone else saved/);
   assert.ok(second.body.includes('Titre du second'), 'the second editor’s text is kept on the page');
 
-  const fragment = await client.postForm('/admin/editions/2024-06', { version: '1', title: 'Titre du second', slug: draft.slug, tags: '', intro: 'Second.', outro: '' }, { 'hx-request': 'true' });
+  const fragment = await client.postForm(
+    '/admin/editions/2024-06',
+    { version: '1', title: 'Titre du second', slug: draft.slug, tags: '', intro: 'Second.', outro: '' },
+    { 'hx-request': 'true' },
+  );
   assert.equal(fragment.statusCode, 409);
   assert.match(fragment.body, /id="save-state"/);
   assert.match(fragment.body, /save-conflict/);
@@ -212,7 +245,11 @@ test('two editors saving from the same version: the second gets a 409 and the fi
   assert.equal(saved.intro, 'Premier.');
   assert.equal(saved.version, 2);
 
-  const autosave = await client.postForm('/admin/editions/2024-06', { version: '2', title: 'Titre du second', slug: draft.slug, tags: '', intro: 'Second.', outro: '' }, { 'hx-request': 'true' });
+  const autosave = await client.postForm(
+    '/admin/editions/2024-06',
+    { version: '2', title: 'Titre du second', slug: draft.slug, tags: '', intro: 'Second.', outro: '' },
+    { 'hx-request': 'true' },
+  );
   assert.equal(autosave.statusCode, 200);
   assert.match(autosave.body, /save-saved/);
   assert.match(autosave.body, /name="version"[^>]*value="3"/, 'the new version goes back to the form');

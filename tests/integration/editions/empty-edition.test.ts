@@ -29,8 +29,14 @@ test('an empty edition is refused by publish, schedule and send, with the same r
   const { services } = testApp;
   const { draft, linkId } = await draftWithLink(testApp);
 
-  await assert.rejects(services.editions.publish({ id: draft.id }), { name: 'ValidationError', message: 'This edition is empty: add links or a section before publishing it.' });
-  await assert.rejects(services.editions.schedule({ id: draft.id, at: '2024-06-30T18:00' }), { name: 'ValidationError', message: 'This edition is empty: add links or a section before scheduling it.' });
+  await assert.rejects(services.editions.publish({ id: draft.id }), {
+    name: 'ValidationError',
+    message: 'This edition is empty: add links or a section before publishing it.',
+  });
+  await assert.rejects(services.editions.schedule({ id: draft.id, at: '2024-06-30T18:00' }), {
+    name: 'ValidationError',
+    message: 'This edition is empty: add links or a section before scheduling it.',
+  });
   assert.equal((await services.editions.find({ id: draft.id })).status, 'draft');
 
   // Published with its link, then emptied: it stays published, but is not sent to anyone.
@@ -40,7 +46,10 @@ test('an empty edition is refused by publish, schedule and send, with the same r
   await services.subscribers.add({ email: 'reader@example.org', actor: OPERATOR });
   const checks = await services.delivery.checks({ id: draft.id });
   assert.deepEqual(checks[0], { level: 'warning', message: 'This edition is empty: add links or a section before sending it.' });
-  await assert.rejects(services.delivery.start({ id: draft.id, actor: OPERATOR }), { name: 'ValidationError', message: 'This edition is empty: add links or a section before sending it.' });
+  await assert.rejects(services.delivery.start({ id: draft.id, actor: OPERATOR }), {
+    name: 'ValidationError',
+    message: 'This edition is empty: add links or a section before sending it.',
+  });
   assert.equal((await services.delivery.status({ id: draft.id, actor: OPERATOR })).send, undefined, 'no send was created');
 });
 

@@ -25,7 +25,12 @@ async function rawEmailTo(outboxDir: string, to: string): Promise<string> {
 test('one-line settings refuse line breaks and control characters, with the reason beside the field', async (t) => {
   const { app, services } = await buildTestApp(t);
   const owner = await setUpOwner(app);
-  for (const [field, value] of [['newsletterName', INJECTED], ['senderName', 'Nicolas\nBcc: attacker@evil.example'], ['titleTemplate', '{name}\r\nX-Evil: 1'], ['newsletterName', 'Veille\u0007']] as const) {
+  for (const [field, value] of [
+    ['newsletterName', INJECTED],
+    ['senderName', 'Nicolas\nBcc: attacker@evil.example'],
+    ['titleTemplate', '{name}\r\nX-Evil: 1'],
+    ['newsletterName', 'Veille\u0007'],
+  ] as const) {
     const response = await owner.postForm('/admin/settings', { newsletterName: 'Veille', description: '', [field]: value });
     // Line breaks reach the settings' own rule; other control characters are refused for every form
     // before it, and the form comes back with the rest of the text.
@@ -37,11 +42,18 @@ test('one-line settings refuse line breaks and control characters, with the reas
       assert.equal(response.statusCode, 422, field);
       assert.match(response.body, /must be on one line, without control characters/, field);
     }
-    await assert.rejects(services.settings.update({ actor: OPERATOR, input: { [field]: value } }), (error: unknown) => error instanceof ValidationError && /one line/.test(error.fields[field] ?? ''));
+    await assert.rejects(
+      services.settings.update({ actor: OPERATOR, input: { [field]: value } }),
+      (error: unknown) => error instanceof ValidationError && /one line/.test(error.fields[field] ?? ''),
+    );
   }
   assert.equal((await services.settings.get()).newsletterName, 'Veille');
   // Several lines stay fine where they are meant: the description.
-  const described = await owner.postForm('/admin/settings', { newsletterName: 'Web, Ops & Data', description: 'Une veille\nmensuelle.', senderName: 'Nicolas "N." Martin' });
+  const described = await owner.postForm('/admin/settings', {
+    newsletterName: 'Web, Ops & Data',
+    description: 'Une veille\nmensuelle.',
+    senderName: 'Nicolas "N." Martin',
+  });
   assert.equal(described.statusCode, 303);
   assert.equal((await services.settings.get()).description, 'Une veille\nmensuelle.');
   assert.equal((await owner.postForm('/admin/settings', { newsletterName: 'Veille', description: 'bell\u0007' })).statusCode, 422);
@@ -49,7 +61,10 @@ test('one-line settings refuse line breaks and control characters, with the reas
 
 test('no setting can add a header to the emails, even one stored before this rule', async (t) => {
   const { services, database, outboxDir } = await buildTestApp(t, { worker: true });
-  await services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data', senderName: 'Nicolas "N." Martin', senderEmail: 'news@veille.test' } });
+  await services.settings.update({
+    actor: OPERATOR,
+    input: { newsletterName: 'Web, Ops & Data', senderName: 'Nicolas "N." Martin', senderEmail: 'news@veille.test' },
+  });
   await services.subscribers.subscribe({ email: 'reader@example.org', form: 'test', ip: '127.0.0.1' });
   const clean = await PostalMime.parse(await rawEmailTo(outboxDir, 'reader@example.org'));
   assert.deepEqual(clean.from, { address: 'news@veille.test', name: 'Nicolas "N." Martin' });
@@ -67,6 +82,9 @@ test('no setting can add a header to the emails, even one stored before this rul
   assert.doesNotMatch(headers, /^bcc:/im);
   assert.doesNotMatch(raw, /attacker@evil\.example/);
   const parsed = await PostalMime.parse(raw);
-  assert.deepEqual(parsed.to?.map((address) => address.address), ['second@example.org']);
+  assert.deepEqual(
+    parsed.to?.map((address) => address.address),
+    ['second@example.org'],
+  );
   assert.equal(parsed.subject, 'Confirm your subscription to Veille');
 });

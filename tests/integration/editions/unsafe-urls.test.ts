@@ -30,20 +30,28 @@ test('a javascript: or data: URL already in the database renders inert everywher
   const category = await services.categories.create({ name: 'Ops' });
   const ids: string[] = [];
   for (const title of ['Script link', 'Data link', 'Spaced link', 'Good link']) {
-    ids.push((await services.links.add({ actor: user!, input: { url: `https://links.example/${ids.length}`, title, commentary: 'À lire.', categoryId: category.id } })).link.id);
+    ids.push(
+      (await services.links.add({ actor: user!, input: { url: `https://links.example/${ids.length}`, title, commentary: 'À lire.', categoryId: category.id } }))
+        .link.id,
+    );
   }
   const child = await services.links.add({ actor: user!, input: { url: 'https://links.example/child', title: 'Child link', parentId: ids[3] } });
   const inboxLink = await services.links.add({ actor: user!, input: { url: 'https://links.example/inbox', title: 'Inbox link', categoryId: category.id } });
   await services.editions.put({ period: '2024-06', input: { title: 'Juin 2024', intro: 'Intro.', sections: [{ category: 'Ops', links: ids }] } });
 
   // As an older version or a hand-made import could have left them.
-  const plant = (id: string, column: 'url' | 'commentary_html', value: string) => database.pool.query(`UPDATE links SET ${column} = $2 WHERE id = $1`, [id, value]);
+  const plant = (id: string, column: 'url' | 'commentary_html', value: string) =>
+    database.pool.query(`UPDATE links SET ${column} = $2 WHERE id = $1`, [id, value]);
   await plant(ids[0]!, 'url', 'javascript:alert(1)');
   await plant(ids[1]!, 'url', 'data:text/html,<script>alert(2)</script>');
   await plant(ids[2]!, 'url', '  JaVaScRiPt:alert(3)');
   await plant(child.link.id, 'url', 'javascript:alert(4)');
   await plant(inboxLink.link.id, 'url', 'javascript:alert(5)');
-  await plant(ids[3]!, 'commentary_html', '<a href="javascript:alert(6)">six</a> <a href="&#106;avascript:alert(7)">seven</a> <a href="java&#x09;script:alert(8)">eight</a> <a href="data:text/html,x">nine</a> <img src="data:image/svg+xml,&lt;svg onload=alert(9)&gt;"> <a href="https://ok.example/">fine</a>');
+  await plant(
+    ids[3]!,
+    'commentary_html',
+    '<a href="javascript:alert(6)">six</a> <a href="&#106;avascript:alert(7)">seven</a> <a href="java&#x09;script:alert(8)">eight</a> <a href="data:text/html,x">nine</a> <img src="data:image/svg+xml,&lt;svg onload=alert(9)&gt;"> <a href="https://ok.example/">fine</a>',
+  );
   await services.editions.publish({ period: '2024-06' });
   const row = await services.editions.find({ period: '2024-06' });
   const path = editionPath(row);

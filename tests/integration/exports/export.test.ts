@@ -21,7 +21,6 @@ const JANUARY = JSON.parse(await readFile(path.join(SAMPLES, 'web-ops-data-janvi
 const FRENCH = { locale: 'fr', timeZone: 'Europe/Paris', titleTemplate: 'Web, Ops, IoT et Time Series - {Month} {year}' };
 const EDITOR = { email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough' };
 
-
 /** A newsletter with some history: two published sample editions (one with a nested item), a draft, an inbox, readers. */
 async function seeded(t: TestContext, at: Date | string = new Date()) {
   // Sessions expire by the database's clock: tests that sign in keep the test clock at the real time.
@@ -47,7 +46,14 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
       for (const link of category.links) ids.push(await createLink({ url: link.url, title: link.title.slice(0, 300), commentary: link.commentary }));
       sections.push({ category: category.name, links: ids });
     }
-    const put = await call('PUT', `/api/v1/editions/${sample.period}`, { title: sample.title, tags: sample.tags, intro: sample.intro, outro: sample.outro, freeSections: sample.freeSections, sections });
+    const put = await call('PUT', `/api/v1/editions/${sample.period}`, {
+      title: sample.title,
+      tags: sample.tags,
+      intro: sample.intro,
+      outro: sample.outro,
+      freeSections: sample.freeSections,
+      sections,
+    });
     assert.ok(put.statusCode === 200 || put.statusCode === 201, put.body);
     return sections;
   };
@@ -62,8 +68,18 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
 
   // A draft with a free section only, and the inbox: a link with a nested item and tags, and a deleted one.
   const draft = await services.editions.ensureDraft({ period: '2024-07' });
-  await services.editions.update({ id: draft.id, input: { version: draft.version, intro: 'Brouillon de juillet.', freeSections: [{ heading: 'Astuce du mois', body: '```sh\nls -la\n```' }] } });
-  const inboxId = await createLink({ url: 'https://example.org/inbox', title: 'In the inbox', commentary: 'To read', category: 'Ops', via: '@someone', tags: ['kubernetes', 'ops'] });
+  await services.editions.update({
+    id: draft.id,
+    input: { version: draft.version, intro: 'Brouillon de juillet.', freeSections: [{ heading: 'Astuce du mois', body: '```sh\nls -la\n```' }] },
+  });
+  const inboxId = await createLink({
+    url: 'https://example.org/inbox',
+    title: 'In the inbox',
+    commentary: 'To read',
+    category: 'Ops',
+    via: '@someone',
+    tags: ['kubernetes', 'ops'],
+  });
   await createLink({ url: 'https://example.org/inbox-child', commentary: 'Child of an inbox link', parentId: inboxId });
   const deletedId = await createLink({ url: 'https://example.org/deleted', title: 'Deleted link' });
   assert.equal((await call('DELETE', `/api/v1/links/${deletedId}`)).statusCode, 204);
@@ -118,7 +134,11 @@ test('the snapshot holds every edition, the inbox, categories, settings and subs
   assert.equal(june.intro, JUNE.intro);
   assert.equal(june.path, '/2024/06/web-ops-iot-et-time-series-juin-2024');
   assert.equal(june.publishedAt, '2024-07-20T22:30:00.000Z');
-  assert.deepEqual(june.categoryOrder, JUNE.categories.map((category) => category.name), 'the edition’s own order, empty sections included');
+  assert.deepEqual(
+    june.categoryOrder,
+    JUNE.categories.map((category) => category.name),
+    'the edition’s own order, empty sections included',
+  );
   assert.deepEqual(
     june.sections.map((section) => ({ category: section.category, links: section.links.map(({ url, title, commentary }) => ({ url, title, commentary })) })),
     JUNE.categories.map((category) => ({ category: category.name, links: category.links.map(({ url, title, commentary }) => ({ url, title, commentary })) })),
@@ -139,14 +159,26 @@ test('the snapshot holds every edition, the inbox, categories, settings and subs
 
   assert.deepEqual(
     snapshot.inbox.map(({ url, title, category, via, tags, children }) => ({ url, title, category, via, tags, children: children.map((child) => child.url) })),
-    [{ url: 'https://example.org/inbox', title: 'In the inbox', category: 'Ops', via: '@someone', tags: ['kubernetes', 'ops'], children: ['https://example.org/inbox-child'] }],
+    [
+      {
+        url: 'https://example.org/inbox',
+        title: 'In the inbox',
+        category: 'Ops',
+        via: '@someone',
+        tags: ['kubernetes', 'ops'],
+        children: ['https://example.org/inbox-child'],
+      },
+    ],
     'the inbox without the deleted link, nested items under their parent',
   );
   assert.ok(!JSON.stringify(snapshot).includes('https://example.org/deleted'));
 
   const names = snapshot.categories.map((category) => category.name);
   for (const name of [...JUNE.categories, ...JANUARY.categories].map((category) => category.name)) assert.ok(names.includes(name), name);
-  assert.deepEqual(snapshot.categories.find((category) => category.name === 'Old stuff'), { name: 'Old stuff', position: snapshot.categories.find((category) => category.name === 'Old stuff')!.position, archived: true });
+  assert.deepEqual(
+    snapshot.categories.find((category) => category.name === 'Old stuff'),
+    { name: 'Old stuff', position: snapshot.categories.find((category) => category.name === 'Old stuff')!.position, archived: true },
+  );
   assert.equal(snapshot.categories.filter((category) => category.archived).length, 1);
 
   assert.deepEqual(snapshot.settings, { ...(await services.settings.get()) });
@@ -200,15 +232,24 @@ test('the Markdown files are the editions’ own Markdown; the owner downloads e
   assert.equal(download.headers['content-disposition'], `attachment; filename="veille-export-${today}.zip"`);
   assert.equal(download.headers['cache-control'], 'no-store');
   const entries = await unzip(download.rawPayload);
-  assert.deepEqual([...entries.keys()], files.map((file) => file.path));
+  assert.deepEqual(
+    [...entries.keys()],
+    files.map((file) => file.path),
+  );
   for (const file of files.slice(1)) assert.equal(entries.get(file.path), file.content, file.path);
   const fromZip = veilleExportSchema.parse(JSON.parse(entries.get(EXPORT_JSON_NAME)!)) as VeilleExport;
-  assert.deepEqual(fromZip.editions.map((edition) => edition.period), ['2018-01', '2024-06', '2024-07']);
+  assert.deepEqual(
+    fromZip.editions.map((edition) => edition.period),
+    ['2018-01', '2024-06', '2024-07'],
+  );
 
   // The importer's reader takes the archive back: the JSON and every Markdown file.
   const read = await readImportSource({ kind: 'upload', filename: 'export.zip', bytes: download.rawPayload });
   assert.deepEqual(read.problems, []);
-  assert.deepEqual(read.texts.map((text) => text.kind), ['veille-json', 'markdown', 'markdown', 'markdown']);
+  assert.deepEqual(
+    read.texts.map((text) => text.kind),
+    ['veille-json', 'markdown', 'markdown', 'markdown'],
+  );
 
   const editor = await signIn(app, EDITOR.email, EDITOR.password);
   assert.equal((await editor.get('/admin/export')).statusCode, 403);
@@ -230,7 +271,10 @@ test('npm run cli -- export <dir> writes the folder and prints the counts', asyn
 
   const result = await runCli(['export', dir], env);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.stdout.trim(), `Exported 3 editions (22 links), 2 inbox links, ${(await services.exports.snapshot({ actor: OPERATOR })).categories.length} categories and 3 subscribers to ${dir}`);
+  assert.equal(
+    result.stdout.trim(),
+    `Exported 3 editions (22 links), 2 inbox links, ${(await services.exports.snapshot({ actor: OPERATOR })).categories.length} categories and 3 subscribers to ${dir}`,
+  );
   assert.deepEqual((await readdir(dir)).sort(), ['editions', EXPORT_JSON_NAME]);
   assert.deepEqual((await readdir(path.join(dir, 'editions'))).sort(), [
     '2018-01-web-ops-data-janvier-2018.md',
@@ -240,7 +284,10 @@ test('npm run cli -- export <dir> writes the folder and prints the counts', asyn
   const written = veilleExportSchema.parse(JSON.parse(await readFile(path.join(dir, EXPORT_JSON_NAME), 'utf8')));
   assert.equal(written.subscribers.length, 3);
   const june = await services.editions.find({ period: '2024-06' });
-  assert.equal(await readFile(path.join(dir, 'editions/2024-06-web-ops-iot-et-time-series-juin-2024.md'), 'utf8'), editionToMarkdown(await services.editions.document({ edition: june })));
+  assert.equal(
+    await readFile(path.join(dir, 'editions/2024-06-web-ops-iot-et-time-series-juin-2024.md'), 'utf8'),
+    editionToMarkdown(await services.editions.document({ edition: june })),
+  );
 
   const again = await runCli(['export', dir], env);
   assert.equal(again.code, 0, 'an existing export folder is written over');

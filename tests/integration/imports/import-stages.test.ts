@@ -8,24 +8,30 @@ const FRONT = (title: string, date: string) => `+++\ntitle = "${title}"\ndate = 
 const upload = (filename: string, text: string) => ({ kind: 'upload' as const, filename, bytes: Buffer.from(text) });
 const names = (links: Array<{ title: string | null }>) => links.map((link) => link.title);
 
-test('the plan merges the sections that name one category, by the categories\' own key, into the first', async (t) => {
+test("the plan merges the sections that name one category, by the categories' own key, into the first", async (t) => {
   const { services } = await buildTestApp(t);
   const alike = `${FRONT('Veille', '2024-06-30')}## Web\n\n* [A](https://a.example)\n\n## Ops\n\n## web\n\n* [B](https://b.example)\n`;
   const { plan } = await services.imports.preview({ actor: OPERATOR, source: upload('edition.md', alike) });
   const [edition] = plan.editions;
-  assert.deepEqual(edition!.sections.map((section) => [section.name, names(section.links)]), [
-    ['Web', ['A', 'B']],
-    ['Ops', []],
-  ]);
+  assert.deepEqual(
+    edition!.sections.map((section) => [section.name, names(section.links)]),
+    [
+      ['Web', ['A', 'B']],
+      ['Ops', []],
+    ],
+  );
   assert.deepEqual(edition!.warnings, ['Section “web” appears more than once: its links were merged into the first one.']);
 
   // Accents too, as the categories table compares them.
   const accents = `${FRONT('Veille', '2024-07-31')}## Données\n\n* [C](https://c.example)\n\n## Web\n\n* [D](https://d.example)\n\n## DONNEES\n\n* [E](https://e.example)\n`;
   const second = (await services.imports.preview({ actor: OPERATOR, source: upload('juillet.md', accents) })).plan.editions[0]!;
-  assert.deepEqual(second.sections.map((section) => [section.name, names(section.links)]), [
-    ['Données', ['C', 'E']],
-    ['Web', ['D']],
-  ]);
+  assert.deepEqual(
+    second.sections.map((section) => [section.name, names(section.links)]),
+    [
+      ['Données', ['C', 'E']],
+      ['Web', ['D']],
+    ],
+  );
   assert.match(second.warnings.join(' '), /Section “DONNEES” appears more than once/);
 });
 
@@ -40,12 +46,19 @@ test('the dry run matches existing categories by their key, and names each new o
 
   const done = await services.imports.importNow({ actor: OPERATOR, source: { kind: 'upload', filename: 'site.zip', bytes: archive }, dryRun: false });
   assert.equal(done.outcome?.created, 2);
-  assert.deepEqual((await services.categories.list()).map((category) => category.name), ['IoT', 'Nouvelle catégorie'], 'one category per key, created once');
+  assert.deepEqual(
+    (await services.categories.list()).map((category) => category.name),
+    ['IoT', 'Nouvelle catégorie'],
+    'one category per key, created once',
+  );
   const july2024 = await services.editions.document({ edition: await services.editions.find({ period: '2024-07' }) });
-  assert.deepEqual(july2024.sections.map((section) => [section.name, section.links.map((link) => link.title)]), [
-    ['IoT', ['C']],
-    ['Nouvelle catégorie', ['D']],
-  ]);
+  assert.deepEqual(
+    july2024.sections.map((section) => [section.name, section.links.map((link) => link.title)]),
+    [
+      ['IoT', ['C']],
+      ['Nouvelle catégorie', ['D']],
+    ],
+  );
 });
 
 test('the run goes through the services: a slug of its own, nested items under their parent, a taken period left alone', async (t) => {
@@ -59,10 +72,13 @@ test('the run goes through the services: a slug of its own, nested items under t
   const june = await services.editions.find({ period: '2024-06' });
   assert.equal(june.slug, 'juin-2024-2');
   const doc = await services.editions.document({ edition: june });
-  assert.deepEqual(doc.sections[0]!.links.map((link) => [link.title, link.children.map((child) => child.title)]), [
-    ['Parent', ['Enfant 1', 'Enfant 2']],
-    ['Suivant', []],
-  ]);
+  assert.deepEqual(
+    doc.sections[0]!.links.map((link) => [link.title, link.children.map((child) => child.title)]),
+    [
+      ['Parent', ['Enfant 1', 'Enfant 2']],
+      ['Suivant', []],
+    ],
+  );
 
   // The editions service creates an imported edition only where nobody worked: an untouched draft gives way.
   const values = { period: '2024-08', title: 'Août', slug: null, status: 'published' as const, publishedAt: new Date('2024-08-31T10:00:00Z') };

@@ -31,7 +31,11 @@ async function upload(app: FastifyInstance, client: TestClient, file: { name: st
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
   }
   if (file) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`), file.content, Buffer.from('\r\n'));
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      file.content,
+      Buffer.from('\r\n'),
+    );
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return app.inject({
@@ -106,7 +110,10 @@ test('both samples imported through the admin upload: dry run first, published w
 
   const first = await importThroughAdmin(app, client, { name: 'site.zip', content: archive });
   assert.match(first.dryRun, /<strong>2<\/strong> editions to create, with <strong>21<\/strong> links/);
-  assert.match(first.dryRun, /10 categories to create: Container &amp; Orchestration, Infrastructure, \(No\)SQL, Certificats, API, Data, Python, Ops, Time Series, Web/);
+  assert.match(
+    first.dryRun,
+    /10 categories to create: Container &amp; Orchestration, Infrastructure, \(No\)SQL, Certificats, API, Data, Python, Ops, Time Series, Web/,
+  );
   assert.match(first.dryRun, /1 matched existing ones/);
   assert.match(first.dryRun, /_index\.md/, 'the section index file is listed as not imported');
   assert.match(first.progress, /2 created, 0 already there/);
@@ -117,7 +124,10 @@ test('both samples imported through the admin upload: dry run first, published w
   const { rows: sent } = await database.pool.query('SELECT count(*)::int AS count FROM sends');
   assert.equal(sent[0].count, 0, 'importing sends no email');
   const { rows: categories } = await database.pool.query<{ name: string }>('SELECT name FROM categories WHERE lower(name) = $1', ['iot']);
-  assert.deepEqual(categories.map((row) => row.name), ['iot']);
+  assert.deepEqual(
+    categories.map((row) => row.name),
+    ['iot'],
+  );
 
   // The exported Markdown of an imported edition is the file it came from.
   // (June's "IoT" section is now the existing "iot" category.)
@@ -166,21 +176,29 @@ test('the command line: a dry run writes nothing, the import then creates the ed
 test('an export imported into an empty Veille reproduces the same archive', async (t) => {
   const source = await buildTestApp(t);
   await setUpOwner(source.app);
-  await source.services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data', locale: 'fr', timeZone: 'Europe/Paris', footer: 'Web, Ops & Data, 1 rue de la Paix, Paris' } });
+  await source.services.settings.update({
+    actor: OPERATOR,
+    input: { newsletterName: 'Web, Ops & Data', locale: 'fr', timeZone: 'Europe/Paris', footer: 'Web, Ops & Data, 1 rue de la Paix, Paris' },
+  });
   const demo = await source.services.imports.loadDemo({ actor: OPERATOR });
   assert.deepEqual(demo, { editions: 2, inbox: 5 });
   // A nested item and a draft: the export must bring those too.
   const june = await source.services.editions.document({ edition: await source.services.editions.find({ period: '2024-06' }) });
   const [owner] = await source.services.accounts.listUsers();
   const parent = june.sections.find((section) => section.links.length > 0)!.links[0]!;
-  const child = await source.services.links.add({ actor: owner!, input: { url: 'https://links.example/nested/1', title: 'Un lien imbriqué', commentary: 'sous le premier', parentId: parent.id } });
+  const child = await source.services.links.add({
+    actor: owner!,
+    input: { url: 'https://links.example/nested/1', title: 'Un lien imbriqué', commentary: 'sous le premier', parentId: parent.id },
+  });
   assert.ok(child.link.id);
   await source.services.editions.ensureDraft({ period: '2024-07' });
   await source.services.subscribers.add({ email: 'lecteur@example.org', actor: OPERATOR });
   // Readers who left or bounced, and an archived category, come back as they were.
   await source.services.subscribers.add({ email: 'partie@example.org', actor: OPERATOR });
   await source.services.subscribers.add({ email: 'rebond@example.org', actor: OPERATOR });
-  await source.database.pool.query(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = '2024-07-02T08:00:00Z' WHERE email = 'partie@example.org'`);
+  await source.database.pool.query(
+    `UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = '2024-07-02T08:00:00Z' WHERE email = 'partie@example.org'`,
+  );
   await source.database.pool.query(`UPDATE subscribers SET status = 'bounced', bounced_at = '2024-07-03T08:00:00Z' WHERE email = 'rebond@example.org'`);
   await source.database.pool.query(`UPDATE categories SET archived_at = now() WHERE name = 'Certificats'`);
 
@@ -203,7 +221,9 @@ test('an export imported into an empty Veille reproduces the same archive', asyn
   };
   assert.deepEqual(comparable(reimported), comparable(exported));
   // The growth chart's anonymous counts follow: three readers joined, one left, one bounced.
-  const { rows: events } = await target.database.pool.query<{ kind: string; count: number }>('SELECT kind, count(*)::int AS count FROM subscription_events GROUP BY kind ORDER BY kind');
+  const { rows: events } = await target.database.pool.query<{ kind: string; count: number }>(
+    'SELECT kind, count(*)::int AS count FROM subscription_events GROUP BY kind ORDER BY kind',
+  );
   assert.deepEqual(Object.fromEntries(events.map((row) => [row.kind, row.count])), { bounced: 1, subscribed: 3, unsubscribed: 1 });
   for (const period of ['2018-01', '2024-06'] as const) await assertPublicPage(target.app, target.services, await sampleOf(period));
   assert.ok(EXPORT_JSON_NAME);
@@ -217,7 +237,8 @@ test('bad input is reported in the dry run, never a 500, and nothing is half-imp
     'editions/juin.md': good,
     'XX/XX/etc/passwd.md': good.replace('2024-06-30', '2024-05-31'),
     'editions/broken-front-matter.md': '+++\ntitle = "Unterminated\ndate = 2024-04-30\n+++\n\n## Data\n',
-    'editions/no-urls.md': '+++\ntitle = "Sans liens"\ndate = 2024-03-31\n+++\n\n## Data\n\n* [Un titre]() : pas d’adresse\n* Un item sans lien : rien\n* [Un vrai lien](https://links.example/ok) : bien\n',
+    'editions/no-urls.md':
+      '+++\ntitle = "Sans liens"\ndate = 2024-03-31\n+++\n\n## Data\n\n* [Un titre]() : pas d’adresse\n* Un item sans lien : rien\n* [Un vrai lien](https://links.example/ok) : bien\n',
     'editions/image.md': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]),
     'editions/latin1.md': Buffer.from('+++\ntitle = "Édition"\ndate = 2024-02-29\n+++\n\n## Données\n', 'latin1'),
     'feed.xml': '<html><body>Not a feed</body></html>',
@@ -229,7 +250,8 @@ test('bad input is reported in the dry run, never a 500, and nothing is half-imp
   assert.equal(uploaded.statusCode, 303, uploaded.body.slice(0, 300));
   const report = await client.get(uploaded.headers.location as string);
   assert.equal(report.statusCode, 200);
-  for (const expected of [/passwd\.md/, /broken-front-matter\.md/, /image\.md/, /latin1\.md/, /feed\.xml/, /has no URL|without (a )?URL/i]) assert.match(report.body, expected);
+  for (const expected of [/passwd\.md/, /broken-front-matter\.md/, /image\.md/, /latin1\.md/, /feed\.xml/, /has no URL|without (a )?URL/i])
+    assert.match(report.body, expected);
   assert.match(report.body, /<strong>2<\/strong> editions to create/, 'June and the edition with one usable link');
 
   // Nothing is written before the go-ahead.
@@ -283,7 +305,10 @@ test('a feed imported by its address: a blog’s posts with lists of links becom
   await blog.services.settings.update({ actor: OPERATOR, input: { locale: 'fr', timeZone: 'Europe/Paris' } });
   await blog.services.imports.loadDemo({ actor: OPERATOR });
   const feed = (await blog.app.inject({ url: '/feed.xml' })).body;
-  const withPlainPost = feed.replace('</channel>', '<item><title>Nos vacances</title><link>https://blog.example/vacances</link><pubDate>Mon, 05 Aug 2024 10:00:00 GMT</pubDate><description>&lt;p&gt;Pas de liens ce mois-ci.&lt;/p&gt;</description></item></channel>');
+  const withPlainPost = feed.replace(
+    '</channel>',
+    '<item><title>Nos vacances</title><link>https://blog.example/vacances</link><pubDate>Mon, 05 Aug 2024 10:00:00 GMT</pubDate><description>&lt;p&gt;Pas de liens ce mois-ci.&lt;/p&gt;</description></item></channel>',
+  );
   const site = await startPageServer(t, { '/feed.xml': { body: withPlainPost, type: 'application/rss+xml; charset=utf-8' } });
 
   const { app, services } = await buildTestApp(t, { worker: true, env: { FETCH_ALLOW_PRIVATE: 'true' } });
@@ -296,7 +321,11 @@ test('a feed imported by its address: a blog’s posts with lists of links becom
   assert.match(report.body, /vacances[\s\S]*no section with a list of links/i);
   const started = await client.postForm(`${uploaded.headers.location as string}/run`);
   assert.equal(started.statusCode, 303);
-  await until('the import to finish', async () => (await services.imports.find({ actor: OPERATOR, id: String(uploaded.headers.location).split('/').at(-1)! })).status === 'done', 20_000);
+  await until(
+    'the import to finish',
+    async () => (await services.imports.find({ actor: OPERATOR, id: String(uploaded.headers.location).split('/').at(-1)! })).status === 'done',
+    20_000,
+  );
   for (const period of ['2018-01', '2024-06'] as const) await assertPublicPage(app, services, await sampleOf(period));
 });
 
@@ -312,7 +341,13 @@ test('an empty draft gives way, a draft someone edited does not; a scheduled edi
   await writeFile(path.join(folder, 'juin.md'), await markdownOf('2024-06'));
 
   const dry = await services.imports.importNow({ source: { kind: 'path', path: folder }, dryRun: true, actor: OPERATOR });
-  assert.deepEqual(dry.editions.map((edition) => [edition.period, edition.action]), [['2018-01', 'create'], ['2024-06', 'skip']]);
+  assert.deepEqual(
+    dry.editions.map((edition) => [edition.period, edition.action]),
+    [
+      ['2018-01', 'create'],
+      ['2024-06', 'skip'],
+    ],
+  );
   assert.match(dry.editions[0]!.warnings.join(' '), /empty draft of 2018-01/);
   const done = await services.imports.importNow({ source: { kind: 'path', path: folder }, dryRun: false, actor: OPERATOR });
   assert.equal(done.outcome?.created, 1);
@@ -321,9 +356,21 @@ test('an empty draft gives way, a draft someone edited does not; a scheduled edi
 
   // A Veille export holding a scheduled edition whose time has passed.
   const exported = await services.exports.snapshot({ actor: OPERATOR });
-  const scheduled = { ...exported.editions.find((edition) => edition.period === '2018-01')!, period: '2019-03', slug: 'mars-2019', status: 'scheduled' as const, publishedAt: null, scheduledAt: '2019-03-31T18:00:00.000Z', markdownFile: 'editions/2019-03-mars-2019.md' };
+  const scheduled = {
+    ...exported.editions.find((edition) => edition.period === '2018-01')!,
+    period: '2019-03',
+    slug: 'mars-2019',
+    status: 'scheduled' as const,
+    publishedAt: null,
+    scheduledAt: '2019-03-31T18:00:00.000Z',
+    markdownFile: 'editions/2019-03-mars-2019.md',
+  };
   await writeFile(path.join(folder, 'veille-export.json'), JSON.stringify({ ...exported, editions: [scheduled] }));
-  const fromExport = await services.imports.importNow({ source: { kind: 'path', path: path.join(folder, 'veille-export.json') }, dryRun: false, actor: OPERATOR });
+  const fromExport = await services.imports.importNow({
+    source: { kind: 'path', path: path.join(folder, 'veille-export.json') },
+    dryRun: false,
+    actor: OPERATOR,
+  });
   assert.match(fromExport.editions[0]!.warnings.join(' '), /Was scheduled for 2019-03-31T18:00:00.000Z: imported as a draft/);
   const row = await services.editions.find({ period: '2019-03' });
   assert.equal(row.status, 'draft');
@@ -335,14 +382,20 @@ test('an empty draft gives way, a draft someone edited does not; a scheduled edi
 
 test('an edition that fails to save leaves nothing behind, and the others are imported', async (t) => {
   const { services, database } = await buildTestApp(t);
-  const { plan, report } = await services.imports.preview({ actor: OPERATOR, source: { kind: 'upload', filename: 'juin.md', bytes: Buffer.from(await markdownOf('2024-06')) } });
+  const { plan, report } = await services.imports.preview({
+    actor: OPERATOR,
+    source: { kind: 'upload', filename: 'juin.md', bytes: Buffer.from(await markdownOf('2024-06')) },
+  });
   const broken = structuredClone(plan.editions[0]!);
   broken.period = '2024-05';
   broken.title = 'Mai 2024';
   broken.sections = [{ name: 'Catégorie du mois cassé', links: [{ ...broken.sections[3]!.links[0]!, createdAt: 'not a date' }] }];
   const result = await services.imports.execute({ actor: OPERATOR, plan: { ...plan, editions: [broken, ...plan.editions] }, previous: report });
   assert.equal(result.outcome?.created, 1);
-  assert.deepEqual(result.outcome?.failed.map((failure) => failure.period), ['2024-05']);
+  assert.deepEqual(
+    result.outcome?.failed.map((failure) => failure.period),
+    ['2024-05'],
+  );
   assert.doesNotMatch(result.outcome!.failed[0]!.reason, /insert|select|\$1/i, 'no SQL is shown');
   await assert.rejects(services.editions.find({ period: '2024-05' }));
   const { rows } = await database.pool.query(`SELECT count(*)::int AS count FROM categories WHERE name = 'Catégorie du mois cassé'`);
@@ -352,10 +405,21 @@ test('an edition that fails to save leaves nothing behind, and the others are im
 test('only owners import; a visitor’s upload is refused before it is read; a file over the ceiling gets the form back', async (t) => {
   const { app, services } = await buildTestApp(t);
   const owner = await setUpOwner(app);
-  await services.accounts.createUser({ actor: OPERATOR, email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough', role: 'editor' });
+  await services.accounts.createUser({
+    actor: OPERATOR,
+    email: 'camille@example.org',
+    name: 'Camille',
+    password: 'an editor passphrase long enough',
+    role: 'editor',
+  });
   const editor = await signIn(app, 'camille@example.org', 'an editor passphrase long enough');
   assert.equal((await editor.get('/admin/import')).statusCode, 403);
-  const anonymous = await app.inject({ method: 'POST', url: '/admin/import', payload: Buffer.alloc(70 * 1024 * 1024, 'a'), headers: { 'content-type': 'multipart/form-data; boundary=x' } });
+  const anonymous = await app.inject({
+    method: 'POST',
+    url: '/admin/import',
+    payload: Buffer.alloc(70 * 1024 * 1024, 'a'),
+    headers: { 'content-type': 'multipart/form-data; boundary=x' },
+  });
   assert.equal(anonymous.statusCode, 401);
   const huge = await upload(app, owner, { name: 'huge.zip', content: Buffer.alloc(61 * 1024 * 1024, 'a') });
   assert.equal(huge.statusCode, 413);

@@ -15,10 +15,14 @@ const PERIOD = '2024-06';
 const CHECK_TIMEOUT_MS = 15_000;
 
 function finished(testApp: TestApp): Promise<LinkCheckState> {
-  return until('the link check to finish', async () => {
-    const state = await testApp.services.linkCheck.status({ edition: PERIOD });
-    return state.status === 'done' && state;
-  }, CHECK_TIMEOUT_MS);
+  return until(
+    'the link check to finish',
+    async () => {
+      const state = await testApp.services.linkCheck.status({ edition: PERIOD });
+      return state.status === 'done' && state;
+    },
+    CHECK_TIMEOUT_MS,
+  );
 }
 
 async function runIds(testApp: TestApp): Promise<string[]> {
@@ -34,7 +38,10 @@ async function publishEdition(testApp: TestApp, links: Array<{ key: string; titl
   const ids = new Map<string, string>();
   for (const link of links) {
     const parentId = link.parent ? ids.get(link.parent) : undefined;
-    const added = await services.links.add({ actor: owner!, input: { url: link.url, title: link.title, commentary: 'À lire.', categoryId: category.id, ...(parentId ? { parentId } : {}) } });
+    const added = await services.links.add({
+      actor: owner!,
+      input: { url: link.url, title: link.title, commentary: 'À lire.', categoryId: category.id, ...(parentId ? { parentId } : {}) },
+    });
     ids.set(link.key, added.link.id);
   }
   await services.editions.ensureDraft({ period: PERIOD });
@@ -47,7 +54,11 @@ async function publishEdition(testApp: TestApp, links: Array<{ key: string; titl
 async function openEditor(client: Awaited<ReturnType<typeof setUpOwner>>) {
   const page = await client.get(`/admin/editions/${PERIOD}`);
   assert.equal(page.statusCode, 200);
-  assert.match(page.body, /<div id="link-check"[^>]*hx-post="\/admin\/editions\/2024-06\/link-check\/ensure"[^>]*hx-trigger="load"/, 'the panel asks for its check once loaded');
+  assert.match(
+    page.body,
+    /<div id="link-check"[^>]*hx-post="\/admin\/editions\/2024-06\/link-check\/ensure"[^>]*hx-trigger="load"/,
+    'the panel asks for its check once loaded',
+  );
   const panel = await client.postForm(`/admin/editions/${PERIOD}/link-check/ensure`, {}, HX);
   assert.equal(panel.statusCode, 200);
   return { page, panel };
@@ -144,16 +155,18 @@ test('opening the pre-send checks runs the link check job: each URL once, result
   // Each URL once per run: the two links to /shared made one request; /gone was asked for by its
   // own link and at the end of the redirect.
   const count = (path: string) => server.hits.filter((hit) => hit === path).length;
-  assert.deepEqual(
-    ['/first', '/second', '/shared', '/report.pdf', '/moved', '/slow', '/stuck', '/gone'].map(count),
-    [1, 1, 1, 1, 1, 1, 1, 2],
-  );
+  assert.deepEqual(['/first', '/second', '/shared', '/report.pdf', '/moved', '/slow', '/stuck', '/gone'].map(count), [1, 1, 1, 1, 1, 1, 1, 2]);
 
   // Done: no more polling; the broken links, escaped, each pointing to its edit form, with the reason.
   const done = await client.get(`/admin/editions/${PERIOD}/link-check`, HX);
   assert.doesNotMatch(done.body, /hx-trigger/);
   assert.match(done.body, /4 of 10 links do not load/);
-  assert.match(done.body, new RegExp(`<a href="/admin/links/${ids.get('gone')}/edit">Gone page</a> <span class="broken-url small">${origin}/gone</span>: The page answered 404 Not Found\\.`));
+  assert.match(
+    done.body,
+    new RegExp(
+      `<a href="/admin/links/${ids.get('gone')}/edit">Gone page</a> <span class="broken-url small">${origin}/gone</span>: The page answered 404 Not Found\\.`,
+    ),
+  );
   assert.match(done.body, new RegExp(`<a href="/admin/links/${ids.get('moved')}/edit">Moved &lt;page&gt;</a>`));
   assert.match(done.body, /Refused page.*The connection was refused\./);
   assert.doesNotMatch(done.body, /First page/, 'links that load are not listed');

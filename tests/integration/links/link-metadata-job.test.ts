@@ -13,7 +13,10 @@ test('the metadata job fills in title, description and language, reads latin1 pa
     '/fr': {
       body: '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Les séries temporelles</title><meta property="og:description" content="Tout sur les données horodatées"></head><body></body></html>',
     },
-    '/latin1': { body: Buffer.from('<html><head><title>Données en latin1</title></head><body>é</body></html>', 'latin1'), type: 'text/html; charset=iso-8859-1' },
+    '/latin1': {
+      body: Buffer.from('<html><head><title>Données en latin1</title></head><body>é</body></html>', 'latin1'),
+      type: 'text/html; charset=iso-8859-1',
+    },
     '/slow': { body: '<html><head><title>Title from the page</title><meta name="description" content="Slow description"></head></html>', hold: held },
   });
   const { owner, form, services } = await buildInbox(t, { worker: true, env: { FETCH_ALLOW_PRIVATE: 'true' } });
@@ -54,7 +57,12 @@ test('the metadata job fills in title, description and language, reads latin1 pa
 test('SSRF: with the default configuration the job refuses loopback addresses and never connects', async (t) => {
   const server = await startPageServer(t, { '/': { body: '<title>Internal</title>' } });
   const { owner, form, services } = await buildInbox(t, { worker: true });
-  const urls = [`http://127.0.0.1:${server.port}/`, `http://localhost:${server.port}/`, `http://2130706433:${server.port}/`, `http://[::ffff:127.0.0.1]:${server.port}/`];
+  const urls = [
+    `http://127.0.0.1:${server.port}/`,
+    `http://localhost:${server.port}/`,
+    `http://2130706433:${server.port}/`,
+    `http://[::ffff:127.0.0.1]:${server.port}/`,
+  ];
   const ids = [];
   for (const url of urls) ids.push(await quickAdd(form, url));
 

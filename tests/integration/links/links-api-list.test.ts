@@ -36,7 +36,8 @@ test('GET /api/v1/links filters by status, category (name, id or "none") and tag
 test('cursor pagination walks every link exactly once, newest first, and ends with a null cursor', async (t) => {
   const { call, create } = await buildApi(t);
   const created: string[] = [];
-  for (let index = 1; index <= 7; index += 1) created.push((await create({ url: `https://example.org/page-${index}`, commentary: `Serveur numéro ${index}` })).id);
+  for (let index = 1; index <= 7; index += 1)
+    created.push((await create({ url: `https://example.org/page-${index}`, commentary: `Serveur numéro ${index}` })).id);
 
   async function walk(query: string): Promise<{ pages: string[][] }> {
     const pages: string[][] = [];
@@ -53,15 +54,25 @@ test('cursor pagination walks every link exactly once, newest first, and ends wi
   }
 
   const recent = await walk('limit=3');
-  assert.deepEqual(recent.pages.map((page) => page.length), [3, 3, 1]);
+  assert.deepEqual(
+    recent.pages.map((page) => page.length),
+    [3, 3, 1],
+  );
   assert.deepEqual(recent.pages.flat(), [...created].reverse(), 'no link missing, none twice, newest first');
 
   const exact = await walk('limit=7');
-  assert.deepEqual(exact.pages.map((page) => page.length), [7], 'a page that holds everything has no next cursor');
+  assert.deepEqual(
+    exact.pages.map((page) => page.length),
+    [7],
+    'a page that holds everything has no next cursor',
+  );
 
   // Search results are ranked; their cursor pages through the ranking.
   const searched = await walk('q=serveur&limit=3');
-  assert.deepEqual(searched.pages.map((page) => page.length), [3, 3, 1]);
+  assert.deepEqual(
+    searched.pages.map((page) => page.length),
+    [3, 3, 1],
+  );
   assert.deepEqual([...searched.pages.flat()].sort(), [...created].sort());
 });
 

@@ -46,7 +46,9 @@ test('POST /api/v1/links saves a link: 201, Location, the link as JSON, its cate
   const categories = await call('GET', '/api/v1/categories');
   assert.equal(categories.statusCode, 200);
   assert.deepEqual(
-    categories.json<{ categories: Array<{ id: string; name: string; archived: boolean }> }>().categories.map(({ id, name, archived }) => ({ id, name, archived })),
+    categories
+      .json<{ categories: Array<{ id: string; name: string; archived: boolean }> }>()
+      .categories.map(({ id, name, archived }) => ({ id, name, archived })),
     [{ id: link.categoryId, name: 'Time Series', archived: false }],
   );
 
@@ -267,21 +269,32 @@ test('the API refuses requests without a valid token, even from a signed-in brow
   assert.deepEqual(await listIds(call, 'status=all'), [], 'nothing was saved');
 });
 
-test('a link posted with parentId is nested: it appears in its parent\'s children and follows the parent', async (t) => {
+test("a link posted with parentId is nested: it appears in its parent's children and follows the parent", async (t) => {
   const { call, create } = await buildApi(t);
   const parent = await create({ url: 'https://example.org/parent', title: 'Parent', category: 'Ops' });
   const child = await create({ url: 'https://example.org/child', title: 'Child', parentId: parent.id, category: 'Ignored' });
   assert.equal(child.parentId, parent.id);
-  assert.equal(child.categoryId, parent.categoryId, 'a nested item lives in its parent\'s category');
+  assert.equal(child.categoryId, parent.categoryId, "a nested item lives in its parent's category");
 
   const second = await create({ url: 'https://example.org/child-2', title: 'Second child', parentId: parent.id });
   const withChildren = (await call('GET', `/api/v1/links/${parent.id}`)).json<LinkBody>();
-  assert.deepEqual(withChildren.children?.map((item) => item.id), [child.id, second.id], 'children in the order they were added');
+  assert.deepEqual(
+    withChildren.children?.map((item) => item.id),
+    [child.id, second.id],
+    'children in the order they were added',
+  );
   assert.equal(withChildren.children?.[0]?.title, 'Child');
 
   const listed = (await call('GET', '/api/v1/links')).json<{ links: LinkBody[] }>().links;
-  assert.deepEqual(listed.map((link) => link.id), [parent.id], 'lists show top-level links, with their children inside');
-  assert.deepEqual(listed[0]!.children?.map((item) => item.id), [child.id, second.id]);
+  assert.deepEqual(
+    listed.map((link) => link.id),
+    [parent.id],
+    'lists show top-level links, with their children inside',
+  );
+  assert.deepEqual(
+    listed[0]!.children?.map((item) => item.id),
+    [child.id, second.id],
+  );
 
   const grandchild = await call('POST', '/api/v1/links', { url: 'https://example.org/grandchild', parentId: child.id });
   assert.equal(grandchild.statusCode, 422, 'one level of nesting only');

@@ -38,7 +38,11 @@ const HOSTILE_COMMENTARIES = [
   '[x](https://example.org/" onclick="alert(1))',
 ];
 const HOSTILE_VIAS = ['<script>alert(1)</script>', '" onmouseover="alert(1)', '<img src=x onerror=alert(1)>'];
-const HOSTILE_URLS = ['https://example.org/?q="><script>alert(1)</script>', "https://example.org/#'><img src=x onerror=alert(1)>", 'https://example.org/"onmouseover="alert(1)'];
+const HOSTILE_URLS = [
+  'https://example.org/?q="><script>alert(1)</script>',
+  "https://example.org/#'><img src=x onerror=alert(1)>",
+  'https://example.org/"onmouseover="alert(1)',
+];
 
 /** What would run in a browser: inline scripts, event handler attributes, script URLs, embedded documents. */
 function activeContent(html: string): string[] {
@@ -86,7 +90,8 @@ function assertInert(html: string, where: string): void {
 test('XSS: hostile titles, commentary, via, tags and URLs are shown as text on the inbox, in search results and in the edit form', async (t) => {
   const { app, owner, form, services, user } = await buildInbox(t);
   const { token } = await services.auth.createApiToken({ actor: user, name: 'test' });
-  const post = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/api/v1/links', headers: { authorization: `Bearer ${token}` }, payload });
+  const post = (payload: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: '/api/v1/links', headers: { authorization: `Bearer ${token}` }, payload });
 
   const ids: string[] = [];
   const count = Math.max(HOSTILE_TITLES.length, HOSTILE_COMMENTARIES.length);
@@ -103,7 +108,12 @@ test('XSS: hostile titles, commentary, via, tags and URLs are shown as text on t
     ids.push(response.json<{ id: string }>().id);
   }
   // A nested item and a failed fetch show their text in other places of the row.
-  const child = await post({ url: 'https://example.org/child', title: '<img src=x onerror=alert(1)>', commentary: '[c](javascript:alert(1))', parentId: ids[1] });
+  const child = await post({
+    url: 'https://example.org/child',
+    title: '<img src=x onerror=alert(1)>',
+    commentary: '[c](javascript:alert(1))',
+    parentId: ids[1],
+  });
   assert.equal(child.statusCode, 201, child.body);
   for (const tags of [['<script>'], ['a"b'], ['x onmouseover=alert(1)']]) {
     const refused = await post({ url: 'https://example.org/tags', tags });
@@ -118,7 +128,10 @@ test('XSS: hostile titles, commentary, via, tags and URLs are shown as text on t
   assert.ok(inbox.body.includes('&lt;img src=x onerror=alert(1)&gt;'));
   assert.ok(inbox.body.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;co&quot;'), 'the category name is escaped');
   assert.match(inbox.body, /via &lt;script&gt;alert\(1\)&lt;\/script&gt;/);
-  assert.ok(inbox.body.includes('href="/admin/inbox?tag=c%2B%2B&amp;status=all"') || inbox.body.includes('href="/admin/inbox?tag=c%2B%2B&status=all"'), 'tags are encoded in links');
+  assert.ok(
+    inbox.body.includes('href="/admin/inbox?tag=c%2B%2B&amp;status=all"') || inbox.body.includes('href="/admin/inbox?tag=c%2B%2B&status=all"'),
+    'tags are encoded in links',
+  );
 
   for (const query of ['alert', 'click', 'script', 'xss', encodeURIComponent('<script>alert(1)</script>'), encodeURIComponent('"><svg onload=alert(1)>')]) {
     const results = await owner.get(`/admin/inbox?q=${query}&status=all`);
@@ -144,12 +157,18 @@ test('XSS: hostile titles, commentary, via, tags and URLs are shown as text on t
   assert.ok(editTextarea.body.includes('value="&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;"'), 'the title sits escaped in its input');
 
   // The edit form given back after a refusal echoes what was posted: still escaped.
-  const refused = await form(`/admin/links/${ids[0]}`, { title: 'x'.repeat(1200), commentary: '</textarea><script>alert(1)</script>', via: '"><img src=x onerror=alert(1)>' }, HX);
+  const refused = await form(
+    `/admin/links/${ids[0]}`,
+    { title: 'x'.repeat(1200), commentary: '</textarea><script>alert(1)</script>', via: '"><img src=x onerror=alert(1)>' },
+    HX,
+  );
   assert.equal(refused.statusCode, 422);
   assertInert(refused.body, 'refused edit form');
 
   // The capture popup shows what a hostile page's title and selection hold.
-  const popup = await owner.get(`/admin/links/new?popup=1&url=${encodeURIComponent(HOSTILE_URLS[0]!)}&title=${encodeURIComponent(HOSTILE_TITLES[2]!)}&text=${encodeURIComponent(HOSTILE_COMMENTARIES[9]!)}`);
+  const popup = await owner.get(
+    `/admin/links/new?popup=1&url=${encodeURIComponent(HOSTILE_URLS[0]!)}&title=${encodeURIComponent(HOSTILE_TITLES[2]!)}&text=${encodeURIComponent(HOSTILE_COMMENTARIES[9]!)}`,
+  );
   assert.equal(popup.statusCode, 200);
   assertInert(popup.body, 'capture popup');
   const preview = await form('/admin/links/preview', { commentary: HOSTILE_COMMENTARIES.join('\n') }, HX);
@@ -176,7 +195,10 @@ test('the bookmarklet opens PUBLIC_URL, whatever Host the capture page was asked
   const page = await owner.get('/admin/capture', { host: 'evil.example' });
   assert.equal(page.statusCode, 200);
   assert.doesNotMatch(page.body, /evil\.example/);
-  assert.equal(bookmarkletOpens(page.body), `http://veille.test/admin/links/new?popup=1&url=${encodeURIComponent('https://elsewhere.example/post')}&title=A%20page&text=Selected%20text`);
+  assert.equal(
+    bookmarkletOpens(page.body),
+    `http://veille.test/admin/links/new?popup=1&url=${encodeURIComponent('https://elsewhere.example/post')}&title=A%20page&text=Selected%20text`,
+  );
 
   // A PUBLIC_URL with quotes and percent signs stays one string.
   const odd = await buildTestApp(t, { env: { PUBLIC_URL: "https://news.example.org/o'hara%22x" } });

@@ -36,7 +36,11 @@ test('quick-add with htmx answers the new row as a fragment and announces the ch
   assert.match(response.body, /Fetching title…/);
 
   const second = await quickAdd(form, 'https://example.org/second');
-  assert.deepEqual(groupRows((await owner.get('/admin/inbox')).body).none, [second, link!.id], 'the newest link is first in "To sort", where the row was inserted');
+  assert.deepEqual(
+    groupRows((await owner.get('/admin/inbox')).body).none,
+    [second, link!.id],
+    'the newest link is first in "To sort", where the row was inserted',
+  );
 
   const invalid = await form('/admin/links', { url: 'not a url' }, HX);
   assert.equal(invalid.statusCode, 422);
@@ -76,7 +80,13 @@ test('adding a URL already in the inbox, with tracking parameters, warns "Alread
 test('searching the inbox ranks and highlights matches; a bad filter answers 422 and keeps the page usable', async (t) => {
   const { owner, add, services } = await buildInbox(t);
   const ops = await services.categories.create({ name: 'Ops' });
-  const french = await add({ url: 'https://example.org/fr', title: 'Séries temporelles', commentary: 'Les données de capteurs', categoryId: ops.id, tags: ['tsdb'] });
+  const french = await add({
+    url: 'https://example.org/fr',
+    title: 'Séries temporelles',
+    commentary: 'Les données de capteurs',
+    categoryId: ops.id,
+    tags: ['tsdb'],
+  });
   const other = await add({ url: 'https://example.org/other', title: 'Kubernetes', commentary: 'Rien à voir' });
 
   const results = await owner.get('/admin/inbox?q=donnees');
@@ -118,7 +128,13 @@ test('inline edit: the form fragment, a 422 that keeps what was typed, then a sa
   const page = await owner.get(`/admin/links/${link.id}/edit`);
   assert.match(page.body, /<html/i, 'without htmx the same form is a full page');
 
-  const typed = { title: 'x'.repeat(10_000), commentary: 'Mon commentaire, tapé avec soin', via: 'Les Cast Codeurs', tags: 'tsdb, postgres', categoryId: category.id };
+  const typed = {
+    title: 'x'.repeat(10_000),
+    commentary: 'Mon commentaire, tapé avec soin',
+    via: 'Les Cast Codeurs',
+    tags: 'tsdb, postgres',
+    categoryId: category.id,
+  };
   const refused = await form(`/admin/links/${link.id}`, typed, HX);
   assert.equal(refused.statusCode, 422);
   assert.equal(refused.headers['hx-trigger'], undefined);

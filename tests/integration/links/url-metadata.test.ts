@@ -67,7 +67,13 @@ async function streamHuge(response: http.ServerResponse): Promise<void> {
 
 function handle(request: http.IncomingMessage, response: http.ServerResponse): void {
   const url = new URL(request.url ?? '/', 'http://localhost');
-  seen.push({ path: url.pathname, host: request.headers.host, userAgent: request.headers['user-agent'], accept: request.headers.accept, acceptEncoding: request.headers['accept-encoding'] });
+  seen.push({
+    path: url.pathname,
+    host: request.headers.host,
+    userAgent: request.headers['user-agent'],
+    accept: request.headers.accept,
+    acceptEncoding: request.headers['accept-encoding'],
+  });
   const html = (body: string | Buffer, type = 'text/html; charset=utf-8') => {
     response.writeHead(200, { 'content-type': type });
     response.end(body);
@@ -305,7 +311,10 @@ test('network failures give a short reason', async () => {
 test('SSRF: the local server is refused by address, by name and by IPv6 loopback', async () => {
   const requestsBefore = seen.length;
   assert.equal(await failure(`${origin}/page`), 'The address resolves to a private network address (127.0.0.1), which Veille does not fetch.');
-  assert.match(await failure(`http://localhost:${port}/page`), /^The address resolves to a private network address \((127\.0\.0\.1|::1)\), which Veille does not fetch\.$/);
+  assert.match(
+    await failure(`http://localhost:${port}/page`),
+    /^The address resolves to a private network address \((127\.0\.0\.1|::1)\), which Veille does not fetch\.$/,
+  );
   assert.equal(await failure(`http://[::1]:${port}/page`), 'The address resolves to a private network address (::1), which Veille does not fetch.');
   assert.equal(await failure(`http://2130706433:${port}/page`), 'The address resolves to a private network address (127.0.0.1), which Veille does not fetch.');
   assert.equal(seen.length, requestsBefore, 'no request reached the server');
@@ -314,14 +323,23 @@ test('SSRF: the local server is refused by address, by name and by IPv6 loopback
 test('SSRF: a name resolving to a private address, or to a public and a private one, is refused', async () => {
   const requestsBefore = seen.length;
   const rebind: FetchOptions['lookup'] = async () => [{ address: '127.0.0.1', family: 4 }];
-  assert.equal(await failure(`http://rebind.test:${port}/page`, { lookup: rebind }), 'The address resolves to a private network address (127.0.0.1), which Veille does not fetch.');
+  assert.equal(
+    await failure(`http://rebind.test:${port}/page`, { lookup: rebind }),
+    'The address resolves to a private network address (127.0.0.1), which Veille does not fetch.',
+  );
   const mixed: FetchOptions['lookup'] = async () => [
     { address: '93.184.216.34', family: 4 },
     { address: '10.0.0.5', family: 4 },
   ];
-  assert.equal(await failure('http://mixed.test/', { lookup: mixed }), 'The address resolves to a private network address (10.0.0.5), which Veille does not fetch.');
+  assert.equal(
+    await failure('http://mixed.test/', { lookup: mixed }),
+    'The address resolves to a private network address (10.0.0.5), which Veille does not fetch.',
+  );
   const metadataV6: FetchOptions['lookup'] = async () => [{ address: 'fd00:ec2::254', family: 6 }];
-  assert.equal(await failure('http://imds.test/', { lookup: metadataV6 }), 'The address resolves to a private network address (fd00:ec2::254), which Veille does not fetch.');
+  assert.equal(
+    await failure('http://imds.test/', { lookup: metadataV6 }),
+    'The address resolves to a private network address (fd00:ec2::254), which Veille does not fetch.',
+  );
   assert.equal(seen.length, requestsBefore, 'no request reached the server');
 });
 

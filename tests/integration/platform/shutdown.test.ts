@@ -44,13 +44,26 @@ test('the app with its embedded PostgreSQL stops on Ctrl-C and on SIGTERM: queue
     await rm(dataDir, { recursive: true, force: true });
   });
   const port = await freePort();
-  const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()), NODE_ENV: 'development', LOG_LEVEL: 'info', DATABASE_URL: '', SMTP_URL: '' };
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    EMBEDDED_POSTGRES_PORT: String(await freePort()),
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: '',
+    SMTP_URL: '',
+  };
   const output = () => processes.map((process) => process.output()).join('\n---\n');
 
   async function startApp(): Promise<AppProcess> {
     const app = startAppProcess('apps/web/main.ts', env);
     processes.push(app);
-    await waitFor('the app to be ready', 90_000, () => (app.child.exitCode !== null ? assert.fail(output()) : app.output().includes('Veille is ready on') || undefined), output);
+    await waitFor(
+      'the app to be ready',
+      90_000,
+      () => (app.child.exitCode !== null ? assert.fail(output()) : app.output().includes('Veille is ready on') || undefined),
+      output,
+    );
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     assert.equal(health.status, 200);
     return app;
@@ -82,7 +95,10 @@ test('the worker alone, stopped in the middle of a send, records what it sent, h
   const { services, database, databaseUrl, config } = await buildTestApp(t);
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const category = await services.categories.create({ name: 'Ops' });
-  const { link } = await services.links.add({ actor: owner, input: { url: 'https://links.example/caddy', title: 'Caddy 2.8', commentary: 'À lire.', categoryId: category.id } });
+  const { link } = await services.links.add({
+    actor: owner,
+    input: { url: 'https://links.example/caddy', title: 'Caddy 2.8', commentary: 'À lire.', categoryId: category.id },
+  });
   await services.editions.put({ period: '2024-06', input: { title: 'Juin 2024', sections: [{ category: 'Ops', links: [link.id] }] } });
   await services.editions.publish({ period: '2024-06' });
   await database.pool.query(
@@ -92,10 +108,22 @@ test('the worker alone, stopped in the middle of a send, records what it sent, h
   const send = await services.delivery.start({ period: '2024-06', actor: OPERATOR });
   assert.equal(send.total, SUBSCRIBERS);
 
-  const env = { DATABASE_URL: databaseUrl, SMTP_URL: sink.url, DATA_DIR: config.dataDir, SESSION_SECRET: config.sessionSecret, PUBLIC_URL: 'http://veille.test', SEND_CONCURRENCY: '5', NODE_ENV: 'development', LOG_LEVEL: 'info' };
+  const env = {
+    DATABASE_URL: databaseUrl,
+    SMTP_URL: sink.url,
+    DATA_DIR: config.dataDir,
+    SESSION_SECRET: config.sessionSecret,
+    PUBLIC_URL: 'http://veille.test',
+    SEND_CONCURRENCY: '5',
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+  };
   const output = () => processes.map((process) => process.output()).join('\n---\n');
   const counts = async () => {
-    const { rows } = await database.pool.query<{ status: string; count: number }>(`SELECT status, count(*)::int AS count FROM deliveries WHERE send_id = $1 GROUP BY status`, [send.id]);
+    const { rows } = await database.pool.query<{ status: string; count: number }>(
+      `SELECT status, count(*)::int AS count FROM deliveries WHERE send_id = $1 GROUP BY status`,
+      [send.id],
+    );
     return Object.fromEntries(rows.map((row) => [row.status, row.count])) as Record<string, number>;
   };
 
@@ -105,7 +133,13 @@ test('the worker alone, stopped in the middle of a send, records what it sent, h
   // Ctrl-C on `npm run worker`.
   process.kill(-first.child.pid!, 'SIGINT');
   await stopProcess(first.child, null, 40_000);
-  assertQuietStop(first, 'SIGINT', [/received: stopping the worker/, /sending paused for the shutdown: \d+ claimed deliveries handed back/, /worker stopped/, /job queue stopped/, /the worker stopped/]);
+  assertQuietStop(first, 'SIGINT', [
+    /received: stopping the worker/,
+    /sending paused for the shutdown: \d+ claimed deliveries handed back/,
+    /worker stopped/,
+    /job queue stopped/,
+    /the worker stopped/,
+  ]);
   const atStop = await counts();
   assert.ok((atStop.sent ?? 0) < SUBSCRIBERS, `stopped in the middle of the send: ${JSON.stringify(atStop)}`);
   assert.equal(atStop.sending, undefined, `nothing left claimed: ${JSON.stringify(atStop)}`);
@@ -114,7 +148,15 @@ test('the worker alone, stopped in the middle of a send, records what it sent, h
   // The next start carries on, and a SIGTERM once the send is done stops it as quietly.
   const second = startAppProcess('apps/worker/main.ts', env);
   processes.push(second);
-  await waitFor('the send to be done', 60_000, async () => (second.child.exitCode !== null ? assert.fail(output()) : (await services.delivery.status({ period: '2024-06', actor: OPERATOR })).send?.status === 'done' || undefined), output);
+  await waitFor(
+    'the send to be done',
+    60_000,
+    async () =>
+      second.child.exitCode !== null
+        ? assert.fail(output())
+        : (await services.delivery.status({ period: '2024-06', actor: OPERATOR })).send?.status === 'done' || undefined,
+    output,
+  );
   await stopProcess(second.child, 'SIGTERM', 40_000);
   assertQuietStop(second, 'SIGTERM', [/received: stopping the worker/, /worker stopped/, /job queue stopped/, /the worker stopped/]);
   assert.deepEqual(await counts(), { sent: SUBSCRIBERS });

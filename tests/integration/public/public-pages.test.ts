@@ -4,7 +4,10 @@ import { buildTestApp } from '../../helpers/app.ts';
 import { setUpOwner } from '../../helpers/client.ts';
 import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 
-const canonicalOf = (body: string) => ({ link: /<link rel="canonical" href="([^"]*)">/.exec(body)?.[1], og: /<meta property="og:url" content="([^"]*)">/.exec(body)?.[1] });
+const canonicalOf = (body: string) => ({
+  link: /<link rel="canonical" href="([^"]*)">/.exec(body)?.[1],
+  og: /<meta property="og:url" content="([^"]*)">/.exec(body)?.[1],
+});
 
 test('canonical and og:url come from known parameters only: a poisoned query never reaches a later visitor', async (t) => {
   const { app, services } = await buildTestApp(t);

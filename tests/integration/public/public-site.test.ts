@@ -6,7 +6,11 @@ import { assertInert, buildEditions, type EditionJson, unescapeXml } from '../..
 
 test('public pages are cached with ETag and Last-Modified, and corrections show at once with a note', async (t) => {
   const { app, services, publishWith } = await buildEditions(t);
-  const { edition, linkId } = await publishWith('2024-06', { url: 'https://example.org/caddy', title: 'Caddy 2.8', commentary: 'Première version du commentaire.' }, { intro: 'Intro d’origine.' });
+  const { edition, linkId } = await publishWith(
+    '2024-06',
+    { url: 'https://example.org/caddy', title: 'Caddy 2.8', commentary: 'Première version du commentaire.' },
+    { intro: 'Intro d’origine.' },
+  );
   const url = editionPath(edition);
 
   const first = await app.inject({ method: 'GET', url });
@@ -46,7 +50,11 @@ test('public pages are cached with ETag and Last-Modified, and corrections show 
 test('unpublished and unknown permalinks are 404 in the newsletter’s language; hostile Markdown is inert', async (t) => {
   const { app, services, publishWith, call } = await buildEditions(t);
   const hostile = 'Salut <script>alert(1)</script> et [clic](javascript:alert(1)) <img src=x onerror="alert(2)">';
-  const { edition } = await publishWith('2024-06', { url: 'https://example.org/x', title: 'Un lien', commentary: '[encore](javascript:alert(3)) <script>alert(4)</script>' }, { intro: hostile });
+  const { edition } = await publishWith(
+    '2024-06',
+    { url: 'https://example.org/x', title: 'Un lien', commentary: '[encore](javascript:alert(3)) <script>alert(4)</script>' },
+    { intro: hostile },
+  );
   const url = editionPath(edition);
 
   for (const surface of [url, '/']) {
@@ -96,7 +104,11 @@ test('unpublished and unknown permalinks are 404 in the newsletter’s language;
 
 test('reader search finds an edition by a link commentary, accents or not', async (t) => {
   const { app, publishWith, services } = await buildEditions(t);
-  const { edition } = await publishWith('2024-06', { url: 'https://example.org/db', title: 'Un article', commentary: 'Une abstraction au-dessus de la base de données.' });
+  const { edition } = await publishWith('2024-06', {
+    url: 'https://example.org/db',
+    title: 'Un article',
+    commentary: 'Une abstraction au-dessus de la base de données.',
+  });
   await services.editions.ensureDraft({ period: '2024-07' });
 
   for (const q of ['donnees', 'données']) {
@@ -144,7 +156,10 @@ test('the archive pages by 20, filters by year, and 404s past the last page', as
 
   const year = await app.inject({ method: 'GET', url: '/archive/2023' });
   assert.equal(year.statusCode, 200);
-  assert.deepEqual(shown(year.body).sort(), periods.filter((period) => period.startsWith('2023')));
+  assert.deepEqual(
+    shown(year.body).sort(),
+    periods.filter((period) => period.startsWith('2023')),
+  );
 
   for (const url of ['/archive?page=99', '/archive/2019', '/archive/2023?page=2']) {
     const response = await app.inject({ method: 'GET', url });

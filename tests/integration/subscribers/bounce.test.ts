@@ -10,7 +10,9 @@ test('a bounce suppresses the address for good, counts one departure, and change
   const active = await services.subscribers.add({ email: 'nobody@example.org', actor: OPERATOR });
   const left = await services.subscribers.add({ email: 'left@example.org', actor: OPERATOR });
   await services.subscribers.unsubscribe({ token: services.subscribers.unsubscribeUrl({ subscriberId: left.id }).split('token=')[1]! });
-  const events = async () => (await database.pool.query<{ kind: string; count: number }>("SELECT kind, count(*)::int AS count FROM subscription_events GROUP BY kind ORDER BY kind")).rows;
+  const events = async () =>
+    (await database.pool.query<{ kind: string; count: number }>('SELECT kind, count(*)::int AS count FROM subscription_events GROUP BY kind ORDER BY kind'))
+      .rows;
   const before = await events();
 
   clock.advance(60_000);
@@ -18,13 +20,20 @@ test('a bounce suppresses the address for good, counts one departure, and change
   const [bounced] = (await services.subscribers.list({ q: 'nobody@', actor: OPERATOR })).rows;
   assert.equal(bounced?.status, 'bounced');
   assert.equal(bounced?.bouncedAt?.toISOString(), '2024-06-20T08:01:00.000Z');
-  assert.deepEqual(await events(), [...before, { kind: 'bounced', count: 1 }].sort((a, b) => a.kind.localeCompare(b.kind)));
+  assert.deepEqual(
+    await events(),
+    [...before, { kind: 'bounced', count: 1 }].sort((a, b) => a.kind.localeCompare(b.kind)),
+  );
 
   // Once is enough: a second bounce, one for a reader who had left, one for an erased reader.
   await services.subscribers.recordBounce({ subscriberId: active.id });
   await services.subscribers.recordBounce({ subscriberId: left.id });
   await services.subscribers.recordBounce({ subscriberId: '00000000-0000-4000-8000-000000000000' });
-  assert.deepEqual((await events()).find((row) => row.kind === 'bounced'), { kind: 'bounced', count: 1 }, 'one departure counted');
+  assert.deepEqual(
+    (await events()).find((row) => row.kind === 'bounced'),
+    { kind: 'bounced', count: 1 },
+    'one departure counted',
+  );
   assert.equal((await services.subscribers.list({ q: 'left@', actor: OPERATOR })).rows[0]?.status, 'bounced', 'a reader who left is suppressed too');
   assert.deepEqual(await services.subscribers.counts(), { pending: 0, active: 0, unsubscribed: 0, bounced: 2 });
 

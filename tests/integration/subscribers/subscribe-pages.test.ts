@@ -4,7 +4,10 @@ import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 import { SUBSCRIBE_LIMITS } from '../../../apps/domain/subscribers/subscribers-service.ts';
 import { buildTestApp } from '../../helpers/app.ts';
 
-const form = (fields: Record<string, string>) => ({ payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+const form = (fields: Record<string, string>) => ({
+  payload: new URLSearchParams(fields).toString(),
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+});
 
 test('a link from an email that no longer works says which link and what to do, in the newsletter’s language', async (t) => {
   const { app, services } = await buildTestApp(t);
@@ -47,7 +50,8 @@ test('a refused subscription shows the form again with the address typed and the
   assert.match(invalid.body, /<p class="field-error" id="subscribe-error">/);
 
   let last;
-  for (let attempt = 0; attempt <= SUBSCRIBE_LIMITS.perAddress; attempt++) last = await app.inject({ method: 'POST', url: '/subscribe', ...form({ email: 'again@example.org' }) });
+  for (let attempt = 0; attempt <= SUBSCRIBE_LIMITS.perAddress; attempt++)
+    last = await app.inject({ method: 'POST', url: '/subscribe', ...form({ email: 'again@example.org' }) });
   assert.equal(last!.statusCode, 429);
   assert.ok(Number(last!.headers['retry-after']) > 0);
   assert.match(last!.body, /<p class="field-error" id="subscribe-error">Trop de demandes d’abonnement\. Réessayez dans \d+ minutes?\.<\/p>/);

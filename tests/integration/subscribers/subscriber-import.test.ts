@@ -26,7 +26,12 @@ test('a Substack export is previewed, then imported all at once with original da
     'ana@example.org,true,,free,false,2021-03-04T10:00:00.000Z',
   ].join('\n');
   const upload = multipart({ _csrf: csrf }, { name: 'substack.csv', content: csv });
-  const preview = await app.inject({ method: 'POST', url: '/admin/subscribers/import', ...upload, headers: { ...upload.headers, cookie: `veille_session=${client.cookies.get('veille_session')}` } });
+  const preview = await app.inject({
+    method: 'POST',
+    url: '/admin/subscribers/import',
+    ...upload,
+    headers: { ...upload.headers, cookie: `veille_session=${client.cookies.get('veille_session')}` },
+  });
   assert.equal(preview.statusCode, 200, preview.body.slice(0, 300));
   assert.match(preview.body, /Read as a <strong>Substack<\/strong> export/);
   assert.match(preview.body, /<strong>1<\/strong> new active/);
@@ -46,9 +51,19 @@ test('a Substack export is previewed, then imported all at once with original da
   assert.equal((await client.postForm(`/admin/subscribers/import/${id}`)).statusCode, 404, 'an import runs once');
 
   const noFile = multipart({ _csrf: csrf }, { name: 'empty.csv', content: '' });
-  const refused = await app.inject({ method: 'POST', url: '/admin/subscribers/import', ...noFile, headers: { ...noFile.headers, cookie: `veille_session=${client.cookies.get('veille_session')}` } });
+  const refused = await app.inject({
+    method: 'POST',
+    url: '/admin/subscribers/import',
+    ...noFile,
+    headers: { ...noFile.headers, cookie: `veille_session=${client.cookies.get('veille_session')}` },
+  });
   assert.equal(refused.statusCode, 422);
   const forged = multipart({ _csrf: 'forged' }, { name: 'x.csv', content: csv });
-  const csrfRefused = await app.inject({ method: 'POST', url: '/admin/subscribers/import', ...forged, headers: { ...forged.headers, cookie: `veille_session=${client.cookies.get('veille_session')}` } });
+  const csrfRefused = await app.inject({
+    method: 'POST',
+    url: '/admin/subscribers/import',
+    ...forged,
+    headers: { ...forged.headers, cookie: `veille_session=${client.cookies.get('veille_session')}` },
+  });
   assert.equal(csrfRefused.statusCode, 403);
 });

@@ -100,7 +100,11 @@ test('the answer never tells whether an address is known; honeypot and rate limi
   assert.equal(long.statusCode, 422);
   const idn = await subscribe(testApp, 'lecteur@exämple.fr');
   assert.equal(idn.statusCode, 200);
-  assert.equal((await services.subscribers.list({ q: 'lecteur', actor: OPERATOR })).rows[0]?.email, 'lecteur@xn--exmple-cua.fr', 'the domain is kept in its ASCII form');
+  assert.equal(
+    (await services.subscribers.list({ q: 'lecteur', actor: OPERATOR })).rows[0]?.email,
+    'lecteur@xn--exmple-cua.fr',
+    'the domain is kept in its ASCII form',
+  );
 
   let last;
   for (let attempt = 0; attempt <= SUBSCRIBE_LIMITS.perAddress; attempt++) last = await subscribe(testApp, 'again@example.org');
@@ -168,7 +172,10 @@ test('"subscribe again" works for a day after unsubscribing, with its own token;
   for (const url of [undo, second]) {
     const expired = await app.inject({ method: 'POST', url });
     assert.equal(expired.statusCode, 404, url);
-    assert.match(expired.body, /only works for 24 hours after unsubscribing\. To receive the newsletter again, subscribe: a confirmation email will be sent to you\./);
+    assert.match(
+      expired.body,
+      /only works for 24 hours after unsubscribing\. To receive the newsletter again, subscribe: a confirmation email will be sent to you\./,
+    );
     assert.match(expired.body, /href="\/subscribe"/);
   }
   assert.equal((await services.subscribers.counts()).active, 0);
@@ -234,6 +241,10 @@ test('admin: list, search, filter, add by hand, export CSV, erase with counts ke
   assert.equal((await client.postForm(`/admin/subscribers/${target.id}/erase`)).statusCode, 303);
   assert.equal((await services.subscribers.list({ q: 'a@example.org', actor: OPERATOR })).total, 0);
   const growth = await services.subscribers.growth({ months: 1 });
-  assert.deepEqual(growth.map(({ subscribed, left, total }) => ({ subscribed, left, total })), [{ subscribed: 3, left: 1, total: 2 }], 'the erasure still counts in the history');
+  assert.deepEqual(
+    growth.map(({ subscribed, left, total }) => ({ subscribed, left, total })),
+    [{ subscribed: 3, left: 1, total: 2 }],
+    'the erasure still counts in the history',
+  );
   assert.equal((await client.postForm('/admin/subscribers/00000000-0000-4000-8000-000000000000/erase')).statusCode, 404);
 });

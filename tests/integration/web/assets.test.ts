@@ -14,13 +14,21 @@ test('pages link their stylesheet, scripts and icon by content version, and thos
   const { app } = await buildTestApp(t);
   const other = await buildTestApp(t);
   const setup = linkedAssets((await app.inject({ url: '/setup' })).body);
-  assert.deepEqual(setup.map((url) => url.split('?')[0]).sort(), ['/static/css/app.css', '/static/favicon.svg', '/static/js/app.js', '/static/vendor/htmx/htmx.min.js']);
+  assert.deepEqual(setup.map((url) => url.split('?')[0]).sort(), [
+    '/static/css/app.css',
+    '/static/favicon.svg',
+    '/static/js/app.js',
+    '/static/vendor/htmx/htmx.min.js',
+  ]);
   for (const url of setup) assert.match(url, /\?v=[A-Za-z0-9_-]{16}$/, url);
   assert.deepEqual(linkedAssets((await other.app.inject({ url: '/setup' })).body), setup, 'another instance links the same URLs');
 
   const owner = await setUpOwner(app);
   const admin = linkedAssets((await owner.get('/admin')).body);
-  assert.ok(admin.some((url) => url.startsWith('/static/vendor/sortable/Sortable.min.js?v=')), admin.join(' '));
+  assert.ok(
+    admin.some((url) => url.startsWith('/static/vendor/sortable/Sortable.min.js?v=')),
+    admin.join(' '),
+  );
   const home = linkedAssets((await app.inject({ url: '/' })).body);
   assert.ok(home.includes(setup.find((url) => url.startsWith('/static/css/app.css'))!), 'the public site links the same stylesheet');
 

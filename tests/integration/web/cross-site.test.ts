@@ -28,7 +28,12 @@ test('a state-changing request another site makes a signed-in browser send is re
   assert.equal((await services.settings.get()).newsletterName, 'Veille');
 
   // Veille's own pages (same-origin), the address bar (none), and clients that are no browser.
-  const ours: Array<Record<string, string>> = [{ 'sec-fetch-site': 'same-origin', origin: 'http://veille.test' }, { 'sec-fetch-site': 'none' }, { origin: 'http://veille.test' }, {}];
+  const ours: Array<Record<string, string>> = [
+    { 'sec-fetch-site': 'same-origin', origin: 'http://veille.test' },
+    { 'sec-fetch-site': 'none' },
+    { origin: 'http://veille.test' },
+    {},
+  ];
   for (const headers of ours) {
     const saved = await client.postForm('/admin/settings', { newsletterName: 'Web, Ops & Data', description: '' }, headers);
     assert.equal(saved.statusCode, 303, JSON.stringify(headers));
@@ -57,7 +62,10 @@ test('what must work from other sites does: embedded subscribe forms, one-click 
   const { app, services } = await buildTestApp(t);
   await setUpOwner(app);
   await services.settings.update({ actor: OPERATOR, input: { locale: 'fr' } });
-  const form = (fields: Record<string, string>) => ({ payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...CROSS_SITE } });
+  const form = (fields: Record<string, string>) => ({
+    payload: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...CROSS_SITE },
+  });
 
   const subscribed = await app.inject({ method: 'POST', url: '/subscribe', ...form({ email: 'reader@example.org' }) });
   assert.equal(subscribed.statusCode, 200);

@@ -20,10 +20,25 @@ const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 16);
 // Tables whose rows a refused request must leave alone. Sessions (renewed as they are used),
 // rate-limit counters (a refused sign-in counts) and link checks (started when the editor of a
 // published edition is shown, whatever else the request did) change on purpose.
-const WATCHED_TABLES = ['users', 'api_tokens', 'invitations', 'settings', 'categories', 'editions', 'links', 'subscribers', 'subscription_events', 'sends', 'deliveries', 'subscriber_imports', 'edition_imports'];
+const WATCHED_TABLES = [
+  'users',
+  'api_tokens',
+  'invitations',
+  'settings',
+  'categories',
+  'editions',
+  'links',
+  'subscribers',
+  'subscription_events',
+  'sends',
+  'deliveries',
+  'subscriber_imports',
+  'edition_imports',
+];
 
 // Stack frames, and what PostgreSQL, pg and drizzle put in their messages.
-const INTERNALS = /\bat .+\.(ts|js):\d+|node_modules|Failed query|invalid input syntax|violates .* constraint|syntax error at or near|duplicate key value|invalid byte sequence|DrizzleQueryError|\bPostgresError\b|relation "[a-z_]+"|column "[a-z_]+"/i;
+const INTERNALS =
+  /\bat .+\.(ts|js):\d+|node_modules|Failed query|invalid input syntax|violates .* constraint|syntax error at or near|duplicate key value|invalid byte sequence|DrizzleQueryError|\bPostgresError\b|relation "[a-z_]+"|column "[a-z_]+"/i;
 
 /** Counts the rows written to the watched tables, through triggers of this test's database only. */
 async function watchWrites(testApp: TestApp): Promise<() => Promise<{ count: number; lastTable: string }>> {
@@ -42,15 +57,37 @@ async function watchWrites(testApp: TestApp): Promise<() => Promise<{ count: num
 /** The data routes need to get past their 404s: users, categories, links, two editions and a send, readers, imports, tokens. */
 async function createFixtures({ services }: TestApp) {
   const owner = await services.accounts.setUpOwner(OWNER);
-  const editor = await services.accounts.createUser({ actor: OPERATOR, email: 'camille@example.org', name: 'Camille', password: OWNER.password, role: 'editor' });
+  const editor = await services.accounts.createUser({
+    actor: OPERATOR,
+    email: 'camille@example.org',
+    name: 'Camille',
+    password: OWNER.password,
+    role: 'editor',
+  });
   const categories = [await services.categories.create({ name: 'Time Series' }), await services.categories.create({ name: 'Ops' })];
   const links = [];
-  for (const [index, url] of ['https://example.org/tsdb', 'https://example.org/k8s', 'https://example.org/sql', 'https://example.org/draft', 'https://example.org/inbox'].entries()) {
-    links.push((await services.links.add({ actor: owner, input: { url, title: `Link ${index}`, commentary: 'A *good* read.', tags: 'data, ops', categoryId: categories[index % 2]!.id } })).link);
+  for (const [index, url] of [
+    'https://example.org/tsdb',
+    'https://example.org/k8s',
+    'https://example.org/sql',
+    'https://example.org/draft',
+    'https://example.org/inbox',
+  ].entries()) {
+    links.push(
+      (
+        await services.links.add({
+          actor: owner,
+          input: { url, title: `Link ${index}`, commentary: 'A *good* read.', tags: 'data, ops', categoryId: categories[index % 2]!.id },
+        })
+      ).link,
+    );
   }
   const published = await services.editions.ensureDraft({ period: '2026-10' });
   await services.editions.addLinks({ id: published.period, linkIds: links.slice(0, 3).map((link) => link.id) });
-  await services.editions.update({ period: published.period, input: { version: (await services.editions.find({ period: published.period })).version, tags: 'data, ops', intro: 'Hello.' } });
+  await services.editions.update({
+    period: published.period,
+    input: { version: (await services.editions.find({ period: published.period })).version, tags: 'data, ops', intro: 'Hello.' },
+  });
   const row = await services.editions.publish({ period: published.period });
   const draft = await services.editions.ensureDraft({ period: '2026-11' });
   await services.editions.addLinks({ id: draft.period, linkIds: [links[3]!.id] });
@@ -60,7 +97,11 @@ async function createFixtures({ services }: TestApp) {
   await services.delivery.start({ period: published.period, actor: owner });
   const invitation = await services.accounts.invite({ actor: owner, email: 'new@example.org', role: 'editor' });
   const [invitationRow] = await services.accounts.listPendingInvitations({ actor: OPERATOR });
-  const subscriberImport = await services.subscribers.previewImport({ content: Buffer.from('email\nimported@example.org\n'), filename: 'readers.csv', actor: owner });
+  const subscriberImport = await services.subscribers.previewImport({
+    content: Buffer.from('email\nimported@example.org\n'),
+    filename: 'readers.csv',
+    actor: owner,
+  });
   const markdown = await readFile(new URL('../../fixtures/samples/web-ops-iot-et-time-series-juin-2024.md', import.meta.url));
   const editionImport = await services.imports.prepare({ actor: owner, source: { kind: 'upload', filename: 'juin-2024.md', bytes: markdown } });
   const outbox = await services.outbox.list({ actor: OPERATOR });
@@ -128,7 +169,8 @@ test('every route answers hostile requests with 4xx at worst, without internals,
   const routes: Array<{ method: string; url: string; preSession: boolean }> = [];
   const testApp = await buildTestApp(t, {
     onRoute: (route) => {
-      for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, preSession: route.config?.csrf === 'pre-session' });
+      for (const method of [route.method].flat())
+        if (method !== 'HEAD') routes.push({ method, url: route.url, preSession: route.config?.csrf === 'pre-session' });
     },
   });
   const { app, services } = testApp;
@@ -147,10 +189,22 @@ test('every route answers hostile requests with 4xx at worst, without internals,
       if (!actor.user) continue;
       const sessionId = actor.cookie?.split('=')[1];
       const live = sessionId ? await services.auth.authenticateSession({ sessionId }) : undefined;
-      const tokenLive = actor.token ? await services.auth.authenticateToken({ token: actor.token }).then(() => true, () => false) : false;
+      const tokenLive = actor.token
+        ? await services.auth.authenticateToken({ token: actor.token }).then(
+            () => true,
+            () => false,
+          )
+        : false;
       if (live && live.user.role === actor.name && tokenLive) continue;
       let user = (await services.accounts.listUsers()).find((candidate) => candidate.email === actor.user!.email);
-      if (!user) user = await services.accounts.createUser({ actor: OPERATOR, email: actor.user.email, name: actor.user.name, password: OWNER.password, role: actor.name });
+      if (!user)
+        user = await services.accounts.createUser({
+          actor: OPERATOR,
+          email: actor.user.email,
+          name: actor.user.name,
+          password: OWNER.password,
+          role: actor.name,
+        });
       else if (user.role !== actor.name) user = await services.accounts.changeRole({ actor: fixtures.owner, userId: user.id, role: actor.name });
       actor.user = user;
       const session = await services.auth.openSession({ userId: user.id, ip: '127.0.0.1' });
@@ -176,10 +230,23 @@ test('every route answers hostile requests with 4xx at worst, without internals,
     for (const actor of actors) {
       const real = (name: string): string | undefined => {
         // A few names mean something else on some routes: the token of a confirmation or an unsubscribe link, an edition's slug field.
-        const alias = name === 'slug' && !route.url.includes(':slug') ? 'slugField' : name === 'token' && route.url.startsWith('/subscribe/confirm') ? 'confirmToken' : name === 'token' && route.url.startsWith('/unsubscribe') ? 'unsubscribeToken' : name;
+        const alias =
+          name === 'slug' && !route.url.includes(':slug')
+            ? 'slugField'
+            : name === 'token' && route.url.startsWith('/subscribe/confirm')
+              ? 'confirmToken'
+              : name === 'token' && route.url.startsWith('/unsubscribe')
+                ? 'unsubscribeToken'
+                : name;
         let pool = fixtures.values[alias];
-        if (name === 'id') pool = route.url.startsWith('/admin/account/tokens') ? [actor.tokenId ?? ''] : fixtures.ids.find(([prefix]) => prefix.test(route.url))?.[1];
-        if (name === '*') pool = route.url.includes('sortable') ? ['Sortable.min.js'] : route.url.includes('htmx') ? ['htmx.min.js'] : ['css/app.css', 'js/app.js', 'favicon.svg'];
+        if (name === 'id')
+          pool = route.url.startsWith('/admin/account/tokens') ? [actor.tokenId ?? ''] : fixtures.ids.find(([prefix]) => prefix.test(route.url))?.[1];
+        if (name === '*')
+          pool = route.url.includes('sortable')
+            ? ['Sortable.min.js']
+            : route.url.includes('htmx')
+              ? ['htmx.min.js']
+              : ['css/app.css', 'js/app.js', 'favicon.svg'];
         return pool && pool.length > 0 ? random.pick(pool) : undefined;
       };
       for (let round = 0; round < ROUNDS; round++) {
@@ -210,9 +277,27 @@ test('every route answers hostile requests with 4xx at worst, without internals,
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   t.diagnostic(`fuzz: ${sent} requests to ${routes.length} routes as owner, editor and anonymous in ${seconds} s (seed ${SEED}), ${failures.length} failures`);
-  t.diagnostic(`fuzz: answers ${[...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ')}; ${reached.size} routes answered past their checks`);
-  if (process.env.FUZZ_VERBOSE) t.diagnostic(`fuzz: slowest routes: ${timings.sort((a, b) => b[1] - a[1]).slice(0, 12).map(([route, ms]) => `${route} ${Math.round(ms)} ms`).join(', ')}`);
-  if (process.env.FUZZ_VERBOSE) t.diagnostic(`fuzz: never past their checks: ${routes.map((route) => `${route.method} ${route.url}`).filter((route) => !reached.has(route)).join(', ')}`);
+  t.diagnostic(
+    `fuzz: answers ${[...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([status, count]) => `${status}×${count}`)
+      .join(' ')}; ${reached.size} routes answered past their checks`,
+  );
+  if (process.env.FUZZ_VERBOSE)
+    t.diagnostic(
+      `fuzz: slowest routes: ${timings
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([route, ms]) => `${route} ${Math.round(ms)} ms`)
+        .join(', ')}`,
+    );
+  if (process.env.FUZZ_VERBOSE)
+    t.diagnostic(
+      `fuzz: never past their checks: ${routes
+        .map((route) => `${route.method} ${route.url}`)
+        .filter((route) => !reached.has(route))
+        .join(', ')}`,
+    );
   assert.ok(routes.length > 100, `the route table was read (${routes.length} routes)`);
   assert.deepEqual(failures.slice(0, 40), [], `${failures.length} failures`);
 });

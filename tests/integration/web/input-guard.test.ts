@@ -4,13 +4,23 @@ import { buildTestApp } from '../../helpers/app.ts';
 import { apiCaller, setUpOwner } from '../../helpers/client.ts';
 import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 
-const form = (fields: Record<string, string>) => ({ payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+const form = (fields: Record<string, string>) => ({
+  payload: new URLSearchParams(fields).toString(),
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+});
 
 test('a NUL or another control character reaching readers’ pages is a 400 naming the field, in the newsletter’s language', async (t) => {
   const { app, services } = await buildTestApp(t);
   await setUpOwner(app);
   await services.settings.update({ actor: OPERATOR, input: { locale: 'fr' } });
-  for (const [url, field] of [['/search?q=%00', 'q'], ['/search?q=caf%C3%A9%1B', 'q'], ['/tags/%00', 'tag'], ['/2026/11/%00', 'slug'], ['/archive/20%0A26', 'year'], ['/unsubscribe?token=%00', 'token']] as const) {
+  for (const [url, field] of [
+    ['/search?q=%00', 'q'],
+    ['/search?q=caf%C3%A9%1B', 'q'],
+    ['/tags/%00', 'tag'],
+    ['/2026/11/%00', 'slug'],
+    ['/archive/20%0A26', 'year'],
+    ['/unsubscribe?token=%00', 'token'],
+  ] as const) {
     const response = await app.inject({ url, headers: { accept: 'text/html' } });
     assert.equal(response.statusCode, 400, url);
     assert.match(response.body, /<html lang="fr">/, url);
@@ -52,7 +62,11 @@ test('the admin and the API refuse control characters in every field, header and
   assert.equal(param.statusCode, 400);
   assert.ok(param.json().fields.period);
 
-  for (const [name, value] of [['user-agent', 'curl\u0000'], ['hx-current-url', 'http://veille.test/admin\r\nX: y'], ['x-forwarded-for', '10.0.0.1\u0000']] as const) {
+  for (const [name, value] of [
+    ['user-agent', 'curl\u0000'],
+    ['hx-current-url', 'http://veille.test/admin\r\nX: y'],
+    ['x-forwarded-for', '10.0.0.1\u0000'],
+  ] as const) {
     const response = await api('POST', '/api/v1/links', { url: 'https://example.org/header' }, { [name]: value });
     assert.equal(response.statusCode, 400, name);
     assert.ok(response.json().fields[name], name);
@@ -69,7 +83,9 @@ test('text that spans lines keeps its tabs and line breaks', async (t) => {
   const [link] = (await services.links.list({ status: 'all' })).links;
   assert.equal(link?.commentary, 'First line\nSecond\tline');
   // The bookmarklet sends the selected text, line breaks included, in the query string.
-  const popup = await owner.get(`/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/page')}&text=${encodeURIComponent('A quote\nover two lines')}`);
+  const popup = await owner.get(
+    `/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/page')}&text=${encodeURIComponent('A quote\nover two lines')}`,
+  );
   assert.equal(popup.statusCode, 200);
   assert.match(popup.body, /A quote\nover two lines/);
 });

@@ -4,7 +4,11 @@ import { buildTestApp } from '../../helpers/app.ts';
 import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 
 /** The address Veille records for a subscription sent from `remoteAddress` with this X-Forwarded-For. */
-async function recordedAddresses(t: TestContext, trustProxy: string | undefined, requests: Array<{ from: string; forwardedFor?: string }>): Promise<Array<string | null | undefined>> {
+async function recordedAddresses(
+  t: TestContext,
+  trustProxy: string | undefined,
+  requests: Array<{ from: string; forwardedFor?: string }>,
+): Promise<Array<string | null | undefined>> {
   const { app, services } = await buildTestApp(t, { env: trustProxy === undefined ? {} : { TRUST_PROXY: trustProxy } });
   const addresses = [];
   for (const [index, request] of requests.entries()) {

@@ -8,12 +8,18 @@ import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 
 const BOUNDARY = '----veille-upload-test';
 const field = (name: string, value: string) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-const file = (name: string, content: string) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"; filename="readers.csv"\r\nContent-Type: text/csv\r\n\r\n${content}\r\n`;
+const file = (name: string, content: string) =>
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"; filename="readers.csv"\r\nContent-Type: text/csv\r\n\r\n${content}\r\n`;
 
 /** Posts a multipart body as the signed-in client's browser would, CSRF field first. */
 async function postMultipart(client: TestClient, url: string, body: string, contentType = `multipart/form-data; boundary=${BOUNDARY}`) {
   const payload = field('_csrf', await client.csrfToken()) + body;
-  return client.app.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType, cookie: `veille_session=${client.cookies.get('veille_session')}`, accept: 'text/html' } });
+  return client.app.inject({
+    method: 'POST',
+    url,
+    payload,
+    headers: { 'content-type': contentType, cookie: `veille_session=${client.cookies.get('veille_session')}`, accept: 'text/html' },
+  });
 }
 
 /**
@@ -22,7 +28,13 @@ async function postMultipart(client: TestClient, url: string, body: string, cont
  */
 async function statusBeforeBody(port: number, path: string, headers: Record<string, string> = {}): Promise<string> {
   const socket = connect(port, '127.0.0.1');
-  const lines = [`POST ${path} HTTP/1.1`, 'Host: 127.0.0.1', `Content-Type: multipart/form-data; boundary=${BOUNDARY}`, `Content-Length: ${20 * 1024 * 1024}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  const lines = [
+    `POST ${path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    `Content-Type: multipart/form-data; boundary=${BOUNDARY}`,
+    `Content-Length: ${20 * 1024 * 1024}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
   socket.write(`${lines.join('\r\n')}\r\n\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n${'a'.repeat(64 * 1024)}`);
   try {
     const answer = await new Promise<string>((resolve, reject) => {
@@ -56,7 +68,13 @@ test('multipart is read only by the upload routes: everywhere else it is a 415, 
 test('an editor’s upload to the owners’ import is refused before it is read', async (t) => {
   const { app, services } = await buildTestApp(t);
   await setUpOwner(app);
-  await services.accounts.createUser({ actor: OPERATOR, email: 'camille@example.org', name: 'Camille', password: 'an editor passphrase long enough', role: 'editor' });
+  await services.accounts.createUser({
+    actor: OPERATOR,
+    email: 'camille@example.org',
+    name: 'Camille',
+    password: 'an editor passphrase long enough',
+    role: 'editor',
+  });
   const editor = await signIn(app, 'camille@example.org', 'an editor passphrase long enough');
   const port = await freePort();
   await app.listen({ port, host: '127.0.0.1' });

@@ -46,7 +46,11 @@ test('an invalid value names the variable in one line', () => {
   for (const [env, variable] of cases) {
     assert.throws(
       () => loadConfig({ SESSION_SECRET: 'y'.repeat(40), ...env }),
-      (error: unknown) => error instanceof ConfigError && error.variable === variable && error.message.startsWith(`Invalid configuration: ${variable} `) && !error.message.includes('\n'),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.variable === variable &&
+        error.message.startsWith(`Invalid configuration: ${variable} `) &&
+        !error.message.includes('\n'),
       variable,
     );
   }
@@ -62,11 +66,21 @@ test('https public URL turns on secure cookies; trailing slashes are dropped; bl
 test('DKIM settings come together or not at all', () => {
   const base = { SESSION_SECRET: 'z'.repeat(40) };
   assert.equal(loadConfig(base).dkim, undefined);
-  assert.throws(() => loadConfig({ ...base, DKIM_DOMAIN: 'veille.example' }), (error: unknown) => error instanceof ConfigError && error.variable === 'DKIM_SELECTOR');
-  assert.throws(() => loadConfig({ ...base, DKIM_PRIVATE_KEY: 'not a key' }), (error: unknown) => error instanceof ConfigError && error.variable === 'DKIM_PRIVATE_KEY');
+  assert.throws(
+    () => loadConfig({ ...base, DKIM_DOMAIN: 'veille.example' }),
+    (error: unknown) => error instanceof ConfigError && error.variable === 'DKIM_SELECTOR',
+  );
+  assert.throws(
+    () => loadConfig({ ...base, DKIM_PRIVATE_KEY: 'not a key' }),
+    (error: unknown) => error instanceof ConfigError && error.variable === 'DKIM_PRIVATE_KEY',
+  );
   const key = '-----BEGIN PRIVATE KEY-----\\nMIIB\\n-----END PRIVATE KEY-----';
   const config = loadConfig({ ...base, DKIM_DOMAIN: 'veille.example', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY: key });
-  assert.deepEqual(config.dkim, { domainName: 'veille.example', keySelector: 'mail', privateKey: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' });
+  assert.deepEqual(config.dkim, {
+    domainName: 'veille.example',
+    keySelector: 'mail',
+    privateKey: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----',
+  });
 });
 
 test('TRUST_PROXY: off, private proxies, a number of hops or a list of addresses; never every hop', () => {

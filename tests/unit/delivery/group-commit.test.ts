@@ -21,7 +21,10 @@ describe('createGroupCommit', () => {
     let done = false;
     const added = commits.add(1).then(() => (done = true));
     await tick();
-    assert.deepEqual(statements.map((statement) => statement.records), [[1]]);
+    assert.deepEqual(
+      statements.map((statement) => statement.records),
+      [[1]],
+    );
     assert.equal(done, false, 'the caller waits for its statement');
     statements[0]!.finish();
     await added;
@@ -35,11 +38,18 @@ describe('createGroupCommit', () => {
     const settled: number[] = [];
     const later = [2, 3, 4].map((record) => commits.add(record).then(() => settled.push(record)));
     await tick();
-    assert.deepEqual(statements.map((statement) => statement.records), [[1]], 'one statement at a time');
+    assert.deepEqual(
+      statements.map((statement) => statement.records),
+      [[1]],
+      'one statement at a time',
+    );
     statements[0]!.finish();
     await first;
     await tick();
-    assert.deepEqual(statements.map((statement) => statement.records), [[1], [2, 3, 4]]);
+    assert.deepEqual(
+      statements.map((statement) => statement.records),
+      [[1], [2, 3, 4]],
+    );
     assert.deepEqual(settled, [], 'not settled before their own statement has committed');
     statements[1]!.finish();
     await Promise.all(later);
@@ -55,7 +65,10 @@ describe('createGroupCommit', () => {
     statements[0]!.finish(new Error('connection lost'));
     await assert.rejects(first, /connection lost/);
     await tick();
-    assert.deepEqual(statements.map((statement) => statement.records), [[1], [2]]);
+    assert.deepEqual(
+      statements.map((statement) => statement.records),
+      [[1], [2]],
+    );
     statements[1]!.finish();
     await second;
     const third = commits.add(3);

@@ -151,7 +151,13 @@ describe('renderEditionEmail with the January 2018 sample', () => {
   test('each recipient’s copy carries their unsubscribe link in both parts, and nothing else changes', async () => {
     assert.ok(count(email.html, UNSUBSCRIBE_PLACEHOLDER) >= 1);
     assert.ok(count(email.text, UNSUBSCRIBE_PLACEHOLDER) >= 1);
-    const template = compileMessageTemplate({ from: { address: 'news@veille.test' }, subject: email.subject, html: email.html, text: email.text, placeholder: UNSUBSCRIBE_PLACEHOLDER });
+    const template = compileMessageTemplate({
+      from: { address: 'news@veille.test' },
+      subject: email.subject,
+      html: email.html,
+      text: email.text,
+      placeholder: UNSUBSCRIBE_PLACEHOLDER,
+    });
     const url = 'https://veille.example/unsubscribe?s=42&t=abc$&';
     const parsed = await PostalMime.parse(template.render({ to: 'reader@example.org', messageId: '<a@veille.test>', url }));
     const html = parsed.html ?? '';
@@ -169,7 +175,11 @@ describe('renderEditionEmail with the January 2018 sample', () => {
 
 describe('renderEditionEmail edge cases', () => {
   test('English labels with the en locale', () => {
-    const email = renderEditionEmail(edition({ sections: [{ categoryId: null, name: 'Tools', links: [link('A tool', 'https://tool.example/')] }] }), { ...INFO, locale: 'en' }, { viewInBrowserUrl: VIEW_URL });
+    const email = renderEditionEmail(
+      edition({ sections: [{ categoryId: null, name: 'Tools', links: [link('A tool', 'https://tool.example/')] }] }),
+      { ...INFO, locale: 'en' },
+      { viewInBrowserUrl: VIEW_URL },
+    );
     assert.match(email.html, /<html lang="en"/);
     assert.ok(email.html.includes('>View in browser</a>'));
     assert.ok(email.html.includes('>Unsubscribe</a>'));
@@ -183,7 +193,9 @@ describe('renderEditionEmail edge cases', () => {
     const doc = edition({
       title: hostile,
       tags: [hostile],
-      sections: [{ categoryId: null, name: hostile, links: [link(hostile, 'javascript:alert(1)', 'plain'), link('ok', 'https://ok.example/"><script>x</script>')] }],
+      sections: [
+        { categoryId: null, name: hostile, links: [link(hostile, 'javascript:alert(1)', 'plain'), link('ok', 'https://ok.example/"><script>x</script>')] },
+      ],
       freeSections: [{ heading: hostile, body: `<script>alert(2)</script>\n\n[x](javascript:alert(3))` }],
     });
     const email = renderEditionEmail(doc, { ...INFO, name: hostile, footer: hostile }, { viewInBrowserUrl: VIEW_URL });
@@ -204,7 +216,11 @@ describe('renderEditionEmail edge cases', () => {
       outro: 'À *bientôt*.',
       sections: [
         { categoryId: null, name: 'Vide', links: [] },
-        { categoryId: null, name: 'Plein', links: [link('Parent', 'https://parent.example/', 'le parent', [link('Enfant', 'https://child.example/', 'l’enfant')])] },
+        {
+          categoryId: null,
+          name: 'Plein',
+          links: [link('Parent', 'https://parent.example/', 'le parent', [link('Enfant', 'https://child.example/', 'l’enfant')])],
+        },
       ],
     });
     const email = renderEditionEmail(doc, INFO, { viewInBrowserUrl: VIEW_URL });
@@ -212,7 +228,10 @@ describe('renderEditionEmail edge cases', () => {
     assert.ok(email.preheader.length <= 140);
     assert.ok(email.html.includes(`>${email.preheader}&#847;`));
     assert.match(email.html, /Vide<\/h2>\s*<h2/);
-    assert.match(email.html, /<li[^>]*><span class="item"><a[^>]*href="https:\/\/parent\.example\/"[^>]*>Parent<\/a> : le parent<\/span><ul[^>]*>\s*<li[^>]*><span class="item"><a[^>]*>Enfant<\/a>/);
+    assert.match(
+      email.html,
+      /<li[^>]*><span class="item"><a[^>]*href="https:\/\/parent\.example\/"[^>]*>Parent<\/a> : le parent<\/span><ul[^>]*>\s*<li[^>]*><span class="item"><a[^>]*>Enfant<\/a>/,
+    );
     assert.ok(email.html.includes('<strong'));
     const flat = squash(email.text);
     assert.ok(flat.includes('Parent : le parent https://parent.example/'));

@@ -142,16 +142,17 @@ describe('editionBodyHtml', () => {
         {
           categoryId: null,
           name: '(No)SQL',
-          links: [
-            link('Parent', 'https://p.example/', 'about *this*', [link('Child', 'https://c.example/', 'small')]),
-            link('Bare', 'https://b.example/'),
-          ],
+          links: [link('Parent', 'https://p.example/', 'about *this*', [link('Child', 'https://c.example/', 'small')]), link('Bare', 'https://b.example/')],
         },
       ],
     });
     const html = editionBodyHtml(doc);
     assert.ok(html.includes('<h2 id="no-sql">(No)SQL</h2>'));
-    assert.ok(html.includes('<li><a href="https://p.example/">Parent</a> : about <em>this</em><ul>\n<li><a href="https://c.example/">Child</a> : small</li>\n</ul></li>'));
+    assert.ok(
+      html.includes(
+        '<li><a href="https://p.example/">Parent</a> : about <em>this</em><ul>\n<li><a href="https://c.example/">Child</a> : small</li>\n</ul></li>',
+      ),
+    );
     assert.ok(html.includes('<li><a href="https://b.example/">Bare</a></li>'));
   });
 
@@ -246,7 +247,10 @@ describe('feeds', () => {
     assert.equal(elements(xml, 'guid')[0]?.attribs.isPermaLink, 'true');
     assert.equal(childText(first, 'pubDate'), 'Mon, 01 Jul 2024 06:30:00 GMT');
     assert.match(childText(second, 'pubDate'), /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
-    assert.deepEqual(DomUtils.getElementsByTagName('category', first.children).map((c) => DomUtils.textContent(c)), ['caddy', 'a&b']);
+    assert.deepEqual(
+      DomUtils.getElementsByTagName('category', first.children).map((c) => DomUtils.textContent(c)),
+      ['caddy', 'a&b'],
+    );
     assert.equal(childText(first, 'description'), 'Intro with bold and a link.');
     // The CDATA split must give back exactly the body, "]]>" included.
     const content = childText(first, 'content:encoded');
@@ -267,10 +271,13 @@ describe('feeds', () => {
     assert.equal(childText(feed, 'subtitle'), NEWSLETTER.description);
     assert.equal(childText(feed, 'updated'), '2024-07-03T10:00:00.000Z');
     const links = DomUtils.getElementsByTagName('link', feed.children, false).map((element) => element.attribs);
-    assert.deepEqual(links.map((attribs) => [attribs.rel, attribs.href]), [
-      ['self', 'https://veille.example/atom.xml'],
-      ['alternate', 'https://veille.example/'],
-    ]);
+    assert.deepEqual(
+      links.map((attribs) => [attribs.rel, attribs.href]),
+      [
+        ['self', 'https://veille.example/atom.xml'],
+        ['alternate', 'https://veille.example/'],
+      ],
+    );
     const [author] = DomUtils.getElementsByTagName('author', feed.children, false);
     assert.ok(author);
     assert.equal(childText(author, 'name'), NEWSLETTER.name);
@@ -282,7 +289,10 @@ describe('feeds', () => {
     assert.equal(childText(first, 'published'), '2024-07-01T06:30:00.000Z');
     assert.equal(childText(first, 'updated'), '2024-07-03T10:00:00.000Z');
     assert.equal(childText(second, 'updated'), '2024-06-01T06:30:00.000Z');
-    assert.deepEqual(DomUtils.getElementsByTagName('category', first.children).map((c) => c.attribs.term), ['caddy', 'a&b']);
+    assert.deepEqual(
+      DomUtils.getElementsByTagName('category', first.children).map((c) => c.attribs.term),
+      ['caddy', 'a&b'],
+    );
     assert.equal(childText(first, 'summary'), 'Intro with bold and a link.');
     const content = DomUtils.getElementsByTagName('content', first.children)[0];
     assert.equal(content?.attribs.type, 'html');
@@ -290,7 +300,9 @@ describe('feeds', () => {
   });
 
   test('JSON Feed 1.1 has the required fields', () => {
-    const feed = JSON.parse(jsonFeed(NEWSLETTER, editions, { selfUrl: 'https://veille.example/feed.json' })) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
+    const feed = JSON.parse(jsonFeed(NEWSLETTER, editions, { selfUrl: 'https://veille.example/feed.json' })) as Record<string, unknown> & {
+      items: Array<Record<string, unknown>>;
+    };
     assert.equal(feed.version, 'https://jsonfeed.org/version/1.1');
     assert.equal(feed.title, NEWSLETTER.name);
     assert.equal(feed.home_page_url, 'https://veille.example/');

@@ -13,7 +13,34 @@ import { edition, link } from '../../helpers/editions.ts';
 const generator = new MarkdownIt({ html: true });
 generator.validateLink = () => true;
 
-const MARKDOWN_ELEMENTS = new Set(['p', 'a', 'em', 'strong', 'code', 'pre', 'ul', 'ol', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'hr', 'br', 'img', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 's']);
+const MARKDOWN_ELEMENTS = new Set([
+  'p',
+  'a',
+  'em',
+  'strong',
+  'code',
+  'pre',
+  'ul',
+  'ol',
+  'li',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'hr',
+  'br',
+  'img',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  's',
+]);
 
 /** What the generator would publish holds only Markdown's own elements, no event handler and no link to another scheme. */
 function assertPublishedInert(markdown: string): string {
@@ -51,7 +78,9 @@ describe('editionToMarkdown with hostile content', () => {
         categoryId: null,
         name: '<img src=x onerror=alert(8)> Ops #',
         links: [
-          ...HOSTILE_TEXT.map((title, index) => link(title, `https://links.example/${index}`, `Commentary <svg onload=alert(${index})> with [x](javascript:alert(${index}))`)),
+          ...HOSTILE_TEXT.map((title, index) =>
+            link(title, `https://links.example/${index}`, `Commentary <svg onload=alert(${index})> with [x](javascript:alert(${index}))`),
+          ),
           link('Script URL', 'javascript:alert(9)', 'a link to nowhere'),
           link('Data URL', 'data:text/html,<script>alert(10)</script>'),
           link('# Not a heading', 'java\tscript:alert(11)'),
@@ -62,7 +91,10 @@ describe('editionToMarkdown with hostile content', () => {
       },
     ],
     freeSections: [
-      { heading: '</h2><script>alert(16)</script>', body: '<div onclick="alert(17)">\n\n* item\n\n    <script>alert(18)</script>\n\n```html\n<script>in a fence, kept</script>\n```' },
+      {
+        heading: '</h2><script>alert(16)</script>',
+        body: '<div onclick="alert(17)">\n\n* item\n\n    <script>alert(18)</script>\n\n```html\n<script>in a fence, kept</script>\n```',
+      },
     ],
     outro: '    <script>alert(19)</script> after a list',
   });
@@ -70,7 +102,8 @@ describe('editionToMarkdown with hostile content', () => {
 
   test('what a generator publishes from it runs nothing and links nowhere but http, https and mailto', () => {
     const html = assertPublishedInert(markdown);
-    for (const title of ['&lt;script&gt;alert(1)&lt;/script&gt;', '&lt;img src=x onerror=alert(2)&gt;', 'Script URL', 'Data URL', '# Not a heading']) assert.ok(html.includes(title), `${title} shown as text`);
+    for (const title of ['&lt;script&gt;alert(1)&lt;/script&gt;', '&lt;img src=x onerror=alert(2)&gt;', 'Script URL', 'Data URL', '# Not a heading'])
+      assert.ok(html.includes(title), `${title} shown as text`);
     assert.ok(html.includes('<a href="https://ok.example/auto">'), 'a safe autolink stays a link');
     assert.ok(html.includes('<code>&lt;b&gt;kept in code&lt;/b&gt;</code>'), 'code spans are left as they are');
     assert.ok(html.includes('&lt;script&gt;in a fence, kept&lt;/script&gt;'), 'fenced code too');
@@ -83,7 +116,10 @@ describe('editionToMarkdown with hostile content', () => {
     assert.ok('edition' in result);
     const [section] = result.edition.categories;
     assert.equal(section?.name, '<img src=x onerror=alert(8)> Ops #');
-    assert.deepEqual(section?.links.map((item) => item.title), [...HOSTILE_TEXT.map((title) => title.replace(/\s+/g, ' ')), 'Fence trick', 'Entity trick', 'Reference trick']);
+    assert.deepEqual(
+      section?.links.map((item) => item.title),
+      [...HOSTILE_TEXT.map((title) => title.replace(/\s+/g, ' ')), 'Fence trick', 'Entity trick', 'Reference trick'],
+    );
     // Raw HTML is text in Veille: escaping it changes nothing to what readers see.
     for (const [index, item] of (section?.links ?? []).slice(0, HOSTILE_TEXT.length).entries()) {
       assert.equal(renderCommentary(item.commentary), renderCommentary(`Commentary <svg onload=alert(${index})> with x`));
@@ -93,13 +129,18 @@ describe('editionToMarkdown with hostile content', () => {
   });
 
   test('each part is read where it lands: an indented outro after a list joins the last item, and is escaped there', () => {
-    const listThenOutro = editionToMarkdown(edition({ sections: [{ categoryId: null, name: 'Ops', links: [link('A', 'https://a.example')] }], outro: '    <script>alert(20)</script>' }));
+    const listThenOutro = editionToMarkdown(
+      edition({ sections: [{ categoryId: null, name: 'Ops', links: [link('A', 'https://a.example')] }], outro: '    <script>alert(20)</script>' }),
+    );
     assert.match(listThenOutro, /\\<script>alert\(20\)\\<\/script>/);
     assertPublishedInert(listThenOutro);
   });
 
   test('the reference editions need none of it: their export stays byte for byte (see edition-render.test.ts)', () => {
-    assert.equal(inertMarkdown('Plain *text* with [a link](https://example.org/a_(b)) and `<code>`.'), 'Plain *text* with [a link](https://example.org/a_(b)) and `<code>`.');
+    assert.equal(
+      inertMarkdown('Plain *text* with [a link](https://example.org/a_(b)) and `<code>`.'),
+      'Plain *text* with [a link](https://example.org/a_(b)) and `<code>`.',
+    );
   });
 });
 
@@ -125,7 +166,12 @@ describe('inertMarkdown', () => {
   }
 
   test('whatever slips past the scanner is caught: backticks paired across list items, brackets in code spans', () => {
-    for (const source of ['* a `x\n* b <script>alert(1)</script> `', '[a `]` b](javascript:alert(1))', '[x](a`) <img src=x onerror=alert(1)> `', 'a\n[x]:\njavascript:alert(1)\n\n[x]']) {
+    for (const source of [
+      '* a `x\n* b <script>alert(1)</script> `',
+      '[a `]` b](javascript:alert(1))',
+      '[x](a`) <img src=x onerror=alert(1)> `',
+      'a\n[x]:\njavascript:alert(1)\n\n[x]',
+    ]) {
       assertPublishedInert(inertMarkdown(source));
     }
   });

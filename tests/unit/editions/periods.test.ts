@@ -17,10 +17,7 @@ const EN_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July
 
 describe('renderTitleTemplate', () => {
   test('reproduces the sample edition titles', () => {
-    assert.equal(
-      renderTitleTemplate('Web, Ops, IoT et Time Series - {Month} {year}', '2024-06', 'fr'),
-      'Web, Ops, IoT et Time Series - Juin 2024',
-    );
+    assert.equal(renderTitleTemplate('Web, Ops, IoT et Time Series - {Month} {year}', '2024-06', 'fr'), 'Web, Ops, IoT et Time Series - Juin 2024');
     assert.equal(renderTitleTemplate('Web, Ops & Data - {Month} {year}', '2018-01', 'fr'), 'Web, Ops & Data - Janvier 2018');
   });
 
@@ -64,7 +61,24 @@ describe('parsePeriod', () => {
     ['2024-W52', { cadence: 'weekly', year: 2024, week: 52 }],
     ['2020-W53', { cadence: 'weekly', year: 2020, week: 53 }],
   ];
-  const INVALID = ['', '2024', '2024-00', '2024-13', '2024-6', '24-06', '2024-06-01', ' 2024-06', '2024/06', '2024-W00', '2024-W53', '2021-W53', '2020-W54', '2024-W7', '2024-w07', 'garbage'];
+  const INVALID = [
+    '',
+    '2024',
+    '2024-00',
+    '2024-13',
+    '2024-6',
+    '24-06',
+    '2024-06-01',
+    ' 2024-06',
+    '2024/06',
+    '2024-W00',
+    '2024-W53',
+    '2021-W53',
+    '2020-W54',
+    '2024-W7',
+    '2024-w07',
+    'garbage',
+  ];
 
   for (const [value, expected] of VALID) {
     test(`accepts ${value}`, () => assert.deepEqual(parsePeriod(value), expected));

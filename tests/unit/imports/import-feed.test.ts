@@ -49,7 +49,7 @@ function one(xml: string): ImportedEdition {
   return result.editions[0] as ImportedEdition;
 }
 
-describe('parseFeed: the app\'s own feeds', () => {
+describe("parseFeed: the app's own feeds", () => {
   for (const [kind, render] of Object.entries(FEEDS)) {
     test(`${kind}: both reference editions come back with the content of their JSON`, () => {
       const docs = SAMPLE_NAMES.map(publishedSample);
@@ -76,7 +76,11 @@ describe('parseFeed: the app\'s own feeds', () => {
             categoryId: null,
             name: 'Cœur & <Âme> — “spécial”',
             links: [
-              link('Title with ] and [ brackets & <tags>', 'https://example.com/a?x=1&y=2', 'Commentary with a [link](https://example.com/x), **strong**, *em*, `code` and ~~old~~.'),
+              link(
+                'Title with ] and [ brackets & <tags>',
+                'https://example.com/a?x=1&y=2',
+                'Commentary with a [link](https://example.com/x), **strong**, *em*, `code` and ~~old~~.',
+              ),
               link('Parens', 'https://en.wikipedia.org/wiki/Foo_(bar)', 'first paragraph\n\nsecond paragraph', [
                 link('Child', 'https://example.com/c1', 'child : with a colon', [link('Grandchild', 'https://example.com/g', 'deep')]),
                 link('Child 2', 'https://example.com/c2'),
@@ -138,7 +142,10 @@ describe('parseFeed: other feeds', () => {
     assert.equal(parsed.source, 'https://blog.example/p/veille-juin');
     assert.equal(parsed.period, '2024-06');
     assert.deepEqual(parsed.tags, ['python', 'ops']);
-    assert.equal(parsed.intro, '![Cover](https://substackcdn.com/image/fetch/small.png)\n\nPhoto by *someone*\n\nBonjour à tous, voici la veille de juin\u00a0!');
+    assert.equal(
+      parsed.intro,
+      '![Cover](https://substackcdn.com/image/fetch/small.png)\n\nPhoto by *someone*\n\nBonjour à tous, voici la veille de juin\u00a0!',
+    );
     assert.deepEqual(parsed.categories, [
       {
         name: 'Python',
@@ -161,7 +168,9 @@ describe('parseFeed: other feeds', () => {
     );
     const result = editions(xml);
     assert.equal(result.editions.length, 1);
-    assert.deepEqual(result.skipped, [{ source: 'https://blog.example/holidays', reason: 'This post has no section with a list of links: it does not look like an edition.' }]);
+    assert.deepEqual(result.skipped, [
+      { source: 'https://blog.example/holidays', reason: 'This post has no section with a list of links: it does not look like an edition.' },
+    ]);
   });
 
   test('Atom with xhtml content, relative links resolved against the entry, a date-only <updated>', () => {
@@ -180,7 +189,10 @@ describe('parseFeed: other feeds', () => {
     assert.equal(parsed.period, '2018-01');
     assert.deepEqual(parsed.tags, ['web', 'ops']);
     assert.deepEqual(parsed.categories, [
-      { name: 'Web', links: [importedLink('Relative', 'https://blog.example/2018/01/other/', 'resolved'), importedLink('Protocol-relative', 'https://cdn.example/x')] },
+      {
+        name: 'Web',
+        links: [importedLink('Relative', 'https://blog.example/2018/01/other/', 'resolved'), importedLink('Protocol-relative', 'https://cdn.example/x')],
+      },
     ]);
   });
 
@@ -208,7 +220,11 @@ describe('parseFeed: other feeds', () => {
 
 describe('parseFeed: dates', () => {
   test('RFC 822, ISO 8601 and day-only dates; the period is read in the time zone', () => {
-    const at = (date: string, timeZone?: string) => editions(rssItem('<h2>W</h2><ul><li><a href="https://a.example">A</a></li></ul>').replace('Sun, 30 Jun 2024 08:00:00 GMT', date), timeZone ? { timeZone } : undefined).editions[0];
+    const at = (date: string, timeZone?: string) =>
+      editions(
+        rssItem('<h2>W</h2><ul><li><a href="https://a.example">A</a></li></ul>').replace('Sun, 30 Jun 2024 08:00:00 GMT', date),
+        timeZone ? { timeZone } : undefined,
+      ).editions[0];
     assert.equal(at('Sun, 30 Jun 2024 22:30:00 GMT')?.period, '2024-07');
     assert.equal(at('Sun, 30 Jun 2024 22:30:00 GMT', 'UTC')?.period, '2024-06');
     assert.equal(at('Sun, 30 Jun 2024 22:30:00 -0400', 'America/New_York')?.period, '2024-06');
@@ -217,7 +233,13 @@ describe('parseFeed: dates', () => {
       assert.equal(at('30 Jun 2024', timeZone)?.period, '2024-06');
       assert.equal(at('2024-06-30', timeZone)?.period, '2024-06');
     }
-    assert.equal(editions(rssItem('<h2>W</h2><ul><li><a href="https://a.example">A</a></li></ul>').replace('Sun, 30 Jun 2024 08:00:00 GMT', 'Sun, 30 Jun 2024 08:00:00 GMT'), { cadence: 'weekly' }).editions[0]?.period, '2024-W26');
+    assert.equal(
+      editions(
+        rssItem('<h2>W</h2><ul><li><a href="https://a.example">A</a></li></ul>').replace('Sun, 30 Jun 2024 08:00:00 GMT', 'Sun, 30 Jun 2024 08:00:00 GMT'),
+        { cadence: 'weekly' },
+      ).editions[0]?.period,
+      '2024-W26',
+    );
     const unreadable = at('the day after tomorrow');
     assert.equal(unreadable?.period, null);
     assert.deepEqual(unreadable?.warnings, ["The publication date “the day after tomorrow” was not understood: choose the edition's period by hand."]);
@@ -226,7 +248,10 @@ describe('parseFeed: dates', () => {
 
 describe('parseFeed: what is not a feed', () => {
   test('HTML, JSON, binary, empty and truncated inputs are failures, never exceptions', () => {
-    assert.equal(failure('<!DOCTYPE html>\n<html><head><title>Blog</title></head><body><p>Hi<br></p></body></html>'), "This is not an RSS or Atom feed: the document's root is <html>.");
+    assert.equal(
+      failure('<!DOCTYPE html>\n<html><head><title>Blog</title></head><body><p>Hi<br></p></body></html>'),
+      "This is not an RSS or Atom feed: the document's root is <html>.",
+    );
     assert.equal(failure('{"items": []}'), 'This is a JSON document, not an RSS or Atom feed.');
     assert.match(failure('{"version": "https://jsonfeed.org/version/1.1", "items": []}'), /JSON Feed/);
     assert.match(failure('\u0000\u0001\u0002PK\u0003\u0004binary'), /binary data/);
@@ -234,7 +259,10 @@ describe('parseFeed: what is not a feed', () => {
     assert.equal(failure('  \n '), 'The feed is empty.');
     assert.equal(failure('just some words'), 'This is not an RSS or Atom feed: it is not XML.');
     assert.match(failure(rssItem('<h2>W</h2>').slice(0, 300)), /^The feed is not well-formed XML \(is it truncated\?\): <\w+> is never closed\.$/);
-    assert.equal(failure('<rss><channel><item><title>x</title><description>x'), 'The feed is not well-formed XML (is it truncated?): <description> is never closed.');
+    assert.equal(
+      failure('<rss><channel><item><title>x</title><description>x'),
+      'The feed is not well-formed XML (is it truncated?): <description> is never closed.',
+    );
     assert.match(failure('<rss><channel><item><![CDATA[ unterminated'), /never closed/);
     assert.match(failure('<rss><channel><item><a><b></a></item></channel></rss>'), /<b> is never closed/);
     assert.equal(failure('<?xml version="1.0"?><rss version="2.0"><channel><title>Empty</title></channel></rss>'), 'The feed has no items.');
@@ -242,7 +270,34 @@ describe('parseFeed: what is not a feed', () => {
   });
 
   test('random input never throws', () => {
-    const pieces = ['<rss>', '<channel>', '<item>', '</item>', '<title>', '</title>', '<content:encoded>', '<![CDATA[', ']]>', '&lt;h2&gt;', '&lt;ul&gt;&lt;li&gt;&lt;a href="https://x"&gt;', '<h2>', '<ul>', '<li>', '<a href="https://a">', '</a>', '&amp;', '&', '<', '>', 'text', '"', '\n', '</rss>', '<feed>', '<entry>'];
+    const pieces = [
+      '<rss>',
+      '<channel>',
+      '<item>',
+      '</item>',
+      '<title>',
+      '</title>',
+      '<content:encoded>',
+      '<![CDATA[',
+      ']]>',
+      '&lt;h2&gt;',
+      '&lt;ul&gt;&lt;li&gt;&lt;a href="https://x"&gt;',
+      '<h2>',
+      '<ul>',
+      '<li>',
+      '<a href="https://a">',
+      '</a>',
+      '&amp;',
+      '&',
+      '<',
+      '>',
+      'text',
+      '"',
+      '\n',
+      '</rss>',
+      '<feed>',
+      '<entry>',
+    ];
     let seed = 7;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -301,7 +356,9 @@ describe('parseFeed: entities, CDATA and hostile content', () => {
     const parsed = one(xml);
     assert.equal(parsed.title, 'L’été & co été AT&amp;T');
     assert.deepEqual(parsed.tags, ['R&D <3']);
-    assert.deepEqual(parsed.categories, [{ name: 'Café & thé', links: [importedLink('Tom & Jerry <3', 'https://a.example/?a=1&b=2', '\\]\\]> and \\<b> shown as text')] }]);
+    assert.deepEqual(parsed.categories, [
+      { name: 'Café & thé', links: [importedLink('Tom & Jerry <3', 'https://a.example/?a=1&b=2', '\\]\\]> and \\<b> shown as text')] },
+    ]);
   });
 
   test('javascript: links are skipped with a warning, scripts, styles and frames are dropped', () => {
@@ -318,7 +375,9 @@ describe('parseFeed: entities, CDATA and hostile content', () => {
     ].join('');
     const parsed = one(rssItem(body));
     assert.equal(parsed.intro, 'Intro');
-    assert.deepEqual(parsed.categories, [{ name: 'Web', links: [importedLink('OK', 'https://ok.example', 'see this'), importedLink('Fine', 'https://fine.example')] }]);
+    assert.deepEqual(parsed.categories, [
+      { name: 'Web', links: [importedLink('OK', 'https://ok.example', 'see this'), importedLink('Fine', 'https://fine.example')] },
+    ]);
     assert.deepEqual(parsed.warnings, [
       'Section “Web”, item 2 has no usable URL (“javascript:alert(1)”): skipped (“Evil : bad”)',
       'Section “Web”, item 3 has no usable URL (“JaVaScRiPt:alert(1)”): skipped (“Evil 2”)',

@@ -46,7 +46,11 @@ describe('parseMarkdownEdition: the reference editions', () => {
   }
 
   test('an edition published after its period ends exports its period, and comes back to it', () => {
-    const late = edition({ period: '2024-06', publishedAt: new Date('2024-07-01T07:30:00Z'), sections: [{ categoryId: null, name: 'Data', links: [link('DuckDB', 'https://links.example/duckdb')] }] });
+    const late = edition({
+      period: '2024-06',
+      publishedAt: new Date('2024-07-01T07:30:00Z'),
+      sections: [{ categoryId: null, name: 'Data', links: [link('DuckDB', 'https://links.example/duckdb')] }],
+    });
     const markdown = editionToMarkdown(late);
     assert.match(markdown, /^date = 2024-07-01\nperiod = "2024-06"$/m);
     assert.equal(parsed(markdown).period, '2024-06');
@@ -80,14 +84,23 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
     const doc = edition({
       title: 'Édition "spéciale" \\ #1 — Juin [2024]',
       tags: ['a "quoted" tag', 'été', 'back\\slash', 'c++'],
-      intro: 'Intro with a [link](https://example.com/intro) and *emphasis*.\n\n    indented code in the intro\n\nSecond paragraph with `code` and a ## that is not a heading.',
+      intro:
+        'Intro with a [link](https://example.com/intro) and *emphasis*.\n\n    indented code in the intro\n\nSecond paragraph with `code` and a ## that is not a heading.',
       sections: [
         {
           categoryId: null,
           name: 'Cœur & Âme — “spécial” (No)SQL',
           links: [
-            link('Title with ] and [ brackets', 'https://example.com/a', 'Commentary with a [link](https://example.com/x) and *emphasis*, **strong** and `code`.'),
-            link('Star * and `tick` and (paren) and _under_', 'https://en.wikipedia.org/wiki/Foo_(bar)', 'multi\nline commentary\n## heading-like line\n\nwith a second paragraph\n  and an indented line'),
+            link(
+              'Title with ] and [ brackets',
+              'https://example.com/a',
+              'Commentary with a [link](https://example.com/x) and *emphasis*, **strong** and `code`.',
+            ),
+            link(
+              'Star * and `tick` and (paren) and _under_',
+              'https://en.wikipedia.org/wiki/Foo_(bar)',
+              'multi\nline commentary\n## heading-like line\n\nwith a second paragraph\n  and an indented line',
+            ),
             link('Code `]` inside and \\[escaped\\]', 'https://example.com/path with space', '', [
               link('Child [1]', 'https://example.com/c1', 'child commentary', [link('Grandchild', 'https://example.com/g', 'deep : with a colon')]),
               link('Child 2', 'https://example.com/c2?a=1&b=2#frag', ''),
@@ -96,7 +109,11 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
             link('Colon : in title', 'https://example.com/colon', ': starts with a colon'),
             link('Dash - in title', 'https://example.com/dash', '- starts with a dash'),
             link('Mail me', 'mailto:someone@example.com', 'a mailto link'),
-            link('Unbalanced ) paren', 'https://example.com/a)b', 'commentary with a fence:\n```\n## not a heading\n* [not](https://a.link)\n```\nafter the fence'),
+            link(
+              'Unbalanced ) paren',
+              'https://example.com/a)b',
+              'commentary with a fence:\n```\n## not a heading\n* [not](https://a.link)\n```\nafter the fence',
+            ),
           ],
         },
         { categoryId: null, name: 'Empty', links: [] },
@@ -130,10 +147,18 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
 
   test('a link whose URL the export cannot write (javascript:) comes back as a skipped item with a warning', () => {
     const doc = edition({
-      sections: [{ categoryId: null, name: 'Web', links: [link('Good', 'https://example.com/good'), link('Evil', 'javascript:alert(1)', 'bad'), link('Fine', 'https://example.com/fine')] }],
+      sections: [
+        {
+          categoryId: null,
+          name: 'Web',
+          links: [link('Good', 'https://example.com/good'), link('Evil', 'javascript:alert(1)', 'bad'), link('Fine', 'https://example.com/fine')],
+        },
+      ],
     });
     const result = parsed(editionToMarkdown(doc));
-    assert.deepEqual(result.categories, [{ name: 'Web', links: [importedLink('Good', 'https://example.com/good'), importedLink('Fine', 'https://example.com/fine')] }]);
+    assert.deepEqual(result.categories, [
+      { name: 'Web', links: [importedLink('Good', 'https://example.com/good'), importedLink('Fine', 'https://example.com/fine')] },
+    ]);
     assert.deepEqual(result.warnings, ['Section “Web”, item 2 has no URL: skipped (“Evil : bad”)']);
   });
 
@@ -171,7 +196,10 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
       freeSections: [{ heading: 'Nothing yet', body: '' }],
     });
     const result = parsed(editionToMarkdown(doc));
-    assert.deepEqual(result.categories.map((category) => category.name), ['Web', 'Nothing yet']);
+    assert.deepEqual(
+      result.categories.map((category) => category.name),
+      ['Web', 'Nothing yet'],
+    );
     assert.deepEqual(result.freeSections, []);
     // The June edition published on 1 July: the export says its period, so June comes back.
     assert.equal(result.period, '2024-06');
@@ -180,7 +208,9 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
 
 describe('parseMarkdownEdition: front matter', () => {
   test('YAML front matter with a tag list, a period and an ISO date-time', () => {
-    const result = parsed('---\ntitle: "Veille: juin"\ndate: 2024-06-30T23:30:00Z\nperiod: 2024-06\ntags: [web, ops]\ncategories: [jekyll, not-tags]\n---\n\n## Web\n\n- [A](https://example.com/a)\n');
+    const result = parsed(
+      '---\ntitle: "Veille: juin"\ndate: 2024-06-30T23:30:00Z\nperiod: 2024-06\ntags: [web, ops]\ncategories: [jekyll, not-tags]\n---\n\n## Web\n\n- [A](https://example.com/a)\n',
+    );
     assert.equal(result.title, 'Veille: juin');
     assert.equal(result.period, '2024-06');
     assert.deepEqual(result.tags, ['web', 'ops']);
@@ -199,7 +229,10 @@ describe('parseMarkdownEdition: front matter', () => {
     assert.equal(parsed(late, { timeZone: 'UTC' }).period, '2024-06');
     assert.equal(parsed('---\ntitle: T\ndate: 2024-07-01 00:30:00 +0200\n---\n## W\n* [a](https://a.example)\n', { timeZone: 'UTC' }).period, '2024-06');
     // A date-time without an offset is read on the wall clock of the time zone.
-    assert.equal(parsed('+++\ntitle = "T"\ndate = 2024-06-30T23:30:00\n+++\n## W\n* [a](https://a.example)\n', { timeZone: 'America/New_York' }).period, '2024-06');
+    assert.equal(
+      parsed('+++\ntitle = "T"\ndate = 2024-06-30T23:30:00\n+++\n## W\n* [a](https://a.example)\n', { timeZone: 'America/New_York' }).period,
+      '2024-06',
+    );
     const weekly = parsed('+++\ntitle = "T"\nperiod = "2024-W07"\n+++\n## W\n* [a](https://a.example)\n');
     assert.equal(weekly.period, '2024-W07');
     assert.equal(weekly.date, null);
@@ -214,7 +247,10 @@ describe('parseMarkdownEdition: front matter', () => {
   test('front matter problems are failures with a clear reason', () => {
     assert.match(failure('## Web\n* [a](https://a.example)\n'), /no front matter \(\+\+\+ TOML or --- YAML\) at the top/);
     assert.match(failure('+++\ntitle = "T"\n## Web\n'), /TOML front matter opened with \+\+\+ on line 1 is never closed/);
-    assert.match(failure('+++\ntitle = "T"\ndate = 2024-06-30\ntags = ["a", \n+++\n## W\n'), /^The TOML front matter is malformed: .+ \(line \d+, column \d+\)\.$/);
+    assert.match(
+      failure('+++\ntitle = "T"\ndate = 2024-06-30\ntags = ["a", \n+++\n## W\n'),
+      /^The TOML front matter is malformed: .+ \(line \d+, column \d+\)\.$/,
+    );
     const toml = failure('+++\ntitle = "T"\ndate = 2024-06-30\nwhat is this\n+++\n## W\n');
     assert.match(toml, /TOML front matter is malformed/);
     assert.match(toml, /line 4\b/);
@@ -250,7 +286,35 @@ describe('parseMarkdownEdition: files that are not Markdown editions', () => {
   });
 
   test('random input never throws', () => {
-    const pieces = ['+++', '---', '\n', '## ', '# ', '* ', '  ', '    ', '[', ']', '(', ')', '<', '>', '`', '```', 'title = "x"', 'date = 2024-06-01', 'a', ':', '\\', '"', '\t', '-', '1. ', '[r]: http://x', 'é'];
+    const pieces = [
+      '+++',
+      '---',
+      '\n',
+      '## ',
+      '# ',
+      '* ',
+      '  ',
+      '    ',
+      '[',
+      ']',
+      '(',
+      ')',
+      '<',
+      '>',
+      '`',
+      '```',
+      'title = "x"',
+      'date = 2024-06-01',
+      'a',
+      ':',
+      '\\',
+      '"',
+      '\t',
+      '-',
+      '1. ',
+      '[r]: http://x',
+      'é',
+    ];
     let seed = 42;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -292,7 +356,11 @@ describe('parseMarkdownEdition: structure', () => {
   });
 
   test('bullets "*", "-", "+"; separators " : ", ": ", " - ", " — ", " – " or none', () => {
-    const result = parsed(withBody('## Web\n\n* [A](https://a.example) : one\n- [B](https://b.example): two\n+ [C](https://c.example) - three\n* [D](https://d.example) — four\n* [E](https://e.example) – five\n* [F](https://f.example)\n* [G](https://g.example), as is\n'));
+    const result = parsed(
+      withBody(
+        '## Web\n\n* [A](https://a.example) : one\n- [B](https://b.example): two\n+ [C](https://c.example) - three\n* [D](https://d.example) — four\n* [E](https://e.example) – five\n* [F](https://f.example)\n* [G](https://g.example), as is\n',
+      ),
+    );
     assert.deepEqual(only(result, 'Web'), [
       importedLink('A', 'https://a.example', 'one'),
       importedLink('B', 'https://b.example', 'two'),
@@ -334,7 +402,9 @@ describe('parseMarkdownEdition: structure', () => {
 
   test('items without a usable URL are skipped with a warning naming the section and the item', () => {
     const result = parsed(
-      withBody('## Web\n\n* [A](https://a.example)\n* Just some text\n* [Evil](javascript:alert(1)) : bad\n* [Relative](/local/page)\n* [B](https://b.example)\n    * [Empty]()\n'),
+      withBody(
+        '## Web\n\n* [A](https://a.example)\n* Just some text\n* [Evil](javascript:alert(1)) : bad\n* [Relative](/local/page)\n* [B](https://b.example)\n    * [Empty]()\n',
+      ),
     );
     assert.deepEqual(only(result, 'Web'), [importedLink('A', 'https://a.example'), importedLink('B', 'https://b.example')]);
     assert.deepEqual(result.warnings, [
@@ -351,7 +421,11 @@ describe('parseMarkdownEdition: structure', () => {
   });
 
   test('text after the list of the last section is the outro; elsewhere it is left out with a warning', () => {
-    const result = parsed(withBody('## Web\n\nSome links:\n\n* [A](https://a.example)\n\nIn between.\n\n* [B](https://b.example)\n\nAfter web.\n\n## Ops\n\n* [C](https://c.example)\n\nThat is all, folks.\n\nSee you next month.\n'));
+    const result = parsed(
+      withBody(
+        '## Web\n\nSome links:\n\n* [A](https://a.example)\n\nIn between.\n\n* [B](https://b.example)\n\nAfter web.\n\n## Ops\n\n* [C](https://c.example)\n\nThat is all, folks.\n\nSee you next month.\n',
+      ),
+    );
     assert.deepEqual(result.categories, [
       { name: 'Web', links: [importedLink('A', 'https://a.example'), importedLink('B', 'https://b.example')] },
       { name: 'Ops', links: [importedLink('C', 'https://c.example')] },
@@ -364,7 +438,7 @@ describe('parseMarkdownEdition: structure', () => {
     ]);
   });
 
-  test('sections named alike stay as the document has them: the import\'s plan merges them by the categories\' key', () => {
+  test("sections named alike stay as the document has them: the import's plan merges them by the categories' key", () => {
     const result = parsed(withBody('## Web\n\n* [A](https://a.example)\n\n## Ops\n\n## web\n\n* [B](https://b.example)\n'));
     assert.deepEqual(result.categories, [
       { name: 'Web', links: [importedLink('A', 'https://a.example')] },
@@ -378,20 +452,28 @@ describe('parseMarkdownEdition: structure', () => {
     const tip = parsed(withBody('Intro.\n\n## Web\n\n* [A](https://a.example)\n\n## Tip\n\n# A heading inside the tip\n\nText.\n'));
     assert.deepEqual(tip.freeSections, [{ heading: 'Tip', body: '# A heading inside the tip\n\nText.' }]);
     const hugo = parsed(withBody('# Web\n\n* [A](https://a.example)\n\n### Detail\n\n# Ops\n\n* [B](https://b.example)\n'));
-    assert.deepEqual(hugo.categories.map((category) => category.name), ['Web', 'Ops']);
+    assert.deepEqual(
+      hugo.categories.map((category) => category.name),
+      ['Web', 'Ops'],
+    );
     const setext = parsed(withBody('Web\n---\n\n* [A](https://a.example)\n'));
     assert.deepEqual(setext.categories, [{ name: 'Web', links: [importedLink('A', 'https://a.example')] }]);
   });
 
   test('CRLF line endings, a byte order mark and tabs are fine', () => {
-    const result = parsed('\uFEFF+++\r\ntitle = "T"\r\ndate = 2024-06-30\r\n+++\r\n\r\nIntro\r\n\r\n## Web\r\n\r\n*\t[A](https://a.example) : one\r\n\t* [B](https://b.example) : two\r\n');
+    const result = parsed(
+      '\uFEFF+++\r\ntitle = "T"\r\ndate = 2024-06-30\r\n+++\r\n\r\nIntro\r\n\r\n## Web\r\n\r\n*\t[A](https://a.example) : one\r\n\t* [B](https://b.example) : two\r\n',
+    );
     assert.equal(result.intro, 'Intro');
     assert.deepEqual(only(result, 'Web'), [importedLink('A', 'https://a.example', 'one', [importedLink('B', 'https://b.example', 'two')])]);
   });
 
   test('raw HTML is text, as in the app: a <pre> in a tip does not swallow the next sections', () => {
     const result = parsed(withBody('## Web\n\n* [A](https://a.example)\n\n## Tip\n\n<pre>\nunclosed\n\n## Ops\n\n* [B](https://b.example)\n'));
-    assert.deepEqual(result.categories.map((category) => category.name), ['Web', 'Ops']);
+    assert.deepEqual(
+      result.categories.map((category) => category.name),
+      ['Web', 'Ops'],
+    );
     assert.deepEqual(result.freeSections, [{ heading: 'Tip', body: '<pre>\nunclosed' }]);
   });
 });

@@ -68,7 +68,16 @@ function problemFor(problems: SourceProblem[], name: string): string {
   return found.reason;
 }
 
-const EXPORT_JSON = JSON.stringify({ format: EXPORT_FORMAT, version: 1, exportedAt: '2024-07-01T00:00:00.000Z', settings: {}, categories: [], editions: [], inbox: [], subscribers: [] });
+const EXPORT_JSON = JSON.stringify({
+  format: EXPORT_FORMAT,
+  version: 1,
+  exportedAt: '2024-07-01T00:00:00.000Z',
+  settings: {},
+  categories: [],
+  editions: [],
+  inbox: [],
+  subscribers: [],
+});
 const latin1Feed = Buffer.from(
   '<?xml version="1.0" encoding="ISO-8859-1"?>\n<rss version="2.0"><channel><title>Donn\u00e9es \u0092quot\u00e9es\u0092</title></channel></rss>\n',
   'latin1',
@@ -94,9 +103,14 @@ test('an export may be larger than an edition file; Markdown and feeds have a to
   await writeFile(path.join(dir, 'veille-export.json'), padded);
   await writeFile(path.join(dir, 'a.md'), `+++\ntitle = "A"\ndate = 2024-01-31\n+++\n${'a'.repeat(600)}\n`);
   await writeFile(path.join(dir, 'b.md'), `+++\ntitle = "B"\ndate = 2024-02-29\n+++\n${'b'.repeat(600)}\n`);
-  const { texts, problems } = await readImportSource({ kind: 'path', path: dir }, { limits: { maxFileBytes: 1000, maxExportBytes: 10_000, maxTextBytes: 1000 } });
+  const { texts, problems } = await readImportSource(
+    { kind: 'path', path: dir },
+    { limits: { maxFileBytes: 1000, maxExportBytes: 10_000, maxTextBytes: 1000 } },
+  );
   assert.deepEqual(texts.map((text) => text.name).sort(), ['a.md', 'veille-export.json']);
-  assert.deepEqual(problems, [{ name: 'b.md', reason: 'was not read: the Markdown files and feeds read so far reach the 1000 bytes one import may hold; import the rest separately' }]);
+  assert.deepEqual(problems, [
+    { name: 'b.md', reason: 'was not read: the Markdown files and feeds read so far reach the 1000 bytes one import may hold; import the rest separately' },
+  ]);
   const tooBig = await readImportSource({ kind: 'path', path: path.join(dir, 'veille-export.json') }, { limits: { maxExportBytes: 2000 } });
   assert.match(tooBig.problems[0]!.reason, /more than the 2 KB Veille reads from one file/);
 });
@@ -106,7 +120,10 @@ test('a folder: Markdown, feeds and exports are read; hidden files, __MACOSX and
   await mkdir(path.join(dir, 'content/2024'), { recursive: true });
   await mkdir(path.join(dir, '.git'), { recursive: true });
   await mkdir(path.join(dir, '__MACOSX'), { recursive: true });
-  await writeFile(path.join(dir, 'content/2024/juin.md'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('+++\ntitle = "Juin"\n+++\n\n## Données\n')]));
+  await writeFile(
+    path.join(dir, 'content/2024/juin.md'),
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('+++\ntitle = "Juin"\n+++\n\n## Données\n')]),
+  );
   await writeFile(path.join(dir, 'content/2024/notes.markdown'), '# Notes\n');
   await writeFile(path.join(dir, 'content/_index.md'), '+++\ntitle = "Archive"\n+++\n');
   await writeFile(path.join(dir, 'content/cover.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0]));
@@ -166,7 +183,10 @@ test('a folder with more files than allowed stops with a problem; so does a fold
   assert.equal(total.problems.length, 1);
   assert.match(total.problems[0]!.reason, /reach the 1000 bytes Veille reads from one source/);
 
-  await assert.rejects(readImportSource({ kind: 'path', path: path.join(dir, 'missing') }), (error: unknown) => error instanceof ValidationError && /There is no file or folder at/.test(error.message));
+  await assert.rejects(
+    readImportSource({ kind: 'path', path: path.join(dir, 'missing') }),
+    (error: unknown) => error instanceof ValidationError && /There is no file or folder at/.test(error.message),
+  );
 });
 
 test('one file: by its extension, or by its content when the extension says nothing', async (t) => {
@@ -176,10 +196,16 @@ test('one file: by its extension, or by its content when the extension says noth
   await writeFile(path.join(dir, 'notes.txt'), '# Just Markdown\n');
   await writeFile(path.join(dir, '_index.md'), '# index\n');
 
-  assert.deepEqual((await readImportSource({ kind: 'path', path: path.join(dir, 'feed.rss') })).texts.map((text) => text.kind), ['feed']);
+  assert.deepEqual(
+    (await readImportSource({ kind: 'path', path: path.join(dir, 'feed.rss') })).texts.map((text) => text.kind),
+    ['feed'],
+  );
   const zipped = await readImportSource({ kind: 'path', path: path.join(dir, 'backup') });
   assert.deepEqual(zipped.texts, [{ name: 'backup/a.md', kind: 'markdown', text: '# A' }], 'a zip without .zip is still read as one');
-  assert.deepEqual((await readImportSource({ kind: 'path', path: path.join(dir, 'notes.txt') })).texts.map((text) => text.kind), ['markdown']);
+  assert.deepEqual(
+    (await readImportSource({ kind: 'path', path: path.join(dir, 'notes.txt') })).texts.map((text) => text.kind),
+    ['markdown'],
+  );
   assert.match((await readImportSource({ kind: 'path', path: path.join(dir, '_index.md') })).problems[0]!.reason, /section index/);
 });
 
@@ -246,7 +272,10 @@ test('a zip entry whose header understates its size is stopped as a bomb; a wron
   zip = patchCentral(zip, 'liar.md', (record) => record.writeUInt32LE(1000, 24));
   zip = patchCentral(zip, 'crc.md', (record) => record.writeUInt32LE((record.readUInt32LE(16) ^ 0xff) >>> 0, 16));
   const { texts, problems } = await readImportSource({ kind: 'upload', filename: 'a.zip', bytes: zip });
-  assert.deepEqual(texts.map((text) => text.name), ['a.zip/ok.md']);
+  assert.deepEqual(
+    texts.map((text) => text.name),
+    ['a.zip/ok.md'],
+  );
   assert.match(problemFor(problems, 'a.zip/liar.md'), /^expands beyond the 1000 bytes its header declares; looks like a zip bomb/);
   assert.match(problemFor(problems, 'a.zip/crc.md'), /damaged in the archive \(its checksum does not match\)/);
 });
@@ -259,8 +288,13 @@ test('a zip over the total, over the entry count, or not a zip at all', async ()
     { name: '3.md', data: text },
   ]);
   const total = await readImportSource({ kind: 'upload', filename: 'three.zip', bytes: three }, { limits: { maxTotalUncompressed: MiB } });
-  assert.deepEqual(total.texts.map((entry) => entry.name), ['three.zip/1.md', 'three.zip/2.md']);
-  assert.deepEqual(total.problems, [{ name: 'three.zip', reason: 'expands beyond 1 MB in total; looks like a zip bomb, so it was not read: the rest of it was left out' }]);
+  assert.deepEqual(
+    total.texts.map((entry) => entry.name),
+    ['three.zip/1.md', 'three.zip/2.md'],
+  );
+  assert.deepEqual(total.problems, [
+    { name: 'three.zip', reason: 'expands beyond 1 MB in total; looks like a zip bomb, so it was not read: the rest of it was left out' },
+  ]);
 
   const many = await readImportSource({ kind: 'upload', filename: 'three.zip', bytes: three }, { limits: { maxEntries: 2 } });
   assert.deepEqual(many.texts, []);
@@ -273,7 +307,10 @@ test('a zip over the total, over the entry count, or not a zip at all', async ()
   assert.match(named.problems[0]!.reason, /^is not a valid zip archive/);
   // Detected by its first bytes, whatever its name.
   const renamed = await readImportSource({ kind: 'upload', filename: 'export.bin', bytes: await buildZip([{ name: 'x.md', data: '# x' }]) });
-  assert.deepEqual(renamed.texts.map((entry) => entry.name), ['export.bin/x.md']);
+  assert.deepEqual(
+    renamed.texts.map((entry) => entry.name),
+    ['export.bin/x.md'],
+  );
 });
 
 test('uploads: too large is refused whole; Markdown, feeds and JSON are told apart; encodings', async () => {
@@ -304,18 +341,30 @@ test('uploads: too large is refused whole; Markdown, feeds and JSON are told apa
   const windowsFeed = await readImportSource({
     kind: 'upload',
     filename: 'feed.xml',
-    bytes: Buffer.concat([Buffer.from('<?xml version="1.0" encoding="windows-1252"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>'), Buffer.from([0x93, 0x80, 0x94]), Buffer.from('</title></feed>')]),
+    bytes: Buffer.concat([
+      Buffer.from('<?xml version="1.0" encoding="windows-1252"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>'),
+      Buffer.from([0x93, 0x80, 0x94]),
+      Buffer.from('</title></feed>'),
+    ]),
   });
   assert.match(windowsFeed.texts[0]!.text, /<title>“€”<\/title>/);
   const shiftJis = await readImportSource({
     kind: 'upload',
     filename: 'feed.xml',
-    bytes: Buffer.concat([Buffer.from('<?xml version="1.0" encoding="Shift_JIS"?><rss><channel><title>'), Buffer.from([0x93, 0xfa, 0x96, 0x7b]), Buffer.from('</title></channel></rss>')]),
+    bytes: Buffer.concat([
+      Buffer.from('<?xml version="1.0" encoding="Shift_JIS"?><rss><channel><title>'),
+      Buffer.from([0x93, 0xfa, 0x96, 0x7b]),
+      Buffer.from('</title></channel></rss>'),
+    ]),
   });
   assert.match(shiftJis.texts[0]!.text, /<title>日本<\/title>/);
   const unknown = await readImportSource({ kind: 'upload', filename: 'feed.xml', bytes: Buffer.from('<?xml version="1.0" encoding="x-klingon"?><rss/>') });
   assert.equal(unknown.problems[0]!.reason, 'declares an unknown encoding x-klingon; save it as UTF-8');
-  const utf16le = await readImportSource({ kind: 'upload', filename: 'feed.xml', bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<?xml version="1.0" encoding="UTF-16"?><rss/>', 'utf16le')]) });
+  const utf16le = await readImportSource({
+    kind: 'upload',
+    filename: 'feed.xml',
+    bytes: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<?xml version="1.0" encoding="UTF-16"?><rss/>', 'utf16le')]),
+  });
   assert.equal(utf16le.texts[0]!.text, '<?xml version="1.0" encoding="UTF-16"?><rss/>');
   const page = await readImportSource({ kind: 'upload', filename: 'index.xml', bytes: Buffer.from('<!DOCTYPE html><html><body>hi</body></html>') });
   assert.equal(page.problems[0]!.reason, 'is a web page, not an RSS or Atom feed');
@@ -346,9 +395,14 @@ test('a feed URL: fetched safely, decoded by its charset, with clear problems', 
   assert.equal(feed.texts[0]!.kind, 'feed');
   assert.match(feed.texts[0]!.text, /Données ’quotées’/);
 
-  assert.deepEqual((await readImportSource({ kind: 'url', url: `${origin}/page` }, allow)).problems, [{ name: `${origin}/page`, reason: 'is a web page, not an RSS or Atom feed' }]);
+  assert.deepEqual((await readImportSource({ kind: 'url', url: `${origin}/page` }, allow)).problems, [
+    { name: `${origin}/page`, reason: 'is a web page, not an RSS or Atom feed' },
+  ]);
   assert.equal((await readImportSource({ kind: 'url', url: `${origin}/gone` }, allow)).problems[0]!.reason, 'could not be read: the server answered 410 Gone');
-  assert.equal((await readImportSource({ kind: 'url', url: `${origin}/big.xml` }, { ...allow, limits: { maxFileBytes: 1024 } })).problems[0]!.reason, 'is larger than the 1 KB Veille reads from one feed');
+  assert.equal(
+    (await readImportSource({ kind: 'url', url: `${origin}/big.xml` }, { ...allow, limits: { maxFileBytes: 1024 } })).problems[0]!.reason,
+    'is larger than the 1 KB Veille reads from one feed',
+  );
   const refused = await readImportSource({ kind: 'url', url: `${origin}/feed.xml` });
   assert.match(refused.problems[0]!.reason, /private network address \(127\.0\.0\.1\)/);
   assert.match((await readImportSource({ kind: 'url', url: 'file:///etc/passwd' })).problems[0]!.reason, /Only http and https/);
@@ -361,7 +415,10 @@ test('fetchResource returns every status, caps the body and says when it cut it'
     '/hop': { body: '', status: 302, headers: { location: '/data' } },
   });
   const whole = await fetchResource(`${origin}/hop`, { allowPrivate: true, accept: 'text/plain' });
-  assert.deepEqual({ ...whole, body: whole.body.toString() }, { finalUrl: `${origin}/data`, status: 200, contentType: 'text/plain', body: 'x'.repeat(100), truncated: false });
+  assert.deepEqual(
+    { ...whole, body: whole.body.toString() },
+    { finalUrl: `${origin}/data`, status: 200, contentType: 'text/plain', body: 'x'.repeat(100), truncated: false },
+  );
   const exact = await fetchResource(`${origin}/data`, { allowPrivate: true, maxBytes: 100 });
   assert.equal(exact.truncated, false);
   const cut = await fetchResource(`${origin}/data`, { allowPrivate: true, maxBytes: 10 });
@@ -370,5 +427,8 @@ test('fetchResource returns every status, caps the body and says when it cut it'
   const missing = await fetchResource(`${origin}/missing`, { allowPrivate: true });
   assert.equal(missing.status, 404);
   assert.equal(missing.body.toString(), 'nope');
-  await assert.rejects(fetchResource(`${origin}/data`), (error: unknown) => error instanceof MetadataFetchError && /private network address/.test(error.reason));
+  await assert.rejects(
+    fetchResource(`${origin}/data`),
+    (error: unknown) => error instanceof MetadataFetchError && /private network address/.test(error.reason),
+  );
 });

@@ -36,7 +36,24 @@ test('isForbiddenAddress refuses loopback, private, link-local, metadata and res
 });
 
 test('isForbiddenAddress lets public IPv4 through, including neighbours of the private blocks', () => {
-  const allowed = ['8.8.8.8', '1.1.1.1', '93.184.216.34', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '192.167.255.255', '192.169.0.1', '198.17.255.255', '198.20.0.1', '169.253.255.255', '11.0.0.1', '223.255.255.255', '126.255.255.255', '128.0.0.1'];
+  const allowed = [
+    '8.8.8.8',
+    '1.1.1.1',
+    '93.184.216.34',
+    '172.15.255.255',
+    '172.32.0.1',
+    '100.63.255.255',
+    '100.128.0.1',
+    '192.167.255.255',
+    '192.169.0.1',
+    '198.17.255.255',
+    '198.20.0.1',
+    '169.253.255.255',
+    '11.0.0.1',
+    '223.255.255.255',
+    '126.255.255.255',
+    '128.0.0.1',
+  ];
   for (const ip of allowed) assert.equal(isForbiddenAddress(ip), false, ip);
 });
 
@@ -74,7 +91,18 @@ test('isForbiddenAddress refuses special IPv6 and checks IPv4 embedded in mapped
 });
 
 test('isForbiddenAddress lets public IPv6 through', () => {
-  const allowed = ['2606:4700::1111', '2606:4700:4700::1001', '2001:4860:4860::8888', '2a00:1450:4007:80e::200e', '2620:fe::fe', '::ffff:8.8.8.8', '::ffff:808:808', '64:ff9b::8.8.8.8', '2002:808:808::1', '2001:db9::1'];
+  const allowed = [
+    '2606:4700::1111',
+    '2606:4700:4700::1001',
+    '2001:4860:4860::8888',
+    '2a00:1450:4007:80e::200e',
+    '2620:fe::fe',
+    '::ffff:8.8.8.8',
+    '::ffff:808:808',
+    '64:ff9b::8.8.8.8',
+    '2002:808:808::1',
+    '2001:db9::1',
+  ];
   for (const ip of allowed) assert.equal(isForbiddenAddress(ip), false, ip);
 });
 
@@ -146,9 +174,15 @@ test('parseMetadata: language from <html lang>, then og:locale normalised, then 
 
 test('parseMetadata: canonical only when http(s), else og:url, resolved against <base> and the page URL', () => {
   const page = 'https://example.org/a/b.html';
-  assert.equal(parseMetadata('<link rel="canonical" href="javascript:alert(1)"><meta property="og:url" content="/og">', page).canonicalUrl, 'https://example.org/og');
+  assert.equal(
+    parseMetadata('<link rel="canonical" href="javascript:alert(1)"><meta property="og:url" content="/og">', page).canonicalUrl,
+    'https://example.org/og',
+  );
   assert.equal(parseMetadata('<link rel="Canonical Alternate" href="c.html">', page).canonicalUrl, 'https://example.org/a/c.html');
-  assert.equal(parseMetadata('<base href="https://cdn.example.net/x/"><link rel="canonical" href="c.html">', page).canonicalUrl, 'https://cdn.example.net/x/c.html');
+  assert.equal(
+    parseMetadata('<base href="https://cdn.example.net/x/"><link rel="canonical" href="c.html">', page).canonicalUrl,
+    'https://cdn.example.net/x/c.html',
+  );
   assert.equal(parseMetadata('<meta property="og:url" content="ftp://example.org/file">', page).canonicalUrl, null);
   assert.equal(parseMetadata('<link rel="canonical" href="http://[bad">', page).canonicalUrl, null);
 });
@@ -204,9 +238,9 @@ test('decodeBody finds a <meta> charset in the first bytes', () => {
 
 test('decodeBody reads windows-1252 curly quotes and other legacy encodings', () => {
   const bytes = Buffer.from([0x93, 0x4c, 0x27, 0xe9, 0x74, 0xe9, 0x94, 0x20, 0x96, 0x20, 0x80]);
-  assert.equal(decodeBody(bytes, 'text/html; charset=windows-1252'), '“L\'été” – €');
+  assert.equal(decodeBody(bytes, 'text/html; charset=windows-1252'), "“L'été” – €");
   // iso-8859-1 is windows-1252 on the web: the same bytes read the same.
-  assert.equal(decodeBody(bytes, 'text/html; charset=iso-8859-1'), '“L\'été” – €');
+  assert.equal(decodeBody(bytes, 'text/html; charset=iso-8859-1'), "“L'été” – €");
   const japanese = Buffer.from([0x93, 0xfa, 0x96, 0x7b]);
   assert.equal(decodeBody(japanese, 'text/html; charset=shift_jis'), '日本');
 });
@@ -238,7 +272,14 @@ async function refusal(url: string): Promise<string> {
 }
 
 test('fetchPageMetadata refuses other schemes and URLs with credentials', async () => {
-  for (const url of ['file:///etc/passwd', 'ftp://example.org/file', 'javascript:alert(1)', 'data:text/html,<title>x</title>', 'gopher://example.org/', 'ws://example.org/']) {
+  for (const url of [
+    'file:///etc/passwd',
+    'ftp://example.org/file',
+    'javascript:alert(1)',
+    'data:text/html,<title>x</title>',
+    'gopher://example.org/',
+    'ws://example.org/',
+  ]) {
     assert.equal(await refusal(url), 'Only http and https addresses can be fetched.', url);
   }
   assert.equal(await refusal('https://user:secret@example.org/'), 'Addresses with a user name or password are not fetched.');

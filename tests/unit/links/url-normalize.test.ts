@@ -20,10 +20,7 @@ const SAME: Array<[string, string]> = [
   ['https://example.org/', 'https://example.org'],
   ['https://example.org', 'http://example.org/#section'],
   ['https://example.org/a?UTM_Source=x&Utm_Medium=y&utm_campaign=z&id=3', 'https://example.org/a?id=3'],
-  [
-    'https://example.org/a?fbclid=1&gclid=2&dclid=3&gbraid=4&wbraid=5&msclkid=6&mc_cid=7&mc_eid=8&yclid=9&p=12',
-    'https://example.org/a?p=12',
-  ],
+  ['https://example.org/a?fbclid=1&gclid=2&dclid=3&gbraid=4&wbraid=5&msclkid=6&mc_cid=7&mc_eid=8&yclid=9&p=12', 'https://example.org/a?p=12'],
   ['https://example.org/a?_hsenc=1&_hsmi=2&mkt_tok=3&igshid=4&ref_src=5&ref_url=6', 'https://example.org/a'],
   ['https://example.org/%7euser/caf%c3%a9', 'https://example.org/~user/caf%C3%A9'],
   ['https://example.org/a?q=%7e%2f', 'https://example.org/a?q=~%2F'],

@@ -31,10 +31,7 @@ test('each copy decodes to the original bodies with the recipient URL in place o
     placeholder: PLACEHOLDER,
     headers: { 'List-Id': 'Web Ops <newsletter.veille.test>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
   });
-  for (const url of [
-    'https://veille.test/unsubscribe/abc.DEF-123_xyz',
-    `https://veille.test/unsubscribe/${'t'.repeat(150)}?a=1&b=2`,
-  ]) {
+  for (const url of ['https://veille.test/unsubscribe/abc.DEF-123_xyz', `https://veille.test/unsubscribe/${'t'.repeat(150)}?a=1&b=2`]) {
     const raw = template.render({
       to: 'reader@example.org',
       messageId: '<edition.subscriber@veille.test>',
@@ -53,7 +50,10 @@ test('each copy decodes to the original bodies with the recipient URL in place o
     assert.equal(parsed.subject, 'Web, Ops, IoT et Time Series - Juin 2024 : édition spéciale « données »');
     assert.equal(parsed.from?.name, 'Web, Ops & Data — la veille');
     assert.equal(parsed.from?.address, 'news@veille.test');
-    assert.deepEqual(parsed.to?.map((entry) => entry.address), ['reader@example.org']);
+    assert.deepEqual(
+      parsed.to?.map((entry) => entry.address),
+      ['reader@example.org'],
+    );
     assert.equal(parsed.messageId, '<edition.subscriber@veille.test>');
     assert.equal(new Date(parsed.date ?? '').toISOString(), '2024-06-30T18:00:00.000Z');
     const header = (name: string) => parsed.headers.find((entry) => entry.key === name)?.value;
@@ -71,7 +71,13 @@ test('each copy decodes to the original bodies with the recipient URL in place o
 
 test('a copy renders in well under a millisecond', () => {
   const { html, text } = bodies();
-  const template = compileMessageTemplate({ from: { address: 'news@veille.test' }, subject: 'Juin', html: html.repeat(20), text: text.repeat(20), placeholder: PLACEHOLDER });
+  const template = compileMessageTemplate({
+    from: { address: 'news@veille.test' },
+    subject: 'Juin',
+    html: html.repeat(20),
+    text: text.repeat(20),
+    placeholder: PLACEHOLDER,
+  });
   // Not a timing assertion: the size shows nothing is re-encoded per copy beyond the splices.
   const date = new Date('2024-06-30T18:00:00Z');
   const one = template.render({ to: 'a@example.org', messageId: '<a@x>', url: 'https://x.test/u/1', date });
@@ -86,12 +92,20 @@ test('a copy renders in well under a millisecond', () => {
 });
 
 test('addresses and header values that would inject headers are refused', () => {
-  const template = compileMessageTemplate({ from: { address: 'news@veille.test' }, subject: 'Juin\r\nBcc: victim@example.org', html: '<p>x</p>', text: 'x', placeholder: PLACEHOLDER });
+  const template = compileMessageTemplate({
+    from: { address: 'news@veille.test' },
+    subject: 'Juin\r\nBcc: victim@example.org',
+    html: '<p>x</p>',
+    text: 'x',
+    placeholder: PLACEHOLDER,
+  });
   const raw = template.render({ to: 'a@example.org', messageId: '<a@x>', url: 'https://x.test/u' }).toString('latin1');
   assert.ok(!/^Bcc:/m.test(raw), 'a line break in the subject does not start a header');
   assert.throws(() => template.render({ to: 'a@example.org\r\nBcc: victim@example.org', messageId: '<a@x>', url: 'https://x.test/u' }));
   assert.throws(() => template.render({ to: 'a@example.org', messageId: '<a@x>\nX-Evil: 1', url: 'https://x.test/u' }));
-  assert.throws(() => template.render({ to: 'a@example.org', messageId: '<a@x>', url: 'https://x.test/u', headers: { 'List-Unsubscribe': '<x>\r\nBcc: v@example.org' } }));
+  assert.throws(() =>
+    template.render({ to: 'a@example.org', messageId: '<a@x>', url: 'https://x.test/u', headers: { 'List-Unsubscribe': '<x>\r\nBcc: v@example.org' } }),
+  );
   assert.throws(() => formatAddress({ address: 'Someone <a@example.org>' }));
   assert.throws(() => template.render({ to: 'a@x.example,b@y.example', messageId: '<a@x>', url: 'https://x.test/u' }), /not a deliverable address/);
   assert.throws(() => formatAddress({ address: 'a@x.example;b@y.example' }));

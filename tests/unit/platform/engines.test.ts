@@ -28,7 +28,8 @@ test('every installed package declares that it runs on Node 20 and on this Node 
     if (location === '' || !allows(entry.os, process.platform) || !allows(entry.cpu, process.arch)) continue;
     const range = Array.isArray(entry.engines) ? undefined : entry.engines?.node;
     if (!range) continue;
-    if (!semver.intersects(range, node20) || !semver.satisfies(process.version, range)) refused.push(`${location.replace(/^.*node_modules\//, '')}@${entry.version} wants Node ${range}`);
+    if (!semver.intersects(range, node20) || !semver.satisfies(process.version, range))
+      refused.push(`${location.replace(/^.*node_modules\//, '')}@${entry.version} wants Node ${range}`);
   }
   assert.deepEqual(refused, []);
 });

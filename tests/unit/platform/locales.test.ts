@@ -8,7 +8,9 @@ import { confirmationEmail, welcomeEmail } from '../../../apps/domain/subscriber
 
 /** Every key of a dictionary, nested ones as paths. */
 function keys(value: object, prefix = ''): string[] {
-  return Object.entries(value).flatMap(([key, inner]) => (inner && typeof inner === 'object' ? keys(inner as object, `${prefix}${key}.`) : [`${prefix}${key}`]));
+  return Object.entries(value).flatMap(([key, inner]) =>
+    inner && typeof inner === 'object' ? keys(inner as object, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
 }
 
 test('both dictionaries have the same words, and each says them in its own language', () => {
@@ -17,7 +19,10 @@ test('both dictionaries have the same words, and each says them in its own langu
   assert.equal(wordsFor('en'), en);
   assert.equal(fr.edition.miscellaneous, 'Divers');
   assert.equal(en.edition.miscellaneous, 'Miscellaneous');
-  assert.equal(fr.subscription.consent('Veille'), 'Recevez chaque édition de Veille par email. Un email de confirmation vous sera envoyé ; désinscription en un clic.');
+  assert.equal(
+    fr.subscription.consent('Veille'),
+    'Recevez chaque édition de Veille par email. Un email de confirmation vous sera envoyé ; désinscription en un clic.',
+  );
   assert.equal(en.subscription.tooManyRequests(1), 'Too many subscription requests. Try again in 1 minute.');
   assert.equal(fr.subscription.tooManyRequests(5), 'Trop de demandes d’abonnement. Réessayez dans 5 minutes.');
 });
@@ -45,9 +50,17 @@ test('the subscription emails come from their templates, escaped, in both parts'
   assert.equal(email.text.split(link).length - 1, 1, 'the link once in the text part');
   assert.doesNotMatch(email.text, /<a |<p/);
 
-  const welcome = welcomeEmail({ settings: { ...settings, locale: 'en', senderEmail: 'news@veille.example' }, to: 'reader@example.org', archiveUrl: 'https://veille.example/archive', unsubscribeUrl: 'https://veille.example/unsubscribe?token=t' });
+  const welcome = welcomeEmail({
+    settings: { ...settings, locale: 'en', senderEmail: 'news@veille.example' },
+    to: 'reader@example.org',
+    archiveUrl: 'https://veille.example/archive',
+    unsubscribeUrl: 'https://veille.example/unsubscribe?token=t',
+  });
   assert.equal(welcome.subject, 'Welcome to Web & <Data>');
   assert.deepEqual(welcome.from, { name: 'Web & <Data>', address: 'news@veille.example' });
   assert.match(welcome.text, /To unsubscribe: https:\/\/veille\.example\/unsubscribe\?token=t/);
-  assert.deepEqual(welcome.headers, { 'List-Unsubscribe': '<https://veille.example/unsubscribe?token=t>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+  assert.deepEqual(welcome.headers, {
+    'List-Unsubscribe': '<https://veille.example/unsubscribe?token=t>',
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  });
 });

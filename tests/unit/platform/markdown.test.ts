@@ -61,8 +61,33 @@ const XSS_PAYLOADS = [
 ];
 
 const ALLOWED_TAGS = new Set([
-  'p', 'br', 'strong', 'em', 'b', 'i', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a',
-  'h3', 'h4', 'h5', 'h6', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'del', 'span', 'img',
+  'p',
+  'br',
+  'strong',
+  'em',
+  'b',
+  'i',
+  'code',
+  'pre',
+  'blockquote',
+  'ul',
+  'ol',
+  'li',
+  'a',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'hr',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'del',
+  'span',
+  'img',
 ]);
 const ALLOWED_SCHEMES = new Set(['http', 'https', 'mailto']);
 
@@ -103,7 +128,10 @@ function assertInert(html: string): void {
       assert.notEqual(attribute.name, 'style');
       if (attribute.name === 'href' || attribute.name === 'src') {
         // Browsers ignore control characters and whitespace inside a scheme, so the check does too.
-        const url = [...attribute.value].filter((char) => char.charCodeAt(0) > 0x20).join('').toLowerCase();
+        const url = [...attribute.value]
+          .filter((char) => char.charCodeAt(0) > 0x20)
+          .join('')
+          .toLowerCase();
         assert.doesNotMatch(url, /^(javascript|vbscript|data|file):/, `${attribute.name}="${attribute.value}" in ${html}`);
         assert.doesNotMatch(url, /^\/\//, `protocol-relative ${attribute.name} in ${html}`);
         const scheme = /^([a-z][a-z0-9+.-]*):/.exec(url)?.[1];
@@ -142,7 +170,10 @@ describe('renderMarkdown', () => {
   });
 
   test('escapes a block in an unknown language, and one without a language', () => {
-    assert.equal(renderMarkdown('```nosuchlanguage\na < b && c\n```'), '<pre><code class="hljs language-nosuchlanguage">a &lt; b &amp;&amp; c\n</code></pre>\n');
+    assert.equal(
+      renderMarkdown('```nosuchlanguage\na < b && c\n```'),
+      '<pre><code class="hljs language-nosuchlanguage">a &lt; b &amp;&amp; c\n</code></pre>\n',
+    );
     assert.equal(renderMarkdown('```\n<b>x</b>\n```'), '<pre><code class="hljs">&lt;b&gt;x&lt;/b&gt;\n</code></pre>\n');
   });
 
@@ -151,12 +182,18 @@ describe('renderMarkdown', () => {
       renderMarkdown('[Grafana](https://grafana.com/ "Site")'),
       '<p><a href="https://grafana.com/" title="Site" rel="noopener noreferrer nofollow">Grafana</a></p>\n',
     );
-    assert.match(renderMarkdown('voir https://example.org/x'), /<a href="https:\/\/example\.org\/x" rel="noopener noreferrer nofollow">https:\/\/example\.org\/x<\/a>/);
+    assert.match(
+      renderMarkdown('voir https://example.org/x'),
+      /<a href="https:\/\/example\.org\/x" rel="noopener noreferrer nofollow">https:\/\/example\.org\/x<\/a>/,
+    );
     assert.match(renderMarkdown('<mailto:ed@example.org>'), /<a href="mailto:ed@example\.org" rel="noopener noreferrer nofollow">/);
   });
 
   test('shifts headings so "#" is h3 and nothing goes past h6', () => {
-    assert.equal(renderMarkdown('# Un\n## Deux\n### Trois\n#### Quatre\n###### Six'), '<h3>Un</h3>\n<h4>Deux</h4>\n<h5>Trois</h5>\n<h6>Quatre</h6>\n<h6>Six</h6>\n');
+    assert.equal(
+      renderMarkdown('# Un\n## Deux\n### Trois\n#### Quatre\n###### Six'),
+      '<h3>Un</h3>\n<h4>Deux</h4>\n<h5>Trois</h5>\n<h6>Quatre</h6>\n<h6>Six</h6>\n',
+    );
   });
 
   test('renders blockquotes, tables, strikethrough and rules without style attributes', () => {
@@ -180,7 +217,10 @@ describe('renderMarkdown', () => {
 describe('renderMarkdownInline', () => {
   test('renders emphasis, code and links without a wrapping paragraph', () => {
     const html = renderMarkdownInline('un **outil** de `monitoring`, voir [la doc](https://example.org/doc)');
-    assert.equal(html, 'un <strong>outil</strong> de <code>monitoring</code>, voir <a href="https://example.org/doc" rel="noopener noreferrer nofollow">la doc</a>');
+    assert.equal(
+      html,
+      'un <strong>outil</strong> de <code>monitoring</code>, voir <a href="https://example.org/doc" rel="noopener noreferrer nofollow">la doc</a>',
+    );
     assert.doesNotMatch(html, /<p>/);
   });
 

@@ -6,7 +6,19 @@ import { defuseFormula, subscribersCsv } from '../../../apps/domain/subscribers/
 const AT = new Date('2024-06-01T10:00:00.000Z');
 
 function subscriber(overrides: Partial<Subscriber>): Subscriber {
-  return { id: 'x', email: 'reader@example.org', status: 'active', source: 'form', consent: null, createdAt: AT, updatedAt: AT, confirmedAt: null, unsubscribedAt: null, bouncedAt: null, ...overrides };
+  return {
+    id: 'x',
+    email: 'reader@example.org',
+    status: 'active',
+    source: 'form',
+    consent: null,
+    createdAt: AT,
+    updatedAt: AT,
+    confirmedAt: null,
+    unsubscribedAt: null,
+    bouncedAt: null,
+    ...overrides,
+  };
 }
 
 test('the CSV has its header, one CRLF-terminated line per reader, and empty cells for what is missing', () => {

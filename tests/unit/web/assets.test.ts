@@ -21,16 +21,29 @@ test('a file’s URL follows its bytes: the same content gives the same version 
   assert.match(first.get('/static/css/app.css')!, /^\/static\/css\/app\.css\?v=[A-Za-z0-9_-]{16}$/);
   assert.equal(copy.get('/static/css/app.css'), first.get('/static/css/app.css'), 'two instances of one release link the same URL');
   await writeFile(b, 'body { color: navy; }\n');
-  assert.notEqual(versionedUrls(new Map([['/static/css/app.css', b]])).get('/static/css/app.css'), first.get('/static/css/app.css'), 'a changed file gets a new URL');
+  assert.notEqual(
+    versionedUrls(new Map([['/static/css/app.css', b]])).get('/static/css/app.css'),
+    first.get('/static/css/app.css'),
+    'a changed file gets a new URL',
+  );
   assert.equal(contentVersion(Buffer.from('x')), contentVersion(Buffer.from('x')));
 });
 
 test('every linked file is versioned by its own content: public/ and the vendored htmx and Sortable', async () => {
   const files = staticFiles();
-  for (const url of ['/static/css/app.css', '/static/js/app.js', '/static/favicon.svg', '/static/vendor/htmx/htmx.min.js', '/static/vendor/sortable/Sortable.min.js']) {
+  for (const url of [
+    '/static/css/app.css',
+    '/static/js/app.js',
+    '/static/favicon.svg',
+    '/static/vendor/htmx/htmx.min.js',
+    '/static/vendor/sortable/Sortable.min.js',
+  ]) {
     const file = files.get(url);
     assert.ok(file, `${url} is known`);
-    const expected = createHash('sha256').update(await readFile(file)).digest('base64url').slice(0, 16);
+    const expected = createHash('sha256')
+      .update(await readFile(file))
+      .digest('base64url')
+      .slice(0, 16);
     assert.equal(assetUrl(url), `${url}?v=${expected}`);
   }
   assert.throws(() => assetUrl('/static/css/missing.css'), /No static file is served at \/static\/css\/missing\.css/);

@@ -82,7 +82,8 @@ export const en: Words = {
     invalidLink: {
       confirm: 'This confirmation link is invalid or has expired. Subscribe again to get a new one.',
       unsubscribe: 'This unsubscribe link is invalid.',
-      resubscribe: 'This link to subscribe again has expired: it only works for 24 hours after unsubscribing. To receive the newsletter again, subscribe: a confirmation email will be sent to you.',
+      resubscribe:
+        'This link to subscribe again has expired: it only works for 24 hours after unsubscribing. To receive the newsletter again, subscribe: a confirmation email will be sent to you.',
     },
   },
 };

@@ -36,7 +36,8 @@ export const fr: Words = {
     subscribeTitle: 'Recevoir la newsletter par email',
     emailLabel: 'Votre adresse email',
     checkInbox: 'Vérifiez votre boîte mail',
-    checkInboxText: 'Si cette adresse peut recevoir la newsletter, un email de confirmation vient de lui être envoyé. Cliquez sur le lien qu’il contient pour confirmer.',
+    checkInboxText:
+      'Si cette adresse peut recevoir la newsletter, un email de confirmation vient de lui être envoyé. Cliquez sur le lien qu’il contient pour confirmer.',
     confirmTitle: 'Confirmer l’abonnement',
     confirmText: 'Confirmez que vous voulez recevoir chaque édition à l’adresse',
     confirmButton: 'Je confirme mon abonnement',
@@ -82,7 +83,8 @@ export const fr: Words = {
     invalidLink: {
       confirm: 'Ce lien de confirmation est invalide ou a expiré. Abonnez-vous de nouveau pour en recevoir un autre.',
       unsubscribe: 'Ce lien de désabonnement est invalide.',
-      resubscribe: 'Ce lien de réabonnement a expiré : il ne fonctionne que 24 heures après le désabonnement. Pour recevoir de nouveau la newsletter, abonnez-vous : un email de confirmation vous sera envoyé.',
+      resubscribe:
+        'Ce lien de réabonnement a expiré : il ne fonctionne que 24 heures après le désabonnement. Pour recevoir de nouveau la newsletter, abonnez-vous : un email de confirmation vous sera envoyé.',
     },
   },
 };

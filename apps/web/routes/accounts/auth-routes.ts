@@ -39,8 +39,14 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
   }
 
   // Each form comes back with a fresh token of its own page when it is refused (see forms.ts).
-  const setupForm: FormRoute = { template: 'auth/setup', page: async (request, reply) => ({ csrfToken: formToken(request, reply), strength: strengthOf(field(request.body, 'password')) }) };
-  const loginForm: FormRoute = { template: 'auth/login', page: async (request, reply) => ({ next: safeNext(field(request.body, 'next')), csrfToken: formToken(request, reply) }) };
+  const setupForm: FormRoute = {
+    template: 'auth/setup',
+    page: async (request, reply) => ({ csrfToken: formToken(request, reply), strength: strengthOf(field(request.body, 'password')) }),
+  };
+  const loginForm: FormRoute = {
+    template: 'auth/login',
+    page: async (request, reply) => ({ next: safeNext(field(request.body, 'next')), csrfToken: formToken(request, reply) }),
+  };
   async function invitationPage(request: FastifyRequest, reply: FastifyReply) {
     const { token } = tokenParams.parse(request.params);
     return { invitation: await accounts.findInvitation({ token }), token, csrfToken: formToken(request, reply) };
@@ -61,7 +67,9 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
     // "Create and add demo content": the sample editions and a few inbox links, to look around.
     if (body.demo !== '1') return reply.flash('success', `Welcome, ${user.name}. Veille is ready.`).redirect('/admin', 303);
     const loaded = await services.imports.loadDemo({ actor: user });
-    return reply.flash('success', `Welcome, ${user.name}. Veille is ready, with ${loaded.editions} demo editions in the archive and ${loaded.inbox} links in the inbox.`).redirect('/admin', 303);
+    return reply
+      .flash('success', `Welcome, ${user.name}. Veille is ready, with ${loaded.editions} demo editions in the archive and ${loaded.inbox} links in the inbox.`)
+      .redirect('/admin', 303);
   });
 
   app.get('/login', async (request, reply) => {
@@ -72,7 +80,13 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
 
   app.post('/login', { config: { csrf: 'pre-session', form: loginForm } }, async (request, reply) => {
     const body = loginBody.parse(request.body ?? {});
-    const session = await auth.signIn({ email: body.email, password: body.password, ip: request.ip, userAgent: request.headers['user-agent'], previousSessionId: request.sessionId });
+    const session = await auth.signIn({
+      email: body.email,
+      password: body.password,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+      previousSessionId: request.sessionId,
+    });
     setSessionCookie(reply, config, session.sessionId, session.expiresAt);
     return reply.redirect(safeNext(body.next), 303);
   });

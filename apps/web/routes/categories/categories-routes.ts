@@ -61,7 +61,8 @@ export async function categoriesRoutes(app: FastifyInstance, { services }: { ser
     const { id } = idParams.parse(request.params);
     const { archived } = archiveBody.parse(request.body ?? {});
     const category = await categories.archive({ id, archived: archived === 'true' });
-    if (!wantsFragment(request)) return reply.flash('success', `“${category.name}” ${archived === 'true' ? 'archived' : 'restored'}.`).redirect('/admin/categories', 303);
+    if (!wantsFragment(request))
+      return reply.flash('success', `“${category.name}” ${archived === 'true' ? 'archived' : 'restored'}.`).redirect('/admin/categories', 303);
     return reply.render('admin/categories', await page(), { fragment });
   });
 }

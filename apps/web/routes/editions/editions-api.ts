@@ -40,7 +40,15 @@ export async function editionsApi(app: FastifyInstance, { services }: { services
     const list = await services.editions.list();
     const info = await services.editions.newsletter();
     return {
-      editions: list.map((row) => ({ period: row.period, title: row.title, slug: row.slug, status: row.status, links: row.linkCount, url: info.publicUrl + editionPath(row), publishedAt: row.publishedAt })),
+      editions: list.map((row) => ({
+        period: row.period,
+        title: row.title,
+        slug: row.slug,
+        status: row.status,
+        links: row.linkCount,
+        url: info.publicUrl + editionPath(row),
+        publishedAt: row.publishedAt,
+      })),
     };
   });
 
@@ -51,7 +59,10 @@ export async function editionsApi(app: FastifyInstance, { services }: { services
 
   app.put('/editions/:period', async (request, reply) => {
     const { period } = periodParams.parse(request.params);
-    const existed = await services.editions.find({ period }).then(() => true, () => false);
+    const existed = await services.editions.find({ period }).then(
+      () => true,
+      () => false,
+    );
     await services.editions.put({ period, input: objectBody(request.body) });
     return reply.code(existed ? 200 : 201).send(await editionJson(period));
   });

@@ -24,7 +24,15 @@ function freeSectionsFrom(body: Record<string, unknown>): Array<{ heading: strin
 /** The edition form as it was posted, for the service to check. */
 function editionInput(body: unknown): Record<string, unknown> {
   const fields = (body ?? {}) as Record<string, unknown>;
-  return { version: fields.version, title: fields.title, slug: fields.slug, tags: fields.tags, intro: fields.intro, outro: fields.outro, freeSections: freeSectionsFrom(fields) };
+  return {
+    version: fields.version,
+    title: fields.title,
+    slug: fields.slug,
+    tags: fields.tags,
+    intro: fields.intro,
+    outro: fields.outro,
+    freeSections: freeSectionsFrom(fields),
+  };
 }
 
 function idsOf(body: unknown): string[] {
@@ -43,7 +51,11 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     template: 'admin/edition-editor',
     fragment: 'partials/edition-save-state',
     // The text fields typed come back through the form helper; the free sections are pairs to rebuild.
-    page: async (request) => editionEditorView(services, { ...editorParams.parse(request.params), values: { freeSections: freeSectionsFrom((request.body ?? {}) as Record<string, unknown>) } }),
+    page: async (request) =>
+      editionEditorView(services, {
+        ...editorParams.parse(request.params),
+        values: { freeSections: freeSectionsFrom((request.body ?? {}) as Record<string, unknown>) },
+      }),
   };
   const publishing = publishingForm(services);
 
@@ -175,9 +187,6 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   app.get('/:period/export.md', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
     const doc = await editions.document({ edition: await editions.find({ period }) });
-    return reply
-      .header('Content-Disposition', `attachment; filename="${doc.slug}.md"`)
-      .type('text/markdown; charset=utf-8')
-      .send(editionToMarkdown(doc));
+    return reply.header('Content-Disposition', `attachment; filename="${doc.slug}.md"`).type('text/markdown; charset=utf-8').send(editionToMarkdown(doc));
   });
 }

@@ -19,8 +19,10 @@ function sourceOf(request: FastifyRequest): ImportSource {
   const body = (request.body ?? {}) as Record<string, unknown>;
   const url = typeof body.url === 'string' ? body.url.trim() : '';
   if (Buffer.isBuffer(body.file) && body.file.length > 0) return { kind: 'upload', filename: request.uploadNames?.file || 'upload', bytes: body.file };
-  if (!url) throw new ValidationError('Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.');
-  if (!/^https?:\/\//i.test(url)) throw new ValidationError('Give the address of a feed, starting with https:// or http://.', { url: 'Give an http(s) address.' });
+  if (!url)
+    throw new ValidationError('Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.');
+  if (!/^https?:\/\//i.test(url))
+    throw new ValidationError('Give the address of a feed, starting with https:// or http://.', { url: 'Give an http(s) address.' });
   return { kind: 'url', url };
 }
 
@@ -31,7 +33,11 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
   app.addHook('onRequest', requireUser);
   app.addHook('onRequest', requirePermission('newsletter.import'));
   const { imports } = services;
-  const uploadForm: FormRoute = { template: 'admin/import', page: (request) => importPage(services, request.user!), keys: { values: 'values', errors: 'errors', error: 'importError' } };
+  const uploadForm: FormRoute = {
+    template: 'admin/import',
+    page: (request) => importPage(services, request.user!),
+    keys: { values: 'values', errors: 'errors', error: 'importError' },
+  };
 
   app.get('/import', async (request, reply) => reply.render('admin/import', await importPage(services, request.user!)));
 
@@ -42,7 +48,9 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
     const errorHandler = async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       if (!isUploadError(error)) throw error;
       const tooLarge = error.code === 'upload_too_large' && /^The file/.test(error.message);
-      const importError = tooLarge ? `The file is larger than ${UPLOAD_CEILING / 1024 / 1024} MB; an import takes up to 25 MB (a zip of Markdown files is much smaller than the files).` : error.message;
+      const importError = tooLarge
+        ? `The file is larger than ${UPLOAD_CEILING / 1024 / 1024} MB; an import takes up to 25 MB (a zip of Markdown files is much smaller than the files).`
+        : error.message;
       return reply.render('admin/import', { ...(await importPage(services, request.user!)), importError }, { status: error.statusCode });
     };
 

@@ -9,7 +9,10 @@ export async function linksApi(app: FastifyInstance, { services }: { services: S
 
   app.post('/links', async (request, reply) => {
     const { link, duplicates } = await links.add({ actor: request.user!, input: objectBody(request.body) });
-    return reply.code(201).header('Location', `/api/v1/links/${link.id}`).send(linkJson({ ...link, children: [] }, duplicates));
+    return reply
+      .code(201)
+      .header('Location', `/api/v1/links/${link.id}`)
+      .send(linkJson({ ...link, children: [] }, duplicates));
   });
 
   app.get('/links', async (request) => {

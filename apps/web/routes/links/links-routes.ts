@@ -22,7 +22,12 @@ const bulkBody = z.object({
   categoryId: z.string().max(100).optional(),
   tags: z.string().max(1000).optional(),
 });
-const newQuery = z.object({ url: z.string().max(4000).optional(), title: z.string().max(2000).optional(), text: z.string().max(20_000).optional(), popup: z.string().optional() });
+const newQuery = z.object({
+  url: z.string().max(4000).optional(),
+  title: z.string().max(2000).optional(),
+  text: z.string().max(20_000).optional(),
+  popup: z.string().optional(),
+});
 const editQuery = z.object({ field: z.string().max(20).optional() });
 const LINK_FIELDS = ['url', 'title', 'commentary', 'via', 'tags', 'categoryId', 'category', 'parentId', 'description', 'siteName'];
 
@@ -48,14 +53,23 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     page: async (request) => ({ ...(await inboxPage(services, {})), filters: inboxFilters.parse(request.query ?? {}) }),
     keys: { values: 'filterValues', errors: 'filterErrors', error: 'filterError' },
   };
-  const bulkForm: FormRoute = { template: 'admin/inbox', fragment: 'partials/inbox-list', page: () => inboxPage(services, {}), keys: { values: 'bulkValues', errors: 'bulkErrors', error: 'filterError' } };
+  const bulkForm: FormRoute = {
+    template: 'admin/inbox',
+    fragment: 'partials/inbox-list',
+    page: () => inboxPage(services, {}),
+    keys: { values: 'bulkValues', errors: 'bulkErrors', error: 'filterError' },
+  };
   // The popup and the page without JavaScript show the form again; quick-add shows the reason under
   // its field, and lets htmx show a refused character as any other refusal.
   const addForm: FormRoute = {
     template: (request, failure) => (isPopup(request) || !wantsFragment(request) ? 'admin/link-new' : failure.refused ? undefined : 'partials/quick-add-error'),
     page: async (request) => ({ ...(await linkNewPage(services, { popup: isPopup(request) })), values: {} }),
   };
-  const editForm: FormRoute = { template: 'admin/link-edit', fragment: 'partials/link-edit', page: (request) => linkEditPage(services, { id: idParams.parse(request.params).id }) };
+  const editForm: FormRoute = {
+    template: 'admin/link-edit',
+    fragment: 'partials/link-edit',
+    page: (request) => linkEditPage(services, { id: idParams.parse(request.params).id }),
+  };
 
   async function renderRow(reply: FastifyReply, id: string, extra: Record<string, unknown> = {}) {
     return reply.render('partials/link-row', { ...(await linkRow(services, id)), ...extra });
@@ -66,7 +80,9 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     reply.header('HX-Trigger', 'links-changed');
   }
 
-  app.get('/inbox', { config: { form: filterForm } }, async (request, reply) => reply.render('admin/inbox', await inboxPage(services, request.query), { fragment: listFragment(request) }));
+  app.get('/inbox', { config: { form: filterForm } }, async (request, reply) =>
+    reply.render('admin/inbox', await inboxPage(services, request.query), { fragment: listFragment(request) }),
+  );
 
   app.get('/inbox/counts', async (_request, reply) => {
     const inbox = await links.inbox({ limitPerPage: 0 });
@@ -79,7 +95,10 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     const { link, duplicates } = await links.add({ actor: request.user!, input: linkInput(request.body) });
     if (isPopup(request)) return reply.render('admin/link-saved', { link: linkView(link), duplicates });
     if (!wantsFragment(request)) {
-      reply.flash(duplicates.length ? 'info' : 'success', duplicates.length ? `Saved. ${duplicateSentence(duplicates)}` : 'Saved. Its title and description are being fetched.');
+      reply.flash(
+        duplicates.length ? 'info' : 'success',
+        duplicates.length ? `Saved. ${duplicateSentence(duplicates)}` : 'Saved. Its title and description are being fetched.',
+      );
       return reply.redirect('/admin/inbox', 303);
     }
     changed(reply);
@@ -111,7 +130,8 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     if (!wantsFragment(request)) return reply.flash('success', 'Link saved.').redirect('/admin/inbox', 303);
     changed(reply);
     // Filed into another category: the row leaves its group and joins the end of the new one.
-    if (categoryChanged && !link.parentId && request.headers['hx-target'] === `link-${id}`) return reply.render('partials/link-moved', { ...(await linkRow(services, id)), duplicates });
+    if (categoryChanged && !link.parentId && request.headers['hx-target'] === `link-${id}`)
+      return reply.render('partials/link-moved', { ...(await linkRow(services, id)), duplicates });
     return renderRow(reply, id, { duplicates });
   });
 

@@ -41,7 +41,10 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
 
   async function archivePage(request: FastifyRequest, reply: FastifyReply, filter: { year?: number; tag?: string }, key: string) {
     const { page } = pageQuery.parse(request.query);
-    return cache.serve(request, reply, `${key}:${page}`, await archiveStamp(), async () => ({ body: await render(reply, 'public/archive', await archiveView(services, filter, page)), type: HTML }));
+    return cache.serve(request, reply, `${key}:${page}`, await archiveStamp(), async () => ({
+      body: await render(reply, 'public/archive', await archiveView(services, filter, page)),
+      type: HTML,
+    }));
   }
 
   app.get('/archive', async (request, reply) => archivePage(request, reply, {}, 'archive'));
@@ -56,7 +59,10 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
 
   app.get('/search', async (request, reply) => {
     const { q } = z.object({ q: z.string().max(200).default('') }).parse(request.query);
-    return reply.header('Cache-Control', 'no-store').type(HTML).send(await render(reply, 'public/search', await searchView(services, q)));
+    return reply
+      .header('Cache-Control', 'no-store')
+      .type(HTML)
+      .send(await render(reply, 'public/search', await searchView(services, q)));
   });
 
   /** The newest published editions as documents, for the feeds. */

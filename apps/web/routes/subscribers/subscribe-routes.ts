@@ -34,7 +34,10 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
   // Also the target of forms embedded on other sites: no CSRF token, no session to abuse, and
   // accepted from any site.
   app.post('/subscribe', { config: { csrf: false, crossSite: true, form: subscribeForm } }, async (request, reply) => {
-    const body = z.record(z.string(), z.unknown()).catch({}).parse(request.body ?? {});
+    const body = z
+      .record(z.string(), z.unknown())
+      .catch({})
+      .parse(request.body ?? {});
     await subscribers.subscribe({ email: body.email, website: body.website, form: typeof body.form === 'string' ? body.form : 'subscribe', ip: request.ip });
     return page(reply, 'public/subscribe-sent');
   });
@@ -47,7 +50,10 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
   });
 
   app.post('/subscribe/confirm', { config: { csrf: false } }, async (request, reply) => {
-    const { token } = z.object({ token: z.string().max(300).default('') }).catch({ token: '' }).parse(request.body ?? {});
+    const { token } = z
+      .object({ token: z.string().max(300).default('') })
+      .catch({ token: '' })
+      .parse(request.body ?? {});
     await subscribers.confirm({ token });
     return page(reply, 'public/subscribe-confirmed');
   });

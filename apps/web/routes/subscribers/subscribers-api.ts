@@ -9,7 +9,15 @@ export async function subscribersApi(app: FastifyInstance, { services }: { servi
     const query = z.object({ status: z.string().optional(), q: z.string().optional(), page: z.string().optional() }).parse(request.query);
     const { rows, total, page } = await services.subscribers.list({ ...query, actor: request.user! });
     return {
-      subscribers: rows.map((row) => ({ id: row.id, email: row.email, status: row.status, source: row.source, createdAt: row.createdAt, confirmedAt: row.confirmedAt, unsubscribedAt: row.unsubscribedAt })),
+      subscribers: rows.map((row) => ({
+        id: row.id,
+        email: row.email,
+        status: row.status,
+        source: row.source,
+        createdAt: row.createdAt,
+        confirmedAt: row.confirmedAt,
+        unsubscribedAt: row.unsubscribedAt,
+      })),
       total,
       page,
     };
