@@ -51,6 +51,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': ['error', { patterns: [noDrizzle] }],
+      // A file past this is holding two things: split it along that seam.
+      'max-lines': ['error', { max: 400 }],
     },
   },
   { files: ['apps/web/**'], rules: { 'no-restricted-imports': ['error', { patterns: [noDrizzle, noDb] }] } },

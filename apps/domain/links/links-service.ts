@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import type { Database, DbOrTx } from '../../../db/client.ts';
+import type { Database } from '../../../db/client.ts';
 import type { Link, LinkPatch, LinkQuery, LinkScope, LinksRepository } from '../../../db/repositories/links-repository.ts';
 import type { Actor } from '../accounts/roles.ts';
-import type { CategoriesService, Category } from '../categories/categories-service.ts';
+import type { CategoriesService } from '../categories/categories-service.ts';
 import type { Clock } from '../platform/clock.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
-import { editionPath } from '../editions/periods.ts';
 import type { Queue } from '../platform/queue.ts';
 import { decodeCursor, encodeCursor } from './link-cursor.ts';
 import { addSchema, idField, normalizeTags, querySchema, renderCommentary, tagsField, updateSchema } from './link-fields.ts';
 import { createLinkTree, type Placement } from './link-tree.ts';
+import { createLinkPlacement, describeDuplicates, type Duplicate } from './link-placement.ts';
 import { MetadataFetchError } from './safe-fetch.ts';
 import { fetchPageMetadata } from './url-metadata.ts';
 import { cleanUrl, normalizeUrl, parseLinkUrl } from './url-normalize.ts';
@@ -20,13 +20,7 @@ export type { KnownUrl, LinkTree, Placement } from './link-tree.ts';
 // The commentary renderer, for what shows a commentary as the inbox does.
 export { renderCommentary } from './link-fields.ts';
 
-/** Where else a URL appears: in the inbox, or in an edition (with its public address when published). */
-export type Duplicate = {
-  id: string;
-  title: string;
-  where: 'inbox' | 'edition';
-  edition: { period: string; title: string; status: string; path: string | null } | null;
-};
+export type { Duplicate };
 
 // Links deleted longer ago than this cannot be restored any more and are purged.
 export const UNDO_WINDOW_MS = 10 * 60 * 1000;
@@ -45,64 +39,7 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
   const tree = createLinkTree({ db, links });
   const { relocate } = tree;
 
-  /** The category of that id, or undefined. */
-  async function findCategory(id: string, tx: DbOrTx = db): Promise<Category | undefined> {
-    try {
-      return await categories.get({ id }, tx);
-    } catch (error) {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    }
-  }
-
-  async function categoryById(id: string, tx: DbOrTx): Promise<Category> {
-    const found = await findCategory(id, tx);
-    if (!found) throw new ValidationError('Unknown category.', { categoryId: 'This category does not exist.' });
-    return found;
-  }
-
-  /** The category a link form names (by id or by name); null for none, undefined when the form does not say. */
-  async function resolveCategory(
-    input: { category?: string; categoryId?: string | null },
-    options: { create: boolean },
-    tx: DbOrTx = db,
-  ): Promise<Category | null | undefined> {
-    if (input.categoryId === '' || input.categoryId === null) return null;
-    if (input.categoryId) return categoryById(input.categoryId, tx);
-    if (input.category === undefined) return undefined;
-    if (input.category === '') return null;
-    if (!options.create && !(await categories.findByName({ name: input.category }, tx))) {
-      throw new ValidationError('Unknown category.', { category: `There is no category named "${input.category}".` });
-    }
-    // Filing a link into an archived category brings the category back.
-    return (await categories.resolve({ name: input.category, restore: true }, tx)).category;
-  }
-
-  async function resolveParent(parentId: string | null | undefined, selfId?: string): Promise<Link | null | undefined> {
-    if (parentId === undefined) return undefined;
-    if (parentId === '' || parentId === null) return null;
-    if (parentId === selfId) throw new ValidationError('A link cannot be nested under itself.', { parentId: 'A link cannot be nested under itself.' });
-    const parent = await links.findById(parentId);
-    if (!parent) throw new ValidationError('Unknown parent link.', { parentId: 'The parent link does not exist.' });
-    if (parent.parentId) throw new ValidationError('Links nest one level deep.', { parentId: 'Choose a top-level link as the parent.' });
-    return parent;
-  }
-
-  function describeDuplicates(found: Link[]): Duplicate[] {
-    return found.map((link) => ({
-      id: link.id,
-      title: link.title ?? link.url,
-      where: link.edition ? 'edition' : 'inbox',
-      edition: link.edition
-        ? {
-            period: link.edition.period,
-            title: link.edition.title,
-            status: link.edition.status,
-            path: link.edition.status === 'published' ? editionPath(link.edition) : null,
-          }
-        : null,
-    }));
-  }
+  const { findCategory, categoryById, resolveCategory, resolveParent } = createLinkPlacement({ db, links, categories });
 
   async function get({ id }: { id: string }): Promise<Link> {
     const link = idField.safeParse(id).success ? await links.findById(id) : undefined;

@@ -1,0 +1,86 @@
+import type { Database, DbOrTx } from '../../../db/client.ts';
+import type { Link, LinksRepository } from '../../../db/repositories/links-repository.ts';
+import type { CategoriesService, Category } from '../categories/categories-service.ts';
+import { editionPath } from '../editions/periods.ts';
+import { NotFoundError, ValidationError } from '../platform/errors.ts';
+
+/** Where else a URL appears: in the inbox, or in an edition (with its public address when published). */
+export type Duplicate = {
+  id: string;
+  title: string;
+  where: 'inbox' | 'edition';
+  edition: { period: string; title: string; status: string; path: string | null } | null;
+};
+
+/** What a link form's category and parent fields name: the category and the parent link they resolve to, with the reason when they name nothing. */
+export function createLinkPlacement({
+  db,
+  links,
+  categories,
+}: {
+  db: Database;
+  links: LinksRepository;
+  categories: Pick<CategoriesService, 'get' | 'resolve' | 'findByName'>;
+}) {
+  /** The category of that id, or undefined. */
+  async function findCategory(id: string, tx: DbOrTx = db): Promise<Category | undefined> {
+    try {
+      return await categories.get({ id }, tx);
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  async function categoryById(id: string, tx: DbOrTx): Promise<Category> {
+    const found = await findCategory(id, tx);
+    if (!found) throw new ValidationError('Unknown category.', { categoryId: 'This category does not exist.' });
+    return found;
+  }
+
+  /** The category a link form names (by id or by name); null for none, undefined when the form does not say. */
+  async function resolveCategory(
+    input: { category?: string; categoryId?: string | null },
+    options: { create: boolean },
+    tx: DbOrTx = db,
+  ): Promise<Category | null | undefined> {
+    if (input.categoryId === '' || input.categoryId === null) return null;
+    if (input.categoryId) return categoryById(input.categoryId, tx);
+    if (input.category === undefined) return undefined;
+    if (input.category === '') return null;
+    if (!options.create && !(await categories.findByName({ name: input.category }, tx))) {
+      throw new ValidationError('Unknown category.', { category: `There is no category named "${input.category}".` });
+    }
+    // Filing a link into an archived category brings the category back.
+    return (await categories.resolve({ name: input.category, restore: true }, tx)).category;
+  }
+
+  async function resolveParent(parentId: string | null | undefined, selfId?: string): Promise<Link | null | undefined> {
+    if (parentId === undefined) return undefined;
+    if (parentId === '' || parentId === null) return null;
+    if (parentId === selfId) throw new ValidationError('A link cannot be nested under itself.', { parentId: 'A link cannot be nested under itself.' });
+    const parent = await links.findById(parentId);
+    if (!parent) throw new ValidationError('Unknown parent link.', { parentId: 'The parent link does not exist.' });
+    if (parent.parentId) throw new ValidationError('Links nest one level deep.', { parentId: 'Choose a top-level link as the parent.' });
+    return parent;
+  }
+
+  return { findCategory, categoryById, resolveCategory, resolveParent };
+}
+
+/** Where each of these links sits, as a duplicate warning says it. */
+export function describeDuplicates(found: Link[]): Duplicate[] {
+  return found.map((link) => ({
+    id: link.id,
+    title: link.title ?? link.url,
+    where: link.edition ? 'edition' : 'inbox',
+    edition: link.edition
+      ? {
+          period: link.edition.period,
+          title: link.edition.title,
+          status: link.edition.status,
+          path: link.edition.status === 'published' ? editionPath(link.edition) : null,
+        }
+      : null,
+  }));
+}
