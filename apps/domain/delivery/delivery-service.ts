@@ -43,14 +43,14 @@ export function createDeliveryService(deps: Deps) {
   const { db, sends, subscribers, editions, settings, clicks, mailer, queue, clock, publicUrl } = deps;
   const host = new URL(publicUrl).hostname;
 
-  /** The edition's email, rendered once, from the newsletter's sender, its links through their counted addresses. */
-  async function prepare(editionId: string): Promise<PreparedEdition> {
+  /** The edition's email, rendered once, from the newsletter's sender, its links through their counted addresses unless `counted` is false. */
+  async function prepare(editionId: string, { counted = true }: { counted?: boolean } = {}): Promise<PreparedEdition> {
     const edition = await editions.find({ id: editionId });
     const [doc, info, current, linkHref] = await Promise.all([
       editions.document({ edition }),
       editions.newsletter(),
       settings.get(),
-      clicks.linkHref({ edition }),
+      counted ? clicks.linkHref({ edition }) : undefined,
     ]);
     return prepareEdition({ doc, info, settings: current, publicUrl, defaultFrom: mailer.defaultFrom, linkHref });
   }
@@ -216,9 +216,13 @@ export function createDeliveryService(deps: Deps) {
       return results;
     },
 
-    /** The rendered email of an edition, for the editor's preview (the unsubscribe link is a placeholder). */
+    /**
+     * The rendered email of an edition, for the editor's preview (the unsubscribe link is a
+     * placeholder); its links lead to their pages, so the editor sees where each goes and their
+     * own clicks are never counted.
+     */
     async preview(ref: EditionRef): Promise<EditionEmail> {
-      return (await prepare((await editions.find(ref)).id)).email;
+      return (await prepare((await editions.find(ref)).id, { counted: false })).email;
     },
   };
 }

@@ -82,7 +82,7 @@ test('the stats list every link in reading order with its share of delivered cop
   const child = link('Nested', 'https://example.org/n');
   const top = link('=HYPERLINK("https://evil.example")', 'https://example.org/a', '', [child]);
   const other = link('Other', 'https://example.org/b');
-  const doc = edition({ sections: [{ name: 'Ops', links: [top, other] }] });
+  const doc = edition({ sections: [{ categoryId: null, name: 'Ops', links: [top, other] }] });
   const rows = linkStats(
     doc,
     [
