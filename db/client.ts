@@ -5,7 +5,10 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type * as embeddedModule from './embedded.ts';
-import * as schema from './schema.ts';
+import * as linkStatsSchema from './link-stats-schema.ts';
+import * as coreSchema from './schema.ts';
+
+const schema = { ...coreSchema, ...linkStatsSchema };
 
 type EmbeddedModule = typeof embeddedModule;
 

@@ -85,6 +85,12 @@ const envSchema = z.object({
     .refine((value) => value.includes('PRIVATE KEY'), { error: 'expected a PEM private key' })
     .optional(),
   PAGE_CACHE_TTL_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int().min(0).max(60_000, { error: 'must be at most 60000' }).default(1000),
+  LINK_HEALTH_PER_HOUR: z.coerce
+    .number({ error: 'expected a number of links' })
+    .int({ error: 'expected a number of links' })
+    .min(0, { error: 'must be between 0 and 10000' })
+    .max(10_000, { error: 'must be between 0 and 10000' })
+    .default(300),
 });
 
 /** The validated configuration every process starts from. */
@@ -115,6 +121,8 @@ export type Config = {
   sendRatePerSecond: number;
   /** How long a public page's freshness check is reused before PostgreSQL is asked again. */
   pageCacheTtlMs: number;
+  /** Links of published editions the archive's health job checks per hour at most (0: none). */
+  linkHealthPerHour: number;
 };
 
 /** Raised when the environment holds a value the app cannot start with. */
@@ -161,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dkim: dkimFrom(values),
     sendConcurrency: values.SEND_CONCURRENCY,
     sendRatePerSecond: values.SEND_RATE_PER_SECOND,
+    linkHealthPerHour: values.LINK_HEALTH_PER_HOUR,
   };
 }
 

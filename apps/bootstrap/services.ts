@@ -7,6 +7,8 @@ import { createSendsRepository } from '../../db/repositories/sends-repository.ts
 import { createSubscribersRepository } from '../../db/repositories/subscribers-repository.ts';
 import { createLinksRepository } from '../../db/repositories/links-repository.ts';
 import { createLinkChecksRepository } from '../../db/repositories/link-checks-repository.ts';
+import { createLinkHealthRepository } from '../../db/repositories/link-health-repository.ts';
+import { createClicksRepository } from '../../db/repositories/clicks-repository.ts';
 import { createInvitationsRepository } from '../../db/repositories/invitations-repository.ts';
 import { createRateLimitsRepository } from '../../db/repositories/rate-limits-repository.ts';
 import { createSessionsRepository } from '../../db/repositories/sessions-repository.ts';
@@ -20,6 +22,8 @@ import { createEditionsService, type EditionsService } from '../domain/editions/
 import { createExportService } from '../domain/exports/export-service.ts';
 import { createImportService } from '../domain/imports/import-service.ts';
 import { createLinkCheckService, type PageFetcher } from '../domain/links/link-check-service.ts';
+import { createLinkHealthService, type LinkHealthTuning } from '../domain/links/link-health-service.ts';
+import { createClicksService } from '../domain/clicks/clicks-service.ts';
 import { createLinksService } from '../domain/links/links-service.ts';
 import type { Clock } from '../domain/platform/clock.ts';
 import type { Config } from './config.ts';
@@ -30,6 +34,7 @@ import { createMaintenanceService } from '../domain/platform/maintenance-service
 import { createOutboxService } from '../domain/mail/outbox-service.ts';
 import type { Queue } from '../domain/platform/queue.ts';
 import { createSettingsService, type SettingsService } from '../domain/editions/settings-service.ts';
+import type { ClicksService } from '../domain/clicks/clicks-service.ts';
 import { createSubscribersService } from '../domain/subscribers/subscribers-service.ts';
 import { fetchPageMetadata } from '../domain/links/url-metadata.ts';
 
@@ -40,9 +45,11 @@ export type ServiceDeps = {
   mailer: Mailer;
   queue: Queue;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'sessionSecret' | 'dataDir' | 'fetchAllowPrivate' | 'sendConcurrency' | 'sendRatePerSecond'>;
-  /** How the pre-send link check loads a URL; by default the SSRF-safe fetcher with the configuration's rules. */
+  config: Pick<Config, 'publicUrl' | 'sessionSecret' | 'dataDir' | 'fetchAllowPrivate' | 'sendConcurrency' | 'sendRatePerSecond' | 'linkHealthPerHour'>;
+  /** How the link checks (before sending, and the archive's) load a URL; by default the SSRF-safe fetcher with the configuration's rules. */
   fetchPage?: PageFetcher;
+  /** The archive's link health job's pace, when not the production one (tests). */
+  linkHealth?: Partial<LinkHealthTuning>;
 };
 
 /** Every repository over the database: the only objects that speak SQL. */
@@ -60,6 +67,8 @@ export function createRepositories(db: Database) {
     subscribers: createSubscribersRepository(db),
     sends: createSendsRepository(db),
     linkChecks: createLinkChecksRepository(db),
+    linkHealth: createLinkHealthRepository(db),
+    clicks: createClicksRepository(db),
     editionImports: createEditionImportsRepository(db),
   };
 }
@@ -74,8 +83,14 @@ function linksFeature({ db, repositories, queue, clock, config }: Wiring) {
   return { categories, links };
 }
 
-/** Editions, the newsletter's settings they are written with, and the check of an edition's links before it is sent. */
-function editionsFeature({ db, repositories, queue, clock, config, fetchPage }: Wiring, { links, categories }: Pick<LinksFeature, 'links' | 'categories'>) {
+/**
+ * Editions, the newsletter's settings they are written with, the check of an edition's links
+ * before it is sent and the archive's health checks after (one fetcher for both).
+ */
+function editionsFeature(
+  { db, repositories, queue, clock, config, fetchPage, linkHealth: tuning }: Wiring,
+  { links, categories }: Pick<LinksFeature, 'links' | 'categories'>,
+) {
   const settings = createSettingsService({ settings: repositories.settings });
   const editions = createEditionsService({
     db,
@@ -88,15 +103,23 @@ function editionsFeature({ db, repositories, queue, clock, config, fetchPage }: 
     linkTree: links,
     categoryNames: categories,
   });
-  const linkCheck = createLinkCheckService({
+  const fetcher: PageFetcher = fetchPage ?? ((url) => fetchPageMetadata(url, { allowPrivate: config.fetchAllowPrivate }));
+  const linkCheck = createLinkCheckService({ db, linkChecks: repositories.linkChecks, editions, queue, clock, fetchPage: fetcher });
+  const linkHealth = createLinkHealthService({
     db,
-    linkChecks: repositories.linkChecks,
+    linkHealth: repositories.linkHealth,
     editions,
-    queue,
+    links,
     clock,
-    fetchPage: fetchPage ?? ((url) => fetchPageMetadata(url, { allowPrivate: config.fetchAllowPrivate })),
+    fetchPage: fetcher,
+    tuning: { perHour: config.linkHealthPerHour, ...tuning },
   });
-  return { settings, editions, linkCheck };
+  return { settings, editions, linkCheck, linkHealth };
+}
+
+/** Counting the clicks of the emails' links, and the stats they give. */
+function clicksFeature({ db, repositories, clock, config }: Wiring, { settings, editions }: { settings: SettingsService; editions: EditionsService }) {
+  return createClicksService({ db, clicks: repositories.clicks, editions, settings, clock, publicUrl: config.publicUrl, secret: config.sessionSecret });
 }
 
 /** Sign-in, sessions and API tokens; the team's accounts and invitations. */
@@ -119,7 +142,7 @@ function accountsFeature({ db, repositories, mailer, clock, config }: Wiring, { 
 /** Readers and sending them editions. */
 function readersFeature(
   { db, repositories, mailer, queue, clock, config }: Wiring,
-  { settings, editions }: { settings: SettingsService; editions: EditionsService },
+  { settings, editions, clicks }: { settings: SettingsService; editions: EditionsService; clicks: ClicksService },
 ) {
   const subscribers = createSubscribersService({
     db,
@@ -137,6 +160,7 @@ function readersFeature(
     subscribers,
     editions,
     settings,
+    clicks,
     mailer,
     queue,
     clock,
@@ -188,11 +212,12 @@ type MovingDeps = Pick<LinksFeature, 'links' | 'categories'> & { settings: Setti
 export function createServices(deps: ServiceDeps) {
   const wiring: Wiring = { ...deps, repositories: createRepositories(deps.db) };
   const { categories, links } = linksFeature(wiring);
-  const { settings, editions, linkCheck } = editionsFeature(wiring, { links, categories });
+  const { settings, editions, linkCheck, linkHealth } = editionsFeature(wiring, { links, categories });
+  const clicks = clicksFeature(wiring, { settings, editions });
   const { auth, accounts } = accountsFeature(wiring, { settings });
-  const { subscribers, delivery } = readersFeature(wiring, { settings, editions });
+  const { subscribers, delivery } = readersFeature(wiring, { settings, editions, clicks });
   const { imports, exports } = movingFeature(wiring, { settings, editions, categories, links, subscribers, accounts });
-  const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports });
+  const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports, linkHealth, clicks });
   const { mailer, queue, clock } = deps;
   return {
     auth,
@@ -204,6 +229,8 @@ export function createServices(deps: ServiceDeps) {
     subscribers,
     delivery,
     linkCheck,
+    linkHealth,
+    clicks,
     maintenance,
     exports,
     imports,

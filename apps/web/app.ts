@@ -37,6 +37,9 @@ import { publicRoutes } from './routes/public/public-routes.ts';
 import { subscribeRoutes } from './routes/subscribers/subscribe-routes.ts';
 import { subscribersRoutes } from './routes/subscribers/subscribers-routes.ts';
 import { teamRoutes } from './routes/accounts/team-routes.ts';
+import { clickRoutes } from './routes/clicks/click-routes.ts';
+import { statsApi } from './routes/clicks/stats-api.ts';
+import { statsRoutes } from './routes/clicks/stats-routes.ts';
 
 /** One log line per request instead of Fastify's two; static assets and health checks only at debug level. */
 class OneLineRequestLog extends LogController {
@@ -126,6 +129,7 @@ export async function buildApp(
   await app.register(authRoutes, { services, config });
   await app.register(publicRoutes, { services, stampTtlMs: config.pageCacheTtlMs });
   await app.register(subscribeRoutes, { services });
+  await app.register(clickRoutes, { services });
   await app.register(dashboardRoutes, { services, prefix: '/admin' });
   await app.register(settingsRoutes, { services, config, prefix: '/admin/settings' });
   await app.register(outboxRoutes, { services, config, prefix: '/admin/outbox' });
@@ -133,6 +137,7 @@ export async function buildApp(
   await app.register(categoriesRoutes, { services, prefix: '/admin/categories' });
   await app.register(editionsRoutes, { services, prefix: '/admin/editions' });
   await app.register(deliveryRoutes, { services, prefix: '/admin/editions' });
+  await app.register(statsRoutes, { services, prefix: '/admin/editions' });
   await app.register(subscribersRoutes, { services, prefix: '/admin/subscribers' });
   await app.register(teamRoutes, { services, prefix: '/admin/team' });
   await app.register(exportRoutes, { services, prefix: '/admin' });
@@ -142,7 +147,7 @@ export async function buildApp(
   await app.register(
     async (api) => {
       prepareApiScope(api, services);
-      for (const routes of [meApi, linksApi, editionsApi, deliveryApi, subscribersApi, categoriesApi]) await api.register(routes, { services });
+      for (const routes of [meApi, linksApi, editionsApi, deliveryApi, statsApi, subscribersApi, categoriesApi]) await api.register(routes, { services });
     },
     { prefix: '/api/v1' },
   );

@@ -4,6 +4,9 @@ import { formatDate, wordsFor } from '../domain/platform/locales/index.ts';
 import { assetUrl } from './assets.ts';
 
 /** What every public page's templates need: the newsletter, its words and how it writes dates. */
+export type PublicContext = Awaited<ReturnType<typeof publicContext>>;
+
+/** What every public page's templates need: the newsletter, its words and how it writes dates. */
 export async function publicContext(services: Pick<Services, 'settings' | 'editions'>) {
   const [current, info] = await Promise.all([services.settings.get(), services.editions.newsletter()]);
   const words = wordsFor(current.locale);

@@ -37,6 +37,15 @@ export async function startWorker({ services, log }: { services: Services; log: 
     await services.editions.ensureDraft();
   });
   await queue.work('sends.run', async ({ sendId }) => services.delivery.run({ sendId }), { pollingIntervalSeconds: 0.5 });
+  // The archive's links checked again, a share of the hour's at a time.
+  await queue.work('links.health', async () => {
+    const outcome = await services.linkHealth.run();
+    if (outcome.links > 0) log.info(outcome, 'published links checked');
+  });
+  // The click window keeps a visitor's hash one minute at most.
+  await queue.work('clicks.forget', async () => {
+    await services.clicks.forget();
+  });
   // Deliveries a dead process left half-done go back to the queue; unfinished sends resume.
   const released = await services.delivery.recover();
   if (released > 0) log.warn({ released }, 'deliveries left by a stopped worker were queued again');
@@ -55,6 +64,17 @@ export async function startWorker({ services, log }: { services: Services; log: 
       await queue
         .send('editions.tick', {}, { singletonKey: 'editions-tick', singletonSeconds: 50 })
         .catch((error: unknown) => log.error({ err: error }, 'could not enqueue the editions tick'));
+    }),
+    cron.schedule('* * * * *', async () => {
+      await queue
+        .send('clicks.forget', {}, { singletonKey: 'clicks-forget', singletonSeconds: 50 })
+        .catch((error: unknown) => log.error({ err: error }, 'could not enqueue the clean-up of the click window'));
+    }),
+    // Every five minutes, as the link health job's pace assumes (runsPerHour).
+    cron.schedule('*/5 * * * *', async () => {
+      await queue
+        .send('links.health', {}, { singletonKey: 'links-health', singletonSeconds: 4 * 60 })
+        .catch((error: unknown) => log.error({ err: error }, 'could not enqueue the link health run'));
     }),
     cron.schedule('*/10 * * * *', async () => {
       await queue

@@ -6,6 +6,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { systemClock, type Clock } from '../../apps/domain/platform/clock.ts';
 import { loadConfig, type Config } from '../../apps/bootstrap/config.ts';
 import type { PageFetcher } from '../../apps/domain/links/link-check-service.ts';
+import type { LinkHealthTuning } from '../../apps/domain/links/link-health-service.ts';
 import { createOutboxMailer, type Mailer } from '../../apps/domain/mail/mailer.ts';
 import { startQueue } from '../../apps/domain/platform/queue.ts';
 import { createServices, type Services } from '../../apps/bootstrap/services.ts';
@@ -36,6 +37,7 @@ export async function buildTestApp(
     env?: Record<string, string>;
     worker?: boolean;
     fetchPage?: PageFetcher;
+    linkHealth?: Partial<LinkHealthTuning>;
     onRoute?: (route: RouteOptions) => void;
   } = {},
 ): Promise<TestApp> {
@@ -63,6 +65,7 @@ export async function buildTestApp(
     clock: options.clock ?? systemClock,
     config,
     fetchPage: options.fetchPage,
+    linkHealth: options.linkHealth,
   });
   const app = await buildApp(services, config, { onRoute: options.onRoute });
   const worker = options.worker ? await startWorker({ services, log: pino({ level: 'silent' }) }) : undefined;

@@ -11,6 +11,7 @@ import type { Clock } from '../platform/clock.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { Queue } from '../platform/queue.ts';
 import { audienceSize, EDITION_AUDIENCE, type SubscribersService } from '../subscribers/subscribers-service.ts';
+import type { ClicksService } from '../clicks/clicks-service.ts';
 import { copyFor, prepareEdition, type PreparedEdition } from './edition-message.ts';
 import { createSendRunner, STALE_CLAIM_MS } from './send-run.ts';
 
@@ -27,6 +28,8 @@ type Deps = {
   subscribers: SubscribersService;
   editions: EditionsService;
   settings: SettingsService;
+  /** Gives the email's links their counted addresses (when clicks are counted). */
+  clicks: Pick<ClicksService, 'linkHref'>;
   mailer: Mailer;
   queue: Queue;
   clock: Clock;
@@ -37,14 +40,19 @@ type Deps = {
 
 /** Sending editions by email: the audience, the batches, retries, progress and reports. */
 export function createDeliveryService(deps: Deps) {
-  const { db, sends, subscribers, editions, settings, mailer, queue, clock, publicUrl } = deps;
+  const { db, sends, subscribers, editions, settings, clicks, mailer, queue, clock, publicUrl } = deps;
   const host = new URL(publicUrl).hostname;
 
-  /** The edition's email, rendered once, from the newsletter's sender. */
-  async function prepare(editionId: string): Promise<PreparedEdition> {
+  /** The edition's email, rendered once, from the newsletter's sender, its links through their counted addresses unless `counted` is false. */
+  async function prepare(editionId: string, { counted = true }: { counted?: boolean } = {}): Promise<PreparedEdition> {
     const edition = await editions.find({ id: editionId });
-    const [doc, info, current] = await Promise.all([editions.document({ edition }), editions.newsletter(), settings.get()]);
-    return prepareEdition({ doc, info, settings: current, publicUrl, defaultFrom: mailer.defaultFrom });
+    const [doc, info, current, linkHref] = await Promise.all([
+      editions.document({ edition }),
+      editions.newsletter(),
+      settings.get(),
+      counted ? clicks.linkHref({ edition }) : undefined,
+    ]);
+    return prepareEdition({ doc, info, settings: current, publicUrl, defaultFrom: mailer.defaultFrom, linkHref });
   }
 
   const messageIdOf = (editionId: string, subscriberId: string) => `<${editionId}.${subscriberId}@${host}>`;
@@ -208,9 +216,13 @@ export function createDeliveryService(deps: Deps) {
       return results;
     },
 
-    /** The rendered email of an edition, for the editor's preview (the unsubscribe link is a placeholder). */
+    /**
+     * The rendered email of an edition, for the editor's preview (the unsubscribe link is a
+     * placeholder); its links lead to their pages, so the editor sees where each goes and their
+     * own clicks are never counted.
+     */
     async preview(ref: EditionRef): Promise<EditionEmail> {
-      return (await prepare((await editions.find(ref)).id)).email;
+      return (await prepare((await editions.find(ref)).id, { counted: false })).email;
     },
   };
 }

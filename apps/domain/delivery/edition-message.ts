@@ -1,7 +1,7 @@
 // An edition as the message a send copies to each subscriber: rendered once, encoded once as a MIME
 // template, then per recipient only their address, Message-ID and unsubscribe link change.
 import type { Settings } from '../editions/settings-service.ts';
-import { renderEditionEmail, UNSUBSCRIBE_PLACEHOLDER, type EditionEmail } from '../editions/edition-email.ts';
+import { renderEditionEmail, UNSUBSCRIBE_PLACEHOLDER, type EditionEmail, type LinkHref } from '../editions/edition-email.ts';
 import type { EditionDocument, NewsletterInfo } from '../editions/edition-types.ts';
 import type { Mailbox, RawMessage } from '../mail/mailer.ts';
 import { compileMessageTemplate, type MessageTemplate } from '../mail/mime-template.ts';
@@ -17,17 +17,22 @@ export type PreparedEdition = {
   mailto: string | undefined;
 };
 
-/** Renders an edition's email once, from the newsletter's sender (or the server's default one). */
+/**
+ * Renders an edition's email once, from the newsletter's sender (or the server's default one).
+ * With `linkHref`, the edition's links go through their counted addresses: the same for every
+ * reader, so they are written once here, not per copy.
+ */
 export function prepareEdition(input: {
   doc: EditionDocument;
   info: NewsletterInfo;
   settings: Settings;
   publicUrl: string;
   defaultFrom: Mailbox;
+  linkHref?: LinkHref;
 }): PreparedEdition {
   const { doc, info, settings, publicUrl } = input;
   const host = new URL(publicUrl).hostname;
-  const email = renderEditionEmail(doc, info, { viewInBrowserUrl: publicUrl + doc.path, footer: settings.footer });
+  const email = renderEditionEmail(doc, info, { viewInBrowserUrl: publicUrl + doc.path, footer: settings.footer, linkHref: input.linkHref });
   const listId = `${
     settings.newsletterName
       .replace(/[^\x20-\x7e]/g, '')

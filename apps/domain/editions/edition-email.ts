@@ -32,12 +32,16 @@ function markdownHtml(source: string, base: string): string {
   return html.replace(/<table>/g, '<table class="md-table">');
 }
 
-function emailLink(link: EditionLink, base: string): EmailLink {
+/** How the email links an edition's link: through its counted address when clicks are counted. */
+export type LinkHref = (link: EditionLink) => string;
+
+function emailLink(link: EditionLink, base: string, linkHref: LinkHref | undefined): EmailLink {
+  const href = safeHref(link.url);
   return {
     title: link.title,
-    href: safeHref(link.url),
+    href: href && linkHref ? linkHref(link) : href,
     commentaryHtml: link.commentaryHtml.trim() ? checkLinks(link.commentaryHtml.trim(), base) : '',
-    children: link.children.map((child) => emailLink(child, base)),
+    children: link.children.map((child) => emailLink(child, base, linkHref)),
   };
 }
 
@@ -56,7 +60,7 @@ function preheaderText(edition: EditionDocument): string {
 }
 
 /** What views/email/edition.eta shows: the text is escaped by the template, the HTML is sanitised Markdown. */
-function templateData(edition: EditionDocument, info: NewsletterInfo, options: { viewInBrowserUrl: string; footer?: string }, preheader: string) {
+function templateData(edition: EditionDocument, info: NewsletterInfo, options: EmailOptions, preheader: string) {
   const permalink = `${info.publicUrl}${edition.path.startsWith('/') ? edition.path : `/${edition.path}`}`;
   const markdown = (source: string) => (source.trim() ? markdownHtml(source, permalink) : '');
   const footer = (options.footer ?? info.footer)
@@ -74,7 +78,7 @@ function templateData(edition: EditionDocument, info: NewsletterInfo, options: {
     viewInBrowserUrl: options.viewInBrowserUrl,
     tags: edition.tags,
     introHtml: markdown(edition.intro),
-    sections: edition.sections.map((section) => ({ name: section.name, links: section.links.map((link) => emailLink(link, permalink)) })),
+    sections: edition.sections.map((section) => ({ name: section.name, links: section.links.map((link) => emailLink(link, permalink, options.linkHref)) })),
     freeSections: edition.freeSections.map((free) => ({ heading: free.heading, html: markdown(free.body) })),
     outroHtml: markdown(edition.outro),
     footer,
@@ -123,8 +127,11 @@ function textPart(html: string): string {
     .trim()}\n`;
 }
 
+/** What the email adds to the edition: the page to read it in a browser, the footer, and how links are linked (their own URL by default). */
+export type EmailOptions = { viewInBrowserUrl: string; footer?: string; linkHref?: LinkHref };
+
 /** Renders an edition as an email that survives Gmail, Outlook and Apple Mail. */
-export function renderEditionEmail(edition: EditionDocument, info: NewsletterInfo, options: { viewInBrowserUrl: string; footer?: string }): EditionEmail {
+export function renderEditionEmail(edition: EditionDocument, info: NewsletterInfo, options: EmailOptions): EditionEmail {
   if (!HTTP_URL.test(options.viewInBrowserUrl.trim())) throw new Error(`viewInBrowserUrl must be an absolute http(s) URL, got "${options.viewInBrowserUrl}"`);
   const preheader = preheaderText(edition);
   const source = renderEmailTemplate('edition', templateData(edition, info, { ...options, viewInBrowserUrl: options.viewInBrowserUrl.trim() }, preheader));

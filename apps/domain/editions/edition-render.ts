@@ -30,21 +30,35 @@ export function sectionSlug(name: string): string {
 
 // --- HTML body -------------------------------------------------------------------------------
 
-function linkItemHtml(link: EditionLink, base: string | undefined): string {
+/** Links whose page is gone, by link id, with the address of an archived copy and what to call it. */
+export type ArchivedCopies = { hrefs: Map<string, string>; label: string; title: string };
+
+/** " (archived copy)" after the link, when its page is gone and a copy is known. */
+function archivedCopyHtml(link: EditionLink, archived: ArchivedCopies | undefined): string {
+  const href = archived && safeHref(archived.hrefs.get(link.id) ?? '');
+  if (!archived || !href) return '';
+  return ` <span class="archived-copy">(<a href="${escapeHtml(href)}" title="${escapeHtml(archived.title)}">${escapeHtml(archived.label)}</a>)</span>`;
+}
+
+function linkItemHtml(link: EditionLink, base: string | undefined, archived?: ArchivedCopies): string {
   const title = escapeHtml(link.title);
   const href = safeHref(link.url);
   const anchor = href ? `<a href="${escapeHtml(href)}">${title}</a>` : title;
   const commentary = link.commentaryHtml.trim() ? ` : ${checkLinks(link.commentaryHtml.trim(), base)}` : '';
-  const children = link.children.length > 0 ? linkListHtml(link.children, base) : '';
-  return `<li>${anchor}${commentary}${children}</li>`;
+  const children = link.children.length > 0 ? linkListHtml(link.children, base, archived) : '';
+  return `<li>${anchor}${archivedCopyHtml(link, archived)}${commentary}${children}</li>`;
 }
 
-function linkListHtml(links: EditionLink[], base: string | undefined): string {
-  return `<ul>\n${links.map((link) => linkItemHtml(link, base)).join('\n')}\n</ul>`;
+function linkListHtml(links: EditionLink[], base: string | undefined, archived?: ArchivedCopies): string {
+  return `<ul>\n${links.map((link) => linkItemHtml(link, base, archived)).join('\n')}\n</ul>`;
 }
 
-/** The body of an edition as semantic HTML (intro, sections, free sections, outro), shared by the public page, the feeds and "copy for Substack". */
-export function editionBodyHtml(edition: EditionDocument, options: { absoluteBase?: string } = {}): string {
+/**
+ * The body of an edition as semantic HTML (intro, sections, free sections, outro), shared by the
+ * public page, the feeds and "copy for Substack"; the public page also points dead links to an
+ * archived copy.
+ */
+export function editionBodyHtml(edition: EditionDocument, options: { absoluteBase?: string; archivedCopies?: ArchivedCopies } = {}): string {
   const base = options.absoluteBase;
   const parts: string[] = [];
   if (edition.intro.trim()) parts.push(`<div class="edition-intro">\n${checkLinks(renderMarkdown(edition.intro), base).trim()}\n</div>`);
@@ -56,7 +70,7 @@ export function editionBodyHtml(edition: EditionDocument, options: { absoluteBas
     usedIds.set(slug, seen + 1);
     const id = seen === 0 ? slug : `${slug}-${seen + 1}`;
     const heading = `<h2 id="${escapeHtml(id)}">${escapeHtml(section.name)}</h2>`;
-    const list = section.links.length > 0 ? `\n${linkListHtml(section.links, base)}` : '';
+    const list = section.links.length > 0 ? `\n${linkListHtml(section.links, base, options.archivedCopies)}` : '';
     parts.push(`<section class="edition-section">\n${heading}${list}\n</section>`);
   }
   for (const free of edition.freeSections) {

@@ -17,6 +17,10 @@ const settingsSchema = z.object({
   footer: multiLineText('The footer', 2000),
   senderName: singleLineText('The sender name', 120),
   senderEmail: z.union([z.literal(''), z.email({ error: 'Enter a valid sender address.' })]),
+  // Links of the emails go through counted addresses (on), or straight to their page (off).
+  clickCounting: z
+    .union([z.boolean(), z.enum(['on', 'off'])], { error: 'Click counting is either on or off.' })
+    .transform((value) => value === true || value === 'on'),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -37,6 +41,7 @@ export const DEFAULT_SETTINGS: Settings = {
   footer: '',
   senderName: '',
   senderEmail: '',
+  clickCounting: true,
 };
 
 /** Newsletter-wide settings with their defaults. */

@@ -53,6 +53,16 @@ function linksOf(doc: EditionDocument): Array<{ linkId: string; url: string }> {
   return doc.sections.flatMap((section) => section.links.flatMap(flatten)).map((link) => ({ linkId: link.id, url: link.url }));
 }
 
+/** Whether a URL loads, through the fetcher, and why not: what the pre-send check and the archive's health checks record. */
+export async function checkUrl(fetchPage: PageFetcher, url: string): Promise<{ ok: boolean; reason: string | null }> {
+  try {
+    await fetchPage(url);
+    return { ok: true, reason: null };
+  } catch (error) {
+    return { ok: false, reason: error instanceof MetadataFetchError ? error.reason : UNEXPECTED_REASON };
+  }
+}
+
 function summarize(rows: LinkCheckRow[]): LinkCheckState {
   if (rows.length === 0) return { status: 'none', total: 0, checked: 0, loading: 0, broken: [], startedAt: null, finishedAt: null };
   const checked = rows.filter((row) => row.checkedAt !== null);
@@ -91,16 +101,6 @@ export function createLinkCheckService(deps: Deps) {
     if (items.length === 0) return { ...summarize([]), status: 'done' };
     await queue.send('links.check-edition', { runId }, { retryLimit: 2 });
     return summarize(await linkChecks.forEdition(editionId));
-  }
-
-  /** Loads one URL; the outcome is what the panel shows. */
-  async function check(url: string): Promise<{ ok: boolean; reason: string | null }> {
-    try {
-      await fetchPage(url);
-      return { ok: true, reason: null };
-    } catch (error) {
-      return { ok: false, reason: error instanceof MetadataFetchError ? error.reason : UNEXPECTED_REASON };
-    }
   }
 
   return {
@@ -143,7 +143,7 @@ export function createLinkCheckService(deps: Deps) {
       const workers = Array.from({ length: Math.min(concurrency, urls.length) }, async () => {
         while (!superseded && next < urls.length) {
           const url = urls[next++]!;
-          const outcome = await check(url);
+          const outcome = await checkUrl(fetchPage, url);
           const recorded = await linkChecks.record({ runId, url, ...outcome, at: clock.now() });
           if (recorded === 0) superseded = true;
         }

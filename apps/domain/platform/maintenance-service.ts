@@ -2,20 +2,42 @@ import type { AccountsService } from '../accounts/accounts-service.ts';
 import type { AuthService } from '../accounts/auth-service.ts';
 import type { ImportService } from '../imports/import-service.ts';
 import type { LinksService } from '../links/links-service.ts';
+import type { LinkHealthService } from '../links/link-health-service.ts';
+import type { ClicksService } from '../clicks/clicks-service.ts';
 
 type Deps = {
   auth: Pick<AuthService, 'purgeExpired'>;
   accounts: Pick<AccountsService, 'purgeExpiredInvitations'>;
   links: Pick<LinksService, 'purgeDeleted'>;
   imports: Pick<ImportService, 'purgeStale'>;
+  linkHealth: Pick<LinkHealthService, 'purgeHistory'>;
+  clicks: Pick<ClicksService, 'forget'>;
 };
 
-/** Periodic clean-up of rows that have expired: sessions, invitations, rate-limit windows, deleted links, import plans never run. */
-export function createMaintenanceService({ auth, accounts, links, imports }: Deps) {
+/**
+ * Periodic clean-up of rows that have expired: sessions, invitations, rate-limit windows, deleted
+ * links, import plans never run, old link health checks, remembered clicks.
+ */
+export function createMaintenanceService({ auth, accounts, links, imports, linkHealth, clicks }: Deps) {
   return {
-    async cleanup(): Promise<{ sessions: number; rateLimits: number; invitations: number; links: number; importPlans: number }> {
+    async cleanup(): Promise<{
+      sessions: number;
+      rateLimits: number;
+      invitations: number;
+      links: number;
+      importPlans: number;
+      linkChecks: number;
+      clicks: number;
+    }> {
       const purged = await auth.purgeExpired();
-      return { ...purged, invitations: await accounts.purgeExpiredInvitations(), links: await links.purgeDeleted(), importPlans: await imports.purgeStale() };
+      return {
+        ...purged,
+        invitations: await accounts.purgeExpiredInvitations(),
+        links: await links.purgeDeleted(),
+        importPlans: await imports.purgeStale(),
+        linkChecks: await linkHealth.purgeHistory(),
+        clicks: await clicks.forget(),
+      };
     },
   };
 }

@@ -16,6 +16,8 @@ export type JobPayloads = {
   'imports.run': { importId: string };
   'editions.tick': Record<string, never>;
   'sends.run': { sendId: string };
+  'links.health': Record<string, never>;
+  'clicks.forget': Record<string, never>;
 };
 export type JobName = keyof JobPayloads;
 export const JOB_NAMES: JobName[] = [
@@ -26,6 +28,8 @@ export const JOB_NAMES: JobName[] = [
   'imports.run',
   'editions.tick',
   'sends.run',
+  'links.health',
+  'clicks.forget',
 ];
 
 export type SendOptions = { singletonKey?: string; singletonSeconds?: number; startAfter?: Date; retryLimit?: number };

@@ -3,34 +3,42 @@
 // newsletter's context (its words, its dates) besides its own data.
 import type { Services } from '../../bootstrap/services.ts';
 import type { EditionDocument, EditionRow } from '../../domain/editions/editions-service.ts';
-import { editionBodyHtml } from '../../domain/editions/edition-render.ts';
+import { editionBodyHtml, editionDate } from '../../domain/editions/edition-render.ts';
 import { editionPath } from '../../domain/editions/periods.ts';
 import { NotFoundError } from '../../domain/platform/errors.ts';
 import { markdownToText } from '../../domain/platform/markdown.ts';
-import { publicContext } from '../public-context.ts';
+import { wordsFor } from '../../domain/platform/locales/index.ts';
+import { publicContext, type PublicContext } from '../public-context.ts';
 
-type PublicServices = Pick<Services, 'settings' | 'editions'>;
+type PublicServices = Pick<Services, 'settings' | 'editions' | 'linkHealth'>;
 
 /** How many editions a page of the archive lists. */
 export const ARCHIVE_PAGE_SIZE = 20;
 
-/** An edition as its page and the home page show it. */
-function editionView(doc: EditionDocument) {
-  return { doc, bodyHtml: editionBodyHtml(doc), summary: markdownToText(doc.intro, 200) };
+/** An edition as its page and the home page show it: its dead links point to an archived copy, in the readers' language. */
+async function editionView(services: PublicServices, doc: EditionDocument, base: PublicContext) {
+  const words = wordsFor(base.lang).edition;
+  const day = doc.publishedAt ?? new Date(`${editionDate(doc)}T12:00:00Z`);
+  const archivedCopies = {
+    hrefs: await services.linkHealth.archivedCopies({ edition: doc }),
+    label: words.archivedCopy,
+    title: words.archivedCopyTitle(base.date(day)),
+  };
+  return { doc, bodyHtml: editionBodyHtml(doc, { archivedCopies }), summary: markdownToText(doc.intro, 200) };
 }
 
 /** The home page: the latest edition in full, the few before it as links. */
 export async function homeView(services: PublicServices) {
   const { editions } = services;
   const [base, latest, recent] = await Promise.all([publicContext(services), editions.latestPublished(), editions.archive({ limit: 6, offset: 1 })]);
-  const edition = latest ? editionView(await editions.document({ edition: latest })) : undefined;
+  const edition = latest ? await editionView(services, await editions.document({ edition: latest }), base) : undefined;
   return { ...base, edition, recent: recent.rows.map((row) => ({ title: row.title, path: editionPath(row) })), canonical: base.info.publicUrl + '/' };
 }
 
 /** A published edition's permalink page. */
 export async function editionPageView(services: PublicServices, row: EditionRow) {
   const [base, doc] = await Promise.all([publicContext(services), services.editions.document({ edition: row })]);
-  const view = editionView(doc);
+  const view = await editionView(services, doc, base);
   return { ...base, ...view, canonical: base.info.publicUrl + view.doc.path };
 }
 

@@ -82,10 +82,14 @@ test('each active subscriber gets the edition once, with one-click unsubscribe h
   assert.match(header('list-id'), /^Web, Ops & Data <newsletter\.veille\.test>$/);
   assert.match(message.messageId ?? '', new RegExp(`^<${send.editionId}\\.[0-9a-f-]{36}@veille\\.test>$`));
   assert.match(message.from?.address ?? '', /news@veille\.test/);
-  for (const url of ['https://links.example/0', 'https://links.example/1', 'https://links.example/2']) {
-    assert.ok(message.html?.includes(url), `html has ${url}`);
+  // Each link goes through its counted address (clicks are counted by default), which leads to its page.
+  const counted = [...new Set(message.html?.match(/http:\/\/veille\.test\/c\/[^"\s]+/g) ?? [])];
+  const targets: string[] = [];
+  for (const url of counted) {
     assert.ok(message.text?.includes(url), `text has ${url}`);
+    targets.push(String((await app.inject({ method: 'HEAD', url: url.replace('http://veille.test', '') })).headers.location));
   }
+  assert.deepEqual(targets.sort(), ['https://links.example/0', 'https://links.example/1', 'https://links.example/2']);
   assert.match(message.text ?? '', /Caddy 2\.8/);
   assert.match(message.html ?? '', /http:\/\/veille\.test\/2024\/06\//, 'view in browser');
 

@@ -65,6 +65,8 @@ export const en: Words = {
   edition: {
     miscellaneous: 'Miscellaneous',
     week: (week, year) => `Week ${week}, ${year}`,
+    archivedCopy: 'archived copy',
+    archivedCopyTitle: (date) => `This page no longer answers: its copy kept by the Internet Archive around ${date}`,
   },
   editionEmail: { viewInBrowser: 'View in browser', unsubscribe: 'Unsubscribe', archive: 'All editions' },
   subscription: {

@@ -66,6 +66,8 @@ export const fr: Words = {
   edition: {
     miscellaneous: 'Divers',
     week: (week, year) => `Semaine ${week} ${year}`,
+    archivedCopy: 'copie archivée',
+    archivedCopyTitle: (date) => `Cette page ne répond plus\u00a0: sa copie conservée par l’Internet Archive vers le ${date}`,
   },
   editionEmail: { viewInBrowser: 'Voir dans le navigateur', unsubscribe: 'Se désabonner', archive: 'Toutes les éditions' },
   subscription: {

@@ -79,6 +79,10 @@ export type Words = {
     miscellaneous: string;
     /** A weekly period's label: "Week 7, 2024". */
     week: (week: number, year: number) => string;
+    /** Beside a link whose page is gone: the Internet Archive's copy of it. */
+    archivedCopy: string;
+    /** The same link's tooltip, with the edition's date. */
+    archivedCopyTitle: (date: string) => string;
   };
   /** The edition's email around its content. */
   editionEmail: { viewInBrowser: string; unsubscribe: string; archive: string };

@@ -15,6 +15,7 @@ const settingsBody = z.object({
   footer: z.unknown().optional(),
   senderName: z.unknown().optional(),
   senderEmail: z.unknown().optional(),
+  clickCounting: z.unknown().optional(),
 });
 
 /** The newsletter's settings: everyone reads them, owners change them. */
