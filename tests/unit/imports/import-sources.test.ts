@@ -235,9 +235,7 @@ test('a zip: traversal, absolute and backslash names, bombs, nested and encrypte
   // The "traditional encryption" flag, as a password-protected archive sets it.
   zip = patchCentral(zip, 'secret.md', (record) => record.writeUInt16LE(record.readUInt16LE(8) | 1, 8));
 
-  const started = performance.now();
   const { texts, problems } = await readImportSource({ kind: 'upload', filename: 'C:\\fakepath\\site export.zip', bytes: zip });
-  assert.ok(performance.now() - started < 5000, 'the bomb was not inflated');
   const archive = 'site export.zip';
   assert.deepEqual(
     texts.map(({ name, kind }) => ({ name, kind })),
