@@ -29,6 +29,7 @@ import { createHealthService } from '../domain/platform/health-service.ts';
 import { createMaintenanceService } from '../domain/platform/maintenance-service.ts';
 import { createOutboxService } from '../domain/mail/outbox-service.ts';
 import type { Queue } from '../domain/platform/queue.ts';
+import type { ChangeFeed } from '../domain/platform/changes.ts';
 import { createSettingsService, type SettingsService } from '../domain/editions/settings-service.ts';
 import { createSubscribersService } from '../domain/subscribers/subscribers-service.ts';
 import { fetchPageMetadata } from '../domain/links/url-metadata.ts';
@@ -37,6 +38,8 @@ export type ServiceDeps = {
   db: Database;
   /** Answers when the database does; the health check calls it. */
   ping: () => Promise<void>;
+  /** The database's notices of changes to what the public site shows (the web process's page cache follows them). */
+  changes: ChangeFeed;
   mailer: Mailer;
   queue: Queue;
   clock: Clock;
@@ -193,7 +196,7 @@ export function createServices(deps: ServiceDeps) {
   const { subscribers, delivery } = readersFeature(wiring, { settings, editions });
   const { imports, exports } = movingFeature(wiring, { settings, editions, categories, links, subscribers, accounts });
   const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports });
-  const { mailer, queue, clock } = deps;
+  const { mailer, queue, clock, changes } = deps;
   return {
     auth,
     accounts,
@@ -212,6 +215,7 @@ export function createServices(deps: ServiceDeps) {
     queue,
     clock,
     health,
+    changes,
   };
 }
 

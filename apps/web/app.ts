@@ -109,7 +109,7 @@ export async function buildApp(
 
   await app.register(healthRoutes, { services });
   await app.register(authRoutes, { services, config });
-  await app.register(publicRoutes, { services, stampTtlMs: config.pageCacheTtlMs });
+  await app.register(publicRoutes, { services });
   await app.register(subscribeRoutes, { services });
   await app.register(dashboardRoutes, { services, prefix: '/admin' });
   await app.register(settingsRoutes, { services, config, prefix: '/admin/settings' });
