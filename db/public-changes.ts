@@ -8,6 +8,8 @@ import pg from 'pg';
 
 /** The channel the triggers notify. */
 export const PUBLIC_CHANNEL = 'veille_public';
+/** The application_name of the connection that listens. */
+export const LISTENER_NAME = 'veille-page-changes';
 
 /** What a notice says has changed: one published edition (and what lists editions), or anything. */
 export type PublicChange = { scope: 'edition'; editionId: string } | { scope: 'all'; reason: string };
@@ -47,8 +49,9 @@ type Log = { info: (message: string) => void; warn: (message: string) => void };
  * The change feed of one process over the database at `url`. Nothing connects before the first
  * subscriber; `pool` answers the fallback poll while the listening connection is down.
  */
-export function createPublicChangeFeed(options: { url: string; pool: pg.Pool; pollMs?: number; log?: Log }): ChangeFeed {
+export function createPublicChangeFeed(options: { url: string; pool: pg.Pool; pollMs?: number; reconnectMs?: number; log?: Log }): ChangeFeed {
   const pollMs = options.pollMs ?? 2000;
+  const reconnectMs = options.reconnectMs ?? pollMs;
   const log = options.log ?? { info: () => undefined, warn: () => undefined };
   const listeners = new Set<(change: PublicChange) => void>();
   // Each process's sync notices carry its own id: the other processes ignore them.
@@ -116,12 +119,13 @@ export function createPublicChangeFeed(options: { url: string; pool: pg.Pool; po
     listening = false;
     void poll();
     startPolling();
-    setTimeout(() => void connect(), pollMs).unref();
+    setTimeout(() => void connect(), reconnectMs).unref();
   }
 
   async function connect(): Promise<void> {
     if (closed || client) return;
-    const next = new pg.Client({ connectionString: options.url, keepAlive: true, connectionTimeoutMillis: 10_000 });
+    // Named, so that an operator sees which session listens (pg_stat_activity).
+    const next = new pg.Client({ connectionString: options.url, keepAlive: true, connectionTimeoutMillis: 10_000, application_name: LISTENER_NAME });
     client = next;
     next.on('error', (error) => lost(next, error));
     next.on('end', () => lost(next));

@@ -23,6 +23,8 @@ export type TestApp = {
   config: Config;
   databaseUrl: string;
   outboxDir: string;
+  /** The notices of changes the app's page cache follows. */
+  changes: ChangeFeed;
 };
 
 /**
@@ -38,9 +40,11 @@ export async function buildTestApp(
     worker?: boolean;
     fetchPage?: PageFetcher;
     onRoute?: (route: RouteOptions) => void;
+    /** Another instance of the app on this database (the test that created it drops it). */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestApp> {
-  const { url: databaseUrl, drop } = await createTestDatabase();
+  const { url: databaseUrl, drop } = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-data-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -54,7 +58,7 @@ export async function buildTestApp(
   const queue = await startQueue({ url: databaseUrl, supervise: Boolean(options.worker) });
   const outboxDir = path.join(dataDir, 'outbox');
   const mailer = options.mailer ?? createOutboxMailer({ directory: outboxDir, from: config.mailFrom });
-  const changes = createPublicChangeFeed({ url: databaseUrl, pool: database.pool, pollMs: 200 });
+  const changes = createPublicChangeFeed({ url: databaseUrl, pool: database.pool, pollMs: 200, reconnectMs: 1500 });
   const services = createServices({
     db: database.db,
     ping: database.ping,
@@ -78,7 +82,7 @@ export async function buildTestApp(
     await drop();
     await rm(dataDir, { recursive: true, force: true });
   });
-  return { app, services, database, config, databaseUrl, outboxDir };
+  return { app, services, database, config, databaseUrl, outboxDir, changes };
 }
 
 /**
