@@ -12,8 +12,8 @@ import { OPERATOR } from '../../apps/domain/accounts/roles.ts';
 import { editionPath } from '../../apps/domain/editions/periods.ts';
 import { connectDatabase } from '../../db/client.ts';
 import { readSampleMarkdown } from '../helpers/samples.ts';
-import { sql } from '../helpers/sql.ts';
 import { startBenchRuntime } from './harness.ts';
+import { seedPublishedEditions } from './seed.ts';
 import { printTable, startBufferServer, startLoadGenerator, startWebProcess } from './processes.ts';
 import type { LoadResult } from './load-process.ts';
 
@@ -37,19 +37,7 @@ try {
   for (const name of ['Container & Orchestration', 'Data', '(No)SQL', 'Ops', 'Python', 'Web']) categories.push(await services.categories.create({ name }));
   const categoryIds = categories.map((category) => category.id);
   // The ten years before the sample: 2014-06 … 2024-05.
-  await database.pool.query(sql`
-    INSERT INTO editions (period, title, slug, status, published_at, intro, tags)
-    SELECT to_char(d, 'YYYY-MM'), 'Web, Ops & Data - ' || to_char(d, 'YYYY-MM'), 'web-ops-data-' || to_char(d, 'YYYY-MM'), 'published', d + interval '27 days',
-           'Cette édition et les précédentes sont également disponibles par email.', ARRAY['docker', 'postgres', 'caddy']
-    FROM generate_series('2014-06-01'::date, '2014-06-01'::date + interval '1 month' * ${OLDER_EDITIONS - 1}, interval '1 month') AS d`);
-  await database.pool.query(sql`
-    INSERT INTO links (url, normalized_url, title, commentary, commentary_html, category_id, edition_id, position, fetch_status)
-    SELECT 'https://links.example/' || e.period || '/' || i, 'https://links.example/' || e.period || '/' || i,
-           'Un article intéressant numéro ' || i,
-           'Une revue détaillée de ce que la version apporte, avec des exemples et des conseils pratiques pour la production.',
-           'Une revue détaillée de ce que la version apporte, avec des exemples et des conseils pratiques pour la production.',
-           (${categoryIds}::uuid[])[1 + i % ${categories.length}], e.id, i, 'ok'
-    FROM editions e, generate_series(1, ${LINKS_PER_EDITION}) AS i`);
+  await seedPublishedEditions(database.pool, { count: OLDER_EDITIONS, linksPerEdition: LINKS_PER_EDITION, categoryIds });
 
   // The reference edition, imported as an editor imports it.
   const prepared = await services.imports.prepare({
