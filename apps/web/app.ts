@@ -113,6 +113,12 @@ export async function buildApp(
     await site.register(crossSitePlugin, { publicUrl: config.publicUrl });
     await site.register(inputGuardPlugin);
     await site.register(authPlugin, { services, config });
+    // An editor who saves and then opens the public page gets it from this process: the answer to
+    // a write leaves once this process has heard of every change committed before it.
+    site.addHook('onSend', async (request, _reply, payload) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') await services.changes.sync();
+      return payload;
+    });
     await site.register(authRoutes, { services, config });
     await site.register(subscribeRoutes, { services });
     await site.register(
