@@ -114,9 +114,10 @@ export async function buildApp(
     await site.register(inputGuardPlugin);
     await site.register(authPlugin, { services, config });
     // An editor who saves and then opens the public page gets it from this process: the answer to
-    // a write leaves once this process has heard of every change committed before it.
-    site.addHook('onSend', async (request, _reply, payload) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD') await services.changes.sync();
+    // a write leaves once this process has heard of every change committed before it. A refused
+    // request changed nothing and does not wait.
+    site.addHook('onSend', async (request, reply, payload) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) await services.changes.sync();
       return payload;
     });
     await site.register(authRoutes, { services, config });
