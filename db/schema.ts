@@ -160,6 +160,8 @@ export const editions = pgTable(
     // after it moves. Its own writes set it; triggers set it too when one of its links is added,
     // edited, moved or removed, or a category it shows is renamed, whatever code path does it:
     // links_touch_editions and categories_touch_editions in migrations/0005_edition_freshness.sql.
+    // A change to a published edition, the settings or the categories notifies the web processes,
+    // which keep the public pages in memory: migrations/0015_public_change_notifications.sql.
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

@@ -84,7 +84,12 @@ const envSchema = z.object({
     .string()
     .refine((value) => value.includes('PRIVATE KEY'), { error: 'expected a PEM private key' })
     .optional(),
-  PAGE_CACHE_TTL_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int().min(0).max(60_000, { error: 'must be at most 60000' }).default(1000),
+  PAGE_CHANGES_POLL_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds' })
+    .int()
+    .min(100, { error: 'must be between 100 and 60000' })
+    .max(60_000, { error: 'must be between 100 and 60000' })
+    .default(2000),
   LINK_HEALTH_PER_HOUR: z.coerce
     .number({ error: 'expected a number of links' })
     .int({ error: 'expected a number of links' })
@@ -119,8 +124,8 @@ export type Config = {
   sendConcurrency: number;
   /** Messages per second for one worker (0: as fast as the server takes them). */
   sendRatePerSecond: number;
-  /** How long a public page's freshness check is reused before PostgreSQL is asked again. */
-  pageCacheTtlMs: number;
+  /** How often a web process asks PostgreSQL whether the public pages changed, while the connection that listens for the changes is down. */
+  pageChangesPollMs: number;
   /** Links of published editions the archive's health job checks per hour at most (0: none). */
   linkHealthPerHour: number;
 };
@@ -165,7 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: values.RUN_WORKER,
     trustProxy: values.TRUST_PROXY,
     fetchAllowPrivate: values.FETCH_ALLOW_PRIVATE,
-    pageCacheTtlMs: values.PAGE_CACHE_TTL_MS,
+    pageChangesPollMs: values.PAGE_CHANGES_POLL_MS,
     dkim: dkimFrom(values),
     sendConcurrency: values.SEND_CONCURRENCY,
     sendRatePerSecond: values.SEND_RATE_PER_SECOND,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { connectDatabase, loadEmbeddedPostgres, runMigrations, waitForDatabase } from '../../db/client.ts';
 import type { EmbeddedServer } from '../../db/embedded.ts';
+import { createPublicChangeFeed } from '../../db/public-changes.ts';
 import { systemClock, type Clock } from '../domain/platform/clock.ts';
 import type { Config } from './config.ts';
 import { createOutboxMailer, createSmtpMailer, type Mailer } from '../domain/mail/mailer.ts';
@@ -65,7 +66,9 @@ export async function startRuntime(config: Config, log: Logger, options: { worke
         closing ? log.debug({ err: briefly(error) }, 'job queue error while stopping') : log.error({ err: briefly(error) }, 'job queue error'),
     });
     const mailer = options.mailer ?? createMailer(config);
-    const services = createServices({ db: database.db, ping: database.ping, mailer, queue, clock: options.clock ?? systemClock, config });
+    // Connects only when a web server subscribes (the worker and the CLI never do).
+    const changes = createPublicChangeFeed({ url: databaseUrl, pool: database.pool, pollMs: config.pageChangesPollMs, log: databaseLog });
+    const services = createServices({ db: database.db, ping: database.ping, changes, mailer, queue, clock: options.clock ?? systemClock, config });
     return {
       services,
       databaseUrl,
@@ -76,6 +79,7 @@ export async function startRuntime(config: Config, log: Logger, options: { worke
           (error: unknown) => log.error({ err: error }, 'stopping the job queue failed'),
         );
         mailer.close();
+        await changes.close();
         await database.close().catch(() => undefined);
         if (embedded?.owned) {
           await embedded.stop();

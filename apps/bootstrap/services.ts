@@ -33,6 +33,7 @@ import { createHealthService } from '../domain/platform/health-service.ts';
 import { createMaintenanceService } from '../domain/platform/maintenance-service.ts';
 import { createOutboxService } from '../domain/mail/outbox-service.ts';
 import type { Queue } from '../domain/platform/queue.ts';
+import type { ChangeFeed } from '../domain/platform/changes.ts';
 import { createSettingsService, type SettingsService } from '../domain/editions/settings-service.ts';
 import type { ClicksService } from '../domain/clicks/clicks-service.ts';
 import { createSubscribersService } from '../domain/subscribers/subscribers-service.ts';
@@ -42,6 +43,8 @@ export type ServiceDeps = {
   db: Database;
   /** Answers when the database does; the health check calls it. */
   ping: () => Promise<void>;
+  /** The database's notices of changes to what the public site shows (the web process's page cache follows them). */
+  changes: ChangeFeed;
   mailer: Mailer;
   queue: Queue;
   clock: Clock;
@@ -218,7 +221,7 @@ export function createServices(deps: ServiceDeps) {
   const { subscribers, delivery } = readersFeature(wiring, { settings, editions, clicks });
   const { imports, exports } = movingFeature(wiring, { settings, editions, categories, links, subscribers, accounts });
   const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports, linkHealth, clicks });
-  const { mailer, queue, clock } = deps;
+  const { mailer, queue, clock, changes } = deps;
   return {
     auth,
     accounts,
@@ -239,6 +242,7 @@ export function createServices(deps: ServiceDeps) {
     queue,
     clock,
     health,
+    changes,
   };
 }
 

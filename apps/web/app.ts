@@ -2,16 +2,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Config } from '../bootstrap/config.ts';
 import type { Services } from '../bootstrap/services.ts';
 import { publicDir, VENDORED } from './assets.ts';
+import { securityHeaders } from './security-headers.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { crossSitePlugin } from './plugins/cross-site.ts';
-import { errorsPlugin } from './plugins/errors.ts';
+import { errorsPlugin, notFoundHandler } from './plugins/errors.ts';
 import { inputGuardPlugin } from './plugins/input-guard.ts';
 import { renderPlugin } from './plugins/render.ts';
 import { accountRoutes } from './routes/accounts/account-routes.ts';
@@ -80,29 +80,12 @@ export async function buildApp(
   });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'https:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        // The admin's side-by-side preview frames two of its own pages.
-        frameSrc: ["'self'"],
-        upgradeInsecureRequests: config.secureCookies ? [] : null,
-      },
-    },
-    hsts: config.secureCookies,
-    // No Referer to other sites, as with no-referrer; but a browser without Fetch Metadata then
-    // still sends the real Origin with Veille's own forms (no-referrer makes it "null"), which the
-    // cross-site check needs.
-    referrerPolicy: { policy: 'same-origin' },
-    crossOriginEmbedderPolicy: false,
+  // The same security headers on every answer, computed once.
+  const security = securityHeaders(config);
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(security);
+    done();
   });
-  await app.register(fastifyCookie, { secret: config.sessionSecret });
-  await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: '1d', decorateReply: false });
   // Browsers ask for /favicon.ico on every site whatever the pages link; the pages link the SVG too.
@@ -120,36 +103,57 @@ export async function buildApp(
   }
 
   await app.register(renderPlugin, { services, production: config.env === 'production', secureCookies: config.secureCookies });
-  await app.register(crossSitePlugin, { publicUrl: config.publicUrl });
-  await app.register(inputGuardPlugin);
-  await app.register(authPlugin, { services, config });
   await app.register(errorsPlugin, { services });
-
   await app.register(healthRoutes, { services });
-  await app.register(authRoutes, { services, config });
-  await app.register(publicRoutes, { services, stampTtlMs: config.pageCacheTtlMs });
-  await app.register(subscribeRoutes, { services });
-  await app.register(clickRoutes, { services });
-  await app.register(dashboardRoutes, { services, prefix: '/admin' });
-  await app.register(settingsRoutes, { services, config, prefix: '/admin/settings' });
-  await app.register(outboxRoutes, { services, config, prefix: '/admin/outbox' });
-  await app.register(linksRoutes, { services, config, prefix: '/admin' });
-  await app.register(categoriesRoutes, { services, prefix: '/admin/categories' });
-  await app.register(editionsRoutes, { services, prefix: '/admin/editions' });
-  await app.register(deliveryRoutes, { services, prefix: '/admin/editions' });
-  await app.register(statsRoutes, { services, prefix: '/admin/editions' });
-  await app.register(subscribersRoutes, { services, prefix: '/admin/subscribers' });
-  await app.register(teamRoutes, { services, prefix: '/admin/team' });
-  await app.register(exportRoutes, { services, prefix: '/admin' });
-  await app.register(importRoutes, { services, prefix: '/admin' });
-  await app.register(accountRoutes, { services, prefix: '/admin/account' });
-  // The JSON API: one scope authenticated by token, each feature's routes in it.
-  await app.register(
-    async (api) => {
-      prepareApiScope(api, services);
-      for (const routes of [meApi, linksApi, editionsApi, deliveryApi, statsApi, subscribersApi, categoriesApi]) await api.register(routes, { services });
-    },
-    { prefix: '/api/v1' },
-  );
+  // Readers' pages, outside the scope below: none of its hooks runs for them (see public-routes.ts).
+  await app.register(publicRoutes, { services });
+
+  // Everything a person signs in to or posts a form to: cookies, sessions, CSRF tokens, the
+  // cross-site check and the input guard apply here, and only here.
+  await app.register(async (site) => {
+    await site.register(fastifyCookie, { secret: config.sessionSecret });
+    await site.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
+    await site.register(crossSitePlugin, { publicUrl: config.publicUrl });
+    await site.register(inputGuardPlugin);
+    await site.register(authPlugin, { services, config });
+    // An editor who saves and then opens the public page gets it from this process: the answer to
+    // a write leaves once this process has heard of every change committed before it. A refused
+    // request changed nothing and does not wait.
+    site.addHook('onSend', async (request, reply, payload) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) await services.changes.sync();
+      return payload;
+    });
+    await site.register(authRoutes, { services, config });
+    await site.register(subscribeRoutes, { services });
+    await site.register(clickRoutes, { services });
+    await site.register(
+      async (admin) => {
+        // An unknown admin address is answered with the signed-in person's hooks run (their menu, their way back).
+        admin.setNotFoundHandler({ preHandler: admin.rateLimit({ max: 120, timeWindow: 60_000 }) }, notFoundHandler(services));
+        await admin.register(dashboardRoutes, { services });
+        await admin.register(settingsRoutes, { services, config, prefix: '/settings' });
+        await admin.register(outboxRoutes, { services, config, prefix: '/outbox' });
+        await admin.register(linksRoutes, { services, config });
+        await admin.register(categoriesRoutes, { services, prefix: '/categories' });
+        await admin.register(editionsRoutes, { services, prefix: '/editions' });
+        await admin.register(deliveryRoutes, { services, prefix: '/editions' });
+        await admin.register(statsRoutes, { services, prefix: '/editions' });
+        await admin.register(subscribersRoutes, { services, prefix: '/subscribers' });
+        await admin.register(teamRoutes, { services, prefix: '/team' });
+        await admin.register(exportRoutes, { services });
+        await admin.register(importRoutes, { services });
+        await admin.register(accountRoutes, { services, prefix: '/account' });
+      },
+      { prefix: '/admin' },
+    );
+    // The JSON API: one scope authenticated by token, each feature's routes in it.
+    await site.register(
+      async (api) => {
+        prepareApiScope(api, services);
+        for (const routes of [meApi, linksApi, editionsApi, deliveryApi, statsApi, subscribersApi, categoriesApi]) await api.register(routes, { services });
+      },
+      { prefix: '/api/v1' },
+    );
+  });
   return app;
 }

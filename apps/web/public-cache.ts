@@ -1,72 +1,180 @@
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ChangeFeed, PublicChange } from '../domain/platform/changes.ts';
 
-type Entry = { stamp: number; etag: string; lastModified: string; body: Buffer; type: string };
+/** What a route renders for the cache: the bytes, their type, when what they show last changed, and what they show. */
+export type BuiltPage = {
+  body: string | Buffer;
+  type: string;
+  lastModified: Date;
+  /** `edition:<id>` for a page of one edition, `editions` for a page that lists them; none: only a change to everything renews it. */
+  tags: string[];
+};
+
+type Encoding = 'br' | 'gzip' | 'identity';
+type Variant = { body: Buffer; headers: Record<string, string> };
+type Entry = { tags: string[]; etags: Set<string>; lastModifiedMs: number; variants: Record<Encoding, Variant>; notModified: Record<string, string> };
+
+const compressGzip = promisify(gzip);
+const compressBrotli = promisify(brotliCompress);
+// Below this, compressing saves less than the headers it adds.
+const MIN_COMPRESSED_BYTES = 1024;
+
+/** The strong validator of a body: the same bytes give the same ETag on every instance. */
+function etagOf(body: Buffer, suffix = ''): string {
+  return `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}${suffix}"`;
+}
+
+/** The bytes of a page and its compressed variants, with every header each answer carries. */
+async function prepare(built: BuiltPage): Promise<Entry> {
+  const body = Buffer.isBuffer(built.body) ? built.body : Buffer.from(built.body);
+  const lastModified = new Date(Math.floor(built.lastModified.getTime() / 1000) * 1000);
+  const base = { 'content-type': built.type, 'last-modified': lastModified.toUTCString(), 'cache-control': 'public, no-cache', vary: 'Accept-Encoding' };
+  const identity: Variant = { body, headers: { ...base, etag: etagOf(body) } };
+  const variants: Record<Encoding, Variant> = { identity, gzip: identity, br: identity };
+  if (body.length >= MIN_COMPRESSED_BYTES) {
+    // Off the event loop (zlib's thread pool), once per change of the page: the best ratio is affordable.
+    const [gzipped, brotli] = await Promise.all([
+      compressGzip(body, { level: 9 }),
+      compressBrotli(body, {
+        params: {
+          [zlib.BROTLI_PARAM_QUALITY]: body.length <= 512 * 1024 ? 11 : 6,
+          [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+          [zlib.BROTLI_PARAM_SIZE_HINT]: body.length,
+        },
+      }),
+    ]);
+    const variant = (compressed: Buffer, coding: string): Variant =>
+      compressed.length < body.length ? { body: compressed, headers: { ...base, etag: etagOf(body, `-${coding}`), 'content-encoding': coding } } : identity;
+    variants.gzip = variant(gzipped, 'gzip');
+    variants.br = variant(brotli, 'br');
+  }
+  const { 'content-type': _type, ...notModified } = identity.headers;
+  return {
+    tags: built.tags,
+    etags: new Set(Object.values(variants).map((v) => v.headers.etag!)),
+    lastModifiedMs: lastModified.getTime(),
+    variants,
+    notModified,
+  };
+}
+
+/** The coding to answer an Accept-Encoding with: brotli, else gzip, as the client weighs them (q=0 refuses). */
+export function chooseEncoding(header: string): Encoding {
+  const weights: Partial<Record<string, number>> = {};
+  for (const part of header.toLowerCase().split(',')) {
+    const [name = '', ...params] = part.split(';').map((piece) => piece.trim());
+    const q = params.find((param) => param.startsWith('q='));
+    const weight = q ? Number(q.slice(2)) : 1;
+    weights[name] = Number.isFinite(weight) ? weight : 0;
+  }
+  const weight = (coding: string) => weights[coding] ?? (coding === 'gzip' ? weights['x-gzip'] : undefined) ?? weights['*'] ?? 0;
+  const br = weight('br');
+  const gz = weight('gzip');
+  if (br > 0 && br >= gz) return 'br';
+  return gz > 0 ? 'gzip' : 'identity';
+}
+
+/** Whether the client's copy is the current one (If-None-Match first, else If-Modified-Since). */
+function notModified(request: FastifyRequest, entry: Entry): boolean {
+  const ifNoneMatch = request.headers['if-none-match'];
+  if (ifNoneMatch) return ifNoneMatch.split(',').some((tag) => entry.etags.has(tag.trim().replace(/^W\//, '')) || tag.trim() === '*');
+  const ifModifiedSince = request.headers['if-modified-since'];
+  return Boolean(ifModifiedSince && Date.parse(ifModifiedSince) >= entry.lastModifiedMs);
+}
 
 /**
- * Rendered public pages kept in memory until what they show changes. Validity is checked against
- * a stamp read from PostgreSQL on every request (the edition's updated_at, the settings'), so
- * several instances never serve a stale page for long, and a correction shows at once.
+ * Public pages rendered once and answered from memory until what they show changes: the
+ * database notifies every web process of a change (ChangeFeed), so that a reader's request does
+ * no query at all, and a correction shows at once on every instance. Each page is kept with its
+ * gzip and brotli variants, chosen by Accept-Encoding, and answers conditional requests with 304.
  */
-export function createPublicCache(options: { maxEntries?: number; stampTtlMs?: number } = {}) {
-  const entries = new Map<string, Entry>();
+export function createPublicCache(options: { changes: ChangeFeed; maxEntries?: number; maxAliases?: number }) {
   const maxEntries = options.maxEntries ?? 500;
-  // Under load, asking PostgreSQL for a page's stamp on every request costs more than serving the
-  // page: a stamp read less than this long ago is reused, so a change shows within that delay.
-  const stampTtlMs = options.stampTtlMs ?? 1000;
-  const stamps = new Map<string, { readAt: number; value: Promise<unknown> }>();
+  const maxAliases = options.maxAliases ?? 2000;
+  const entries = new Map<string, Entry>();
+  // A page's key comes from what its route parsed; the URLs already seen map to it directly, so
+  // that a known URL is answered without parsing anything.
+  const aliases = new Map<string, string>();
+  const building = new Map<string, Promise<Entry>>();
+  const encodings = new Map<string, Encoding>();
+  // Moves with every change: a page rendered while a change came in is answered, not kept.
+  let epoch = 0;
+
+  const unsubscribe = options.changes.subscribe((change: PublicChange) => {
+    epoch++;
+    building.clear();
+    if (change.scope === 'all') {
+      entries.clear();
+      aliases.clear();
+      return;
+    }
+    const own = `edition:${change.editionId}`;
+    for (const [key, entry] of entries) if (entry.tags.includes('editions') || entry.tags.includes(own)) entries.delete(key);
+  });
+
+  function encodingFor(header: string | undefined): Encoding {
+    if (!header) return 'identity';
+    let found = encodings.get(header);
+    if (found === undefined) {
+      found = chooseEncoding(header);
+      if (encodings.size >= 100) encodings.clear();
+      encodings.set(header, found);
+    }
+    return found;
+  }
+
+  function send(request: FastifyRequest, reply: FastifyReply, entry: Entry): FastifyReply {
+    if (notModified(request, entry)) return reply.code(304).headers(entry.notModified).send();
+    const variant = entry.variants[encodingFor(request.headers['accept-encoding'])];
+    return reply.headers(variant.headers).send(variant.body);
+  }
+
+  function store(key: string, entry: Entry): void {
+    if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+    entries.set(key, entry);
+  }
 
   return {
-    /** The freshness stamp of `key`, read through `load` at most once per TTL (concurrent readers share the read). */
-    async stamp<T>(key: string, load: () => Promise<T>): Promise<T> {
-      const now = Date.now();
-      const known = stamps.get(key);
-      if (known && now - known.readAt < stampTtlMs) return known.value as Promise<T>;
-      const value = load();
-      stamps.set(key, { readAt: now, value });
-      if (stamps.size > maxEntries * 2) stamps.delete(stamps.keys().next().value!);
-      value.catch(() => stamps.delete(key));
-      return value;
+    /** Answers from memory when this URL was answered before and nothing it shows changed since; undefined otherwise. */
+    answer(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+      const key = aliases.get(request.url);
+      const entry = key === undefined ? undefined : entries.get(key);
+      return entry ? send(request, reply, entry) : undefined;
     },
 
-    /** Answers from the cache (or 304) when `stamp` has not moved, else builds, stores and sends. */
-    async serve(
-      request: FastifyRequest,
-      reply: FastifyReply,
-      key: string,
-      stamp: Date,
-      build: () => Promise<{ body: string; type: string }>,
-    ): Promise<FastifyReply> {
+    /** Answers the page kept under `key`, built once by `build` (concurrent requests share the build) when there is none. */
+    async serve(request: FastifyRequest, reply: FastifyReply, key: string, build: () => Promise<BuiltPage>): Promise<FastifyReply> {
       let entry = entries.get(key);
-      if (!entry || entry.stamp !== stamp.getTime()) {
-        const built = await build();
-        const body = Buffer.from(built.body);
-        entry = {
-          stamp: stamp.getTime(),
-          etag: `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`,
-          lastModified: new Date(Math.floor(stamp.getTime() / 1000) * 1000).toUTCString(),
-          body,
-          type: built.type,
-        };
-        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-        entries.set(key, entry);
+      if (!entry) {
+        let pending = building.get(key);
+        if (!pending) {
+          const startedAt = epoch;
+          const started: Promise<Entry> = build()
+            .then(prepare)
+            .then((prepared) => {
+              if (epoch === startedAt) store(key, prepared);
+              return prepared;
+            })
+            .finally(() => {
+              if (building.get(key) === started) building.delete(key);
+            });
+          building.set(key, started);
+          pending = started;
+        }
+        entry = await pending;
       }
-      reply.header('ETag', entry.etag).header('Last-Modified', entry.lastModified).header('Cache-Control', 'public, no-cache');
-      const ifNoneMatch = request.headers['if-none-match'];
-      const ifModifiedSince = request.headers['if-modified-since'];
-      if (
-        (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === entry.etag)) ||
-        (!ifNoneMatch && ifModifiedSince && Date.parse(ifModifiedSince) >= Date.parse(entry.lastModified))
-      ) {
-        return reply.code(304).send();
+      if (entries.get(key) === entry) {
+        if (aliases.size >= maxAliases) aliases.delete(aliases.keys().next().value!);
+        aliases.set(request.url, key);
       }
-      return reply.type(entry.type).send(entry.body);
+      return send(request, reply, entry);
     },
 
-    clear: () => {
-      entries.clear();
-      stamps.clear();
-    },
+    /** Stops following changes (the app is closing). */
+    close: () => unsubscribe(),
   };
 }
 

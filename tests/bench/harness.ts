@@ -4,15 +4,13 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { loadConfig } from '../../apps/bootstrap/config.ts';
+import { loadConfig, type Config } from '../../apps/bootstrap/config.ts';
 import { startRuntime, type Runtime } from '../../apps/bootstrap/runtime.ts';
 import { buildApp } from '../../apps/web/app.ts';
 import { freePort } from '../helpers/net.ts';
 
-/** The production app on a fresh embedded PostgreSQL (or DATABASE_URL), listening on loopback. */
-export async function startBenchApp(
-  options: { beforeListen?: (app: FastifyInstance, dataDir: string) => Promise<void> } = {},
-): Promise<{ runtime: Runtime; baseUrl: string; dataDir: string; close: () => Promise<void> }> {
+/** The production runtime (services, no worker) on a fresh embedded PostgreSQL (or DATABASE_URL), with no web server. */
+export async function startBenchRuntime(): Promise<{ runtime: Runtime; config: Config; dataDir: string; close: () => Promise<void> }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'veille-bench-'));
   await chmod(dataDir, 0o755);
   const port = await freePort();
@@ -26,17 +24,33 @@ export async function startBenchApp(
   });
   const log = pino({ level: 'warn' });
   const runtime = await startRuntime(config, log, { worker: false });
-  const app = await buildApp(runtime.services, config);
-  await options.beforeListen?.(app, dataDir);
-  await app.listen({ port, host: '127.0.0.1' });
   return {
     runtime,
-    baseUrl: `http://127.0.0.1:${port}`,
+    config,
+    dataDir,
+    async close() {
+      await runtime.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The production app on a fresh embedded PostgreSQL (or DATABASE_URL), listening on loopback. */
+export async function startBenchApp(
+  options: { beforeListen?: (app: FastifyInstance, dataDir: string) => Promise<void> } = {},
+): Promise<{ runtime: Runtime; baseUrl: string; dataDir: string; close: () => Promise<void> }> {
+  const bench = await startBenchRuntime();
+  const { config, dataDir, runtime } = bench;
+  const app = await buildApp(runtime.services, config);
+  await options.beforeListen?.(app, dataDir);
+  await app.listen({ port: config.port, host: '127.0.0.1' });
+  return {
+    runtime,
+    baseUrl: config.publicUrl,
     dataDir,
     async close() {
       await app.close();
-      await runtime.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await bench.close();
     },
   };
 }

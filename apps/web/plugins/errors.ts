@@ -108,12 +108,17 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
 
   // Unknown URLs are cheap to ask for and cost a render each: a bot walking random paths is slowed
   // down by the rate limit registered on this handler.
-  app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 120, timeWindow: 60_000 }) }, async (request, reply) => {
-    if (wantsJson(request)) return reply.code(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
-    if (isPublicPath(request.url)) return renderPublicNotFound(reply, options.services);
-    return reply.render('error', { status: 404, title: 'Page not found', message: 'There is nothing at this address.' }, { status: 404 });
-  });
+  app.setNotFoundHandler({ preHandler: app.rateLimit({ max: 120, timeWindow: 60_000 }) }, notFoundHandler(options.services));
 });
+
+/** The answer to an address no route serves: JSON for the API, the reader's 404 on the public site, the admin's otherwise. */
+export function notFoundHandler(services: Services) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    if (wantsJson(request)) return reply.code(404).send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` });
+    if (isPublicPath(request.url)) return renderPublicNotFound(reply, services);
+    return reply.render('error', { status: 404, title: 'Page not found', message: 'There is nothing at this address.' }, { status: 404 });
+  };
+}
 
 /** A stable snake_case code for an error: not_found, validation, rate_limited, conflict, ... */
 function errorCode(error: FastifyError): string {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { RequestRefusedError } from '../http-errors.ts';
 
@@ -52,23 +52,26 @@ function refuse(found: ControlCharacterFound, what: 'field' | 'header'): never {
 }
 
 /**
- * Refuses, once for every route, a request whose headers, path, query or body hold control
- * characters: a 400 that names the field, before any route or service sees the text.
+ * Refuses a request whose headers, path, query or body hold control characters: a 400 that names
+ * the field, before any route or service sees the text.
  */
+export async function refuseControlCharacters(request: FastifyRequest): Promise<void> {
+  for (const [name, value] of Object.entries(request.headers)) {
+    for (const item of [value].flat()) {
+      if (typeof item !== 'string') continue;
+      const match = HEADER.exec(item);
+      if (match) refuse({ field: name, character: match[0] }, 'header');
+    }
+  }
+  const found =
+    findControlCharacter(request.params, 'single-line') ??
+    findControlCharacter(request.query, 'multi-line') ??
+    findControlCharacter(request.body, 'multi-line');
+  if (found) refuse(found, 'field');
+}
+
+/** The check above, once for every route of the scope it is registered in. */
 export const inputGuardPlugin = fp(async (app: FastifyInstance) => {
   // preHandler: after every body is parsed, uploads' fields included, and before the routes' own hooks.
-  app.addHook('preHandler', async (request) => {
-    for (const [name, value] of Object.entries(request.headers)) {
-      for (const item of [value].flat()) {
-        if (typeof item !== 'string') continue;
-        const match = HEADER.exec(item);
-        if (match) refuse({ field: name, character: match[0] }, 'header');
-      }
-    }
-    const found =
-      findControlCharacter(request.params, 'single-line') ??
-      findControlCharacter(request.query, 'multi-line') ??
-      findControlCharacter(request.body, 'multi-line');
-    if (found) refuse(found, 'field');
-  });
+  app.addHook('preHandler', refuseControlCharacters);
 });

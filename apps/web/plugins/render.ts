@@ -57,7 +57,8 @@ export const renderPlugin = fp(async (app: FastifyInstance, options: { services:
 
   async function context(request: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
     let flash: Flash | undefined;
-    const raw = request.cookies[FLASH_COOKIE];
+    // Outside the site's scope (an unknown address, a reader's page) no cookie is read.
+    const raw = request.cookies?.[FLASH_COOKIE];
     if (raw) {
       const unsigned = request.unsignCookie(raw);
       if (unsigned.valid && unsigned.value) {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildTestApp } from '../../helpers/app.ts';
-import { startAppProcess, stopProcess, waitFor, type AppProcess } from '../../helpers/process.ts';
+import { stopProcess, waitFor, type AppProcess } from '../../helpers/process.ts';
+import { publishedEditionWithReaders, startWorkerProcess } from '../../helpers/send-fixture.ts';
 import { startSmtpSink } from '../../helpers/smtp-sink.ts';
 import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 
@@ -27,49 +28,15 @@ test('a worker killed several times in the middle of a send: every subscriber en
   // A slow server: the send takes a few seconds, and each message is kept a moment before the
   // worker learns it was accepted.
   const sink = await startSmtpSink(t, { delayMs: 15 });
-  const { services, database, databaseUrl, config } = await buildTestApp(t);
-  await services.settings.update({
-    actor: OPERATOR,
-    input: { newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' },
-  });
-  const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
-  const category = await services.categories.create({ name: 'Ops' });
-  const ids = [];
-  for (const [index, title] of ['Caddy 2.8', 'Traefik 3'].entries()) {
-    ids.push(
-      (
-        await services.links.add({
-          actor: owner,
-          input: { url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id },
-        })
-      ).link.id,
-    );
-  }
-  await services.editions.put({
-    period: '2024-06',
-    input: { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] },
-  });
-  await services.editions.publish({ period: '2024-06' });
-  const readers = Array.from({ length: SUBSCRIBERS }, (_, index) => `reader${String(index).padStart(3, '0')}@example.org`);
-  for (let start = 0; start < readers.length; start += 20) {
-    await Promise.all(readers.slice(start, start + 20).map((email) => services.subscribers.add({ email, actor: OPERATOR })));
-  }
+  const testApp = await buildTestApp(t);
+  const { services, database } = testApp;
+  const readers = await publishedEditionWithReaders(testApp, SUBSCRIBERS);
   const send = await services.delivery.start({ period: '2024-06', actor: OPERATOR });
   assert.equal(send.total, SUBSCRIBERS);
 
   const output = () => workers.map((worker, index) => `--- worker ${index + 1} ---\n${worker.output()}`).join('\n');
-  function startWorkerProcess(): AppProcess {
-    const worker = startAppProcess('apps/worker/main.ts', {
-      DATABASE_URL: databaseUrl,
-      SMTP_URL: sink.url,
-      DATA_DIR: config.dataDir,
-      // The same secret as the test's app: it signs the unsubscribe links in the messages.
-      SESSION_SECRET: config.sessionSecret,
-      PUBLIC_URL: 'http://veille.test',
-      LOG_LEVEL: 'warn',
-      SEND_CONCURRENCY: String(CONNECTIONS),
-      NODE_ENV: 'test',
-    });
+  function startWorker(): AppProcess {
+    const worker = startWorkerProcess(testApp, sink.url, { SEND_CONCURRENCY: String(CONNECTIONS) });
     workers.push(worker);
     return worker;
   }
@@ -88,7 +55,7 @@ test('a worker killed several times in the middle of a send: every subscriber en
   // Each worker dies at a random moment of the send, with no chance to record anything more; the
   // next one is started on what it left.
   for (let kill = 1; kill <= KILLS; kill++) {
-    const worker = startWorkerProcess();
+    const worker = startWorker();
     if (released !== undefined) {
       // The restarted worker first releases the claims its predecessor left (aged below).
       const expected = released;
@@ -142,7 +109,7 @@ test('a worker killed several times in the middle of a send: every subscriber en
     restart = (await database.pool.query<{ at: Date }>('SELECT now() AS at')).rows[0]!.at;
   }
 
-  const last = startWorkerProcess();
+  const last = startWorker();
   const final = await waitFor(
     'the send to be done',
     60_000,

@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../../bootstrap/services.ts';
 import type { EditionDocument } from '../../../domain/editions/edition-types.ts';
 import { atomFeed, jsonFeed, rssFeed, sitemapXml } from '../../../domain/editions/edition-render.ts';
 import { editionPath } from '../../../domain/editions/periods.ts';
 import { NotFoundError } from '../../../domain/platform/errors.ts';
-import { createPublicCache } from '../../public-cache.ts';
+import { refuseControlCharacters } from '../../plugins/input-guard.ts';
+import { createPublicCache, type BuiltPage } from '../../public-cache.ts';
 import { archiveView, editionPageView, homeView, searchView } from '../../view-models/public-view.ts';
 
 const FEED_SIZE = 20;
@@ -13,51 +14,81 @@ const HTML = 'text/html; charset=utf-8';
 const pageQuery = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) });
 const permalinkParams = z.object({ year: z.string().regex(/^\d{4}$/), part: z.string().regex(/^(\d{2}|W\d{2})$/), slug: z.string().max(120) });
 
-/** The public site: home, edition permalinks, archive, tags, search, feeds and sitemap. */
-export async function publicRoutes(app: FastifyInstance, options: { services: Services; stampTtlMs?: number }) {
+/**
+ * The public site: home, edition permalinks, archive, tags, search, feeds and sitemap. Registered
+ * outside the admin's scope: no session, CSRF or cross-site hook runs for a reader, and a page
+ * answered before is answered from memory without any query (see public-cache.ts). What reaches
+ * the database on a first request (a slug, a tag) is checked for control characters first.
+ */
+export async function publicRoutes(app: FastifyInstance, options: { services: Services }) {
   const { services } = options;
   const { editions } = services;
-  const cache = createPublicCache({ stampTtlMs: options.stampTtlMs });
-  const archiveStamp = () => cache.stamp('archive', () => editions.archiveStamp());
+  const cache = createPublicCache({ changes: services.changes });
+  app.addHook('onClose', async () => cache.close());
 
   const render = (reply: FastifyReply, template: string, data: Record<string, unknown>) => reply.viewAsync(template, data) as Promise<string>;
+  /** A page of the archive's kind: it lists editions, so any change to a published one renews it. */
+  const listing = async (body: string, type = HTML): Promise<BuiltPage> => ({ body, type, lastModified: await editions.archiveStamp(), tags: ['editions'] });
 
-  app.get('/', async (request, reply) =>
-    cache.serve(request, reply, 'home', await archiveStamp(), async () => ({ body: await render(reply, 'public/home', await homeView(services)), type: HTML })),
+  /** The route's handler behind the cache: a URL answered before never reaches it. */
+  const cached = (handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>): RouteHandlerMethod =>
+    async function (request, reply) {
+      const answered = cache.answer(request, reply);
+      if (answered) return answered;
+      await refuseControlCharacters(request);
+      return handler(request, reply);
+    };
+
+  app.get(
+    '/',
+    cached(async (request, reply) => {
+      // Until the owner exists, the site leads to the set-up page (answered once, never kept).
+      if (await services.accounts.needsSetup()) return reply.redirect('/setup', 303);
+      return cache.serve(request, reply, 'home', async () => listing(await render(reply, 'public/home', await homeView(services))));
+    }),
   );
 
-  app.get('/:year/:part/:slug', async (request, reply) => {
-    const params = permalinkParams.safeParse(request.params);
-    if (!params.success) throw new NotFoundError('There is no such page.');
-    const { year, part, slug } = params.data;
-    const stamp = await cache.stamp(`edition:${slug}`, () => editions.publicStamp({ slug }));
-    if (!stamp || stamp.status !== 'published') throw new NotFoundError('There is no such edition.');
-    const at = new Date(Math.max(stamp.updatedAt.getTime(), stamp.settingsAt?.getTime() ?? 0));
-    return cache.serve(request, reply, `edition:${year}/${part}/${slug}`, at, async () => {
-      const row = await editions.published({ year, part, slug });
-      return { body: await render(reply, 'public/edition', await editionPageView(services, row)), type: HTML };
-    });
-  });
+  app.get(
+    '/:year/:part/:slug',
+    cached(async (request, reply) => {
+      const params = permalinkParams.safeParse(request.params);
+      if (!params.success) throw new NotFoundError('There is no such page.');
+      const { year, part, slug } = params.data;
+      return cache.serve(request, reply, `edition:${year}/${part}/${slug}`, async () => {
+        const row = await editions.published({ year, part, slug });
+        const [view, stamp] = await Promise.all([editionPageView(services, row), editions.publicStamp({ slug })]);
+        const lastModified = new Date(Math.max(row.updatedAt.getTime(), stamp?.settingsAt?.getTime() ?? 0));
+        return { body: await render(reply, 'public/edition', view), type: HTML, lastModified, tags: [`edition:${row.id}`] };
+      });
+    }),
+  );
 
   async function archivePage(request: FastifyRequest, reply: FastifyReply, filter: { year?: number; tag?: string }, key: string) {
     const { page } = pageQuery.parse(request.query);
-    return cache.serve(request, reply, `${key}:${page}`, await archiveStamp(), async () => ({
-      body: await render(reply, 'public/archive', await archiveView(services, filter, page)),
-      type: HTML,
-    }));
+    return cache.serve(request, reply, `${key}:${page}`, async () => listing(await render(reply, 'public/archive', await archiveView(services, filter, page))));
   }
 
-  app.get('/archive', async (request, reply) => archivePage(request, reply, {}, 'archive'));
-  app.get('/archive/:year', async (request, reply) => {
-    const { year } = z.object({ year: z.coerce.number().int().min(1900).max(3000) }).parse(request.params);
-    return archivePage(request, reply, { year }, `archive:${year}`);
-  });
-  app.get('/tags/:tag', async (request, reply) => {
-    const { tag } = z.object({ tag: z.string().min(1).max(60) }).parse(request.params);
-    return archivePage(request, reply, { tag: tag.toLowerCase() }, `tag:${tag.toLowerCase()}`);
-  });
+  app.get(
+    '/archive',
+    cached(async (request, reply) => archivePage(request, reply, {}, 'archive')),
+  );
+  app.get(
+    '/archive/:year',
+    cached(async (request, reply) => {
+      const { year } = z.object({ year: z.coerce.number().int().min(1900).max(3000) }).parse(request.params);
+      return archivePage(request, reply, { year }, `archive:${year}`);
+    }),
+  );
+  app.get(
+    '/tags/:tag',
+    cached(async (request, reply) => {
+      const { tag } = z.object({ tag: z.string().min(1).max(60) }).parse(request.params);
+      return archivePage(request, reply, { tag: tag.toLowerCase() }, `tag:${tag.toLowerCase()}`);
+    }),
+  );
 
-  app.get('/search', async (request, reply) => {
+  // Each search is its own: never kept.
+  app.get('/search', { preHandler: refuseControlCharacters }, async (request, reply) => {
     const { q } = z.object({ q: z.string().max(200).default('') }).parse(request.query);
     return reply
       .header('Cache-Control', 'no-store')
@@ -77,29 +108,41 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
     { path: '/feed.json', type: 'application/feed+json; charset=utf-8', build: jsonFeed },
   ];
   for (const feed of feeds) {
-    app.get(feed.path, async (request, reply) =>
-      cache.serve(request, reply, feed.path, await archiveStamp(), async () => {
-        const info = await editions.newsletter();
-        return { body: feed.build(info, await feedDocuments(), { selfUrl: info.publicUrl + feed.path }), type: feed.type };
-      }),
+    app.get(
+      feed.path,
+      cached(async (request, reply) =>
+        cache.serve(request, reply, feed.path, async () => {
+          const info = await editions.newsletter();
+          return listing(feed.build(info, await feedDocuments(), { selfUrl: info.publicUrl + feed.path }), feed.type);
+        }),
+      ),
     );
   }
 
-  app.get('/sitemap.xml', async (request, reply) =>
-    cache.serve(request, reply, 'sitemap', await archiveStamp(), async () => {
-      const info = await editions.newsletter();
-      const { rows } = await editions.archive({ limit: 10_000, offset: 0 });
-      const entries = [
-        { path: '/', lastModified: rows[0]?.updatedAt ?? new Date() },
-        { path: '/archive', lastModified: rows[0]?.updatedAt ?? new Date() },
-        ...rows.map((row) => ({ path: editionPath(row), lastModified: row.correctedAt ?? row.publishedAt ?? row.updatedAt })),
-      ];
-      return { body: sitemapXml(info, entries), type: 'application/xml; charset=utf-8' };
-    }),
+  app.get(
+    '/sitemap.xml',
+    cached(async (request, reply) =>
+      cache.serve(request, reply, 'sitemap', async () => {
+        const info = await editions.newsletter();
+        const { rows } = await editions.archive({ limit: 10_000, offset: 0 });
+        const entries = [
+          { path: '/', lastModified: rows[0]?.updatedAt ?? new Date() },
+          { path: '/archive', lastModified: rows[0]?.updatedAt ?? new Date() },
+          ...rows.map((row) => ({ path: editionPath(row), lastModified: row.correctedAt ?? row.publishedAt ?? row.updatedAt })),
+        ];
+        return listing(sitemapXml(info, entries), 'application/xml; charset=utf-8');
+      }),
+    ),
   );
 
-  app.get('/robots.txt', async (_request, reply) => {
-    const info = await editions.newsletter();
-    return reply.type('text/plain; charset=utf-8').send(`User-agent: *\nDisallow: /admin\nDisallow: /api/\nSitemap: ${info.publicUrl}/sitemap.xml\n`);
-  });
+  app.get(
+    '/robots.txt',
+    cached(async (request, reply) =>
+      cache.serve(request, reply, 'robots', async () => {
+        const info = await editions.newsletter();
+        const body = `User-agent: *\nDisallow: /admin\nDisallow: /api/\nSitemap: ${info.publicUrl}/sitemap.xml\n`;
+        return { body, type: 'text/plain; charset=utf-8', lastModified: new Date(), tags: [] };
+      }),
+    ),
+  );
 }

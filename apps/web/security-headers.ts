@@ -1,0 +1,44 @@
+// The security headers of every answer (Content-Security-Policy, HSTS behind https, framing,
+// referrer...), as helmet writes them, computed once when the app is built: they depend on the
+// configuration only, and a reader's request should not pay for assembling them again.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet from 'helmet';
+
+/** The headers helmet would set on every answer for this configuration, by lower-case name. */
+export function securityHeaders(options: { secureCookies: boolean }): Record<string, string> {
+  const middleware = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        // The admin's side-by-side preview frames two of its own pages.
+        frameSrc: ["'self'"],
+        upgradeInsecureRequests: options.secureCookies ? [] : null,
+      },
+    },
+    strictTransportSecurity: options.secureCookies,
+    // No Referer to other sites, as with no-referrer; but a browser without Fetch Metadata then
+    // still sends the real Origin with Veille's own forms (no-referrer makes it "null"), which the
+    // cross-site check needs.
+    referrerPolicy: { policy: 'same-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  const headers: Record<string, string> = {};
+  const collector = {
+    setHeader: (name: string, value: string | number | readonly string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  // helmet's middleware sets its headers synchronously; it never reads the request.
+  middleware({} as IncomingMessage, collector as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return headers;
+}
