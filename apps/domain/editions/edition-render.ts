@@ -30,21 +30,33 @@ export function sectionSlug(name: string): string {
 
 // --- HTML body -------------------------------------------------------------------------------
 
-function linkItemHtml(link: EditionLink, base: string | undefined): string {
+type BodyOptions = {
+  absoluteBase?: string;
+  /** Give each link's item an id (`link-<id>`), stable across corrections: the public page, which search results point into. */
+  linkAnchors?: boolean;
+};
+
+/** The id of a link's item on the edition's public page, for addresses that point at it (`#link-…`). */
+export function linkAnchor(id: string): string {
+  return `link-${id}`;
+}
+
+function linkItemHtml(link: EditionLink, options: BodyOptions): string {
   const title = escapeHtml(link.title);
   const href = safeHref(link.url);
   const anchor = href ? `<a href="${escapeHtml(href)}">${title}</a>` : title;
-  const commentary = link.commentaryHtml.trim() ? ` : ${checkLinks(link.commentaryHtml.trim(), base)}` : '';
-  const children = link.children.length > 0 ? linkListHtml(link.children, base) : '';
-  return `<li>${anchor}${commentary}${children}</li>`;
+  const commentary = link.commentaryHtml.trim() ? ` : ${checkLinks(link.commentaryHtml.trim(), options.absoluteBase)}` : '';
+  const children = link.children.length > 0 ? linkListHtml(link.children, options) : '';
+  const id = options.linkAnchors ? ` id="${escapeHtml(linkAnchor(link.id))}"` : '';
+  return `<li${id}>${anchor}${commentary}${children}</li>`;
 }
 
-function linkListHtml(links: EditionLink[], base: string | undefined): string {
-  return `<ul>\n${links.map((link) => linkItemHtml(link, base)).join('\n')}\n</ul>`;
+function linkListHtml(links: EditionLink[], options: BodyOptions): string {
+  return `<ul>\n${links.map((link) => linkItemHtml(link, options)).join('\n')}\n</ul>`;
 }
 
 /** The body of an edition as semantic HTML (intro, sections, free sections, outro), shared by the public page, the feeds and "copy for Substack". */
-export function editionBodyHtml(edition: EditionDocument, options: { absoluteBase?: string } = {}): string {
+export function editionBodyHtml(edition: EditionDocument, options: BodyOptions = {}): string {
   const base = options.absoluteBase;
   const parts: string[] = [];
   if (edition.intro.trim()) parts.push(`<div class="edition-intro">\n${checkLinks(renderMarkdown(edition.intro), base).trim()}\n</div>`);
@@ -56,7 +68,7 @@ export function editionBodyHtml(edition: EditionDocument, options: { absoluteBas
     usedIds.set(slug, seen + 1);
     const id = seen === 0 ? slug : `${slug}-${seen + 1}`;
     const heading = `<h2 id="${escapeHtml(id)}">${escapeHtml(section.name)}</h2>`;
-    const list = section.links.length > 0 ? `\n${linkListHtml(section.links, base)}` : '';
+    const list = section.links.length > 0 ? `\n${linkListHtml(section.links, options)}` : '';
     parts.push(`<section class="edition-section">\n${heading}${list}\n</section>`);
   }
   for (const free of edition.freeSections) {
