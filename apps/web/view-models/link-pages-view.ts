@@ -31,6 +31,15 @@ export async function linkRow({ links, categories }: LinkServices, id: string): 
   return { link: linkView(full), categories: allCategories };
 }
 
+/** The fields a row edits where they stand; the others are in the full form. */
+export const ROW_FIELDS = ['title', 'commentary', 'categoryId'] as const;
+
+/** A row with one of its fields (title, commentary or category) open for editing in place. */
+export async function linkFieldRow(services: LinkServices, id: string, field: (typeof ROW_FIELDS)[number]): Promise<Record<string, unknown>> {
+  const [allCategories, full] = await Promise.all([services.categories.list(), services.links.getWithChildren({ id })]);
+  return { link: linkView(full), categories: allCategories, values: editValues(full), editing: field };
+}
+
 /** A link's edit form: its values, the categories, the links it may be nested under; `focus` is the field to start in. */
 export async function linkEditPage(services: LinkServices, { id, focus }: { id: string; focus?: string }): Promise<Record<string, unknown>> {
   const link = await services.links.get({ id });

@@ -123,8 +123,11 @@ test('inline edit: the form fragment, a 422 that keeps what was typed, then a sa
   assert.doesNotMatch(editForm.body, /<html/i);
   assert.match(editForm.body, /<form class="link-edit-form/);
   assert.match(editForm.body, /data-focus="commentary"/);
-  assert.match(editForm.body, /name="title" type="text" value="Original title"/);
   assert.match(editForm.body, />Original commentary<\/textarea>/);
+  assert.doesNotMatch(editForm.body, /name="title"/, 'a click on the commentary edits the commentary only, in its row');
+  assert.deepEqual(rowIds(editForm.body), [link.id]);
+  const fullForm = await owner.get(`/admin/links/${link.id}/edit`, HX);
+  assert.match(fullForm.body, /name="title" type="text" value="Original title"/, 'Edit (or More) opens every field');
   const page = await owner.get(`/admin/links/${link.id}/edit`);
   assert.match(page.body, /<html/i, 'without htmx the same form is a full page');
 

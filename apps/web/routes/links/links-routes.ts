@@ -7,7 +7,7 @@ import { requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
 import { wantsFragment } from '../../plugins/render.ts';
 import { bulkNotice, inboxFilters, inboxPage } from '../../view-models/inbox-view.ts';
-import { duplicateSentence, linkEditPage, linkNewPage, linkRow } from '../../view-models/link-pages-view.ts';
+import { duplicateSentence, linkEditPage, linkFieldRow, linkNewPage, linkRow, ROW_FIELDS } from '../../view-models/link-pages-view.ts';
 import { linkView } from '../../view-models/link-view.ts';
 
 const idParams = z.object({ id: z.string().max(100) });
@@ -121,6 +121,9 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
   app.get('/links/:id/edit', async (request, reply) => {
     const { id } = idParams.parse(request.params);
     const { field } = editQuery.parse(request.query);
+    // With htmx, a click on the title, the commentary or the category edits that one field in the row.
+    const inRow = ROW_FIELDS.find((name) => name === field);
+    if (inRow && wantsFragment(request)) return reply.render('partials/link-row', await linkFieldRow(services, id, inRow));
     return reply.render('admin/link-edit', await linkEditPage(services, { id, focus: field ?? 'title' }), { fragment: 'partials/link-edit' });
   });
 
