@@ -127,3 +127,30 @@ test('fields edit where they stand, Enter on a row opens it, Alt+Down moves it, 
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
 });
+
+test('the capture popup offers to edit a link already saved, and quotes the selection', async (t) => {
+  const { newPage, add, services } = await startInbox(t);
+  const saved = await add({ url: 'https://example.org/keep', title: 'A link to keep', commentary: 'Utile.' });
+  const page = await newPage();
+  await signInPage(page, OWNER);
+
+  // What the bookmarklet opens on a new page: the selection, two paragraphs, becomes a quotation.
+  await page.goto(
+    `/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/new')}&text=${encodeURIComponent('  First line.\n\n\nSecond one.  ')}`,
+  );
+  assert.equal(await page.getByLabel(/^Commentary/).inputValue(), '> First line.\n>\n> Second one.');
+  await page.locator('#preview-new blockquote').waitFor();
+  assert.equal(await page.getByRole('link', { name: /Open and edit/ }).count(), 0);
+
+  // On a page already saved: open that link and add to it, rather than saving a second copy.
+  await page.goto(`/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/keep?utm_source=x')}&text=${encodeURIComponent('A quote.')}`);
+  await page.getByRole('button', { name: 'Save a second copy' }).waitFor();
+  assert.deepEqual(await seriousViolations(page), []);
+  await page.getByRole('link', { name: 'Open and edit “A link to keep”' }).click();
+  await page.getByRole('heading', { name: 'Edit link' }).waitFor();
+  await page.getByLabel(/^Commentary/).fill('Utile, et cité.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('heading', { name: 'Saved' }).waitFor();
+  assert.equal((await services.links.get({ id: saved.id })).commentary, 'Utile, et cité.');
+  assert.equal((await services.links.list({ status: 'inbox', limit: 10 })).links.length, 1, 'no second copy');
+});

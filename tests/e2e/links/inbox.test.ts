@@ -201,8 +201,8 @@ test('delete with undo, and the capture popup opened by the bookmarklet', async 
   );
   await popup.getByText('Already shared.').waitFor();
   assert.equal(await popup.getByLabel('Title').inputValue(), 'Keep, again');
-  assert.equal(await popup.getByLabel(/^Commentary/).inputValue(), 'Selected sentence.');
-  await popup.getByRole('button', { name: 'Save link' }).click();
+  assert.equal(await popup.getByLabel(/^Commentary/).inputValue(), '> Selected sentence.', 'the selection arrives as a quotation');
+  await popup.getByRole('button', { name: 'Save a second copy' }).click();
   await popup.getByRole('heading', { name: 'Saved' }).waitFor();
   assert.equal((await services.links.list({ status: 'inbox', limit: 10 })).links.length, 2);
 });

@@ -307,3 +307,33 @@ test('bulk actions move, tag and delete the selected links', async (t) => {
   assert.match(noTags.body, /Type at least one tag\./);
   assert.deepEqual((await services.links.get({ id: a!.id })).tags, ['rust', 'webassembly']);
 });
+
+test('the capture popup offers the link already saved, edits it in the popup, and keeps a refused edit', async (t) => {
+  const { owner, form, add, services } = await buildInbox(t);
+  const saved = await add({ url: 'https://example.org/keep', title: 'A link to keep', commentary: 'Utile.' });
+
+  const popup = await owner.get(
+    `/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/keep?utm_source=x')}&text=${encodeURIComponent('Cité.')}`,
+  );
+  assert.equal(popup.statusCode, 200);
+  assert.ok(popup.body.includes(`href="/admin/links/${saved.id}/edit?popup=1"`), 'the popup offers to open the saved link');
+  assert.match(popup.body, />Save a second copy</, 'and still lets the editor save another');
+  assert.match(popup.body, />&gt; Cité\.<\/textarea>/, 'the selection is a quotation');
+
+  const edit = await owner.get(`/admin/links/${saved.id}/edit?popup=1`);
+  assert.equal(edit.statusCode, 200);
+  assert.match(edit.body, /name="popup" value="1"/);
+  assert.doesNotMatch(edit.body, /class="admin-header"/, 'in the popup layout');
+
+  const refused = await form(`/admin/links/${saved.id}`, { popup: '1', title: 'x'.repeat(1001), commentary: 'Typed with care' });
+  assert.equal(refused.statusCode, 422);
+  assert.match(refused.body, /Title must be at most 1000 characters\./);
+  assert.match(refused.body, />Typed with care<\/textarea>/);
+  assert.match(refused.body, /name="popup" value="1"/, 'the popup stays a popup');
+
+  const done = await form(`/admin/links/${saved.id}`, { popup: '1', title: 'A link to keep', commentary: 'Utile, et cité.' });
+  assert.equal(done.statusCode, 200);
+  assert.match(done.body, /<h1>Saved<\/h1>/);
+  assert.equal((await services.links.get({ id: saved.id })).commentary, 'Utile, et cité.');
+  assert.equal((await services.links.list({ status: 'all' })).links.length, 1);
+});

@@ -28,7 +28,7 @@ const newQuery = z.object({
   text: z.string().max(20_000).optional(),
   popup: z.string().optional(),
 });
-const editQuery = z.object({ field: z.string().max(20).optional() });
+const editQuery = z.object({ field: z.string().max(20).optional(), popup: z.string().max(1).optional() });
 const LINK_FIELDS = ['url', 'title', 'commentary', 'via', 'tags', 'categoryId', 'category', 'parentId', 'description', 'siteName'];
 
 /** Only the fields a link form may set; anything else in the body is ignored. */
@@ -68,7 +68,7 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
   const editForm: FormRoute = {
     template: 'admin/link-edit',
     fragment: 'partials/link-edit',
-    page: (request) => linkEditPage(services, { id: idParams.parse(request.params).id }),
+    page: (request) => linkEditPage(services, { id: idParams.parse(request.params).id, popup: isPopup(request) }),
   };
 
   async function renderRow(reply: FastifyReply, id: string, extra: Record<string, unknown> = {}) {
@@ -120,16 +120,20 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
 
   app.get('/links/:id/edit', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const { field } = editQuery.parse(request.query);
+    const { field, popup } = editQuery.parse(request.query);
     // With htmx, a click on the title, the commentary or the category edits that one field in the row.
     const inRow = ROW_FIELDS.find((name) => name === field);
     if (inRow && wantsFragment(request)) return reply.render('partials/link-row', await linkFieldRow(services, id, inRow));
-    return reply.render('admin/link-edit', await linkEditPage(services, { id, focus: field ?? 'title' }), { fragment: 'partials/link-edit' });
+    return reply.render('admin/link-edit', await linkEditPage(services, { id, focus: field ?? 'title', popup: popup === '1' }), {
+      fragment: 'partials/link-edit',
+    });
   });
 
   app.post('/links/:id', { config: { form: editForm } }, async (request, reply) => {
     const { id } = idParams.parse(request.params);
     const { link, duplicates, categoryChanged } = await links.update({ id, input: linkInput(request.body) });
+    // The capture popup edited a link already saved: it says so and closes, as after a save.
+    if (isPopup(request)) return reply.render('admin/link-saved', { link: linkView(link), duplicates: [] });
     if (!wantsFragment(request)) return reply.flash('success', 'Link saved.').redirect('/admin/inbox', 303);
     changed(reply);
     // Filed into another category: the row leaves its group and joins the end of the new one.
