@@ -19,11 +19,15 @@
     }
   });
 
+  // The ids of the selected rows: a row redrawn (its title fetched, a field saved) stays selected.
+  const selectedIds = new Set();
+
   /** Shows the bulk bar only while rows are selected, with how many. */
   function updateBulkBar() {
     const bar = document.querySelector('[data-bulk-bar]');
     if (!bar) return;
     const boxes = [...document.querySelectorAll('.select-link')];
+    for (const box of boxes) box.checked = selectedIds.has(box.value);
     const selected = boxes.filter((box) => box.checked).length;
     bar.hidden = selected === 0;
     const count = bar.querySelector('[data-selected-count]');
@@ -39,10 +43,16 @@
     const target = event.target;
     if (!(target instanceof HTMLElement)) return;
     if (target.matches('[data-select-all]')) {
-      for (const box of document.querySelectorAll('.select-link')) box.checked = target.checked;
+      for (const box of document.querySelectorAll('.select-link')) {
+        if (target.checked) selectedIds.add(box.value);
+        else selectedIds.delete(box.value);
+      }
       updateBulkBar();
-    } else if (target.matches('.select-link')) updateBulkBar();
-    else if (target.matches('select[data-autosubmit]')) target.form?.requestSubmit();
+    } else if (target.matches('.select-link')) {
+      if (target.checked) selectedIds.add(target.value);
+      else selectedIds.delete(target.value);
+      updateBulkBar();
+    } else if (target.matches('select[data-autosubmit]')) target.form?.requestSubmit();
   });
 
   /** Applies the compact mode, and says so on its button. */
@@ -74,6 +84,11 @@
   document.addEventListener('submit', (event) => {
     const row = event.target instanceof Element ? event.target.closest('.link-row') : null;
     if (row && event.target.matches('.link-edit-form')) returnFocusTo = row.id;
+  });
+
+  // A bulk action done, its rows are no longer selected.
+  document.addEventListener('htmx:afterRequest', (event) => {
+    if (event.target instanceof Element && event.target.matches('[data-bulk-bar]') && event.detail.successful) selectedIds.clear();
   });
 
   document.addEventListener('htmx:afterSettle', () => {

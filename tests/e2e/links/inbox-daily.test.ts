@@ -14,7 +14,10 @@ async function seriousViolations(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).analyze();
   return results.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.help}\n  ${violation.nodes.map((node) => node.target.join(' ')).join('\n  ')}`);
+    .map(
+      (violation) =>
+        `${violation.id}: ${violation.help}\n  ${violation.nodes.map((node) => `${node.target.join(' ')}: ${node.failureSummary ?? ''}`).join('\n  ')}`,
+    );
 }
 
 async function startInbox(t: Parameters<typeof startBrowserTest>[0]) {
@@ -126,6 +129,17 @@ test('fields edit where they stand, Enter on a row opens it, Alt+Down moves it, 
   assert.deepEqual(await seriousViolations(page), []);
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
+
+  // Categories move the same way, from their handle.
+  await page.goto('/admin/categories');
+  const names = async () => (await services.categories.list()).map((category) => category.name);
+  const before = await names();
+  await page.getByRole('button', { name: `Move ${before[0]} (Alt+Up, Alt+Down)` }).focus();
+  await page.keyboard.press('Alt+ArrowDown');
+  await page.locator('#keyboard-announcer', { hasText: `${before[0]}: moved to position 2 of ${before.length} in Categories` }).waitFor();
+  for (let attempt = 0; attempt < 50 && (await names())[0] === before[0]; attempt++) await page.waitForTimeout(100);
+  assert.deepEqual((await names()).slice(0, 2), [before[1], before[0]], 'the keyboard move is saved');
+  assert.deepEqual(await seriousViolations(page), []);
 });
 
 test('the capture popup offers to edit a link already saved, and quotes the selection', async (t) => {
