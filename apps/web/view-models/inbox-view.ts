@@ -10,6 +10,13 @@ export const inboxFilters = z.object({
   status: z.string().optional(),
 });
 
+// The rows drawn with the page, "To sort" first then each category in its order: about a screenful
+// and a half. The others come on demand, a group at a time ("Show the other N").
+export const FIRST_ROWS = 30;
+
+/** The query of a group's rows left out of the page: the group ("none" for "To sort") and how many it already shows. */
+export const groupRowsQuery = z.object({ category: z.string().max(100), offset: z.coerce.number().int().min(0).max(10_000) });
+
 /** The inbox page: every category's links in their order, or the ranked results of a search or filter. */
 export async function inboxPage({ links, categories }: Pick<Services, 'links' | 'categories'>, query: unknown): Promise<Record<string, unknown>> {
   const filters = inboxFilters.parse(query ?? {});
@@ -18,10 +25,24 @@ export async function inboxPage({ links, categories }: Pick<Services, 'links' | 
   const base = { filters, categories: allCategories, tags, filtering };
   if (!filtering) {
     const inbox = await links.inbox();
-    return { ...base, inbox: { ...inbox, groups: inbox.groups.map((group) => ({ ...group, links: group.links.map(linkView) })) }, results: undefined };
+    let budget = FIRST_ROWS;
+    const groups = inbox.groups.map((group) => {
+      const shown = group.links.slice(0, Math.max(budget, 0));
+      budget -= shown.length;
+      return { ...group, links: shown.map(linkView), more: group.links.length - shown.length };
+    });
+    return { ...base, inbox: { ...inbox, groups }, results: undefined };
   }
   const result = await links.list({ ...filters, limit: 200 });
   return { ...base, inbox: undefined, results: result.links.map(linkView), counts: undefined };
+}
+
+/** The rows of one inbox group past the first `offset`, for "Show the other N". */
+export async function inboxGroupRows({ links, categories }: Pick<Services, 'links' | 'categories'>, query: unknown): Promise<Record<string, unknown>> {
+  const { category, offset } = groupRowsQuery.parse(query ?? {});
+  const [allCategories, inbox] = await Promise.all([categories.list(), links.inbox()]);
+  const group = inbox.groups.find((candidate) => (candidate.category?.id ?? 'none') === category);
+  return { categories: allCategories, rows: (group?.links ?? []).slice(offset).map(linkView) };
 }
 
 /** What a bulk action did, in a sentence. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildInbox, groupRows, HX, quickAdd, rowIds } from '../../helpers/inbox.ts';
+import { FIRST_ROWS } from '../../../apps/web/view-models/inbox-view.ts';
 
 test('quick-add without JavaScript saves the link and redirects to the inbox with a message', async (t) => {
   const { owner, form, services } = await buildInbox(t);
@@ -336,4 +337,26 @@ test('the capture popup offers the link already saved, edits it in the popup, an
   assert.match(done.body, /<h1>Saved<\/h1>/);
   assert.equal((await services.links.get({ id: saved.id })).commentary, 'Utile, et cité.');
   assert.equal((await services.links.list({ status: 'all' })).links.length, 1);
+});
+
+test('the inbox draws its first rows with the page and the others of a group on demand', async (t) => {
+  const { owner, add, services } = await buildInbox(t);
+  const ops = await services.categories.create({ name: 'Ops' });
+  const toSort: string[] = [];
+  for (let index = 0; index < FIRST_ROWS + 5; index++) toSort.push((await add({ url: `https://example.org/${index}`, title: `Link ${index}` })).id);
+  const filed = await add({ url: 'https://example.org/ops', title: 'Filed', categoryId: ops.id });
+
+  const page = await owner.get('/admin/inbox');
+  assert.equal(rowIds(page.body).length, FIRST_ROWS, 'a screenful and a half of rows');
+  assert.match(page.body, /Show the other 5 links/);
+  assert.match(page.body, /Show the other 1 link</, 'a group past the budget still shows, with its button');
+  assert.ok(!page.body.includes('class="empty-group"><span id="group-title-' + ops.id), 'and is not listed as empty');
+
+  const rest = await owner.get(`/admin/inbox/rows?category=none&offset=${FIRST_ROWS}`, HX);
+  assert.equal(rest.statusCode, 200);
+  assert.equal(rowIds(rest.body).length, 5);
+  assert.deepEqual(new Set([...rowIds(page.body), ...rowIds(rest.body)]), new Set(toSort), 'every link once');
+  assert.deepEqual(rowIds((await owner.get(`/admin/inbox/rows?category=${ops.id}&offset=0`, HX)).body), [filed.id]);
+  assert.deepEqual(rowIds((await owner.get('/admin/inbox/rows?category=nothing&offset=0', HX)).body), []);
+  assert.equal((await owner.get('/admin/inbox/rows?category=none&offset=-1', HX)).statusCode, 400);
 });

@@ -6,7 +6,7 @@ import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
 import { wantsFragment } from '../../plugins/render.ts';
-import { bulkNotice, inboxFilters, inboxPage } from '../../view-models/inbox-view.ts';
+import { bulkNotice, inboxFilters, inboxGroupRows, inboxPage } from '../../view-models/inbox-view.ts';
 import { duplicateSentence, linkEditPage, linkFieldRow, linkNewPage, linkRow, ROW_FIELDS } from '../../view-models/link-pages-view.ts';
 import { linkView } from '../../view-models/link-view.ts';
 
@@ -83,6 +83,8 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
   app.get('/inbox', { config: { form: filterForm } }, async (request, reply) =>
     reply.render('admin/inbox', await inboxPage(services, request.query), { fragment: listFragment(request) }),
   );
+
+  app.get('/inbox/rows', async (request, reply) => reply.render('partials/link-rows', await inboxGroupRows(services, request.query)));
 
   app.get('/inbox/counts', async (_request, reply) => {
     const inbox = await links.inbox({ limitPerPage: 0 });
