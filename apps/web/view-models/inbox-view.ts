@@ -8,7 +8,11 @@ export const inboxFilters = z.object({
   category: z.string().optional(),
   tag: z.string().optional(),
   status: z.string().optional(),
+  cursor: z.string().max(200).optional(),
 });
+
+// Results drawn at a time; "Show more results" brings the next ones.
+export const RESULTS_PAGE = 50;
 
 // The rows drawn with the page, "To sort" first then each category in its order: about a screenful
 // and a half. The others come on demand, a group at a time ("Show the other N").
@@ -33,8 +37,11 @@ export async function inboxPage({ links, categories }: Pick<Services, 'links' | 
     });
     return { ...base, inbox: { ...inbox, groups }, results: undefined };
   }
-  const result = await links.list({ ...filters, limit: 200 });
-  return { ...base, inbox: undefined, results: result.links.map(linkView), counts: undefined };
+  const result = await links.list({ ...filters, limit: RESULTS_PAGE });
+  const next = result.nextCursor
+    ? new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value)), cursor: result.nextCursor })
+    : undefined;
+  return { ...base, inbox: undefined, results: result.links.map(linkView), moreHref: next && `/admin/inbox?${next}`, counts: undefined };
 }
 
 /** The rows of one inbox group past the first `offset`, for "Show the other N". */

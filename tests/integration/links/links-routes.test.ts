@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildInbox, groupRows, HX, quickAdd, rowIds } from '../../helpers/inbox.ts';
-import { FIRST_ROWS } from '../../../apps/web/view-models/inbox-view.ts';
+import { FIRST_ROWS, RESULTS_PAGE } from '../../../apps/web/view-models/inbox-view.ts';
 
 test('quick-add without JavaScript saves the link and redirects to the inbox with a message', async (t) => {
   const { owner, form, services } = await buildInbox(t);
@@ -359,4 +359,23 @@ test('the inbox draws its first rows with the page and the others of a group on 
   assert.deepEqual(rowIds((await owner.get(`/admin/inbox/rows?category=${ops.id}&offset=0`, HX)).body), [filed.id]);
   assert.deepEqual(rowIds((await owner.get('/admin/inbox/rows?category=nothing&offset=0', HX)).body), []);
   assert.equal((await owner.get('/admin/inbox/rows?category=none&offset=-1', HX)).statusCode, 400);
+});
+
+test('search results come 50 at a time, the next ones on demand, each link once', async (t) => {
+  const { owner, add } = await buildInbox(t);
+  const created = new Set<string>();
+  for (let index = 0; index < RESULTS_PAGE + 3; index++) created.add((await add({ url: `https://example.org/${index}`, title: `Serveur ${index}` })).id);
+
+  const first = await owner.get('/admin/inbox?q=serv', { ...HX, 'hx-target': 'inbox-list' });
+  assert.equal(rowIds(first.body).length, RESULTS_PAGE);
+  assert.match(first.body, /The 50 best links found, more below\./);
+  const more = /hx-get="([^"]+)" hx-target="#more-results"/.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
+  assert.ok(more, 'a button brings the next results');
+  const next = await owner.get(more, { ...HX, 'hx-target': 'more-results' });
+  assert.equal(next.statusCode, 200);
+  assert.doesNotMatch(next.body, /results-summary|<html/, 'only the rows, in place of the button');
+  assert.equal(rowIds(next.body).length, 3);
+  assert.doesNotMatch(next.body, /more-results/, 'the last page has no button');
+  assert.deepEqual(new Set([...rowIds(first.body), ...rowIds(next.body)]), created);
+  assert.equal((await owner.get('/admin/inbox?q=serv&cursor=garbage')).statusCode, 422);
 });

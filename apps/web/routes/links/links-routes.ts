@@ -39,7 +39,8 @@ function linkInput(body: unknown): Record<string, unknown> {
 
 const isPopup = (request: FastifyRequest) => (request.body as Record<string, unknown> | undefined)?.popup === '1';
 // The search box swaps the list only; anything else asking for the inbox gets the page.
-const listFragment = (request: FastifyRequest) => (request.headers['hx-target'] === 'inbox-list' ? 'partials/inbox-list' : undefined);
+const listFragment = (request: FastifyRequest) =>
+  ({ 'inbox-list': 'partials/inbox-list', 'more-results': 'partials/link-result-rows' })[String(request.headers['hx-target'])];
 
 /** The inbox: quick-add, inline editing, ordering, bulk actions, search; and the capture popup. */
 export async function linksRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Pick<Config, 'publicUrl'> }) {
