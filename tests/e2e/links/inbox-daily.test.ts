@@ -46,6 +46,7 @@ test('three links among the twelve default categories fit in 1,600 px; compact m
   const height = await page.evaluate(() => document.documentElement.scrollHeight);
   if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/inbox-default-categories.png`, fullPage: true });
   assert.ok(height <= 1600, `the inbox is ${height} px high`);
+  t.diagnostic(`inbox of 3 links among 12 groups: ${height} px high at 1280x800`);
   // The empty categories are one line of chips.
   assert.equal(await page.locator('.empty-group').count(), 9);
   assert.equal(await page.locator('.link-title', { hasText: 'example.org/a/very/long/path' }).count(), 1, 'an untitled link reads as host and path');
@@ -65,6 +66,7 @@ test('three links among the twelve default categories fit in 1,600 px; compact m
   await page.getByRole('button', { name: 'Compact' }).click();
   const compact = await page.evaluate(() => document.documentElement.scrollHeight);
   assert.ok(compact <= height, `compact ${compact} px, normal ${height} px`);
+  t.diagnostic(`compact: ${compact} px`);
   await page.reload();
   assert.equal(await page.getByRole('button', { name: 'Compact' }).getAttribute('aria-pressed'), 'true');
   assert.ok(await page.evaluate(() => document.body.classList.contains('inbox-compact')));
@@ -116,7 +118,12 @@ test('fields edit where they stand, Enter on a row opens it, Alt+Down moves it, 
   // Enter on a focused row opens it for editing.
   await page.locator(`#link-${second.id}`).focus();
   await page.keyboard.press('Enter');
-  await page.locator(`#link-${second.id} .link-edit-form`).getByLabel('URL').waitFor();
+  const form = page.locator(`#link-${second.id} .link-edit-form`);
+  await form.getByLabel('URL').waitFor();
+  // The title (with its hint) and the URL fields stand side by side, aligned.
+  const [titleBox, urlBox] = [await form.getByLabel('Title', { exact: true }).boundingBox(), await form.getByLabel('URL').boundingBox()];
+  assert.equal(Math.round(titleBox!.y), Math.round(urlBox!.y), 'the title and URL fields align');
+  assert.equal(Math.round(titleBox!.height), Math.round(urlBox!.height));
   await page.keyboard.press('Escape');
   await page.locator(`#link-${second.id} .link-title`).waitFor();
 
