@@ -37,7 +37,11 @@ test('three links among the twelve default categories fit in 1,600 px; compact m
   assert.equal(categories.length, 11);
   await add({ url: 'https://example.org/a/very/long/path?x=1', commentary: 'Une base **time series**.', categoryId: categories[3]!.id });
   await add({ url: 'https://htmx.org/essays/', title: 'htmx essays', commentary: '', categoryId: categories[9]!.id });
-  await add({ url: 'https://www.postgresql.org/docs/17/release-17.html', title: 'PostgreSQL 17 release notes', commentary: 'Les nouveautés.' });
+  await add({
+    url: 'https://www.postgresql.org/docs/17/release-17.html',
+    title: 'PostgreSQL 17 release notes',
+    commentary: 'Les nouveautés, [en détail](https://example.org/detail).',
+  });
   const page = await newPage();
   await page.setViewportSize({ width: 1280, height: 800 });
   await signInPage(page, OWNER);
