@@ -368,7 +368,7 @@ test('search results come 50 at a time, the next ones on demand, each link once'
 
   const first = await owner.get('/admin/inbox?q=serv', { ...HX, 'hx-target': 'inbox-list' });
   assert.equal(rowIds(first.body).length, RESULTS_PAGE);
-  assert.match(first.body, /The 50 best links found, more below\./);
+  assert.match(first.body, /The first 50 links found, best first; more below\./);
   const more = /hx-get="([^"]+)" hx-target="#more-results"/.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
   assert.ok(more, 'a button brings the next results');
   const next = await owner.get(more, { ...HX, 'hx-target': 'more-results' });
