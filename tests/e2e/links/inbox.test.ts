@@ -130,6 +130,8 @@ test('an editor collects ten links, comments, files, reorders, searches and is w
     await page.locator('.link-row', { hasText: title }).locator('.chip.missing').click();
     await page.locator('.link-edit-form').getByLabel('Category').selectOption({ label: category });
     await page.locator(`.link-group:has(h2:text-is("${category}")) .link-title`, { hasText: title }).waitFor();
+    // Filed into an empty category, the list is drawn again: wait for that before the next step.
+    await page.waitForFunction(() => !document.querySelector('.htmx-request, [data-reload-list] > .link-row'));
   };
   await fileInto(ARTICLES[0]!, 'Data');
   await fileInto(ARTICLES[3]!, 'Data');
