@@ -26,6 +26,8 @@ export default tseslint.config(
     languageOptions: {
       globals: {
         Blob: 'readonly',
+        CustomEvent: 'readonly',
+        HTMLDialogElement: 'readonly',
         HTMLFormElement: 'readonly',
         HTMLInputElement: 'readonly',
         HTMLTextAreaElement: 'readonly',

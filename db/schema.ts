@@ -211,9 +211,10 @@ export const links = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     // Deleted links stay a few minutes so that "undo" can bring them back.
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
-    // French and English stems, accents folded, weighted title > commentary > description > the
-    // rest. links_search_vector() is an IMMUTABLE SQL function declared in the custom migration
-    // migrations/0002_search.sql, with the text search configurations it uses.
+    // French and English stems and the words as written, accents folded, weighted title >
+    // commentary > description > the rest. links_search_vector() is an IMMUTABLE SQL function
+    // declared in the custom migration migrations/0002_search.sql, with the text search
+    // configurations it uses, and last changed in migrations/0016_search_words_as_typed.sql.
     search: tsvector('search').generatedAlwaysAs(
       (): SQL =>
         sql`links_search_vector(${links.title}, ${links.commentary}, ${links.description}, ${links.siteName}, ${links.via}, ${links.url}, ${links.tags})`,

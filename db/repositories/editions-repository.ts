@@ -2,6 +2,10 @@ import { and, count, desc, eq, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
 import { editions, links, settings, type FreeSection } from '../schema.ts';
+import { searchTsquery } from './search-query.ts';
+
+// The links of an edition a search result shows, best first.
+const MATCHES_SHOWN = 5;
 
 export type EditionRow = typeof editions.$inferSelect;
 
@@ -104,24 +108,33 @@ export function createEditionsRepository(db: Database) {
       return result.rows;
     },
 
-    /** Published editions matching a reader's search, in their text or in their links, best first. */
+    /**
+     * Published editions matching a reader's search, in their text or in their links, best first,
+     * each with its best matching links (their ids anchor the results to the edition's page).
+     */
     async searchPublished(
       q: string,
       limit: number,
       tx: DbOrTx = db,
-    ): Promise<Array<EditionRow & { rank: number; matches: Array<{ title: string; url: string }> }>> {
-      const result = await tx.execute<{ id: string; rank: number; matches: Array<{ title: string; url: string }> | null }>(sql`
-        WITH query AS (SELECT websearch_to_tsquery('veille_fr', ${q}) || websearch_to_tsquery('veille_en', ${q}) AS tsq),
+    ): Promise<Array<EditionRow & { rank: number; matches: Array<{ id: string; title: string; url: string }> }>> {
+      const tsquery = searchTsquery(q);
+      if (!tsquery) return [];
+      // The edition's own words, stemmed and as written (prefixes of either match), accents folded.
+      const editionText = sql.raw(`e.title || ' ' || e.intro || ' ' || e.outro || ' ' || array_to_string(e.tags, ' ')`);
+      const editionVector = sql`(to_tsvector('veille_fr', ${editionText}) || to_tsvector('veille_simple', ${editionText}))`;
+      const result = await tx.execute<{ id: string; rank: number; matches: Array<{ id: string; title: string; url: string }> | null }>(sql`
+        WITH query AS (SELECT ${tsquery} AS tsq),
         link_hits AS (
           SELECT l.edition_id, max(ts_rank_cd(l.search, query.tsq)) AS rank,
-                 json_agg(json_build_object('title', coalesce(l.title, l.url), 'url', l.url) ORDER BY ts_rank_cd(l.search, query.tsq) DESC) AS matches
-          FROM links l, query WHERE l.search @@ query.tsq AND l.deleted_at IS NULL AND l.edition_id IS NOT NULL
+                 to_json((array_agg(json_build_object('id', l.id, 'title', coalesce(l.title, l.url), 'url', l.url) ORDER BY ts_rank_cd(l.search, query.tsq) DESC))[1:${MATCHES_SHOWN}]) AS matches
+          FROM links l JOIN editions pe ON pe.id = l.edition_id AND pe.status = 'published', query
+          WHERE l.search @@ query.tsq AND l.deleted_at IS NULL
           GROUP BY l.edition_id
         ),
         edition_hits AS (
-          SELECT e.id, ts_rank_cd(to_tsvector('veille_fr', e.title || ' ' || e.intro || ' ' || e.outro || ' ' || array_to_string(e.tags, ' ')), query.tsq) * 2 AS rank
+          SELECT e.id, ts_rank_cd(${editionVector}, query.tsq) * 2 AS rank
           FROM editions e, query
-          WHERE e.status = 'published' AND to_tsvector('veille_fr', e.title || ' ' || e.intro || ' ' || e.outro || ' ' || array_to_string(e.tags, ' ')) @@ query.tsq
+          WHERE e.status = 'published' AND ${editionVector} @@ query.tsq
         )
         SELECT e.id, coalesce(eh.rank, 0) + coalesce(lh.rank, 0) AS rank, lh.matches
         FROM editions e
@@ -136,9 +149,11 @@ export function createEditionsRepository(db: Database) {
         .select()
         .from(editions)
         .where(sql`${editions.id} = any(${`{${[...found.keys()].join(',')}}`}::uuid[])`);
+      // In the order of the ranked query (ties: the most recent edition first).
+      const order = [...found.keys()];
       return rows
-        .map((row) => ({ ...row, rank: Number(found.get(row.id)!.rank), matches: (found.get(row.id)!.matches ?? []).slice(0, 5) }))
-        .sort((a, b) => b.rank - a.rank);
+        .map((row) => ({ ...row, rank: Number(found.get(row.id)!.rank), matches: found.get(row.id)!.matches ?? [] }))
+        .sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
     },
 
     /**

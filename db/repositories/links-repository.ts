@@ -2,6 +2,7 @@ import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, or
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
 import { categories, editions, links, users } from '../schema.ts';
+import { searchTsquery } from './search-query.ts';
 
 export type LinkScope = 'inbox' | 'needs_work' | 'fetch_failed' | 'in_edition' | 'published' | 'all';
 
@@ -96,10 +97,6 @@ const selection = {
   },
 };
 
-function searchQuery(q: string): SQL {
-  return sql`(websearch_to_tsquery('veille_fr', ${q}) || websearch_to_tsquery('veille_en', ${q}))`;
-}
-
 type Row = Omit<Link, 'edition' | 'headline'> & {
   editionRef: LinkEditionRef | { [K in keyof LinkEditionRef]: null } | null;
   headlineTitle?: string;
@@ -188,8 +185,10 @@ export function createLinksRepository(db: Database) {
       if (query.editionId) conditions.push(eq(links.editionId, query.editionId));
       if (query.tag) conditions.push(sql`${links.tags} @> array[${query.tag}]::text[]`);
       const extra: Record<string, SQL.Aliased> = {};
-      if (query.q) {
-        const tsquery = searchQuery(query.q);
+      const tsquery = query.q ? searchTsquery(query.q) : undefined;
+      // A search with no word in it ("?!") finds nothing rather than everything.
+      if (query.q && !tsquery) conditions.push(sql`false`);
+      if (tsquery) {
         conditions.push(sql`${links.search} @@ ${tsquery}`);
         const options = `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`;
         extra.headlineTitle = sql<string>`ts_headline('veille_fr', coalesce(${links.title}, ${links.url}), ${tsquery}, ${options})`.as('headline_title');
@@ -205,9 +204,9 @@ export function createLinksRepository(db: Database) {
       const ordered = base(tx, extra)
         .where(and(...conditions))
         .orderBy(
-          ...(query.order === 'rank' && query.q
+          ...(query.order === 'rank' && tsquery
             ? // The id settles ties, so offset pages of equally ranked links neither repeat nor skip any.
-              [desc(sql`ts_rank_cd(${links.search}, ${searchQuery(query.q)})`), desc(links.createdAt), desc(links.id)]
+              [desc(sql`ts_rank_cd(${links.search}, ${tsquery})`), desc(links.createdAt), desc(links.id)]
             : query.order === 'recent'
               ? [desc(createdAtMs), desc(links.id)]
               : [sql`${categories.position} asc nulls last`, asc(links.position), asc(links.createdAt)]),

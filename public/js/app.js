@@ -97,6 +97,35 @@ function post(url, values) {
   return htmx.ajax('POST', url, { values, swap: 'none', source: document.body });
 }
 
+/** Saves where a link now stands in its list (and its category, when it changed lists). */
+function saveLinkMove(item, from, to) {
+  const previous = item.previousElementSibling;
+  const next = item.nextElementSibling;
+  const saved = post(`/admin/links/${item.dataset.id}/move`, {
+    categoryId: to.dataset.categoryId ?? '',
+    beforeId: previous?.dataset.id ?? '',
+    afterId: next?.dataset.id ?? '',
+  });
+  // Dropped on an empty category's chip: the list is drawn again with that category open.
+  if (to.hasAttribute('data-reload-list')) saved.then(() => htmx.trigger(document.body, 'inbox-reload'));
+  // In the inbox the row shows its category: fetch it again once a move to another is saved.
+  else if (from !== to && to.hasAttribute('data-refetch-row')) {
+    saved.then(() => htmx.ajax('GET', `/admin/links/${item.dataset.id}/row`, { target: item, swap: 'outerHTML' }));
+  }
+}
+
+/** Saves the order of the categories as the list shows it. */
+function saveCategoryOrder(list) {
+  post('/admin/categories/order', { ids: [...list.querySelectorAll('[data-id]')].map((row) => row.dataset.id) });
+}
+
+// Alt+Up / Alt+Down (keyboard.js) moved an item: saved like a drag and drop.
+document.addEventListener('reorder', (event) => {
+  const { item, list } = event.detail;
+  if (list.hasAttribute('data-sortable')) saveLinkMove(item, list, list);
+  else if (list.hasAttribute('data-sortable-categories')) saveCategoryOrder(list);
+});
+
 /** Drag and drop of links (within and between categories) and of categories. */
 function initSortables(root) {
   if (typeof Sortable === 'undefined') return;
@@ -109,19 +138,13 @@ function initSortables(root) {
       animation: 150,
       // Mouse and touch events rather than native drag and drop: the same on every browser and device.
       forceFallback: true,
+      // While dragging, the empty categories show as drop targets.
+      onStart() {
+        document.body.classList.add('dragging-link');
+      },
       onEnd(event) {
-        const item = event.item;
-        const previous = item.previousElementSibling;
-        const next = item.nextElementSibling;
-        const saved = post(`/admin/links/${item.dataset.id}/move`, {
-          categoryId: event.to.dataset.categoryId ?? '',
-          beforeId: previous?.dataset.id ?? '',
-          afterId: next?.dataset.id ?? '',
-        });
-        // In the inbox the row shows its category: fetch it again once a move to another is saved.
-        if (event.from !== event.to && event.to.hasAttribute('data-refetch-row')) {
-          saved.then(() => htmx.ajax('GET', `/admin/links/${item.dataset.id}/row`, { target: item, swap: 'outerHTML' }));
-        }
+        document.body.classList.remove('dragging-link');
+        saveLinkMove(event.item, event.from, event.to);
       },
     });
   }
@@ -146,7 +169,7 @@ function initSortables(root) {
       animation: 150,
       forceFallback: true,
       onEnd() {
-        post('/admin/categories/order', { ids: [...list.querySelectorAll('[data-id]')].map((row) => row.dataset.id) });
+        saveCategoryOrder(list);
       },
     });
   }

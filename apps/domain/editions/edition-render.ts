@@ -33,6 +33,19 @@ export function sectionSlug(name: string): string {
 /** Links whose page is gone, by link id, with the address of an archived copy and what to call it. */
 export type ArchivedCopies = { hrefs: Map<string, string>; label: string; title: string };
 
+type BodyOptions = {
+  absoluteBase?: string;
+  /** Give each link's item an id (`link-<id>`), stable across corrections: the public page, which search results point into. */
+  linkAnchors?: boolean;
+  /** Dead links point to an archived copy (the public page). */
+  archivedCopies?: ArchivedCopies;
+};
+
+/** The id of a link's item on the edition's public page, for addresses that point at it (`#link-…`). */
+export function linkAnchor(id: string): string {
+  return `link-${id}`;
+}
+
 /** " (archived copy)" after the link, when its page is gone and a copy is known. */
 function archivedCopyHtml(link: EditionLink, archived: ArchivedCopies | undefined): string {
   const href = archived && safeHref(archived.hrefs.get(link.id) ?? '');
@@ -40,25 +53,26 @@ function archivedCopyHtml(link: EditionLink, archived: ArchivedCopies | undefine
   return ` <span class="archived-copy">(<a href="${escapeHtml(href)}" title="${escapeHtml(archived.title)}">${escapeHtml(archived.label)}</a>)</span>`;
 }
 
-function linkItemHtml(link: EditionLink, base: string | undefined, archived?: ArchivedCopies): string {
+function linkItemHtml(link: EditionLink, options: BodyOptions): string {
   const title = escapeHtml(link.title);
   const href = safeHref(link.url);
   const anchor = href ? `<a href="${escapeHtml(href)}">${title}</a>` : title;
-  const commentary = link.commentaryHtml.trim() ? ` : ${checkLinks(link.commentaryHtml.trim(), base)}` : '';
-  const children = link.children.length > 0 ? linkListHtml(link.children, base, archived) : '';
-  return `<li>${anchor}${archivedCopyHtml(link, archived)}${commentary}${children}</li>`;
+  const commentary = link.commentaryHtml.trim() ? ` : ${checkLinks(link.commentaryHtml.trim(), options.absoluteBase)}` : '';
+  const children = link.children.length > 0 ? linkListHtml(link.children, options) : '';
+  const id = options.linkAnchors ? ` id="${escapeHtml(linkAnchor(link.id))}"` : '';
+  return `<li${id}>${anchor}${archivedCopyHtml(link, options.archivedCopies)}${commentary}${children}</li>`;
 }
 
-function linkListHtml(links: EditionLink[], base: string | undefined, archived?: ArchivedCopies): string {
-  return `<ul>\n${links.map((link) => linkItemHtml(link, base, archived)).join('\n')}\n</ul>`;
+function linkListHtml(links: EditionLink[], options: BodyOptions): string {
+  return `<ul>\n${links.map((link) => linkItemHtml(link, options)).join('\n')}\n</ul>`;
 }
 
 /**
  * The body of an edition as semantic HTML (intro, sections, free sections, outro), shared by the
- * public page, the feeds and "copy for Substack"; the public page also points dead links to an
- * archived copy.
+ * public page, the feeds and "copy for Substack"; the public page also anchors each link and points
+ * dead links to an archived copy.
  */
-export function editionBodyHtml(edition: EditionDocument, options: { absoluteBase?: string; archivedCopies?: ArchivedCopies } = {}): string {
+export function editionBodyHtml(edition: EditionDocument, options: BodyOptions = {}): string {
   const base = options.absoluteBase;
   const parts: string[] = [];
   if (edition.intro.trim()) parts.push(`<div class="edition-intro">\n${checkLinks(renderMarkdown(edition.intro), base).trim()}\n</div>`);
@@ -70,7 +84,7 @@ export function editionBodyHtml(edition: EditionDocument, options: { absoluteBas
     usedIds.set(slug, seen + 1);
     const id = seen === 0 ? slug : `${slug}-${seen + 1}`;
     const heading = `<h2 id="${escapeHtml(id)}">${escapeHtml(section.name)}</h2>`;
-    const list = section.links.length > 0 ? `\n${linkListHtml(section.links, base, options.archivedCopies)}` : '';
+    const list = section.links.length > 0 ? `\n${linkListHtml(section.links, options)}` : '';
     parts.push(`<section class="edition-section">\n${heading}${list}\n</section>`);
   }
   for (const free of edition.freeSections) {

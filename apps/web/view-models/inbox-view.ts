@@ -8,7 +8,18 @@ export const inboxFilters = z.object({
   category: z.string().optional(),
   tag: z.string().optional(),
   status: z.string().optional(),
+  cursor: z.string().max(200).optional(),
 });
+
+// Results drawn at a time; "Show more results" brings the next ones.
+export const RESULTS_PAGE = 50;
+
+// The rows drawn with the page, "To sort" first then each category in its order: about a screenful
+// and a half. The others come on demand, a group at a time ("Show the other N").
+export const FIRST_ROWS = 30;
+
+/** The query of a group's rows left out of the page: the group ("none" for "To sort") and how many it already shows. */
+export const groupRowsQuery = z.object({ category: z.string().max(100), offset: z.coerce.number().int().min(0).max(10_000) });
 
 /** The inbox page: every category's links in their order, or the ranked results of a search or filter. */
 export async function inboxPage({ links, categories }: Pick<Services, 'links' | 'categories'>, query: unknown): Promise<Record<string, unknown>> {
@@ -18,10 +29,27 @@ export async function inboxPage({ links, categories }: Pick<Services, 'links' | 
   const base = { filters, categories: allCategories, tags, filtering };
   if (!filtering) {
     const inbox = await links.inbox();
-    return { ...base, inbox: { ...inbox, groups: inbox.groups.map((group) => ({ ...group, links: group.links.map(linkView) })) }, results: undefined };
+    let budget = FIRST_ROWS;
+    const groups = inbox.groups.map((group) => {
+      const shown = group.links.slice(0, Math.max(budget, 0));
+      budget -= shown.length;
+      return { ...group, links: shown.map(linkView), more: group.links.length - shown.length };
+    });
+    return { ...base, inbox: { ...inbox, groups }, results: undefined };
   }
-  const result = await links.list({ ...filters, limit: 200 });
-  return { ...base, inbox: undefined, results: result.links.map(linkView), counts: undefined };
+  const result = await links.list({ ...filters, limit: RESULTS_PAGE });
+  const next = result.nextCursor
+    ? new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value)), cursor: result.nextCursor })
+    : undefined;
+  return { ...base, inbox: undefined, results: result.links.map(linkView), moreHref: next && `/admin/inbox?${next}`, counts: undefined };
+}
+
+/** The rows of one inbox group past the first `offset`, for "Show the other N". */
+export async function inboxGroupRows({ links, categories }: Pick<Services, 'links' | 'categories'>, query: unknown): Promise<Record<string, unknown>> {
+  const { category, offset } = groupRowsQuery.parse(query ?? {});
+  const [allCategories, inbox] = await Promise.all([categories.list(), links.inbox()]);
+  const group = inbox.groups.find((candidate) => (candidate.category?.id ?? 'none') === category);
+  return { categories: allCategories, rows: (group?.links ?? []).slice(offset).map(linkView) };
 }
 
 /** What a bulk action did, in a sentence. */

@@ -31,11 +31,23 @@ export async function linkRow({ links, categories }: LinkServices, id: string): 
   return { link: linkView(full), categories: allCategories };
 }
 
+/** The fields a row edits where they stand; the others are in the full form. */
+export const ROW_FIELDS = ['title', 'commentary', 'categoryId'] as const;
+
+/** A row with one of its fields (title, commentary or category) open for editing in place. */
+export async function linkFieldRow(services: LinkServices, id: string, field: (typeof ROW_FIELDS)[number]): Promise<Record<string, unknown>> {
+  const [allCategories, full] = await Promise.all([services.categories.list(), services.links.getWithChildren({ id })]);
+  return { link: linkView(full), categories: allCategories, values: editValues(full), editing: field };
+}
+
 /** A link's edit form: its values, the categories, the links it may be nested under; `focus` is the field to start in. */
-export async function linkEditPage(services: LinkServices, { id, focus }: { id: string; focus?: string }): Promise<Record<string, unknown>> {
+export async function linkEditPage(
+  services: LinkServices,
+  { id, focus, popup = false }: { id: string; focus?: string; popup?: boolean },
+): Promise<Record<string, unknown>> {
   const link = await services.links.get({ id });
   const [allCategories, parents] = await Promise.all([services.categories.list(), possibleParents(services, link)]);
-  return { link: linkView(link), values: editValues(link), errors: {}, categories: allCategories, parents, focus };
+  return { link: linkView(link), values: editValues(link), errors: {}, categories: allCategories, parents, focus, popup };
 }
 
 /** The capture popup (or the add page), pre-filled with what the bookmarklet read from the page, and where else its URL appears. */
@@ -44,8 +56,21 @@ export async function linkNewPage(
   query: { url?: string; title?: string; text?: string; popup?: boolean },
 ): Promise<Record<string, unknown>> {
   const [duplicates, allCategories] = await Promise.all([query.url ? links.duplicatesOf({ url: query.url }) : [], categories.list()]);
-  const values = { url: query.url ?? '', title: (query.title ?? '').slice(0, 500), commentary: query.text ? query.text.trim() : '' };
+  const values = { url: query.url ?? '', title: (query.title ?? '').slice(0, 500), commentary: query.text ? markdownQuote(query.text) : '' };
   return { values, errors: {}, categories: allCategories, popup: Boolean(query.popup), duplicates };
+}
+
+/** Text selected on a page as a Markdown quotation: every line behind "> ", paragraphs kept, the blank lines around dropped. */
+export function markdownQuote(text: string): string {
+  const lines = text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => line.trim());
+  while (lines.length > 0 && !lines[0]) lines.shift();
+  while (lines.length > 0 && !lines.at(-1)) lines.pop();
+  // Runs of blank lines are one paragraph break.
+  const kept = lines.filter((line, index) => line || lines[index - 1]);
+  return kept.map((line) => (line ? `> ${line}` : '>')).join('\n');
 }
 
 /** One sentence saying where a URL was shared before. */

@@ -37,9 +37,36 @@ function hostOf(url: string): string {
   }
 }
 
+/**
+ * What stands for a link that has no title (its page could not be fetched, or not yet): its host
+ * and path, readable ("example.org/posts/été"), without the scheme, "www.", query or fragment.
+ */
+export function urlLabel(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  if (parsed.protocol === 'mailto:') return decodeSafely(parsed.pathname);
+  if (!parsed.hostname) return url;
+  const path = parsed.pathname.replace(/\/+$/, '');
+  return parsed.hostname.replace(/^www\./, '') + decodeSafely(path);
+}
+
+// Percent-escapes are decoded for reading, unless that would show invisible or direction-changing characters.
+function decodeSafely(text: string): string {
+  try {
+    const decoded = decodeURI(text);
+    return /[\p{C}]/u.test(decoded) ? text : decoded;
+  } catch {
+    return text;
+  }
+}
+
 /** What a link row shows: display title, rendered commentary, what still needs work. */
 export function linkView(link: Link & { children?: Link[] }): LinkView {
-  const displayTitle = link.title || link.url;
+  const displayTitle = link.title || urlLabel(link.url);
   const commentary = link.commentary.trim();
   return {
     id: link.id,
@@ -48,7 +75,7 @@ export function linkView(link: Link & { children?: Link[] }): LinkView {
     host: hostOf(link.url),
     displayTitle,
     // Search results carry highlighted fragments; they are escaped before the <mark>s go in.
-    titleHtml: link.headline ? highlightToHtml(link.headline.title) : undefined,
+    titleHtml: link.headline && link.title ? highlightToHtml(link.headline.title) : undefined,
     commentaryHtml: link.headline?.commentary ? highlightToHtml(link.headline.commentary) : checkLinks(link.commentaryHtml),
     hasCommentary: commentary.length > 0,
     description: link.description,

@@ -3,7 +3,7 @@
 // newsletter's context (its words, its dates) besides its own data.
 import type { Services } from '../../bootstrap/services.ts';
 import type { EditionDocument, EditionRow } from '../../domain/editions/editions-service.ts';
-import { editionBodyHtml, editionDate } from '../../domain/editions/edition-render.ts';
+import { editionBodyHtml, editionDate, linkAnchor } from '../../domain/editions/edition-render.ts';
 import { editionPath } from '../../domain/editions/periods.ts';
 import { NotFoundError } from '../../domain/platform/errors.ts';
 import { markdownToText } from '../../domain/platform/markdown.ts';
@@ -24,7 +24,7 @@ async function editionView(services: PublicServices, doc: EditionDocument, base:
     label: words.archivedCopy,
     title: words.archivedCopyTitle(base.date(day)),
   };
-  return { doc, bodyHtml: editionBodyHtml(doc, { archivedCopies }), summary: markdownToText(doc.intro, 200) };
+  return { doc, bodyHtml: editionBodyHtml(doc, { archivedCopies, linkAnchors: true }), summary: markdownToText(doc.intro, 200) };
 }
 
 /** The home page: the latest edition in full, the few before it as links. */
@@ -65,6 +65,11 @@ export async function archiveView(services: PublicServices, filter: { year?: num
 /** The search page, with the editions matching `q` when there is one. */
 export async function searchView(services: PublicServices, q: string) {
   const base = await publicContext(services);
-  const results = q.trim() ? (await services.editions.search({ q: q.trim() })).map((row) => ({ ...row, path: editionPath(row) })) : [];
+  const found = q.trim() ? await services.editions.search({ q: q.trim() }) : [];
+  // Each matching link points at its own item on the edition's page.
+  const results = found.map((row) => {
+    const path = editionPath(row);
+    return { ...row, path, matches: row.matches.map((match) => ({ ...match, href: `${path}#${linkAnchor(match.id)}` })) };
+  });
   return { ...base, q, results, searched: Boolean(q.trim()), canonical: base.info.publicUrl + '/search' };
 }

@@ -125,12 +125,13 @@ test('an editor collects ten links, comments, files, reorders, searches and is w
   await page.locator('.link-row .link-title', { hasText: ARTICLES[1]! }).waitFor();
   assert.equal(await page.getByText('Not saved').count(), 0);
 
-  // File four links into categories through the edit form.
+  // File four links into categories: a click on the category chip, a choice, and it is saved.
   const fileInto = async (title: string, category: string) => {
     await page.locator('.link-row', { hasText: title }).locator('.chip.missing').click();
     await page.locator('.link-edit-form').getByLabel('Category').selectOption({ label: category });
-    await page.getByRole('button', { name: 'Save' }).click();
     await page.locator(`.link-group:has(h2:text-is("${category}")) .link-title`, { hasText: title }).waitFor();
+    // Filed into an empty category, the list is drawn again: wait for that before the next step.
+    await page.waitForFunction(() => !document.querySelector('.htmx-request, [data-reload-list] > .link-row'));
   };
   await fileInto(ARTICLES[0]!, 'Data');
   await fileInto(ARTICLES[3]!, 'Data');
@@ -202,8 +203,8 @@ test('delete with undo, and the capture popup opened by the bookmarklet', async 
   );
   await popup.getByText('Already shared.').waitFor();
   assert.equal(await popup.getByLabel('Title').inputValue(), 'Keep, again');
-  assert.equal(await popup.getByLabel(/^Commentary/).inputValue(), 'Selected sentence.');
-  await popup.getByRole('button', { name: 'Save link' }).click();
+  assert.equal(await popup.getByLabel(/^Commentary/).inputValue(), '> Selected sentence.', 'the selection arrives as a quotation');
+  await popup.getByRole('button', { name: 'Save a second copy' }).click();
   await popup.getByRole('heading', { name: 'Saved' }).waitFor();
   assert.equal((await services.links.list({ status: 'inbox', limit: 10 })).links.length, 2);
 });

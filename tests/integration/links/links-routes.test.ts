@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildInbox, groupRows, HX, quickAdd, rowIds } from '../../helpers/inbox.ts';
+import { FIRST_ROWS, RESULTS_PAGE } from '../../../apps/web/view-models/inbox-view.ts';
 
 test('quick-add without JavaScript saves the link and redirects to the inbox with a message', async (t) => {
   const { owner, form, services } = await buildInbox(t);
@@ -32,7 +33,7 @@ test('quick-add with htmx answers the new row as a fragment and announces the ch
   const [link] = (await services.links.list({ status: 'all' })).links;
   assert.deepEqual(rowIds(response.body), [link!.id]);
   assert.match(response.body, /hx-swap-oob="afterbegin:#list-none"/, 'the row goes to the top of "To sort"');
-  assert.match(response.body, /Added “https:\/\/example\.org\/article”/);
+  assert.match(response.body, /Added “example\.org\/article”/);
   assert.match(response.body, /Fetching title…/);
 
   const second = await quickAdd(form, 'https://example.org/second');
@@ -123,8 +124,11 @@ test('inline edit: the form fragment, a 422 that keeps what was typed, then a sa
   assert.doesNotMatch(editForm.body, /<html/i);
   assert.match(editForm.body, /<form class="link-edit-form/);
   assert.match(editForm.body, /data-focus="commentary"/);
-  assert.match(editForm.body, /name="title" type="text" value="Original title"/);
   assert.match(editForm.body, />Original commentary<\/textarea>/);
+  assert.doesNotMatch(editForm.body, /name="title"/, 'a click on the commentary edits the commentary only, in its row');
+  assert.deepEqual(rowIds(editForm.body), [link.id]);
+  const fullForm = await owner.get(`/admin/links/${link.id}/edit`, HX);
+  assert.match(fullForm.body, /name="title" type="text" value="Original title"/, 'Edit (or More) opens every field');
   const page = await owner.get(`/admin/links/${link.id}/edit`);
   assert.match(page.body, /<html/i, 'without htmx the same form is a full page');
 
@@ -303,4 +307,75 @@ test('bulk actions move, tag and delete the selected links', async (t) => {
   assert.equal(noTags.statusCode, 422);
   assert.match(noTags.body, /Type at least one tag\./);
   assert.deepEqual((await services.links.get({ id: a!.id })).tags, ['rust', 'webassembly']);
+});
+
+test('the capture popup offers the link already saved, edits it in the popup, and keeps a refused edit', async (t) => {
+  const { owner, form, add, services } = await buildInbox(t);
+  const saved = await add({ url: 'https://example.org/keep', title: 'A link to keep', commentary: 'Utile.' });
+
+  const popup = await owner.get(
+    `/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/keep?utm_source=x')}&text=${encodeURIComponent('Cité.')}`,
+  );
+  assert.equal(popup.statusCode, 200);
+  assert.ok(popup.body.includes(`href="/admin/links/${saved.id}/edit?popup=1"`), 'the popup offers to open the saved link');
+  assert.match(popup.body, />Save a second copy</, 'and still lets the editor save another');
+  assert.match(popup.body, />&gt; Cité\.<\/textarea>/, 'the selection is a quotation');
+
+  const edit = await owner.get(`/admin/links/${saved.id}/edit?popup=1`);
+  assert.equal(edit.statusCode, 200);
+  assert.match(edit.body, /name="popup" value="1"/);
+  assert.doesNotMatch(edit.body, /class="admin-header"/, 'in the popup layout');
+
+  const refused = await form(`/admin/links/${saved.id}`, { popup: '1', title: 'x'.repeat(1001), commentary: 'Typed with care' });
+  assert.equal(refused.statusCode, 422);
+  assert.match(refused.body, /Title must be at most 1000 characters\./);
+  assert.match(refused.body, />Typed with care<\/textarea>/);
+  assert.match(refused.body, /name="popup" value="1"/, 'the popup stays a popup');
+
+  const done = await form(`/admin/links/${saved.id}`, { popup: '1', title: 'A link to keep', commentary: 'Utile, et cité.' });
+  assert.equal(done.statusCode, 200);
+  assert.match(done.body, /<h1>Saved<\/h1>/);
+  assert.equal((await services.links.get({ id: saved.id })).commentary, 'Utile, et cité.');
+  assert.equal((await services.links.list({ status: 'all' })).links.length, 1);
+});
+
+test('the inbox draws its first rows with the page and the others of a group on demand', async (t) => {
+  const { owner, add, services } = await buildInbox(t);
+  const ops = await services.categories.create({ name: 'Ops' });
+  const toSort: string[] = [];
+  for (let index = 0; index < FIRST_ROWS + 5; index++) toSort.push((await add({ url: `https://example.org/${index}`, title: `Link ${index}` })).id);
+  const filed = await add({ url: 'https://example.org/ops', title: 'Filed', categoryId: ops.id });
+
+  const page = await owner.get('/admin/inbox');
+  assert.equal(rowIds(page.body).length, FIRST_ROWS, 'a screenful and a half of rows');
+  assert.match(page.body, /Show the other 5 links/);
+  assert.match(page.body, /Show the other 1 link</, 'a group past the budget still shows, with its button');
+  assert.ok(!page.body.includes('class="empty-group"><span id="group-title-' + ops.id), 'and is not listed as empty');
+
+  const rest = await owner.get(`/admin/inbox/rows?category=none&offset=${FIRST_ROWS}`, HX);
+  assert.equal(rest.statusCode, 200);
+  assert.equal(rowIds(rest.body).length, 5);
+  assert.deepEqual(new Set([...rowIds(page.body), ...rowIds(rest.body)]), new Set(toSort), 'every link once');
+  assert.deepEqual(rowIds((await owner.get(`/admin/inbox/rows?category=${ops.id}&offset=0`, HX)).body), [filed.id]);
+  assert.deepEqual(rowIds((await owner.get('/admin/inbox/rows?category=nothing&offset=0', HX)).body), []);
+  assert.equal((await owner.get('/admin/inbox/rows?category=none&offset=-1', HX)).statusCode, 400);
+});
+
+test('search results come 50 at a time, the next ones on demand, each link once', async (t) => {
+  const { owner, add } = await buildInbox(t);
+  const created = new Set<string>();
+  for (let index = 0; index < RESULTS_PAGE + 3; index++) created.add((await add({ url: `https://example.org/${index}`, title: `Serveur ${index}` })).id);
+
+  const first = await owner.get('/admin/inbox?q=serv', { ...HX, 'hx-target': 'inbox-list' });
+  assert.equal(rowIds(first.body).length, RESULTS_PAGE);
+  assert.match(first.body, /The first 50 links found, best first; more below\./);
+  const more = /hx-get="([^"]+)" hx-target="#more-results"/.exec(first.body)?.[1]?.replaceAll('&amp;', '&');
+  assert.ok(more, 'a button brings the next results');
+  const next = await owner.get(more, { ...HX, 'hx-target': 'more-results' });
+  assert.equal(next.statusCode, 200);
+  assert.doesNotMatch(next.body, /results-summary|<html/, 'only the rows, in place of the button');
+  assert.equal(rowIds(next.body).length, 3);
+  assert.doesNotMatch(next.body, /more-results/, 'the last page has no button');
+  assert.deepEqual(new Set([...rowIds(first.body), ...rowIds(next.body)]), created);
+  assert.equal((await owner.get('/admin/inbox?q=serv&cursor=garbage')).statusCode, 422);
 });

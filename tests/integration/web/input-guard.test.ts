@@ -87,5 +87,5 @@ test('text that spans lines keeps its tabs and line breaks', async (t) => {
     `/admin/links/new?popup=1&url=${encodeURIComponent('https://example.org/page')}&text=${encodeURIComponent('A quote\nover two lines')}`,
   );
   assert.equal(popup.statusCode, 200);
-  assert.match(popup.body, /A quote\nover two lines/);
+  assert.match(popup.body, /&gt; A quote\n&gt; over two lines/, 'as a quotation, line by line');
 });

@@ -6,8 +6,8 @@ import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
 import { wantsFragment } from '../../plugins/render.ts';
-import { bulkNotice, inboxFilters, inboxPage } from '../../view-models/inbox-view.ts';
-import { duplicateSentence, linkEditPage, linkNewPage, linkRow } from '../../view-models/link-pages-view.ts';
+import { bulkNotice, inboxFilters, inboxGroupRows, inboxPage } from '../../view-models/inbox-view.ts';
+import { duplicateSentence, linkEditPage, linkFieldRow, linkNewPage, linkRow, ROW_FIELDS } from '../../view-models/link-pages-view.ts';
 import { linkView } from '../../view-models/link-view.ts';
 
 const idParams = z.object({ id: z.string().max(100) });
@@ -28,7 +28,7 @@ const newQuery = z.object({
   text: z.string().max(20_000).optional(),
   popup: z.string().optional(),
 });
-const editQuery = z.object({ field: z.string().max(20).optional() });
+const editQuery = z.object({ field: z.string().max(20).optional(), popup: z.string().max(1).optional() });
 const LINK_FIELDS = ['url', 'title', 'commentary', 'via', 'tags', 'categoryId', 'category', 'parentId', 'description', 'siteName'];
 
 /** Only the fields a link form may set; anything else in the body is ignored. */
@@ -39,7 +39,8 @@ function linkInput(body: unknown): Record<string, unknown> {
 
 const isPopup = (request: FastifyRequest) => (request.body as Record<string, unknown> | undefined)?.popup === '1';
 // The search box swaps the list only; anything else asking for the inbox gets the page.
-const listFragment = (request: FastifyRequest) => (request.headers['hx-target'] === 'inbox-list' ? 'partials/inbox-list' : undefined);
+const listFragment = (request: FastifyRequest) =>
+  ({ 'inbox-list': 'partials/inbox-list', 'more-results': 'partials/link-result-rows' })[String(request.headers['hx-target'])];
 
 /** The inbox: quick-add, inline editing, ordering, bulk actions, search; and the capture popup. */
 export async function linksRoutes(app: FastifyInstance, { services, config }: { services: Services; config: Pick<Config, 'publicUrl'> }) {
@@ -68,7 +69,7 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
   const editForm: FormRoute = {
     template: 'admin/link-edit',
     fragment: 'partials/link-edit',
-    page: (request) => linkEditPage(services, { id: idParams.parse(request.params).id }),
+    page: (request) => linkEditPage(services, { id: idParams.parse(request.params).id, popup: isPopup(request) }),
   };
 
   async function renderRow(reply: FastifyReply, id: string, extra: Record<string, unknown> = {}) {
@@ -83,6 +84,8 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
   app.get('/inbox', { config: { form: filterForm } }, async (request, reply) =>
     reply.render('admin/inbox', await inboxPage(services, request.query), { fragment: listFragment(request) }),
   );
+
+  app.get('/inbox/rows', async (request, reply) => reply.render('partials/link-rows', await inboxGroupRows(services, request.query)));
 
   app.get('/inbox/counts', async (_request, reply) => {
     const inbox = await links.inbox({ limitPerPage: 0 });
@@ -120,13 +123,20 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
 
   app.get('/links/:id/edit', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const { field } = editQuery.parse(request.query);
-    return reply.render('admin/link-edit', await linkEditPage(services, { id, focus: field ?? 'title' }), { fragment: 'partials/link-edit' });
+    const { field, popup } = editQuery.parse(request.query);
+    // With htmx, a click on the title, the commentary or the category edits that one field in the row.
+    const inRow = ROW_FIELDS.find((name) => name === field);
+    if (inRow && wantsFragment(request)) return reply.render('partials/link-row', await linkFieldRow(services, id, inRow));
+    return reply.render('admin/link-edit', await linkEditPage(services, { id, focus: field ?? 'title', popup: popup === '1' }), {
+      fragment: 'partials/link-edit',
+    });
   });
 
   app.post('/links/:id', { config: { form: editForm } }, async (request, reply) => {
     const { id } = idParams.parse(request.params);
     const { link, duplicates, categoryChanged } = await links.update({ id, input: linkInput(request.body) });
+    // The capture popup edited a link already saved: it says so and closes, as after a save.
+    if (isPopup(request)) return reply.render('admin/link-saved', { link: linkView(link), duplicates: [] });
     if (!wantsFragment(request)) return reply.flash('success', 'Link saved.').redirect('/admin/inbox', 303);
     changed(reply);
     // Filed into another category: the row leaves its group and joins the end of the new one.
