@@ -19,7 +19,7 @@ import { createDeliveryService } from '../domain/delivery/delivery-service.ts';
 import { createEditionsService, type EditionsService } from '../domain/editions/editions-service.ts';
 import { createExportService } from '../domain/exports/export-service.ts';
 import { createImportService } from '../domain/imports/import-service.ts';
-import { createLinkCheckService, type PageFetcher } from '../domain/links/link-check-service.ts';
+import { createLinkCheckService, type LinkCheckService, type PageFetcher } from '../domain/links/link-check-service.ts';
 import { createLinksService } from '../domain/links/links-service.ts';
 import type { Clock } from '../domain/platform/clock.ts';
 import type { Config } from './config.ts';
@@ -119,7 +119,7 @@ function accountsFeature({ db, repositories, mailer, clock, config }: Wiring, { 
 /** Readers and sending them editions. */
 function readersFeature(
   { db, repositories, mailer, queue, clock, config }: Wiring,
-  { settings, editions }: { settings: SettingsService; editions: EditionsService },
+  { settings, editions, linkCheck }: { settings: SettingsService; editions: EditionsService; linkCheck: LinkCheckService },
 ) {
   const subscribers = createSubscribersService({
     db,
@@ -143,6 +143,7 @@ function readersFeature(
     publicUrl: config.publicUrl,
     concurrency: config.sendConcurrency,
     ratePerSecond: config.sendRatePerSecond,
+    linkCheck,
   });
   return { subscribers, delivery };
 }
@@ -190,7 +191,7 @@ export function createServices(deps: ServiceDeps) {
   const { categories, links } = linksFeature(wiring);
   const { settings, editions, linkCheck } = editionsFeature(wiring, { links, categories });
   const { auth, accounts } = accountsFeature(wiring, { settings });
-  const { subscribers, delivery } = readersFeature(wiring, { settings, editions });
+  const { subscribers, delivery } = readersFeature(wiring, { settings, editions, linkCheck });
   const { imports, exports } = movingFeature(wiring, { settings, editions, categories, links, subscribers, accounts });
   const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports });
   const { mailer, queue, clock } = deps;

@@ -69,7 +69,7 @@ function parse(input: string, source: string, options: ResolvedOptions) {
 
   const body = lines.slice(front.bodyStart);
   const assembled = readBody(body, title, warnings);
-  if (assembled.categories.length === 0) {
+  if (!assembled.blocks.some((block) => block.kind === 'category')) {
     fail('The file has no section with a list of links (“## Heading” followed by “* [title](url)” items): it does not look like an edition.');
   }
   return { source, title, period, date: date?.instant ?? null, tags, ...assembled, warnings };

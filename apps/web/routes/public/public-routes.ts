@@ -31,7 +31,12 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
     if (!params.success) throw new NotFoundError('There is no such page.');
     const { year, part, slug } = params.data;
     const stamp = await cache.stamp(`edition:${slug}`, () => editions.publicStamp({ slug }));
-    if (!stamp || stamp.status !== 'published') throw new NotFoundError('There is no such edition.');
+    if (!stamp || stamp.status !== 'published') {
+      // A path the edition answered at before its slug changed: links in sent emails, feeds and other sites keep working.
+      const moved = await editions.movedTo({ path: `/${year}/${part}/${slug}` });
+      if (moved) return reply.redirect(moved, 301);
+      throw new NotFoundError('There is no such edition.');
+    }
     const at = new Date(Math.max(stamp.updatedAt.getTime(), stamp.settingsAt?.getTime() ?? 0));
     return cache.serve(request, reply, `edition:${year}/${part}/${slug}`, at, async () => {
       const row = await editions.published({ year, part, slug });
