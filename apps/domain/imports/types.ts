@@ -377,3 +377,20 @@ export function assembleBody(raw: RawBody, warnings: string[]): AssembledBody {
   });
   return { intro, outro, blocks };
 }
+
+/**
+ * A warning for a code fence that is never closed: it runs to the end of the file, and the
+ * sections after it are read as code. Fences are given as markdown-it gives them (line ranges).
+ */
+export function unclosedFence(tokens: Array<{ type: string; map: [number, number] | null }>, lines: string[]): string | undefined {
+  const closer = /^\s*(?:`{3,}|~{3,})\s*$/;
+  // Blank lines at the end are no part of any block.
+  let end = lines.length;
+  while (end > 0 && !lines[end - 1]!.trim()) end -= 1;
+  const open = tokens.find(
+    (token) => token.type === 'fence' && token.map && token.map[1] >= end && !(token.map[1] - 1 > token.map[0] && closer.test(lines[token.map[1] - 1] ?? '')),
+  );
+  return open?.map
+    ? `The code block opening on line ${open.map[0] + 1} after the front matter is never closed: everything after it was read as code.`
+    : undefined;
+}

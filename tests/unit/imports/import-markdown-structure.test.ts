@@ -167,4 +167,17 @@ describe('parseMarkdownEdition: structure', () => {
     );
     assert.deepEqual(textsOf(result), [{ heading: 'Tip', body: '<pre>\nunclosed' }]);
   });
+
+  test('an unclosed code fence is a dry-run warning, a stray ## inside a closed one stays code', () => {
+    const unclosed = parsed(withBody('## Web\n\n* [A](https://a.example)\n\n## Tip\n\n```sh\nls\n\n## Ops\n\n* [B](https://b.example)\n'));
+    assert.deepEqual(textsOf(unclosed), [{ heading: 'Tip', body: '```sh\nls\n\n## Ops\n\n* [B](https://b.example)' }]);
+    assert.deepEqual(unclosed.warnings, ['The code block opening on line 8 after the front matter is never closed: everything after it was read as code.']);
+    const closed = parsed(withBody('## Web\n\n* [A](https://a.example)\n\n## Tip\n\n```\n## not a section\n```\n\n## Ops\n\n* [B](https://b.example)\n'));
+    assert.deepEqual(
+      categoriesOf(closed).map((block) => block.name),
+      ['Web', 'Ops'],
+    );
+    assert.deepEqual(textsOf(closed), [{ heading: 'Tip', body: '```\n## not a section\n```' }]);
+    assert.deepEqual(closed.warnings, []);
+  });
 });
