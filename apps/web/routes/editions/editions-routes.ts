@@ -165,7 +165,9 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   // The blocks' order (dragged: their keys in order) or one change to them (the move, remove and add buttons).
   app.get('/:period/sections', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
-    return refreshSections(request, reply, period);
+    // Found first: the redirect without htmx names only an edition that exists.
+    const row = await editions.find({ period });
+    return refreshSections(request, reply, row.period);
   });
 
   app.post('/:period/sections', async (request, reply) => {
