@@ -94,10 +94,7 @@ export function preflightChecks(input: {
       ? { level: 'warning', code: 'email-size', count: emailBytes, message: `The email weighs ${kilobytes} kB: Gmail clips messages over 102 kB.` }
       : { level: 'info', code: 'email-size', count: emailBytes, message: `The email weighs ${kilobytes} kB (Gmail clips over 102 kB).` },
   );
-  checks.push(
-    input.sent
-      ? { level: 'info', code: 'sent', message: 'This edition has been sent already: publishing changes shows on the web only.' }
-      : { level: 'info', code: 'audience', count: audience, message: `${audience} active subscriber${audience === 1 ? '' : 's'} will receive it.` },
-  );
+  if (input.sent) checks.push({ level: 'info', code: 'sent', message: 'This edition has been sent already: publishing changes shows on the web only.' });
+  checks.push({ level: 'info', code: 'audience', count: audience, message: `${audience} active subscriber${audience === 1 ? '' : 's'} will receive it.` });
   return checks;
 }
