@@ -122,7 +122,16 @@ export const categories = pgTable(
   (table) => [uniqueIndex('categories_name_key').on(table.nameKey), index('categories_position_idx').on(table.position)],
 );
 
-export type FreeSection = { heading: string; body: string };
+/**
+ * One block of an edition's document, in the order readers see them: a category's section (its
+ * links are the edition's links of that category, in their position order; null holds the links
+ * of no category) with optional text before and after its links, or a section of text alone.
+ * The rules are in apps/domain/editions/edition-blocks.ts; migrations/0017_edition_blocks.sql
+ * made them from the category order and free sections editions had before.
+ */
+export type StoredBlock =
+  | { kind: 'category'; categoryId: string | null; intro: string; outro: string; keepEmpty: boolean }
+  | { kind: 'text'; id: string; heading: string; body: string };
 
 export const editions = pgTable(
   'editions',
@@ -138,15 +147,12 @@ export const editions = pgTable(
       .default(sql`'{}'::text[]`),
     intro: text('intro').notNull().default(''),
     outro: text('outro').notNull().default(''),
-    freeSections: jsonb('free_sections')
-      .$type<FreeSection[]>()
+    // The document's blocks in order; a category holding links of the edition without a block of
+    // its own is shown after the last category block.
+    blocks: jsonb('blocks')
+      .$type<StoredBlock[]>()
       .notNull()
       .default(sql`'[]'::jsonb`),
-    // Category ids in the order the edition shows them; categories not listed follow in their global order.
-    categoryOrder: uuid('category_order')
-      .array()
-      .notNull()
-      .default(sql`'{}'::uuid[]`),
     status: text('status', { enum: ['draft', 'scheduled', 'published'] })
       .notNull()
       .default('draft'),
@@ -170,6 +176,20 @@ export const editions = pgTable(
     index('editions_status_published_idx').on(table.status, table.publishedAt),
     check('editions_status_check', sql`${table.status} in ('draft', 'scheduled', 'published')`),
   ],
+);
+
+// Paths a published edition answered at before its slug changed: each answers 301 to where it is
+// now, so that links in sent emails, feeds and other sites keep working.
+export const editionPaths = pgTable(
+  'edition_paths',
+  {
+    path: text('path').primaryKey(),
+    editionId: uuid('edition_id')
+      .notNull()
+      .references(() => editions.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (table) => [index('edition_paths_edition_id_idx').on(table.editionId)],
 );
 
 export const links = pgTable(

@@ -21,7 +21,7 @@ import { createDeliveryService } from '../domain/delivery/delivery-service.ts';
 import { createEditionsService, type EditionsService } from '../domain/editions/editions-service.ts';
 import { createExportService } from '../domain/exports/export-service.ts';
 import { createImportService } from '../domain/imports/import-service.ts';
-import { createLinkCheckService, type PageFetcher } from '../domain/links/link-check-service.ts';
+import { createLinkCheckService, type LinkCheckService, type PageFetcher } from '../domain/links/link-check-service.ts';
 import { createLinkHealthService, type LinkHealthTuning } from '../domain/links/link-health-service.ts';
 import { createClicksService } from '../domain/clicks/clicks-service.ts';
 import { createLinksService } from '../domain/links/links-service.ts';
@@ -145,7 +145,7 @@ function accountsFeature({ db, repositories, mailer, clock, config }: Wiring, { 
 /** Readers and sending them editions. */
 function readersFeature(
   { db, repositories, mailer, queue, clock, config }: Wiring,
-  { settings, editions, clicks }: { settings: SettingsService; editions: EditionsService; clicks: ClicksService },
+  { settings, editions, clicks, linkCheck }: { settings: SettingsService; editions: EditionsService; clicks: ClicksService; linkCheck: LinkCheckService },
 ) {
   const subscribers = createSubscribersService({
     db,
@@ -170,6 +170,7 @@ function readersFeature(
     publicUrl: config.publicUrl,
     concurrency: config.sendConcurrency,
     ratePerSecond: config.sendRatePerSecond,
+    linkCheck,
   });
   return { subscribers, delivery };
 }
@@ -218,7 +219,7 @@ export function createServices(deps: ServiceDeps) {
   const { settings, editions, linkCheck, linkHealth } = editionsFeature(wiring, { links, categories });
   const clicks = clicksFeature(wiring, { settings, editions });
   const { auth, accounts } = accountsFeature(wiring, { settings });
-  const { subscribers, delivery } = readersFeature(wiring, { settings, editions, clicks });
+  const { subscribers, delivery } = readersFeature(wiring, { settings, editions, clicks, linkCheck });
   const { imports, exports } = movingFeature(wiring, { settings, editions, categories, links, subscribers, accounts });
   const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports, linkHealth, clicks });
   const { mailer, queue, clock, changes } = deps;

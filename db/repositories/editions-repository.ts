@@ -1,13 +1,14 @@
 import { and, count, desc, eq, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
-import { editions, links, settings, type FreeSection } from '../schema.ts';
+import { editionPaths, editions, links, settings, type StoredBlock } from '../schema.ts';
 import { searchTsquery } from './search-query.ts';
 
 // The links of an edition a search result shows, best first.
 const MATCHES_SHOWN = 5;
 
 export type EditionRow = typeof editions.$inferSelect;
+export type { StoredBlock };
 
 export type EditionPatch = Partial<{
   title: string;
@@ -15,8 +16,7 @@ export type EditionPatch = Partial<{
   tags: string[];
   intro: string;
   outro: string;
-  freeSections: FreeSection[];
-  categoryOrder: string[];
+  blocks: StoredBlock[];
   status: 'draft' | 'scheduled' | 'published';
   scheduledAt: Date | null;
   publishedAt: Date | null;
@@ -120,7 +120,7 @@ export function createEditionsRepository(db: Database) {
       const tsquery = searchTsquery(q);
       if (!tsquery) return [];
       // The edition's own words, stemmed and as written (prefixes of either match), accents folded.
-      const editionText = sql.raw(`e.title || ' ' || e.intro || ' ' || e.outro || ' ' || array_to_string(e.tags, ' ')`);
+      const editionText = sql.raw(`e.title || ' ' || e.intro || ' ' || e.outro || ' ' || array_to_string(e.tags, ' ') || ' ' || e.block_text`);
       const editionVector = sql`(to_tsvector('veille_fr', ${editionText}) || to_tsvector('veille_simple', ${editionText}))`;
       const result = await tx.execute<{ id: string; rank: number; matches: Array<{ id: string; title: string; url: string }> | null }>(sql`
         WITH query AS (SELECT ${tsquery} AS tsq),
@@ -133,8 +133,13 @@ export function createEditionsRepository(db: Database) {
         ),
         edition_hits AS (
           SELECT e.id, ts_rank_cd(${editionVector}, query.tsq) * 2 AS rank
-          FROM editions e, query
-          WHERE e.status = 'published' AND ${editionVector} @@ query.tsq
+          FROM (
+            SELECT editions.*, coalesce((
+              SELECT string_agg(concat_ws(' ', b->>'heading', b->>'body', b->>'intro', b->>'outro'), ' ') FROM jsonb_array_elements(editions.blocks) AS b
+            ), '') AS block_text
+            FROM editions WHERE status = 'published'
+          ) e, query
+          WHERE ${editionVector} @@ query.tsq
         )
         SELECT e.id, coalesce(eh.rank, 0) + coalesce(lh.rank, 0) AS rank, lh.matches
         FROM editions e
@@ -178,12 +183,40 @@ export function createEditionsRepository(db: Database) {
       return row;
     },
 
-    /** Sets the order of the edition's sections; not a text change, so the version stays. */
-    async setCategoryOrder(id: string, categoryOrder: string[], tx: DbOrTx = db): Promise<void> {
+    /** Sets the edition's blocks without a new version: the blocks the links it was given call for, not an editor's change. */
+    async setBlocks(id: string, blocks: StoredBlock[], tx: DbOrTx = db): Promise<void> {
       await tx
         .update(editions)
-        .set({ categoryOrder, updatedAt: sql`now()` })
+        .set({ blocks, updatedAt: sql`now()` })
         .where(eq(editions.id, id));
+    },
+
+    /** Keeps a path the edition answered at (its slug changed): it redirects there from now on. */
+    async keepPath(editionId: string, path: string, tx: DbOrTx = db): Promise<void> {
+      await tx
+        .insert(editionPaths)
+        .values({ path, editionId })
+        .onConflictDoUpdate({ target: editionPaths.path, set: { editionId, createdAt: sql`now()` } });
+    },
+
+    /** The edition that answered at a path before its slug changed. */
+    async findByEarlierPath(path: string, tx: DbOrTx = db): Promise<EditionRow | undefined> {
+      const [row] = await tx
+        .select({ edition: editions })
+        .from(editionPaths)
+        .innerJoin(editions, eq(editions.id, editionPaths.editionId))
+        .where(eq(editionPaths.path, path));
+      return row?.edition;
+    },
+
+    /** The paths an edition answered at before, oldest first. */
+    async earlierPaths(editionId: string, tx: DbOrTx = db): Promise<string[]> {
+      const rows = await tx
+        .select({ path: editionPaths.path })
+        .from(editionPaths)
+        .where(eq(editionPaths.editionId, editionId))
+        .orderBy(editionPaths.createdAt, editionPaths.path);
+      return rows.map((row) => row.path);
     },
 
     /**

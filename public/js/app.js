@@ -92,6 +92,26 @@ document.addEventListener('htmx:afterRequest', (event) => {
   }
 });
 
+// The editor's sections move with Alt+Arrow Up/Down too, through their ↑ ↓ buttons.
+document.addEventListener('keydown', (event) => {
+  if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown')) return;
+  const block = event.target instanceof Element ? event.target.closest('.edition-section-block') : null;
+  if (!block || event.target !== block) return;
+  const button = block.querySelector(`[data-block-action="${event.key === 'ArrowUp' ? 'up' : 'down'}"]`);
+  if (!button) return;
+  event.preventDefault();
+  window.sessionStorage.setItem('veille-focus-block', block.dataset.key);
+  button.click();
+});
+
+// After a move, the moved section has the focus again.
+document.addEventListener('DOMContentLoaded', () => {
+  const key = window.sessionStorage.getItem('veille-focus-block');
+  if (!key) return;
+  window.sessionStorage.removeItem('veille-focus-block');
+  document.querySelector(`.edition-section-block[data-key="${window.CSS.escape(key)}"]`)?.focus();
+});
+
 /** Posts a form-encoded request through htmx, so CSRF headers and HX-Trigger events apply. */
 function post(url, values) {
   return htmx.ajax('POST', url, { values, swap: 'none', source: document.body });
@@ -157,7 +177,7 @@ function initSortables(root) {
       forceFallback: true,
       onEnd() {
         post(`/admin/editions/${list.dataset.period}/sections`, {
-          ids: [...list.querySelectorAll(':scope > [data-id]')].map((row) => row.dataset.id).filter(Boolean),
+          order: [...list.querySelectorAll(':scope > [data-key]')].map((row) => row.dataset.key),
         });
       },
     });

@@ -1,6 +1,7 @@
 // The shapes the stats pages, the API and the CSV exports share: per link of an edition, and the
 // links followed most across editions. Pure functions of what the repository counted.
 import { stringify } from 'csv-stringify/sync';
+import { categoryBlocks } from '../editions/edition-blocks.ts';
 import type { EditionDocument, EditionLink } from '../editions/edition-types.ts';
 import { defuseFormula } from '../subscribers/subscriber-export.ts';
 
@@ -47,7 +48,7 @@ export function linkStats(
     rows.push({ linkId: link.id, title: link.title, url: link.url, section, depth, clicks: count, share: shareOf(count, delivered) });
     for (const child of link.children) visit(child, section, depth + 1);
   };
-  for (const section of doc.sections) for (const link of section.links) visit(link, section.name, 0);
+  for (const section of categoryBlocks(doc)) for (const link of section.links) visit(link, section.name, 0);
   const listed = new Set(rows.map((row) => row.linkId));
   for (const total of totals.filter((candidate) => !listed.has(candidate.linkId) && candidate.clicks > 0)) {
     rows.push({

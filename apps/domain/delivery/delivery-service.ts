@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { Send, SendProgress, SendsRepository } from '../../../db/repositories/sends-repository.ts';
 import { can, type Actor } from '../accounts/roles.ts';
-import { emptyEditionMessage, isEditionEmpty, refuseEmptyEdition } from '../editions/edition-document.ts';
+import { isEditionEmpty, refuseEmptyEdition } from '../editions/edition-document.ts';
+import type { LinkCheckService } from '../links/link-check-service.ts';
+import { preflightChecks, type PreflightCheck } from './preflight.ts';
 import type { EditionEmail } from '../editions/edition-email.ts';
 import type { EditionRef, EditionRow, EditionsService } from '../editions/editions-service.ts';
 import type { SettingsService } from '../editions/settings-service.ts';
@@ -16,8 +18,6 @@ import { copyFor, prepareEdition, type PreparedEdition } from './edition-message
 import { createSendRunner, STALE_CLAIM_MS } from './send-run.ts';
 
 export type { Send, SendProgress };
-
-const GMAIL_CLIP_BYTES = 102 * 1024;
 
 /** What became of a scheduled edition published by the tick: its send, or why it has none. */
 export type ScheduledOutcome = { edition: EditionRow; send?: Send; refused?: string };
@@ -36,11 +36,13 @@ type Deps = {
   publicUrl: string;
   concurrency: number;
   ratePerSecond: number;
+  /** The last check of an edition's links, for the checks before publishing. */
+  linkCheck: Pick<LinkCheckService, 'status'>;
 };
 
 /** Sending editions by email: the audience, the batches, retries, progress and reports. */
 export function createDeliveryService(deps: Deps) {
-  const { db, sends, subscribers, editions, settings, clicks, mailer, queue, clock, publicUrl } = deps;
+  const { db, sends, subscribers, editions, settings, clicks, mailer, queue, clock, publicUrl, linkCheck } = deps;
   const host = new URL(publicUrl).hostname;
 
   /** The edition's email, rendered once, from the newsletter's sender, its links through their counted addresses unless `counted` is false. */
@@ -189,31 +191,34 @@ export function createDeliveryService(deps: Deps) {
       );
     },
 
-    /** What to look at before sending: an empty edition, size (Gmail clips over 102 kB), links without commentary, empty sections, the audience. */
-    async checks(ref: EditionRef): Promise<Array<{ level: 'warning' | 'info'; message: string }>> {
+    /**
+     * What to look at before publishing or sending, as the publish screen and the API list it: an
+     * empty edition, dead links (the last link check, running or done), links without commentary,
+     * links the edition holds twice, empty sections, the email's size against Gmail's clipping, and
+     * who will get it. Reads only: the link check is started by whoever shows these (linkCheck.ensure).
+     */
+    async checks(ref: EditionRef): Promise<PreflightCheck[]> {
       const edition = await editions.find(ref);
-      const [prepared, doc, counts] = await Promise.all([prepare(edition.id), editions.document({ edition }), subscribers.counts()]);
-      const results: Array<{ level: 'warning' | 'info'; message: string }> = [];
-      if (isEditionEmpty(doc)) results.push({ level: 'warning', message: emptyEditionMessage('sending') });
-      const size = Buffer.byteLength(prepared.email.html);
-      if (size > GMAIL_CLIP_BYTES)
-        results.push({ level: 'warning', message: `The email weighs ${Math.round(size / 1024)} kB: Gmail clips messages over 102 kB.` });
-      else results.push({ level: 'info', message: `The email weighs ${Math.round(size / 1024)} kB (Gmail clips over 102 kB).` });
-      const bare = doc.sections.flatMap((section) => section.links).filter((link) => !link.commentary.trim());
-      if (bare.length)
-        results.push({
-          level: 'warning',
-          message: `${bare.length} link${bare.length === 1 ? ' has' : 's have'} no commentary: ${bare
-            .slice(0, 5)
-            .map((link) => link.title)
-            .join(', ')}${bare.length > 5 ? '…' : ''}`,
-        });
-      const empty = doc.sections.filter((section) => section.links.length === 0);
-      if (empty.length)
-        results.push({ level: 'warning', message: `Empty section${empty.length === 1 ? '' : 's'}: ${empty.map((section) => section.name).join(', ')}` });
-      const audience = audienceSize(counts);
-      results.push({ level: 'info', message: `${audience} active subscriber${audience === 1 ? '' : 's'} will receive it.` });
-      return results;
+      const [prepared, doc, counts, linkState, send] = await Promise.all([
+        prepare(edition.id),
+        editions.document({ edition }),
+        subscribers.counts(),
+        linkCheck.status({ edition: edition.id }),
+        sends.findByEdition(edition.id),
+      ]);
+      return preflightChecks({
+        doc,
+        emailBytes: Buffer.byteLength(prepared.email.html),
+        audience: audienceSize(counts),
+        linkCheck: linkState,
+        sent: Boolean(send),
+      });
+    },
+
+    /** Publishes the edition and starts sending it to its audience, for the publish screen's first choice. */
+    async publishAndSend({ actor, ...ref }: EditionRef & { actor: Actor }): Promise<Send> {
+      const edition = await editions.publish(ref);
+      return this.start({ id: edition.id, actor });
     },
 
     /**

@@ -1,17 +1,19 @@
-// The edition as readers see it, assembled from its row, its links and the categories: sections in
+// The edition as readers see it, assembled from its row, its links and the categories: blocks in
 // the edition's order, nested items under their parent. And the rules that read that document:
 // when an edition is empty, and which tags its links suggest.
 import type { Category } from '../../../db/repositories/categories-repository.ts';
 import type { EditionRow } from '../../../db/repositories/editions-repository.ts';
 import type { Link } from '../../../db/repositories/links-repository.ts';
 import { ValidationError } from '../platform/errors.ts';
-import type { EditionDocument, EditionLink, EditionSection } from './edition-types.ts';
+import { topLinks, withMissingCategories } from './edition-blocks.ts';
+import type { EditionBlock, EditionDocument, EditionLink } from './edition-types.ts';
 import { editionPath } from './periods.ts';
 
 function toEditionLink(link: Link, children: Link[]): EditionLink {
   return {
     id: link.id,
     url: link.url,
+    normalizedUrl: link.normalizedUrl,
     title: link.title || link.url,
     commentary: link.commentary,
     commentaryHtml: link.commentaryHtml,
@@ -21,24 +23,37 @@ function toEditionLink(link: Link, children: Link[]): EditionLink {
 }
 
 /**
- * The document of an edition: its top-level links in sections, the edition's own order first (it
- * may list empty ones on purpose), then any other category holding links in the global order,
- * and links without a (known) category last, under `miscellaneous`.
+ * The document of an edition: its stored blocks in order, each category block holding the
+ * edition's links of that category in their position order. A category that holds links but has
+ * no block is shown after the last category block (in the categories' order), the links of no
+ * (known) category last, under `miscellaneous`; a block of a category that no longer exists is
+ * left out.
  */
 export function assembleDocument(input: { row: EditionRow; top: Link[]; children: Link[]; categories: Category[]; miscellaneous: string }): EditionDocument {
   const { row, top, children, categories } = input;
   const byId = new Map(categories.map((category) => [category.id, category]));
-  const ordered = [...row.categoryOrder.filter((id) => byId.has(id))];
-  for (const category of categories) {
-    if (!ordered.includes(category.id) && top.some((link) => link.categoryId === category.id)) ordered.push(category.id);
-  }
-  const sections: EditionSection[] = ordered.map((id) => ({
-    categoryId: id,
-    name: byId.get(id)!.name,
-    links: top.filter((link) => link.categoryId === id).map((link) => toEditionLink(link, children)),
-  }));
-  const loose = top.filter((link) => !link.categoryId || !byId.has(link.categoryId));
-  if (loose.length > 0) sections.push({ categoryId: null, name: input.miscellaneous, links: loose.map((link) => toEditionLink(link, children)) });
+  const categoryOf = (link: Link) => (link.categoryId && byId.has(link.categoryId) ? link.categoryId : null);
+  const holding = [
+    ...categories.map((category) => category.id).filter((id) => top.some((link) => categoryOf(link) === id)),
+    ...(top.some((link) => categoryOf(link) === null) ? [null] : []),
+  ];
+  const stored = withMissingCategories(
+    row.blocks.filter((block) => block.kind === 'text' || block.categoryId === null || byId.has(block.categoryId)),
+    holding,
+  );
+  const blocks: EditionBlock[] = stored.map((block) =>
+    block.kind === 'text'
+      ? { kind: 'text', id: block.id, heading: block.heading, body: block.body }
+      : {
+          kind: 'category',
+          categoryId: block.categoryId,
+          name: block.categoryId === null ? input.miscellaneous : byId.get(block.categoryId)!.name,
+          intro: block.intro,
+          outro: block.outro,
+          keepEmpty: block.keepEmpty,
+          links: top.filter((link) => categoryOf(link) === block.categoryId).map((link) => toEditionLink(link, children)),
+        },
+  );
   return {
     id: row.id,
     period: row.period,
@@ -47,8 +62,7 @@ export function assembleDocument(input: { row: EditionRow; top: Link[]; children
     tags: row.tags,
     intro: row.intro,
     outro: row.outro,
-    freeSections: row.freeSections,
-    sections,
+    blocks,
     status: row.status,
     scheduledAt: row.scheduledAt,
     publishedAt: row.publishedAt,
@@ -59,9 +73,9 @@ export function assembleDocument(input: { row: EditionRow; top: Link[]; children
   };
 }
 
-/** True when an edition has nothing to show: no link in any section and no free section (an intro alone is not an edition). */
-export function isEditionEmpty(doc: Pick<EditionDocument, 'sections' | 'freeSections'>): boolean {
-  return doc.sections.every((section) => section.links.length === 0) && doc.freeSections.length === 0;
+/** True when an edition has nothing to show: no link in any section and no text section (an intro, or headings alone, are not an edition). */
+export function isEditionEmpty(doc: Pick<EditionDocument, 'blocks'>): boolean {
+  return doc.blocks.every((block) => block.kind === 'category' && block.links.length === 0);
 }
 
 /** What an editor is told about an empty edition when about to publish, schedule or send it. */
@@ -70,15 +84,14 @@ export function emptyEditionMessage(doing: 'publishing' | 'scheduling' | 'sendin
 }
 
 /** Refuses to publish, schedule or send an empty edition, saying what to add. */
-export function refuseEmptyEdition(doc: Pick<EditionDocument, 'sections' | 'freeSections'>, doing: 'publishing' | 'scheduling' | 'sending'): void {
+export function refuseEmptyEdition(doc: Pick<EditionDocument, 'blocks'>, doing: 'publishing' | 'scheduling' | 'sending'): void {
   if (isEditionEmpty(doc)) throw new ValidationError(emptyEditionMessage(doing));
 }
 
 /** Tags suggested for an edition: those of its links, most used first, without the ones it has. */
 export function tagSuggestions(doc: EditionDocument, linkTags: Map<string, string[]>): string[] {
   const counts = new Map<string, number>();
-  for (const section of doc.sections)
-    for (const link of section.links) for (const tag of linkTags.get(link.id) ?? []) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+  for (const link of topLinks(doc)) for (const tag of linkTags.get(link.id) ?? []) counts.set(tag, (counts.get(tag) ?? 0) + 1);
   return [...counts.entries()]
     .filter(([tag]) => !doc.tags.includes(tag))
     .sort((a, b) => b[1] - a[1])

@@ -4,6 +4,7 @@
 // mime-template.ts.
 import { convert, type FormatCallback, type HtmlToTextOptions } from 'html-to-text';
 import juice from 'juice';
+import { categoryBlocks, shownBlocks } from './edition-blocks.ts';
 import type { EditionDocument, EditionLink, NewsletterInfo } from './edition-types.ts';
 import { renderEmailTemplate } from '../mail/email-templates.ts';
 import { checkLinks, safeHref } from '../platform/html.ts';
@@ -54,7 +55,9 @@ function preheaderText(edition: EditionDocument): string {
   const intro = markdownToText(edition.intro, PREHEADER_LENGTH);
   if (intro) return intro;
   // Without an intro, the section names tell the reader what the edition covers.
-  const names = edition.sections.filter((section) => section.links.length > 0).map((section) => section.name.replace(/\s+/g, ' ').trim());
+  const names = categoryBlocks(edition)
+    .filter((block) => block.links.length > 0)
+    .map((block) => block.name.replace(/\s+/g, ' ').trim());
   const summary = names.length > 0 ? names.join(' · ') : edition.title;
   return markdownToText(escapeMarkdown(summary), PREHEADER_LENGTH);
 }
@@ -78,8 +81,17 @@ function templateData(edition: EditionDocument, info: NewsletterInfo, options: E
     viewInBrowserUrl: options.viewInBrowserUrl,
     tags: edition.tags,
     introHtml: markdown(edition.intro),
-    sections: edition.sections.map((section) => ({ name: section.name, links: section.links.map((link) => emailLink(link, permalink, options.linkHref)) })),
-    freeSections: edition.freeSections.map((free) => ({ heading: free.heading, html: markdown(free.body) })),
+    blocks: shownBlocks(edition).map((block) =>
+      block.kind === 'category'
+        ? {
+            kind: block.kind,
+            heading: block.name,
+            introHtml: markdown(block.intro),
+            links: block.links.map((link) => emailLink(link, permalink, options.linkHref)),
+            outroHtml: markdown(block.outro),
+          }
+        : { kind: block.kind, heading: block.heading, html: markdown(block.body) },
+    ),
     outroHtml: markdown(edition.outro),
     footer,
     archiveUrl: `${info.publicUrl}/`,

@@ -1,10 +1,10 @@
-// Everything an edition becomes outside the admin screens: the HTML body shared by the public
-// page, the feeds and "copy for Substack", the Markdown export, the RSS/Atom/JSON feeds and the
-// sitemap. Pure functions of the edition and the newsletter settings.
+// Everything an edition becomes outside the admin screens but its email and its Markdown: the HTML
+// body shared by the public page, the feeds and "copy for Substack", the RSS/Atom/JSON feeds and
+// the sitemap. Pure functions of the edition and the newsletter settings.
+import { shownBlocks } from './edition-blocks.ts';
 import type { EditionDocument, EditionLink, NewsletterInfo } from './edition-types.ts';
-import { checkLinks, escapeHtml, isSafeUrl, safeHref } from '../platform/html.ts';
+import { checkLinks, escapeHtml, safeHref } from '../platform/html.ts';
 import { markdownToText, renderMarkdown } from '../platform/markdown.ts';
-import { escapeMarkdownHeading, escapeMarkdownText, inertMarkdown } from '../platform/markdown-syntax.ts';
 
 // XML 1.0 forbids these code points even as character references; a stray one in a title would
 // make a feed reader reject the whole feed.
@@ -12,6 +12,10 @@ import { escapeMarkdownHeading, escapeMarkdownText, inertMarkdown } from '../pla
 const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const SUMMARY_LENGTH = 300;
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
 
 function xmlText(text: string): string {
   return escapeHtml(text.replace(XML_INVALID, ''));
@@ -68,151 +72,44 @@ function linkListHtml(links: EditionLink[], options: BodyOptions): string {
 }
 
 /**
- * The body of an edition as semantic HTML (intro, sections, free sections, outro), shared by the
- * public page, the feeds and "copy for Substack"; the public page also anchors each link and points
- * dead links to an archived copy.
+ * The body of an edition as semantic HTML (intro, the blocks readers see, closing words), shared by
+ * the public page, the feeds and "copy for Substack"; the public page also anchors each link and
+ * points dead links to an archived copy.
  */
 export function editionBodyHtml(edition: EditionDocument, options: BodyOptions = {}): string {
   const base = options.absoluteBase;
+  const markdown = (source: string, className: string) =>
+    source.trim() ? `<div class="${className}">\n${checkLinks(renderMarkdown(source), base).trim()}\n</div>` : '';
   const parts: string[] = [];
-  if (edition.intro.trim()) parts.push(`<div class="edition-intro">\n${checkLinks(renderMarkdown(edition.intro), base).trim()}\n</div>`);
-  // Two categories may slug alike ("C++" and "C#" both give "c"): ids stay unique.
+  const intro = markdown(edition.intro, 'edition-intro');
+  if (intro) parts.push(intro);
+  // Two headings may slug alike ("C++" and "C#" both give "c"): ids stay unique.
   const usedIds = new Map<string, number>();
-  for (const section of edition.sections) {
-    const slug = sectionSlug(section.name);
+  const anchor = (name: string) => {
+    const slug = sectionSlug(name);
     const seen = usedIds.get(slug) ?? 0;
     usedIds.set(slug, seen + 1);
-    const id = seen === 0 ? slug : `${slug}-${seen + 1}`;
-    const heading = `<h2 id="${escapeHtml(id)}">${escapeHtml(section.name)}</h2>`;
-    const list = section.links.length > 0 ? `\n${linkListHtml(section.links, options)}` : '';
-    parts.push(`<section class="edition-section">\n${heading}${list}\n</section>`);
-  }
-  for (const free of edition.freeSections) {
-    const body = free.body.trim() ? `\n${checkLinks(renderMarkdown(free.body), base).trim()}` : '';
-    parts.push(`<section class="edition-free">\n<h2>${escapeHtml(free.heading)}</h2>${body}\n</section>`);
-  }
-  if (edition.outro.trim()) parts.push(`<div class="edition-outro">\n${checkLinks(renderMarkdown(edition.outro), base).trim()}\n</div>`);
-  return parts.join('\n');
-}
-
-// --- Markdown export -------------------------------------------------------------------------
-
-function tomlString(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  const escaped = value.replace(/[\\"\u0000-\u001f\u007f]/g, (char) => {
-    switch (char) {
-      case '\\':
-        return '\\\\';
-      case '"':
-        return '\\"';
-      case '\b':
-        return '\\b';
-      case '\t':
-        return '\\t';
-      case '\n':
-        return '\\n';
-      case '\f':
-        return '\\f';
-      case '\r':
-        return '\\r';
-      default:
-        return `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    return seen === 0 ? slug : `${slug}-${seen + 1}`;
+  };
+  for (const block of shownBlocks(edition)) {
+    if (block.kind === 'text') {
+      const body = block.body.trim() ? `\n${checkLinks(renderMarkdown(block.body), base).trim()}` : '';
+      parts.push(`<section class="edition-free">\n<h2 id="${escapeHtml(anchor(block.heading))}">${escapeHtml(block.heading)}</h2>${body}\n</section>`);
+      continue;
     }
-  });
-  return `"${escaped}"`;
-}
-
-function isoDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
-}
-
-/** The day an edition is dated: its publication day (UTC), else the last day of its period ('YYYY-MM' or ISO week 'YYYY-Www'). */
-export function editionDate(edition: Pick<EditionDocument, 'period' | 'publishedAt'>): string {
-  if (edition.publishedAt) return isoDay(edition.publishedAt);
-  const month = /^(\d{4})-(\d{2})$/.exec(edition.period);
-  // Day 0 of the next month is the last day of this one.
-  if (month) return isoDay(new Date(Date.UTC(Number(month[1]), Number(month[2]), 0)));
-  const week = /^(\d{4})-W(\d{2})$/.exec(edition.period);
-  if (week) {
-    // ISO week 1 is the week holding 4 January; its Sunday ends it.
-    const year = Number(week[1]);
-    const jan4 = new Date(Date.UTC(year, 0, 4));
-    const mondayOfWeek1 = Date.UTC(year, 0, 4 - ((jan4.getUTCDay() + 6) % 7));
-    return isoDay(new Date(mondayOfWeek1 + ((Number(week[2]) - 1) * 7 + 6) * 86_400_000));
+    const inner = [
+      `<h2 id="${escapeHtml(anchor(block.name))}">${escapeHtml(block.name)}</h2>`,
+      markdown(block.intro, 'section-intro'),
+      block.links.length > 0 ? linkListHtml(block.links, options) : '',
+      markdown(block.outro, 'section-outro'),
+    ].filter(Boolean);
+    // A heading kept alone is marked, so that the feed importer keeps it too.
+    const kept = block.links.length === 0 ? ' edition-kept-empty' : '';
+    parts.push(`<section class="edition-section${kept}">\n${inner.join('\n')}\n</section>`);
   }
-  throw new Error(`unknown period format "${edition.period}"`);
-}
-
-function markdownDestination(url: string): string {
-  const trimmed = url.trim();
-  if (!/[\s()<>]/.test(trimmed)) return trimmed;
-  // Inside <...> spaces and parentheses are fine; only the brackets themselves must not appear.
-  return `<${trimmed
-    .replace(/</g, '%3C')
-    .replace(/>/g, '%3E')
-    .replace(/[\r\n]+/g, ' ')}>`;
-}
-
-function linkMarkdown(link: EditionLink, depth: number): string {
-  const indent = '    '.repeat(depth);
-  // A title is text, not Markdown: escaped, so a generator shows it as typed. A link to another
-  // scheme than http, https or mailto is written as its title alone.
-  const title = link.title.replace(/\s+/g, ' ').trim();
-  const anchor = isSafeUrl(link.url) ? `[${escapeMarkdownText(title)}](${markdownDestination(link.url)})` : escapeMarkdownText(title, { lineStart: true });
-  // Continuation lines are indented past the bullet so a multi-line commentary stays in its item.
-  const continuation = `${indent}  `;
-  const commentary = link.commentary.trim()
-    ? ` : ${link.commentary
-        .trim()
-        .split(/\r?\n/)
-        .map((line, index) => (index === 0 || line.trim() === '' ? line.trimEnd() : continuation + line))
-        .join('\n')}`
-    : '';
-  const lines = [`${indent}* ${anchor}${commentary}`];
-  for (const child of link.children) lines.push(linkMarkdown(child, depth + 1));
-  return lines.join('\n');
-}
-
-// Leading blank lines and trailing whitespace go; leading spaces stay, they may open an indented code block.
-function markdownBlock(source: string): string {
-  return source.replace(/^(?:[ \t]*\r?\n)+/, '').trimEnd();
-}
-
-/**
- * The edition as Zola/Hugo Markdown with TOML front matter, in the shape of the published archive.
- * Generators pass raw HTML through and follow any link: titles and headings are escaped as text,
- * and the Markdown the editors wrote is made inert (raw HTML escaped, links to other schemes
- * reduced to their text) while it keeps its meaning.
- */
-export function editionToMarkdown(edition: EditionDocument): string {
-  const date = editionDate(edition);
-  // The period is written only when the date does not tell it: a weekly edition, or a monthly one
-  // published after its month ended (June's edition sent on 1 July). Importers read it back.
-  const period = /^\d{4}-\d{2}$/.test(edition.period) && date.startsWith(edition.period) ? [] : [`period = ${tomlString(edition.period)}`];
-  const frontMatter = [
-    '+++',
-    `title = ${tomlString(edition.title)}`,
-    `date = ${date}`,
-    ...period,
-    '[taxonomies]',
-    `tags = [${edition.tags.map(tomlString).join(', ')}]`,
-    '+++',
-  ].join('\n');
-  const blocks: string[] = [frontMatter];
-  if (markdownBlock(edition.intro)) blocks.push(markdownBlock(edition.intro));
-  for (const section of edition.sections) {
-    const heading = `## ${escapeMarkdownHeading(section.name)}`;
-    blocks.push(section.links.length > 0 ? `${heading}\n\n${section.links.map((link) => linkMarkdown(link, 0)).join('\n')}` : heading);
-  }
-  for (const free of edition.freeSections) {
-    const heading = `## ${escapeMarkdownHeading(free.heading)}`;
-    const body = markdownBlock(free.body);
-    blocks.push(body ? `${heading}\n\n${body}` : heading);
-  }
-  if (markdownBlock(edition.outro)) blocks.push(markdownBlock(edition.outro));
-  // The body is made inert as a whole: code blocks and paragraphs are then read in their context.
-  const body = blocks.slice(1);
-  return body.length > 0 ? `${frontMatter}\n\n${inertMarkdown(body.join('\n\n'))}\n` : `${frontMatter}\n`;
+  const outro = markdown(edition.outro, 'edition-outro');
+  if (outro) parts.push(outro);
+  return parts.join('\n');
 }
 
 // --- Feeds -----------------------------------------------------------------------------------
@@ -221,6 +118,11 @@ type FeedOptions = { selfUrl: string };
 
 function permalink(info: NewsletterInfo, edition: EditionDocument): string {
   return absoluteUrl(info, edition.path);
+}
+
+/** An edition's id in the feeds: its own id, so that a changed slug does not make it a new item for feed readers. */
+function feedId(edition: EditionDocument): string {
+  return /^[0-9a-f-]{36}$/i.test(edition.id) ? `urn:uuid:${edition.id}` : `urn:veille:edition:${encodeURIComponent(edition.id)}`;
 }
 
 function absoluteUrl(info: NewsletterInfo, path: string): string {
@@ -278,7 +180,7 @@ export function rssFeed(info: NewsletterInfo, editions: EditionDocument[], optio
       '<item>',
       `<title>${xmlText(edition.title)}</title>`,
       `<link>${url}</link>`,
-      `<guid isPermaLink="true">${url}</guid>`,
+      `<guid isPermaLink="false">${feedId(edition)}</guid>`,
       `<pubDate>${publishedDate(edition).toUTCString()}</pubDate>`,
       ...edition.tags.map((tag) => `<category>${xmlText(tag)}</category>`),
       `<description>${xmlText(summary(edition))}</description>`,
@@ -307,7 +209,7 @@ export function atomFeed(info: NewsletterInfo, editions: EditionDocument[], opti
     const url = xmlText(permalink(info, edition));
     lines.push(
       '<entry>',
-      `<id>${url}</id>`,
+      `<id>${feedId(edition)}</id>`,
       `<title>${xmlText(edition.title)}</title>`,
       `<link rel="alternate" type="text/html" href="${url}"/>`,
       `<published>${publishedDate(edition).toISOString()}</published>`,
@@ -333,7 +235,7 @@ export function jsonFeed(info: NewsletterInfo, editions: EditionDocument[], opti
     language: info.locale === 'en' ? 'en' : 'fr',
     authors: [{ name: info.name }],
     items: editions.map((edition) => ({
-      id: permalink(info, edition),
+      id: feedId(edition),
       url: permalink(info, edition),
       title: edition.title,
       content_html: editionBodyHtml(edition, { absoluteBase: permalink(info, edition) }),

@@ -7,8 +7,23 @@ import type { Clock } from '../platform/clock.ts';
 import { wordsFor } from '../platform/locales/index.ts';
 import { assembleDocument, refuseEmptyEdition } from './edition-document.ts';
 import type { EditionDocument, NewsletterInfo } from './edition-types.ts';
+import {
+  applyBlockAction,
+  blockKey,
+  categoryBlocks,
+  describeBlock,
+  mergeBlockTexts,
+  parseBlockAction,
+  readBlocks,
+  refuseRepeatedCategories,
+  reorderBlocks,
+  toStored,
+  type StoredBlock,
+} from './edition-blocks.ts';
+import { storedBlocks, type ResolvedBlock } from './edition-document-input.ts';
+import { createDocumentWriter } from './edition-put.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
-import { normalizeTags } from '../links/link-fields.ts';
+import { updateSchema } from './edition-fields.ts';
 import type { LinksService } from '../links/links-service.ts';
 import type { CategoriesService } from '../categories/categories-service.ts';
 import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify, wallClockToInstant } from './periods.ts';
@@ -16,6 +31,7 @@ import type { SettingsService } from './settings-service.ts';
 import { parseInput } from '../platform/validation.ts';
 
 export type { EditionDocument, EditionRow };
+export { editionFieldRules } from './edition-fields.ts';
 
 /** Which edition a method acts on: by id, or by its period ('2024-06', '2024-W07'). */
 export type EditionRef = { id: string; period?: undefined } | { period: string; id?: undefined };
@@ -24,69 +40,6 @@ export type EditionRef = { id: string; period?: undefined } | { period: string; 
 export function editionRef(idOrPeriod: string): EditionRef {
   return z.uuid().safeParse(idOrPeriod).success ? { id: idOrPeriod } : { period: idOrPeriod };
 }
-
-const freeSectionSchema = z.object({
-  heading: z
-    .string({ error: 'Each section needs a heading.' })
-    .trim()
-    .min(1, { error: 'Each section needs a heading.' })
-    .max(200, { error: 'Section headings are at most 200 characters.' }),
-  body: z.string({ error: 'Section text must be text.' }).max(50_000, { error: 'A section is at most 50,000 characters.' }),
-});
-
-const tagsSchema = z
-  .union([z.array(z.string().max(60)), z.string().max(2000)], { error: 'Tags must be a list of words.' })
-  .transform(normalizeTags)
-  .refine((tags) => tags.length <= 40, { error: 'At most 40 tags.' })
-  .refine((tags) => tags.every((tag) => tag.length <= 40 && /^[\p{L}\p{N}][\p{L}\p{N}.+#'’-]*$/u.test(tag)), {
-    error: 'Tags may contain letters, digits, dots, apostrophes and dashes, 40 characters at most.',
-  });
-
-const updateSchema = z.object({
-  version: z.coerce.number({ error: 'The edition version is missing: reload the page.' }).int().min(1),
-  title: z.string().trim().min(1, { error: 'The title is required.' }).max(300, { error: 'The title is at most 300 characters.' }).optional(),
-  slug: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .min(1, { error: 'The slug is required.' })
-    .max(100, { error: 'The slug is at most 100 characters.' })
-    .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: 'Use lower-case letters, digits and dashes only, e.g. juin-2024.' })
-    .optional(),
-  tags: tagsSchema.optional(),
-  intro: z.string().max(50_000, { error: 'The intro is at most 50,000 characters.' }).optional(),
-  outro: z.string().max(50_000, { error: 'The closing text is at most 50,000 characters.' }).optional(),
-  freeSections: z.array(freeSectionSchema).max(20, { error: 'At most 20 free sections.' }).optional(),
-  categoryOrder: z.array(z.uuid()).max(200).optional(),
-});
-
-/** The rules an edition's fields follow in the editor and the API, for the imports that bring editions in. */
-export const editionFieldRules = {
-  title: updateSchema.shape.title.unwrap(),
-  slug: updateSchema.shape.slug.unwrap(),
-  tags: tagsSchema,
-  intro: updateSchema.shape.intro.unwrap(),
-  outro: updateSchema.shape.outro.unwrap(),
-  freeSections: updateSchema.shape.freeSections.unwrap(),
-};
-
-const apiSchema = z.object({
-  title: z.string().trim().min(1).max(300).optional(),
-  slug: updateSchema.shape.slug,
-  tags: tagsSchema.optional(),
-  intro: z.string().max(50_000).optional(),
-  outro: z.string().max(50_000).optional(),
-  freeSections: z.array(freeSectionSchema).max(20).optional(),
-  sections: z
-    .array(
-      z.object({
-        category: z.string({ error: 'Each section names its category.' }).trim().min(1, { error: 'Each section names its category.' }).max(100),
-        links: z.array(z.uuid({ error: 'Links are given by their id.' })).max(500),
-      }),
-    )
-    .max(100)
-    .optional(),
-});
 
 /** Turns a wall-clock date and time in a time zone ("2024-06-30T18:00") into the instant it names. */
 export function zonedTimeToUtc(local: string, timeZone: string): Date | undefined {
@@ -161,6 +114,57 @@ export function createEditionsService({ db, editions, links, categories, setting
     return inserted ?? (await find({ period }));
   }
 
+  /** The categories of blocks resolved (by id, or by name: found or created), refused with the block named. */
+  async function resolveBlocks(raw: unknown, tx: DbOrTx): Promise<ResolvedBlock[]> {
+    const read = readBlocks(raw);
+    const known = new Set((await categories.list({ includeArchived: true }, tx)).map((category) => category.id));
+    const resolved: ResolvedBlock[] = [];
+    for (const [index, block] of read.entries()) {
+      if (block.kind === 'text') {
+        resolved.push({ kind: 'text', id: block.id, heading: block.heading, body: block.body });
+        continue;
+      }
+      let categoryId: string | null;
+      if (block.categoryId !== undefined) {
+        if (block.categoryId !== null && !known.has(block.categoryId))
+          throw new ValidationError(`${describeBlock(index, block)}: there is no category with the id ${block.categoryId}.`, {
+            [`blocks.${index}.categoryId`]: 'There is no such category.',
+          });
+        categoryId = block.categoryId;
+      } else if (block.category === null || block.category === undefined) categoryId = null;
+      else categoryId = (await categoryNames.resolve({ name: block.category }, tx)).category.id;
+      const { intro, outro, keepEmpty, links: listed } = block;
+      resolved.push({ kind: 'category', categoryId, intro, outro, keepEmpty, ...(listed ? { links: listed } : {}) });
+    }
+    refuseRepeatedCategories(resolved, (index) => describeBlock(index, read[index]));
+    return resolved;
+  }
+
+  /** Writes checked changes if the edition is still at `version`; keeps the old permalink of a published edition whose slug changes. */
+  async function applyUpdate(
+    current: EditionRow,
+    { version, changes, blocks }: { version: number; changes: Omit<EditionPatch, 'blocks'>; blocks?: StoredBlock[] },
+    tx: DbOrTx,
+  ): Promise<EditionRow> {
+    if (changes.slug && changes.slug !== current.slug && (await editions.slugTaken(changes.slug, current.id, tx))) {
+      throw new ValidationError('Another edition uses this slug.', { slug: 'Another edition uses this slug.' });
+    }
+    const patch: EditionPatch = { ...changes, ...(blocks ? { blocks } : {}) };
+    if (current.status === 'published') patch.correctedAt = clock.now();
+    const updated = await editions.updateIfVersion(current.id, version, patch, tx);
+    if (!updated) {
+      const latest = await find({ id: current.id });
+      throw new ConflictError(
+        `Someone else saved this edition meanwhile (it is now at version ${latest.version}, you started from version ${version}). Your text is kept below: copy what you need, then reload to see their changes.`,
+      );
+    }
+    // Readers, emails and feeds know the edition by its path since it was first published.
+    if (current.publishedAt && editionPath(updated) !== editionPath(current)) await editions.keepPath(current.id, editionPath(current), tx);
+    return updated;
+  }
+
+  const writer = createDocumentWriter({ db, editions, links, linkTree, find, create, document, resolveBlocks, applyUpdate });
+
   return {
     find,
     document,
@@ -186,31 +190,55 @@ export function createEditionsService({ db, editions, links, categories, setting
 
     list: () => editions.listAll(),
 
-    /** Changes the edition if nobody else saved it since `input.version`; a published one is marked corrected. */
+    /**
+     * Changes the edition if nobody else saved it since `input.version`; a published one is marked
+     * corrected, and a slug change keeps the old permalink answering. `input.blocks` carries the
+     * editor's texts of its blocks: they are written into the blocks in their stored order (a
+     * reorder saved meanwhile stays), a block new to the edition goes after the one it followed.
+     */
     async update(ref: EditionRef & { input: Record<string, unknown> }): Promise<EditionRow> {
       const current = await find(ref);
       const values = parseInput(updateSchema, ref.input);
-      const { version, ...changes } = values;
-      if (changes.slug && changes.slug !== current.slug && (await editions.slugTaken(changes.slug, current.id))) {
-        throw new ValidationError('Another edition uses this slug.', { slug: 'Another edition uses this slug.' });
-      }
-      const patch: EditionPatch = { ...changes };
-      if (current.status === 'published') patch.correctedAt = clock.now();
-      const updated = await editions.updateIfVersion(current.id, version, patch);
-      if (!updated) {
-        const latest = await find({ id: current.id });
-        throw new ConflictError(
-          `Someone else saved this edition meanwhile (it is now at version ${latest.version}, you started from version ${version}). Your text is kept below: copy what you need, then reload to see their changes.`,
-        );
-      }
-      return updated;
+      return db.transaction(async (tx) => {
+        const { version, blocks: rawBlocks, ...changes } = values;
+        let blocks: StoredBlock[] | undefined;
+        if (rawBlocks !== undefined) {
+          const posted = storedBlocks(await resolveBlocks(rawBlocks, tx));
+          blocks = mergeBlockTexts(toStored((await document({ edition: current, tx })).blocks), posted);
+        }
+        return applyUpdate(current, { version, changes, blocks }, tx);
+      });
     },
 
-    /** Sets which sections the edition shows and in what order (categories by id, unknown ones ignored). */
-    async setCategoryOrder(ref: EditionRef & { categoryIds: string[] }): Promise<void> {
-      const edition = await find(ref);
-      const known = new Set((await categories.list({ includeArchived: true })).map((category) => category.id));
-      await editions.setCategoryOrder(edition.id, [...new Set(ref.categoryIds.filter((value) => known.has(value)))]);
+    /**
+     * Moves, removes or adds a block ("up:<key>", "down:<key>", "remove:<key>", "add-category:<id>",
+     * "add-text:<key after>"), or puts the blocks in the order of `order` (their keys; blocks not
+     * listed keep their place after the listed ones). Not a text change: the version stays, so an
+     * editor's open form keeps saving.
+     */
+    async arrange(ref: EditionRef & { action?: string; order?: string[] }): Promise<EditionRow> {
+      const current = await find(ref);
+      const action = parseBlockAction(ref.action);
+      return db.transaction(async (tx) => {
+        const doc = await document({ edition: current, tx });
+        let blocks = toStored(doc.blocks);
+        if (ref.order) blocks = reorderBlocks(blocks, ref.order);
+        if (action) {
+          const known = new Set((await categories.list({ includeArchived: true }, tx)).map((category) => category.id));
+          if (action.kind === 'add-category' && !known.has(action.categoryId)) throw new NotFoundError('There is no such category.');
+          blocks = applyBlockAction(blocks, action, {
+            text: (id) => ({ kind: 'text', id, heading: 'New section', body: '' }),
+            category: (categoryId) => ({ kind: 'category', categoryId, intro: '', outro: '', keepEmpty: true }),
+          });
+          const holding = categoryBlocks(doc).filter((block) => block.links.length > 0 && !blocks.some((kept) => blockKey(kept) === blockKey(block)));
+          if (holding[0])
+            throw new ValidationError(
+              `The section “${holding[0].name}” holds links: send them back to the inbox (or into another section) before removing it.`,
+            );
+        }
+        await editions.setBlocks(current.id, blocks, tx);
+        return current;
+      });
     },
 
     /** Moves inbox links into the edition, at the end of their category, their nested items with them. */
@@ -225,6 +253,8 @@ export function createEditionsService({ db, editions, links, categories, setting
           await linkTree.relocate({ id: linkId, to: { editionId: edition.id, position: 'last' } }, tx);
           added += 1;
         }
+        // A category new to the edition gets its block where readers will see it, and keeps it when emptied.
+        if (added > 0) await editions.setBlocks(edition.id, toStored((await document({ edition, tx })).blocks), tx);
       });
       return added;
     },
@@ -270,46 +300,31 @@ export function createEditionsService({ db, editions, links, categories, setting
      */
     publishDue: (input: { tx?: DbOrTx } = {}) => editions.publishDue(clock.now(), input.tx),
 
-    /** Creates or replaces an edition from the JSON API's document: the links listed, in that order. */
-    async put({ period, input }: { period: string; input: Record<string, unknown> }): Promise<EditionRow> {
-      if (!parsePeriod(period)) throw new NotFoundError('Periods look like 2024-06 or 2024-W07.');
-      const values = parseInput(apiSchema, input);
-      const existing = await editions.findByPeriod(period);
-      const row = existing ?? (await create(period, { title: values.title, slug: values.slug }));
-      const sectionCategories: string[] = [];
-      await db.transaction(async (tx) => {
-        if (values.sections) {
-          const listed = values.sections.flatMap((section) => section.links);
-          if (new Set(listed).size !== listed.length) throw new ValidationError('A link appears twice.', { sections: 'Each link may appear once.' });
-          const found = await links.findByIds(listed, tx);
-          const missing = listed.filter((id) => !found.some((link) => link.id === id));
-          if (missing.length > 0) throw new ValidationError('Unknown links.', { sections: `No link with the id ${missing.join(', ')}.` });
-          const taken = found.filter((link) => link.editionId && link.editionId !== row.id);
-          if (taken.length > 0) throw new ConflictError(`These links are in another edition already: ${taken.map((link) => link.id).join(', ')}.`);
-          // Links of this edition that are not listed any more go back to the inbox, with their nested items.
-          const current = await links.list({ scope: 'all', editionId: row.id, limit: 5000, order: 'position' }, tx);
-          for (const link of current.filter((candidate) => !listed.includes(candidate.id)))
-            await linkTree.relocate({ id: link.id, to: { editionId: null, position: link.position } }, tx);
-          for (const section of values.sections) {
-            const { category } = await categoryNames.resolve({ name: section.category }, tx);
-            sectionCategories.push(category.id);
-            for (const [index, linkId] of section.links.entries()) {
-              await linkTree.relocate({ id: linkId, to: { editionId: row.id, categoryId: category.id, parentId: null, position: index + 1 } }, tx);
-            }
-          }
-        }
-      });
-      const patch: Record<string, unknown> = { version: (await find({ id: row.id })).version };
-      for (const key of ['title', 'slug', 'tags', 'intro', 'outro', 'freeSections'] as const) if (values[key] !== undefined) patch[key] = values[key];
-      if (values.sections) patch.categoryOrder = sectionCategories;
-      return this.update({ id: row.id, input: patch });
-    },
+    /** Creates or replaces an edition from the JSON API's document (blocks, or the older sections and free sections). */
+    put: writer.put,
 
     /** A published edition by its permalink. */
     async published({ year, part, slug }: { year: string; part: string; slug: string }): Promise<EditionRow> {
       const row = await editions.findBySlug(slug);
       if (!row || row.status !== 'published' || editionPath(row) !== `/${year}/${part}/${slug}`) throw new NotFoundError('There is no such edition.');
       return row;
+    },
+
+    /** Where a published edition that answered at `path` before (its slug changed since) is now; undefined when none did. */
+    async movedTo({ path }: { path: string }): Promise<string | undefined> {
+      const row = await editions.findByEarlierPath(path);
+      return row && row.status === 'published' && editionPath(row) !== path ? editionPath(row) : undefined;
+    },
+
+    /** The paths an edition answered at before its slug changed, oldest first. */
+    earlierPaths: ({ id }: { id: string }) => editions.earlierPaths(id),
+
+    /** Keeps paths an edition answered at elsewhere (an import brings them), so that they redirect to it. */
+    async keepEarlierPaths({ id, paths }: { id: string; paths: string[] }, tx: DbOrTx = db): Promise<void> {
+      const row = await editions.findById(id, tx);
+      if (!row) throw new NotFoundError('There is no such edition.');
+      const current = editionPath(row);
+      for (const path of paths) if (path !== current && /^\/\d{4}\/(?:\d{2}|W\d{2})\/[a-z0-9-]{1,120}$/.test(path)) await editions.keepPath(id, path, tx);
     },
 
     async latestPublished(): Promise<EditionRow | undefined> {
@@ -348,18 +363,15 @@ export type ImportedEditionValues = { period: string; title: string; slug: strin
  * The draft the schedule creates for a period and nobody touched since (never saved, so still at
  * version 1, nothing in it): an import may take its place. Anything an editor did keeps it.
  */
-export function isUntouchedDraft(
-  edition: Pick<EditionRow, 'status' | 'version' | 'freeSections' | 'intro' | 'outro' | 'tags' | 'categoryOrder'> & { linkCount: number },
-): boolean {
+export function isUntouchedDraft(edition: Pick<EditionRow, 'status' | 'version' | 'blocks' | 'intro' | 'outro' | 'tags'> & { linkCount: number }): boolean {
   return (
     edition.status === 'draft' &&
     edition.version === 1 &&
     edition.linkCount === 0 &&
-    edition.freeSections.length === 0 &&
+    edition.blocks.length === 0 &&
     !edition.intro.trim() &&
     !edition.outro.trim() &&
-    edition.tags.length === 0 &&
-    edition.categoryOrder.length === 0
+    edition.tags.length === 0
   );
 }
 

@@ -7,8 +7,10 @@ import { parsePeriod } from '../editions/periods.ts';
 
 /** The value of the `format` field that marks a Veille export. */
 export const EXPORT_FORMAT = 'veille-export';
-/** The version of the format written by this code; readers refuse other versions. */
-export const EXPORT_VERSION = 1;
+/** The version of the format written by this code. Version 1 (sections and free sections, before blocks) is still read. */
+export const EXPORT_VERSION = 2;
+/** The versions this code reads. */
+export const READABLE_EXPORT_VERSIONS: readonly number[] = [1, 2];
 /** The name of the JSON file inside an export folder or archive. */
 export const EXPORT_JSON_NAME = 'veille-export.json';
 
@@ -49,26 +51,16 @@ export const exportLinkSchema: z.ZodType<ExportLink> = z.object({
   },
 });
 
-export const exportSectionSchema = z.object({
-  /** The category's name; null for the links of no category (shown as "Miscellaneous"). */
-  category: z.string().nullable(),
-  links: z.array(exportLinkSchema),
-});
-export type ExportSection = z.output<typeof exportSectionSchema>;
-
-export const exportEditionSchema = z.object({
+const editionFields = {
   period: z.string().refine((value) => parsePeriod(value) !== undefined, { error: 'Periods look like 2024-06 or 2024-W07.' }),
   title: z.string(),
   slug: z.string(),
   status: z.enum(['draft', 'scheduled', 'published']),
   tags: z.array(z.string()),
+  /** Markdown before the first block. */
   intro: z.string(),
+  /** The closing words. */
   outro: z.string(),
-  freeSections: z.array(z.object({ heading: z.string(), body: z.string() })),
-  /** Category names in the order the edition shows its sections (empty sections included). */
-  categoryOrder: z.array(z.string()),
-  /** The sections as readers see them, in order. */
-  sections: z.array(exportSectionSchema),
   /** The public path, /YYYY/MM/slug, to keep old links working elsewhere. */
   path: z.string(),
   /** The Markdown file of this edition in the same export: editions/<period>-<slug>.md. */
@@ -78,8 +70,59 @@ export const exportEditionSchema = z.object({
   correctedAt: isoDate.nullable(),
   createdAt: isoDate,
   updatedAt: isoDate,
+};
+
+export const exportBlockSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('category'),
+    /** The category's name; null for the links of no category (shown as "Miscellaneous"). */
+    category: z.string().nullable(),
+    intro: z.string(),
+    outro: z.string(),
+    /** Shown to readers even without links. */
+    keepEmpty: z.boolean(),
+    links: z.array(exportLinkSchema),
+  }),
+  z.object({ kind: z.literal('text'), id: z.string(), heading: z.string(), body: z.string() }),
+]);
+export type ExportBlock = z.output<typeof exportBlockSchema>;
+
+export const exportEditionSchema = z.object({
+  ...editionFields,
+  /** The edition's blocks in the order readers see them (empty sections nobody kept included). */
+  blocks: z.array(exportBlockSchema),
+  /** Paths the edition answered at before its slug changed: they redirect to it. */
+  earlierPaths: z.array(z.string()),
 });
 export type ExportEdition = z.output<typeof exportEditionSchema>;
+
+/** An edition as version 1 wrote it: its sections as readers saw them, then its free sections. */
+const exportEditionV1Schema = z.object({
+  ...editionFields,
+  freeSections: z.array(z.object({ heading: z.string(), body: z.string() })),
+  categoryOrder: z.array(z.string()),
+  sections: z.array(z.object({ category: z.string().nullable(), links: z.array(exportLinkSchema) })),
+});
+
+/** A version 1 edition as blocks: what its readers saw (an empty section listed was shown), free sections last. */
+function upgradeEdition(edition: z.output<typeof exportEditionV1Schema>): ExportEdition {
+  const { freeSections, categoryOrder: _order, sections, ...fields } = edition;
+  return {
+    ...fields,
+    blocks: [
+      ...sections.map((section): ExportBlock => ({
+        kind: 'category',
+        category: section.category,
+        intro: '',
+        outro: '',
+        keepEmpty: section.links.length === 0,
+        links: section.links,
+      })),
+      ...freeSections.map((free, index): ExportBlock => ({ kind: 'text', id: `free-${index + 1}`, heading: free.heading, body: free.body })),
+    ],
+    earlierPaths: [],
+  };
+}
 
 /** A link of the inbox (collected, in no edition yet) with its category's name. */
 export type ExportInboxLink = ExportLink & { category: string | null };
@@ -134,19 +177,35 @@ export const exportSettingsSchema = z
   .catchall(z.unknown());
 export type ExportSettings = z.output<typeof exportSettingsSchema>;
 
-/** Validates a parsed `veille-export.json` (version 1). */
-export const veilleExportSchema = z.object({
+const exportFields = {
   format: z.literal(EXPORT_FORMAT),
-  version: z.literal(EXPORT_VERSION),
   exportedAt: isoDate,
   settings: exportSettingsSchema,
   categories: z.array(exportCategorySchema),
-  /** Every edition, whatever its status, oldest period first. */
-  editions: z.array(exportEditionSchema),
   /** Links not in any edition (deleted ones excluded), in the inbox's order. */
   inbox: z.array(exportInboxLinkSchema),
   subscribers: z.array(exportSubscriberSchema),
+};
+
+/** Validates a parsed `veille-export.json` as this version writes it. */
+export const veilleExportSchema = z.object({
+  ...exportFields,
+  version: z.literal(EXPORT_VERSION),
+  /** Every edition, whatever its status, oldest period first. */
+  editions: z.array(exportEditionSchema),
 });
+
+const veilleExportV1Schema = z.object({ ...exportFields, version: z.literal(1), editions: z.array(exportEditionV1Schema) });
+
+/** Reads a parsed `veille-export.json` of any readable version, as this version writes it. */
+export function readVeilleExport(value: unknown): { success: true; data: VeilleExport } | { success: false; error: z.ZodError } {
+  if ((value as { version?: unknown } | null)?.version === 1) {
+    const parsed = veilleExportV1Schema.safeParse(value);
+    if (!parsed.success) return parsed;
+    return { success: true, data: { ...parsed.data, version: EXPORT_VERSION, editions: parsed.data.editions.map(upgradeEdition) } };
+  }
+  return veilleExportSchema.safeParse(value);
+}
 
 /** Everything Veille exports, as written to `veille-export.json`. */
 export type VeilleExport = {

@@ -11,7 +11,7 @@ import type { CategoriesService } from '../categories/categories-service.ts';
 import type { Link, LinksService } from '../links/links-service.ts';
 import type { Subscriber, SubscribersService } from '../subscribers/subscribers-service.ts';
 import type { Clock } from '../platform/clock.ts';
-import { editionToMarkdown } from '../editions/edition-render.ts';
+import { editionToMarkdown } from '../editions/edition-markdown.ts';
 import type { EditionLink } from '../editions/edition-types.ts';
 import type { EditionsService } from '../editions/editions-service.ts';
 import {
@@ -19,6 +19,7 @@ import {
   EXPORT_JSON_NAME,
   EXPORT_VERSION,
   editionMarkdownPath,
+  type ExportBlock,
   type ExportEdition,
   type ExportInboxLink,
   type ExportLink,
@@ -46,7 +47,7 @@ export type ExportFile = { path: string; content: string };
 export type ExportArchive = { filename: string; stream: Readable; counts: ExportCounts };
 
 type Deps = {
-  editions: Pick<EditionsService, 'list' | 'document'>;
+  editions: Pick<EditionsService, 'list' | 'document' | 'earlierPaths'>;
   links: Pick<LinksService, 'listAllForExport' | 'inboxCounts'>;
   categories: Pick<CategoriesService, 'list'>;
   subscribers: Pick<SubscribersService, 'all' | 'counts'>;
@@ -146,18 +147,21 @@ export function createExportService({ editions, links, categories, subscribers, 
         tags: row.tags,
         intro: row.intro,
         outro: row.outro,
-        freeSections: row.freeSections.map(({ heading, body }) => ({ heading, body })),
-        categoryOrder: row.categoryOrder.flatMap((id) => {
-          const category = categoryById.get(id);
-          return category ? [category.name] : [];
+        blocks: document.blocks.map((block): ExportBlock => {
+          if (block.kind === 'text') return { kind: 'text', id: block.id, heading: block.heading, body: block.body };
+          return {
+            kind: 'category',
+            category: block.categoryId ? block.name : null,
+            intro: block.intro,
+            outro: block.outro,
+            keepEmpty: block.keepEmpty,
+            links: block.links.map((link) => {
+              const stored = linkById.get(link.id);
+              return stored ? exportLink(stored) : fromDocument(link);
+            }),
+          };
         }),
-        sections: document.sections.map((section) => ({
-          category: section.categoryId ? section.name : null,
-          links: section.links.map((link) => {
-            const stored = linkById.get(link.id);
-            return stored ? exportLink(stored) : fromDocument(link);
-          }),
-        })),
+        earlierPaths: await editions.earlierPaths({ id: row.id }),
         path: document.path,
         markdownFile,
         scheduledAt: iso(row.scheduledAt),
@@ -191,7 +195,10 @@ export function createExportService({ editions, links, categories, subscribers, 
   function countsOf(data: VeilleExport): ExportCounts {
     return {
       editions: data.editions.length,
-      editionLinks: data.editions.reduce((sum, edition) => sum + edition.sections.reduce((inner, section) => inner + countLinks(section.links), 0), 0),
+      editionLinks: data.editions.reduce(
+        (sum, edition) => sum + edition.blocks.reduce((inner, block) => inner + (block.kind === 'category' ? countLinks(block.links) : 0), 0),
+        0,
+      ),
       inboxLinks: countLinks(data.inbox),
       categories: data.categories.length,
       subscribers: data.subscribers.length,

@@ -199,7 +199,7 @@ function readItem(meta: ItemMeta, source: string, options: ResolvedOptions): Imp
   if (!meta.date) warnings.push("The item has no publication date: choose the edition's period by hand.");
   const base = /^https?:\/\//i.test(meta.link) ? meta.link : undefined;
   const body = readHtmlBody(meta.html, meta.title, base, warnings);
-  if (body.categories.length === 0) fail('This post has no section with a list of links: it does not look like an edition.');
+  if (!body.blocks.some((block) => block.kind === 'category')) fail('This post has no section with a list of links: it does not look like an edition.');
   return {
     source,
     title: meta.title,
@@ -227,11 +227,11 @@ function readHtmlBody(html: string, title: string, base: string | undefined, war
   );
   const intro: string[] = [];
   const outro: string[] = [];
-  const sections: Array<{ heading: string; free: boolean; entries: Array<Exclude<Entry, { kind: 'heading' }>> }> = [];
+  const sections: Array<{ heading: string; free: boolean; keepEmpty: boolean; entries: Array<Exclude<Entry, { kind: 'heading' }>> }> = [];
   for (const entry of entries) {
     const current = sections.at(-1);
     if (entry.kind === 'heading' && entry.level === level && !entry.region) {
-      sections.push({ heading: entry.text, free: entry.free, entries: [] });
+      sections.push({ heading: entry.text, free: entry.free, keepEmpty: entry.keepEmpty === true, entries: [] });
       continue;
     }
     // Other headings are content; the app renders an editor's "#" as <h3>, hence the shift.
@@ -244,6 +244,7 @@ function readHtmlBody(html: string, title: string, base: string | undefined, war
   const rawSections: RawSection[] = sections.map((section) => ({
     heading: section.heading,
     free: section.free,
+    keepEmpty: section.keepEmpty,
     blocks: section.entries.map((entry): RawBlock => (entry.kind === 'links' ? { kind: 'links', items: entry.items } : { kind: 'content' })),
     text: (from, to) =>
       section.entries
@@ -251,5 +252,7 @@ function readHtmlBody(html: string, title: string, base: string | undefined, war
         .map((entry) => entry.markdown)
         .join('\n\n'),
   }));
-  return assembleBody({ intro: intro.join('\n\n'), sections: rawSections, outro: outro.length > 0 ? outro.join('\n\n') : undefined }, warnings);
+  // The app's own HTML marks its closing words: without the mark it has none.
+  const closing = outro.length > 0 ? outro.join('\n\n') : converter.ownHtml ? '' : undefined;
+  return assembleBody({ intro: intro.join('\n\n'), sections: rawSections, outro: closing }, warnings);
 }

@@ -10,7 +10,7 @@ import { NOT_A_LINK, collapseSpaces, isLinkList, usableUrl, type RawItem } from 
 export type Region = 'intro' | 'outro';
 /** One piece of a flattened item: a heading, a list of links (with its Markdown), or a Markdown block. */
 export type Entry =
-  | { kind: 'heading'; level: number; text: string; free: boolean; region?: Region }
+  | { kind: 'heading'; level: number; text: string; free: boolean; region?: Region; keepEmpty?: boolean }
   | { kind: 'links'; items: RawItem[]; markdown: string; region?: Region }
   | { kind: 'content'; markdown: string; region?: Region };
 
@@ -24,8 +24,11 @@ const NOTHING: Skip = new Set();
 export class MarkdownWriter {
   constructor(private readonly base: string | undefined) {}
 
+  /** Whether the item is the app's own HTML (editionBodyHtml): its closing words are then marked, never guessed. */
+  ownHtml = false;
+
   /** Flattens the document into headings, lists of links and Markdown blocks, in order. */
-  walk(nodes: ChildNode[], context: { free: boolean; region?: Region }, out: Entry[]): void {
+  walk(nodes: ChildNode[], context: { free: boolean; region?: Region; keepEmpty?: boolean }, out: Entry[]): void {
     let run: ChildNode[] = [];
     const flush = () => {
       const markdown = this.paragraph(run);
@@ -41,7 +44,7 @@ export class MarkdownWriter {
       const level = HEADING_LEVELS[node.name];
       if (level !== undefined) {
         const text = collapseSpaces(textOf(node));
-        if (text) out.push({ kind: 'heading', level, text, free: context.free, region: context.region });
+        if (text) out.push({ kind: 'heading', level, text, free: context.free, region: context.region, ...(context.keepEmpty ? { keepEmpty: true } : {}) });
       } else if (node.name === 'ul' || node.name === 'ol') {
         out.push(this.listEntry(node, context.region));
       } else if (CONTAINERS.has(node.name)) {
@@ -49,7 +52,12 @@ export class MarkdownWriter {
         const next = { ...context };
         // The app's own HTML says what each part is (editionBodyHtml): no guessing needed there.
         if (names.includes('edition-free')) next.free = true;
-        if (names.includes('edition-section')) next.free = false;
+        if (names.includes('edition-section')) {
+          next.free = false;
+          next.keepEmpty = names.includes('edition-kept-empty');
+          this.ownHtml = true;
+        }
+        if (names.includes('edition-free')) this.ownHtml = true;
         if (names.includes('edition-intro')) next.region = 'intro';
         if (names.includes('edition-outro')) next.region = 'outro';
         this.walk(node.children, next, out);

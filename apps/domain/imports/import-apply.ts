@@ -3,7 +3,9 @@
 // written by the links service (with their nested items), editions created by the editions service
 // (under a slug of their own), readers brought in by the subscribers service. A failing edition is
 // reported and the others go on; an edition whose period was taken meanwhile is skipped.
+import { randomUUID } from 'node:crypto';
 import type { Database, DbOrTx } from '../../../db/client.ts';
+import type { StoredBlock } from '../../../db/repositories/editions-repository.ts';
 import type { Actor } from '../accounts/roles.ts';
 import type { CategoriesService } from '../categories/categories-service.ts';
 import type { EditionsService } from '../editions/editions-service.ts';
@@ -15,7 +17,7 @@ import type { Clock } from '../platform/clock.ts';
 import { DomainError } from '../platform/errors.ts';
 import type { SubscribersService } from '../subscribers/subscribers-service.ts';
 import type { ImportReport } from './import-assess.ts';
-import { fromExportLink, type ImportPlan, type PlannedEdition, type PlannedLink } from './import-plan.ts';
+import { fromExportLink, plannedSections, type ImportPlan, type PlannedEdition, type PlannedLink } from './import-plan.ts';
 
 export type ApplyDeps = {
   db: Database;
@@ -59,14 +61,18 @@ export function createImportApply({ db, editions, categories, links, subscribers
     try {
       await db.transaction(async (tx) => {
         const ids = await categoryIds(
-          edition.sections.map((section) => section.name),
+          plannedSections(edition).map((section) => section.name),
           tx,
           local,
         );
-        const { source: _source, warnings: _warnings, sections, publishedAt, scheduledAt, correctedAt, ...fields } = edition;
+        const { source: _source, warnings: _warnings, blocks: planned, publishedAt, scheduledAt, correctedAt, ...fields } = edition;
         const values = {
           ...fields,
-          categoryOrder: [...new Set(sections.flatMap((section) => (section.name ? [ids.get(section.name)!] : [])))],
+          blocks: planned.map((block): StoredBlock =>
+            block.kind === 'text'
+              ? { kind: 'text', id: randomUUID(), heading: block.heading, body: block.body }
+              : { kind: 'category', categoryId: block.name ? ids.get(block.name)! : null, intro: block.intro, outro: block.outro, keepEmpty: block.keepEmpty },
+          ),
           publishedAt: publishedAt ? new Date(publishedAt) : edition.status === 'published' ? clock.now() : null,
           scheduledAt: scheduledAt ? new Date(scheduledAt) : null,
           correctedAt: correctedAt ? new Date(correctedAt) : null,
@@ -74,7 +80,7 @@ export function createImportApply({ db, editions, categories, links, subscribers
         const row = await editions.createImported({ values }, tx);
         // The categories it would have created go with it.
         if (!row) throw new PeriodTaken();
-        for (const section of edition.sections) {
+        for (const section of plannedSections(edition)) {
           await links.insertTree({ actor, links: section.links, editionId: row.id, categoryId: section.name ? ids.get(section.name)! : null }, tx);
         }
       });

@@ -8,7 +8,7 @@ import { isUntouchedDraft, type EditionsService } from '../editions/editions-ser
 import type { LinksService } from '../links/links-service.ts';
 import { comparableUrl } from '../links/url-normalize.ts';
 import type { SubscribersService } from '../subscribers/subscribers-service.ts';
-import { allLinks, countLinks, type ImportPlan, type PlannedEdition } from './import-plan.ts';
+import { allLinks, countLinks, plannedSections, type ImportPlan, type PlannedEdition } from './import-plan.ts';
 import type { SourceProblem } from './sources.ts';
 
 export type ImportReport = {
@@ -50,7 +50,7 @@ const MAX_LISTED_DUPLICATES = 200;
 /** The categories the plan names, each once (by key), split into those that exist and those it would create. */
 async function assessCategories(plan: ImportPlan, creating: PlannedEdition[], categories: AssessDeps['categories']): Promise<ImportReport['categories']> {
   const names = [
-    ...creating.flatMap((edition) => edition.sections.map((section) => section.name)),
+    ...creating.flatMap((edition) => plannedSections(edition).map((section) => section.name)),
     ...(plan.extra?.categories.map((category) => category.name) ?? []),
     ...(plan.extra?.inbox.map((link) => link.category) ?? []),
   ].filter((name): name is string => Boolean(name));
@@ -103,16 +103,16 @@ export async function assessPlan(
   for (const edition of plan.editions) {
     const existing = byPeriod.get(edition.period);
     const reason = existing && !isUntouchedDraft(existing) ? `${edition.period} is already in Veille (“${existing.title}”): left as it is.` : undefined;
-    const linkCount = edition.sections.reduce((sum, section) => sum + countLinks(section.links), 0);
+    const linkCount = plannedSections(edition).reduce((sum, section) => sum + countLinks(section.links), 0);
     report.editions.push({
       period: edition.period,
       title: edition.title,
       source: edition.source,
       action: reason ? 'skip' : 'create',
       ...(reason ? { reason } : {}),
-      sections: edition.sections.length,
+      sections: plannedSections(edition).length,
       links: linkCount,
-      freeSections: edition.freeSections.length,
+      freeSections: edition.blocks.length - plannedSections(edition).length,
       warnings:
         existing && !reason ? [...edition.warnings, `Takes the place of the empty draft of ${edition.period}, which nobody has edited.`] : edition.warnings,
     });

@@ -4,7 +4,7 @@
 import type { CategoriesService } from '../categories/categories-service.ts';
 import type { SettingsService } from '../editions/settings-service.ts';
 import { periodStart } from '../editions/periods.ts';
-import { EXPORT_JSON_NAME, veilleExportSchema, type ExportLink, type VeilleExport } from '../exports/export-format.ts';
+import { EXPORT_JSON_NAME, readVeilleExport, type ExportLink, type VeilleExport } from '../exports/export-format.ts';
 import type { LinkTree } from '../links/links-service.ts';
 import { ValidationError } from '../platform/errors.ts';
 import { stripControlCharacters } from '../platform/validation.ts';
@@ -15,6 +15,17 @@ import { checkVeilleExport } from './veille-export.ts';
 /** A link as the import will write it, whatever the source: no creation date unless the source is an export. */
 export type PlannedLink = LinkTree;
 
+/** A category section as the import will write it (texts are Markdown). */
+export type PlannedSection = { kind: 'category'; name: string | null; intro: string; outro: string; keepEmpty: boolean; links: PlannedLink[] };
+
+/** A block as the import will write it: a category section, or a section of text alone. */
+export type PlannedBlock = PlannedSection | { kind: 'text'; heading: string; body: string; id?: string };
+
+/** The category sections of a planned edition, in order. */
+export function plannedSections(edition: Pick<PlannedEdition, 'blocks'>): PlannedSection[] {
+  return edition.blocks.filter((block): block is PlannedSection => block.kind === 'category');
+}
+
 export type PlannedEdition = {
   source: string;
   period: string;
@@ -23,9 +34,8 @@ export type PlannedEdition = {
   tags: string[];
   intro: string;
   outro: string;
-  freeSections: Array<{ heading: string; body: string }>;
-  /** Sections in order; a null name holds links of no category. Empty sections are kept. */
-  sections: Array<{ name: string | null; links: PlannedLink[] }>;
+  /** The blocks in order; a category section of null name holds links of no category. Empty sections are kept. */
+  blocks: PlannedBlock[];
   status: 'draft' | 'scheduled' | 'published';
   publishedAt: string | null;
   scheduledAt: string | null;
@@ -66,7 +76,7 @@ export function allLinks(edition: PlannedEdition): PlannedLink[] {
       walk(link.children);
     }
   };
-  for (const section of edition.sections) walk(section.links);
+  for (const section of plannedSections(edition)) walk(section.links);
   return out;
 }
 
@@ -115,8 +125,9 @@ function fromImported(edition: ImportedEdition & { period: string }, timeZone: s
     tags: edition.tags,
     intro: edition.intro,
     outro: edition.outro,
-    freeSections: edition.freeSections,
-    sections: edition.categories.map((category) => ({ name: categoryName(category.name) || null, links: category.links.map(fromImportedLink) })),
+    blocks: edition.blocks.map((block): PlannedBlock =>
+      block.kind === 'text' ? block : { ...block, name: categoryName(block.name) || null, links: block.links.map(fromImportedLink) },
+    ),
     status: 'published',
     publishedAt: published.toISOString(),
     scheduledAt: null,
@@ -134,7 +145,7 @@ function parseExport(text: SourceText, problems: SourceProblem[]): VeilleExport 
     problems.push({ name: text.name, reason: `This is not valid JSON (${(error as Error).message}).` });
     return undefined;
   }
-  const result = veilleExportSchema.safeParse(parsed);
+  const result = readVeilleExport(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     problems.push({
@@ -164,8 +175,18 @@ function fromVeilleExport(
     tags: edition.tags,
     intro: edition.intro,
     outro: edition.outro,
-    freeSections: edition.freeSections,
-    sections: edition.sections.map((section) => ({ name: section.category, links: section.links.map(fromExportLink) })),
+    blocks: edition.blocks.map((block): PlannedBlock =>
+      block.kind === 'text'
+        ? { kind: 'text', heading: block.heading, body: block.body }
+        : {
+            kind: 'category',
+            name: block.category,
+            intro: block.intro,
+            outro: block.outro,
+            keepEmpty: block.keepEmpty,
+            links: block.links.map(fromExportLink),
+          },
+    ),
     // A scheduled edition would be published, and sent, by the next tick: it comes in as
     // a draft to schedule again, so that an import never sends anything.
     status: edition.status === 'scheduled' ? 'draft' : edition.status,
@@ -214,23 +235,31 @@ function parseEditions(
  * become one, in the place of the first, with a warning: an edition shows a category once.
  */
 async function mergeSections(editions: PlannedEdition[], categories: Deps['categories']): Promise<void> {
-  const names = [...new Set(editions.flatMap((edition) => edition.sections.flatMap((section) => (section.name ? [section.name] : []))))];
+  const names = [...new Set(editions.flatMap((edition) => plannedSections(edition).flatMap((section) => (section.name ? [section.name] : []))))];
   const keys = new Map((await categories.match({ names })).map((match) => [match.name, match.key]));
   for (const edition of editions) {
-    const byKey = new Map<string, PlannedEdition['sections'][number]>();
-    const sections: PlannedEdition['sections'] = [];
-    for (const section of edition.sections) {
+    const byKey = new Map<string | null, PlannedSection>();
+    const sections: PlannedBlock[] = [];
+    for (const section of edition.blocks) {
+      if (section.kind === 'text') {
+        sections.push(section);
+        continue;
+      }
       const key = section.name ? keys.get(section.name)! : null;
-      const first = key === null ? undefined : byKey.get(key);
+      const first = byKey.get(key);
       if (!first) {
-        if (key !== null) byKey.set(key, section);
+        byKey.set(key, section);
         sections.push(section);
         continue;
       }
       first.links.push(...section.links);
-      edition.warnings.push(`Section “${section.name}” appears more than once: its links were merged into the first one.`);
+      // Its texts join the first one's, so that nothing it said is lost.
+      first.intro = [first.intro, section.intro].filter(Boolean).join('\n\n');
+      first.outro = [first.outro, section.outro].filter(Boolean).join('\n\n');
+      first.keepEmpty ||= section.keepEmpty;
+      edition.warnings.push(`Section “${section.name ?? 'Miscellaneous'}” appears more than once: its links and texts were merged into the first one.`);
     }
-    edition.sections = sections;
+    edition.blocks = sections;
   }
 }
 
@@ -273,7 +302,7 @@ export async function readPlan(source: ImportSource, { settings, categories, all
     else byPeriod.set(edition.period, edition);
   }
   const planned = [...byPeriod.values()].sort((a, b) => a.period.localeCompare(b.period));
-  const linkTotal = planned.reduce((sum, edition) => sum + edition.sections.reduce((count, section) => count + countLinks(section.links), 0), 0);
+  const linkTotal = planned.reduce((sum, edition) => sum + plannedSections(edition).reduce((count, section) => count + countLinks(section.links), 0), 0);
   if (planned.length > MAX_PLANNED_EDITIONS || linkTotal > MAX_PLANNED_LINKS) {
     throw new ValidationError(
       `This holds ${planned.length.toLocaleString('en')} editions and ${linkTotal.toLocaleString('en')} links: one import takes at most ${MAX_PLANNED_EDITIONS.toLocaleString('en')} editions and ${MAX_PLANNED_LINKS.toLocaleString('en')} links. Import it in parts (a few years at a time).`,

@@ -9,6 +9,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { closingBracket, inlineDestination, unescapeMarkdown } from '../platform/markdown-syntax.ts';
 import { parseDocument as parseYaml } from 'yaml';
 import {
+  unclosedFence,
   NOT_A_LINK,
   assembleBody,
   cleanTags,
@@ -69,7 +70,7 @@ function parse(input: string, source: string, options: ResolvedOptions) {
 
   const body = lines.slice(front.bodyStart);
   const assembled = readBody(body, title, warnings);
-  if (assembled.categories.length === 0) {
+  if (!assembled.blocks.some((block) => block.kind === 'category')) {
     fail('The file has no section with a list of links (“## Heading” followed by “* [title](url)” items): it does not look like an edition.');
   }
   return { source, title, period, date: date?.instant ?? null, tags, ...assembled, warnings };
@@ -181,6 +182,8 @@ function readBody(lines: string[], title: string, warnings: string[]) {
   const env: { references?: References } = {};
   const tokens = md.parse(lines.join('\n'), env);
   const references = env.references ?? {};
+  const unclosed = unclosedFence(tokens, lines);
+  if (unclosed) warnings.push(unclosed);
   let blocks = topLevelBlocks(tokens, lines, references);
 
   // A "# Title" repeating the front matter's title is the page heading, not a section.

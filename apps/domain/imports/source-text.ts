@@ -1,6 +1,6 @@
 // Turning a file's bytes into a text of its kind (Markdown, a feed, a Veille export), or into a
 // sentence saying why not: binary data, an encoding that is not UTF-8, a feed that is a web page.
-import { EXPORT_FORMAT, EXPORT_VERSION } from '../exports/export-format.ts';
+import { EXPORT_FORMAT, READABLE_EXPORT_VERSIONS } from '../exports/export-format.ts';
 import { decodeWindows1252, encodingFor } from '../links/charset.ts';
 import { formatBytes, type FileKind, type Reading } from './source-reading.ts';
 
@@ -163,7 +163,8 @@ function notAnExport(text: string): string | null {
     return `is JSON but not a Veille export (it has no "format": "${EXPORT_FORMAT}" field)`;
   }
   const version = (data as { version?: unknown }).version;
-  if (version !== EXPORT_VERSION) return `is a Veille export of version ${JSON.stringify(version)}, which this version of Veille cannot read`;
+  if (typeof version !== 'number' || !READABLE_EXPORT_VERSIONS.includes(version))
+    return `is a Veille export of version ${JSON.stringify(version)}, which this version of Veille cannot read`;
   return null;
 }
 

@@ -1,12 +1,19 @@
 // What the edition importers produce, and the helpers both of them share: options, dates and
 // periods, URL checks, and the rules that turn a document's sections into categories, free
 // sections, an intro and an outro. Pure functions, no I/O.
+import { MARKDOWN_MARKERS } from '../editions/edition-markdown.ts';
 import { isSafeUrl } from '../platform/html.ts';
 import { isTimeZone, parsePeriod, periodOf, wallClockToInstant, type Cadence } from '../editions/periods.ts';
 
 export type ImportedLink = { title: string; url: string; commentary: string /* Markdown */; children: ImportedLink[] };
 
-export type ImportedCategory = { name: string; links: ImportedLink[] };
+/** A category's section: its links, the text before and after them, and whether it is shown without links. */
+export type ImportedCategory = { kind: 'category'; name: string; intro: string; outro: string; keepEmpty: boolean; links: ImportedLink[] };
+
+/** A section of text alone, in its place among the others. */
+export type ImportedText = { kind: 'text'; heading: string; body: string };
+
+export type ImportedBlock = ImportedCategory | ImportedText;
 
 export type ImportedEdition = {
   /** File name inside the archive, or the feed item's link/guid. */
@@ -21,10 +28,8 @@ export type ImportedEdition = {
   intro: string;
   /** Markdown. */
   outro: string;
-  /** In order, empty ones kept. */
-  categories: ImportedCategory[];
-  /** Body is Markdown. */
-  freeSections: { heading: string; body: string }[];
+  /** The sections in the document's order, empty ones kept; texts are Markdown. */
+  blocks: ImportedBlock[];
   /** Non-fatal problems, e.g. "Section “X”, item 3 has no URL: skipped". */
   warnings: string[];
 };
@@ -222,6 +227,8 @@ export type RawSection = {
   blocks: RawBlock[];
   /** The document says this is a free section (the app's own HTML marks them). */
   free?: boolean;
+  /** The document says this section is shown without links on purpose (the app's own HTML marks them). */
+  keepEmpty?: boolean;
   /** Markdown of blocks [from, to): the whole section when from = 0 and to = blocks.length. */
   text(from: number, to: number): string;
 };
@@ -233,7 +240,7 @@ export type RawBody = {
   outro?: string;
 };
 
-export type AssembledBody = Pick<ImportedEdition, 'intro' | 'outro' | 'categories' | 'freeSections'>;
+export type AssembledBody = Pick<ImportedEdition, 'intro' | 'outro' | 'blocks'>;
 
 /** A list counts as a list of links when at least half of its items (and at least one) start with a link. */
 export function isLinkList(itemsStartingWithLink: number, items: number): boolean {
@@ -282,50 +289,108 @@ function countItems(items: RawItem[]): number {
 }
 
 /**
- * Turns sections into categories and free sections. Empty sections and sections made of lists of
- * links are categories; any other section is a free section. In a category, text after the last
- * list of the last section is the outro; other text beside the lists is left out with a warning.
- * Sections are kept as the document has them: the import's plan merges those naming one category.
+ * Turns sections into blocks, in their order. Empty sections and sections made of lists of links
+ * are category sections, text before the first list their intro and text after the last one their
+ * outro; any other section is a text section. Text after the last section's list is the closing
+ * words, unless a `<!-- closing -->` line says where those start. The markers of Veille's export
+ * (MARKDOWN_MARKERS) say what the shape alone cannot: a section kept empty, a text section that
+ * looks like links. Text between two lists of one section cannot be kept: it is left out with a
+ * warning. Sections are kept as the document has them: the import's plan merges those naming one
+ * category.
  */
 export function assembleBody(raw: RawBody, warnings: string[]): AssembledBody {
-  const categories: ImportedCategory[] = [];
-  const freeSections: AssembledBody['freeSections'] = [];
+  const blocks: ImportedBlock[] = [];
   let outro = raw.outro ?? '';
+  let intro = raw.intro;
+  const isMarker = (section: RawSection, position: number, marker: string) =>
+    section.blocks[position]?.kind === 'content' && section.text(position, position + 1).trim() === marker;
+  if (raw.sections.length === 0 && raw.outro === undefined) {
+    const at = intro.split('\n').findIndex((line) => line.trim() === MARKDOWN_MARKERS.closing);
+    if (at >= 0) {
+      const lines = intro.split('\n');
+      outro = lines
+        .slice(at + 1)
+        .join('\n')
+        .trim();
+      intro = lines.slice(0, at).join('\n').trim();
+    }
+  }
   raw.sections.forEach((section, index) => {
     const name = collapseSpaces(section.heading);
     const label = name || '(untitled)';
     if (!name) warnings.push(`A section heading is empty (section ${index + 1}).`);
-    const lists = section.blocks.flatMap((block, position) => (block.kind === 'links' ? [position] : []));
-    const first = lists[0];
-    const last = lists.at(-1);
-    if (section.free || (first === undefined && section.blocks.length > 0)) {
-      freeSections.push({ heading: name, body: section.text(0, section.blocks.length) });
+    const lastSection = index === raw.sections.length - 1;
+    // The closing words of a marked export: the rest of the last section.
+    let end = section.blocks.length;
+    if (lastSection && raw.outro === undefined) {
+      const closing = section.blocks.findIndex((_block, position) => isMarker(section, position, MARKDOWN_MARKERS.closing));
+      if (closing >= 0) {
+        outro = section.text(closing + 1, section.blocks.length);
+        end = closing;
+      }
+    }
+    const text = (from: number, to: number) => (from >= to ? '' : section.text(from, to));
+    if (isMarker(section, 0, MARKDOWN_MARKERS.text)) {
+      blocks.push({ kind: 'text', heading: name, body: text(1, end) });
       return;
     }
-    const links: ImportedLink[] = [];
-    if (first !== undefined && last !== undefined) {
-      if (first > 0) warnings.push(`Section “${label}”: text before the list of links was left out (“${preview(section.text(0, first))}”)`);
-      let run: number | undefined;
-      for (let position = first; position <= last; position += 1) {
-        const block = section.blocks[position];
-        if (block?.kind === 'content') {
-          run ??= position;
-          continue;
-        }
-        if (run !== undefined) {
-          warnings.push(`Section “${label}”: text between the lists of links was left out (“${preview(section.text(run, position))}”)`);
-          run = undefined;
-        }
+    const lists = section.blocks.slice(0, end).flatMap((block, position) => (block.kind === 'links' ? [position] : []));
+    const first = lists[0];
+    const last = lists.at(-1);
+    if (first === undefined || last === undefined) {
+      const keep = section.blocks.slice(0, end).findIndex((_block, position) => isMarker(section, position, MARKDOWN_MARKERS.keepEmpty));
+      const empty = keep >= 0 ? keep : section.blocks.slice(0, end).findIndex((_block, position) => isMarker(section, position, MARKDOWN_MARKERS.empty));
+      if (empty >= 0) {
+        blocks.push({ kind: 'category', name, intro: text(0, empty), outro: text(empty + 1, end), keepEmpty: keep >= 0, links: [] });
+        return;
       }
-      const items = section.blocks.flatMap((block) => (block.kind === 'links' ? block.items : []));
-      links.push(...convertItems(items, label, '', warnings));
-      if (last < section.blocks.length - 1) {
-        const trailing = section.text(last + 1, section.blocks.length);
-        if (index === raw.sections.length - 1 && raw.outro === undefined) outro = trailing;
-        else warnings.push(`Section “${label}”: text after the list of links was left out (“${preview(trailing)}”)`);
+      if (section.keepEmpty && !section.free) blocks.push({ kind: 'category', name, intro: text(0, end), outro: '', keepEmpty: true, links: [] });
+      else if (section.free || end > 0) blocks.push({ kind: 'text', heading: name, body: text(0, end) });
+      else blocks.push({ kind: 'category', name, intro: '', outro: '', keepEmpty: false, links: [] });
+      return;
+    }
+    if (section.free) {
+      blocks.push({ kind: 'text', heading: name, body: text(0, end) });
+      return;
+    }
+    let run: number | undefined;
+    for (let position = first; position <= last; position += 1) {
+      const block = section.blocks[position];
+      if (block?.kind === 'content') {
+        run ??= position;
+        continue;
+      }
+      if (run !== undefined) {
+        warnings.push(`Section “${label}”: text between the lists of links was left out (“${preview(section.text(run, position))}”)`);
+        run = undefined;
       }
     }
-    categories.push({ name, links });
+    const items = section.blocks.slice(0, end).flatMap((block) => (block.kind === 'links' ? block.items : []));
+    const links = convertItems(items, label, '', warnings);
+    let sectionOutro = text(last + 1, end);
+    // Unmarked, as older archives have it: what follows the last list of the edition closes it.
+    if (lastSection && raw.outro === undefined && end === section.blocks.length && sectionOutro) {
+      outro = sectionOutro;
+      sectionOutro = '';
+    }
+    blocks.push({ kind: 'category', name, intro: text(0, first), outro: sectionOutro, keepEmpty: false, links });
   });
-  return { intro: raw.intro, outro, categories, freeSections };
+  return { intro, outro, blocks };
+}
+
+/**
+ * A warning for a code fence that is never closed: it runs to the end of the file, and the
+ * sections after it are read as code. Fences are given as markdown-it gives them (line ranges).
+ */
+export function unclosedFence(tokens: Array<{ type: string; map: [number, number] | null }>, lines: string[]): string | undefined {
+  const closer = /^\s*(?:`{3,}|~{3,})\s*$/;
+  // Blank lines at the end are no part of any block.
+  let end = lines.length;
+  while (end > 0 && !lines[end - 1]!.trim()) end -= 1;
+  const open = tokens.find(
+    (token) => token.type === 'fence' && token.map && token.map[1] >= end && !(token.map[1] - 1 > token.map[0] && closer.test(lines[token.map[1] - 1] ?? '')),
+  );
+  return open?.map
+    ? `The code block opening on line ${open.map[0] + 1} after the front matter is never closed: everything after it was read as code.`
+    : undefined;
 }

@@ -8,6 +8,7 @@ import { editionFieldRules } from '../editions/editions-service.ts';
 import type { ExportEdition, ExportInboxLink, ExportLink, ExportSubscriber, VeilleExport } from '../exports/export-format.ts';
 import { linkFieldRules } from '../links/link-fields.ts';
 import { settingRules } from '../editions/settings-service.ts';
+import { ValidationError } from '../platform/errors.ts';
 import { emailField, nameField } from '../platform/validation.ts';
 import type { SourceProblem } from './sources.ts';
 import { preview } from './types.ts';
@@ -107,24 +108,28 @@ function checkEdition(edition: ExportEdition): { edition: ExportEdition; warning
     title: editionFieldRules.title.safeParse(edition.title),
     intro: editionFieldRules.intro.safeParse(edition.intro),
     outro: editionFieldRules.outro.safeParse(edition.outro),
-    freeSections: editionFieldRules.freeSections.safeParse(edition.freeSections),
   };
   for (const [field, parsed] of Object.entries(content)) {
     if (!parsed.success) return { refused: `The edition ${label} was left out: its ${field} is refused (${reason(parsed.error)}).` };
   }
-  const sections: ExportEdition['sections'] = [];
-  const categoryOrder: string[] = [];
-  for (const name of edition.categoryOrder) {
-    const checked = checkCategoryName(name);
-    if (!checked.ok) return { refused: `The edition ${label} was left out: the category “${preview(name, 40)}” is refused (${checked.reason}).` };
-    if (checked.name) categoryOrder.push(checked.name);
+  // The blocks' own texts, as the editor takes them (the links are checked one by one below).
+  try {
+    editionFieldRules.blocks(edition.blocks.map((block) => (block.kind === 'category' ? { ...block, links: undefined } : block)));
+  } catch (error) {
+    if (error instanceof ValidationError) return { refused: `The edition ${label} was left out: ${error.message}` };
+    throw error;
   }
+  const blocks: ExportEdition['blocks'] = [];
   const warnings: string[] = [];
-  for (const section of edition.sections) {
-    const checked = checkCategoryName(section.category);
+  for (const block of edition.blocks) {
+    if (block.kind === 'text') {
+      blocks.push(block);
+      continue;
+    }
+    const checked = checkCategoryName(block.category);
     if (!checked.ok)
-      return { refused: `The edition ${label} was left out: the category “${preview(section.category ?? '', 40)}” is refused (${checked.reason}).` };
-    sections.push({ category: checked.name, links: checkLinkList(section.links, `Section “${checked.name ?? 'Miscellaneous'}”`, warnings) });
+      return { refused: `The edition ${label} was left out: the category “${preview(block.category ?? '', 40)}” is refused (${checked.reason}).` };
+    blocks.push({ ...block, category: checked.name, links: checkLinkList(block.links, `Section “${checked.name ?? 'Miscellaneous'}”`, warnings) });
   }
   const slug = editionFieldRules.slug.safeParse(edition.slug);
   if (!slug.success) warnings.push(`The slug “${preview(edition.slug, 40)}” is refused (${reason(slug.error)}): one is made from the title.`);
@@ -141,9 +146,7 @@ function checkEdition(edition: ExportEdition): { edition: ExportEdition; warning
       tags: tags.kept,
       intro: content.intro.data!,
       outro: content.outro.data!,
-      freeSections: content.freeSections.data!.map(({ heading, body }) => ({ heading, body })),
-      categoryOrder,
-      sections,
+      blocks,
     },
     warnings,
   };

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../../../db/client.ts';
 import type { LinkCheckRow, LinkChecksRepository } from '../../../db/repositories/link-checks-repository.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { EditionDocument, EditionLink } from '../editions/edition-types.ts';
+import { everyLink } from '../editions/edition-blocks.ts';
+import type { EditionDocument } from '../editions/edition-types.ts';
 import { editionRef, type EditionsService } from '../editions/editions-service.ts';
 import type { Queue } from '../platform/queue.ts';
 import { MetadataFetchError } from './safe-fetch.ts';
@@ -49,8 +50,7 @@ type Deps = {
 
 /** Every link readers will get, nested ones included, in reading order. */
 function linksOf(doc: EditionDocument): Array<{ linkId: string; url: string }> {
-  const flatten = (link: EditionLink): EditionLink[] => [link, ...link.children.flatMap(flatten)];
-  return doc.sections.flatMap((section) => section.links.flatMap(flatten)).map((link) => ({ linkId: link.id, url: link.url }));
+  return everyLink(doc).map((link) => ({ linkId: link.id, url: link.url }));
 }
 
 /** Whether a URL loads, through the fetcher, and why not: what the pre-send check and the archive's health checks record. */

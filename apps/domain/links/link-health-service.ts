@@ -5,7 +5,7 @@
 import type { Database } from '../../../db/client.ts';
 import type { DueLink, HealthCheckRow, LinkHealthRepository, LinkHealthState } from '../../../db/repositories/link-health-repository.ts';
 import { editionRef, type EditionsService } from '../editions/editions-service.ts';
-import { editionDate } from '../editions/edition-render.ts';
+import { editionDate } from '../editions/edition-markdown.ts';
 import type { Clock } from '../platform/clock.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import { checkUrl, type PageFetcher } from './link-check-service.ts';

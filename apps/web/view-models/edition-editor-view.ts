@@ -3,7 +3,9 @@
 // nothing (the link check panel asks for its run itself, by POST, once the page has loaded).
 import { z } from 'zod';
 import type { Services } from '../../bootstrap/services.ts';
+import { blockKey, categoryBlocks, isShown, repeatedLinks, topLinks } from '../../domain/editions/edition-blocks.ts';
 import { tagSuggestions } from '../../domain/editions/edition-document.ts';
+import type { EditionBlock } from '../../domain/editions/edition-types.ts';
 import { editionBodyHtml } from '../../domain/editions/edition-render.ts';
 import { periodLabel } from '../../domain/editions/periods.ts';
 import type { FormRoute } from '../plugins/forms.ts';
@@ -18,12 +20,17 @@ export type EditionFormValues = {
   tags: string;
   intro: string;
   outro: string;
-  freeSections: Array<{ heading: string; body: string }>;
   version: unknown;
 };
 
-/** Everything the editor page of `period` shows; `values` replaces the stored fields (a refused save shows what was typed). */
-export async function editionEditorView(services: EditorServices, input: { period: string; values?: Partial<EditionFormValues> }) {
+/**
+ * Everything the editor page of `period` shows; `values` replaces the stored fields and
+ * `typedBlocks` the blocks' texts (a refused save shows what was typed).
+ */
+export async function editionEditorView(
+  services: EditorServices,
+  input: { period: string; values?: Partial<EditionFormValues>; typedBlocks?: Array<Record<string, unknown>> },
+) {
   const { editions, links } = services;
   const row = await editions.find({ period: input.period });
   const sendStatus = await services.delivery.status({ id: row.id, actor: null, reportLimit: 0 });
@@ -34,22 +41,37 @@ export async function editionEditorView(services: EditorServices, input: { perio
     services.settings.get(),
     services.categories.list(),
   ]);
-  const linkIds = doc.sections.flatMap((section) => section.links.map((link) => link.id));
+  const linkIds = topLinks(doc).map((link) => link.id);
   const sectionLinks = new Map((await links.getMany({ ids: linkIds })).map((link) => [link.id, link]));
+  const repeated = repeatedLinks(doc);
+  const typed = new Map((input.typedBlocks ?? []).map((block) => [blockKey(block as EditionBlock), block]));
   const stored: EditionFormValues = {
     title: row.title,
     slug: row.slug,
     tags: row.tags.join(', '),
     intro: row.intro,
     outro: row.outro,
-    freeSections: row.freeSections,
     version: row.version,
   };
   return {
     row,
     doc,
-    sections: doc.sections.map((section) => ({ ...section, views: section.links.map((link) => linkView(sectionLinks.get(link.id)!)) })),
-    missingCategories: allCategories.filter((category) => !doc.sections.some((section) => section.categoryId === category.id)),
+    blocks: doc.blocks.map((block, index) => {
+      const key = blockKey(block);
+      const shown = { key, first: index === 0, last: index === doc.blocks.length - 1, visible: isShown(block) };
+      if (block.kind === 'text') return { ...block, ...shown, ...pick(typed.get(key), ['heading', 'body']) };
+      return {
+        ...block,
+        ...shown,
+        ...pick(typed.get(key), ['intro', 'outro', 'keepEmpty']),
+        views: block.links.map((link) => ({
+          ...linkView(sectionLinks.get(link.id)!),
+          repeats: (repeated.get(link.id) ?? []).map((other) => other.title),
+        })),
+      };
+    }),
+    linkCount: linkIds.length,
+    missingCategories: allCategories.filter((category) => !categoryBlocks(doc).some((block) => block.categoryId === category.id)),
     proposed: inbox.groups.flatMap((group) => group.links).map(linkView),
     settings: current,
     tagSuggestions: tagSuggestions(doc, new Map([...sectionLinks].map(([id, link]) => [id, link.tags]))),
@@ -64,6 +86,11 @@ export async function editionEditorView(services: EditorServices, input: { perio
     // Before the send: the last link check as it stands; the panel then asks for a fresh one.
     linkCheck: presend ? await services.linkCheck.status({ edition: row.id }) : undefined,
   };
+}
+
+/** The fields of a typed block that the page shows instead of the stored ones. */
+function pick(typed: Record<string, unknown> | undefined, keys: string[]): Record<string, unknown> {
+  return typed ? Object.fromEntries(keys.filter((key) => key in typed).map((key) => [key, typed[key]])) : {};
 }
 
 /** Route params naming an edition of the admin by its period. */

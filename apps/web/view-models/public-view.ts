@@ -3,7 +3,8 @@
 // newsletter's context (its words, its dates) besides its own data.
 import type { Services } from '../../bootstrap/services.ts';
 import type { EditionDocument, EditionRow } from '../../domain/editions/editions-service.ts';
-import { editionBodyHtml, editionDate, linkAnchor } from '../../domain/editions/edition-render.ts';
+import { editionBodyHtml, linkAnchor } from '../../domain/editions/edition-render.ts';
+import { editionDate } from '../../domain/editions/edition-markdown.ts';
 import { editionPath } from '../../domain/editions/periods.ts';
 import { NotFoundError } from '../../domain/platform/errors.ts';
 import { markdownToText } from '../../domain/platform/markdown.ts';

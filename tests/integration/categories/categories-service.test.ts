@@ -4,6 +4,7 @@ import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 import { ValidationError } from '../../../apps/domain/platform/errors.ts';
 import { buildTestApp } from '../../helpers/app.ts';
 import { apiCaller, setUpOwner } from '../../helpers/client.ts';
+import { categoryBlocks } from '../../../apps/domain/editions/edition-blocks.ts';
 
 /** The app with a signed-in owner, the JSON API as a script calls it, and the admin's forms. */
 async function build(t: TestContext) {
@@ -49,7 +50,7 @@ test('"donnees" from the API and "Données" from the admin are one category, and
   assert.deepEqual(await categoryRows(database.pool), [{ name: 'donnees', name_key: 'donnees' }], 'the import created no second category');
   const june = await services.editions.document({ edition: await services.editions.find({ period: '2024-06' }) });
   assert.deepEqual(
-    june.sections.map((section) => [section.categoryId, section.name, section.links.length]),
+    categoryBlocks(june).map((section) => [section.categoryId, section.name, section.links.length]),
     [[categoryId, 'donnees', 1]],
   );
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildTestApp } from '../../helpers/app.ts';
 import { setUpOwner } from '../../helpers/client.ts';
+import { categoryBlocks } from '../../../apps/domain/editions/edition-blocks.ts';
 
 test('the editor adds the inbox in its order, previews web and email side by side, and lists pre-send checks', async (t) => {
   const { app, services } = await buildTestApp(t);
@@ -21,7 +22,7 @@ test('the editor adds the inbox in its order, previews web and email side by sid
   assert.equal((await client.postForm('/admin/editions/2024-06/links/all')).statusCode, 303);
   const doc = await services.editions.document({ edition: await services.editions.find({ period: '2024-06' }) });
   assert.deepEqual(
-    doc.sections[0]!.links.map((link) => link.title),
+    categoryBlocks(doc)[0]!.links.map((link) => link.title),
     ['First', 'Second'],
   );
 
@@ -37,15 +38,16 @@ test('the editor adds the inbox in its order, previews web and email side by sid
   assert.match(String(email.headers['content-security-policy']), /default-src 'none'/);
   assert.match(email.body, /https:\/\/example\.org\/b/);
 
-  await services.editions.setCategoryOrder({
+  await services.editions.arrange({
     period: '2024-06',
-    categoryIds: [ops.id, (await services.categories.list()).find((category) => category.name === 'Data')!.id],
+    action: `add-category:${(await services.categories.list()).find((category) => category.name === 'Data')!.id}`,
   });
+  await services.editions.arrange({ period: '2024-06', order: [`c:${ops.id}`] });
   await services.editions.publish({ period: '2024-06' });
   const editor = await client.get('/admin/editions/2024-06');
   assert.match(editor.body, /The email weighs \d+ kB/);
-  assert.match(editor.body, /1 link has no commentary: Second/);
-  assert.match(editor.body, /Empty section: Data/);
+  assert.match(editor.body, /1 link has no commentary: “Second”/);
+  assert.match(editor.body, /“Data” has no links: readers see its heading alone/);
   assert.match(editor.body, /0 active subscribers will receive it/);
   const test = await client.postForm('/admin/editions/2024-06/test-email');
   assert.equal(test.statusCode, 303);

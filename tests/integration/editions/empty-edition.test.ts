@@ -4,7 +4,7 @@ import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 import { isEditionEmpty } from '../../../apps/domain/editions/edition-document.ts';
 import { manualClock } from '../../../apps/domain/platform/clock.ts';
 import { buildTestApp, type TestApp } from '../../helpers/app.ts';
-import { edition, link } from '../../helpers/editions.ts';
+import { category, edition, link, text } from '../../helpers/editions.ts';
 
 /** A draft of June 2024 holding one link, and that link's id. */
 async function draftWithLink(testApp: TestApp) {
@@ -18,9 +18,10 @@ async function draftWithLink(testApp: TestApp) {
 test('an edition is empty without links and free sections, whatever its intro says', () => {
   assert.equal(isEditionEmpty(edition()), true);
   assert.equal(isEditionEmpty(edition({ intro: 'Bonjour.', outro: 'À bientôt.' })), true, 'an intro alone is not an edition');
-  assert.equal(isEditionEmpty(edition({ sections: [{ categoryId: null, name: 'Ops', links: [] }] })), true, 'empty sections show nothing');
-  assert.equal(isEditionEmpty(edition({ sections: [{ categoryId: null, name: 'Ops', links: [link('A', 'https://a.example/')] }] })), false);
-  assert.equal(isEditionEmpty(edition({ freeSections: [{ heading: 'Astuce du mois', body: '' }] })), false);
+  assert.equal(isEditionEmpty(edition({ blocks: [category('Ops')] })), true, 'empty sections show nothing');
+  assert.equal(isEditionEmpty(edition({ blocks: [category('Ops', [], { keepEmpty: true })] })), true, 'a heading kept alone is not an edition either');
+  assert.equal(isEditionEmpty(edition({ blocks: [category('Ops', [link('A', 'https://a.example/')])] })), false);
+  assert.equal(isEditionEmpty(edition({ blocks: [text('Astuce du mois', '')] })), false);
 });
 
 test('an empty edition is refused by publish, schedule and send, with the same reason; the pre-send checks say it first', async (t) => {
@@ -45,7 +46,7 @@ test('an empty edition is refused by publish, schedule and send, with the same r
   await services.editions.removeLink({ id: draft.id, linkId: linkId });
   await services.subscribers.add({ email: 'reader@example.org', actor: OPERATOR });
   const checks = await services.delivery.checks({ id: draft.id });
-  assert.deepEqual(checks[0], { level: 'warning', message: 'This edition is empty: add links or a section before sending it.' });
+  assert.deepEqual(checks[0], { level: 'error', code: 'empty-edition', message: 'This edition is empty: add links or a section before publishing it.' });
   await assert.rejects(services.delivery.start({ id: draft.id, actor: OPERATOR }), {
     name: 'ValidationError',
     message: 'This edition is empty: add links or a section before sending it.',

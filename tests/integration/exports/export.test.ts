@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import yauzl from 'yauzl';
 import { manualClock } from '../../../apps/domain/platform/clock.ts';
-import { editionToMarkdown } from '../../../apps/domain/editions/edition-render.ts';
+import { editionToMarkdown } from '../../../apps/domain/editions/edition-markdown.ts';
 import { EXPORT_JSON_NAME, veilleExportSchema, type ExportLink, type VeilleExport } from '../../../apps/domain/exports/export-format.ts';
 import { readImportSource } from '../../../apps/domain/imports/sources.ts';
 import { buildTestApp } from '../../helpers/app.ts';
@@ -70,7 +70,7 @@ async function seeded(t: TestContext, at: Date | string = new Date()) {
   const draft = await services.editions.ensureDraft({ period: '2024-07' });
   await services.editions.update({
     id: draft.id,
-    input: { version: draft.version, intro: 'Brouillon de juillet.', freeSections: [{ heading: 'Astuce du mois', body: '```sh\nls -la\n```' }] },
+    input: { version: draft.version, intro: 'Brouillon de juillet.', blocks: [{ kind: 'text', heading: 'Astuce du mois', body: '```sh\nls -la\n```' }] },
   });
   const inboxId = await createLink({
     url: 'https://example.org/inbox',
@@ -117,7 +117,7 @@ test('the snapshot holds every edition, the inbox, categories, settings and subs
   const parsed = veilleExportSchema.parse(JSON.parse(JSON.stringify(snapshot)));
   assert.deepEqual(parsed, snapshot, 'what is written is what the schema reads back');
   assert.equal(snapshot.format, 'veille-export');
-  assert.equal(snapshot.version, 1);
+  assert.equal(snapshot.version, 2);
   assert.equal(snapshot.exportedAt, '2024-07-20T22:30:00.000Z');
 
   assert.deepEqual(
@@ -134,19 +134,22 @@ test('the snapshot holds every edition, the inbox, categories, settings and subs
   assert.equal(june.intro, JUNE.intro);
   assert.equal(june.path, '/2024/06/web-ops-iot-et-time-series-juin-2024');
   assert.equal(june.publishedAt, '2024-07-20T22:30:00.000Z');
+  const sectionsOf = (edition: (typeof snapshot.editions)[number]) => edition.blocks.flatMap((block) => (block.kind === 'category' ? [block] : []));
+  const textsOf = (edition: (typeof snapshot.editions)[number]) =>
+    edition.blocks.flatMap((block) => (block.kind === 'text' ? [{ heading: block.heading, body: block.body }] : []));
   assert.deepEqual(
-    june.categoryOrder,
+    sectionsOf(june).map((section) => section.category),
     JUNE.categories.map((category) => category.name),
     'the edition’s own order, empty sections included',
   );
   assert.deepEqual(
-    june.sections.map((section) => ({ category: section.category, links: section.links.map(({ url, title, commentary }) => ({ url, title, commentary })) })),
+    sectionsOf(june).map((section) => ({ category: section.category, links: section.links.map(({ url, title, commentary }) => ({ url, title, commentary })) })),
     JUNE.categories.map((category) => ({ category: category.name, links: category.links.map(({ url, title, commentary }) => ({ url, title, commentary })) })),
   );
-  assert.equal(juneSections.flatMap((section) => section.links).length, flatten(june.sections.flatMap((section) => section.links)).length);
+  assert.equal(juneSections.flatMap((section) => section.links).length, flatten(sectionsOf(june).flatMap((section) => section.links)).length);
   const january = snapshot.editions[0]!;
-  assert.deepEqual(january.freeSections, JANUARY.freeSections);
-  const first = january.sections[0]!.links[0]!;
+  assert.deepEqual(textsOf(january), JANUARY.freeSections);
+  const first = sectionsOf(january)[0]!.links[0]!;
   assert.equal(first.url, JANUARY.categories[0]!.links[0]!.url);
   assert.deepEqual(
     first.children.map(({ url, title, commentary, children }) => ({ url, title, commentary, children })),
@@ -154,8 +157,8 @@ test('the snapshot holds every edition, the inbox, categories, settings and subs
   );
   assert.match(first.createdAt, /^\d{4}-\d{2}-\d{2}T/);
   const draft = snapshot.editions[2]!;
-  assert.deepEqual(draft.sections, []);
-  assert.deepEqual(draft.freeSections, [{ heading: 'Astuce du mois', body: '```sh\nls -la\n```' }]);
+  assert.deepEqual(sectionsOf(draft), []);
+  assert.deepEqual(textsOf(draft), [{ heading: 'Astuce du mois', body: '```sh\nls -la\n```' }]);
 
   assert.deepEqual(
     snapshot.inbox.map(({ url, title, category, via, tags, children }) => ({ url, title, category, via, tags, children: children.map((child) => child.url) })),

@@ -10,6 +10,7 @@ import { runCli } from '../../helpers/cli.ts';
 import type { TestClient } from '../../helpers/client.ts';
 import { setUpOwner, signIn } from '../../helpers/client.ts';
 import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
+import { plannedSections } from '../../../apps/domain/imports/import-plan.ts';
 
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/samples');
 const FILES = { '2018-01': 'web-ops-data-janvier-2018', '2024-06': 'web-ops-iot-et-time-series-juin-2024' } as const;
@@ -98,7 +99,16 @@ test('an edition that fails to save leaves nothing behind, and the others are im
   const broken = structuredClone(plan.editions[0]!);
   broken.period = '2024-05';
   broken.title = 'Mai 2024';
-  broken.sections = [{ name: 'Catégorie du mois cassé', links: [{ ...broken.sections[3]!.links[0]!, createdAt: 'not a date' }] }];
+  broken.blocks = [
+    {
+      kind: 'category',
+      name: 'Catégorie du mois cassé',
+      intro: '',
+      outro: '',
+      keepEmpty: false,
+      links: [{ ...plannedSections(broken)[3]!.links[0]!, createdAt: 'not a date' }],
+    },
+  ];
   const result = await services.imports.execute({ actor: OPERATOR, plan: { ...plan, editions: [broken, ...plan.editions] }, previous: report });
   assert.equal(result.outcome?.created, 1);
   assert.deepEqual(

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 import { buildTestApp } from '../../helpers/app.ts';
 import { zip } from '../../helpers/zip.ts';
+import { categoryBlocks } from '../../../apps/domain/editions/edition-blocks.ts';
+import { plannedSections } from '../../../apps/domain/imports/import-plan.ts';
 
 const FRONT = (title: string, date: string) => `+++\ntitle = "${title}"\ndate = ${date}\n+++\n\n`;
 const upload = (filename: string, text: string) => ({ kind: 'upload' as const, filename, bytes: Buffer.from(text) });
@@ -14,19 +16,19 @@ test("the plan merges the sections that name one category, by the categories' ow
   const { plan } = await services.imports.preview({ actor: OPERATOR, source: upload('edition.md', alike) });
   const [edition] = plan.editions;
   assert.deepEqual(
-    edition!.sections.map((section) => [section.name, names(section.links)]),
+    plannedSections(edition!).map((section) => [section.name, names(section.links)]),
     [
       ['Web', ['A', 'B']],
       ['Ops', []],
     ],
   );
-  assert.deepEqual(edition!.warnings, ['Section “web” appears more than once: its links were merged into the first one.']);
+  assert.deepEqual(edition!.warnings, ['Section “web” appears more than once: its links and texts were merged into the first one.']);
 
   // Accents too, as the categories table compares them.
   const accents = `${FRONT('Veille', '2024-07-31')}## Données\n\n* [C](https://c.example)\n\n## Web\n\n* [D](https://d.example)\n\n## DONNEES\n\n* [E](https://e.example)\n`;
   const second = (await services.imports.preview({ actor: OPERATOR, source: upload('juillet.md', accents) })).plan.editions[0]!;
   assert.deepEqual(
-    second.sections.map((section) => [section.name, names(section.links)]),
+    plannedSections(second).map((section) => [section.name, names(section.links)]),
     [
       ['Données', ['C', 'E']],
       ['Web', ['D']],
@@ -53,7 +55,7 @@ test('the dry run matches existing categories by their key, and names each new o
   );
   const july2024 = await services.editions.document({ edition: await services.editions.find({ period: '2024-07' }) });
   assert.deepEqual(
-    july2024.sections.map((section) => [section.name, section.links.map((link) => link.title)]),
+    categoryBlocks(july2024).map((section) => [section.name, section.links.map((link) => link.title)]),
     [
       ['IoT', ['C']],
       ['Nouvelle catégorie', ['D']],
@@ -73,7 +75,7 @@ test('the run goes through the services: a slug of its own, nested items under t
   assert.equal(june.slug, 'juin-2024-2');
   const doc = await services.editions.document({ edition: june });
   assert.deepEqual(
-    doc.sections[0]!.links.map((link) => [link.title, link.children.map((child) => child.title)]),
+    categoryBlocks(doc)[0]!.links.map((link) => [link.title, link.children.map((child) => child.title)]),
     [
       ['Parent', ['Enfant 1', 'Enfant 2']],
       ['Suivant', []],

@@ -17,6 +17,7 @@ import { until } from '../../helpers/wait.ts';
 import type { Sample, SampleLink } from '../../helpers/samples.ts';
 import { zip } from '../../helpers/zip.ts';
 import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
+import { categoryBlocks } from '../../../apps/domain/editions/edition-blocks.ts';
 
 const SAMPLES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/samples');
 const FILES = { '2018-01': 'web-ops-data-janvier-2018', '2024-06': 'web-ops-iot-et-time-series-juin-2024' } as const;
@@ -76,7 +77,8 @@ async function assertPublicPage(app: FastifyInstance, services: Services, sample
   const page = await app.inject({ url: editionPath(row) });
   assert.equal(page.statusCode, 200);
   let cursor = 0;
-  for (const category of sample.categories) {
+  // An empty section of an archive is a heading alone, unmarked: readers do not see it (see the README).
+  for (const category of sample.categories.filter((candidate) => candidate.links.length > 0)) {
     // Matched categories keep the name they had here: compare names without case.
     const at = page.body.toLowerCase().indexOf(`>${escapeHtml(category.name).toLowerCase()}</h2>`, cursor);
     assert.ok(at > cursor, `section “${category.name}” in order on ${editionPath(row)}`);
@@ -87,7 +89,7 @@ async function assertPublicPage(app: FastifyInstance, services: Services, sample
       cursor = found;
     }
   }
-  for (const free of sample.freeSections) assert.ok(page.body.includes(`<h2>${escapeHtml(free.heading)}</h2>`), free.heading);
+  for (const free of sample.freeSections) assert.ok(page.body.includes(`>${escapeHtml(free.heading)}</h2>`), free.heading);
 }
 
 async function counts(services: Services, t: TestContext) {
@@ -185,7 +187,7 @@ test('an export imported into an empty Veille reproduces the same archive', asyn
   // A nested item and a draft: the export must bring those too.
   const june = await source.services.editions.document({ edition: await source.services.editions.find({ period: '2024-06' }) });
   const [owner] = await source.services.accounts.listUsers();
-  const parent = june.sections.find((section) => section.links.length > 0)!.links[0]!;
+  const parent = categoryBlocks(june).find((section) => section.links.length > 0)!.links[0]!;
   const child = await source.services.links.add({
     actor: owner!,
     input: { url: 'https://links.example/nested/1', title: 'Un lien imbriqué', commentary: 'sous le premier', parentId: parent.id },

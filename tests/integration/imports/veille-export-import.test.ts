@@ -10,7 +10,12 @@ function exportLink(url: string, title: string | null, extra: Partial<ExportLink
   return { url, title, commentary: '', via: null, tags: [], description: null, siteName: null, createdAt: AT, children: [], ...extra };
 }
 
-function exportEdition(period: string, title: string, sections: ExportEdition['sections'], extra: Partial<ExportEdition> = {}): ExportEdition {
+function exportEdition(
+  period: string,
+  title: string,
+  sections: Array<{ category: string | null; links: ExportLink[] }>,
+  extra: Partial<ExportEdition> = {},
+): ExportEdition {
   return {
     period,
     title,
@@ -19,9 +24,8 @@ function exportEdition(period: string, title: string, sections: ExportEdition['s
     tags: [],
     intro: '',
     outro: '',
-    freeSections: [],
-    categoryOrder: sections.flatMap((section) => (section.category ? [section.category] : [])),
-    sections,
+    blocks: sections.map((section) => ({ kind: 'category', ...section, intro: '', outro: '', keepEmpty: false })),
+    earlierPaths: [],
     path: `/${period.replace('-', '/')}/edition-${period}`,
     markdownFile: `editions/${period}-edition.md`,
     scheduledAt: null,

@@ -3,6 +3,7 @@ import { test, type TestContext } from 'node:test';
 import { ValidationError } from '../../../apps/domain/platform/errors.ts';
 import { buildTestApp } from '../../helpers/app.ts';
 import { setUpOwner } from '../../helpers/client.ts';
+import { categoryBlocks } from '../../../apps/domain/editions/edition-blocks.ts';
 
 /** A parent in the inbox with two nested items, two categories, and a draft edition. */
 async function tree(t: TestContext) {
@@ -66,7 +67,7 @@ test('nested links follow their parent: moved, filed into another category, adde
   ]);
   const doc = await editions.document({ edition: await editions.find({ id: draft.id }) });
   assert.deepEqual(
-    doc.sections.map((section) => section.links.map((link) => [link.id, link.children.map((child) => child.id)])),
+    categoryBlocks(doc).map((section) => section.links.map((link) => [link.id, link.children.map((child) => child.id)])),
     [[[parent.id, children.map((child) => child.id)]]],
   );
 
@@ -116,7 +117,7 @@ test('an edition written through the API takes its links with their nested items
   const other = await add({ url: 'https://example.org/other', categoryId: ops.id });
   await services.editions.put({ period: '2024-06', input: { sections: [{ category: 'opérations', links: [parent.id, other.id] }] } });
   const draft = await services.editions.find({ period: '2024-06' });
-  const [section] = (await services.editions.document({ edition: draft })).sections;
+  const [section] = categoryBlocks(await services.editions.document({ edition: draft }));
   assert.deepEqual(
     [section?.name, section?.links.map((link) => [link.id, link.children.length])],
     [

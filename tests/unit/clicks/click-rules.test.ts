@@ -4,7 +4,7 @@ import { BURST_MS, hourOf, isScannerAgent, judgeClick, WINDOW_MS, type WindowEnt
 import { createClickSigner, parseClickPart } from '../../../apps/domain/clicks/click-links.ts';
 import { linkStats, linkStatsCsv, percent } from '../../../apps/domain/clicks/click-stats.ts';
 import { archivedCopyUrl, isDead, pickPerHost } from '../../../apps/domain/links/link-health-service.ts';
-import { edition, link } from '../../helpers/editions.ts';
+import { category, edition, link } from '../../helpers/editions.ts';
 
 const EDITION = { id: '7d1c2f9e-1111-4a1b-9c3d-000000000001', period: '2024-06' };
 const LINK = '3f2a9b10-2222-4b2c-8d4e-000000000002';
@@ -82,7 +82,7 @@ test('the stats list every link in reading order with its share of delivered cop
   const child = link('Nested', 'https://example.org/n');
   const top = link('=HYPERLINK("https://evil.example")', 'https://example.org/a', '', [child]);
   const other = link('Other', 'https://example.org/b');
-  const doc = edition({ sections: [{ categoryId: null, name: 'Ops', links: [top, other] }] });
+  const doc = edition({ blocks: [category('Ops', [top, other])] });
   const rows = linkStats(
     doc,
     [

@@ -4,7 +4,8 @@ import PostalMime from 'postal-mime';
 import { renderEditionEmail, UNSUBSCRIBE_PLACEHOLDER } from '../../../apps/domain/editions/edition-email.ts';
 import { compileMessageTemplate } from '../../../apps/domain/mail/mime-template.ts';
 import type { EditionDocument, EditionLink, NewsletterInfo } from '../../../apps/domain/editions/edition-types.ts';
-import { edition, fromSample, link } from '../../helpers/editions.ts';
+import { category, edition, fromSample, link, text } from '../../helpers/editions.ts';
+import { categoryBlocks, everyLink } from '../../../apps/domain/editions/edition-blocks.ts';
 import { readSample } from '../../helpers/samples.ts';
 
 const SAMPLE_NAME = 'web-ops-data-janvier-2018';
@@ -21,8 +22,7 @@ const INFO: NewsletterInfo = {
 const VIEW_URL = 'https://veille.example/2018/01/web-ops-data-janvier-2018';
 
 function allLinks(doc: EditionDocument): EditionLink[] {
-  const flatten = (links: EditionLink[]): EditionLink[] => links.flatMap((item) => [item, ...flatten(item.children)]);
-  return doc.sections.flatMap((section) => flatten(section.links));
+  return everyLink(doc);
 }
 
 // The text part is word-wrapped: compare with runs of whitespace made single spaces.
@@ -102,7 +102,7 @@ describe('renderEditionEmail with the January 2018 sample', () => {
   });
 
   test('sections, their links and the free section with its code block', () => {
-    for (const section of doc.sections) assert.ok(email.html.includes(`>${section.name.replace(/&/g, '&amp;')}</h2>`), section.name);
+    for (const section of categoryBlocks(doc)) assert.ok(email.html.includes(`>${section.name.replace(/&/g, '&amp;')}</h2>`), section.name);
     assert.ok(email.html.includes('>Astuce(s) du mois</h2>'));
     assert.match(email.html, /<pre style="[^"]*font-family: ui-monospace[^"]*white-space: pre-wrap[^"]*overflow-wrap: anywhere/);
     assert.ok(email.html.includes('docker image history nginx:stable'));
@@ -112,7 +112,7 @@ describe('renderEditionEmail with the January 2018 sample', () => {
     assert.doesNotMatch(email.text, HTML_TAG);
     const flat = squash(email.text);
     assert.ok(flat.includes('WEB, OPS & DATA - JANVIER 2018'));
-    for (const section of doc.sections) assert.ok(flat.includes(section.name.toUpperCase()), section.name);
+    for (const section of categoryBlocks(doc)) assert.ok(flat.includes(section.name.toUpperCase()), section.name);
     for (const item of links) {
       assert.ok(flat.includes(item.title), `text lacks title ${item.title}`);
       if (item.commentary) {
@@ -176,7 +176,7 @@ describe('renderEditionEmail with the January 2018 sample', () => {
 describe('renderEditionEmail edge cases', () => {
   test('English labels with the en locale', () => {
     const email = renderEditionEmail(
-      edition({ sections: [{ categoryId: null, name: 'Tools', links: [link('A tool', 'https://tool.example/')] }] }),
+      edition({ blocks: [category('Tools', [link('A tool', 'https://tool.example/')])] }),
       { ...INFO, locale: 'en' },
       { viewInBrowserUrl: VIEW_URL },
     );
@@ -193,10 +193,13 @@ describe('renderEditionEmail edge cases', () => {
     const doc = edition({
       title: hostile,
       tags: [hostile],
-      sections: [
-        { categoryId: null, name: hostile, links: [link(hostile, 'javascript:alert(1)', 'plain'), link('ok', 'https://ok.example/"><script>x</script>')] },
+      blocks: [
+        category(hostile, [link(hostile, 'javascript:alert(1)', 'plain'), link('ok', 'https://ok.example/"><script>x</script>')], {
+          intro: hostile,
+          outro: '[y](javascript:alert(4))',
+        }),
+        text(hostile, `<script>alert(2)</script>\n\n[x](javascript:alert(3))`),
       ],
-      freeSections: [{ heading: hostile, body: `<script>alert(2)</script>\n\n[x](javascript:alert(3))` }],
     });
     const email = renderEditionEmail(doc, { ...INFO, name: hostile, footer: hostile }, { viewInBrowserUrl: VIEW_URL });
     assert.equal(email.subject, hostile);
@@ -209,18 +212,15 @@ describe('renderEditionEmail edge cases', () => {
     assert.ok(email.text.includes(hostile.toUpperCase()) || email.text.includes(hostile));
   });
 
-  test('the intro makes the preheader; nested links become nested lists; empty sections keep their heading', () => {
+  test('the intro makes the preheader; nested links become nested lists; an empty section kept shows its heading', () => {
     const intro = `Bonjour **à tous** ! ${'Un mois chargé. '.repeat(20)}`;
     const doc = edition({
       intro,
       outro: 'À *bientôt*.',
-      sections: [
-        { categoryId: null, name: 'Vide', links: [] },
-        {
-          categoryId: null,
-          name: 'Plein',
-          links: [link('Parent', 'https://parent.example/', 'le parent', [link('Enfant', 'https://child.example/', 'l’enfant')])],
-        },
+      blocks: [
+        category('Vide', [], { keepEmpty: true }),
+        category('Caché'),
+        category('Plein', [link('Parent', 'https://parent.example/', 'le parent', [link('Enfant', 'https://child.example/', 'l’enfant')])]),
       ],
     });
     const email = renderEditionEmail(doc, INFO, { viewInBrowserUrl: VIEW_URL });
@@ -238,12 +238,15 @@ describe('renderEditionEmail edge cases', () => {
     assert.ok(flat.includes('Enfant : l’enfant https://child.example/'));
     assert.ok(flat.includes('À bientôt.'));
     assert.ok(flat.indexOf('VIDE') < flat.indexOf('PLEIN'));
+    assert.ok(!email.html.includes('Caché') && !flat.includes('CACHÉ'), 'an empty section nobody kept is not shown');
   });
 
   test('relative links in Markdown point back to the public site', () => {
     const doc = edition({
-      freeSections: [{ heading: 'Liens', body: 'Voir [le mois dernier](/2024/05/mai-2024) et [ceci](#outils).' }],
-      sections: [{ categoryId: null, name: 'S', links: [link('L', 'https://l.example/', 'voir [là](/a-propos)')] }],
+      blocks: [
+        category('S', [link('L', 'https://l.example/', 'voir [là](/a-propos)')]),
+        text('Liens', 'Voir [le mois dernier](/2024/05/mai-2024) et [ceci](#outils).'),
+      ],
     });
     const email = renderEditionEmail(doc, INFO, { viewInBrowserUrl: VIEW_URL });
     assert.ok(email.html.includes('href="https://veille.example/2024/05/mai-2024"'));

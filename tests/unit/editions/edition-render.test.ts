@@ -2,18 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DomUtils, Parser, parseDocument } from 'htmlparser2';
 import type { Element } from 'domhandler';
-import {
-  atomFeed,
-  editionBodyHtml,
-  editionDate,
-  editionToMarkdown,
-  jsonFeed,
-  rssFeed,
-  sectionSlug,
-  sitemapXml,
-} from '../../../apps/domain/editions/edition-render.ts';
+import { atomFeed, editionBodyHtml, jsonFeed, rssFeed, sectionSlug, sitemapXml } from '../../../apps/domain/editions/edition-render.ts';
+import { editionDate, editionToMarkdown } from '../../../apps/domain/editions/edition-markdown.ts';
 import type { EditionDocument } from '../../../apps/domain/editions/edition-types.ts';
-import { NEWSLETTER, edition, fromSample, link } from '../../helpers/editions.ts';
+import { NEWSLETTER, category, edition, fromSample, link, text } from '../../helpers/editions.ts';
 import { readSample, readSampleMarkdown, SAMPLE_NAMES } from '../../helpers/samples.ts';
 
 // A reference edition as a document, and the file the published archive holds for it.
@@ -80,15 +72,11 @@ describe('editionToMarkdown', () => {
     const doc = edition({
       title: 'Say "hi" \\ bye\tnow\u0001',
       tags: ['a"b', 'c\\d'],
-      sections: [
-        {
-          categoryId: null,
-          name: 'Web',
-          links: [
-            link('Arrays [1] and ]', 'https://x.example/a_(b)', 'two\nlines', [link('Child', 'https://x.example/with space', 'c')]),
-            link('Plain', 'https://x.example/p'),
-          ],
-        },
+      blocks: [
+        category('Web', [
+          link('Arrays [1] and ]', 'https://x.example/a_(b)', 'two\nlines', [link('Child', 'https://x.example/with space', 'c')]),
+          link('Plain', 'https://x.example/p'),
+        ]),
       ],
     });
     const markdown = editionToMarkdown(doc);
@@ -100,37 +88,38 @@ describe('editionToMarkdown', () => {
     assert.ok(markdown.includes('\n* [Plain](https://x.example/p)\n'));
   });
 
-  test('keeps intro, free sections and outro in order', () => {
+  test('keeps intro, blocks in their order, section texts and closing words, with markers where the shape is not enough', () => {
     const doc = edition({
       intro: 'Hello.',
       outro: 'Bye.',
-      sections: [{ categoryId: null, name: 'Empty', links: [] }],
-      freeSections: [{ heading: 'Tip', body: '```\ncode\n```' }],
+      blocks: [
+        category('Empty'),
+        text('Tip', '```\ncode\n```'),
+        category('Kept', [], { keepEmpty: true }),
+        category('Web', [link('A', 'https://a.example/')], { intro: 'From the conference:', outro: 'My slides are online.' }),
+      ],
     });
     assert.equal(
       editionToMarkdown(doc),
-      '+++\ntitle = "Juin 2024"\ndate = 2024-06-30\n[taxonomies]\ntags = []\n+++\n\nHello.\n\n## Empty\n\n## Tip\n\n```\ncode\n```\n\nBye.\n',
+      '+++\ntitle = "Juin 2024"\ndate = 2024-06-30\n[taxonomies]\ntags = []\n+++\n\nHello.\n\n## Empty\n\n## Tip\n\n```\ncode\n```\n\n## Kept\n\n<!-- keep-empty -->\n\n## Web\n\nFrom the conference:\n\n* [A](https://a.example/)\n\nMy slides are online.\n\n<!-- closing -->\n\nBye.\n',
     );
   });
 });
 
 describe('editionBodyHtml', () => {
-  test('renders the intro, the sections in order with empty ones kept, free sections and the outro', () => {
+  test('renders the intro, the sections in order (empty ones only when kept), and the outro', () => {
     const { doc } = loadSample('web-ops-iot-et-time-series-juin-2024');
-    const html = editionBodyHtml({ ...doc, outro: 'À **bientôt**' });
+    const blocks = doc.blocks.map((block) => (block.kind === 'category' && block.name === 'API' ? { ...block, keepEmpty: true } : block));
+    const html = editionBodyHtml({ ...doc, blocks, outro: 'À **bientôt**' });
     const headings = [...html.matchAll(/<h2 id="([^"]*)">([^<]*)<\/h2>/g)].map((match) => [match[1], match[2]]);
     assert.deepEqual(headings, [
       ['api', 'API'],
-      ['data', 'Data'],
-      ['iot', 'IoT'],
       ['python', 'Python'],
       ['ops', 'Ops'],
-      ['time-series', 'Time Series'],
-      ['web', 'Web'],
     ]);
     assert.ok(html.startsWith('<div class="edition-intro">\n<p>Cette édition'));
     assert.ok(html.endsWith('<div class="edition-outro">\n<p>À <strong>bientôt</strong></p>\n</div>'));
-    assert.ok(html.includes('<section class="edition-section">\n<h2 id="api">API</h2>\n</section>'));
+    assert.ok(html.includes('<section class="edition-section edition-kept-empty">\n<h2 id="api">API</h2>\n</section>'));
     assert.equal((html.match(/<ul>/g) ?? []).length, 2, 'no empty list for empty sections');
     assert.equal((html.match(/<li>/g) ?? []).length, 10);
     assert.doesNotMatch(html, /<script|<style|target=/);
@@ -138,12 +127,11 @@ describe('editionBodyHtml', () => {
 
   test('adds " : " only when there is a commentary, and nests children', () => {
     const doc = edition({
-      sections: [
-        {
-          categoryId: null,
-          name: '(No)SQL',
-          links: [link('Parent', 'https://p.example/', 'about *this*', [link('Child', 'https://c.example/', 'small')]), link('Bare', 'https://b.example/')],
-        },
+      blocks: [
+        category('(No)SQL', [
+          link('Parent', 'https://p.example/', 'about *this*', [link('Child', 'https://c.example/', 'small')]),
+          link('Bare', 'https://b.example/'),
+        ]),
       ],
     });
     const html = editionBodyHtml(doc);
@@ -159,7 +147,7 @@ describe('editionBodyHtml', () => {
   test('renders a free section code block as pre/code', () => {
     const { doc } = loadSample('web-ops-data-janvier-2018');
     const html = editionBodyHtml(doc);
-    assert.match(html, /<section class="edition-free">\n<h2>Astuce\(s\) du mois<\/h2>\n<p>La commande docker history/);
+    assert.match(html, /<section class="edition-free">\n<h2 id="astuce-s-du-mois">Astuce\(s\) du mois<\/h2>\n<p>La commande docker history/);
     assert.match(html, /<pre><code[^>]*>docker image history nginx:stable\n/);
     assert.ok(html.includes('&lt;missing&gt;'));
     assert.ok(html.indexOf('edition-free') > html.lastIndexOf('edition-section'));
@@ -168,34 +156,31 @@ describe('editionBodyHtml', () => {
 
   test('keeps hostile titles, headings and URLs inert', () => {
     const doc = edition({
-      sections: [
-        {
-          categoryId: null,
-          name: '<img src=x onerror=alert(1)>',
-          links: [
+      blocks: [
+        category(
+          '<img src=x onerror=alert(1)>',
+          [
             link('<script>alert(1)</script>', 'javascript:alert(1)', 'see [x](javascript:alert(2))'),
             link('Quote', 'https://q.example/?a="><script>&b=1'),
             link('Mail', 'mailto:someone@example.org'),
           ],
-        },
+          { intro: '<script>alert(4)</script>', outro: '[y](javascript:alert(5))' },
+        ),
+        text('</section><script>', '<script>alert(3)</script>'),
       ],
-      freeSections: [{ heading: '</section><script>', body: '<script>alert(3)</script>' }],
     });
     const html = editionBodyHtml(doc);
     assert.doesNotMatch(html, /<script|<img|href="(?!https:|mailto:)/i);
     assert.ok(html.includes('<li>&lt;script&gt;alert(1)&lt;/script&gt; : see'));
     assert.ok(html.includes('<a href="https://q.example/?a=&quot;&gt;&lt;script&gt;&amp;b=1">Quote</a>'));
     assert.ok(html.includes('<a href="mailto:someone@example.org">Mail</a>'));
-    assert.ok(html.includes('<h2>&lt;/section&gt;&lt;script&gt;</h2>'));
+    assert.ok(html.includes('&lt;/section&gt;&lt;script&gt;</h2>'));
   });
 
   test('makes relative links absolute when asked, and gives duplicate slugs distinct ids', () => {
     const doc = edition({
       intro: 'See [last month](/2024/05/mai) and [below](#ops).',
-      sections: [
-        { categoryId: null, name: 'Ops', links: [] },
-        { categoryId: null, name: 'OPS!', links: [] },
-      ],
+      blocks: [category('Ops', [], { keepEmpty: true }), category('OPS!', [], { keepEmpty: true })],
     });
     const html = editionBodyHtml(doc, { absoluteBase: 'https://veille.example/2024/06/juin-2024' });
     assert.ok(html.includes('href="https://veille.example/2024/05/mai"'));
@@ -214,7 +199,7 @@ describe('feeds', () => {
     intro: 'Intro with **bold** and a [link](https://x.example/).',
     publishedAt: new Date('2024-07-01T06:30:00Z'),
     correctedAt: new Date('2024-07-03T10:00:00Z'),
-    sections: [{ categoryId: null, name: 'Web', links: [link('CDATA ]]> trap\u0007', 'https://x.example/', 'ends with `]]>` here')] }],
+    blocks: [category('Web', [link('CDATA ]]> trap\u0007', 'https://x.example/', 'ends with `]]>` here')])],
   });
   const may = edition({
     id: 'e2',
@@ -243,8 +228,13 @@ describe('feeds', () => {
     const [first, second] = items as [Element, Element];
     assert.equal(childText(first, 'title'), 'Juin <2024> & "co"');
     assert.equal(childText(first, 'link'), 'https://veille.example/2024/06/juin-2024');
-    assert.equal(childText(first, 'guid'), 'https://veille.example/2024/06/juin-2024');
-    assert.equal(elements(xml, 'guid')[0]?.attribs.isPermaLink, 'true');
+    // Made of the edition's id, not its path: a slug changed later does not make it a new item.
+    assert.equal(childText(first, 'guid'), 'urn:veille:edition:e1');
+    assert.equal(elements(xml, 'guid')[0]?.attribs.isPermaLink, 'false');
+    assert.equal(
+      childText(elements(rssFeed(NEWSLETTER, [{ ...june, slug: 'renamed', path: '/2024/06/renamed' }], { selfUrl: 'x' }), 'item')[0]!, 'guid'),
+      'urn:veille:edition:e1',
+    );
     assert.equal(childText(first, 'pubDate'), 'Mon, 01 Jul 2024 06:30:00 GMT');
     assert.match(childText(second, 'pubDate'), /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
     assert.deepEqual(
@@ -284,7 +274,7 @@ describe('feeds', () => {
     const entries = elements(xml, 'entry');
     assert.equal(entries.length, 2);
     const [first, second] = entries as [Element, Element];
-    assert.equal(childText(first, 'id'), 'https://veille.example/2024/06/juin-2024');
+    assert.equal(childText(first, 'id'), 'urn:veille:edition:e1');
     assert.equal(childText(first, 'title'), 'Juin <2024> & "co"');
     assert.equal(childText(first, 'published'), '2024-07-01T06:30:00.000Z');
     assert.equal(childText(first, 'updated'), '2024-07-03T10:00:00.000Z');
@@ -310,7 +300,7 @@ describe('feeds', () => {
     assert.equal(feed.language, 'fr');
     assert.equal(feed.items.length, 2);
     const [item] = feed.items;
-    assert.equal(item?.id, 'https://veille.example/2024/06/juin-2024');
+    assert.equal(item?.id, 'urn:veille:edition:e1');
     assert.equal(item?.url, 'https://veille.example/2024/06/juin-2024');
     assert.equal(item?.title, 'Juin <2024> & "co"');
     assert.equal(item?.date_published, '2024-07-01T06:30:00.000Z');

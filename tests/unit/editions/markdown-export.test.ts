@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DomUtils, parseDocument } from 'htmlparser2';
 import MarkdownIt from 'markdown-it';
-import { editionToMarkdown } from '../../../apps/domain/editions/edition-render.ts';
+import { editionToMarkdown } from '../../../apps/domain/editions/edition-markdown.ts';
 import { parseMarkdownEdition } from '../../../apps/domain/imports/edition-parse.ts';
 import { renderCommentary } from '../../../apps/domain/links/links-service.ts';
 import { escapeMarkdownHeading, escapeMarkdownText, inertMarkdown } from '../../../apps/domain/platform/markdown-syntax.ts';
-import { edition, link } from '../../helpers/editions.ts';
+import { category, edition, importedCategories, importedTexts, link, text } from '../../helpers/editions.ts';
 
 // A static-site generator as Zola, or Hugo with unsafe HTML on, renders Markdown: raw HTML passes
 // through and every link scheme is followed.
@@ -73,11 +73,10 @@ const HOSTILE_TEXT = [
 describe('editionToMarkdown with hostile content', () => {
   const doc = edition({
     intro: 'Intro <script>alert(6)</script> and [a link](javascript:alert(7)) and <https://ok.example/auto> and `<b>kept in code</b>`.',
-    sections: [
-      {
-        categoryId: null,
-        name: '<img src=x onerror=alert(8)> Ops #',
-        links: [
+    blocks: [
+      category(
+        '<img src=x onerror=alert(8)> Ops #',
+        [
           ...HOSTILE_TEXT.map((title, index) =>
             link(title, `https://links.example/${index}`, `Commentary <svg onload=alert(${index})> with [x](javascript:alert(${index}))`),
           ),
@@ -88,13 +87,12 @@ describe('editionToMarkdown with hostile content', () => {
           link('Entity trick', 'https://links.example/entity', '[x](&#106;avascript:alert(13)) and ![y](data:image/svg+xml,<svg onload=alert(14)>)'),
           link('Reference trick', 'https://links.example/ref', 'see [x][evil]\n\n[evil]: javascript:alert(15)'),
         ],
-      },
-    ],
-    freeSections: [
-      {
-        heading: '</h2><script>alert(16)</script>',
-        body: '<div onclick="alert(17)">\n\n* item\n\n    <script>alert(18)</script>\n\n```html\n<script>in a fence, kept</script>\n```',
-      },
+        { intro: '<script>alert(21)</script> before', outro: '[after](javascript:alert(22))' },
+      ),
+      text(
+        '</h2><script>alert(16)</script>',
+        '<div onclick="alert(17)">\n\n* item\n\n    <script>alert(18)</script>\n\n```html\n<script>in a fence, kept</script>\n```',
+      ),
     ],
     outro: '    <script>alert(19)</script> after a list',
   });
@@ -107,14 +105,14 @@ describe('editionToMarkdown with hostile content', () => {
     assert.ok(html.includes('<a href="https://ok.example/auto">'), 'a safe autolink stays a link');
     assert.ok(html.includes('<code>&lt;b&gt;kept in code&lt;/b&gt;</code>'), 'code spans are left as they are');
     assert.ok(html.includes('&lt;script&gt;in a fence, kept&lt;/script&gt;'), 'fenced code too');
-    assert.doesNotMatch(markdown, /javascript:alert\((7|9|11|13)\)|data:text/, 'unsafe destinations are dropped, their text kept');
+    assert.doesNotMatch(markdown, /javascript:alert\((7|9|11|13|22)\)|data:text/, 'unsafe destinations are dropped, their text kept');
     assert.match(markdown, /and a link and/);
   });
 
   test('it reads back to the same titles and headings, and commentaries that Veille renders the same', () => {
     const result = parseMarkdownEdition(markdown, 'hostile.md');
     assert.ok('edition' in result);
-    const [section] = result.edition.categories;
+    const [section] = importedCategories(result.edition);
     assert.equal(section?.name, '<img src=x onerror=alert(8)> Ops #');
     assert.deepEqual(
       section?.links.map((item) => item.title),
@@ -124,15 +122,13 @@ describe('editionToMarkdown with hostile content', () => {
     for (const [index, item] of (section?.links ?? []).slice(0, HOSTILE_TEXT.length).entries()) {
       assert.equal(renderCommentary(item.commentary), renderCommentary(`Commentary <svg onload=alert(${index})> with x`));
     }
-    assert.equal(result.edition.freeSections[0]?.heading, '</h2><script>alert(16)</script>');
+    assert.equal(importedTexts(result.edition)[0]?.heading, '</h2><script>alert(16)</script>');
     assert.match(result.edition.warnings.join('\n'), /Script URL|no usable URL/);
   });
 
-  test('each part is read where it lands: an indented outro after a list joins the last item, and is escaped there', () => {
-    const listThenOutro = editionToMarkdown(
-      edition({ sections: [{ categoryId: null, name: 'Ops', links: [link('A', 'https://a.example')] }], outro: '    <script>alert(20)</script>' }),
-    );
-    assert.match(listThenOutro, /\\<script>alert\(20\)\\<\/script>/);
+  test('closing words after a list are marked off it: an indented outro stays a code block of its own, inert', () => {
+    const listThenOutro = editionToMarkdown(edition({ blocks: [category('Ops', [link('A', 'https://a.example')])], outro: '    <script>alert(20)</script>' }));
+    assert.match(listThenOutro, /^<!-- closing -->\n\n {4}<script>alert\(20\)<\/script>\n$/m);
     assertPublishedInert(listThenOutro);
   });
 

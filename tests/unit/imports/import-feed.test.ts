@@ -3,11 +3,23 @@ import { describe, test } from 'node:test';
 import { atomFeed, rssFeed } from '../../../apps/domain/editions/edition-render.ts';
 import type { EditionDocument } from '../../../apps/domain/editions/edition-types.ts';
 import { parseFeed, type ImportedEdition } from '../../../apps/domain/imports/edition-parse.ts';
-import { NEWSLETTER, edition, expectedContent, fromSample, importedContent, importedLink, link } from '../../helpers/editions.ts';
+import {
+  NEWSLETTER,
+  categoriesOf,
+  category,
+  edition,
+  expectedContent,
+  fromSample,
+  importedContent,
+  importedLink,
+  keptAsPublished,
+  link,
+  text,
+  textsOf,
+} from '../../helpers/editions.ts';
 import { readSample, SAMPLE_NAMES } from '../../helpers/samples.ts';
 
 const FEEDS = { rss: rssFeed, atom: atomFeed };
-
 // Feeds list published editions: each gets a publication date.
 const PUBLISHED_AT = new Date('2024-06-30T08:00:00Z');
 
@@ -15,7 +27,7 @@ const PUBLISHED_AT = new Date('2024-06-30T08:00:00Z');
 function publishedSample(name: string): EditionDocument {
   const sample = readSample(name);
   const [year, month] = sample.period.split('-');
-  return fromSample(sample, name, { publishedAt: new Date(Date.UTC(Number(year), Number(month) - 1, 28, 8)) });
+  return keptAsPublished(fromSample(sample, name, { publishedAt: new Date(Date.UTC(Number(year), Number(month) - 1, 28, 8)) }));
 }
 
 function editions(xml: string, options?: Parameters<typeof parseFeed>[2]) {
@@ -58,24 +70,23 @@ describe("parseFeed: the app's own feeds", () => {
       assert.equal(result.editions.length, 2);
       SAMPLE_NAMES.forEach((name, index) => {
         const parsed = result.editions[index] as ImportedEdition;
-        assert.deepEqual(importedContent(parsed), readSample(name));
+        assert.deepEqual(importedContent(parsed), expectedContent(docs[index]!));
         assert.deepEqual(parsed.warnings, []);
         assert.equal(parsed.source, `https://veille.example${docs[index]?.path}`);
         assert.equal(parsed.date?.toISOString(), docs[index]?.publishedAt?.toISOString());
       });
     });
 
-    test(`${kind}: Markdown in commentaries, nesting, free sections with code, an empty free section and an outro`, () => {
+    test(`${kind}: every shape: section texts, text sections between categories, a kept empty section, code, closing words`, () => {
       const doc = edition({
         publishedAt: PUBLISHED_AT,
         title: 'Édition "spéciale" & <co> — Juin',
         tags: ['été', 'a & b', '<tag>'],
         intro: 'Intro with a [link](https://example.com/intro) and *emphasis*.\n\nSecond paragraph with `code` and 5 * 3 and snake_case.',
-        sections: [
-          {
-            categoryId: null,
-            name: 'Cœur & <Âme> — “spécial”',
-            links: [
+        blocks: [
+          category(
+            'Cœur & <Âme> — “spécial”',
+            [
               link(
                 'Title with ] and [ brackets & <tags>',
                 'https://example.com/a?x=1&y=2',
@@ -88,16 +99,16 @@ describe("parseFeed: the app's own feeds", () => {
               link('Émoji 🎉', 'https://example.com/%C3%A9t%C3%A9', 'ça marche\u00a0: oui — vraiment'),
               link('Mail', 'mailto:someone@example.com', '- starts with a dash'),
             ],
-          },
-          { categoryId: null, name: 'Empty', links: [] },
-        ],
-        freeSections: [
-          {
-            heading: 'Astuce(s) du mois',
-            body: 'Prose with **bold**.\n\n```sh\n## not a section\n* [not](https://a.link)\n<b>&amp;</b>\n```\n\n* a plain list\n* of [things](https://example.com/t)\n\n# A heading\n\n1. one\n2. two\n\n> quoted\n\nAfter.',
-          },
-          { heading: 'Nothing yet', body: '' },
-          { heading: 'Only links', body: '* [A](https://example.com/only)' },
+            { intro: 'Seen at the *conference*:', outro: 'My slides: [here](https://example.com/slides).' },
+          ),
+          text(
+            'Astuce(s) du mois',
+            'Prose with **bold**.\n\n```sh\n## not a section\n* [not](https://a.link)\n<b>&amp;</b>\n```\n\n* a plain list\n* of [things](https://example.com/t)\n\n# A heading\n\n1. one\n2. two\n\n> quoted\n\nAfter.',
+          ),
+          category('Empty', [], { keepEmpty: true }),
+          text('Nothing yet', ''),
+          text('Only links', '* [A](https://example.com/only)'),
+          category('Last', [link('Z', 'https://example.com/z')], { outro: 'A last word on Z.' }),
         ],
         outro: 'Bye, see [you](https://example.com/bye).\n\n# A heading in the outro\n\n* a list in the outro',
       });
@@ -110,7 +121,7 @@ describe("parseFeed: the app's own feeds", () => {
       const doc = edition({
         publishedAt: PUBLISHED_AT,
         intro: '- dash list\n- item\n\n_under_ and __strong__\nsoft break and https://bare.example/a_b link\n\n## Sub-heading',
-        sections: [{ categoryId: null, name: 'Web', links: [link('A', 'https://example.com/a')] }],
+        blocks: [category('Web', [link('A', 'https://example.com/a')])],
       });
       const parsed = one(render(NEWSLETTER, [doc], { selfUrl: 'https://veille.example/feed' }));
       assert.equal(parsed.intro, '* dash list\n* item\n\n*under* and **strong** soft break and https://bare.example/a_b link\n\n## Sub-heading');
@@ -146,7 +157,7 @@ describe('parseFeed: other feeds', () => {
       parsed.intro,
       '![Cover](https://substackcdn.com/image/fetch/small.png)\n\nPhoto by *someone*\n\nBonjour à tous, voici la veille de juin\u00a0!',
     );
-    assert.deepEqual(parsed.categories, [
+    assert.deepEqual(categoriesOf(parsed), [
       {
         name: 'Python',
         links: [
@@ -156,7 +167,7 @@ describe('parseFeed: other feeds', () => {
       },
       { name: 'Ops', links: [importedLink('C', 'https://example.com/c', 'commentaire')] },
     ]);
-    assert.deepEqual(parsed.freeSections, []);
+    assert.deepEqual(textsOf(parsed), []);
     assert.equal(parsed.outro, 'Thanks for reading Veille! Subscribe for free to receive new posts and support my work.');
     assert.deepEqual(parsed.warnings, []);
   });
@@ -188,7 +199,7 @@ describe('parseFeed: other feeds', () => {
     assert.equal(parsed.source, 'https://blog.example/2018/01/veille/');
     assert.equal(parsed.period, '2018-01');
     assert.deepEqual(parsed.tags, ['web', 'ops']);
-    assert.deepEqual(parsed.categories, [
+    assert.deepEqual(categoriesOf(parsed), [
       {
         name: 'Web',
         links: [importedLink('Relative', 'https://blog.example/2018/01/other/', 'resolved'), importedLink('Protocol-relative', 'https://cdn.example/x')],
@@ -331,7 +342,7 @@ describe('parseFeed: what is not a feed', () => {
 
   test('sloppy HTML with many unclosed paragraphs and list items is not taken for deep nesting', () => {
     const parsed = one(rssItem(`<p>intro${'<p>more'.repeat(3000)}<h2>W</h2><ul>${'<li><a href="https://a.example">A</a> : c'.repeat(3000)}</ul>`));
-    assert.equal(parsed.categories[0]?.links.length, 3000);
+    assert.equal(categoriesOf(parsed)[0]?.links.length, 3000);
     // htmlparser2 nests "<li>…<p>…<li>" instead of closing: too deep to walk, the item is skipped, nothing throws.
     const nested = parseFeed(rssItem(`<h2>W</h2><ul>${'<li><a href="https://a.example">A</a> : <p>c'.repeat(5000)}</ul>`), 'sloppy.xml');
     assert.ok('skipped' in nested);
@@ -351,7 +362,7 @@ describe('parseFeed: entities, CDATA and hostile content', () => {
     const parsed = one(xml);
     assert.equal(parsed.title, 'L’été & co été AT&amp;T');
     assert.deepEqual(parsed.tags, ['R&D <3']);
-    assert.deepEqual(parsed.categories, [
+    assert.deepEqual(categoriesOf(parsed), [
       { name: 'Café & thé', links: [importedLink('Tom & Jerry <3', 'https://a.example/?a=1&b=2', '\\]\\]> and \\<b> shown as text')] },
     ]);
   });
@@ -370,7 +381,7 @@ describe('parseFeed: entities, CDATA and hostile content', () => {
     ].join('');
     const parsed = one(rssItem(body));
     assert.equal(parsed.intro, 'Intro');
-    assert.deepEqual(parsed.categories, [
+    assert.deepEqual(categoriesOf(parsed), [
       { name: 'Web', links: [importedLink('OK', 'https://ok.example', 'see this'), importedLink('Fine', 'https://fine.example')] },
     ]);
     assert.deepEqual(parsed.warnings, [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseMarkdownEdition, type ImportedEdition } from '../../../apps/domain/imports/edition-parse.ts';
-import { importedLink } from '../../helpers/editions.ts';
+import { categoriesOf, importedLink, textsOf } from '../../helpers/editions.ts';
 
 function parsed(text: string, options?: Parameters<typeof parseMarkdownEdition>[2], source = 'edition.md'): ImportedEdition {
   const result = parseMarkdownEdition(text, source, options);
@@ -16,7 +16,7 @@ function withBody(body: string): string {
 }
 
 function only(edition: ImportedEdition, name: string) {
-  const category = edition.categories.find((candidate) => candidate.name === name);
+  const category = categoriesOf(edition).find((candidate) => candidate.name === name);
   assert.ok(category, `no category ${name}`);
   return category.links;
 }
@@ -25,7 +25,7 @@ describe('parseMarkdownEdition: structure', () => {
   test('a "# Title" repeating the title is ignored; the intro is what comes before the first section', () => {
     const result = parsed(withBody('# Veille\n\nHello *readers*.\n\n## Web\n\n* [A](https://a.example)\n'));
     assert.equal(result.intro, 'Hello *readers*.');
-    assert.deepEqual(result.categories, [{ name: 'Web', links: [importedLink('A', 'https://a.example')] }]);
+    assert.deepEqual(categoriesOf(result), [{ name: 'Web', links: [importedLink('A', 'https://a.example')] }]);
   });
 
   test('bullets "*", "-", "+"; separators " : ", ": ", " - ", " — ", " – " or none', () => {
@@ -93,27 +93,45 @@ describe('parseMarkdownEdition: structure', () => {
     assert.deepEqual(only(result, 'Web'), [importedLink('A', 'https://a.example', 'pros and cons\n* fast\n* small')]);
   });
 
-  test('text after the list of the last section is the outro; elsewhere it is left out with a warning', () => {
+  test("text before and after a list is the section's intro and outro; after the last section's list, the closing words; between two lists, left out with a warning", () => {
     const result = parsed(
       withBody(
         '## Web\n\nSome links:\n\n* [A](https://a.example)\n\nIn between.\n\n* [B](https://b.example)\n\nAfter web.\n\n## Ops\n\n* [C](https://c.example)\n\nThat is all, folks.\n\nSee you next month.\n',
       ),
     );
-    assert.deepEqual(result.categories, [
+    assert.deepEqual(categoriesOf(result), [
       { name: 'Web', links: [importedLink('A', 'https://a.example'), importedLink('B', 'https://b.example')] },
       { name: 'Ops', links: [importedLink('C', 'https://c.example')] },
     ]);
     assert.equal(result.outro, 'That is all, folks.\n\nSee you next month.');
-    assert.deepEqual(result.warnings, [
-      'Section “Web”: text before the list of links was left out (“Some links:”)',
-      'Section “Web”: text between the lists of links was left out (“In between.”)',
-      'Section “Web”: text after the list of links was left out (“After web.”)',
-    ]);
+    const [web, ops] = result.blocks;
+    assert.deepEqual(web?.kind === 'category' && [web.intro, web.outro], ['Some links:', 'After web.']);
+    assert.deepEqual(ops?.kind === 'category' && [ops.intro, ops.outro], ['', '']);
+    assert.deepEqual(result.warnings, ['Section “Web”: text between the lists of links was left out (“In between.”)']);
+  });
+
+  test('markers say what the shape cannot: closing words, a kept empty section, a text section that looks like links', () => {
+    const result = parsed(
+      withBody(
+        '## Web\n\n* [A](https://a.example)\n\nMy slides.\n\n## Kept\n\n<!-- keep-empty -->\n\n## Links of friends\n\n<!-- text -->\n\n* [Blog](https://blog.example)\n\n## Ops\n\n* [C](https://c.example)\n\nA last word on C.\n\n<!-- closing -->\n\nSee you.\n',
+      ),
+    );
+    assert.deepEqual(
+      result.blocks.map((block) => (block.kind === 'text' ? ['text', block.heading, block.body] : [block.name, block.intro, block.outro, block.keepEmpty])),
+      [
+        ['Web', '', 'My slides.', false],
+        ['Kept', '', '', true],
+        ['text', 'Links of friends', '* [Blog](https://blog.example)'],
+        ['Ops', '', 'A last word on C.', false],
+      ],
+    );
+    assert.equal(result.outro, 'See you.');
+    assert.deepEqual(result.warnings, []);
   });
 
   test("sections named alike stay as the document has them: the import's plan merges them by the categories' key", () => {
     const result = parsed(withBody('## Web\n\n* [A](https://a.example)\n\n## Ops\n\n## web\n\n* [B](https://b.example)\n'));
-    assert.deepEqual(result.categories, [
+    assert.deepEqual(categoriesOf(result), [
       { name: 'Web', links: [importedLink('A', 'https://a.example')] },
       { name: 'Ops', links: [] },
       { name: 'web', links: [importedLink('B', 'https://b.example')] },
@@ -123,14 +141,14 @@ describe('parseMarkdownEdition: structure', () => {
 
   test('section level: the level that heads lists of links, so "#" inside a tip stays in its body', () => {
     const tip = parsed(withBody('Intro.\n\n## Web\n\n* [A](https://a.example)\n\n## Tip\n\n# A heading inside the tip\n\nText.\n'));
-    assert.deepEqual(tip.freeSections, [{ heading: 'Tip', body: '# A heading inside the tip\n\nText.' }]);
+    assert.deepEqual(textsOf(tip), [{ heading: 'Tip', body: '# A heading inside the tip\n\nText.' }]);
     const hugo = parsed(withBody('# Web\n\n* [A](https://a.example)\n\n### Detail\n\n# Ops\n\n* [B](https://b.example)\n'));
     assert.deepEqual(
-      hugo.categories.map((category) => category.name),
+      categoriesOf(hugo).map((category) => category.name),
       ['Web', 'Ops'],
     );
     const setext = parsed(withBody('Web\n---\n\n* [A](https://a.example)\n'));
-    assert.deepEqual(setext.categories, [{ name: 'Web', links: [importedLink('A', 'https://a.example')] }]);
+    assert.deepEqual(categoriesOf(setext), [{ name: 'Web', links: [importedLink('A', 'https://a.example')] }]);
   });
 
   test('CRLF line endings, a byte order mark and tabs are fine', () => {
@@ -144,9 +162,22 @@ describe('parseMarkdownEdition: structure', () => {
   test('raw HTML is text, as in the app: a <pre> in a tip does not swallow the next sections', () => {
     const result = parsed(withBody('## Web\n\n* [A](https://a.example)\n\n## Tip\n\n<pre>\nunclosed\n\n## Ops\n\n* [B](https://b.example)\n'));
     assert.deepEqual(
-      result.categories.map((category) => category.name),
+      categoriesOf(result).map((category) => category.name),
       ['Web', 'Ops'],
     );
-    assert.deepEqual(result.freeSections, [{ heading: 'Tip', body: '<pre>\nunclosed' }]);
+    assert.deepEqual(textsOf(result), [{ heading: 'Tip', body: '<pre>\nunclosed' }]);
+  });
+
+  test('an unclosed code fence is a dry-run warning, a stray ## inside a closed one stays code', () => {
+    const unclosed = parsed(withBody('## Web\n\n* [A](https://a.example)\n\n## Tip\n\n```sh\nls\n\n## Ops\n\n* [B](https://b.example)\n'));
+    assert.deepEqual(textsOf(unclosed), [{ heading: 'Tip', body: '```sh\nls\n\n## Ops\n\n* [B](https://b.example)' }]);
+    assert.deepEqual(unclosed.warnings, ['The code block opening on line 8 after the front matter is never closed: everything after it was read as code.']);
+    const closed = parsed(withBody('## Web\n\n* [A](https://a.example)\n\n## Tip\n\n```\n## not a section\n```\n\n## Ops\n\n* [B](https://b.example)\n'));
+    assert.deepEqual(
+      categoriesOf(closed).map((block) => block.name),
+      ['Web', 'Ops'],
+    );
+    assert.deepEqual(textsOf(closed), [{ heading: 'Tip', body: '```\n## not a section\n```' }]);
+    assert.deepEqual(closed.warnings, []);
   });
 });

@@ -1,8 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { editionToMarkdown } from '../../../apps/domain/editions/edition-render.ts';
+import { editionToMarkdown } from '../../../apps/domain/editions/edition-markdown.ts';
 import { parseMarkdownEdition, type ImportedEdition } from '../../../apps/domain/imports/edition-parse.ts';
-import { edition, expectedContent, fromSample, importedContent, importedLink, link } from '../../helpers/editions.ts';
+import {
+  category,
+  edition,
+  expectedContent,
+  fromSample,
+  importedCategories,
+  importedContent,
+  importedLink,
+  importedTexts,
+  link,
+  sampleContent,
+  text,
+} from '../../helpers/editions.ts';
 import { readSample, readSampleMarkdown, SAMPLE_NAMES } from '../../helpers/samples.ts';
 
 function parsed(text: string, options?: Parameters<typeof parseMarkdownEdition>[2], source = 'edition.md'): ImportedEdition {
@@ -28,14 +40,14 @@ describe('parseMarkdownEdition: the reference editions', () => {
   for (const name of SAMPLE_NAMES) {
     test(`${name}.md gives exactly the content of ${name}.json`, () => {
       const result = parsed(readSampleMarkdown(name), undefined, `${name}.md`);
-      assert.deepEqual(importedContent(result), readSample(name));
+      assert.deepEqual(importedContent(result), sampleContent(readSample(name)));
       assert.deepEqual(result.warnings, []);
       assert.equal(result.source, `${name}.md`);
     });
 
     test(`${name}: the Markdown export of its JSON parses back to the same content`, () => {
       const sample = readSample(name);
-      assert.deepEqual(importedContent(parsed(editionToMarkdown(fromSample(sample, name)))), sample);
+      assert.deepEqual(importedContent(parsed(editionToMarkdown(fromSample(sample, name)))), sampleContent(sample));
     });
   }
 
@@ -43,12 +55,12 @@ describe('parseMarkdownEdition: the reference editions', () => {
     const late = edition({
       period: '2024-06',
       publishedAt: new Date('2024-07-01T07:30:00Z'),
-      sections: [{ categoryId: null, name: 'Data', links: [link('DuckDB', 'https://links.example/duckdb')] }],
+      blocks: [category('Data', [link('DuckDB', 'https://links.example/duckdb')])],
     });
     const markdown = editionToMarkdown(late);
     assert.match(markdown, /^date = 2024-07-01\nperiod = "2024-06"$/m);
     assert.equal(parsed(markdown).period, '2024-06');
-    const weekly = editionToMarkdown(edition({ period: '2024-W07', publishedAt: new Date('2024-02-16T09:00:00Z'), sections: late.sections }));
+    const weekly = editionToMarkdown(edition({ period: '2024-W07', publishedAt: new Date('2024-02-16T09:00:00Z'), blocks: late.blocks }));
     assert.match(weekly, /^period = "2024-W07"$/m);
     assert.equal(parsed(weekly, { cadence: 'monthly' }).period, '2024-W07');
     assert.doesNotMatch(editionToMarkdown(edition({ publishedAt: new Date('2024-06-30T18:00:00Z') })), /^period/m, 'a date inside its month says it all');
@@ -80,46 +92,40 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
       tags: ['a "quoted" tag', 'été', 'back\\slash', 'c++'],
       intro:
         'Intro with a [link](https://example.com/intro) and *emphasis*.\n\n    indented code in the intro\n\nSecond paragraph with `code` and a ## that is not a heading.',
-      sections: [
-        {
-          categoryId: null,
-          name: 'Cœur & Âme — “spécial” (No)SQL',
-          links: [
-            link(
-              'Title with ] and [ brackets',
-              'https://example.com/a',
-              'Commentary with a [link](https://example.com/x) and *emphasis*, **strong** and `code`.',
-            ),
-            link(
-              'Star * and `tick` and (paren) and _under_',
-              'https://en.wikipedia.org/wiki/Foo_(bar)',
-              'multi\nline commentary\n## heading-like line\n\nwith a second paragraph\n  and an indented line',
-            ),
-            link('Code `]` inside and \\[escaped\\]', 'https://example.com/path with space', '', [
-              link('Child [1]', 'https://example.com/c1', 'child commentary', [link('Grandchild', 'https://example.com/g', 'deep : with a colon')]),
-              link('Child 2', 'https://example.com/c2?a=1&b=2#frag', ''),
-            ]),
-            link('Émoji 🎉 ünïcödé', 'https://example.com/%C3%A9t%C3%A9', 'ça marche : oui — vraiment'),
-            link('Colon : in title', 'https://example.com/colon', ': starts with a colon'),
-            link('Dash - in title', 'https://example.com/dash', '- starts with a dash'),
-            link('Mail me', 'mailto:someone@example.com', 'a mailto link'),
-            link(
-              'Unbalanced ) paren',
-              'https://example.com/a)b',
-              'commentary with a fence:\n```\n## not a heading\n* [not](https://a.link)\n```\nafter the fence',
-            ),
-          ],
-        },
-        { categoryId: null, name: 'Empty', links: [] },
-        { categoryId: null, name: 'C#', links: [link('x', 'https://x.example/', '')] },
-        { categoryId: null, name: 'Also empty', links: [] },
-      ],
-      freeSections: [
-        {
-          heading: 'Astuce(s) du mois',
-          body: 'Prose with **bold**.\n\n```sh\n## not a section\n* [not](https://a.link) : not a link\n+++\n---\n```\n\n~~~\n# also code\n~~~\n\n* a plain list\n* of things\n\nAfter the code.',
-        },
-        { heading: 'Second free section', body: '1. [a numbered](https://example.com/n) item\n2. another\n\n> a quote' },
+      blocks: [
+        category('Cœur & Âme — “spécial” (No)SQL', [
+          link(
+            'Title with ] and [ brackets',
+            'https://example.com/a',
+            'Commentary with a [link](https://example.com/x) and *emphasis*, **strong** and `code`.',
+          ),
+          link(
+            'Star * and `tick` and (paren) and _under_',
+            'https://en.wikipedia.org/wiki/Foo_(bar)',
+            'multi\nline commentary\n## heading-like line\n\nwith a second paragraph\n  and an indented line',
+          ),
+          link('Code `]` inside and \\[escaped\\]', 'https://example.com/path with space', '', [
+            link('Child [1]', 'https://example.com/c1', 'child commentary', [link('Grandchild', 'https://example.com/g', 'deep : with a colon')]),
+            link('Child 2', 'https://example.com/c2?a=1&b=2#frag', ''),
+          ]),
+          link('Émoji 🎉 ünïcödé', 'https://example.com/%C3%A9t%C3%A9', 'ça marche : oui — vraiment'),
+          link('Colon : in title', 'https://example.com/colon', ': starts with a colon'),
+          link('Dash - in title', 'https://example.com/dash', '- starts with a dash'),
+          link('Mail me', 'mailto:someone@example.com', 'a mailto link'),
+          link(
+            'Unbalanced ) paren',
+            'https://example.com/a)b',
+            'commentary with a fence:\n```\n## not a heading\n* [not](https://a.link)\n```\nafter the fence',
+          ),
+        ]),
+        category('Empty'),
+        text(
+          'Astuce(s) du mois',
+          'Prose with **bold**.\n\n```sh\n## not a section\n* [not](https://a.link) : not a link\n+++\n---\n```\n\n~~~\n# also code\n~~~\n\n* a plain list\n* of things\n\nAfter the code.',
+        ),
+        category('C#', [link('x', 'https://x.example/', '')], { intro: 'Before the links.', outro: 'After the links.' }),
+        category('Also empty', [], { keepEmpty: true }),
+        text('Second free section', '1. [a numbered](https://example.com/n) item\n2. another\n\n> a quote'),
       ],
     });
     const markdown = editionToMarkdown(doc);
@@ -131,7 +137,7 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
   test('an outro after the last list of links comes back as the outro', () => {
     const doc = edition({
       intro: 'Bonjour',
-      sections: [{ categoryId: null, name: 'Web', links: [link('A', 'https://example.com/a', 'comment', [link('B', 'https://example.com/b')])] }],
+      blocks: [category('Web', [link('A', 'https://example.com/a', 'comment', [link('B', 'https://example.com/b')])])],
       outro: 'À bientôt, with a [link](https://example.com/bye).\n\nSecond paragraph.',
     });
     const result = parsed(editionToMarkdown(doc));
@@ -141,60 +147,70 @@ describe('parseMarkdownEdition: round trip through editionToMarkdown', () => {
 
   test('a link whose URL the export cannot write (javascript:) comes back as a skipped item with a warning', () => {
     const doc = edition({
-      sections: [
-        {
-          categoryId: null,
-          name: 'Web',
-          links: [link('Good', 'https://example.com/good'), link('Evil', 'javascript:alert(1)', 'bad'), link('Fine', 'https://example.com/fine')],
-        },
+      blocks: [
+        category('Web', [link('Good', 'https://example.com/good'), link('Evil', 'javascript:alert(1)', 'bad'), link('Fine', 'https://example.com/fine')]),
       ],
     });
     const result = parsed(editionToMarkdown(doc));
-    assert.deepEqual(result.categories, [
-      { name: 'Web', links: [importedLink('Good', 'https://example.com/good'), importedLink('Fine', 'https://example.com/fine')] },
+    assert.deepEqual(importedCategories(result), [
+      {
+        kind: 'category',
+        name: 'Web',
+        intro: '',
+        outro: '',
+        keepEmpty: false,
+        links: [importedLink('Good', 'https://example.com/good'), importedLink('Fine', 'https://example.com/fine')],
+      },
     ]);
     assert.deepEqual(result.warnings, ['Section “Web”, item 2 has no URL: skipped (“Evil : bad”)']);
   });
 
   // Documented ambiguities of editionToMarkdown (see the report): asserted so a change is noticed.
-  test('export ambiguity: with free sections, the outro is read as the end of the last free section', () => {
+  test('closing words after a text section are marked, and come back as closing words', () => {
     const doc = edition({
-      sections: [{ categoryId: null, name: 'Web', links: [link('A', 'https://example.com/a')] }],
-      freeSections: [{ heading: 'Tip', body: 'Use it.' }],
+      blocks: [category('Web', [link('A', 'https://example.com/a')]), text('Tip', 'Use it.')],
       outro: 'Bye.',
     });
-    const result = parsed(editionToMarkdown(doc));
-    assert.deepEqual(result.freeSections, [{ heading: 'Tip', body: 'Use it.\n\nBye.' }]);
-    assert.equal(result.outro, '');
+    const markdown = editionToMarkdown(doc);
+    assert.match(markdown, /^<!-- closing -->\n\nBye\.\n$/m);
+    const result = parsed(markdown);
+    assert.deepEqual(importedTexts(result), [{ kind: 'text', heading: 'Tip', body: 'Use it.' }]);
+    assert.equal(result.outro, 'Bye.');
   });
 
   test('export ambiguity: "* [x](y)" lines in a commentary read as children, "##" lines in the intro as sections', () => {
     const doc = edition({
       intro: 'Hello\n\n## Not a section',
-      sections: [{ categoryId: null, name: 'C #', links: [link('A', 'https://a.example', 'see\n* [x](https://x.example) too')] }],
+      blocks: [category('C #', [link('A', 'https://a.example', 'see\n* [x](https://x.example) too')])],
     });
     const result = parsed(editionToMarkdown(doc));
     assert.equal(result.intro, 'Hello');
-    assert.deepEqual(result.categories, [
-      { name: 'Not a section', links: [] },
+    assert.deepEqual(importedCategories(result), [
+      { kind: 'category', name: 'Not a section', intro: '', outro: '', keepEmpty: false, links: [] },
       // A trailing " #" would close the ATX heading: it is escaped, and comes back.
-      { name: 'C #', links: [importedLink('A', 'https://a.example', 'see', [importedLink('x', 'https://x.example', 'too')])] },
+      {
+        kind: 'category',
+        name: 'C #',
+        intro: '',
+        outro: '',
+        keepEmpty: false,
+        links: [importedLink('A', 'https://a.example', 'see', [importedLink('x', 'https://x.example', 'too')])],
+      },
     ]);
   });
 
-  test('export ambiguity: an empty free section reads as an empty category; a late date carries the period', () => {
+  test('an empty text section is marked and stays a text section; a late date carries the period', () => {
     const doc = edition({
       period: '2024-06',
       publishedAt: new Date('2024-07-01T06:00:00Z'),
-      sections: [{ categoryId: null, name: 'Web', links: [link('A', 'https://example.com/a')] }],
-      freeSections: [{ heading: 'Nothing yet', body: '' }],
+      blocks: [category('Web', [link('A', 'https://example.com/a')]), text('Nothing yet', '')],
     });
     const result = parsed(editionToMarkdown(doc));
     assert.deepEqual(
-      result.categories.map((category) => category.name),
-      ['Web', 'Nothing yet'],
+      importedCategories(result).map((block) => block.name),
+      ['Web'],
     );
-    assert.deepEqual(result.freeSections, []);
+    assert.deepEqual(importedTexts(result), [{ kind: 'text', heading: 'Nothing yet', body: '' }]);
     // The June edition published on 1 July: the export says its period, so June comes back.
     assert.equal(result.period, '2024-06');
   });

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../bootstrap/services.ts';
+import { categoryBlocks, textBlocks } from '../../../domain/editions/edition-blocks.ts';
+import type { EditionLink } from '../../../domain/editions/edition-types.ts';
 import { editionPath } from '../../../domain/editions/periods.ts';
 import { objectBody, periodParams } from '../../plugins/api.ts';
 
@@ -10,7 +12,7 @@ export async function editionsApi(app: FastifyInstance, { services }: { services
     const edition = await services.editions.find({ period });
     const doc = await services.editions.document({ edition });
     const info = await services.editions.newsletter();
-    const linkObject = (link: (typeof doc.sections)[number]['links'][number]): Record<string, unknown> => ({
+    const linkObject = (link: EditionLink): Record<string, unknown> => ({
       id: link.id,
       url: link.url,
       title: link.title,
@@ -25,8 +27,22 @@ export async function editionsApi(app: FastifyInstance, { services }: { services
       tags: doc.tags,
       intro: doc.intro,
       outro: doc.outro,
-      freeSections: doc.freeSections,
-      sections: doc.sections.map((section) => ({ category: section.name, links: section.links.map(linkObject) })),
+      blocks: doc.blocks.map((block) =>
+        block.kind === 'text'
+          ? block
+          : {
+              kind: block.kind,
+              categoryId: block.categoryId,
+              category: block.categoryId ? block.name : null,
+              intro: block.intro,
+              outro: block.outro,
+              keepEmpty: block.keepEmpty,
+              links: block.links.map(linkObject),
+            },
+      ),
+      // The same document in the older shape, for clients written before blocks.
+      sections: categoryBlocks(doc).map((block) => ({ category: block.categoryId ? block.name : null, links: block.links.map(linkObject) })),
+      freeSections: textBlocks(doc).map((block) => ({ heading: block.heading, body: block.body })),
       status: doc.status,
       url: info.publicUrl + doc.path,
       scheduledAt: doc.scheduledAt,
@@ -65,6 +81,12 @@ export async function editionsApi(app: FastifyInstance, { services }: { services
     );
     await services.editions.put({ period, input: objectBody(request.body) });
     return reply.code(existed ? 200 : 201).send(await editionJson(period));
+  });
+
+  // The checks before publishing, as the publish screen shows them.
+  app.get('/editions/:period/checks', async (request) => {
+    const { period } = periodParams.parse(request.params);
+    return services.delivery.checks({ period });
   });
 
   app.post('/editions/:period/publish', async (request) => {

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../../bootstrap/services.ts';
-import { editionBodyHtml, editionToMarkdown } from '../../../domain/editions/edition-render.ts';
+import { editionToMarkdown } from '../../../domain/editions/edition-markdown.ts';
+import { editionBodyHtml } from '../../../domain/editions/edition-render.ts';
 import { editionPath } from '../../../domain/editions/periods.ts';
 import type { LinkCheckState } from '../../../domain/links/link-check-service.ts';
 import { ValidationError } from '../../../domain/platform/errors.ts';
@@ -11,15 +12,24 @@ import { wantsFragment } from '../../plugins/render.ts';
 import { publicContext } from '../../public-context.ts';
 import { editionEditorView, editorParams, publishingForm } from '../../view-models/edition-editor-view.ts';
 import { editionsListView } from '../../view-models/edition-stats-view.ts';
+import { linkEditPage } from '../../view-models/link-pages-view.ts';
+import { linkInput } from '../links/links-routes.ts';
 
 const idsBody = z.object({ ids: z.union([z.array(z.string().max(100)).max(1000), z.string().max(100)]).optional() });
 
-/** Reads the free sections of the editor form (heading[]/body[] pairs); empty pairs are dropped. */
-function freeSectionsFrom(body: Record<string, unknown>): Array<{ heading: string; body: string }> {
+/** The blocks of the editor form as the service reads them: each block's key in order, its texts under `<field>:<key>`. */
+function blocksFrom(body: Record<string, unknown>): Array<Record<string, unknown>> | undefined {
   const list = (value: unknown) => (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(String);
-  const headings = list(body.sectionHeading);
-  const bodies = list(body.sectionBody);
-  return headings.map((heading, index) => ({ heading, body: bodies[index] ?? '' })).filter((section) => section.heading.trim() || section.body.trim());
+  if (body.blockKey === undefined) return undefined;
+  const kept = new Set(list(body.keepEmpty));
+  return list(body.blockKey)
+    .slice(0, 500)
+    .map((key) => {
+      const text = (field: string) => (typeof body[`${field}:${key}`] === 'string' ? body[`${field}:${key}`] : '');
+      if (key.startsWith('t:')) return { kind: 'text', id: key.slice(2), heading: text('heading'), body: text('body') };
+      const id = key.slice(2);
+      return { kind: 'category', categoryId: id === 'none' ? null : id, intro: text('intro'), outro: text('outro'), keepEmpty: kept.has(key) };
+    });
 }
 
 /** The edition form as it was posted, for the service to check. */
@@ -32,7 +42,19 @@ function editionInput(body: unknown): Record<string, unknown> {
     tags: fields.tags,
     intro: fields.intro,
     outro: fields.outro,
-    freeSections: freeSectionsFrom(fields),
+    blocks: blocksFrom(fields),
+  };
+}
+
+const linkParams = z.object({ period: z.string().max(10), linkId: z.string().max(100) });
+
+/** Where the link form of the editor saves and cancels to: the edition's sections, not the inbox. */
+function inEditor(period: string, linkId: string) {
+  return {
+    saveAction: `/admin/editions/${period}/links/${linkId}`,
+    cancelTarget: '#edition-sections',
+    cancelHref: `/admin/editions/${period}`,
+    cancelGet: `/admin/editions/${period}/sections`,
   };
 }
 
@@ -51,11 +73,11 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   const editionForm: FormRoute = {
     template: 'admin/edition-editor',
     fragment: 'partials/edition-save-state',
-    // The text fields typed come back through the form helper; the free sections are pairs to rebuild.
+    // The text fields typed come back through the form helper; the blocks' texts are rebuilt from their keys.
     page: async (request) =>
       editionEditorView(services, {
         ...editorParams.parse(request.params),
-        values: { freeSections: freeSectionsFrom((request.body ?? {}) as Record<string, unknown>) },
+        typedBlocks: blocksFrom((request.body ?? {}) as Record<string, unknown>),
       }),
   };
   const publishing = publishingForm(services);
@@ -109,15 +131,49 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     return refreshSections(request, reply, period);
   });
 
+  // A link edited in place: its form replaces its row, and saving shows the sections again.
+  app.get('/:period/links/:linkId/edit', async (request, reply) => {
+    const { period, linkId } = linkParams.parse(request.params);
+    return reply.render('partials/link-edit', { ...(await linkEditPage(services, { id: linkId })), ...inEditor(period, linkId) });
+  });
+
+  const linkInEditorForm: FormRoute = {
+    template: 'admin/link-edit',
+    fragment: 'partials/link-edit',
+    page: async (request) => {
+      const { period, linkId } = linkParams.parse(request.params);
+      return { ...(await linkEditPage(services, { id: linkId })), ...inEditor(period, linkId) };
+    },
+  };
+
+  app.post('/:period/links/:linkId', { config: { form: linkInEditorForm } }, async (request, reply) => {
+    const { period, linkId } = linkParams.parse(request.params);
+    await links.update({ id: linkId, input: linkInput(request.body) });
+    if (!wantsFragment(request)) reply.flash('success', 'Link saved.');
+    // The form stood in the link's row; saved, the sections are shown again, the link in its place.
+    return refreshSections(request, reply.header('HX-Retarget', '#edition-sections').header('HX-Reswap', 'outerHTML'), period);
+  });
+
   app.post('/:period/links/:linkId/remove', async (request, reply) => {
-    const { period, linkId } = z.object({ period: z.string().max(10), linkId: z.string().max(100) }).parse(request.params);
+    const { period, linkId } = linkParams.parse(request.params);
     await editions.removeLink({ id: period, linkId });
     return refreshSections(request, reply, period);
   });
 
+  // The blocks' order (dragged: their keys in order) or one change to them (the move, remove and add buttons).
+  app.get('/:period/sections', async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    // Found first: the redirect without htmx names only an edition that exists.
+    const row = await editions.find({ period });
+    return refreshSections(request, reply, row.period);
+  });
+
   app.post('/:period/sections', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
-    await editions.setCategoryOrder({ period, categoryIds: idsOf(request.body) });
+    const { action, order } = z
+      .object({ action: z.string().max(200).optional(), order: z.union([z.array(z.string().max(100)).max(500), z.string().max(100)]).optional() })
+      .parse(request.body ?? {});
+    await editions.arrange({ period, action, order: order === undefined ? undefined : Array.isArray(order) ? order : [order] });
     if (wantsFragment(request) && request.headers['hx-target'] === undefined) return reply.code(204).send();
     return refreshSections(request, reply, period);
   });

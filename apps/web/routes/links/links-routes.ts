@@ -32,7 +32,7 @@ const editQuery = z.object({ field: z.string().max(20).optional(), popup: z.stri
 const LINK_FIELDS = ['url', 'title', 'commentary', 'via', 'tags', 'categoryId', 'category', 'parentId', 'description', 'siteName'];
 
 /** Only the fields a link form may set; anything else in the body is ignored. */
-function linkInput(body: unknown): Record<string, unknown> {
+export function linkInput(body: unknown): Record<string, unknown> {
   const fields = (body ?? {}) as Record<string, unknown>;
   return Object.fromEntries(LINK_FIELDS.filter((field) => fields[field] !== undefined).map((field) => [field, fields[field]]));
 }

@@ -54,6 +54,9 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
       const params = permalinkParams.safeParse(request.params);
       if (!params.success) throw new NotFoundError('There is no such page.');
       const { year, part, slug } = params.data;
+      // A path the edition answered at before its slug changed: links in sent emails, feeds and other sites keep working.
+      const moved = await editions.movedTo({ path: `/${year}/${part}/${slug}` });
+      if (moved) return reply.redirect(moved, 301);
       return cache.serve(request, reply, `edition:${year}/${part}/${slug}`, async () => {
         const row = await editions.published({ year, part, slug });
         const [view, stamp] = await Promise.all([editionPageView(services, row), editions.publicStamp({ slug })]);
