@@ -10,6 +10,7 @@ import type { FormRoute } from '../../plugins/forms.ts';
 import { wantsFragment } from '../../plugins/render.ts';
 import { publicContext } from '../../public-context.ts';
 import { editionEditorView, editorParams, publishingForm } from '../../view-models/edition-editor-view.ts';
+import { editionsView } from '../../view-models/editions-view.ts';
 
 const idsBody = z.object({ ids: z.union([z.array(z.string().max(100)).max(1000), z.string().max(100)]).optional() });
 
@@ -71,10 +72,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     return reply.render('partials/edition-sections', await editionEditorView(services, { period }));
   }
 
-  app.get('/', async (_request, reply) => {
-    const [list, current] = await Promise.all([editions.list(), editions.currentPeriod()]);
-    return reply.render('admin/editions', { editions: list.map((row) => ({ ...row, path: editionPath(row) })), currentPeriod: current });
-  });
+  app.get('/', async (_request, reply) => reply.render('admin/editions', await editionsView(services)));
 
   app.post('/draft', async (request, reply) => {
     const { period } = z.object({ period: z.string().max(10).optional() }).parse(request.body ?? {});
