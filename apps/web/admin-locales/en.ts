@@ -86,6 +86,15 @@ export const en = {
     scheduledFor: 'Scheduled for',
     updatedOn: 'Edited',
   },
+  account: {
+    title: 'Account',
+    heading: 'Your account',
+    language: 'Language',
+    languageLabel: 'Language of the admin',
+    languageHint: 'For you only: readers see the newsletter in the language chosen in the Settings.',
+    saveLanguage: 'Save the language',
+    languageSaved: 'The admin now speaks English.',
+  },
   settings: {
     title: 'Settings',
     intro: 'The newsletter as readers see it: its name, its language, its rhythm.',

@@ -90,6 +90,15 @@ export const fr: AdminWords = typeset<AdminWords>(
       scheduledFor: 'Programmée pour le',
       updatedOn: 'Modifiée le',
     },
+    account: {
+      title: 'Compte',
+      heading: 'Votre compte',
+      language: 'Langue',
+      languageLabel: 'Langue de l’administration',
+      languageHint: 'Pour vous seul : les lecteurs voient la newsletter dans la langue choisie dans les Réglages.',
+      saveLanguage: 'Enregistrer la langue',
+      languageSaved: 'L’administration parle désormais français.',
+    },
     settings: {
       title: 'Réglages',
       intro: 'La newsletter telle que la voient les lecteurs : son nom, sa langue, son rythme.',
