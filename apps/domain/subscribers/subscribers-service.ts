@@ -90,8 +90,14 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
      * pending, active or gone: the form never tells who is subscribed.
      */
     async subscribe(input: { email?: unknown; website?: unknown; form: string; ip: string }): Promise<void> {
-      const { email } = parseInput(z.object({ email: emailField }), input);
       const current = await settings.get();
+      // The reader's form: the refusal in the newsletter's language, not the admin's wording.
+      const parsed = emailField.safeParse(input.email);
+      if (!parsed.success) {
+        const refusal = wordsFor(current.locale).subscription.invalidEmail;
+        throw new ValidationError(refusal, { email: refusal });
+      }
+      const email = parsed.data;
       await throttle(`subscribe:ip:${input.ip}`, SUBSCRIBE_LIMITS.perIp, current.locale);
       await throttle(`subscribe:address:${sha256(email)}`, SUBSCRIBE_LIMITS.perAddress, current.locale);
       // A filled honeypot is a bot: accept silently and do nothing.
@@ -117,10 +123,13 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       return fromToken('confirm', token);
     },
 
-    /** Confirms by POST (mail scanners only follow GET links): active at once, welcome email sent. */
-    async confirm({ token }: { token: string }): Promise<Subscriber> {
+    /**
+     * Confirms by POST (mail scanners only follow GET links): active at once, welcome email sent.
+     * A link used again changes nothing and says so.
+     */
+    async confirm({ token }: { token: string }): Promise<{ subscriber: Subscriber; alreadyConfirmed: boolean }> {
       const subscriber = await fromToken('confirm', token);
-      if (subscriber.status === 'active') return subscriber;
+      if (subscriber.status === 'active') return { subscriber, alreadyConfirmed: true };
       const now = clock.now();
       const updated = await db.transaction(async (tx) => {
         const row = await subscribers.update(subscriber.id, { status: 'active', confirmedAt: now, unsubscribedAt: null, bouncedAt: null }, tx);
@@ -128,7 +137,7 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
         return row!;
       });
       await sendWelcome(updated);
-      return updated;
+      return { subscriber: updated, alreadyConfirmed: false };
     },
 
     /** The subscriber an unsubscribe link names (for the page with the unsubscribe button). */

@@ -47,7 +47,7 @@ test('a refused subscription shows the form again with the address typed and the
   assert.equal(invalid.statusCode, 422);
   assert.match(invalid.body, /<html lang="fr">/);
   assert.match(invalid.body, /value="pas une adresse"/);
-  assert.match(invalid.body, /<p class="field-error" id="subscribe-error">/);
+  assert.match(invalid.body, /<p class="field-error" id="subscribe-error">Saisissez une adresse email valide, par exemple nom@example\.org\.<\/p>/);
 
   let last;
   for (let attempt = 0; attempt <= SUBSCRIBE_LIMITS.perAddress; attempt++)
@@ -56,4 +56,22 @@ test('a refused subscription shows the form again with the address typed and the
   assert.ok(Number(last!.headers['retry-after']) > 0);
   assert.match(last!.body, /<p class="field-error" id="subscribe-error">Trop de demandes d’abonnement\. Réessayez dans \d+ minutes?\.<\/p>/);
   assert.match(last!.body, /value="again@example.org"/);
+});
+
+test('a reader’s error or unknown page speaks the newsletter’s language and shows no validation internals', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr' } });
+  for (const url of ['/archive/abc', '/archive/1200', '/archive/2024.5', '/nothing-here', '/2024/zz/nope']) {
+    const response = await app.inject({ url });
+    assert.equal(response.statusCode, 404, url);
+    assert.match(response.body, /<html lang="fr">/, url);
+    assert.match(response.body, /Page introuvable/, url);
+    assert.doesNotMatch(response.body, /Invalid input|expected number|received NaN|year:/, url);
+  }
+  for (const url of ['/archive?page=abc', `/search?q=${'x'.repeat(300)}`, '/tags/%20']) {
+    const response = await app.inject({ url });
+    assert.ok(response.statusCode >= 400 && response.statusCode < 500, url);
+    assert.match(response.body, /<html lang="fr">/, url);
+    assert.doesNotMatch(response.body, /Invalid input|Too big|too_big|expected|received|page:|q:/, url);
+  }
 });

@@ -46,6 +46,7 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
   app.get('/subscribe/confirm', async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
     const subscriber = await subscribers.pendingFromToken({ token });
+    if (subscriber.status === 'active') return page(reply, 'public/subscribe-confirmed', { alreadyConfirmed: true });
     return page(reply, 'public/subscribe-confirm', { token, email: subscriber.email });
   });
 
@@ -54,8 +55,8 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
       .object({ token: z.string().max(300).default('') })
       .catch({ token: '' })
       .parse(request.body ?? {});
-    await subscribers.confirm({ token });
-    return page(reply, 'public/subscribe-confirmed');
+    const { alreadyConfirmed } = await subscribers.confirm({ token });
+    return page(reply, 'public/subscribe-confirmed', { alreadyConfirmed });
   });
 
   app.get('/unsubscribe', async (request, reply) => {
