@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { closeBrowser, signInPage, startBrowserTest } from '../../helpers/browser.ts';
+import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 
 after(closeBrowser);
 
@@ -79,4 +80,26 @@ test('the dashboard says what to do next, and its chart labels carry their year,
   // Starting the period's edition from the dashboard opens its draft.
   await page.getByRole('button', { name: /^Start the .* edition$/ }).click();
   await page.waitForURL(`**/admin/editions/${period}`);
+});
+
+test('on a 390 px phone the home page’s subscribe field shows its whole placeholder', async (t) => {
+  const { newPage, services } = await startBrowserTest(t);
+  await services.accounts.setUpOwner(OWNER);
+  await services.imports.loadDemo({ actor: OPERATOR });
+  for (const locale of ['fr', 'en'] as const) {
+    await services.settings.update({ actor: OPERATOR, input: { locale } });
+    const page = await newPage();
+    await page.setViewportSize(PHONE);
+    await page.goto('/');
+    const field = page.locator('.subscribe-form input[type="email"]').first();
+    const fits = await field.evaluate((input: HTMLInputElement) => {
+      const style = getComputedStyle(input);
+      const context = document.createElement('canvas').getContext('2d')!;
+      context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      return { text: input.placeholder, width: context.measureText(input.placeholder).width, room };
+    });
+    assert.ok(fits.text.length > 0);
+    assert.ok(fits.width <= fits.room, `${locale}: “${fits.text}” needs ${fits.width}px, has ${fits.room}px`);
+  }
 });
