@@ -6,7 +6,7 @@ import type { SettingsService } from '../editions/settings-service.ts';
 import type { Clock } from '../platform/clock.ts';
 import { RateLimitedError } from '../platform/errors.ts';
 import type { Queue } from '../platform/queue.ts';
-import { confirmationEmail, welcomeEmail } from './subscriber-emails.ts';
+import { confirmationEmail, unsubscribeLinkEmail, welcomeEmail } from './subscriber-emails.ts';
 import type { createSubscriberTokens } from './subscriber-rules.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -60,6 +60,13 @@ export function createSubscriberMail({ subscribers, rateLimits, settings, queue,
       });
       await queue.send('email.send', email);
       await subscribers.addHistory(subscriber.id, 'welcome_sent', clock.now());
+    },
+
+    /** Sends a reader who asked for it by address a link to unsubscribe (valid for a week). */
+    async sendUnsubscribeLink(subscriber: Subscriber): Promise<void> {
+      const email = unsubscribeLinkEmail({ settings: await settings.get(), to: subscriber.email, link: unsubscribeUrl(subscriber.id, inAWeek()) });
+      await queue.send('email.send', email);
+      await subscribers.addHistory(subscriber.id, 'unsubscribe_link_sent', clock.now());
     },
   };
 }

@@ -10,6 +10,7 @@ import type { SettingsService } from '../editions/settings-service.ts';
 import type { ExportSubscriber } from '../exports/export-format.ts';
 import { authorize, type Actor } from '../accounts/roles.ts';
 import { createSubscriberMail } from './subscriber-mail.ts';
+import { createUnsubscribeRequests } from './unsubscribe-request.ts';
 import { subscribersCsv } from './subscriber-export.ts';
 import { parseSubscriberCsv } from './subscriber-import.ts';
 import { sha256 } from '../platform/tokens.ts';
@@ -68,6 +69,7 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
 
   return {
     tokens,
+    ...createUnsubscribeRequests({ subscribers, settings, mail }),
 
     /** The unsubscribe page address for a subscriber, for the footer and headers of emails. */
     unsubscribeUrl: ({ subscriberId }: { subscriberId: string }) => unsubscribeUrl(subscriberId),
