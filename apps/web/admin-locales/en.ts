@@ -10,7 +10,7 @@ export const en = {
     skip: 'Skip to content',
   },
   nav: {
-    label: 'Sections',
+    label: 'Admin',
     menu: 'Menu',
     inbox: 'Inbox',
     editions: 'Editions',

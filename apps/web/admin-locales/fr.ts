@@ -13,7 +13,7 @@ export const fr: AdminWords = typeset<AdminWords>(
       skip: 'Aller au contenu',
     },
     nav: {
-      label: 'Rubriques',
+      label: 'Administration',
       menu: 'Menu',
       inbox: 'Boîte de réception',
       editions: 'Éditions',

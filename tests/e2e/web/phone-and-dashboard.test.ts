@@ -27,10 +27,10 @@ test('on a 390 px phone the admin header is one row and the sections open from t
   }
   assert.ok(headerBox.height < 64, `header ${headerBox.height}px high`);
   assert.ok(headerBox.width <= PHONE.width);
-  assert.equal(await page.getByRole('navigation', { name: 'Sections' }).isVisible(), false);
+  assert.equal(await page.getByRole('navigation', { name: 'Admin' }).isVisible(), false);
 
   await page.getByText('Menu', { exact: true }).click();
-  const nav = page.getByRole('navigation', { name: 'Sections' });
+  const nav = page.getByRole('navigation', { name: 'Admin' });
   await nav.waitFor();
   await nav.getByRole('link', { name: 'Editions' }).click();
   await page.waitForURL('**/admin/editions');
