@@ -26,11 +26,17 @@ export const users = pgTable(
     email: text('email').notNull(),
     name: text('name').notNull(),
     role: text('role', { enum: ['owner', 'editor'] }).notNull(),
+    // The admin's language for this person (the newsletter's own is in settings).
+    locale: text('locale').$type<'en' | 'fr'>().notNull().default('en'),
     passwordHash: text('password_hash').notNull(),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [uniqueIndex('users_email_key').on(sql`lower(${table.email})`), check('users_role_check', sql`${table.role} in ('owner', 'editor')`)],
+  (table) => [
+    uniqueIndex('users_email_key').on(sql`lower(${table.email})`),
+    check('users_role_check', sql`${table.role} in ('owner', 'editor')`),
+    check('users_locale_check', sql`${table.locale} in ('en', 'fr')`),
+  ],
 );
 
 export const sessions = pgTable(
@@ -316,6 +322,21 @@ export const subscriptionEvents = pgTable(
   (table) => [index('subscription_events_at_idx').on(table.at)],
 );
 
+// A reader's history, erased with them: statuses by triggers (migrations/0019_subscriber_history_trigger.sql), emails by the service.
+export const subscriberEvents = pgTable(
+  'subscriber_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    subscriberId: uuid('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    detail: jsonb('detail').$type<Record<string, string | null>>(),
+  },
+  (table) => [index('subscriber_events_subscriber_idx').on(table.subscriberId, table.at)],
+);
+
 // One send per edition: the audience is fixed when it starts, one delivery row per subscriber.
 export const sends = pgTable(
   'sends',
@@ -357,6 +378,7 @@ export const deliveries = pgTable(
   },
   (table) => [
     uniqueIndex('deliveries_send_subscriber_key').on(table.sendId, table.subscriberId),
+    index('deliveries_subscriber_idx').on(table.subscriberId),
     index('deliveries_queue_idx').on(table.sendId, table.status, table.id),
     check('deliveries_status_check', sql`${table.status} in ('queued', 'sending', 'sent', 'failed', 'skipped')`),
   ],

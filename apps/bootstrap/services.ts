@@ -6,6 +6,7 @@ import { createEditionsRepository } from '../../db/repositories/editions-reposit
 import { createSendsRepository } from '../../db/repositories/sends-repository.ts';
 import { createSubscribersRepository } from '../../db/repositories/subscribers-repository.ts';
 import { createLinksRepository } from '../../db/repositories/links-repository.ts';
+import { createLinkStatsRepository } from '../../db/repositories/link-stats-repository.ts';
 import { createLinkChecksRepository } from '../../db/repositories/link-checks-repository.ts';
 import { createLinkHealthRepository } from '../../db/repositories/link-health-repository.ts';
 import { createClicksRepository } from '../../db/repositories/clicks-repository.ts';
@@ -66,6 +67,7 @@ export function createRepositories(db: Database) {
     settings: createSettingsRepository(db),
     categories: createCategoriesRepository(db),
     links: createLinksRepository(db),
+    linkStats: createLinkStatsRepository(db),
     editions: createEditionsRepository(db),
     subscribers: createSubscribersRepository(db),
     sends: createSendsRepository(db),
@@ -82,7 +84,15 @@ type Wiring = ServiceDeps & { repositories: ReturnType<typeof createRepositories
 /** Collecting links: categories and links (the link tree every feature moves links through). */
 function linksFeature({ db, repositories, queue, clock, config }: Wiring) {
   const categories = createCategoriesService({ db, categories: repositories.categories, clock });
-  const links = createLinksService({ db, links: repositories.links, categories, queue, clock, fetchAllowPrivate: config.fetchAllowPrivate });
+  const links = createLinksService({
+    db,
+    links: repositories.links,
+    stats: repositories.linkStats,
+    categories,
+    queue,
+    clock,
+    fetchAllowPrivate: config.fetchAllowPrivate,
+  });
   return { categories, links };
 }
 

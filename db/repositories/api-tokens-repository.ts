@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { apiTokens, users } from '../schema.ts';
-import type { User } from './users-repository.ts';
+import { userColumns, type User } from './users-repository.ts';
 
 export type ApiToken = Omit<typeof apiTokens.$inferSelect, 'tokenHash'>;
 
@@ -31,7 +31,7 @@ export function createApiTokensRepository(db: Database) {
         .select({
           tokenId: apiTokens.id,
           lastUsedAt: apiTokens.lastUsedAt,
-          user: { id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt, updatedAt: users.updatedAt },
+          user: userColumns,
         })
         .from(apiTokens)
         .innerJoin(users, eq(users.id, apiTokens.userId))

@@ -19,6 +19,18 @@ export type SendProgress = {
   lastSentAt: Date | null;
 };
 
+/** A send in a few numbers, for the lists: its edition, when, how far, how well. */
+export type SendSummary = {
+  sendId: string;
+  editionId: string;
+  status: Send['status'];
+  total: number;
+  sent: number;
+  failed: number;
+  startedAt: Date;
+  finishedAt: Date | null;
+};
+
 /** SQL for sends and their deliveries: the record of who has been sent what. */
 export function createSendsRepository(db: Database) {
   return {
@@ -190,6 +202,34 @@ export function createSendsRepository(db: Database) {
         firstSentAt: date(row.first_sent_at),
         lastSentAt: date(row.last_sent_at),
       };
+    },
+
+    /** Every send, newest first (or the `limit` newest), with its delivered and failed counts. */
+    async summaries(limit: number | null = null, tx: DbOrTx = db): Promise<SendSummary[]> {
+      const result = await tx.execute<{
+        send_id: string;
+        edition_id: string;
+        status: Send['status'];
+        total: number;
+        sent: number;
+        failed: number;
+        created_at: string;
+        finished_at: string | null;
+      }>(sql`
+        SELECT s.id AS send_id, s.edition_id, s.status, s.total, s.created_at, s.finished_at,
+               (SELECT count(*) FROM deliveries d WHERE d.send_id = s.id AND d.status = 'sent')::int AS sent,
+               (SELECT count(*) FROM deliveries d WHERE d.send_id = s.id AND d.status = 'failed')::int AS failed
+        FROM sends s ORDER BY s.created_at DESC, s.id ${limit === null ? sql`` : sql`LIMIT ${limit}`}`);
+      return result.rows.map((row) => ({
+        sendId: row.send_id,
+        editionId: row.edition_id,
+        status: row.status,
+        total: row.total,
+        sent: row.sent,
+        failed: row.failed,
+        startedAt: new Date(row.created_at),
+        finishedAt: row.finished_at ? new Date(row.finished_at) : null,
+      }));
     },
 
     /** Who was sent what: the report of a send (failed first). */

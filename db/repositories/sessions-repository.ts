@@ -1,7 +1,7 @@
 import { and, eq, gt, lt, ne } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { sessions, users } from '../schema.ts';
-import type { User } from './users-repository.ts';
+import { userColumns, type User } from './users-repository.ts';
 
 export type Session = typeof sessions.$inferSelect;
 
@@ -18,7 +18,7 @@ export function createSessionsRepository(db: Database) {
       const [row] = await tx
         .select({
           session: sessions,
-          user: { id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt, updatedAt: users.updatedAt },
+          user: userColumns,
         })
         .from(sessions)
         .innerJoin(users, eq(users.id, sessions.userId))

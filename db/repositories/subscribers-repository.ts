@@ -1,11 +1,15 @@
 import { and, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
-import { subscriberImports, subscribers, subscriptionEvents } from '../schema.ts';
+import { subscriberEvents, subscriberImports, subscribers, subscriptionEvents } from '../schema.ts';
 
 export type Subscriber = typeof subscribers.$inferSelect;
 export type SubscriberStatus = Subscriber['status'];
 export type Consent = NonNullable<Subscriber['consent']>;
+/** A line of a reader's history: a change of status (recorded by the database) or an email sent to them. */
+export type SubscriberEvent = { kind: string; at: Date; detail: Record<string, string | null> | null };
+/** An edition sent, or meant, to a reader. */
+export type SubscriberDelivery = { period: string; title: string; status: string; at: Date | null; smtpResponse: string | null };
 
 /** SQL for subscribers and the anonymous history of the audience. */
 export function createSubscribersRepository(db: Database) {
@@ -142,6 +146,37 @@ export function createSubscribersRepository(db: Database) {
 
     async recordEvent(kind: 'subscribed' | 'unsubscribed' | 'bounced' | 'erased', at: Date, tx: DbOrTx = db): Promise<void> {
       await tx.insert(subscriptionEvents).values({ kind, at });
+    },
+
+    /** Adds a line to a reader's history (what the row itself does not show: the emails sent to them). */
+    async addHistory(subscriberId: string, kind: string, at: Date, detail: Record<string, string | null> | null = null, tx: DbOrTx = db): Promise<void> {
+      await tx.insert(subscriberEvents).values({ subscriberId, kind, at, detail });
+    },
+
+    /** A reader's history, newest first. */
+    async history(subscriberId: string, limit: number, tx: DbOrTx = db): Promise<SubscriberEvent[]> {
+      return tx
+        .select({ kind: subscriberEvents.kind, at: subscriberEvents.at, detail: subscriberEvents.detail })
+        .from(subscriberEvents)
+        .where(eq(subscriberEvents.subscriberId, subscriberId))
+        .orderBy(desc(subscriberEvents.at), desc(subscriberEvents.id))
+        .limit(limit);
+    },
+
+    /** The editions sent (or being sent, or failed) to a reader, newest first. */
+    async deliveriesOf(subscriberId: string, limit: number, tx: DbOrTx = db): Promise<SubscriberDelivery[]> {
+      const result = await tx.execute<{ period: string; title: string; status: string; at: string | null; smtp_response: string | null }>(sql`
+        SELECT e.period, e.title, d.status, coalesce(d.sent_at, s.created_at) AS at, d.smtp_response
+        FROM deliveries d JOIN sends s ON s.id = d.send_id JOIN editions e ON e.id = s.edition_id
+        WHERE d.subscriber_id = ${subscriberId}
+        ORDER BY s.created_at DESC LIMIT ${limit}`);
+      return result.rows.map((row) => ({
+        period: row.period,
+        title: row.title,
+        status: row.status,
+        at: row.at ? new Date(row.at) : null,
+        smtpResponse: row.smtp_response,
+      }));
     },
 
     /** Per month: new subscriptions, unsubscriptions (bounces and erasures included), from the anonymous history. */

@@ -4,15 +4,19 @@ import { isRowId } from '../ids.ts';
 import { users } from '../schema.ts';
 
 export type Role = 'owner' | 'editor';
+/** The languages the admin speaks. */
+export type AdminLocale = UserRow['locale'];
 export type UserRow = typeof users.$inferSelect;
 /** A user as the rest of the app sees it: never the password hash. */
 export type User = Omit<UserRow, 'passwordHash'>;
 
-const publicColumns = {
+/** The columns of a user the rest of the app sees, for every query that reads one. */
+export const userColumns = {
   id: users.id,
   email: users.email,
   name: users.name,
   role: users.role,
+  locale: users.locale,
   createdAt: users.createdAt,
   updatedAt: users.updatedAt,
 };
@@ -36,12 +40,12 @@ export function createUsersRepository(db: Database) {
     },
 
     async list(tx: DbOrTx = db): Promise<User[]> {
-      return tx.select(publicColumns).from(users).orderBy(asc(users.createdAt));
+      return tx.select(userColumns).from(users).orderBy(asc(users.createdAt));
     },
 
     async findById(id: string, tx: DbOrTx = db): Promise<User | undefined> {
       if (!isRowId(id)) return undefined;
-      const [row] = await tx.select(publicColumns).from(users).where(eq(users.id, id));
+      const [row] = await tx.select(userColumns).from(users).where(eq(users.id, id));
       return row;
     },
 
@@ -61,16 +65,20 @@ export function createUsersRepository(db: Database) {
     },
 
     async insert(values: { email: string; name: string; role: Role; passwordHash: string }, tx: DbOrTx = db): Promise<User> {
-      const [row] = await tx.insert(users).values(values).returning(publicColumns);
+      const [row] = await tx.insert(users).values(values).returning(userColumns);
       return row!;
     },
 
-    async update(id: string, values: Partial<{ name: string; role: Role; passwordHash: string }>, tx: DbOrTx = db): Promise<User | undefined> {
+    async update(
+      id: string,
+      values: Partial<{ name: string; role: Role; passwordHash: string; locale: AdminLocale }>,
+      tx: DbOrTx = db,
+    ): Promise<User | undefined> {
       const [row] = await tx
         .update(users)
         .set({ ...values, updatedAt: sql`now()` })
         .where(eq(users.id, id))
-        .returning(publicColumns);
+        .returning(userColumns);
       return row;
     },
 

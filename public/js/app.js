@@ -31,6 +31,23 @@ document.addEventListener('click', (event) => {
     .catch(() => undefined);
 });
 
+// The header's menus (the sections on a phone, the user's menu) close with Escape or a click elsewhere.
+const HEADER_MENUS = '.admin-header details[open]';
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Escape') return;
+  for (const menu of document.querySelectorAll(HEADER_MENUS)) {
+    menu.open = false;
+    menu.querySelector('summary')?.focus();
+  }
+});
+document.addEventListener('click', (event) => {
+  for (const menu of document.querySelectorAll(HEADER_MENUS)) {
+    const inside =
+      event.target instanceof Element && (menu.contains(event.target) || (menu.classList.contains('nav-toggle') && event.target.closest('#admin-nav')));
+    if (!inside) menu.open = false;
+  }
+});
+
 document.addEventListener('focusin', (event) => {
   if (event.target instanceof HTMLInputElement && event.target.hasAttribute('data-select-on-focus')) event.target.select();
 });

@@ -24,6 +24,8 @@ const newUserSchema = z.object({ email: emailField, name: nameField, password: p
 const setupSchema = newUserSchema.omit({ role: true });
 const inviteSchema = z.object({ email: emailField, role: roleField });
 const acceptSchema = z.object({ name: nameField, password: passwordField });
+// The admin's languages (apps/web/admin-locales has one dictionary for each).
+const languageSchema = z.object({ locale: z.enum(['en', 'fr'], { error: 'Choose English or French.' }) });
 // A checkbox: present ("1", "on", true) when ticked.
 const revokeTokensField = z
   .union([z.boolean(), z.string()])
@@ -222,6 +224,14 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
       await users.update(user.id, { passwordHash: await hashPassword(values.newPassword) });
       await endOtherSessions(user.id, input.currentSessionHash);
       return afterPasswordChange(user.id, values.revokeTokens);
+    },
+
+    /** Sets the language of the actor's own admin, apart from the newsletter's. */
+    async setLanguage(input: { actor: Actor; locale?: unknown }): Promise<User> {
+      const { locale } = parseInput(languageSchema, input);
+      const user = input.actor.id ? await users.update(input.actor.id, { locale }) : undefined;
+      if (!user) throw new NotFoundError('No such user.');
+      return user;
     },
 
     /** Sets a password without knowing the old one (the CLI's reset, for a locked-out owner). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, DbOrTx } from '../../../db/client.ts';
-import type { Send, SendProgress, SendsRepository } from '../../../db/repositories/sends-repository.ts';
+import type { Send, SendProgress, SendsRepository, SendSummary } from '../../../db/repositories/sends-repository.ts';
 import { can, type Actor } from '../accounts/roles.ts';
 import { isEditionEmpty, refuseEmptyEdition } from '../editions/edition-document.ts';
 import type { LinkCheckService } from '../links/link-check-service.ts';
@@ -17,7 +17,7 @@ import type { ClicksService } from '../clicks/clicks-service.ts';
 import { copyFor, prepareEdition, type PreparedEdition } from './edition-message.ts';
 import { createSendRunner, STALE_CLAIM_MS } from './send-run.ts';
 
-export type { Send, SendProgress };
+export type { Send, SendProgress, SendSummary };
 
 /** What became of a scheduled edition published by the tick: its send, or why it has none. */
 export type ScheduledOutcome = { edition: EditionRow; send?: Send; refused?: string };
@@ -178,6 +178,15 @@ export function createDeliveryService(deps: Deps) {
       const rate = elapsed > 0 ? progress.sent / elapsed : 0;
       const remaining = progress.queued + progress.sending;
       return { edition, send, progress, report, rate, etaSeconds: rate > 0 && remaining > 0 ? Math.ceil(remaining / rate) : null };
+    },
+
+    /** Every send, newest first, in a few numbers (delivered, failed), for the lists of the admin. */
+    summaries: () => sends.summaries(),
+
+    /** The newest send in a few numbers, with its edition; undefined before the first one. */
+    async lastSend(): Promise<(SendSummary & { edition: EditionRow }) | undefined> {
+      const [latest] = await sends.summaries(1);
+      return latest ? { ...latest, edition: await editions.find({ id: latest.editionId }) } : undefined;
     },
 
     /** Sends the edition to one address (the editor's own), outside any send and its records. */

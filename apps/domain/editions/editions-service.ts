@@ -27,7 +27,7 @@ import { updateSchema } from './edition-fields.ts';
 import type { LinksService } from '../links/links-service.ts';
 import type { CategoriesService } from '../categories/categories-service.ts';
 import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify, wallClockToInstant } from './periods.ts';
-import type { SettingsService } from './settings-service.ts';
+import { settingRules, type Settings, type SettingsService } from './settings-service.ts';
 import { parseInput } from '../platform/validation.ts';
 
 export type { EditionDocument, EditionRow };
@@ -104,7 +104,7 @@ export function createEditionsService({ db, editions, links, categories, setting
 
   async function titleFor(period: string): Promise<string> {
     const current = await settings.get();
-    return renderTitleTemplate(current.titleTemplate.replaceAll('{name}', current.newsletterName), period, current.locale);
+    return editionTitle(current, period);
   }
 
   async function create(period: string, values: EditionPatch = {}): Promise<EditionRow> {
@@ -179,6 +179,24 @@ export function createEditionsService({ db, editions, links, categories, setting
     async currentPeriod(): Promise<string> {
       const current = await settings.get();
       return periodOf(clock.now(), current.cadence, current.timeZone);
+    },
+
+    /**
+     * The title the current period's edition would get from settings being typed (the settings
+     * form's live preview): what is not given, or not valid, is taken from the saved settings; a
+     * template that is not one gives the reason instead.
+     */
+    async titlePreview(input: { titleTemplate?: unknown; newsletterName?: unknown; locale?: unknown; cadence?: unknown }) {
+      const saved = await settings.get();
+      const pick = <K extends 'newsletterName' | 'locale' | 'cadence'>(key: K): Settings[K] => {
+        const parsed = settingRules[key].safeParse(input[key]);
+        return parsed.success ? (parsed.data as Settings[K]) : saved[key];
+      };
+      const values = { newsletterName: pick('newsletterName'), locale: pick('locale'), cadence: pick('cadence') };
+      const period = periodOf(clock.now(), values.cadence, saved.timeZone);
+      const template = settingRules.titleTemplate.safeParse(input.titleTemplate ?? saved.titleTemplate);
+      if (!template.success) return { period, locale: values.locale, error: template.error.issues[0]?.message ?? 'Invalid template.' };
+      return { period, locale: values.locale, title: editionTitle({ ...values, titleTemplate: template.data }, period) };
     },
 
     /** The draft of a period (the current one by default), created when missing. */
@@ -376,3 +394,8 @@ export function isUntouchedDraft(edition: Pick<EditionRow, 'status' | 'version' 
 }
 
 export type EditionsService = ReturnType<typeof createEditionsService>;
+
+/** An edition's title from the settings' template: the newsletter's name and the period's words, in its language. */
+export function editionTitle(current: Pick<Settings, 'titleTemplate' | 'newsletterName' | 'locale'>, period: string): string {
+  return renderTitleTemplate(current.titleTemplate.replaceAll('{name}', current.newsletterName), period, current.locale);
+}

@@ -198,6 +198,8 @@ export function createImportService(deps: Deps) {
      * links in the inbox. Idempotent, like any import.
      */
     async loadDemo({ actor }: { actor: Actor }): Promise<{ editions: number; inbox: number }> {
+      // The demo editions are written in French: the site and the emails speak it too.
+      await settings.update({ actor, input: { locale: 'fr' } });
       const files = ['web-ops-data-janvier-2018.md', 'web-ops-iot-et-time-series-juin-2024.md'];
       let created = 0;
       for (const file of files) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../../../db/client.ts';
 import type { Link, LinkPatch, LinkQuery, LinkScope, LinksRepository } from '../../../db/repositories/links-repository.ts';
+import type { InboxWork, LinkStatsRepository } from '../../../db/repositories/link-stats-repository.ts';
 import type { Actor } from '../accounts/roles.ts';
 import type { CategoriesService } from '../categories/categories-service.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -15,7 +16,7 @@ import { fetchPageMetadata } from './url-metadata.ts';
 import { cleanUrl, normalizeUrl, parseLinkUrl } from './url-normalize.ts';
 import { parseInput } from '../platform/validation.ts';
 
-export type { Link, LinkScope };
+export type { InboxWork, Link, LinkScope };
 export type { KnownUrl, LinkTree, Placement } from './link-tree.ts';
 // The commentary renderer, for what shows a commentary as the inbox does.
 export { renderCommentary } from './link-fields.ts';
@@ -28,6 +29,7 @@ export const UNDO_WINDOW_MS = 10 * 60 * 1000;
 type Deps = {
   db: Database;
   links: LinksRepository;
+  stats: LinkStatsRepository;
   categories: Pick<CategoriesService, 'get' | 'resolve' | 'findByName' | 'list'>;
   queue: Queue;
   clock: Clock;
@@ -35,7 +37,7 @@ type Deps = {
 };
 
 /** Link capture and organisation: the inbox, metadata, duplicates, ordering, search. */
-export function createLinksService({ db, links, categories, queue, clock, fetchAllowPrivate }: Deps) {
+export function createLinksService({ db, links, stats, categories, queue, clock, fetchAllowPrivate }: Deps) {
   const tree = createLinkTree({ db, links });
   const { relocate } = tree;
 
@@ -309,6 +311,9 @@ export function createLinksService({ db, links, categories, queue, clock, fetchA
 
     /** How many links the inbox holds (top-level ones), by category, and how many need work. */
     inboxCounts: () => links.inboxCounts(),
+
+    /** What the inbox's links still need (a commentary, a category, their page): the dashboard's to-do. */
+    inboxWork: () => stats.inboxWork(),
 
     /** Tags of the links in the inbox, for its filter. */
     inboxTags: () => links.inboxTagCounts(),

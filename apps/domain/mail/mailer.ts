@@ -130,8 +130,7 @@ export async function listOutbox(directory: string, limit = 200): Promise<Outbox
 
 /** One message of the outbox, parsed; undefined when the name is not an outbox file. */
 export async function readOutboxMessage(directory: string, file: string) {
-  if (!/^[\w.-]+\.eml$/.test(file)) return undefined;
-  const raw = await readFile(path.join(directory, file)).catch(() => undefined);
+  const raw = await readOutboxFile(directory, file);
   if (!raw) return undefined;
   const parsed = await PostalMime.parse(raw);
   return {
@@ -144,6 +143,13 @@ export async function readOutboxMessage(directory: string, file: string) {
     text: parsed.text ?? '',
     html: parsed.html,
   };
+}
+
+/** The bytes of one .eml file of the outbox; undefined for a name that is not one of its files. */
+export async function readOutboxFile(directory: string, file: string): Promise<Buffer | undefined> {
+  // A file name of the outbox's own making: no separator, so nothing outside the folder.
+  if (!/^[\w.-]+\.eml$/.test(file)) return undefined;
+  return readFile(path.join(directory, file)).catch(() => undefined);
 }
 
 /** Decodes RFC 2047 encoded words (=?UTF-8?Q?...?= and =?UTF-8?B?...?=) in a header value. */

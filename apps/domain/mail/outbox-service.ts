@@ -1,7 +1,7 @@
 // The development outbox: with no SMTP_URL every email Veille sends is written as an .eml file
 // and read back here. Those messages hold working links (invitations carry the role they grant,
 // confirmations and unsubscribe links act for a reader), so only owners may read them.
-import { listOutbox, readOutboxMessage } from './mailer.ts';
+import { listOutbox, readOutboxFile, readOutboxMessage } from './mailer.ts';
 import { authorize, type Actor } from '../accounts/roles.ts';
 
 /** Reading the outbox folder, for owners. */
@@ -19,6 +19,12 @@ export function createOutboxService({ directory }: { directory: string }) {
     async read({ actor, file }: { actor: Actor; file: string }) {
       authorize(actor, 'outbox.read');
       return readOutboxMessage(directory, file);
+    },
+
+    /** One message as it was sent (the .eml file, to open in a mail client); undefined when there is no such file. */
+    async raw({ actor, file }: { actor: Actor; file: string }) {
+      authorize(actor, 'outbox.read');
+      return readOutboxFile(directory, file);
     },
   };
 }

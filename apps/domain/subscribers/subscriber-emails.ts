@@ -36,3 +36,11 @@ export function welcomeEmail(input: { settings: Newsletter; to: string; archiveU
     headers: { 'List-Unsubscribe': `<${input.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
   };
 }
+
+/** The email that carries a link to unsubscribe, to a reader who asked for one by address. */
+export function unsubscribeLinkEmail(input: { settings: Newsletter; to: string; link: string }): JobPayloads['email.send'] {
+  const words = wordsFor(input.settings.locale).subscription;
+  const subject = words.unsubscribeSubject(input.settings.newsletterName);
+  const body = renderMessage('unsubscribe-link', { lang: input.settings.locale, subject, words, newsletter: input.settings.newsletterName, link: input.link });
+  return { to: input.to, from: newsletterSender(input.settings), subject, ...body };
+}

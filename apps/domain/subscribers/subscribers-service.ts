@@ -3,13 +3,14 @@ import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { RateLimitsRepository } from '../../../db/repositories/rate-limits-repository.ts';
 import type { Subscriber, SubscriberStatus, SubscribersRepository } from '../../../db/repositories/subscribers-repository.ts';
 import type { Clock } from '../platform/clock.ts';
-import { NotFoundError, RateLimitedError, ValidationError } from '../platform/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { wordsFor, type Locale } from '../platform/locales/index.ts';
 import type { Queue } from '../platform/queue.ts';
 import type { SettingsService } from '../editions/settings-service.ts';
 import type { ExportSubscriber } from '../exports/export-format.ts';
 import { authorize, type Actor } from '../accounts/roles.ts';
-import { confirmationEmail, welcomeEmail } from './subscriber-emails.ts';
+import { createSubscriberMail } from './subscriber-mail.ts';
+import { createUnsubscribeRequests } from './unsubscribe-request.ts';
 import { subscribersCsv } from './subscriber-export.ts';
 import { parseSubscriberCsv } from './subscriber-import.ts';
 import { sha256 } from '../platform/tokens.ts';
@@ -29,9 +30,6 @@ export {
 } from './subscriber-rules.ts';
 import { createSubscriberTokens, InvalidLinkError, parseSubscriberFilter, RESUBSCRIBE_WINDOW_MS, SUBSCRIBE_LIMITS, type Purpose } from './subscriber-rules.ts';
 
-const CONFIRM_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-const HOUR_MS = 60 * 60 * 1000;
-
 type Deps = {
   db: Database;
   subscribers: SubscribersRepository;
@@ -43,33 +41,23 @@ type Deps = {
   secret: string;
 };
 
+// How much of a reader's history their page shows, and how often an editor may resend their link.
+const HISTORY_SIZE = 100;
+const RESEND_PER_HOUR = 3;
+
 /** Readers: double opt-in subscription, one-click unsubscription, bounces, the admin's list. */
 export function createSubscribersService({ db, subscribers, rateLimits, settings, queue, clock, publicUrl, secret }: Deps) {
   const tokens = createSubscriberTokens(secret);
 
-  async function throttle(key: string, limit: number, locale: Locale): Promise<void> {
-    const { count, resetAt } = await rateLimits.hit(key, clock.now(), HOUR_MS);
-    if (count > limit) {
-      const minutes = Math.max(1, Math.ceil((resetAt.getTime() - clock.now().getTime()) / 60_000));
-      throw new RateLimitedError(wordsFor(locale).subscription.tooManyRequests(minutes), minutes * 60);
-    }
-  }
+  const mail = createSubscriberMail({ subscribers, rateLimits, settings, queue, clock, publicUrl, tokens });
+  const { sendConfirmation, sendWelcome } = mail;
+  const throttle = (key: string, limit: number, locale: Locale) => mail.throttle(key, limit, wordsFor(locale).subscription.tooManyRequests);
+  const unsubscribeUrl = mail.unsubscribeUrl;
 
-  const unsubscribeUrl = (subscriberId: string) => `${publicUrl}/unsubscribe?token=${tokens.issue('unsubscribe', subscriberId)}`;
-
-  async function sendConfirmation(subscriber: Subscriber): Promise<void> {
-    const link = `${publicUrl}/subscribe/confirm?token=${tokens.issue('confirm', subscriber.id, new Date(clock.now().getTime() + CONFIRM_TTL_MS))}`;
-    await queue.send('email.send', confirmationEmail({ settings: await settings.get(), to: subscriber.email, link }));
-  }
-
-  async function sendWelcome(subscriber: Subscriber): Promise<void> {
-    const email = welcomeEmail({
-      settings: await settings.get(),
-      to: subscriber.email,
-      archiveUrl: `${publicUrl}/archive`,
-      unsubscribeUrl: unsubscribeUrl(subscriber.id),
-    });
-    await queue.send('email.send', email);
+  async function findForAdmin(id: string): Promise<Subscriber> {
+    const subscriber = z.uuid().safeParse(id).success ? await subscribers.findById(id) : undefined;
+    if (!subscriber) throw new NotFoundError('No such subscriber.');
+    return subscriber;
   }
 
   async function fromToken(purpose: Purpose, token: string): Promise<Subscriber> {
@@ -81,6 +69,7 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
 
   return {
     tokens,
+    ...createUnsubscribeRequests({ subscribers, settings, mail }),
 
     /** The unsubscribe page address for a subscriber, for the footer and headers of emails. */
     unsubscribeUrl: ({ subscriberId }: { subscriberId: string }) => unsubscribeUrl(subscriberId),
@@ -90,8 +79,14 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
      * pending, active or gone: the form never tells who is subscribed.
      */
     async subscribe(input: { email?: unknown; website?: unknown; form: string; ip: string }): Promise<void> {
-      const { email } = parseInput(z.object({ email: emailField }), input);
       const current = await settings.get();
+      // The reader's form: the refusal in the newsletter's language, not the admin's wording.
+      const parsed = emailField.safeParse(input.email);
+      if (!parsed.success) {
+        const refusal = wordsFor(current.locale).subscription.invalidEmail;
+        throw new ValidationError(refusal, { email: refusal });
+      }
+      const email = parsed.data;
       await throttle(`subscribe:ip:${input.ip}`, SUBSCRIBE_LIMITS.perIp, current.locale);
       await throttle(`subscribe:address:${sha256(email)}`, SUBSCRIBE_LIMITS.perAddress, current.locale);
       // A filled honeypot is a bot: accept silently and do nothing.
@@ -117,10 +112,13 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       return fromToken('confirm', token);
     },
 
-    /** Confirms by POST (mail scanners only follow GET links): active at once, welcome email sent. */
-    async confirm({ token }: { token: string }): Promise<Subscriber> {
+    /**
+     * Confirms by POST (mail scanners only follow GET links): active at once, welcome email sent.
+     * A link used again changes nothing and says so.
+     */
+    async confirm({ token }: { token: string }): Promise<{ subscriber: Subscriber; alreadyConfirmed: boolean }> {
       const subscriber = await fromToken('confirm', token);
-      if (subscriber.status === 'active') return subscriber;
+      if (subscriber.status === 'active') return { subscriber, alreadyConfirmed: true };
       const now = clock.now();
       const updated = await db.transaction(async (tx) => {
         const row = await subscribers.update(subscriber.id, { status: 'active', confirmedAt: now, unsubscribedAt: null, bouncedAt: null }, tx);
@@ -128,7 +126,7 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
         return row!;
       });
       await sendWelcome(updated);
-      return updated;
+      return { subscriber: updated, alreadyConfirmed: false };
     },
 
     /** The subscriber an unsubscribe link names (for the page with the unsubscribe button). */
@@ -219,11 +217,35 @@ export function createSubscribersService({ db, subscribers, rateLimits, settings
       });
     },
 
+    /** One reader for the admin: their row (source, consent record), their history and the editions sent to them. */
+    async detail({ actor, id }: { actor: Actor; id: string }) {
+      authorize(actor, 'subscribers.manage');
+      const subscriber = await findForAdmin(id);
+      const [history, deliveries] = await Promise.all([
+        subscribers.history(subscriber.id, HISTORY_SIZE),
+        subscribers.deliveriesOf(subscriber.id, HISTORY_SIZE),
+      ]);
+      return { subscriber, history, deliveries };
+    },
+
+    /** Sends a pending reader their confirmation link again, a few times an hour at most. */
+    async resendConfirmation({ actor, id }: { actor: Actor; id: string }): Promise<Subscriber> {
+      authorize(actor, 'subscribers.manage');
+      const subscriber = await findForAdmin(id);
+      if (subscriber.status !== 'pending') throw new ConflictError('Only a reader waiting for confirmation can be sent the link again.');
+      await mail.throttle(
+        `resend:${subscriber.id}`,
+        RESEND_PER_HOUR,
+        (minutes) => `The confirmation was sent again recently: try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      );
+      await sendConfirmation(subscriber, { by: actor.name });
+      return subscriber;
+    },
+
     /** Erases a subscriber and all their personal data; the anonymous counts keep their departure. */
     async erase({ actor, id }: { actor: Actor; id: string }): Promise<void> {
       authorize(actor, 'subscribers.manage');
-      const subscriber = z.uuid().safeParse(id).success ? await subscribers.findById(id) : undefined;
-      if (!subscriber) throw new NotFoundError('No such subscriber.');
+      const subscriber = await findForAdmin(id);
       await db.transaction(async (tx) => {
         await subscribers.delete(subscriber.id, tx);
         if (subscriber.status === 'active') await subscribers.recordEvent('erased', clock.now(), tx);

@@ -7,6 +7,7 @@ import fp from 'fastify-plugin';
 import { can, type Permission } from '../../domain/accounts/roles.ts';
 import type { FieldErrors } from '../../domain/platform/errors.ts';
 import type { Services } from '../../bootstrap/services.ts';
+import { adminFormats, adminWordsFor, type AdminFormats, type AdminLocale, type AdminWords } from '../admin-locales/index.ts';
 import { assetUrl } from '../assets.ts';
 
 export const viewsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views');
@@ -14,7 +15,10 @@ export const viewsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export type Flash = { type: 'success' | 'error' | 'info'; message: string };
 
 /** What every template receives besides its own data. */
-export type PageContext = {
+export type PageContext = AdminFormats & {
+  /** The admin's words in the signed-in editor's language (English before sign-in): `it.t.nav.inbox`. */
+  t: AdminWords;
+  locale: AdminLocale;
   user: FastifyRequest['user'];
   /** Whether the signed-in user's role allows an action, by the services' own rule: `it.can('settings.change')`. */
   can: (permission: Permission) => boolean;
@@ -42,6 +46,16 @@ declare module 'fastify' {
 }
 
 const FLASH_COOKIE = 'veille_flash';
+
+/** The language of the admin for this request: the signed-in editor's choice, English otherwise. */
+export function adminLocaleOf(request: FastifyRequest): AdminLocale {
+  return request.user?.locale === 'fr' ? 'fr' : 'en';
+}
+
+/** The admin's words for this request, for what a route says itself (its flash messages). */
+export function adminWords(request: FastifyRequest): AdminWords {
+  return adminWordsFor(adminLocaleOf(request));
+}
 
 /** True when the answer should be a fragment: an htmx request that is not a history restore. */
 export function wantsFragment(request: FastifyRequest): boolean {
@@ -71,7 +85,11 @@ export const renderPlugin = fp(async (app: FastifyInstance, options: { services:
       reply.clearCookie(FLASH_COOKIE, flashCookie);
     }
     const settings = await options.services.settings.get();
+    const locale = adminLocaleOf(request);
     return {
+      ...adminFormats(locale, settings.timeZone),
+      t: adminWordsFor(locale),
+      locale,
       user: request.user,
       can: (permission: Permission) => can(request.user, permission),
       csrfToken: request.session?.csrfToken,

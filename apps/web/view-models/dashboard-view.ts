@@ -1,4 +1,7 @@
+// The dashboard: what to do next. The inbox and the links that still need work, the edition of the
+// period and the days left to finish it, how the last send went, the readers and their trend.
 import type { Services } from '../../bootstrap/services.ts';
+import { daysLeft, draftAction } from './editions-view.ts';
 
 type GrowthRow = { month: string; subscribed: number; left: number; total: number };
 
@@ -24,15 +27,48 @@ export function growthChart(rows: GrowthRow[]) {
   };
 }
 
+/** This month's readers against last month's: who joined, who left, and the change of the total. */
+export function readersTrend(rows: GrowthRow[]) {
+  const current = rows.at(-1) ?? { month: '', subscribed: 0, left: 0, total: 0 };
+  const previous = rows.at(-2);
+  const net = current.subscribed - current.left;
+  const before = previous?.total ?? current.total - net;
+  return {
+    subscribed: current.subscribed,
+    left: current.left,
+    net,
+    previousNet: previous ? previous.subscribed - previous.left : 0,
+    // The total's change this month, as a share of where it started: undefined from zero readers.
+    percent: before > 0 ? Math.round((net / before) * 1000) / 10 : undefined,
+  };
+}
+
 /** Months the dashboard's chart covers. */
 const CHART_MONTHS = 12;
 
-/** What the dashboard shows: the newsletter, where its email goes, the readers' counts and their growth. */
-export async function dashboardView(services: Pick<Services, 'settings' | 'subscribers' | 'mailer'>) {
-  const [settings, counts, growth] = await Promise.all([
+type DashboardServices = Pick<Services, 'settings' | 'subscribers' | 'mailer' | 'links' | 'editions' | 'delivery' | 'clock'>;
+
+/** What the dashboard shows; `clicks` of the last send stays null until links in emails are counted. */
+export async function dashboardView(services: DashboardServices) {
+  const [settings, counts, growth, work, list, current, lastSend] = await Promise.all([
     services.settings.get(),
     services.subscribers.counts(),
     services.subscribers.growth({ months: CHART_MONTHS }),
+    services.links.inboxWork(),
+    services.editions.list(),
+    services.editions.currentPeriod(),
+    services.delivery.lastSend(),
   ]);
-  return { settings, mailer: services.mailer.describe(), counts, chart: growthChart(growth) };
+  const edition = list.find((row) => row.period === current);
+  return {
+    settings,
+    mailer: services.mailer.describe(),
+    counts,
+    trend: readersTrend(growth),
+    chart: growthChart(growth),
+    work,
+    period: { key: current, daysLeft: daysLeft(current, settings.timeZone, services.clock.now()), edition },
+    action: draftAction(list, current),
+    lastSend: lastSend && { ...lastSend, clicks: null as number | null },
+  };
 }

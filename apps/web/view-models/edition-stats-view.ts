@@ -45,21 +45,3 @@ export async function editionStatsView(services: StatsServices, input: { period:
     replaceErrors: {} as Record<string, string>,
   };
 }
-
-/** How many of the links followed most the editions list shows. */
-const TOP_LINKS_SHOWN = 10;
-
-/** The editions list (the admin's archive): every edition with its dead links, and the links followed most across editions. */
-export async function editionsListView(services: Pick<Services, 'editions' | 'clicks' | 'linkHealth'>) {
-  const [list, currentPeriod, top, dead] = await Promise.all([
-    services.editions.list(),
-    services.editions.currentPeriod(),
-    services.clicks.topLinks({ limit: TOP_LINKS_SHOWN }),
-    services.linkHealth.deadCounts(),
-  ]);
-  return {
-    editions: list.map((row) => ({ ...row, path: editionPath(row), deadLinks: dead.get(row.id) ?? 0 })),
-    currentPeriod,
-    topLinks: top.map((link) => ({ ...link, href: safeHref(link.url), percent: percent(link.share) })),
-  };
-}

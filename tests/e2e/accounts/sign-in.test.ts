@@ -31,7 +31,7 @@ test('a new user sets up the owner account, signs out, fails once and signs in a
   await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Inbox' }).click();
   await page.getByRole('heading', { name: 'The inbox is empty' }).waitFor();
 
-  await page.locator('summary').click();
+  await page.locator('.admin-user summary').click();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL('**/login');
   await page.getByText('You are signed out.').waitFor();

@@ -176,3 +176,38 @@ test('an API token is its owner’s: another account’s only for who manages th
   assert.equal(await services.auth.revokeApiToken({ actor: editor, tokenId: ownersToken.record.id }), false, 'not theirs to revoke');
   assert.equal(await services.auth.revokeApiToken({ actor: owner!, tokenId: ownersToken.record.id }), true);
 });
+
+test('each editor chooses the admin language, apart from the newsletter’s', async (t) => {
+  const { app, services } = await buildTestApp(t);
+  const owner = await setUpOwner(app);
+  await services.settings.update({ actor: OPERATOR, input: { locale: 'fr', newsletterName: 'Veille' } });
+  const period = await services.editions.currentPeriod();
+  await services.editions.ensureDraft({ period });
+
+  // English by default, even on a French newsletter: no French period or word in it.
+  const english = await owner.get('/admin/editions');
+  assert.match(english.body, /<html lang="en">/);
+  assert.match(
+    english.body,
+    new RegExp(`${new Intl.DateTimeFormat('en-US', { month: 'long', timeZone: 'UTC' }).format(new Date(`${period}-15T12:00:00Z`))} ${period.slice(0, 4)}`),
+  );
+  assert.doesNotMatch(english.body, /Brouillon|Réglages|(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) 20\d\d<\/td>/i);
+  // The draft itself is titled in the newsletter's language.
+  const [draft] = await services.editions.list();
+  assert.match(draft!.title, /^Veille - [A-ZÉÛ][a-zéû]+ 20\d\d$/);
+  assert.doesNotMatch(draft!.title, /January|February|March|April|May|June|July|August|September|October|November|December/);
+
+  const refused = await owner.postForm('/admin/account/language', { locale: 'de' });
+  assert.equal(refused.statusCode, 422);
+  assert.match(refused.body, /Choose English or French/);
+
+  const chosen = await owner.postForm('/admin/account/language', { locale: 'fr' });
+  assert.equal(chosen.statusCode, 303);
+  const french = await owner.get('/admin/editions');
+  assert.match(french.body, /<html lang="fr">/);
+  assert.match(french.body, /<h1>Éditions<\/h1>/);
+  assert.match(french.body, /Brouillon/);
+  assert.match((await owner.get('/admin/account')).body, /<option value="fr" lang="fr" selected>/);
+  // Another editor keeps their own choice.
+  assert.equal((await services.accounts.listUsers()).find((user) => user.email === OWNER.email)?.locale, 'fr');
+});

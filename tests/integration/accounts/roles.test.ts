@@ -63,7 +63,23 @@ test('the outbox is the owners’: an editor gets 403 and reaches no invitation 
   assert.equal(message.statusCode, 200);
   assert.ok(message.body.includes(link), 'the owner sees the link in the message');
 
-  for (const url of ['/admin/outbox', `/admin/outbox/${file}`]) {
+  // Its HTML part, as the reader sees it, framed in the page under a CSP that allows nothing else.
+  assert.match(message.body, new RegExp(`<iframe class="mail-html" src="/admin/outbox/${file}/html" title="[^"]+" sandbox`));
+  const html = await owner.get(`/admin/outbox/${file}/html`);
+  assert.equal(html.statusCode, 200);
+  assert.match(String(html.headers['content-security-policy']), /default-src 'none'.*frame-ancestors 'self'/);
+  assert.ok(html.body.includes(link), 'the HTML part has the link too');
+  // The message as sent, to open in a mail client.
+  const eml = await owner.get(`/admin/outbox/${file}/eml`);
+  assert.equal(eml.statusCode, 200);
+  assert.equal(eml.headers['content-type'], 'message/rfc822');
+  assert.equal(eml.headers['content-disposition'], `attachment; filename="${file}"`);
+  assert.match(eml.body, /^Subject: /m);
+  for (const url of ['/admin/outbox/..%2F..%2Fetc%2Fpasswd/eml', '/admin/outbox/nope.eml/html', '/admin/outbox/nope.eml/eml']) {
+    assert.equal((await owner.get(url)).statusCode, 404, url);
+  }
+
+  for (const url of ['/admin/outbox', `/admin/outbox/${file}`, `/admin/outbox/${file}/html`, `/admin/outbox/${file}/eml`]) {
     const refused = await editor.get(url);
     assert.equal(refused.statusCode, 403, url);
     assert.ok(!refused.body.includes(link), url);
@@ -128,7 +144,7 @@ test('subscribers’ personal data is for owners: list, add, erase, import and e
   assert.equal((await editor.postForm('/admin/subscribers/import', { file: 'email\nsneaky@example.org\n' })).statusCode, 403);
   const dashboard = await editor.get('/admin');
   assert.equal(dashboard.statusCode, 200, 'editors still see the counts');
-  assert.match(dashboard.body, /<strong>1<\/strong> active subscribers/);
+  assert.match(dashboard.body, /<strong>1<\/strong> active subscriber</);
   assert.doesNotMatch(dashboard.body, /href="\/admin\/subscribers"/);
 
   // The services themselves refuse, so the command line and any future route agree.

@@ -88,3 +88,27 @@ test('no setting can add a header to the emails, even one stored before this rul
   );
   assert.equal(parsed.subject, 'Confirm your subscription to Veille');
 });
+
+test('the settings offer the time zones as a list and preview the title the template gives', async (t) => {
+  const { app } = await buildTestApp(t);
+  const owner = await setUpOwner(app);
+  const page = await owner.get('/admin/settings');
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /<input id="f-timeZone"[^>]* list="time-zones"/);
+  assert.match(page.body, /<datalist id="time-zones">[\s\S]*<option value="America\/New_York">[\s\S]*<option value="Europe\/Paris">/);
+  assert.match(page.body, /hx-get="\/admin\/settings\/title-preview"/);
+
+  const preview = await owner.get(
+    `/admin/settings/title-preview?${new URLSearchParams({ titleTemplate: '{name} - {month} {year}', newsletterName: 'Veille', locale: 'fr', cadence: 'monthly' })}`,
+  );
+  assert.equal(preview.statusCode, 200);
+  // The period's words follow the newsletter's language; the sentence around them, the admin's.
+  assert.match(preview.body, /<strong lang="fr">Veille - [a-zéû]+ 20\d\d<\/strong>/);
+  assert.match(preview.body, /edition will be titled/);
+  const refused = await owner.get(`/admin/settings/title-preview?${new URLSearchParams({ titleTemplate: '{name}\r\nX-Evil: 1' })}`);
+  assert.equal(refused.statusCode, 200);
+  assert.match(refused.body, /class="field-error">The title template must be on one line/);
+  // Whatever is not a setting falls back on the saved one.
+  const fallback = await owner.get(`/admin/settings/title-preview?${new URLSearchParams({ locale: 'xx', cadence: 'hourly' })}`);
+  assert.match(fallback.body, /<strong lang="en">Veille - [A-Z][a-z]+ 20\d\d<\/strong>/);
+});

@@ -298,6 +298,14 @@ test('the first-run screen can fill an empty Veille with demo content', async (t
   assert.equal(inbox.links.length, 5);
   const feed = await app.inject({ url: '/feed.xml' });
   assert.match(feed.body, /Web, Ops, IoT et Time Series - Juin 2024/);
+  // The demo is French, and so is the site around it: no English date above French text.
+  assert.equal((await services.settings.get()).locale, 'fr');
+  assert.match(archive.body, /<html lang="fr">/);
+  const path = /href="(\/2024\/06\/[^"]+)"/.exec(archive.body)?.[1];
+  assert.ok(path, 'the archive links the June 2024 edition');
+  const page = (await app.inject({ url: path })).body;
+  assert.match(page, /Publié le/);
+  assert.doesNotMatch(page, /Published on/);
 });
 
 test('a feed imported by its address: a blog’s posts with lists of links become editions, the others are listed', async (t) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { en } from '../../../apps/domain/platform/locales/en.ts';
 import { fr } from '../../../apps/domain/platform/locales/fr.ts';
-import { formatDate, wordsFor } from '../../../apps/domain/platform/locales/index.ts';
+import { formatDate, frenchSpacing, wordsFor } from '../../../apps/domain/platform/locales/index.ts';
 import { periodLabel, renderTitleTemplate } from '../../../apps/domain/editions/periods.ts';
 import { confirmationEmail, welcomeEmail } from '../../../apps/domain/subscribers/subscriber-emails.ts';
 
@@ -21,7 +21,7 @@ test('both dictionaries have the same words, and each says them in its own langu
   assert.equal(en.edition.miscellaneous, 'Miscellaneous');
   assert.equal(
     fr.subscription.consent('Veille'),
-    'Recevez chaque édition de Veille par email. Un email de confirmation vous sera envoyé ; désinscription en un clic.',
+    'Recevez chaque édition de Veille par email. Un email de confirmation vous sera envoyé\u202f; désinscription en un clic.',
   );
   assert.equal(en.subscription.tooManyRequests(1), 'Too many subscription requests. Try again in 1 minute.');
   assert.equal(fr.subscription.tooManyRequests(5), 'Trop de demandes d’abonnement. Réessayez dans 5 minutes.');
@@ -34,6 +34,21 @@ test('periods and dates read in the newsletter’s language', () => {
   assert.equal(renderTitleTemplate('{name} - {month} {year}', '2024-02', 'fr'), '{name} - février 2024');
   assert.equal(formatDate(new Date('2024-06-30T12:00:00Z'), 'fr', 'Europe/Paris'), '30 juin 2024');
   assert.equal(formatDate(new Date('2024-06-30T12:00:00Z'), 'en', 'Europe/Paris'), 'June 30, 2024');
+  // French writes the first of the month as an ordinal.
+  assert.equal(formatDate(new Date('2026-12-01T12:00:00Z'), 'fr', 'Europe/Paris'), '1er décembre 2026');
+  assert.equal(formatDate(new Date('2026-12-11T12:00:00Z'), 'fr', 'Europe/Paris'), '11 décembre 2026');
+  assert.equal(formatDate(new Date('2026-12-01T12:00:00Z'), 'en', 'Europe/Paris'), 'December 1, 2026');
+});
+
+test('French text keeps its high punctuation on the line of the word before it', () => {
+  assert.equal(frenchSpacing('Aperçu : pas publiée ; vraiment ! Sûr ?'), 'Aperçu\u00a0: pas publiée\u202f; vraiment\u202f! Sûr\u202f?');
+  assert.equal(frenchSpacing('« Veille »'), '«\u00a0Veille\u00a0»');
+  // Only a space that is there is made fast: an address keeps its colon.
+  assert.equal(frenchSpacing('https://veille.example'), 'https://veille.example');
+  // Every word of the dictionary is typeset, sentences built from a name included.
+  assert.match(fr.site.draftPreview, /Aperçu\u00a0:/);
+  assert.equal(fr.site.resultsFor('htmx'), 'Résultats pour «\u00a0htmx\u00a0»');
+  assert.doesNotMatch(JSON.stringify(en), /\u202f|\u00a0/);
 });
 
 test('the subscription emails come from their templates, escaped, in both parts', () => {

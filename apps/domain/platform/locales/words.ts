@@ -1,6 +1,7 @@
 // The shape of a locale's dictionary: every word a reader sees (the public site, the emails, the
 // names the services give things) in one typed object per language, in fr.ts and en.ts beside this
-// file. The admin screens are in English and take their words from their templates.
+// file. French is typeset once, where its dictionary is made (typography.ts). The admin's own
+// words, in the language each editor chose, are in apps/web/admin-locales/.
 
 /** The languages a newsletter can be written in. */
 export type Locale = 'fr' | 'en';
@@ -24,7 +25,8 @@ export type Words = {
     page: string;
     search: string;
     searchPlaceholder: string;
-    searchResults: string;
+    /** The search page's title: 'Results for “htmx”'. */
+    resultsFor: (query: string) => string;
     noResults: string;
     tag: string;
     tags: string;
@@ -53,6 +55,8 @@ export type Words = {
     confirmButton: string;
     confirmedTitle: string;
     confirmedText: string;
+    alreadyConfirmedTitle: string;
+    alreadyConfirmedText: string;
     unsubscribeTitle: string;
     unsubscribeText: string;
     unsubscribeButton: string;
@@ -62,6 +66,12 @@ export type Words = {
     resubscribeButton: string;
     resubscribedTitle: string;
     linkInvalid: string;
+    /** The bad unsubscribe link's page: unsubscribing by address instead. */
+    unsubscribeByEmailTitle: string;
+    unsubscribeByEmailText: string;
+    unsubscribeByEmailButton: string;
+    unsubscribeRequestedTitle: string;
+    unsubscribeRequestedText: string;
     badRequest: string;
     badRequestText: string;
     invalidCharactersText: string;
@@ -99,6 +109,12 @@ export type Words = {
     welcomeArchive: string;
     welcomeUnsubscribe: string;
     tooManyRequests: (minutes: number) => string;
+    invalidEmail: string;
     invalidLink: Record<LinkPurpose, string>;
+    /** The email that carries an unsubscribe link to whoever asked for one by address. */
+    unsubscribeSubject: (newsletter: string) => string;
+    unsubscribeAsk: (newsletter: string) => string;
+    unsubscribeButton: string;
+    unsubscribeIgnore: string;
   };
 };

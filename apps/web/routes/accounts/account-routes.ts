@@ -3,18 +3,21 @@ import { z } from 'zod';
 import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
+import { adminWordsFor } from '../../admin-locales/index.ts';
 import { accountView, tokensSentence } from '../../view-models/account-view.ts';
 
 const passwordBody = z.object({ currentPassword: z.unknown().optional(), newPassword: z.unknown().optional(), revokeTokens: z.unknown().optional() });
 const tokenBody = z.object({ name: z.unknown().optional() });
+const languageBody = z.object({ locale: z.unknown().optional() });
 const idParams = z.object({ id: z.uuid({ error: 'Unknown id.' }) });
 
-/** Each user's own account: password and personal API tokens. */
+/** Each user's own account: the admin's language, password and personal API tokens. */
 export async function accountRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { accounts, auth } = services;
   app.addHook('onRequest', requireUser);
   const passwordForm: FormRoute = { template: 'admin/account', page: (request) => accountView(auth, request.user!) };
   const tokenForm: FormRoute = { ...passwordForm, keys: { values: 'tokenValues', errors: 'tokenErrors', error: 'tokenError' } };
+  const languageForm: FormRoute = { ...passwordForm, keys: { values: 'languageValues', errors: 'languageErrors', error: 'languageError' } };
 
   app.get('/', async (request, reply) => reply.render('admin/account', await accountView(auth, request.user!)));
 
@@ -22,6 +25,12 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
     const body = passwordBody.parse(request.body ?? {});
     const tokens = await accounts.changePassword({ actor: request.user!, currentSessionHash: request.session?.idHash, ...body });
     return reply.flash('success', `Password changed. Your other sessions have been signed out${tokensSentence(tokens)}`).redirect('/admin/account', 303);
+  });
+
+  app.post('/language', { config: { form: languageForm } }, async (request, reply) => {
+    const user = await accounts.setLanguage({ actor: request.user!, ...languageBody.parse(request.body ?? {}) });
+    // Said in the language just chosen.
+    return reply.flash('success', adminWordsFor(user.locale).account.languageSaved).redirect('/admin/account', 303);
   });
 
   app.post('/tokens', { config: { form: tokenForm } }, async (request, reply) => {

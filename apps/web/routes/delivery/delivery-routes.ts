@@ -4,6 +4,7 @@ import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
 import { wantsFragment } from '../../plugins/render.ts';
 import { editorParams, publishingForm } from '../../view-models/edition-editor-view.ts';
+import { sendSandboxedHtml } from '../../sandboxed-html.ts';
 
 const actionParams = editorParams.extend({ action: z.enum(['pause', 'resume', 'retry']) });
 
@@ -23,12 +24,7 @@ export async function deliveryRoutes(app: FastifyInstance, { services }: { servi
   app.get('/:period/email-preview', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
     const email = await delivery.preview({ period });
-    return reply
-      .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'")
-      .header('X-Frame-Options', 'SAMEORIGIN')
-      .header('Cache-Control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(email.html);
+    return sendSandboxedHtml(reply, email.html);
   });
 
   // Refused (not published, empty, sent already): the editor says why, above its publishing panel.

@@ -11,9 +11,9 @@ import type { FormRoute } from '../../plugins/forms.ts';
 import { wantsFragment } from '../../plugins/render.ts';
 import { publicContext } from '../../public-context.ts';
 import { editionEditorView, editorParams, publishingForm } from '../../view-models/edition-editor-view.ts';
-import { editionsListView } from '../../view-models/edition-stats-view.ts';
 import { linkEditPage } from '../../view-models/link-pages-view.ts';
 import { linkInput } from '../links/links-routes.ts';
+import { editionsView } from '../../view-models/editions-view.ts';
 
 const idsBody = z.object({ ids: z.union([z.array(z.string().max(100)).max(1000), z.string().max(100)]).optional() });
 
@@ -94,7 +94,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
     return reply.render('partials/edition-sections', await editionEditorView(services, { period }));
   }
 
-  app.get('/', async (_request, reply) => reply.render('admin/editions', await editionsListView(services)));
+  app.get('/', async (_request, reply) => reply.render('admin/editions', await editionsView(services)));
 
   app.post('/draft', async (request, reply) => {
     const { period } = z.object({ period: z.string().max(10).optional() }).parse(request.body ?? {});

@@ -4,9 +4,10 @@ import type { Config } from '../../../bootstrap/config.ts';
 import type { Services } from '../../../bootstrap/services.ts';
 import { NotFoundError } from '../../../domain/platform/errors.ts';
 import { requirePermission, requireUser } from '../../plugins/auth.ts';
+import { sendSandboxedHtml } from '../../sandboxed-html.ts';
 import { outboxMessageView } from '../../view-models/outbox-view.ts';
 
-const fileParams = z.object({ file: z.string() });
+const fileParams = z.object({ file: z.string().max(200) });
 
 /**
  * The development outbox. Its messages hold working invitation, confirmation and unsubscribe
@@ -25,5 +26,25 @@ export async function outboxRoutes(app: FastifyInstance, { services, config }: {
     const message = await services.outbox.read({ actor: request.user!, file: fileParams.parse(request.params).file });
     if (!message) throw new NotFoundError('This message is not in the outbox.');
     return reply.render('admin/outbox-message', outboxMessageView(message));
+  });
+
+  // The HTML part as the reader sees it, for the message page's sandboxed frame.
+  app.get('/:file/html', async (request, reply) => {
+    const message = await services.outbox.read({ actor: request.user!, file: fileParams.parse(request.params).file });
+    if (!message?.html) throw new NotFoundError('This message has no HTML part.');
+    return sendSandboxedHtml(reply, message.html);
+  });
+
+  // The message as sent, to open in a mail client.
+  app.get('/:file/eml', async (request, reply) => {
+    const { file } = fileParams.parse(request.params);
+    const raw = await services.outbox.raw({ actor: request.user!, file });
+    if (!raw) throw new NotFoundError('This message is not in the outbox.');
+    return reply
+      .header('Content-Disposition', `attachment; filename="${file}"`)
+      .header('Cache-Control', 'no-store')
+      .header('X-Content-Type-Options', 'nosniff')
+      .type('message/rfc822')
+      .send(raw);
   });
 }

@@ -78,7 +78,13 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
   app.get(
     '/archive/:year',
     cached(async (request, reply) => {
-      const { year } = z.object({ year: z.coerce.number().int().min(1900).max(3000) }).parse(request.params);
+      // Anything but a year is no page of the archive: the site's 404, in its language.
+      const params = z.object({ year: z.coerce.number().int().min(1900).max(3000) }).safeParse(request.params);
+      if (!params.success) {
+        reply.callNotFound();
+        return reply;
+      }
+      const { year } = params.data;
       return archivePage(request, reply, { year }, `archive:${year}`);
     }),
   );

@@ -23,7 +23,26 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
   app.setErrorHandler(async (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
     if (!(error instanceof InvalidLinkError)) throw error;
     const { lang } = await publicContext(services);
-    return page(reply, 'public/link-invalid', { message: wordsFor(lang).subscription.invalidLink[error.purpose] }, 404);
+    return page(reply, 'public/link-invalid', { message: wordsFor(lang).subscription.invalidLink[error.purpose], purpose: error.purpose }, 404);
+  });
+
+  // A refused address on the unsubscribe-by-address form: the bad link's page again, with the reason.
+  const unsubscribeRequestForm: FormRoute = {
+    template: 'public/link-invalid',
+    page: async () => {
+      const context = await publicContext(services);
+      return { ...context, purpose: 'unsubscribe', message: wordsFor(context.lang).subscription.invalidLink.unsubscribe, values: {}, errors: {} };
+    },
+  };
+
+  // No session to protect: the same answer for any address, and a rate limit per address and IP.
+  app.post('/unsubscribe/request', { config: { csrf: false, form: unsubscribeRequestForm } }, async (request, reply) => {
+    const body = z
+      .record(z.string(), z.unknown())
+      .catch({})
+      .parse(request.body ?? {});
+    await subscribers.requestUnsubscribeLink({ email: body.email, ip: request.ip });
+    return page(reply, 'public/unsubscribe-requested');
   });
 
   // A refused address or too many requests: the form again, with what was typed and the reason.
@@ -46,6 +65,7 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
   app.get('/subscribe/confirm', async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
     const subscriber = await subscribers.pendingFromToken({ token });
+    if (subscriber.status === 'active') return page(reply, 'public/subscribe-confirmed', { alreadyConfirmed: true });
     return page(reply, 'public/subscribe-confirm', { token, email: subscriber.email });
   });
 
@@ -54,8 +74,8 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
       .object({ token: z.string().max(300).default('') })
       .catch({ token: '' })
       .parse(request.body ?? {});
-    await subscribers.confirm({ token });
-    return page(reply, 'public/subscribe-confirmed');
+    const { alreadyConfirmed } = await subscribers.confirm({ token });
+    return page(reply, 'public/subscribe-confirmed', { alreadyConfirmed });
   });
 
   app.get('/unsubscribe', async (request, reply) => {

@@ -5,7 +5,7 @@ import { ValidationError } from '../../../domain/platform/errors.ts';
 import { MAX_IMPORT_BYTES } from '../../../domain/subscribers/subscriber-import.ts';
 import { requirePermission, requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
-import { wantsFragment } from '../../plugins/render.ts';
+import { adminWords, wantsFragment } from '../../plugins/render.ts';
 import { isUploadError, registerUploads } from '../../plugins/uploads.ts';
 import { subscribersView } from '../../view-models/subscribers-view.ts';
 
@@ -36,6 +36,18 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
     const { email } = z.object({ email: z.unknown().optional() }).parse(request.body ?? {});
     const subscriber = await subscribers.add({ actor: request.user!, email });
     return reply.flash('success', `${subscriber.email} is subscribed.`).redirect('/admin/subscribers', 303);
+  });
+
+  // One reader: source, consent record, history, and the confirmation sent again for a pending one.
+  app.get('/:id', async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    return reply.render('admin/subscriber', await subscribers.detail({ actor: request.user!, id }));
+  });
+
+  app.post('/:id/resend-confirmation', async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    const subscriber = await subscribers.resendConfirmation({ actor: request.user!, id });
+    return reply.flash('success', adminWords(request).subscriber.resent(subscriber.email)).redirect(`/admin/subscribers/${subscriber.id}`, 303);
   });
 
   app.post('/:id/erase', async (request, reply) => {
