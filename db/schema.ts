@@ -287,7 +287,7 @@ export const subscriptionEvents = pgTable(
   'subscription_events',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    kind: text('kind', { enum: ['subscribed', 'unsubscribed', 'bounced', 'erased'] }).notNull(),
+    kind: text('kind', { enum: ['subscribed', 'unsubscribed', 'bounced', 'complained', 'erased'] }).notNull(),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index('subscription_events_at_idx').on(table.at)],
@@ -305,6 +305,16 @@ export const sends = pgTable(
       .notNull()
       .default('sending'),
     total: integer('total').notNull().default(0),
+    // What became of the messages, counted as it happens so the automatic pause reads one row:
+    // accepted by the SMTP server, refused by it for good, and the providers' feedback since.
+    accepted: integer('accepted').notNull().default(0),
+    refused: integer('refused').notNull().default(0),
+    bounces: integer('bounces').notNull().default(0),
+    softBounces: integer('soft_bounces').notNull().default(0),
+    complaints: integer('complaints').notNull().default(0),
+    // Why the send paused itself (null when an editor paused it); the counts when an editor resumed it.
+    pauseReason: text('pause_reason'),
+    pauseBaseline: jsonb('pause_baseline').$type<{ accepted: number; refused: number; bounces: number; complaints: number }>(),
     startedBy: uuid('started_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -331,11 +341,17 @@ export const deliveries = pgTable(
     sentAt: timestamp('sent_at', { withTimezone: true }),
     smtpResponse: text('smtp_response'),
     messageId: text('message_id'),
+    // What the receiving side said later (or the SMTP server at once): one per message, counted once.
+    feedback: text('feedback', { enum: ['bounce', 'soft_bounce', 'complaint'] }),
+    feedbackAt: timestamp('feedback_at', { withTimezone: true }),
   },
   (table) => [
     uniqueIndex('deliveries_send_subscriber_key').on(table.sendId, table.subscriberId),
     index('deliveries_queue_idx').on(table.sendId, table.status, table.id),
+    // A reader's deliveries: their latest sends (soft bounces in a row), erasure.
+    index('deliveries_subscriber_idx').on(table.subscriberId),
     check('deliveries_status_check', sql`${table.status} in ('queued', 'sending', 'sent', 'failed', 'skipped')`),
+    check('deliveries_feedback_check', sql`${table.feedback} in ('bounce', 'soft_bounce', 'complaint')`),
   ],
 );
 
@@ -376,3 +392,6 @@ export const editionImports = pgTable(
   },
   (table) => [check('edition_imports_status_check', sql`${table.status} in ('planned', 'queued', 'running', 'done', 'failed')`)],
 );
+
+export * from './schema-suppressions.ts';
+export * from './schema-webhooks.ts';

@@ -12,6 +12,7 @@ import { createRateLimitsRepository } from '../../db/repositories/rate-limits-re
 import { createSessionsRepository } from '../../db/repositories/sessions-repository.ts';
 import { createSettingsRepository } from '../../db/repositories/settings-repository.ts';
 import { createUsersRepository } from '../../db/repositories/users-repository.ts';
+import { createWebhooksRepository } from '../../db/repositories/webhooks-repository.ts';
 import { createAccountsService } from '../domain/accounts/accounts-service.ts';
 import { createAuthService } from '../domain/accounts/auth-service.ts';
 import { createCategoriesService } from '../domain/categories/categories-service.ts';
@@ -32,6 +33,8 @@ import type { Queue } from '../domain/platform/queue.ts';
 import { createSettingsService, type SettingsService } from '../domain/editions/settings-service.ts';
 import { createSubscribersService } from '../domain/subscribers/subscribers-service.ts';
 import { fetchPageMetadata } from '../domain/links/url-metadata.ts';
+import type { EventSink } from '../domain/webhooks/webhook-events.ts';
+import { createWebhooksService } from '../domain/webhooks/webhooks-service.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -40,7 +43,10 @@ export type ServiceDeps = {
   mailer: Mailer;
   queue: Queue;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'sessionSecret' | 'dataDir' | 'fetchAllowPrivate' | 'sendConcurrency' | 'sendRatePerSecond'>;
+  config: Pick<
+    Config,
+    'publicUrl' | 'sessionSecret' | 'dataDir' | 'fetchAllowPrivate' | 'sendConcurrency' | 'sendRatePerSecond' | 'bounces' | 'webhookRetrySeconds'
+  >;
   /** How the pre-send link check loads a URL; by default the SSRF-safe fetcher with the configuration's rules. */
   fetchPage?: PageFetcher;
 };
@@ -61,6 +67,7 @@ export function createRepositories(db: Database) {
     sends: createSendsRepository(db),
     linkChecks: createLinkChecksRepository(db),
     editionImports: createEditionImportsRepository(db),
+    webhooks: createWebhooksRepository(db),
   };
 }
 
@@ -75,7 +82,10 @@ function linksFeature({ db, repositories, queue, clock, config }: Wiring) {
 }
 
 /** Editions, the newsletter's settings they are written with, and the check of an edition's links before it is sent. */
-function editionsFeature({ db, repositories, queue, clock, config, fetchPage }: Wiring, { links, categories }: Pick<LinksFeature, 'links' | 'categories'>) {
+function editionsFeature(
+  { db, repositories, queue, clock, config, fetchPage }: Wiring,
+  { links, categories, events }: Pick<LinksFeature, 'links' | 'categories'> & { events: EventSink },
+) {
   const settings = createSettingsService({ settings: repositories.settings });
   const editions = createEditionsService({
     db,
@@ -87,6 +97,7 @@ function editionsFeature({ db, repositories, queue, clock, config, fetchPage }: 
     publicUrl: config.publicUrl,
     linkTree: links,
     categoryNames: categories,
+    events,
   });
   const linkCheck = createLinkCheckService({
     db,
@@ -119,7 +130,7 @@ function accountsFeature({ db, repositories, mailer, clock, config }: Wiring, { 
 /** Readers and sending them editions. */
 function readersFeature(
   { db, repositories, mailer, queue, clock, config }: Wiring,
-  { settings, editions }: { settings: SettingsService; editions: EditionsService },
+  { settings, editions, events }: { settings: SettingsService; editions: EditionsService; events: EventSink },
 ) {
   const subscribers = createSubscribersService({
     db,
@@ -130,6 +141,7 @@ function readersFeature(
     clock,
     publicUrl: config.publicUrl,
     secret: config.sessionSecret,
+    events,
   });
   const delivery = createDeliveryService({
     db,
@@ -143,8 +155,22 @@ function readersFeature(
     publicUrl: config.publicUrl,
     concurrency: config.sendConcurrency,
     ratePerSecond: config.sendRatePerSecond,
+    softBounceLimit: config.bounces.softBounceLimit,
+    events,
   });
   return { subscribers, delivery };
+}
+
+/** The outgoing webhooks: the services announce events through them. */
+function webhooksFeature({ repositories, queue, clock, config }: Wiring) {
+  return createWebhooksService({
+    webhooks: repositories.webhooks,
+    queue,
+    clock,
+    publicUrl: config.publicUrl,
+    allowPrivate: config.fetchAllowPrivate,
+    retryDelaySeconds: config.webhookRetrySeconds,
+  });
 }
 
 /** Moving the whole newsletter in and out, through the other features' services. */
@@ -187,12 +213,13 @@ type MovingDeps = Pick<LinksFeature, 'links' | 'categories'> & { settings: Setti
  */
 export function createServices(deps: ServiceDeps) {
   const wiring: Wiring = { ...deps, repositories: createRepositories(deps.db) };
+  const webhooks = webhooksFeature(wiring);
   const { categories, links } = linksFeature(wiring);
-  const { settings, editions, linkCheck } = editionsFeature(wiring, { links, categories });
+  const { settings, editions, linkCheck } = editionsFeature(wiring, { links, categories, events: webhooks });
   const { auth, accounts } = accountsFeature(wiring, { settings });
-  const { subscribers, delivery } = readersFeature(wiring, { settings, editions });
+  const { subscribers, delivery } = readersFeature(wiring, { settings, editions, events: webhooks });
   const { imports, exports } = movingFeature(wiring, { settings, editions, categories, links, subscribers, accounts });
-  const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports });
+  const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports, webhooks });
   const { mailer, queue, clock } = deps;
   return {
     auth,
@@ -212,6 +239,7 @@ export function createServices(deps: ServiceDeps) {
     queue,
     clock,
     health,
+    webhooks,
   };
 }
 

@@ -13,6 +13,7 @@ import type { LinksService } from '../links/links-service.ts';
 import type { CategoriesService } from '../categories/categories-service.ts';
 import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify, wallClockToInstant } from './periods.ts';
 import type { SettingsService } from './settings-service.ts';
+import type { EventSink } from '../webhooks/webhook-events.ts';
 import { parseInput } from '../platform/validation.ts';
 
 export type { EditionDocument, EditionRow };
@@ -109,10 +110,12 @@ type Deps = {
   linkTree: Pick<LinksService, 'relocate'>;
   /** Finds or creates the category a section names. */
   categoryNames: Pick<CategoriesService, 'resolve'>;
+  /** Where publications are announced (the outgoing webhooks). */
+  events: EventSink;
 };
 
 /** Editions: drafts per period, composing, publishing, and the documents every renderer reads. */
-export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl, linkTree, categoryNames }: Deps) {
+export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl, linkTree, categoryNames, events }: Deps) {
   /** The edition a reference names; a NotFoundError when there is none. */
   async function find(ref: EditionRef): Promise<EditionRow> {
     const row =
@@ -152,6 +155,16 @@ export function createEditionsService({ db, editions, links, categories, setting
   async function titleFor(period: string): Promise<string> {
     const current = await settings.get();
     return renderTitleTemplate(current.titleTemplate.replaceAll('{name}', current.newsletterName), period, current.locale);
+  }
+
+  /** Tells the outgoing webhooks that an edition is on the site. */
+  async function announcePublished(edition: EditionRow): Promise<void> {
+    await events.emit('edition.published', {
+      period: edition.period,
+      title: edition.title,
+      url: `${publicUrl}${editionPath(edition)}`,
+      publishedAt: (edition.publishedAt ?? clock.now()).toISOString(),
+    });
   }
 
   async function create(period: string, values: EditionPatch = {}): Promise<EditionRow> {
@@ -242,7 +255,13 @@ export function createEditionsService({ db, editions, links, categories, setting
       const edition = await find(ref);
       refuseEmptyEdition(await document({ edition }), 'publishing');
       const updated = await editions.update(edition.id, { status: 'published', publishedAt: edition.publishedAt ?? clock.now(), scheduledAt: null });
+      if (edition.status !== 'published') await announcePublished(updated!);
       return updated!;
+    },
+
+    /** Announces editions the schedule has just published (delivery.publishScheduled calls it once their transaction committed). */
+    async announceScheduled({ published }: { published: EditionRow[] }): Promise<void> {
+      for (const edition of published) await announcePublished(edition);
     },
 
     /** Schedules publication at a wall-clock time of the newsletter's time zone ("2024-06-30T18:00"). */

@@ -16,6 +16,7 @@ export type JobPayloads = {
   'imports.run': { importId: string };
   'editions.tick': Record<string, never>;
   'sends.run': { sendId: string };
+  'webhooks.deliver': { deliveryId: number };
 };
 export type JobName = keyof JobPayloads;
 export const JOB_NAMES: JobName[] = [
@@ -26,9 +27,18 @@ export const JOB_NAMES: JobName[] = [
   'imports.run',
   'editions.tick',
   'sends.run',
+  'webhooks.deliver',
 ];
 
-export type SendOptions = { singletonKey?: string; singletonSeconds?: number; startAfter?: Date; retryLimit?: number };
+export type SendOptions = {
+  singletonKey?: string;
+  singletonSeconds?: number;
+  startAfter?: Date;
+  retryLimit?: number;
+  /** Seconds before the first retry; with retryBackoff, doubled (with some jitter) for each next one. */
+  retryDelay?: number;
+  retryBackoff?: boolean;
+};
 
 /** The durable job queue (pg-boss in the app's PostgreSQL). */
 export type Queue = {
