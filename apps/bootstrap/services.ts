@@ -35,6 +35,7 @@ import { createSubscribersService } from '../domain/subscribers/subscribers-serv
 import { fetchPageMetadata } from '../domain/links/url-metadata.ts';
 import type { EventSink } from '../domain/webhooks/webhook-events.ts';
 import { createWebhooksService } from '../domain/webhooks/webhooks-service.ts';
+import { createBouncesService } from '../domain/bounces/bounces-service.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -158,7 +159,16 @@ function readersFeature(
     softBounceLimit: config.bounces.softBounceLimit,
     events,
   });
-  return { subscribers, delivery };
+  const bounces = createBouncesService({
+    config: config.bounces,
+    publicUrl: config.publicUrl,
+    allowPrivate: config.fetchAllowPrivate,
+    subscribers,
+    delivery,
+    rateLimits: repositories.rateLimits,
+    clock,
+  });
+  return { subscribers, delivery, bounces };
 }
 
 /** The outgoing webhooks: the services announce events through them. */
@@ -217,7 +227,7 @@ export function createServices(deps: ServiceDeps) {
   const { categories, links } = linksFeature(wiring);
   const { settings, editions, linkCheck } = editionsFeature(wiring, { links, categories, events: webhooks });
   const { auth, accounts } = accountsFeature(wiring, { settings });
-  const { subscribers, delivery } = readersFeature(wiring, { settings, editions, events: webhooks });
+  const { subscribers, delivery, bounces } = readersFeature(wiring, { settings, editions, events: webhooks });
   const { imports, exports } = movingFeature(wiring, { settings, editions, categories, links, subscribers, accounts });
   const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports, webhooks });
   const { mailer, queue, clock } = deps;
@@ -230,6 +240,7 @@ export function createServices(deps: ServiceDeps) {
     editions,
     subscribers,
     delivery,
+    bounces,
     linkCheck,
     maintenance,
     exports,

@@ -37,6 +37,7 @@ import { publicRoutes } from './routes/public/public-routes.ts';
 import { subscribeRoutes } from './routes/subscribers/subscribe-routes.ts';
 import { subscribersRoutes } from './routes/subscribers/subscribers-routes.ts';
 import { teamRoutes } from './routes/accounts/team-routes.ts';
+import { providerWebhookRoutes } from './routes/bounces/provider-webhooks.ts';
 
 /** One log line per request instead of Fastify's two; static assets and health checks only at debug level. */
 class OneLineRequestLog extends LogController {
@@ -126,6 +127,7 @@ export async function buildApp(
   await app.register(authRoutes, { services, config });
   await app.register(publicRoutes, { services, stampTtlMs: config.pageCacheTtlMs });
   await app.register(subscribeRoutes, { services });
+  await app.register(providerWebhookRoutes, { services, prefix: '/webhooks' });
   await app.register(dashboardRoutes, { services, prefix: '/admin' });
   await app.register(settingsRoutes, { services, config, prefix: '/admin/settings' });
   await app.register(outboxRoutes, { services, config, prefix: '/admin/outbox' });
