@@ -14,7 +14,7 @@ import type { Queue } from '../platform/queue.ts';
 import { audienceSize, EDITION_AUDIENCE, type SubscribersService } from '../subscribers/subscribers-service.ts';
 import type { EventSink } from '../webhooks/webhook-events.ts';
 import { copyFor, prepareEdition, type PreparedEdition } from './edition-message.ts';
-import { autoPauseReason, sendRates } from './send-health.ts';
+import { autoPauseReason, sendRatesShown } from './send-health.ts';
 import { createSendRunner, STALE_CLAIM_MS } from './send-run.ts';
 
 export type { Feedback, Send, SendProgress };
@@ -197,7 +197,7 @@ export function createDeliveryService(deps: Deps) {
     /** The bounce and complaint rates of the latest sends, newest first (the dashboard's line). */
     async feedbackRates({ limit = 3 }: { limit?: number } = {}) {
       const latest = await sends.latest(limit);
-      return latest.map((send) => ({ period: send.period, title: send.title, status: send.status, ...sendRates(send) }));
+      return latest.map((send) => ({ period: send.period, title: send.title, status: send.status, ...sendRatesShown(send) }));
     },
 
     /** Queues the failed deliveries again; how many. */
@@ -223,7 +223,15 @@ export function createDeliveryService(deps: Deps) {
       const elapsed = progress.firstSentAt && progress.lastSentAt ? (progress.lastSentAt.getTime() - progress.firstSentAt.getTime()) / 1000 : 0;
       const rate = elapsed > 0 ? progress.sent / elapsed : 0;
       const remaining = progress.queued + progress.sending;
-      return { edition, send, progress, report, rate, etaSeconds: rate > 0 && remaining > 0 ? Math.ceil(remaining / rate) : null, feedback: sendRates(send) };
+      return {
+        edition,
+        send,
+        progress,
+        report,
+        rate,
+        etaSeconds: rate > 0 && remaining > 0 ? Math.ceil(remaining / rate) : null,
+        feedback: sendRatesShown(send),
+      };
     },
 
     /** Sends the edition to one address (the editor's own), outside any send and its records. */

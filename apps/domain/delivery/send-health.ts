@@ -22,10 +22,21 @@ export function sendRates(counts: SendCounts) {
   };
 }
 
+/** A send's rates with their percentages as people read them: the delivery page and the dashboard. */
+export function sendRatesShown(counts: SendCounts) {
+  const rates = sendRates(counts);
+  return { ...rates, bounceRateText: percent(rates.bounceRate), complaintRateText: percent(rates.complaintRate) };
+}
+
 /** A rate as people read it: "6.2%", "0.15%". */
 export function percent(rate: number): string {
   const value = rate * 100;
-  return `${value >= 10 || value === 0 ? value.toFixed(0) : value >= 1 ? value.toFixed(1) : value.toFixed(2)}%`;
+  const digits = value >= 10 || value === 0 ? 0 : value >= 1 ? 1 : 2;
+  // "5%" rather than "5.0%", "0.1%" rather than "0.10%".
+  return `${value
+    .toFixed(digits)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '')}%`;
 }
 
 /**

@@ -28,11 +28,12 @@ export function growthChart(rows: GrowthRow[]) {
 const CHART_MONTHS = 12;
 
 /** What the dashboard shows: the newsletter, where its email goes, the readers' counts and their growth. */
-export async function dashboardView(services: Pick<Services, 'settings' | 'subscribers' | 'mailer'>) {
-  const [settings, counts, growth] = await Promise.all([
+export async function dashboardView(services: Pick<Services, 'settings' | 'subscribers' | 'mailer' | 'delivery'>) {
+  const [settings, counts, growth, sends] = await Promise.all([
     services.settings.get(),
     services.subscribers.counts(),
     services.subscribers.growth({ months: CHART_MONTHS }),
+    services.delivery.feedbackRates({ limit: 3 }),
   ]);
-  return { settings, mailer: services.mailer.describe(), counts, chart: growthChart(growth) };
+  return { settings, mailer: services.mailer.describe(), counts, chart: growthChart(growth), sends };
 }

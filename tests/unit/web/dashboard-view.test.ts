@@ -29,6 +29,7 @@ test('the dashboard asks for twelve months of growth and says where email goes',
     settings: { get: async () => ({ newsletterName: 'Veille' }) } as never,
     subscribers: { counts: async () => ({ active: 3, pending: 1 }), growth: async ({ months }: { months: number }) => (asked.push(months), []) } as never,
     mailer: { describe: () => 'the outbox folder' } as never,
+    delivery: { feedbackRates: async () => [] } as never,
   });
   assert.deepEqual(asked, [12]);
   assert.equal(view.mailer, 'the outbox folder');
