@@ -38,6 +38,8 @@ import { subscribeRoutes } from './routes/subscribers/subscribe-routes.ts';
 import { subscribersRoutes } from './routes/subscribers/subscribers-routes.ts';
 import { teamRoutes } from './routes/accounts/team-routes.ts';
 import { providerWebhookRoutes } from './routes/bounces/provider-webhooks.ts';
+import { webhooksApi } from './routes/webhooks/webhooks-api.ts';
+import { webhooksRoutes } from './routes/webhooks/webhooks-routes.ts';
 
 /** One log line per request instead of Fastify's two; static assets and health checks only at debug level. */
 class OneLineRequestLog extends LogController {
@@ -140,11 +142,12 @@ export async function buildApp(
   await app.register(exportRoutes, { services, prefix: '/admin' });
   await app.register(importRoutes, { services, prefix: '/admin' });
   await app.register(accountRoutes, { services, prefix: '/admin/account' });
+  await app.register(webhooksRoutes, { services, prefix: '/admin/webhooks' });
   // The JSON API: one scope authenticated by token, each feature's routes in it.
   await app.register(
     async (api) => {
       prepareApiScope(api, services);
-      for (const routes of [meApi, linksApi, editionsApi, deliveryApi, subscribersApi, categoriesApi]) await api.register(routes, { services });
+      for (const routes of [meApi, linksApi, editionsApi, deliveryApi, subscribersApi, categoriesApi, webhooksApi]) await api.register(routes, { services });
     },
     { prefix: '/api/v1' },
   );

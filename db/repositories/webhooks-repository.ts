@@ -20,10 +20,10 @@ export function createWebhooksRepository(db: Database) {
       const rows = await tx
         .select({
           webhook: webhooks,
-          lastStatus: sql<WebhookDeliveryStatus | null>`(SELECT status FROM webhook_deliveries d WHERE d.webhook_id = ${webhooks.id} ORDER BY d.id DESC LIMIT 1)`,
+          lastStatus: sql<WebhookDeliveryStatus | null>`(SELECT status FROM webhook_deliveries d WHERE d.webhook_id = webhooks.id ORDER BY d.id DESC LIMIT 1)`,
           lastAt: sql<
             string | null
-          >`(SELECT coalesce(last_attempt_at, created_at) FROM webhook_deliveries d WHERE d.webhook_id = ${webhooks.id} ORDER BY d.id DESC LIMIT 1)`,
+          >`(SELECT coalesce(d.last_attempt_at, d.created_at) FROM webhook_deliveries d WHERE d.webhook_id = webhooks.id ORDER BY d.id DESC LIMIT 1)`,
         })
         .from(webhooks)
         .orderBy(webhooks.createdAt);
