@@ -316,7 +316,7 @@ export const subscriptionEvents = pgTable(
   'subscription_events',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    kind: text('kind', { enum: ['subscribed', 'unsubscribed', 'bounced', 'erased'] }).notNull(),
+    kind: text('kind', { enum: ['subscribed', 'unsubscribed', 'bounced', 'complained', 'erased'] }).notNull(),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [index('subscription_events_at_idx').on(table.at)],
@@ -335,53 +335,6 @@ export const subscriberEvents = pgTable(
     detail: jsonb('detail').$type<Record<string, string | null>>(),
   },
   (table) => [index('subscriber_events_subscriber_idx').on(table.subscriberId, table.at)],
-);
-
-// One send per edition: the audience is fixed when it starts, one delivery row per subscriber.
-export const sends = pgTable(
-  'sends',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    editionId: uuid('edition_id')
-      .notNull()
-      .references(() => editions.id, { onDelete: 'cascade' }),
-    status: text('status', { enum: ['sending', 'paused', 'done'] })
-      .notNull()
-      .default('sending'),
-    total: integer('total').notNull().default(0),
-    startedBy: uuid('started_by').references(() => users.id, { onDelete: 'set null' }),
-    createdAt: createdAt(),
-    finishedAt: timestamp('finished_at', { withTimezone: true }),
-  },
-  (table) => [uniqueIndex('sends_edition_id_key').on(table.editionId), check('sends_status_check', sql`${table.status} in ('sending', 'paused', 'done')`)],
-);
-
-export const deliveries = pgTable(
-  'deliveries',
-  {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
-    sendId: uuid('send_id')
-      .notNull()
-      .references(() => sends.id, { onDelete: 'cascade' }),
-    // Kept when the subscriber is erased, without anything personal: the counts stay right.
-    subscriberId: uuid('subscriber_id').references(() => subscribers.id, { onDelete: 'set null' }),
-    // queued -> sending (claimed by a worker) -> sent | failed | skipped (unsubscribed meanwhile)
-    status: text('status', { enum: ['queued', 'sending', 'sent', 'failed', 'skipped'] })
-      .notNull()
-      .default('queued'),
-    attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
-    claimedAt: timestamp('claimed_at', { withTimezone: true }),
-    sentAt: timestamp('sent_at', { withTimezone: true }),
-    smtpResponse: text('smtp_response'),
-    messageId: text('message_id'),
-  },
-  (table) => [
-    uniqueIndex('deliveries_send_subscriber_key').on(table.sendId, table.subscriberId),
-    index('deliveries_subscriber_idx').on(table.subscriberId),
-    index('deliveries_queue_idx').on(table.sendId, table.status, table.id),
-    check('deliveries_status_check', sql`${table.status} in ('queued', 'sending', 'sent', 'failed', 'skipped')`),
-  ],
 );
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
@@ -421,3 +374,7 @@ export const editionImports = pgTable(
   },
   (table) => [check('edition_imports_status_check', sql`${table.status} in ('planned', 'queued', 'running', 'done', 'failed')`)],
 );
+
+export * from './schema-suppressions.ts';
+export * from './schema-webhooks.ts';
+export * from './schema-sends.ts';

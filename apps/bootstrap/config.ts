@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -41,6 +41,33 @@ const trustProxyFromEnv = z.string().transform((value, context): false | number 
 const urlWithProtocol = (protocols: string[]) =>
   z.string().refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
     error: `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  });
+
+// SendGrid shows its verification key as base64 DER (SubjectPublicKeyInfo); a PEM is taken too.
+const sendgridPublicKey = z.string().refine(
+  (value) => {
+    try {
+      const key = value.includes('BEGIN PUBLIC KEY')
+        ? createPublicKey(value.replace(/\\n/g, '\n'))
+        : createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' });
+      return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected the verification key SendGrid shows for the signed Event Webhook (base64 of an ECDSA P-256 public key)' },
+);
+const SNS_TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const topicArnList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
+  .refine((arns) => arns.length > 0 && arns.every((arn) => SNS_TOPIC_ARN.test(arn)), {
+    error: 'expected a comma-separated list of SNS topic ARNs, such as arn:aws:sns:eu-west-1:123456789012:ses-feedback',
   });
 
 const envSchema = z.object({
@@ -96,7 +123,40 @@ const envSchema = z.object({
     .min(0, { error: 'must be between 0 and 10000' })
     .max(10_000, { error: 'must be between 0 and 10000' })
     .default(300),
+  BOUNCE_WEBHOOK_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  MAILGUN_SIGNING_KEY: z.string().min(8, { error: 'must be at least 8 characters' }).optional(),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridPublicKey.optional(),
+  SNS_TOPIC_ARNS: topicArnList.optional(),
+  SNS_ORIGIN: urlWithProtocol(['http:', 'https:']).optional(),
+  SOFT_BOUNCE_LIMIT: z.coerce
+    .number({ error: 'expected a number' })
+    .int({ error: 'expected a whole number' })
+    .min(1, { error: 'must be between 1 and 20' })
+    .max(20, { error: 'must be between 1 and 20' })
+    .default(3),
+  WEBHOOK_RETRY_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .int({ error: 'expected a whole number of seconds' })
+    .min(1, { error: 'must be between 1 and 3600' })
+    .max(3600, { error: 'must be between 1 and 3600' })
+    .default(30),
 });
+
+/** How the providers' bounce and complaint webhooks are authenticated, and when soft bounces suppress an address. */
+export type BounceConfig = {
+  /** Postmark: the password of the Basic credentials in the webhook's URL. */
+  webhookSecret: string | undefined;
+  /** Mailgun: the HTTP webhook signing key. */
+  mailgunSigningKey: string | undefined;
+  /** SendGrid: the signed Event Webhook's verification key (base64 DER or PEM). */
+  sendgridPublicKey: string | undefined;
+  /** Amazon SES through SNS: the topics whose messages are accepted (none: the SES webhook is off). */
+  snsTopicArns: string[];
+  /** Where SNS certificates and subscription confirmations may be fetched from; undefined: AWS's https://sns.<region>.amazonaws.com. */
+  snsOrigin: string | undefined;
+  /** Soft bounces in a row (one per send) after which an address is suppressed. */
+  softBounceLimit: number;
+};
 
 /** The validated configuration every process starts from. */
 export type Config = {
@@ -128,6 +188,9 @@ export type Config = {
   pageChangesPollMs: number;
   /** Links of published editions the archive's health job checks per hour at most (0: none). */
   linkHealthPerHour: number;
+  bounces: BounceConfig;
+  /** Seconds before an outgoing webhook call that failed is tried again; doubled for each next try. */
+  webhookRetrySeconds: number;
 };
 
 /** Raised when the environment holds a value the app cannot start with. */
@@ -175,6 +238,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sendConcurrency: values.SEND_CONCURRENCY,
     sendRatePerSecond: values.SEND_RATE_PER_SECOND,
     linkHealthPerHour: values.LINK_HEALTH_PER_HOUR,
+    bounces: {
+      webhookSecret: values.BOUNCE_WEBHOOK_SECRET,
+      mailgunSigningKey: values.MAILGUN_SIGNING_KEY,
+      sendgridPublicKey: values.SENDGRID_WEBHOOK_PUBLIC_KEY,
+      snsTopicArns: values.SNS_TOPIC_ARNS ?? [],
+      snsOrigin: values.SNS_ORIGIN ? new URL(values.SNS_ORIGIN).origin : undefined,
+      softBounceLimit: values.SOFT_BOUNCE_LIMIT,
+    },
+    webhookRetrySeconds: values.WEBHOOK_RETRY_SECONDS,
   };
 }
 

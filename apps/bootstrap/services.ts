@@ -15,6 +15,7 @@ import { createRateLimitsRepository } from '../../db/repositories/rate-limits-re
 import { createSessionsRepository } from '../../db/repositories/sessions-repository.ts';
 import { createSettingsRepository } from '../../db/repositories/settings-repository.ts';
 import { createUsersRepository } from '../../db/repositories/users-repository.ts';
+import { createWebhooksRepository } from '../../db/repositories/webhooks-repository.ts';
 import { createAccountsService } from '../domain/accounts/accounts-service.ts';
 import { createAuthService } from '../domain/accounts/auth-service.ts';
 import { createCategoriesService } from '../domain/categories/categories-service.ts';
@@ -39,6 +40,9 @@ import { createSettingsService, type SettingsService } from '../domain/editions/
 import type { ClicksService } from '../domain/clicks/clicks-service.ts';
 import { createSubscribersService } from '../domain/subscribers/subscribers-service.ts';
 import { fetchPageMetadata } from '../domain/links/url-metadata.ts';
+import type { EventSink } from '../domain/webhooks/webhook-events.ts';
+import { createWebhooksService } from '../domain/webhooks/webhooks-service.ts';
+import { createBouncesService } from '../domain/bounces/bounces-service.ts';
 
 export type ServiceDeps = {
   db: Database;
@@ -49,7 +53,18 @@ export type ServiceDeps = {
   mailer: Mailer;
   queue: Queue;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'sessionSecret' | 'dataDir' | 'fetchAllowPrivate' | 'sendConcurrency' | 'sendRatePerSecond' | 'linkHealthPerHour'>;
+  config: Pick<
+    Config,
+    | 'publicUrl'
+    | 'sessionSecret'
+    | 'dataDir'
+    | 'fetchAllowPrivate'
+    | 'sendConcurrency'
+    | 'sendRatePerSecond'
+    | 'linkHealthPerHour'
+    | 'bounces'
+    | 'webhookRetrySeconds'
+  >;
   /** How the link checks (before sending, and the archive's) load a URL; by default the SSRF-safe fetcher with the configuration's rules. */
   fetchPage?: PageFetcher;
   /** The archive's link health job's pace, when not the production one (tests). */
@@ -75,6 +90,7 @@ export function createRepositories(db: Database) {
     linkHealth: createLinkHealthRepository(db),
     clicks: createClicksRepository(db),
     editionImports: createEditionImportsRepository(db),
+    webhooks: createWebhooksRepository(db),
   };
 }
 
@@ -102,7 +118,7 @@ function linksFeature({ db, repositories, queue, clock, config }: Wiring) {
  */
 function editionsFeature(
   { db, repositories, queue, clock, config, fetchPage, linkHealth: tuning }: Wiring,
-  { links, categories }: Pick<LinksFeature, 'links' | 'categories'>,
+  { links, categories, events }: Pick<LinksFeature, 'links' | 'categories'> & { events: EventSink },
 ) {
   const settings = createSettingsService({ settings: repositories.settings });
   const editions = createEditionsService({
@@ -115,6 +131,7 @@ function editionsFeature(
     publicUrl: config.publicUrl,
     linkTree: links,
     categoryNames: categories,
+    events,
   });
   const fetcher: PageFetcher = fetchPage ?? ((url) => fetchPageMetadata(url, { allowPrivate: config.fetchAllowPrivate }));
   const linkCheck = createLinkCheckService({ db, linkChecks: repositories.linkChecks, editions, queue, clock, fetchPage: fetcher });
@@ -155,7 +172,13 @@ function accountsFeature({ db, repositories, mailer, clock, config }: Wiring, { 
 /** Readers and sending them editions. */
 function readersFeature(
   { db, repositories, mailer, queue, clock, config }: Wiring,
-  { settings, editions, clicks, linkCheck }: { settings: SettingsService; editions: EditionsService; clicks: ClicksService; linkCheck: LinkCheckService },
+  {
+    settings,
+    editions,
+    clicks,
+    linkCheck,
+    events,
+  }: { settings: SettingsService; editions: EditionsService; clicks: ClicksService; linkCheck: LinkCheckService; events: EventSink },
 ) {
   const subscribers = createSubscribersService({
     db,
@@ -166,6 +189,7 @@ function readersFeature(
     clock,
     publicUrl: config.publicUrl,
     secret: config.sessionSecret,
+    events,
   });
   const delivery = createDeliveryService({
     db,
@@ -181,8 +205,31 @@ function readersFeature(
     concurrency: config.sendConcurrency,
     ratePerSecond: config.sendRatePerSecond,
     linkCheck,
+    softBounceLimit: config.bounces.softBounceLimit,
+    events,
   });
-  return { subscribers, delivery };
+  const bounces = createBouncesService({
+    config: config.bounces,
+    publicUrl: config.publicUrl,
+    allowPrivate: config.fetchAllowPrivate,
+    subscribers,
+    delivery,
+    rateLimits: repositories.rateLimits,
+    clock,
+  });
+  return { subscribers, delivery, bounces };
+}
+
+/** The outgoing webhooks: the services announce events through them. */
+function webhooksFeature({ repositories, queue, clock, config }: Wiring) {
+  return createWebhooksService({
+    webhooks: repositories.webhooks,
+    queue,
+    clock,
+    publicUrl: config.publicUrl,
+    allowPrivate: config.fetchAllowPrivate,
+    retryDelaySeconds: config.webhookRetrySeconds,
+  });
 }
 
 /** Moving the whole newsletter in and out, through the other features' services. */
@@ -225,13 +272,14 @@ type MovingDeps = Pick<LinksFeature, 'links' | 'categories'> & { settings: Setti
  */
 export function createServices(deps: ServiceDeps) {
   const wiring: Wiring = { ...deps, repositories: createRepositories(deps.db) };
+  const webhooks = webhooksFeature(wiring);
   const { categories, links } = linksFeature(wiring);
-  const { settings, editions, linkCheck, linkHealth } = editionsFeature(wiring, { links, categories });
+  const { settings, editions, linkCheck, linkHealth } = editionsFeature(wiring, { links, categories, events: webhooks });
   const clicks = clicksFeature(wiring, { settings, editions });
   const { auth, accounts } = accountsFeature(wiring, { settings });
-  const { subscribers, delivery } = readersFeature(wiring, { settings, editions, clicks, linkCheck });
+  const { subscribers, delivery, bounces } = readersFeature(wiring, { settings, editions, clicks, linkCheck, events: webhooks });
   const { imports, exports } = movingFeature(wiring, { settings, editions, categories, links, subscribers, accounts });
-  const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports, linkHealth, clicks });
+  const { maintenance, outbox, health } = platformFeature(wiring, { auth, accounts, links, imports, linkHealth, clicks, webhooks });
   const { mailer, queue, clock, changes } = deps;
   return {
     auth,
@@ -242,6 +290,7 @@ export function createServices(deps: ServiceDeps) {
     editions,
     subscribers,
     delivery,
+    bounces,
     linkCheck,
     linkHealth,
     clicks,
@@ -254,6 +303,7 @@ export function createServices(deps: ServiceDeps) {
     clock,
     health,
     changes,
+    webhooks,
   };
 }
 

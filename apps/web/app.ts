@@ -40,6 +40,9 @@ import { teamRoutes } from './routes/accounts/team-routes.ts';
 import { clickRoutes } from './routes/clicks/click-routes.ts';
 import { statsApi } from './routes/clicks/stats-api.ts';
 import { statsRoutes } from './routes/clicks/stats-routes.ts';
+import { providerWebhookRoutes } from './routes/bounces/provider-webhooks.ts';
+import { webhooksApi } from './routes/webhooks/webhooks-api.ts';
+import { webhooksRoutes } from './routes/webhooks/webhooks-routes.ts';
 
 /** One log line per request instead of Fastify's two; static assets and health checks only at debug level. */
 class OneLineRequestLog extends LogController {
@@ -126,6 +129,7 @@ export async function buildApp(
     await site.register(authRoutes, { services, config });
     await site.register(subscribeRoutes, { services });
     await site.register(clickRoutes, { services });
+    await site.register(providerWebhookRoutes, { services, prefix: '/webhooks' });
     await site.register(
       async (admin) => {
         // An unknown admin address is answered with the signed-in person's hooks run (their menu, their way back).
@@ -143,6 +147,7 @@ export async function buildApp(
         await admin.register(exportRoutes, { services });
         await admin.register(importRoutes, { services });
         await admin.register(accountRoutes, { services, prefix: '/account' });
+        await admin.register(webhooksRoutes, { services, prefix: '/webhooks' });
       },
       { prefix: '/admin' },
     );
@@ -150,7 +155,8 @@ export async function buildApp(
     await site.register(
       async (api) => {
         prepareApiScope(api, services);
-        for (const routes of [meApi, linksApi, editionsApi, deliveryApi, statsApi, subscribersApi, categoriesApi]) await api.register(routes, { services });
+        for (const routes of [meApi, linksApi, editionsApi, deliveryApi, statsApi, subscribersApi, categoriesApi, webhooksApi])
+          await api.register(routes, { services });
       },
       { prefix: '/api/v1' },
     );

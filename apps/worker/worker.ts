@@ -46,6 +46,8 @@ export async function startWorker({ services, log }: { services: Services; log: 
   await queue.work('clicks.forget', async () => {
     await services.clicks.forget();
   });
+  // One attempt at an outgoing webhook call; a failure throws and pg-boss retries it with back-off.
+  await queue.work('webhooks.deliver', async ({ deliveryId }) => services.webhooks.deliver({ deliveryId }), { pollingIntervalSeconds: 1, batchSize: 4 });
   // Deliveries a dead process left half-done go back to the queue; unfinished sends resume.
   const released = await services.delivery.recover();
   if (released > 0) log.warn({ released }, 'deliveries left by a stopped worker were queued again');

@@ -1,10 +1,12 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
-import { deliveries, sends } from '../schema.ts';
-import type { SubscriberStatus } from './subscribers-repository.ts';
+import { deliveries, editions, sends } from '../schema.ts';
+import { emailHash, type SubscriberStatus } from './subscribers-repository.ts';
 
 export type Send = typeof sends.$inferSelect;
+/** What the receiving side said of one message: a bounce for good, a soft bounce, a spam complaint. */
+export type Feedback = NonNullable<(typeof deliveries.$inferSelect)['feedback']>;
 export type ClaimedDelivery = { id: number; subscriberId: string | null; email: string | null; subscriberStatus: SubscriberStatus | null; attempts: number };
 /** Who a send goes to: the subscribers in these statuses. */
 export type SendAudience = { statuses: SubscriberStatus[] };
@@ -48,7 +50,10 @@ export function createSendsRepository(db: Database) {
       const inserted = await tx.execute<{ count: number }>(sql`
         WITH added AS (
           INSERT INTO deliveries (send_id, subscriber_id)
-          SELECT ${send.id}, id FROM subscribers WHERE status = ANY(${sql.param(values.audience.statuses)}::text[]) ORDER BY created_at
+          SELECT ${send.id}, id FROM subscribers
+          WHERE status = ANY(${sql.param(values.audience.statuses)}::text[])
+            AND NOT EXISTS (SELECT 1 FROM email_suppressions x WHERE x.email_hash = ${emailHash(sql`subscribers.email`)})
+          ORDER BY created_at
           ON CONFLICT DO NOTHING RETURNING 1
         ) SELECT count(*)::int AS count FROM added`);
       const total = inserted.rows[0]?.count ?? 0;
@@ -76,6 +81,44 @@ export function createSendsRepository(db: Database) {
         .update(sends)
         .set({ status, finishedAt: status === 'done' ? sql`now()` : null })
         .where(eq(sends.id, id));
+    },
+
+    /** Marks a send that is sending as done; the send, or undefined when it was not sending (finished by another worker, paused). */
+    async finish(id: string, tx: DbOrTx = db): Promise<Send | undefined> {
+      const [row] = await tx
+        .update(sends)
+        .set({ status: 'done', finishedAt: sql`now()` })
+        .where(and(eq(sends.id, id), eq(sends.status, 'sending')))
+        .returning();
+      return row;
+    },
+
+    /** Pauses a send that is sending, saying why (null: an editor paused it); false when it was not sending. */
+    async pause(id: string, reason: string | null, tx: DbOrTx = db): Promise<boolean> {
+      const paused = await tx
+        .update(sends)
+        .set({ status: 'paused', pauseReason: reason })
+        .where(and(eq(sends.id, id), eq(sends.status, 'sending')))
+        .returning({ id: sends.id });
+      return paused.length > 0;
+    },
+
+    /**
+     * Resumes a paused send. After an automatic pause, the counts of that moment become the
+     * baseline the next check starts from, so the editor's decision is not undone at once.
+     */
+    async resume(id: string, tx: DbOrTx = db): Promise<boolean> {
+      const resumed = await tx
+        .update(sends)
+        .set({
+          status: 'sending',
+          pauseReason: null,
+          pauseBaseline: sql`CASE WHEN ${sends.pauseReason} IS NULL THEN ${sends.pauseBaseline}
+            ELSE jsonb_build_object('accepted', ${sends.accepted}, 'refused', ${sends.refused}, 'bounces', ${sends.bounces}, 'complaints', ${sends.complaints}) END`,
+        })
+        .where(and(eq(sends.id, id), eq(sends.status, 'paused')))
+        .returning({ id: sends.id });
+      return resumed.length > 0;
     },
 
     /**
@@ -116,22 +159,103 @@ export function createSendsRepository(db: Database) {
         .where(eq(deliveries.id, id));
     },
 
-    /** Records many accepted messages in one statement (a bulk send settles hundreds a second). */
-    async markSentMany(rows: Array<{ id: number; messageId: string; response: string; at: Date }>, tx: DbOrTx = db): Promise<void> {
+    /**
+     * Records many accepted messages of a send in one statement (a bulk send settles hundreds a
+     * second), and counts them on the send in the same statement: the automatic pause reads them there.
+     */
+    async markSentMany(sendId: string, rows: Array<{ id: number; messageId: string; response: string; at: Date }>, tx: DbOrTx = db): Promise<void> {
       if (rows.length === 0) return;
       await tx.execute(sql`
-        UPDATE deliveries d SET status = 'sent', message_id = v.message_id, smtp_response = v.smtp_response, sent_at = v.sent_at
-        FROM unnest(${sql.param(rows.map((row) => row.id))}::bigint[], ${sql.param(rows.map((row) => row.messageId))}::text[],
-                    ${sql.param(rows.map((row) => row.response.slice(0, 500)))}::text[], ${sql.param(rows.map((row) => row.at.toISOString()))}::timestamptz[])
-             AS v(id, message_id, smtp_response, sent_at)
-        WHERE d.id = v.id`);
+        WITH settled AS (
+          UPDATE deliveries d SET status = 'sent', message_id = v.message_id, smtp_response = v.smtp_response, sent_at = v.sent_at
+          FROM unnest(${sql.param(rows.map((row) => row.id))}::bigint[], ${sql.param(rows.map((row) => row.messageId))}::text[],
+                      ${sql.param(rows.map((row) => row.response.slice(0, 500)))}::text[], ${sql.param(rows.map((row) => row.at.toISOString()))}::timestamptz[])
+               AS v(id, message_id, smtp_response, sent_at)
+          WHERE d.id = v.id AND d.status <> 'sent'
+          RETURNING 1
+        )
+        UPDATE sends SET accepted = accepted + (SELECT count(*) FROM settled) WHERE id = ${sendId}`);
     },
 
-    async markFailed(id: number, response: string, tx: DbOrTx = db): Promise<void> {
-      await tx
-        .update(deliveries)
-        .set({ status: 'failed', smtpResponse: response.slice(0, 500) })
-        .where(eq(deliveries.id, id));
+    /**
+     * Records a message that failed for good (refused, or still failing after the last retry), with
+     * what that says of the address; a refusal by the server (feedback given) is counted on the
+     * send in the same statement.
+     */
+    async markFailed(id: number, values: { response: string; feedback: Feedback | null; at: Date }, tx: DbOrTx = db): Promise<void> {
+      await tx.execute(sql`
+        WITH settled AS (
+          UPDATE deliveries SET status = 'failed', smtp_response = ${values.response.slice(0, 500)},
+            feedback = coalesce(${values.feedback}, feedback), feedback_at = CASE WHEN ${values.feedback}::text IS NULL THEN feedback_at ELSE ${values.at.toISOString()}::timestamptz END
+          WHERE id = ${id} AND status <> 'failed'
+          RETURNING send_id
+        )
+        UPDATE sends SET refused = refused + (${values.feedback}::text IS NOT NULL)::int FROM settled WHERE sends.id = settled.send_id`);
+    },
+
+    /**
+     * Records a provider's feedback on a message, once: a soft bounce may become a bounce or a
+     * complaint, nothing else changes. Counts it on the send in the same statement and returns the
+     * send's new counts, or undefined when the delivery already said as much.
+     */
+    async recordFeedback(deliveryId: number, feedback: Feedback, at: Date, tx: DbOrTx = db): Promise<Send | undefined> {
+      const result = await tx.execute<{ id: string }>(sql`
+        WITH target AS (
+          SELECT id, send_id, feedback AS previous FROM deliveries WHERE id = ${deliveryId} FOR UPDATE
+        ), changed AS (
+          UPDATE deliveries d SET feedback = ${feedback}, feedback_at = ${at.toISOString()}
+          FROM target t
+          WHERE d.id = t.id AND (t.previous IS NULL OR (t.previous = 'soft_bounce' AND ${feedback} <> 'soft_bounce'))
+          RETURNING t.send_id, t.previous
+        )
+        UPDATE sends s SET
+          bounces = s.bounces + (${feedback} = 'bounce')::int,
+          complaints = s.complaints + (${feedback} = 'complaint')::int,
+          soft_bounces = s.soft_bounces + (${feedback} = 'soft_bounce')::int - (c.previous IS NOT DISTINCT FROM 'soft_bounce')::int
+        FROM changed c WHERE s.id = c.send_id
+        RETURNING s.id`);
+      const id = result.rows[0]?.id;
+      if (!id) return undefined;
+      const [send] = await tx.select().from(sends).where(eq(sends.id, id));
+      return send;
+    },
+
+    /**
+     * The delivery a provider's feedback is about: the subscriber's copy of the edition its
+     * Message-ID names, else the subscriber's latest message sent before the feedback arrived.
+     */
+    async deliveryFor(subscriberId: string, values: { editionId?: string; at: Date }, tx: DbOrTx = db): Promise<{ id: number; sendId: string } | undefined> {
+      if (!isRowId(subscriberId) || (values.editionId !== undefined && !isRowId(values.editionId))) return undefined;
+      const result = await tx.execute<{ id: string; send_id: string }>(
+        values.editionId
+          ? sql`SELECT d.id, d.send_id FROM deliveries d JOIN sends s ON s.id = d.send_id
+                WHERE d.subscriber_id = ${subscriberId} AND s.edition_id = ${values.editionId}`
+          : sql`SELECT id, send_id FROM deliveries
+                WHERE subscriber_id = ${subscriberId} AND status = 'sent' AND sent_at <= ${values.at.toISOString()}
+                ORDER BY sent_at DESC LIMIT 1`,
+      );
+      const row = result.rows[0];
+      return row ? { id: Number(row.id), sendId: row.send_id } : undefined;
+    },
+
+    /** The feedback on a subscriber's latest messages, newest send first: whether their soft bounces come in a row. */
+    async latestFeedback(subscriberId: string, limit: number, tx: DbOrTx = db): Promise<Array<Feedback | null>> {
+      const result = await tx.execute<{ feedback: Feedback | null }>(sql`
+        SELECT d.feedback FROM deliveries d JOIN sends s ON s.id = d.send_id
+        WHERE d.subscriber_id = ${subscriberId} AND d.status IN ('sent', 'failed')
+        ORDER BY s.created_at DESC LIMIT ${limit}`);
+      return result.rows.map((row) => row.feedback);
+    },
+
+    /** The latest sends with their edition, newest first: the dashboard's bounce and complaint rates. */
+    async latest(limit: number, tx: DbOrTx = db): Promise<Array<Send & { period: string; title: string }>> {
+      const rows = await tx
+        .select({ send: sends, period: editions.period, title: editions.title })
+        .from(sends)
+        .innerJoin(editions, eq(editions.id, sends.editionId))
+        .orderBy(desc(sends.createdAt))
+        .limit(limit);
+      return rows.map((row) => ({ ...row.send, period: row.period, title: row.title }));
     },
 
     async markSkipped(id: number, reason: string, tx: DbOrTx = db): Promise<void> {
@@ -232,7 +356,7 @@ export function createSendsRepository(db: Database) {
       }));
     },
 
-    /** Who was sent what: the report of a send (failed first). */
+    /** Who was sent what: the report of a send (complaints, failures and bounces first). */
     async report(sendId: string, limit: number, tx: DbOrTx = db) {
       const result = await tx.execute<{
         email: string | null;
@@ -241,11 +365,13 @@ export function createSendsRepository(db: Database) {
         sent_at: string | null;
         smtp_response: string | null;
         message_id: string | null;
+        feedback: Feedback | null;
       }>(sql`
-        SELECT s.email, d.status, d.attempts, d.sent_at, d.smtp_response, d.message_id
+        SELECT s.email, d.status, d.attempts, d.sent_at, d.smtp_response, d.message_id, d.feedback
         FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
         WHERE d.send_id = ${sendId}
-        ORDER BY CASE d.status WHEN 'failed' THEN 0 WHEN 'sending' THEN 1 WHEN 'queued' THEN 2 ELSE 3 END, d.id
+        ORDER BY CASE WHEN d.feedback = 'complaint' THEN 0 WHEN d.status = 'failed' OR d.feedback IS NOT NULL THEN 1
+                      WHEN d.status = 'sending' THEN 2 WHEN d.status = 'queued' THEN 3 ELSE 4 END, d.id
         LIMIT ${limit}`);
       return result.rows.map((row) => ({
         email: row.email,
@@ -254,6 +380,7 @@ export function createSendsRepository(db: Database) {
         sentAt: row.sent_at ? new Date(row.sent_at) : null,
         smtpResponse: row.smtp_response,
         messageId: row.message_id,
+        feedback: row.feedback,
       }));
     },
   };

@@ -1,7 +1,7 @@
-import { and, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, ilike, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
-import { subscriberEvents, subscriberImports, subscribers, subscriptionEvents } from '../schema.ts';
+import { subscriberEvents, subscriberImports, subscribers, subscriptionEvents, type emailSuppressions } from '../schema.ts';
 
 export type Subscriber = typeof subscribers.$inferSelect;
 export type SubscriberStatus = Subscriber['status'];
@@ -10,6 +10,14 @@ export type Consent = NonNullable<Subscriber['consent']>;
 export type SubscriberEvent = { kind: string; at: Date; detail: Record<string, string | null> | null };
 /** An edition sent, or meant, to a reader. */
 export type SubscriberDelivery = { period: string; title: string; status: string; at: Date | null; smtpResponse: string | null };
+export type SuppressionReason = (typeof emailSuppressions.$inferSelect)['reason'];
+export type Suppression = { reason: SuppressionReason; source: string; createdAt: Date };
+export type SubscriptionEventKind = (typeof subscriptionEvents.$inferSelect)['kind'];
+
+/** The key of an address in email_suppressions: SHA-256 of the lower-cased address, in hex, computed by PostgreSQL everywhere. */
+export function emailHash(email: SQLWrapper | string): SQL {
+  return sql`encode(sha256(convert_to(lower(${email}), 'UTF8')), 'hex')`;
+}
 
 /** SQL for subscribers and the anonymous history of the audience. */
 export function createSubscribersRepository(db: Database) {
@@ -60,13 +68,22 @@ export function createSubscribersRepository(db: Database) {
     async list(
       filter: { status?: SubscriberStatus; q?: string; limit: number; offset: number },
       tx: DbOrTx = db,
-    ): Promise<{ rows: Subscriber[]; total: number }> {
+    ): Promise<{ rows: Array<Subscriber & { suppressed: SuppressionReason | null }>; total: number }> {
       const conditions: SQL[] = [];
       if (filter.status) conditions.push(eq(subscribers.status, filter.status));
       if (filter.q) conditions.push(ilike(subscribers.email, `%${filter.q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`));
       const where = conditions.length ? and(...conditions) : undefined;
       const [rows, [total]] = await Promise.all([
-        tx.select().from(subscribers).where(where).orderBy(desc(subscribers.createdAt), desc(subscribers.id)).limit(filter.limit).offset(filter.offset),
+        tx
+          .select({
+            ...getTableColumns(subscribers),
+            suppressed: sql<SuppressionReason | null>`(SELECT reason FROM email_suppressions WHERE email_hash = ${emailHash(subscribers.email)})`,
+          })
+          .from(subscribers)
+          .where(where)
+          .orderBy(desc(subscribers.createdAt), desc(subscribers.id))
+          .limit(filter.limit)
+          .offset(filter.offset),
         tx.select({ value: count() }).from(subscribers).where(where),
       ]);
       return { rows, total: total?.value ?? 0 };
@@ -120,7 +137,7 @@ export function createSubscribersRepository(db: Database) {
       return added;
     },
 
-    async recordEvents(kind: 'subscribed' | 'unsubscribed' | 'bounced', dates: Date[], tx: DbOrTx): Promise<void> {
+    async recordEvents(kind: Exclude<SubscriptionEventKind, 'erased'>, dates: Date[], tx: DbOrTx): Promise<void> {
       for (let start = 0; start < dates.length; start += 5000) {
         await tx.insert(subscriptionEvents).values(dates.slice(start, start + 5000).map((at) => ({ kind, at })));
       }
@@ -144,7 +161,7 @@ export function createSubscribersRepository(db: Database) {
       await tx.delete(subscriberImports).where(eq(subscriberImports.id, id));
     },
 
-    async recordEvent(kind: 'subscribed' | 'unsubscribed' | 'bounced' | 'erased', at: Date, tx: DbOrTx = db): Promise<void> {
+    async recordEvent(kind: SubscriptionEventKind, at: Date, tx: DbOrTx = db): Promise<void> {
       await tx.insert(subscriptionEvents).values({ kind, at });
     },
 
@@ -177,6 +194,37 @@ export function createSubscribersRepository(db: Database) {
         at: row.at ? new Date(row.at) : null,
         smtpResponse: row.smtp_response,
       }));
+    },
+
+    /** Suppresses an address (a later reason replaces an earlier one); kept after the subscriber is erased. */
+    async suppress(email: string, values: { reason: SuppressionReason; source: string; at: Date }, tx: DbOrTx = db): Promise<void> {
+      await tx.execute(sql`
+        INSERT INTO email_suppressions (email_hash, reason, source, created_at)
+        VALUES (${emailHash(email)}, ${values.reason}, ${values.source}, ${values.at.toISOString()})
+        ON CONFLICT (email_hash) DO UPDATE SET reason = excluded.reason, source = excluded.source, created_at = excluded.created_at`);
+    },
+
+    /** Lifts an address's suppression (its reader confirmed a new subscription). */
+    async unsuppress(email: string, tx: DbOrTx = db): Promise<void> {
+      await tx.execute(sql`DELETE FROM email_suppressions WHERE email_hash = ${emailHash(email)}`);
+    },
+
+    async suppressionOf(email: string, tx: DbOrTx = db): Promise<Suppression | undefined> {
+      const result = await tx.execute<{ reason: SuppressionReason; source: string; created_at: string | Date }>(
+        sql`SELECT reason, source, created_at FROM email_suppressions WHERE email_hash = ${emailHash(email)}`,
+      );
+      const row = result.rows[0];
+      return row ? { reason: row.reason, source: row.source, createdAt: new Date(row.created_at) } : undefined;
+    },
+
+    /** Which of these addresses are suppressed (lower-cased), and why. */
+    async suppressedEmails(emails: string[], tx: DbOrTx = db): Promise<Map<string, SuppressionReason>> {
+      if (emails.length === 0) return new Map();
+      const result = await tx.execute<{ email: string; reason: SuppressionReason }>(sql`
+        SELECT lower(given.email) AS email, s.reason
+        FROM (SELECT jsonb_array_elements_text(${JSON.stringify(emails)}::jsonb) AS email) AS given
+        JOIN email_suppressions s ON s.email_hash = ${emailHash(sql`given.email`)}`);
+      return new Map(result.rows.map((row) => [row.email, row.reason]));
     },
 
     /** Per month: new subscriptions, unsubscriptions (bounces and erasures included), from the anonymous history. */

@@ -22,6 +22,8 @@ const RULES = {
   'newsletter.import': { roles: ['owner'], refusal: 'Only an owner can import into this newsletter.' },
   'newsletter.export': { roles: ['owner'], refusal: 'Only an owner can export this newsletter.' },
   'outbox.read': { roles: ['owner'], refusal: 'Only an owner can read the outbox.' },
+  // Their calls carry readers' addresses (subscriber events), to places the owner chooses.
+  'webhooks.manage': { roles: ['owner'], refusal: 'Only an owner can see or change the webhooks.' },
 } satisfies Record<string, { roles: Role[]; refusal: string }>;
 
 export type Permission = keyof typeof RULES;

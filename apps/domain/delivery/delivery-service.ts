@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, DbOrTx } from '../../../db/client.ts';
-import type { Send, SendProgress, SendsRepository, SendSummary } from '../../../db/repositories/sends-repository.ts';
+import type { Feedback, Send, SendProgress, SendsRepository, SendSummary } from '../../../db/repositories/sends-repository.ts';
 import { can, type Actor } from '../accounts/roles.ts';
 import { isEditionEmpty, refuseEmptyEdition } from '../editions/edition-document.ts';
 import type { LinkCheckService } from '../links/link-check-service.ts';
 import { preflightChecks, type PreflightCheck } from './preflight.ts';
 import type { EditionEmail } from '../editions/edition-email.ts';
 import type { EditionRef, EditionRow, EditionsService } from '../editions/editions-service.ts';
+import { editionPath } from '../editions/periods.ts';
 import type { SettingsService } from '../editions/settings-service.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -14,10 +15,12 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import type { Queue } from '../platform/queue.ts';
 import { audienceSize, EDITION_AUDIENCE, type SubscribersService } from '../subscribers/subscribers-service.ts';
 import type { ClicksService } from '../clicks/clicks-service.ts';
+import type { EventSink } from '../webhooks/webhook-events.ts';
 import { copyFor, prepareEdition, type PreparedEdition } from './edition-message.ts';
+import { autoPauseReason, sendRatesShown } from './send-health.ts';
 import { createSendRunner, STALE_CLAIM_MS } from './send-run.ts';
 
-export type { Send, SendProgress, SendSummary };
+export type { Feedback, Send, SendProgress, SendSummary };
 
 /** What became of a scheduled edition published by the tick: its send, or why it has none. */
 export type ScheduledOutcome = { edition: EditionRow; send?: Send; refused?: string };
@@ -38,12 +41,39 @@ type Deps = {
   ratePerSecond: number;
   /** The last check of an edition's links, for the checks before publishing. */
   linkCheck: Pick<LinkCheckService, 'status'>;
+  /** Soft bounces in a row (one per send) after which an address is suppressed. */
+  softBounceLimit: number;
+  /** Where a finished send is announced (the outgoing webhooks). */
+  events: EventSink;
 };
 
-/** Sending editions by email: the audience, the batches, retries, progress and reports. */
+/** Sending editions by email: the audience, the batches, retries, progress, the receiving side's feedback and reports. */
 export function createDeliveryService(deps: Deps) {
-  const { db, sends, subscribers, editions, settings, clicks, mailer, queue, clock, publicUrl, linkCheck } = deps;
+  const { db, sends, subscribers, editions, settings, clicks, mailer, queue, clock, publicUrl, linkCheck, events } = deps;
   const host = new URL(publicUrl).hostname;
+
+  /**
+   * After a soft bounce: the address is suppressed once its latest `softBounceLimit` sends all
+   * soft-bounced (a message that arrived in between starts the count again).
+   */
+  async function afterSoftBounce(subscriberId: string, source: string): Promise<void> {
+    const latest = await sends.latestFeedback(subscriberId, deps.softBounceLimit);
+    if (latest.length >= deps.softBounceLimit && latest.every((feedback) => feedback === 'soft_bounce'))
+      await subscribers.recordBounce({ subscriberId, reason: 'soft_bounces', source });
+  }
+
+  /** Announces a send that has just finished: every subscriber of its audience was tried. */
+  async function announceSent(send: Send): Promise<void> {
+    const edition = await editions.find({ id: send.editionId });
+    await events.emit('edition.sent', {
+      period: edition.period,
+      title: edition.title,
+      url: `${publicUrl}${editionPath(edition)}`,
+      recipients: send.total,
+      accepted: send.accepted,
+      finishedAt: (send.finishedAt ?? clock.now()).toISOString(),
+    });
+  }
 
   /** The edition's email, rendered once, from the newsletter's sender, its links through their counted addresses unless `counted` is false. */
   async function prepare(editionId: string, { counted = true }: { counted?: boolean } = {}): Promise<PreparedEdition> {
@@ -68,6 +98,8 @@ export function createDeliveryService(deps: Deps) {
     messageIdOf,
     concurrency: deps.concurrency,
     ratePerSecond: deps.ratePerSecond,
+    onSoftBounce: (subscriberId) => afterSoftBounce(subscriberId, 'smtp'),
+    onFinished: announceSent,
   });
 
   /** Queues the jobs that work a send: several, so that several workers share it. */
@@ -120,6 +152,7 @@ export function createDeliveryService(deps: Deps) {
         }
         return results;
       });
+      await editions.announceScheduled({ published: outcomes.map((outcome) => outcome.edition) });
       for (const outcome of outcomes) if (outcome.send) await kick(outcome.send.id);
       return outcomes;
     },
@@ -146,14 +179,35 @@ export function createDeliveryService(deps: Deps) {
 
     async pause(ref: EditionRef): Promise<void> {
       const send = await findSend(ref);
-      if (send.status === 'sending') await sends.setStatus(send.id, 'paused');
+      await sends.pause(send.id, null);
     },
 
+    /** Resumes a paused send; after an automatic pause, the rates are checked again over the next messages only. */
     async resume(ref: EditionRef): Promise<void> {
       const send = await findSend(ref);
-      if (send.status !== 'paused') return;
-      await sends.setStatus(send.id, 'sending');
-      await kick(send.id);
+      if (await sends.resume(send.id)) await kick(send.id);
+    },
+
+    /**
+     * Records what a provider said of a message (a bounce, a soft bounce, a complaint) on the
+     * subscriber's copy of the edition the Message-ID names, else on their latest message. Counted
+     * once per message; the send pauses itself if its rates pass the limits (see send-health.ts).
+     * Undefined when no message to this subscriber is known (a confirmation email, say).
+     */
+    async recordFeedback(input: { subscriberId: string; editionId?: string; feedback: Feedback; at: Date; source: string }) {
+      const delivery = await sends.deliveryFor(input.subscriberId, { editionId: input.editionId, at: input.at });
+      if (!delivery) return undefined;
+      const send = await sends.recordFeedback(delivery.id, input.feedback, input.at);
+      const reason = send && send.status === 'sending' ? autoPauseReason(send) : undefined;
+      const paused = reason ? await sends.pause(send!.id, reason) : false;
+      if (send && input.feedback === 'soft_bounce') await afterSoftBounce(input.subscriberId, input.source);
+      return { sendId: delivery.sendId, counted: Boolean(send), paused };
+    },
+
+    /** The bounce and complaint rates of the latest sends, newest first (the dashboard's line). */
+    async feedbackRates({ limit = 3 }: { limit?: number } = {}) {
+      const latest = await sends.latest(limit);
+      return latest.map((send) => ({ period: send.period, title: send.title, status: send.status, ...sendRatesShown(send) }));
     },
 
     /** Queues the failed deliveries again; how many. */
@@ -161,6 +215,8 @@ export function createDeliveryService(deps: Deps) {
       const send = await findSend(ref);
       const count = await sends.retryFailed(send.id);
       if (count > 0) {
+        // A send paused by its rates is resumed as the editor would (its checks start again), a finished one reopened.
+        await sends.resume(send.id);
         await sends.setStatus(send.id, 'sending');
         await kick(send.id);
       }
@@ -171,13 +227,21 @@ export function createDeliveryService(deps: Deps) {
     async status({ actor, reportLimit = 200, ...ref }: EditionRef & { actor: Actor | null; reportLimit?: number }) {
       const edition = await editions.find(ref);
       const send = await sends.findByEdition(edition.id);
-      if (!send) return { edition, send: undefined, progress: undefined, report: [], rate: 0, etaSeconds: null };
+      if (!send) return { edition, send: undefined, progress: undefined, report: [], rate: 0, etaSeconds: null, feedback: undefined };
       const reported = can(actor, 'subscribers.manage') ? reportLimit : 0;
       const [progress, report] = await Promise.all([sends.progress(send.id), reported > 0 ? sends.report(send.id, reported) : []]);
       const elapsed = progress.firstSentAt && progress.lastSentAt ? (progress.lastSentAt.getTime() - progress.firstSentAt.getTime()) / 1000 : 0;
       const rate = elapsed > 0 ? progress.sent / elapsed : 0;
       const remaining = progress.queued + progress.sending;
-      return { edition, send, progress, report, rate, etaSeconds: rate > 0 && remaining > 0 ? Math.ceil(remaining / rate) : null };
+      return {
+        edition,
+        send,
+        progress,
+        report,
+        rate,
+        etaSeconds: rate > 0 && remaining > 0 ? Math.ceil(remaining / rate) : null,
+        feedback: sendRatesShown(send),
+      };
     },
 
     /** Every send, newest first, in a few numbers (delivered, failed), for the lists of the admin. */

@@ -1,6 +1,6 @@
 // Working a send: claiming its deliveries in batches and sending them through the SMTP pool, with
 // retries, pacing, and a clean hand-back of what is held when the process stops.
-import type { ClaimedDelivery, SendsRepository } from '../../../db/repositories/sends-repository.ts';
+import type { ClaimedDelivery, Feedback, Send, SendsRepository } from '../../../db/repositories/sends-repository.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { MessageTemplate } from '../mail/mime-template.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -8,6 +8,7 @@ import type { Queue } from '../platform/queue.ts';
 import { receivesEditions, type SubscribersService } from '../subscribers/subscribers-service.ts';
 import { copyFor, type PreparedEdition } from './edition-message.ts';
 import { createGroupCommit } from './group-commit.ts';
+import { autoPauseReason } from './send-health.ts';
 
 const MAX_ATTEMPTS = 5;
 // Deliveries claimed at a time; the claim is repeated before the local queue runs dry.
@@ -15,18 +16,31 @@ const CLAIM_SIZE = 200;
 /** A claimed delivery not settled after this long belongs to a worker that died. */
 export const STALE_CLAIM_MS = 2 * 60 * 1000;
 
-/** Whether an SMTP failure is worth retrying (4xx answers, network trouble) or final (5xx). */
-export function classifySmtpError(error: unknown): { kind: 'transient' | 'permanent'; noSuchUser: boolean; response: string } {
+/**
+ * Whether an SMTP failure is worth retrying (4xx answers, network trouble) or final (5xx); `answered`
+ * when the server itself refused the recipient (a network failure says nothing of the address).
+ */
+export function classifySmtpError(error: unknown): { kind: 'transient' | 'permanent'; noSuchUser: boolean; answered: boolean; response: string } {
   const err = error as { responseCode?: number; response?: string; code?: string; message?: string };
   const response = err.response ?? err.message ?? String(error);
   const code = err.responseCode;
+  const answered = typeof code === 'number' && code >= 400;
   if (typeof code === 'number' && code >= 500) {
     const noSuchUser =
       (code === 550 || code === 551 || code === 553) &&
       /5\.1\.1|no such user|user unknown|unknown user|does not exist|mailbox unavailable|recipient (address )?rejected/i.test(response);
-    return { kind: 'permanent', noSuchUser, response };
+    return { kind: 'permanent', noSuchUser, answered, response };
   }
-  return { kind: 'transient', noSuchUser: false, response };
+  return { kind: 'transient', noSuchUser: false, answered, response };
+}
+
+/**
+ * What a message refused for good says of its address: "no such user" is a bounce; any other
+ * refusal by the server (policy, mailbox full, retries used up) a soft bounce; a network failure nothing.
+ */
+export function refusalFeedback(outcome: ReturnType<typeof classifySmtpError>): Feedback | null {
+  if (outcome.noSuchUser) return 'bounce';
+  return outcome.answered ? 'soft_bounce' : null;
 }
 
 /** Seconds to wait before the attempt after `attempts`: 30 s, 2 min, 8 min, 32 min. */
@@ -37,6 +51,10 @@ export function backoffMs(attempts: number): number {
 type Deps = {
   sends: SendsRepository;
   subscribers: Pick<SubscribersService, 'unsubscribeUrl' | 'recordBounce'>;
+  /** A soft bounce was recorded for this subscriber: enough in a row suppress the address. */
+  onSoftBounce: (subscriberId: string) => Promise<void>;
+  /** The send has just finished (each send once, whichever worker finishes it). */
+  onFinished: (send: Send) => Promise<void>;
   mailer: Mailer;
   queue: Queue;
   clock: Clock;
@@ -91,6 +109,13 @@ export function createSendRunner(deps: Deps) {
             stopped = true;
             return;
           }
+          // The counts are on the row just read: checking the rates costs no query.
+          const reason = autoPauseReason(current);
+          if (reason) {
+            await sends.pause(sendId, reason);
+            stopped = true;
+            return;
+          }
           const batch = await sends.claim(sendId, CLAIM_SIZE, clock.now());
           if (batch.length === 0) exhausted = true;
           pending.push(...batch);
@@ -119,7 +144,7 @@ export function createSendRunner(deps: Deps) {
     // dies leaves at most one message per connection sent but not recorded (sent again, with
     // the same Message-ID, by the next worker). The senders' records of the same moment share
     // one statement.
-    const accepted = createGroupCommit((rows: Array<{ id: number; messageId: string; response: string; at: Date }>) => sends.markSentMany(rows));
+    const accepted = createGroupCommit((rows: Array<{ id: number; messageId: string; response: string; at: Date }>) => sends.markSentMany(sendId, rows));
 
     const worker = async () => {
       // Each sender writes its messages into one buffer, free again once the server accepted
@@ -149,8 +174,10 @@ export function createSendRunner(deps: Deps) {
           scratch.buffer = Buffer.alloc(0);
           const outcome = classifySmtpError(error);
           if (outcome.kind === 'permanent' || delivery.attempts >= MAX_ATTEMPTS) {
-            await sends.markFailed(delivery.id, outcome.response);
-            if (outcome.noSuchUser) await subscribers.recordBounce({ subscriberId: delivery.subscriberId });
+            const feedback = refusalFeedback(outcome);
+            await sends.markFailed(delivery.id, { response: outcome.response, feedback, at: clock.now() });
+            if (feedback === 'bounce') await subscribers.recordBounce({ subscriberId: delivery.subscriberId, source: 'smtp' });
+            if (feedback === 'soft_bounce') await deps.onSoftBounce(delivery.subscriberId);
           } else {
             await sends.retryLater(delivery.id, outcome.response, new Date(clock.now().getTime() + backoffMs(delivery.attempts)));
           }
@@ -182,7 +209,8 @@ export function createSendRunner(deps: Deps) {
     if (stopped) return released;
     const progress = await sends.progress(sendId);
     if (progress.queued === 0 && progress.sending === 0) {
-      await sends.setStatus(sendId, 'done');
+      const finished = await sends.finish(sendId);
+      if (finished) await deps.onFinished(finished);
     } else if (progress.queued > 0) {
       // What is left waits for a retry: come back then.
       await queue.send(

@@ -26,12 +26,16 @@ import { ConflictError, NotFoundError, ValidationError } from '../platform/error
 import { updateSchema } from './edition-fields.ts';
 import type { LinksService } from '../links/links-service.ts';
 import type { CategoriesService } from '../categories/categories-service.ts';
-import { editionPath, parsePeriod, periodOf, renderTitleTemplate, slugify, wallClockToInstant } from './periods.ts';
-import { settingRules, type Settings, type SettingsService } from './settings-service.ts';
+import { editionPath, parsePeriod, periodOf, slugify, zonedTimeToUtc } from './periods.ts';
+import type { SettingsService } from './settings-service.ts';
+import { editionTitle, titlePreview, type TitlePreviewInput } from './edition-title.ts';
+import type { EventSink } from '../webhooks/webhook-events.ts';
 import { parseInput } from '../platform/validation.ts';
 
 export type { EditionDocument, EditionRow };
 export { editionFieldRules } from './edition-fields.ts';
+export { editionTitle } from './edition-title.ts';
+export { zonedTimeToUtc } from './periods.ts';
 
 /** Which edition a method acts on: by id, or by its period ('2024-06', '2024-W07'). */
 export type EditionRef = { id: string; period?: undefined } | { period: string; id?: undefined };
@@ -39,15 +43,6 @@ export type EditionRef = { id: string; period?: undefined } | { period: string; 
 /** The reference an id-or-period string makes: an id when it is a UUID, a period otherwise. */
 export function editionRef(idOrPeriod: string): EditionRef {
   return z.uuid().safeParse(idOrPeriod).success ? { id: idOrPeriod } : { period: idOrPeriod };
-}
-
-/** Turns a wall-clock date and time in a time zone ("2024-06-30T18:00") into the instant it names. */
-export function zonedTimeToUtc(local: string, timeZone: string): Date | undefined {
-  const match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(local.trim());
-  if (!match) return undefined;
-  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
-  const result = new Date(wallClockToInstant(Date.UTC(year, month - 1, day, hour, minute), timeZone));
-  return Number.isNaN(result.getTime()) ? undefined : result;
 }
 
 type Deps = {
@@ -62,10 +57,12 @@ type Deps = {
   linkTree: Pick<LinksService, 'relocate'>;
   /** Finds or creates the category a section names. */
   categoryNames: Pick<CategoriesService, 'resolve'>;
+  /** Where publications are announced (the outgoing webhooks). */
+  events: EventSink;
 };
 
 /** Editions: drafts per period, composing, publishing, and the documents every renderer reads. */
-export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl, linkTree, categoryNames }: Deps) {
+export function createEditionsService({ db, editions, links, categories, settings, clock, publicUrl, linkTree, categoryNames, events }: Deps) {
   /** The edition a reference names; a NotFoundError when there is none. */
   async function find(ref: EditionRef): Promise<EditionRow> {
     const row =
@@ -105,6 +102,16 @@ export function createEditionsService({ db, editions, links, categories, setting
   async function titleFor(period: string): Promise<string> {
     const current = await settings.get();
     return editionTitle(current, period);
+  }
+
+  /** Tells the outgoing webhooks that an edition is on the site. */
+  async function announcePublished(edition: EditionRow): Promise<void> {
+    await events.emit('edition.published', {
+      period: edition.period,
+      title: edition.title,
+      url: `${publicUrl}${editionPath(edition)}`,
+      publishedAt: (edition.publishedAt ?? clock.now()).toISOString(),
+    });
   }
 
   async function create(period: string, values: EditionPatch = {}): Promise<EditionRow> {
@@ -181,23 +188,8 @@ export function createEditionsService({ db, editions, links, categories, setting
       return periodOf(clock.now(), current.cadence, current.timeZone);
     },
 
-    /**
-     * The title the current period's edition would get from settings being typed (the settings
-     * form's live preview): what is not given, or not valid, is taken from the saved settings; a
-     * template that is not one gives the reason instead.
-     */
-    async titlePreview(input: { titleTemplate?: unknown; newsletterName?: unknown; locale?: unknown; cadence?: unknown }) {
-      const saved = await settings.get();
-      const pick = <K extends 'newsletterName' | 'locale' | 'cadence'>(key: K): Settings[K] => {
-        const parsed = settingRules[key].safeParse(input[key]);
-        return parsed.success ? (parsed.data as Settings[K]) : saved[key];
-      };
-      const values = { newsletterName: pick('newsletterName'), locale: pick('locale'), cadence: pick('cadence') };
-      const period = periodOf(clock.now(), values.cadence, saved.timeZone);
-      const template = settingRules.titleTemplate.safeParse(input.titleTemplate ?? saved.titleTemplate);
-      if (!template.success) return { period, locale: values.locale, error: template.error.issues[0]?.message ?? 'Invalid template.' };
-      return { period, locale: values.locale, title: editionTitle({ ...values, titleTemplate: template.data }, period) };
-    },
+    /** The title the current period's edition would get from settings being typed (the settings form's live preview). */
+    titlePreview: (input: TitlePreviewInput) => titlePreview({ settings, clock }, input),
 
     /** The draft of a period (the current one by default), created when missing. */
     async ensureDraft(input: { period?: string } = {}): Promise<EditionRow> {
@@ -290,7 +282,13 @@ export function createEditionsService({ db, editions, links, categories, setting
       const edition = await find(ref);
       refuseEmptyEdition(await document({ edition }), 'publishing');
       const updated = await editions.update(edition.id, { status: 'published', publishedAt: edition.publishedAt ?? clock.now(), scheduledAt: null });
+      if (edition.status !== 'published') await announcePublished(updated!);
       return updated!;
+    },
+
+    /** Announces editions the schedule has just published (delivery.publishScheduled calls it once their transaction committed). */
+    async announceScheduled({ published }: { published: EditionRow[] }): Promise<void> {
+      for (const edition of published) await announcePublished(edition);
     },
 
     /** Schedules publication at a wall-clock time of the newsletter's time zone ("2024-06-30T18:00"). */
@@ -394,8 +392,3 @@ export function isUntouchedDraft(edition: Pick<EditionRow, 'status' | 'version' 
 }
 
 export type EditionsService = ReturnType<typeof createEditionsService>;
-
-/** An edition's title from the settings' template: the newsletter's name and the period's words, in its language. */
-export function editionTitle(current: Pick<Settings, 'titleTemplate' | 'newsletterName' | 'locale'>, period: string): string {
-  return renderTitleTemplate(current.titleTemplate.replaceAll('{name}', current.newsletterName), period, current.locale);
-}

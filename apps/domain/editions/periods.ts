@@ -297,3 +297,12 @@ export function editionPath(edition: { period: string; slug: string }): string {
   const { year, part } = urlSegmentsOf(edition.period);
   return `/${year}/${part}/${edition.slug}`;
 }
+
+/** Turns a wall-clock date and time in a time zone ("2024-06-30T18:00") into the instant it names. */
+export function zonedTimeToUtc(local: string, timeZone: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(local.trim());
+  if (!match) return undefined;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [number, number, number, number, number];
+  const result = new Date(wallClockToInstant(Date.UTC(year, month - 1, day, hour, minute), timeZone));
+  return Number.isNaN(result.getTime()) ? undefined : result;
+}

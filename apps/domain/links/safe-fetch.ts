@@ -96,7 +96,17 @@ async function resolveHost(hostname: string, settings: FetchSettings, signal: Ab
 /** A request and the answer it got. */
 export type Exchange = { request: ClientRequest; response: IncomingMessage };
 
-function sendRequest(url: URL, hostname: string, addresses: ResolvedAddress[], settings: FetchSettings, signal: AbortSignal): Promise<Exchange> {
+/** A request other than the default GET: its method, extra headers and body. */
+type Outgoing = { method: string; headers: Record<string, string>; body: Buffer };
+
+function sendRequest(
+  url: URL,
+  hostname: string,
+  addresses: ResolvedAddress[],
+  settings: FetchSettings,
+  signal: AbortSignal,
+  outgoing?: Outgoing,
+): Promise<Exchange> {
   // The socket asks this instead of DNS, so it can only ever reach the addresses checked above; with
   // `all` (Node's happy eyeballs) it may try each of them.
   const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
@@ -113,9 +123,15 @@ function sendRequest(url: URL, hostname: string, addresses: ResolvedAddress[], s
     hostname,
     port: url.port === '' ? undefined : Number(url.port),
     path: `${url.pathname}${url.search}`,
-    method: 'GET',
+    method: outgoing?.method ?? 'GET',
     // The Host header (and SNI below) keep the original name so virtual hosts and certificates work.
-    headers: { host: url.host, 'user-agent': settings.userAgent, accept: settings.accept, 'accept-encoding': 'gzip, deflate, br' },
+    headers: {
+      host: url.host,
+      'user-agent': settings.userAgent,
+      accept: settings.accept,
+      'accept-encoding': 'gzip, deflate, br',
+      ...(outgoing ? { ...outgoing.headers, 'content-length': String(outgoing.body.length) } : {}),
+    },
     lookup: pinned,
     // A pooled socket could outlive this call's checks and be handed to a later call with other rules.
     agent: false as const,
@@ -126,7 +142,7 @@ function sendRequest(url: URL, hostname: string, addresses: ResolvedAddress[], s
     request.once('response', (response) => resolve({ request, response }));
     // Stays attached after the answer arrives so a late socket error is never unhandled.
     request.on('error', reject);
-    request.end();
+    request.end(outgoing?.body);
   });
 }
 
@@ -225,7 +241,7 @@ function toFetchError(error: unknown, timedOut: boolean, timeoutMs: number): Met
   return new MetadataFetchError(reasonForCode(code), { cause: error });
 }
 
-async function open(url: URL, settings: FetchSettings, signal: AbortSignal, redirected: boolean): Promise<Exchange> {
+async function open(url: URL, settings: FetchSettings, signal: AbortSignal, redirected: boolean, outgoing?: Outgoing): Promise<Exchange> {
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const addresses = await resolveHost(hostname, settings, signal, redirected);
   if (!settings.allowPrivate) {
@@ -235,7 +251,7 @@ async function open(url: URL, settings: FetchSettings, signal: AbortSignal, redi
       throw refuse(`The address resolves to a private network address (${forbidden.address}), which Veille does not fetch.`, redirected);
     }
   }
-  return sendRequest(url, hostname, addresses, settings, signal);
+  return sendRequest(url, hostname, addresses, settings, signal, outgoing);
 }
 /** The limits of a fetch: the options given, the defaults for the others. */
 export function settingsFrom(options: FetchOptions, accept: string): FetchSettings {
@@ -323,4 +339,30 @@ export async function fetchResource(url: string, options: ResourceOptions = {}):
       truncated,
     };
   });
+}
+
+/** What `postSafely` got back: the status and the start of the answer. */
+export type PostResult = { status: number; body: string };
+
+/**
+ * POSTs a body to a URL someone else gave (an outgoing webhook) with the fetcher's rules: http(s)
+ * only, every address checked before connecting, time and the answer read capped. Redirects are
+ * not followed: a 3xx is returned as it is. What cannot be sent throws a MetadataFetchError.
+ */
+export async function postSafely(url: string, options: FetchOptions & { headers: Record<string, string>; body: string }): Promise<PostResult> {
+  const settings = settingsFrom({ maxBytes: 4096, ...options }, '*/*');
+  const target = checkUrl(url, false);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
+  try {
+    const outgoing = { method: 'POST', headers: options.headers, body: Buffer.from(options.body) };
+    const { request, response } = await open(target, settings, controller.signal, false, outgoing);
+    const body = await readBody(response, settings.maxBytes, controller.signal).catch(() => Buffer.alloc(0));
+    request.destroy();
+    return { status: response.statusCode ?? 0, body: body.toString('utf8') };
+  } catch (error) {
+    throw toFetchError(error, controller.signal.aborted, settings.timeoutMs);
+  } finally {
+    clearTimeout(timer);
+  }
 }

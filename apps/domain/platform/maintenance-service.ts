@@ -4,6 +4,7 @@ import type { ImportService } from '../imports/import-service.ts';
 import type { LinksService } from '../links/links-service.ts';
 import type { LinkHealthService } from '../links/link-health-service.ts';
 import type { ClicksService } from '../clicks/clicks-service.ts';
+import type { WebhooksService } from '../webhooks/webhooks-service.ts';
 
 type Deps = {
   auth: Pick<AuthService, 'purgeExpired'>;
@@ -12,13 +13,15 @@ type Deps = {
   imports: Pick<ImportService, 'purgeStale'>;
   linkHealth: Pick<LinkHealthService, 'purgeHistory'>;
   clicks: Pick<ClicksService, 'forget'>;
+  webhooks: Pick<WebhooksService, 'maintain'>;
 };
 
 /**
  * Periodic clean-up of rows that have expired: sessions, invitations, rate-limit windows, deleted
- * links, import plans never run, old link health checks, remembered clicks.
+ * links, import plans never run, old link health checks, remembered clicks, old webhook deliveries
+ * (and those whose job was lost, queued again).
  */
-export function createMaintenanceService({ auth, accounts, links, imports, linkHealth, clicks }: Deps) {
+export function createMaintenanceService({ auth, accounts, links, imports, linkHealth, clicks, webhooks }: Deps) {
   return {
     async cleanup(): Promise<{
       sessions: number;
@@ -28,8 +31,11 @@ export function createMaintenanceService({ auth, accounts, links, imports, linkH
       importPlans: number;
       linkChecks: number;
       clicks: number;
+      webhookDeliveries: number;
+      webhookDeliveriesRequeued: number;
     }> {
       const purged = await auth.purgeExpired();
+      const hooks = await webhooks.maintain();
       return {
         ...purged,
         invitations: await accounts.purgeExpiredInvitations(),
@@ -37,6 +43,8 @@ export function createMaintenanceService({ auth, accounts, links, imports, linkH
         importPlans: await imports.purgeStale(),
         linkChecks: await linkHealth.purgeHistory(),
         clicks: await clicks.forget(),
+        webhookDeliveries: hooks.purged,
+        webhookDeliveriesRequeued: hooks.requeued,
       };
     },
   };

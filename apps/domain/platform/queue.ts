@@ -18,6 +18,7 @@ export type JobPayloads = {
   'sends.run': { sendId: string };
   'links.health': Record<string, never>;
   'clicks.forget': Record<string, never>;
+  'webhooks.deliver': { deliveryId: number };
 };
 export type JobName = keyof JobPayloads;
 export const JOB_NAMES: JobName[] = [
@@ -30,9 +31,18 @@ export const JOB_NAMES: JobName[] = [
   'sends.run',
   'links.health',
   'clicks.forget',
+  'webhooks.deliver',
 ];
 
-export type SendOptions = { singletonKey?: string; singletonSeconds?: number; startAfter?: Date; retryLimit?: number };
+export type SendOptions = {
+  singletonKey?: string;
+  singletonSeconds?: number;
+  startAfter?: Date;
+  retryLimit?: number;
+  /** Seconds before the first retry; with retryBackoff, doubled (with some jitter) for each next one. */
+  retryDelay?: number;
+  retryBackoff?: boolean;
+};
 
 /** The durable job queue (pg-boss in the app's PostgreSQL). */
 export type Queue = {

@@ -1,7 +1,7 @@
 // The rules about readers that need no database: statuses, who receives an edition, the links in
 // their emails and the admin's filter.
 import { z } from 'zod';
-import type { SubscriberStatus } from '../../../db/repositories/subscribers-repository.ts';
+import type { Suppression, SuppressionReason, SubscriberStatus } from '../../../db/repositories/subscribers-repository.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import type { LinkPurpose } from '../platform/locales/index.ts';
 import { hmac, safeEqual } from '../platform/tokens.ts';
@@ -28,6 +28,24 @@ export function receivesEditions(status: SubscriberStatus | null): boolean {
 /** How many subscribers an edition would reach, from the counts by status. */
 export function audienceSize(counts: Record<SubscriberStatus, number>): number {
   return EDITION_AUDIENCE.statuses.reduce((sum, status) => sum + counts[status], 0);
+}
+
+/** Why an address is suppressed, as the admin says it. */
+export const SUPPRESSION_REASONS: Record<SuppressionReason, string> = {
+  bounce: 'Suppressed: the address bounced (it does not exist).',
+  complaint: 'Suppressed: its reader reported an edition as spam.',
+  soft_bounces: 'Suppressed: it bounced several sends in a row.',
+};
+
+/** The refusal of a suppressed address where only a confirmed subscription may bring it back. */
+export function suppressedMessage(suppression: Suppression): string {
+  const why =
+    suppression.reason === 'complaint'
+      ? 'its reader reported an edition as spam'
+      : suppression.reason === 'bounce'
+        ? 'it bounced'
+        : 'it bounced several sends in a row';
+  return `This address is suppressed: ${why} on ${suppression.createdAt.toISOString().slice(0, 10)}. The reader can subscribe again from the site, with a confirmation email.`;
 }
 
 export type Purpose = LinkPurpose;

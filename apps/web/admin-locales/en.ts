@@ -22,6 +22,7 @@ export const en = {
     import: 'Import',
     export: 'Export',
     outbox: 'Outbox',
+    webhooks: 'Webhooks',
     viewSite: 'View the site',
     signOut: 'Sign out',
   },
@@ -63,6 +64,9 @@ export const en = {
     keyLeft: 'unsubscribed or erased',
     keyTotal: 'total',
     mailer: (mailer: string) => `Email goes to: ${mailer}.`,
+    latestSends: 'Latest sends',
+    sendRates: (messages: string, bounced: string, complaints: string) => `${messages} messages, ${bounced} bounced, ${complaints} spam complaints`,
+    paused: '(paused)',
   },
   editions: {
     title: 'Editions',

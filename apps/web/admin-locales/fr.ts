@@ -25,6 +25,7 @@ export const fr: AdminWords = typeset<AdminWords>(
       import: 'Importer',
       export: 'Exporter',
       outbox: 'Emails envoyés',
+      webhooks: 'Webhooks',
       viewSite: 'Voir le site',
       signOut: 'Se déconnecter',
     },
@@ -67,6 +68,9 @@ export const fr: AdminWords = typeset<AdminWords>(
       keyLeft: 'désabonnés ou effacés',
       keyTotal: 'total',
       mailer: (mailer) => `Les emails partent vers : ${mailer}.`,
+      latestSends: 'Derniers envois',
+      sendRates: (messages, bounced, complaints) => `${messages} messages, ${bounced} de rebonds, ${complaints} de plaintes pour spam`,
+      paused: '(en pause)',
     },
     editions: {
       title: 'Éditions',

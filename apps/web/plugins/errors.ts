@@ -48,7 +48,7 @@ const TITLES: Record<number, string> = {
 const SWAPPED = new Set([409, 422]);
 
 function wantsJson(request: FastifyRequest): boolean {
-  return request.url.startsWith('/api/') || (request.headers.accept ?? '').startsWith('application/json');
+  return request.url.startsWith('/api/') || request.url.startsWith('/webhooks/') || (request.headers.accept ?? '').startsWith('application/json');
 }
 
 declare module 'fastify' {

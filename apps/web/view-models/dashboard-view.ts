@@ -46,11 +46,11 @@ export function readersTrend(rows: GrowthRow[]) {
 /** Months the dashboard's chart covers. */
 const CHART_MONTHS = 12;
 
-type DashboardServices = Pick<Services, 'settings' | 'subscribers' | 'mailer' | 'links' | 'editions' | 'delivery' | 'clock'>;
+type DashboardServices = Pick<Services, 'settings' | 'subscribers' | 'mailer' | 'links' | 'editions' | 'delivery' | 'clicks' | 'clock'>;
 
-/** What the dashboard shows; `clicks` of the last send stays null until links in emails are counted. */
+/** What the dashboard shows; `clicks` of the last send is null when none of its links were counted. */
 export async function dashboardView(services: DashboardServices) {
-  const [settings, counts, growth, work, list, current, lastSend] = await Promise.all([
+  const [settings, counts, growth, work, list, current, lastSend, sends, clicked] = await Promise.all([
     services.settings.get(),
     services.subscribers.counts(),
     services.subscribers.growth({ months: CHART_MONTHS }),
@@ -58,6 +58,8 @@ export async function dashboardView(services: DashboardServices) {
     services.editions.list(),
     services.editions.currentPeriod(),
     services.delivery.lastSend(),
+    services.delivery.feedbackRates({ limit: 3 }),
+    services.clicks.lastSend(),
   ]);
   const edition = list.find((row) => row.period === current);
   return {
@@ -69,6 +71,7 @@ export async function dashboardView(services: DashboardServices) {
     work,
     period: { key: current, daysLeft: daysLeft(current, settings.timeZone, services.clock.now()), edition },
     action: draftAction(list, current),
-    lastSend: lastSend && { ...lastSend, clicks: null as number | null },
+    lastSend: lastSend && { ...lastSend, clicks: clicked && clicked.edition.id === lastSend.editionId ? clicked.totalClicks : null },
+    sends,
   };
 }

@@ -58,13 +58,14 @@ test('a send goes to the active subscribers, each once; the repository inserts e
   assert.deepEqual(await ids(send.id), ['ana@example.org', 'bob@example.org']);
   assert.match((await services.delivery.checks({ id: draft.id })).at(-1)!.message, /^2 active subscribers will receive it\.$/);
 
-  // The repository decides nothing: given another audience, it inserts that one.
+  // The repository decides nothing: given another audience, it inserts that one, except the
+  // suppressed addresses, which no audience ever holds.
   const sends = createSendsRepository(database.db);
   const other = await services.editions.ensureDraft({ period: '2024-07' });
   const pendingOnly = await database.db.transaction((tx) =>
-    sends.create({ editionId: other.id, startedBy: null, audience: { statuses: ['pending', 'bounced'] } }, tx),
+    sends.create({ editionId: other.id, startedBy: null, audience: { statuses: ['pending', 'unsubscribed', 'bounced'] } }, tx),
   );
-  assert.deepEqual(await ids(pendingOnly!.id), ['gone@example.org', 'pending@example.org']);
+  assert.deepEqual(await ids(pendingOnly!.id), ['left@example.org', 'pending@example.org'], 'the bounced address is suppressed: never mailed');
   assert.equal(
     await database.db.transaction((tx) => sends.create({ editionId: other.id, startedBy: null, audience: EDITION_AUDIENCE }, tx)),
     undefined,

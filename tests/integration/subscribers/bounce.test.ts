@@ -38,6 +38,6 @@ test('a bounce suppresses the address for good, counts one departure, and change
   assert.deepEqual(await services.subscribers.counts(), { pending: 0, active: 0, unsubscribed: 0, bounced: 2 });
 
   // A bounced address does not come back by the unsubscribe page's "subscribe again".
-  const token = services.subscribers.undoToken({ subscriber: bounced! });
+  const token = await services.subscribers.undoToken({ subscriber: bounced! });
   assert.equal(token, undefined);
 });

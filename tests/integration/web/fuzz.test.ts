@@ -97,6 +97,7 @@ async function createFixtures({ services }: TestApp) {
   await services.delivery.start({ period: published.period, actor: owner });
   const invitation = await services.accounts.invite({ actor: owner, email: 'new@example.org', role: 'editor' });
   const [invitationRow] = await services.accounts.listPendingInvitations({ actor: OPERATOR });
+  const webhook = await services.webhooks.create({ actor: owner, url: 'https://hooks.example.org/veille', events: ['edition.sent'] });
   const subscriberImport = await services.subscribers.previewImport({
     content: Buffer.from('email\nimported@example.org\n'),
     filename: 'readers.csv',
@@ -148,6 +149,8 @@ async function createFixtures({ services }: TestApp) {
     scheduledAt: ['2099-01-01T10:00'],
     slugField: ['novembre-2026'],
     tags: ['data, ops'],
+    provider: ['postmark', 'mailgun', 'sendgrid', 'ses'],
+    events: ['edition.sent', 'subscriber.confirmed'],
   };
   // An id in a path names a row of the route's own feature.
   const ids: Array<[RegExp, string[]]> = [
@@ -159,6 +162,7 @@ async function createFixtures({ services }: TestApp) {
     [/^\/admin\/team\/users/, [editor.id, owner.id]],
     [/^\/admin\/import/, [editionImport.id]],
     [/^\/admin\/account\/tokens/, []],
+    [/^\/(admin|api\/v1)\/webhooks/, [webhook.id]],
   ];
   return { owner, editor, values, ids };
 }

@@ -37,7 +37,8 @@ test('the dashboard asks for twelve months of growth, says where email goes and 
       list: async () => [{ id: 'e1', period: '2026-11', status: 'published' }],
       currentPeriod: async () => '2026-12',
     } as never,
-    delivery: { lastSend: async () => ({ ...send, edition: { period: '2026-11' } }) } as never,
+    delivery: { lastSend: async () => ({ ...send, edition: { period: '2026-11' } }), feedbackRates: async () => [] } as never,
+    clicks: { lastSend: async () => ({ edition: { id: 'e1' }, totalClicks: 4 }) } as never,
     clock: { now: () => new Date('2026-12-30T10:00:00Z') } as never,
   });
   assert.deepEqual(asked, [12]);
@@ -50,8 +51,9 @@ test('the dashboard asks for twelve months of growth, says where email goes and 
   assert.equal(view.period.edition, undefined);
   assert.deepEqual(view.action, { kind: 'create', period: '2026-12' });
   assert.equal(view.lastSend?.failed, 1);
-  // The slot a click count fills once links in emails are counted.
-  assert.equal(view.lastSend?.clicks, null);
+  // The clicks counted on the links of that send's edition.
+  assert.equal(view.lastSend?.clicks, 4);
+  assert.deepEqual(view.sends, []);
 });
 
 test('the trend compares this month with where the total started', () => {

@@ -81,7 +81,7 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
   app.get('/unsubscribe', async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
     const subscriber = await subscribers.fromUnsubscribeToken({ token });
-    if (subscriber.status === 'unsubscribed') return page(reply, 'public/unsubscribed', { undoToken: subscribers.undoToken({ subscriber }) });
+    if (subscriber.status === 'unsubscribed') return page(reply, 'public/unsubscribed', { undoToken: await subscribers.undoToken({ subscriber }) });
     return page(reply, 'public/unsubscribe', { token, email: subscriber.email });
   });
 
@@ -91,7 +91,7 @@ export async function subscribeRoutes(app: FastifyInstance, { services }: { serv
   app.post('/unsubscribe', { config: { csrf: false, crossSite: true } }, async (request, reply) => {
     const { token } = tokenQuery.parse(request.query);
     const subscriber = await subscribers.unsubscribe({ token });
-    return page(reply, 'public/unsubscribed', { undoToken: subscribers.undoToken({ subscriber }) });
+    return page(reply, 'public/unsubscribed', { undoToken: await subscribers.undoToken({ subscriber }) });
   });
 
   // The unsubscribed page's button, for a day; after that the page says to subscribe again.
