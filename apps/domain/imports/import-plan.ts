@@ -177,7 +177,7 @@ function fromVeilleExport(
     outro: edition.outro,
     blocks: edition.blocks.map((block): PlannedBlock =>
       block.kind === 'text'
-        ? { kind: 'text', heading: block.heading, body: block.body }
+        ? { kind: 'text', id: block.id, heading: block.heading, body: block.body }
         : {
             kind: 'category',
             name: block.category,

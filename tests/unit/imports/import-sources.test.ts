@@ -326,8 +326,8 @@ test('uploads: too large is refused whole; Markdown, feeds and JSON are told apa
 
   const notExport = await readImportSource({ kind: 'upload', filename: 'data.json', bytes: Buffer.from('{"editions": []}') });
   assert.deepEqual(notExport.problems, [{ name: 'data.json', reason: `is JSON but not a Veille export (it has no "format": "${EXPORT_FORMAT}" field)` }]);
-  const later = await readImportSource({ kind: 'upload', filename: 'v2.json', bytes: Buffer.from(`{"format": "${EXPORT_FORMAT}", "version": 2}`) });
-  assert.match(later.problems[0]!.reason, /version 2, which this version of Veille cannot read/);
+  const later = await readImportSource({ kind: 'upload', filename: 'v9.json', bytes: Buffer.from(`{"format": "${EXPORT_FORMAT}", "version": 9}`) });
+  assert.match(later.problems[0]!.reason, /version 9, which this version of Veille cannot read/);
   const broken = await readImportSource({ kind: 'upload', filename: 'broken.json', bytes: Buffer.from('{"format": ') });
   assert.match(broken.problems[0]!.reason, /^is not valid JSON \(/);
 
