@@ -10,9 +10,16 @@ import { jsonOf, WebhookAuthError, type ProviderEvent, type WebhookRequest } fro
 export const MAILGUN_TOLERANCE_SECONDS = 300;
 
 const body = z.object({
-  signature: z.object({ timestamp: z.string().regex(/^\d{1,12}$/), token: z.string().min(16).max(200), signature: z.string().regex(/^[0-9a-f]{64}$/i) }),
+  signature: z.object({
+    // Sent as a string ("1529006854") though the reference types it as an int: both are taken, and
+    // the HMAC covers its decimal digits either way.
+    timestamp: z.union([z.string().regex(/^\d{1,12}$/), z.number().int().nonnegative().max(999_999_999_999).transform(String)]),
+    token: z.string().min(16).max(200),
+    signature: z.string().regex(/^[0-9a-f]{64}$/i),
+  }),
   'event-data': z.object({
     event: z.string().max(50),
+    // "permanent" or "temporary", on "failed" events only.
     severity: z.string().max(50).optional(),
     recipient: z.string().max(320),
     message: z.object({ headers: z.object({ 'message-id': z.string().max(300).optional() }).optional() }).optional(),

@@ -6,8 +6,10 @@ import { z } from 'zod';
 import { safeEqual } from '../platform/tokens.ts';
 import { headerOf, jsonOf, WebhookAuthError, type ProviderEvent, type WebhookRequest } from './provider-events.ts';
 
+// By `Type`, the bounce type's name. `TypeCode` is not read: Postmark's own spam complaint example
+// carries 512, the code its bounce-type table gives to SpamNotification.
 const HARD = new Set(['HardBounce', 'BadEmailAddress']);
-const SOFT = new Set(['SoftBounce', 'Transient', 'DnsError']);
+const SOFT = new Set(['SoftBounce', 'Transient', 'DnsError', 'Blocked']);
 
 const payload = z.object({
   RecordType: z.string().max(50),
@@ -26,7 +28,8 @@ export function postmarkEvents(request: WebhookRequest, secret: string): Provide
     throw new WebhookAuthError('The webhook credentials are wrong: put BOUNCE_WEBHOOK_SECRET as the password in the URL.');
   const record = payload.parse(jsonOf(request));
   // Postmark's MessageID is its own; the original Message-ID is not passed on.
-  if (record.RecordType === 'SpamComplaint') return [{ email: record.Email, feedback: 'complaint', messageId: null }];
+  // A complaint also shows as a bounce of type SpamComplaint in Postmark's bounce list.
+  if (record.RecordType === 'SpamComplaint' || record.Type === 'SpamComplaint') return [{ email: record.Email, feedback: 'complaint', messageId: null }];
   if (record.RecordType !== 'Bounce' || !record.Type) return [];
   if (HARD.has(record.Type)) return [{ email: record.Email, feedback: 'bounce', messageId: null }];
   if (SOFT.has(record.Type)) return [{ email: record.Email, feedback: 'soft_bounce', messageId: null }];

@@ -13,9 +13,11 @@ export const SENDGRID_TOLERANCE_SECONDS = 600;
 const events = z
   .array(
     z.object({
-      email: z.string().max(320),
+      // Account events (account_status_change) carry no address.
+      email: z.string().max(320).optional(),
       event: z.string().max(50),
       type: z.string().max(50).optional(),
+      reason: z.string().max(2000).optional(),
       'smtp-id': z.string().max(300).optional(),
     }),
   )
@@ -28,7 +30,15 @@ export function sendgridKey(value: string): KeyObject {
     : createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' });
 }
 
-/** Checks the signature and its age, then what the events report (bounces, blocks, spam reports). */
+/** Why SendGrid dropped a message without trying it, for the reasons that say something about the address. */
+const DROPPED: Record<string, ProviderEvent['feedback']> = {
+  'Bounced Address': 'bounce',
+  'Invalid Address': 'bounce',
+  Invalid: 'bounce',
+  'Spam Reporting Address': 'complaint',
+};
+
+/** Checks the signature and its age, then what the events report (bounces, blocks, drops, spam reports). */
 export function sendgridEvents(request: WebhookRequest, key: KeyObject, now: Date): ProviderEvent[] {
   const signature = headerOf(request, SIGNATURE_HEADER);
   const timestamp = headerOf(request, TIMESTAMP_HEADER);
@@ -45,10 +55,15 @@ export function sendgridEvents(request: WebhookRequest, key: KeyObject, now: Dat
     throw new WebhookAuthError('The SendGrid signature is too old (a replayed request?).');
   const found: ProviderEvent[] = [];
   for (const event of events.parse(jsonOf(request))) {
+    if (!event.email) continue;
     const messageId = event['smtp-id'] ?? null;
-    // "bounce" of type "blocked" is a refusal for now (policy, reputation); of type "bounce", for good.
+    // "bounce" of type "blocked" is a refusal for now (policy, reputation); of type "bounce" (or none, in
+    // older batches), for good. A drop is SendGrid's own suppression list speaking: the address bounced or
+    // complained before, through another sender of the account.
     if (event.event === 'spamreport') found.push({ email: event.email, feedback: 'complaint', messageId });
     else if (event.event === 'bounce') found.push({ email: event.email, feedback: event.type === 'blocked' ? 'soft_bounce' : 'bounce', messageId });
+    else if (event.event === 'dropped' && event.reason && DROPPED[event.reason])
+      found.push({ email: event.email, feedback: DROPPED[event.reason]!, messageId });
   }
   return found;
 }

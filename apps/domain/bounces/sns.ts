@@ -29,7 +29,7 @@ const sesMessage = z.object({
   notificationType: z.string().max(50).optional(),
   eventType: z.string().max(50).optional(),
   bounce: z.object({ bounceType: z.string().max(50), bouncedRecipients: recipients }).optional(),
-  complaint: z.object({ complainedRecipients: recipients }).optional(),
+  complaint: z.object({ complainedRecipients: recipients, complaintFeedbackType: z.string().max(50).optional() }).optional(),
   mail: z
     .object({
       commonHeaders: z.object({ messageId: z.string().max(300).optional() }).optional(),
@@ -100,6 +100,8 @@ export function sesEvents(message: string): ProviderEvent[] {
   const parsed = sesMessage.parse(parseJson(message));
   const kind = parsed.notificationType ?? parsed.eventType;
   const messageId = parsed.mail?.commonHeaders?.messageId ?? parsed.mail?.headers?.find((header) => header.name.toLowerCase() === 'message-id')?.value ?? null;
+  // A feedback report of type "not-spam" is a reader taking a message out of the spam folder.
+  if (kind === 'Complaint' && parsed.complaint?.complaintFeedbackType === 'not-spam') return [];
   if (kind === 'Complaint' && parsed.complaint)
     return parsed.complaint.complainedRecipients.map((recipient) => ({ email: recipient.emailAddress, feedback: 'complaint' as const, messageId }));
   if (kind === 'Bounce' && parsed.bounce) {
