@@ -121,6 +121,25 @@ document.addEventListener('keydown', (event) => {
   button.click();
 });
 
+// A change to the sections (move, add, remove) loads the editor again: text typed and not yet
+// autosaved is saved first, so that none of it is lost; a refused save keeps the page as it is.
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  const editor = document.getElementById('edition-form');
+  if (!(form instanceof HTMLFormElement) || !editor || !form.closest('#edition-sections') || form.hasAttribute('hx-post')) return;
+  if (!document.getElementById('save-state')?.classList.contains('save-dirty')) return;
+  event.preventDefault();
+  const submitter = event.submitter;
+  editor.addEventListener(
+    'htmx:afterRequest',
+    (saved) => {
+      if (saved.detail.successful) form.requestSubmit(submitter);
+    },
+    { once: true },
+  );
+  editor.requestSubmit();
+});
+
 // After a move, the moved section has the focus again.
 document.addEventListener('DOMContentLoaded', () => {
   const key = window.sessionStorage.getItem('veille-focus-block');
