@@ -4,7 +4,6 @@
 import { z } from 'zod';
 import type { Services } from '../../bootstrap/services.ts';
 import { percent } from '../../domain/clicks/click-stats.ts';
-import { editionPath } from '../../domain/editions/periods.ts';
 import type { FailingLink } from '../../domain/links/link-health-service.ts';
 import { safeHref } from '../../domain/platform/html.ts';
 
