@@ -1,7 +1,8 @@
 import { and, count, desc, eq, ilike, sql, type SQL } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
-import { subscriberEvents, subscriberImports, subscribers, subscriptionEvents } from '../schema.ts';
+import { subscriberImports } from '../import-schema.ts';
+import { subscriberEvents, subscribers, subscriptionEvents } from '../schema.ts';
 
 export type Subscriber = typeof subscribers.$inferSelect;
 export type SubscriberStatus = Subscriber['status'];
