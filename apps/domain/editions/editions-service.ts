@@ -5,7 +5,7 @@ import type { EditionPatch, EditionRow, EditionsRepository } from '../../../db/r
 import type { LinksRepository } from '../../../db/repositories/links-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { wordsFor } from '../platform/locales/index.ts';
-import { assembleDocument, refuseEmptyEdition } from './edition-document.ts';
+import { assembleDocument, isUntouchedDraft, refuseEmptyEdition } from './edition-document.ts';
 import type { EditionDocument, NewsletterInfo } from './edition-types.ts';
 import {
   applyBlockAction,
@@ -376,22 +376,6 @@ export function createEditionsService({ db, editions, links, categories, setting
 
 /** What an import gives to create an edition: its fields as they were, its slug a wish. */
 export type ImportedEditionValues = { period: string; title: string; slug: string | null } & Omit<EditionPatch, 'title' | 'slug'>;
-
-/**
- * The draft the schedule creates for a period and nobody touched since (never saved, so still at
- * version 1, nothing in it): an import may take its place. Anything an editor did keeps it.
- */
-export function isUntouchedDraft(edition: Pick<EditionRow, 'status' | 'version' | 'blocks' | 'intro' | 'outro' | 'tags'> & { linkCount: number }): boolean {
-  return (
-    edition.status === 'draft' &&
-    edition.version === 1 &&
-    edition.linkCount === 0 &&
-    edition.blocks.length === 0 &&
-    !edition.intro.trim() &&
-    !edition.outro.trim() &&
-    edition.tags.length === 0
-  );
-}
 
 export type EditionsService = ReturnType<typeof createEditionsService>;
 
