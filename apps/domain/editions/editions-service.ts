@@ -222,7 +222,9 @@ export function createEditionsService({ db, editions, links, categories, setting
         let blocks: StoredBlock[] | undefined;
         if (rawBlocks !== undefined) {
           const posted = storedBlocks(await resolveBlocks(rawBlocks, tx));
-          blocks = mergeBlockTexts(toStored((await document({ edition: current, tx })).blocks), posted);
+          // Merged into the blocks as they are now: a move saved while this request ran stays.
+          const locked = (await editions.lockById(current.id, tx)) ?? current;
+          blocks = mergeBlockTexts(toStored((await document({ edition: locked, tx })).blocks), posted);
         }
         return applyUpdate(current, { version, changes, blocks }, tx);
       });
@@ -238,7 +240,8 @@ export function createEditionsService({ db, editions, links, categories, setting
       const current = await find(ref);
       const action = parseBlockAction(ref.action);
       return db.transaction(async (tx) => {
-        const doc = await document({ edition: current, tx });
+        // The blocks as they are now, locked: a text save running meanwhile merges into this result.
+        const doc = await document({ edition: (await editions.lockById(current.id, tx)) ?? current, tx });
         let blocks = toStored(doc.blocks);
         if (ref.order) blocks = reorderBlocks(blocks, ref.order);
         if (action) {
