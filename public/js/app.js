@@ -122,12 +122,14 @@ document.addEventListener('keydown', (event) => {
 });
 
 // A change to the sections (move, add, remove) loads the editor again: text typed and not yet
-// autosaved is saved first, so that none of it is lost; a refused save keeps the page as it is.
+// autosaved is saved first (or the save under way finishes), so that none of it is lost and the
+// page that comes back shows it; a refused save keeps the page as it is.
 document.addEventListener('submit', (event) => {
   const form = event.target;
   const editor = document.getElementById('edition-form');
   if (!(form instanceof HTMLFormElement) || !editor || !form.closest('#edition-sections') || form.hasAttribute('hx-post')) return;
-  if (!document.getElementById('save-state')?.classList.contains('save-dirty')) return;
+  const saving = editor.classList.contains('htmx-request');
+  if (!saving && !document.getElementById('save-state')?.classList.contains('save-dirty')) return;
   event.preventDefault();
   const submitter = event.submitter;
   editor.addEventListener(
@@ -137,7 +139,7 @@ document.addEventListener('submit', (event) => {
     },
     { once: true },
   );
-  editor.requestSubmit();
+  if (!saving) editor.requestSubmit();
 });
 
 // After a move, the moved section has the focus again.
