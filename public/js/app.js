@@ -1,12 +1,15 @@
 // Small behaviours shared by the admin pages; each one degrades to plain HTML without JavaScript.
 
-// Forms with data-confirm ask before they submit (removing a user, revoking a token).
+// Forms with data-confirm ask before they submit (removing a user, revoking a token); so do the
+// buttons with one, in forms that offer several choices (the publish screen).
 document.addEventListener(
   'submit',
   (event) => {
     const form = event.target;
-    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    const question = (event.submitter && event.submitter.dataset.confirm) || (form instanceof HTMLFormElement && form.dataset.confirm);
+    if (question && !window.confirm(question)) {
       event.preventDefault();
+      event.stopImmediatePropagation();
     }
   },
   true,
