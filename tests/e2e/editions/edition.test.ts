@@ -168,9 +168,9 @@ test('an editor builds the June 2024 edition in the editor, a text section betwe
   await page.locator(`.edition-section-block[data-key="${textKey}"]`).focus();
   await page.keyboard.press('Alt+ArrowDown');
   const expected = [...SECTION_NAMES.slice(0, 4), TIP.heading, ...SECTION_NAMES.slice(4)];
-  await page.waitForFunction(
-    `document.activeElement?.dataset?.key === ${JSON.stringify(textKey)} && document.activeElement.previousElementSibling?.dataset?.id === ${JSON.stringify(categoryIds.get('Python'))}`,
-  );
+  await page
+    .locator(`.section-list > .edition-section-block[data-id="${categoryIds.get('Python')}"] + .edition-section-block[data-key="${textKey}"]:focus`)
+    .waitFor();
   assert.deepEqual(await editorBlocks(page), expected);
 
   await page.reload();
@@ -184,7 +184,18 @@ test('an editor builds the June 2024 edition in the editor, a text section betwe
   assert.deepEqual(await editorBlocks(page), expected, 'the order survives a reload');
   assert.deepEqual(await seriousViolations(page), [], 'editor');
 
-  await page.getByRole('button', { name: 'Publish now' }).click();
+  // "Publish…" shows the checks first: the kept empty sections are warnings, to be acknowledged
+  // before choosing; the link check starts as the screen opens.
+  await page.getByRole('link', { name: 'Publish…' }).click();
+  await page.getByRole('heading', { level: 1, name: `Publish “${SAMPLE.title}”` }).waitFor();
+  await page.locator('#preflight-checks li[data-code="empty-section"]').first().waitFor();
+  await page.locator('#link-check:not([hx-trigger="load"])').waitFor();
+  assert.ok(await page.getByRole('button', { name: /^Publish and send to 0 readers$/ }).isVisible());
+  assert.deepEqual(await seriousViolations(page), [], 'publish screen');
+  await page.getByLabel('I have read the warnings').check();
+  const question = new Promise<string>((resolve) => page.once('dialog', (dialog) => void dialog.accept().then(() => resolve(dialog.message()))));
+  await page.getByRole('button', { name: 'Publish on the web only' }).click();
+  assert.match(await question, /on the web only/);
   await page.locator('#flash').getByText(`Published: ${PATH}`).waitFor();
 
   // The home page shows the latest edition, its links in the sample's order.
