@@ -5,10 +5,11 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type * as embeddedModule from './embedded.ts';
+import * as importSchema from './import-schema.ts';
 import * as linkStatsSchema from './link-stats-schema.ts';
 import * as coreSchema from './schema.ts';
 
-const schema = { ...coreSchema, ...linkStatsSchema };
+const schema = { ...coreSchema, ...linkStatsSchema, ...importSchema };
 
 type EmbeddedModule = typeof embeddedModule;
 

@@ -1,7 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
-import { editionImports } from '../schema.ts';
+import { editionImports } from '../import-schema.ts';
 
 export type EditionImportRow = typeof editionImports.$inferSelect;
 export type EditionImportStatus = EditionImportRow['status'];

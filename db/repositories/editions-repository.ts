@@ -38,6 +38,12 @@ export function createEditionsRepository(db: Database) {
       return row;
     },
 
+    /** The row, locked until the transaction ends: the writes of an edition's blocks then come one after the other. */
+    async lockById(id: string, tx: DbOrTx): Promise<EditionRow | undefined> {
+      const [row] = await tx.select().from(editions).where(eq(editions.id, id)).for('update');
+      return row;
+    },
+
     async findByPeriod(period: string, tx: DbOrTx = db): Promise<EditionRow | undefined> {
       const [row] = await tx.select().from(editions).where(eq(editions.period, period));
       return row;

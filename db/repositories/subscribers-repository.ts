@@ -1,7 +1,8 @@
 import { and, count, desc, eq, getTableColumns, ilike, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
-import { subscriberEvents, subscriberImports, subscribers, subscriptionEvents, type emailSuppressions } from '../schema.ts';
+import { subscriberImports } from '../import-schema.ts';
+import { subscriberEvents, subscribers, subscriptionEvents, type emailSuppressions } from '../schema.ts';
 
 export type Subscriber = typeof subscribers.$inferSelect;
 export type SubscriberStatus = Subscriber['status'];

@@ -1,12 +1,15 @@
 // Small behaviours shared by the admin pages; each one degrades to plain HTML without JavaScript.
 
-// Forms with data-confirm ask before they submit (removing a user, revoking a token).
+// Forms with data-confirm ask before they submit (removing a user, revoking a token); so do the
+// buttons with one, in forms that offer several choices (the publish screen).
 document.addEventListener(
   'submit',
   (event) => {
     const form = event.target;
-    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    const question = (event.submitter && event.submitter.dataset.confirm) || (form instanceof HTMLFormElement && form.dataset.confirm);
+    if (question && !window.confirm(question)) {
       event.preventDefault();
+      event.stopImmediatePropagation();
     }
   },
   true,
@@ -119,6 +122,27 @@ document.addEventListener('keydown', (event) => {
   event.preventDefault();
   window.sessionStorage.setItem('veille-focus-block', block.dataset.key);
   button.click();
+});
+
+// A change to the sections (move, add, remove) loads the editor again: text typed and not yet
+// autosaved is saved first (or the save under way finishes), so that none of it is lost and the
+// page that comes back shows it; a refused save keeps the page as it is.
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  const editor = document.getElementById('edition-form');
+  if (!(form instanceof HTMLFormElement) || !editor || !form.closest('#edition-sections') || form.hasAttribute('hx-post')) return;
+  const saving = editor.classList.contains('htmx-request');
+  if (!saving && !document.getElementById('save-state')?.classList.contains('save-dirty')) return;
+  event.preventDefault();
+  const submitter = event.submitter;
+  editor.addEventListener(
+    'htmx:afterRequest',
+    (saved) => {
+      if (saved.detail.successful) form.requestSubmit(submitter);
+    },
+    { once: true },
+  );
+  if (!saving) editor.requestSubmit();
 });
 
 // After a move, the moved section has the focus again.

@@ -47,6 +47,9 @@ type Deps = {
   events: EventSink;
 };
 
+/** What the publish screen offers once its checks were read. */
+export type ReleaseChoice = 'send' | 'web' | 'schedule';
+
 /** Sending editions by email: the audience, the batches, retries, progress, the receiving side's feedback and reports. */
 export function createDeliveryService(deps: Deps) {
   const { db, sends, subscribers, editions, settings, clicks, mailer, queue, clock, publicUrl, linkCheck, events } = deps;
@@ -292,6 +295,35 @@ export function createDeliveryService(deps: Deps) {
     async publishAndSend({ actor, ...ref }: EditionRef & { actor: Actor }): Promise<Send> {
       const edition = await editions.publish(ref);
       return this.start({ id: edition.id, actor });
+    },
+
+    /**
+     * The publish screen's choice, once its checks were read: publish and send to the audience,
+     * publish on the web only, or schedule (a scheduled edition is sent when it comes out). An
+     * error among the checks refuses all three; warnings never block, but must be acknowledged.
+     */
+    async release({
+      actor,
+      choice,
+      at,
+      acknowledged,
+      ...ref
+    }: EditionRef & { actor: Actor; choice: ReleaseChoice; at?: string; acknowledged: boolean }): Promise<EditionRow> {
+      const checks = await this.checks(ref);
+      const error = checks.find((check) => check.level === 'error');
+      if (error) throw new ValidationError(error.message);
+      const warnings = checks.filter((check) => check.level === 'warning').length;
+      if (warnings > 0 && !acknowledged)
+        throw new ValidationError(
+          `Tick “I have read the warnings” to go ahead: ${warnings === 1 ? 'one warning is' : `${warnings} warnings are`} listed above.`,
+          {
+            acknowledged: 'Read the warnings, then tick this box.',
+          },
+        );
+      if (choice === 'schedule') return editions.schedule({ ...ref, at: at ?? '' });
+      if (choice === 'web') return editions.publish(ref);
+      await this.publishAndSend({ actor, ...ref });
+      return editions.find(ref);
     },
 
     /**

@@ -24,6 +24,14 @@ export function newTextId(): string {
   return randomUUID();
 }
 
+/** The id a text block brought from elsewhere (an export) keeps when it is a valid one not yet taken in its edition; a fresh one otherwise. */
+export function keptTextId(id: string | undefined, taken: Set<string>): string {
+  const parsed = textId.safeParse(id);
+  const kept = parsed.success && !taken.has(parsed.data) ? parsed.data : newTextId();
+  taken.add(kept);
+  return kept;
+}
+
 const textId = z
   .string({ error: 'A text section’s id is text.' })
   .trim()

@@ -98,3 +98,19 @@ export function tagSuggestions(doc: EditionDocument, linkTags: Map<string, strin
     .map(([tag]) => tag)
     .slice(0, 20);
 }
+
+/**
+ * The draft the schedule creates for a period and nobody touched since (never saved, so still at
+ * version 1, nothing in it): an import may take its place. Anything an editor did keeps it.
+ */
+export function isUntouchedDraft(edition: Pick<EditionRow, 'status' | 'version' | 'blocks' | 'intro' | 'outro' | 'tags'> & { linkCount: number }): boolean {
+  return (
+    edition.status === 'draft' &&
+    edition.version === 1 &&
+    edition.linkCount === 0 &&
+    edition.blocks.length === 0 &&
+    !edition.intro.trim() &&
+    !edition.outro.trim() &&
+    edition.tags.length === 0
+  );
+}

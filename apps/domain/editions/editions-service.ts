@@ -5,7 +5,7 @@ import type { EditionPatch, EditionRow, EditionsRepository } from '../../../db/r
 import type { LinksRepository } from '../../../db/repositories/links-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { wordsFor } from '../platform/locales/index.ts';
-import { assembleDocument, refuseEmptyEdition } from './edition-document.ts';
+import { assembleDocument, isUntouchedDraft, refuseEmptyEdition } from './edition-document.ts';
 import type { EditionDocument, NewsletterInfo } from './edition-types.ts';
 import {
   applyBlockAction,
@@ -214,7 +214,9 @@ export function createEditionsService({ db, editions, links, categories, setting
         let blocks: StoredBlock[] | undefined;
         if (rawBlocks !== undefined) {
           const posted = storedBlocks(await resolveBlocks(rawBlocks, tx));
-          blocks = mergeBlockTexts(toStored((await document({ edition: current, tx })).blocks), posted);
+          // Merged into the blocks as they are now: a move saved while this request ran stays.
+          const locked = (await editions.lockById(current.id, tx)) ?? current;
+          blocks = mergeBlockTexts(toStored((await document({ edition: locked, tx })).blocks), posted);
         }
         return applyUpdate(current, { version, changes, blocks }, tx);
       });
@@ -230,7 +232,8 @@ export function createEditionsService({ db, editions, links, categories, setting
       const current = await find(ref);
       const action = parseBlockAction(ref.action);
       return db.transaction(async (tx) => {
-        const doc = await document({ edition: current, tx });
+        // The blocks as they are now, locked: a text save running meanwhile merges into this result.
+        const doc = await document({ edition: (await editions.lockById(current.id, tx)) ?? current, tx });
         let blocks = toStored(doc.blocks);
         if (ref.order) blocks = reorderBlocks(blocks, ref.order);
         if (action) {
@@ -374,21 +377,5 @@ export function createEditionsService({ db, editions, links, categories, setting
 
 /** What an import gives to create an edition: its fields as they were, its slug a wish. */
 export type ImportedEditionValues = { period: string; title: string; slug: string | null } & Omit<EditionPatch, 'title' | 'slug'>;
-
-/**
- * The draft the schedule creates for a period and nobody touched since (never saved, so still at
- * version 1, nothing in it): an import may take its place. Anything an editor did keeps it.
- */
-export function isUntouchedDraft(edition: Pick<EditionRow, 'status' | 'version' | 'blocks' | 'intro' | 'outro' | 'tags'> & { linkCount: number }): boolean {
-  return (
-    edition.status === 'draft' &&
-    edition.version === 1 &&
-    edition.linkCount === 0 &&
-    edition.blocks.length === 0 &&
-    !edition.intro.trim() &&
-    !edition.outro.trim() &&
-    edition.tags.length === 0
-  );
-}
 
 export type EditionsService = ReturnType<typeof createEditionsService>;

@@ -3,12 +3,11 @@
 // written by the links service (with their nested items), editions created by the editions service
 // (under a slug of their own), readers brought in by the subscribers service. A failing edition is
 // reported and the others go on; an edition whose period was taken meanwhile is skipped.
-import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { StoredBlock } from '../../../db/repositories/editions-repository.ts';
 import type { Actor } from '../accounts/roles.ts';
 import type { CategoriesService } from '../categories/categories-service.ts';
+import { keptTextId } from '../editions/edition-blocks.ts';
 import type { EditionsService } from '../editions/editions-service.ts';
 import type { SettingsService } from '../editions/settings-service.ts';
 import { EXPORT_JSON_NAME } from '../exports/export-format.ts';
@@ -67,18 +66,12 @@ export function createImportApply({ db, editions, categories, links, subscribers
           local,
         );
         const { source: _source, warnings: _warnings, blocks: planned, publishedAt, scheduledAt, correctedAt, ...fields } = edition;
-        // A text section keeps the id a Veille export gave it, when it is one and the edition's only one.
         const textIds = new Set<string>();
-        const textId = (given: string | undefined) => {
-          const id = given && z.uuid().safeParse(given).success && !textIds.has(given) ? given : randomUUID();
-          textIds.add(id);
-          return id;
-        };
         const values = {
           ...fields,
           blocks: planned.map((block): StoredBlock =>
             block.kind === 'text'
-              ? { kind: 'text', id: textId(block.id), heading: block.heading, body: block.body }
+              ? { kind: 'text', id: keptTextId(block.id, textIds), heading: block.heading, body: block.body }
               : { kind: 'category', categoryId: block.name ? ids.get(block.name)! : null, intro: block.intro, outro: block.outro, keepEmpty: block.keepEmpty },
           ),
           publishedAt: publishedAt ? new Date(publishedAt) : edition.status === 'published' ? clock.now() : null,

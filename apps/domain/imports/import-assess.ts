@@ -4,7 +4,8 @@
 // written; the run assesses the plan again, since the Veille may have changed in between.
 import type { Actor } from '../accounts/roles.ts';
 import type { CategoriesService } from '../categories/categories-service.ts';
-import { isUntouchedDraft, type EditionsService } from '../editions/editions-service.ts';
+import { isUntouchedDraft } from '../editions/edition-document.ts';
+import type { EditionsService } from '../editions/editions-service.ts';
 import type { LinksService } from '../links/links-service.ts';
 import { comparableUrl } from '../links/url-normalize.ts';
 import type { SubscribersService } from '../subscribers/subscribers-service.ts';

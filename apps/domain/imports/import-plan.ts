@@ -177,7 +177,8 @@ function fromVeilleExport(
     outro: edition.outro,
     blocks: edition.blocks.map((block): PlannedBlock =>
       block.kind === 'text'
-        ? { kind: 'text', id: block.id, heading: block.heading, body: block.body }
+        ? // Its id too: anchors and the editor know the block by it.
+          { kind: 'text', id: block.id, heading: block.heading, body: block.body }
         : {
             kind: 'category',
             name: block.category,

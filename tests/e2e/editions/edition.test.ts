@@ -19,6 +19,8 @@ const LINKS = SAMPLE.categories.flatMap((category) => category.links.map((link) 
 const SECTION_NAMES = SAMPLE.categories.map((category) => category.name);
 const PATH = '/2024/06/web-ops-iot-et-time-series-juin-2024';
 const TIP = { heading: 'Astuce du mois', body: 'Pour vérifier un script :\n\n```bash\necho hello\n```' };
+const OPS_INTRO = 'Deux liens vus à la conférence de Lyon.';
+const CLOSING = 'Bon mois de juillet, et à bientôt !';
 
 /** The section names of the editor, in the order shown. */
 async function editorSections(page: Page, names: Map<string, string>): Promise<string[]> {
@@ -26,6 +28,13 @@ async function editorSections(page: Page, names: Map<string, string>): Promise<s
     .locator('.section-list > .edition-section-block:not(.sortable-fallback)')
     .evaluateAll((blocks) => blocks.map((block) => (block as HTMLElement).dataset.id ?? ''));
   return ids.map((id) => names.get(id) ?? id);
+}
+
+/** Every block of the editor's panel (categories and text sections) by its name, in the order shown. */
+async function editorBlocks(page: Page): Promise<string[]> {
+  return page
+    .locator('.section-list > .edition-section-block:not(.sortable-fallback)')
+    .evaluateAll((blocks) => blocks.map((block) => (block.getAttribute('aria-label') ?? '').replace(/^Section /, '')));
 }
 
 /**
@@ -67,7 +76,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n  ${violation.nodes.map((node) => node.target.join(' ')).join('\n  ')}`);
 }
 
-test('an editor builds the June 2024 edition in the editor, publishes it, and readers find it everywhere', async (t) => {
+test('an editor builds the June 2024 edition in the editor, a text section between two categories and a section intro included, publishes it, and readers find it everywhere in that order', async (t) => {
   const { newPage, services } = await startBrowserTest(t);
   const owner = await services.accounts.setUpOwner(OWNER);
   await services.settings.update({
@@ -128,29 +137,65 @@ test('an editor builds the June 2024 edition in the editor, publishes it, and re
   }
   assert.deepEqual(await editorSections(page, namesById), SECTION_NAMES);
 
-  // The text fields: autosaved a moment after typing.
+  // The text fields: autosaved a moment after typing. The editor adds a text section at once,
+  // before the autosave ran: what was typed is saved before the page changes, not lost.
   await page.getByLabel('Tags').fill(SAMPLE.tags.join(', '));
   await page.getByLabel(/^Intro/).fill(SAMPLE.intro);
-  await page.getByLabel('Heading (new section)').fill(TIP.heading);
+  await page.getByRole('button', { name: 'Add a text section after IoT' }).click();
+  const textBlock = page.locator('.section-list > .edition-section-block[data-key^="t:"]');
+  await textBlock.waitFor();
+  const textKey = (await textBlock.getAttribute('data-key'))!;
+  assert.deepEqual(await editorBlocks(page), [...SECTION_NAMES.slice(0, 3), 'New section', ...SECTION_NAMES.slice(3)], 'the text section comes in after IoT');
+  assert.equal(await page.getByLabel('Tags').inputValue(), SAMPLE.tags.join(', '), 'the tags typed before were saved');
+  assert.equal(await page.getByLabel(/^Intro/).inputValue(), SAMPLE.intro, 'the intro typed before was saved');
+
+  // Its heading and text, a section's opening words and the closing words, written in place.
+  await page.getByLabel('Heading of the text section').fill(TIP.heading);
+  await page.getByLabel('Text', { exact: true }).fill(TIP.body);
+  await page.getByLabel('Text before the links of “Ops”').fill(OPS_INTRO);
   const saved = page.waitForResponse(
     (response) =>
       response.url().endsWith('/admin/editions/2024-06') &&
       response.request().method() === 'POST' &&
-      new URLSearchParams(response.request().postData() ?? '').getAll('sectionBody').includes(TIP.body),
+      new URLSearchParams(response.request().postData() ?? '').get('outro') === CLOSING,
   );
-  await page.locator('#section-body-0').fill(TIP.body);
+  await page.getByLabel(/^Closing words/).fill(CLOSING);
   assert.equal((await saved).status(), 200);
   await page.locator('#save-state', { hasText: 'Saved at' }).waitFor();
+
+  // With the keyboard: Alt+Arrow Down on the focused text section moves it below Python, between
+  // two categories, and the focus stays on it.
+  await page.locator(`.edition-section-block[data-key="${textKey}"]`).focus();
+  await page.keyboard.press('Alt+ArrowDown');
+  const expected = [...SECTION_NAMES.slice(0, 4), TIP.heading, ...SECTION_NAMES.slice(4)];
+  await page
+    .locator(`.section-list > .edition-section-block[data-id="${categoryIds.get('Python')}"] + .edition-section-block[data-key="${textKey}"]:focus`)
+    .waitFor();
+  assert.deepEqual(await editorBlocks(page), expected);
 
   await page.reload();
   assert.equal(await page.getByLabel('Title').inputValue(), SAMPLE.title);
   assert.equal(await page.getByLabel('Tags').inputValue(), SAMPLE.tags.join(', '));
   assert.equal(await page.getByLabel(/^Intro/).inputValue(), SAMPLE.intro);
-  assert.equal(await page.locator('#section-heading-0').inputValue(), TIP.heading);
-  assert.equal(await page.locator('#section-body-0').inputValue(), TIP.body);
-  assert.deepEqual(await editorSections(page, namesById), SECTION_NAMES, 'the section order survives a reload');
+  assert.equal(await page.getByLabel('Heading of the text section').inputValue(), TIP.heading);
+  assert.equal(await page.getByLabel('Text', { exact: true }).inputValue(), TIP.body);
+  assert.equal(await page.getByLabel('Text before the links of “Ops”').inputValue(), OPS_INTRO);
+  assert.equal(await page.getByLabel(/^Closing words/).inputValue(), CLOSING);
+  assert.deepEqual(await editorBlocks(page), expected, 'the order survives a reload');
+  assert.deepEqual(await seriousViolations(page), [], 'editor');
 
-  await page.getByRole('button', { name: 'Publish now' }).click();
+  // "Publish…" shows the checks first: the kept empty sections are warnings, to be acknowledged
+  // before choosing; the link check starts as the screen opens.
+  await page.getByRole('link', { name: 'Publish…' }).click();
+  await page.getByRole('heading', { level: 1, name: `Publish “${SAMPLE.title}”` }).waitFor();
+  await page.locator('#preflight-checks li[data-code="empty-section"]').first().waitFor();
+  await page.locator('#link-check:not([hx-trigger="load"])').waitFor();
+  assert.ok(await page.getByRole('button', { name: /^Publish and send to 0 readers$/ }).isVisible());
+  assert.deepEqual(await seriousViolations(page), [], 'publish screen');
+  await page.getByLabel('I have read the warnings').check();
+  const question = new Promise<string>((resolve) => page.once('dialog', (dialog) => void dialog.accept().then(() => resolve(dialog.message()))));
+  await page.getByRole('button', { name: 'Publish on the web only' }).click();
+  assert.match(await question, /on the web only/);
   await page.locator('#flash').getByText(`Published: ${PATH}`).waitFor();
 
   // The home page shows the latest edition, its links in the sample's order.
@@ -162,11 +207,16 @@ test('an editor builds the June 2024 edition in the editor, publishes it, and re
   );
   assert.deepEqual(await seriousViolations(page), [], 'home page');
 
-  // The permalink: every section heading in order (the empty ones too), the links, the tip.
+  // The permalink: every heading in order (the empty sections too, the tip between two categories), the links.
   await page.goto(PATH);
   assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
   await page.locator('.edition-meta', { hasText: 'Publié le' }).waitFor();
-  assert.deepEqual(await page.locator('.edition-body h2').allInnerTexts(), [...SECTION_NAMES, TIP.heading]);
+  assert.deepEqual(await page.locator('.edition-body h2').allInnerTexts(), expected);
+  // The section's opening words come between its heading and its links; the closing words last.
+  const ops = page.locator('.edition-body .edition-section', { has: page.getByRole('heading', { name: 'Ops', exact: true }) });
+  assert.equal(await ops.locator(':scope > h2 + .section-intro + ul').count(), 1, 'the intro stands before the links of Ops');
+  assert.equal((await ops.locator('.section-intro').innerText()).trim(), OPS_INTRO);
+  assert.equal((await page.locator('.edition-body > .edition-outro:last-child').innerText()).trim(), CLOSING);
   assert.deepEqual(
     await page.locator('.edition-body .edition-section li > a').allInnerTexts(),
     LINKS.map((link) => link.title),
@@ -210,14 +260,22 @@ test('an editor builds the June 2024 edition in the editor, publishes it, and re
     }
   }
 
-  // The Markdown export (signed in) has the sample's sections and links, line for line.
+  // The Markdown export (signed in) has every block in order, the sample's links line for line,
+  // the section's opening words under its heading and the tip where it stands.
   const exported = await page.request.get('/admin/editions/2024-06/export.md');
   assert.equal(exported.status(), 200);
   const markdown = await exported.text();
-  const sampleBody = SAMPLE_MARKDOWN.slice(SAMPLE_MARKDOWN.indexOf('+++', 3) + 3).trim();
-  assert.ok(markdown.includes(sampleBody), 'the export holds the sample from the intro to the last section');
+  assert.deepEqual(
+    markdown
+      .split('\n')
+      .filter((line) => line.startsWith('## '))
+      .map((line) => line.slice(3)),
+    expected,
+  );
   const linkLines = (text: string) => text.split('\n').filter((line) => line.startsWith('* ['));
   assert.deepEqual(linkLines(markdown), linkLines(SAMPLE_MARKDOWN));
   assert.ok(markdown.includes(`tags = [${SAMPLE.tags.map((tag) => `"${tag}"`).join(', ')}]`));
-  assert.ok(markdown.includes(`## ${TIP.heading}\n\n${TIP.body}\n`));
+  assert.ok(markdown.includes(`## ${TIP.heading}\n\n${TIP.body}\n`), 'the tip');
+  assert.ok(markdown.includes(`## Ops\n\n${OPS_INTRO}\n\n* [`), 'the opening words of Ops, before its links');
+  assert.ok(markdown.trimEnd().endsWith(CLOSING), 'the closing words');
 });

@@ -41,6 +41,7 @@ test('the admin pages and their htmx interactions raise no CSP violation, script
     '/admin/editions',
     `/admin/editions/${draft.period}`,
     `/admin/editions/${draft.period}/previews`,
+    `/admin/editions/${draft.period}/preflight`,
     '/admin/subscribers',
     '/admin/settings',
     '/admin/team',

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
-const KEY_MIGRATION = '0011_category_key_and_search_column';
+const KEY_MIGRATION = '_category_key_and_search_column';
+// Editions kept their section order in `category_order` until this one turned it into blocks.
+const BLOCKS_MIGRATION = '_edition_blocks';
 
 /** An empty database of this test's own on the test server, dropped at the end. */
 async function emptyDatabase(t: TestContext): Promise<pg.Client> {
@@ -32,12 +34,22 @@ async function emptyDatabase(t: TestContext): Promise<pg.Client> {
   return client;
 }
 
-/** Applies the migration files, statement by statement, as the migrator does: those before `until`, or those from it on. */
-async function migrate(client: pg.Client, part: { before: string } | { from: string }): Promise<void> {
+/**
+ * Applies the migration files, statement by statement, as the migrator does: those from the one
+ * whose tag ends with `from` (the first when absent) up to, not including, the one whose tag ends
+ * with `until` (to the last when absent). Tags are matched by their end so that renumbering the
+ * migrations keeps the test meaningful.
+ */
+async function migrate(client: pg.Client, part: { from?: string; until?: string }): Promise<void> {
   const journal = JSON.parse(await readFile(path.join(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as { entries: Array<{ tag: string }> };
-  const at = journal.entries.findIndex((entry) => entry.tag === ('before' in part ? part.before : part.from));
-  assert.ok(at > 0, 'the migration is in the journal');
-  for (const { tag } of 'before' in part ? journal.entries.slice(0, at) : journal.entries.slice(at)) {
+  const indexOf = (suffix: string) => {
+    const at = journal.entries.findIndex((entry) => entry.tag.endsWith(suffix));
+    assert.ok(at > 0, `the migration ${suffix} is in the journal`);
+    return at;
+  };
+  const start = part.from === undefined ? 0 : indexOf(part.from);
+  const end = part.until === undefined ? journal.entries.length : indexOf(part.until);
+  for (const { tag } of journal.entries.slice(start, end)) {
     for (const statement of (await readFile(path.join(MIGRATIONS, `${tag}.sql`), 'utf8')).split('--> statement-breakpoint')) {
       if (statement.trim()) await client.query(statement);
     }
@@ -46,7 +58,7 @@ async function migrate(client: pg.Client, part: { before: string } | { from: str
 
 test('categories that are one under the new key are merged by the migration: links and section orders follow the first, which stays active', async (t) => {
   const client = await emptyDatabase(t);
-  await migrate(client, { before: KEY_MIGRATION });
+  await migrate(client, { until: KEY_MIGRATION });
   const id = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
   // Three spellings of one category under lower(name) only; the first on the page is archived.
   await client.query(`INSERT INTO categories (id, name, position, archived_at) VALUES
@@ -58,7 +70,8 @@ test('categories that are one under the new key are merged by the migration: lin
     ('https://b.example/', 'https://b.example', 'B', '${id(3)}', NULL, 1),
     ('https://c.example/', 'https://c.example', 'C', '${id(4)}', NULL, 2)`);
 
-  await migrate(client, { from: KEY_MIGRATION });
+  // Up to the shape of the time, to see what the key migration did to the section orders.
+  await migrate(client, { from: KEY_MIGRATION, until: BLOCKS_MIGRATION });
 
   const categories = await client.query('SELECT id, name, name_key, archived_at FROM categories ORDER BY position');
   assert.deepEqual(
@@ -83,6 +96,26 @@ test('categories that are one under the new key are merged by the migration: lin
       ['2024-07', [id(4)]],
     ],
     'each section once, in the place of the first of them',
+  );
+  // Then the rest: the merged order becomes the editions' blocks, unchanged.
+  await migrate(client, { from: BLOCKS_MIGRATION });
+  const blocks = await client.query('SELECT period, blocks FROM editions ORDER BY period');
+  assert.deepEqual(
+    blocks.rows.map((row) => [
+      row.period,
+      (row.blocks as Array<{ categoryId: string; keepEmpty: boolean }>).map((block) => [block.categoryId, block.keepEmpty]),
+    ]),
+    [
+      [
+        '2024-06',
+        [
+          [id(4), true],
+          [id(1), false],
+        ],
+      ],
+      ['2024-07', [[id(4), true]]],
+    ],
+    'the blocks follow the merged order; a listed section without links stays on purpose',
   );
   await assert.rejects(client.query(`INSERT INTO categories (name, position) VALUES ('données', 9)`), /categories_name_key/, 'the key is unique from now on');
 

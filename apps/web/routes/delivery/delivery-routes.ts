@@ -1,10 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../../bootstrap/services.ts';
+import { editionPath } from '../../../domain/editions/periods.ts';
 import { requireUser } from '../../plugins/auth.ts';
 import { wantsFragment } from '../../plugins/render.ts';
 import { editorParams, publishingForm } from '../../view-models/edition-editor-view.ts';
+import { preflightChecksView, preflightForm, preflightView } from '../../view-models/edition-preflight-view.ts';
 import { sendSandboxedHtml } from '../../sandboxed-html.ts';
+
+const preflightBody = z.object({
+  choice: z.enum(['send', 'web', 'schedule'], { message: 'Choose how to publish: send, web only or schedule.' }),
+  acknowledged: z.literal('yes').optional(),
+  scheduledAt: z.string().max(40).optional(),
+});
 
 const actionParams = editorParams.extend({ action: z.enum(['pause', 'resume', 'retry']) });
 
@@ -32,6 +40,28 @@ export async function deliveryRoutes(app: FastifyInstance, { services }: { servi
     const { period } = editorParams.parse(request.params);
     await delivery.start({ period, actor: request.user! });
     return reply.redirect(`/admin/editions/${period}/delivery`, 303);
+  });
+
+  // "Publish" in the editor: the checks, the link check (asked for by the page, by POST) and the choices.
+  app.get('/:period/preflight', async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    return reply.render('admin/edition-preflight', await preflightView(services, { period }));
+  });
+
+  // The checks again while the link check runs: read-only, polled by the screen.
+  app.get('/:period/preflight/checks', async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    if (!wantsFragment(request)) return reply.redirect(`/admin/editions/${period}/preflight`, 303);
+    return reply.render('partials/preflight-checks', await preflightChecksView(services, { period }));
+  });
+
+  app.post('/:period/preflight', { config: { form: preflightForm(services) } }, async (request, reply) => {
+    const { period } = editorParams.parse(request.params);
+    const { choice, acknowledged, scheduledAt } = preflightBody.parse(request.body ?? {});
+    const row = await delivery.release({ period, actor: request.user!, choice, at: scheduledAt, acknowledged: acknowledged === 'yes' });
+    if (choice === 'send') return reply.redirect(`/admin/editions/${period}/delivery`, 303);
+    const done = choice === 'schedule' ? 'Publication scheduled.' : `Published: ${editionPath(row)} (on the web only: no email was sent).`;
+    return reply.flash('success', done).redirect(`/admin/editions/${period}`, 303);
   });
 
   app.get('/:period/delivery', async (request, reply) => {
