@@ -81,9 +81,27 @@
     if (row && target.closest('[data-cancel]')) returnFocusTo = row.id;
   });
 
+  // htmx wires a swapped-in form only once the swap settles: a choice or an Enter made before
+  // that would post the whole page and lose the row's place, so the form is wired as it submits
+  // (capture phase, before the form's own listeners run).
+  document.addEventListener(
+    'submit',
+    (event) => {
+      const form = event.target;
+      if (form instanceof HTMLFormElement && form.matches('.link-edit-form') && form.hasAttribute('hx-post')) htmx.process(form);
+    },
+    true,
+  );
+
   document.addEventListener('submit', (event) => {
     const row = event.target instanceof Element ? event.target.closest('.link-row') : null;
     if (row && event.target.matches('.link-edit-form')) returnFocusTo = row.id;
+  });
+
+  // A focused row drawn again (its title fetched, a poll) keeps the focus in its new copy.
+  document.addEventListener('htmx:beforeSwap', (event) => {
+    const target = event.detail.target;
+    if (target instanceof Element && target.matches('.link-row') && document.activeElement === target) returnFocusTo = target.id;
   });
 
   // A bulk action done, its rows are no longer selected.
@@ -91,14 +109,23 @@
     if (event.target instanceof Element && event.target.matches('[data-bulk-bar]') && event.detail.successful) selectedIds.clear();
   });
 
+  /** Draws the list again when a link was filed into an empty category (its chip); says whether it did. */
+  function reloadIfLanded() {
+    if (!document.querySelector('[data-reload-list] > .link-row')) return false;
+    htmx.trigger(document.body, 'inbox-reload');
+    return true;
+  }
+
+  // The saved row swapped out of its list settles detached, so its own afterSettle never reaches
+  // the document: its landing is seen here, right after the swap, instead of waiting for another
+  // request (the counts) to settle.
+  document.addEventListener('htmx:afterRequest', () => {
+    reloadIfLanded();
+  });
+
   document.addEventListener('htmx:afterSettle', () => {
     updateBulkBar();
-    // A link filed into an empty category lands in its chip: the list is drawn again to show it.
-    const landed = document.querySelector('[data-reload-list] > .link-row');
-    if (landed) {
-      htmx.trigger(document.body, 'inbox-reload');
-      return;
-    }
+    if (reloadIfLanded()) return;
     if (!returnFocusTo) return;
     const row = document.getElementById(returnFocusTo);
     // Still editing (a refused value): the focus stays in the form.

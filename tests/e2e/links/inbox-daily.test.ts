@@ -90,6 +90,8 @@ test('fields edit where they stand, Enter on a row opens it, Alt+Down moves it, 
   await page.locator(`#link-${first.id} .link-title`).click();
   const title = page.locator(`#link-${first.id}`).getByLabel('Title', { exact: true });
   await title.waitFor();
+  // The field is ready once the page has given it the focus (with the caret at its end).
+  await page.waitForFunction((id) => document.activeElement?.id === `f-title-${id}`, first.id);
   assert.equal(await page.locator(`#link-${first.id} textarea`).count(), 0, 'only the title is open');
   await title.fill('First link, renamed');
   await title.press('Enter');
