@@ -51,7 +51,8 @@ export async function deliveryRoutes(app: FastifyInstance, { services }: { servi
   // The checks again while the link check runs: read-only, polled by the screen.
   app.get('/:period/preflight/checks', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
-    if (!wantsFragment(request)) return reply.redirect(`/admin/editions/${period}/preflight`, 303);
+    // Before anything reads the period: it goes into the Location header as typed, encoded.
+    if (!wantsFragment(request)) return reply.redirect(`/admin/editions/${encodeURIComponent(period)}/preflight`, 303);
     return reply.render('partials/preflight-checks', await preflightChecksView(services, { period }));
   });
 
