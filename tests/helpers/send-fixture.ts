@@ -3,8 +3,8 @@ import type { TestApp } from './app.ts';
 import { startAppProcess, type AppProcess } from './process.ts';
 import { OPERATOR } from '../../apps/domain/accounts/roles.ts';
 
-/** Publishes the June 2024 edition (two links) with the sender settings, and adds `count` active readers; returns their addresses, sorted. */
-export async function publishedEditionWithReaders(testApp: TestApp, count: number): Promise<string[]> {
+/** Publishes the June 2024 edition, one link per title in an "Ops" section, with the sender settings set. */
+export async function publishEdition(testApp: TestApp, titles: string[] = ['Caddy 2.8', 'Traefik 3']): Promise<void> {
   const { services } = testApp;
   await services.settings.update({
     actor: OPERATOR,
@@ -13,7 +13,7 @@ export async function publishedEditionWithReaders(testApp: TestApp, count: numbe
   const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
   const category = await services.categories.create({ name: 'Ops' });
   const ids = [];
-  for (const [index, title] of ['Caddy 2.8', 'Traefik 3'].entries()) {
+  for (const [index, title] of titles.entries()) {
     const { link } = await services.links.add({
       actor: owner,
       input: { url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id },
@@ -25,6 +25,12 @@ export async function publishedEditionWithReaders(testApp: TestApp, count: numbe
     input: { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] },
   });
   await services.editions.publish({ period: '2024-06' });
+}
+
+/** Publishes the June 2024 edition (two links) and adds `count` active readers; returns their addresses, sorted. */
+export async function publishedEditionWithReaders(testApp: TestApp, count: number): Promise<string[]> {
+  const { services } = testApp;
+  await publishEdition(testApp);
   const readers = Array.from({ length: count }, (_, index) => `reader${String(index).padStart(3, '0')}@example.org`);
   for (let start = 0; start < readers.length; start += 20) {
     await Promise.all(readers.slice(start, start + 20).map((email) => services.subscribers.add({ email, actor: OPERATOR })));

@@ -5,6 +5,7 @@ import { dkimVerify } from 'mailauth';
 import { manualClock } from '../../../apps/domain/platform/clock.ts';
 import { createSmtpMailer } from '../../../apps/domain/mail/mailer.ts';
 import { buildTestApp, type TestApp } from '../../helpers/app.ts';
+import { publishEdition } from '../../helpers/send-fixture.ts';
 import { startSmtpSink } from '../../helpers/smtp-sink.ts';
 import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
 
@@ -19,29 +20,7 @@ async function withPublishedEdition(
     clock,
     mailer: createSmtpMailer({ url: sink.url, from: 'Veille <news@veille.test>', maxConnections: 3, ...(dkim ? { dkim } : {}) }),
   });
-  const { services } = testApp;
-  await services.settings.update({
-    actor: OPERATOR,
-    input: { newsletterName: 'Web, Ops & Data', locale: 'fr', senderName: 'Web, Ops & Data', senderEmail: 'news@veille.test' },
-  });
-  const owner = await services.accounts.setUpOwner({ name: 'Owner', email: 'owner@veille.test', password: 'correct horse battery staple' });
-  const category = await services.categories.create({ name: 'Ops' });
-  const ids = [];
-  for (const [index, title] of ['Caddy 2.8', 'Traefik 3', 'Docker 27'].entries()) {
-    ids.push(
-      (
-        await services.links.add({
-          actor: owner,
-          input: { url: `https://links.example/${index}`, title, commentary: `À lire : **${title}**.`, categoryId: category.id },
-        })
-      ).link.id,
-    );
-  }
-  await services.editions.put({
-    period: '2024-06',
-    input: { title: 'Web, Ops & Data - Juin 2024', intro: 'Une édition de test.', sections: [{ category: 'Ops', links: ids }] },
-  });
-  await services.editions.publish({ period: '2024-06' });
+  await publishEdition(testApp, ['Caddy 2.8', 'Traefik 3', 'Docker 27']);
   return { ...testApp, clock };
 }
 
