@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
@@ -8,6 +8,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Config } from '../bootstrap/config.ts';
 import type { Services } from '../bootstrap/services.ts';
 import { publicDir, VENDORED } from './assets.ts';
+import { accessLine, fastPathServer, quietUrl, requestIds } from './fast-path.ts';
+import { createPublicCache } from './public-cache.ts';
 import { securityHeaders } from './security-headers.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { crossSitePlugin } from './plugins/cross-site.ts';
@@ -49,10 +51,9 @@ class OneLineRequestLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const quiet = request.url.startsWith('/static/') || request.url === '/healthz' || request.url === '/favicon.ico';
-    const line = `${request.method} ${request.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)}ms`;
+    const line = accessLine(request.method, request.url, reply.statusCode, reply.elapsedTime);
     if (error) reply.log.error({ err: error }, line);
-    else reply.log[quiet ? 'debug' : 'info'](line);
+    else reply.log[quietUrl(request.url) ? 'debug' : 'info'](line);
   }
 }
 
@@ -70,8 +71,17 @@ export async function buildApp(
     /** Called for every route as it is registered: the route table, for tools and tests. */ onRoute?: (route: RouteOptions) => void;
   } = {},
 ): Promise<FastifyInstance> {
+  // The same security headers on every answer, computed once.
+  const security = securityHeaders(config);
+  // Readers' pages answered before, with every header they carry (see public-cache.ts).
+  const publicCache = createPublicCache({ changes: services.changes, headers: security });
+  const requestId = requestIds();
+  let open = true;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Pages from the public cache are written before Fastify sees the request (fast-path.ts).
+    serverFactory: fastPathServer({ answer: publicCache.answerRaw, open: () => open, requestId, log: options.logger }),
+    genReqId: requestId,
     // A hop count trusts the nearest peers whoever they are (Fastify itself takes a number as "trust nobody").
     trustProxy: typeof config.trustProxy === 'number' ? trustNearestHops(config.trustProxy) : config.trustProxy,
     bodyLimit: 1024 * 1024,
@@ -82,9 +92,11 @@ export async function buildApp(
     logController: new OneLineRequestLog(),
   });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  app.addHook('preClose', async () => {
+    open = false;
+  });
+  app.addHook('onClose', async () => publicCache.close());
 
-  // The same security headers on every answer, computed once.
-  const security = securityHeaders(config);
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(security);
     done();
@@ -92,8 +104,16 @@ export async function buildApp(
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: '1d', decorateReply: false });
   // Browsers ask for /favicon.ico on every site whatever the pages link; the pages link the SVG too.
-  const favicon = await readFile(path.join(publicDir, 'favicon.ico'));
-  app.get('/favicon.ico', async (_request, reply) => reply.header('Cache-Control', 'public, max-age=604800').type('image/x-icon').send(favicon));
+  // Kept a week by browsers, and answered from the public cache like a reader's page.
+  const faviconFile = path.join(publicDir, 'favicon.ico');
+  const favicon = {
+    body: await readFile(faviconFile),
+    type: 'image/x-icon',
+    lastModified: (await stat(faviconFile)).mtime,
+    tags: [],
+    cacheControl: 'public, max-age=604800',
+  };
+  app.get('/favicon.ico', async (request, reply) => publicCache.serve(request, reply, 'favicon', async () => favicon));
   // Only the files pages link, out of the libraries' folders.
   for (const vendored of Object.values(VENDORED)) {
     await app.register(fastifyStatic, {
@@ -109,7 +129,7 @@ export async function buildApp(
   await app.register(errorsPlugin, { services });
   await app.register(healthRoutes, { services });
   // Readers' pages, outside the scope below: none of its hooks runs for them (see public-routes.ts).
-  await app.register(publicRoutes, { services });
+  await app.register(publicRoutes, { services, cache: publicCache });
 
   // Everything a person signs in to or posts a form to: cookies, sessions, CSRF tokens, the
   // cross-site check and the input guard apply here, and only here.

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,11 +12,25 @@ export type BuiltPage = {
   lastModified: Date;
   /** `edition:<id>` for a page of one edition, `editions` for a page that lists them; none: only a change to everything renews it. */
   tags: string[];
+  /** How long browsers may keep it without asking again; by default they ask every time (and get a 304). */
+  cacheControl?: string;
 };
 
 type Encoding = 'br' | 'gzip' | 'identity';
-type Variant = { body: Buffer; headers: Record<string, string> };
-type Entry = { tags: string[]; etags: Set<string>; lastModifiedMs: number; variants: Record<Encoding, Variant>; notModified: Record<string, string> };
+/**
+ * One answer as the route sends it (`headers`, to which Fastify adds the app's own and the
+ * length), and as the fast path writes it: `head`, every header of the answer in that same order
+ * as a flat [name, value, ...] list, assembled once.
+ */
+type Variant = { body: Buffer; headers: Record<string, string>; head: string[] };
+type Entry = {
+  tags: string[];
+  etags: Set<string>;
+  lastModifiedMs: number;
+  variants: Record<Encoding, Variant>;
+  notModified: Record<string, string>;
+  notModifiedHead: string[];
+};
 
 const compressGzip = promisify(gzip);
 const compressBrotli = promisify(brotliCompress);
@@ -27,12 +42,25 @@ function etagOf(body: Buffer, suffix = ''): string {
   return `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}${suffix}"`;
 }
 
-/** The bytes of a page and its compressed variants, with every header each answer carries. */
-async function prepare(built: BuiltPage): Promise<Entry> {
+/** The flat header list of an answer: the app's headers, then the page's, then its length (as Fastify orders them). */
+function headOf(common: Record<string, string>, own: Record<string, string>, length?: number): string[] {
+  const head = Object.entries({ ...common, ...own }).flat();
+  if (length !== undefined) head.push('content-length', String(length));
+  return head;
+}
+
+/** The bytes of a page and its compressed variants, with every header each answer carries (`common`: the app's own, first). */
+async function prepare(built: BuiltPage, common: Record<string, string>): Promise<Entry> {
   const body = Buffer.isBuffer(built.body) ? built.body : Buffer.from(built.body);
   const lastModified = new Date(Math.floor(built.lastModified.getTime() / 1000) * 1000);
-  const base = { 'content-type': built.type, 'last-modified': lastModified.toUTCString(), 'cache-control': 'public, no-cache', vary: 'Accept-Encoding' };
-  const identity: Variant = { body, headers: { ...base, etag: etagOf(body) } };
+  const base = {
+    'content-type': built.type,
+    'last-modified': lastModified.toUTCString(),
+    'cache-control': built.cacheControl ?? 'public, no-cache',
+    vary: 'Accept-Encoding',
+  };
+  const variantOf = (bytes: Buffer, headers: Record<string, string>): Variant => ({ body: bytes, headers, head: headOf(common, headers, bytes.length) });
+  const identity = variantOf(body, { ...base, etag: etagOf(body) });
   const variants: Record<Encoding, Variant> = { identity, gzip: identity, br: identity };
   if (body.length >= MIN_COMPRESSED_BYTES) {
     // Off the event loop (zlib's thread pool), once per change of the page: the best ratio is affordable.
@@ -47,7 +75,7 @@ async function prepare(built: BuiltPage): Promise<Entry> {
       }),
     ]);
     const variant = (compressed: Buffer, coding: string): Variant =>
-      compressed.length < body.length ? { body: compressed, headers: { ...base, etag: etagOf(body, `-${coding}`), 'content-encoding': coding } } : identity;
+      compressed.length < body.length ? variantOf(compressed, { ...base, etag: etagOf(body, `-${coding}`), 'content-encoding': coding }) : identity;
     variants.gzip = variant(gzipped, 'gzip');
     variants.br = variant(brotli, 'br');
   }
@@ -58,6 +86,7 @@ async function prepare(built: BuiltPage): Promise<Entry> {
     lastModifiedMs: lastModified.getTime(),
     variants,
     notModified,
+    notModifiedHead: headOf(common, notModified),
   };
 }
 
@@ -78,10 +107,10 @@ export function chooseEncoding(header: string): Encoding {
 }
 
 /** Whether the client's copy is the current one (If-None-Match first, else If-Modified-Since). */
-function notModified(request: FastifyRequest, entry: Entry): boolean {
-  const ifNoneMatch = request.headers['if-none-match'];
+function notModified(headers: IncomingHttpHeaders, entry: Entry): boolean {
+  const ifNoneMatch = headers['if-none-match'];
   if (ifNoneMatch) return ifNoneMatch.split(',').some((tag) => entry.etags.has(tag.trim().replace(/^W\//, '')) || tag.trim() === '*');
-  const ifModifiedSince = request.headers['if-modified-since'];
+  const ifModifiedSince = headers['if-modified-since'];
   return Boolean(ifModifiedSince && Date.parse(ifModifiedSince) >= entry.lastModifiedMs);
 }
 
@@ -91,7 +120,14 @@ function notModified(request: FastifyRequest, entry: Entry): boolean {
  * no query at all, and a correction shows at once on every instance. Each page is kept with its
  * gzip and brotli variants, chosen by Accept-Encoding, and answers conditional requests with 304.
  */
-export function createPublicCache(options: { changes: ChangeFeed; maxEntries?: number; maxAliases?: number }) {
+export function createPublicCache(options: {
+  changes: ChangeFeed;
+  /** The headers the app adds to every answer (the security headers): the fast path writes them too. */
+  headers?: Record<string, string>;
+  maxEntries?: number;
+  maxAliases?: number;
+}) {
+  const common = options.headers ?? {};
   const maxEntries = options.maxEntries ?? 500;
   const maxAliases = options.maxAliases ?? 2000;
   const entries = new Map<string, Entry>();
@@ -127,7 +163,7 @@ export function createPublicCache(options: { changes: ChangeFeed; maxEntries?: n
   }
 
   function send(request: FastifyRequest, reply: FastifyReply, entry: Entry): FastifyReply {
-    if (notModified(request, entry)) return reply.code(304).headers(entry.notModified).send();
+    if (notModified(request.headers, entry)) return reply.code(304).headers(entry.notModified).send();
     const variant = entry.variants[encodingFor(request.headers['accept-encoding'])];
     return reply.headers(variant.headers).send(variant.body);
   }
@@ -145,6 +181,29 @@ export function createPublicCache(options: { changes: ChangeFeed; maxEntries?: n
       return entry ? send(request, reply, entry) : undefined;
     },
 
+    /**
+     * The same answer as `answer`, written straight to Node's response for a GET or HEAD of a URL
+     * answered before: one writeHead with the prepared header list, one end. False when it is not
+     * such a request (nothing written): Fastify answers it.
+     */
+    answerRaw(request: IncomingMessage, response: ServerResponse): boolean {
+      const method = request.method;
+      if (method !== 'GET' && method !== 'HEAD') return false;
+      const key = aliases.get(request.url!);
+      const entry = key === undefined ? undefined : entries.get(key);
+      if (!entry) return false;
+      if (notModified(request.headers, entry)) {
+        response.writeHead(304, entry.notModifiedHead);
+        response.end();
+        return true;
+      }
+      const variant = entry.variants[encodingFor(request.headers['accept-encoding'])];
+      response.writeHead(200, variant.head);
+      if (method === 'HEAD') response.end();
+      else response.end(variant.body);
+      return true;
+    },
+
     /** Answers the page kept under `key`, built once by `build` (concurrent requests share the build) when there is none. */
     async serve(request: FastifyRequest, reply: FastifyReply, key: string, build: () => Promise<BuiltPage>): Promise<FastifyReply> {
       let entry = entries.get(key);
@@ -153,7 +212,7 @@ export function createPublicCache(options: { changes: ChangeFeed; maxEntries?: n
         if (!pending) {
           const startedAt = epoch;
           const started: Promise<Entry> = build()
-            .then(prepare)
+            .then((built) => prepare(built, common))
             .then((prepared) => {
               if (epoch === startedAt) store(key, prepared);
               return prepared;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
-import type { FastifyInstance, InjectOptions, RouteOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, InjectOptions, RouteOptions } from 'fastify';
 import { systemClock, type Clock } from '../../apps/domain/platform/clock.ts';
 import { loadConfig, type Config } from '../../apps/bootstrap/config.ts';
 import type { PageFetcher } from '../../apps/domain/links/link-check-service.ts';
@@ -42,6 +42,8 @@ export async function buildTestApp(
     fetchPage?: PageFetcher;
     linkHealth?: Partial<LinkHealthTuning>;
     onRoute?: (route: RouteOptions) => void;
+    /** The app's logger (none by default). */
+    logger?: FastifyBaseLogger;
     /** Another instance of the app on this database (the test that created it drops it). */
     databaseUrl?: string;
   } = {},
@@ -72,7 +74,7 @@ export async function buildTestApp(
     fetchPage: options.fetchPage,
     linkHealth: options.linkHealth,
   });
-  const app = await buildApp(services, config, { onRoute: options.onRoute });
+  const app = await buildApp(services, config, { onRoute: options.onRoute, logger: options.logger });
   followChangesBeforeReading(app, changes);
   const worker = options.worker ? await startWorker({ services, log: pino({ level: 'silent' }) }) : undefined;
   t.after(async () => {

@@ -6,7 +6,7 @@ import { atomFeed, jsonFeed, rssFeed, sitemapXml } from '../../../domain/edition
 import { editionPath } from '../../../domain/editions/periods.ts';
 import { NotFoundError } from '../../../domain/platform/errors.ts';
 import { refuseControlCharacters } from '../../plugins/input-guard.ts';
-import { createPublicCache, type BuiltPage } from '../../public-cache.ts';
+import type { BuiltPage, PublicCache } from '../../public-cache.ts';
 import { archiveView, editionPageView, homeView, searchView } from '../../view-models/public-view.ts';
 
 const FEED_SIZE = 20;
@@ -20,11 +20,9 @@ const permalinkParams = z.object({ year: z.string().regex(/^\d{4}$/), part: z.st
  * answered before is answered from memory without any query (see public-cache.ts). What reaches
  * the database on a first request (a slug, a tag) is checked for control characters first.
  */
-export async function publicRoutes(app: FastifyInstance, options: { services: Services }) {
-  const { services } = options;
+export async function publicRoutes(app: FastifyInstance, options: { services: Services; cache: PublicCache }) {
+  const { services, cache } = options;
   const { editions } = services;
-  const cache = createPublicCache({ changes: services.changes });
-  app.addHook('onClose', async () => cache.close());
 
   const render = (reply: FastifyReply, template: string, data: Record<string, unknown>) => reply.viewAsync(template, data) as Promise<string>;
   /** A page of the archive's kind: it lists editions, so any change to a published one renews it. */
