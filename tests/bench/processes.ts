@@ -19,6 +19,15 @@ export function processMemory(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
+/** CPU time a process has used so far (user + system, from /proc on Linux), in ms; 10 ms steps. */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
 /** A child process running one of this folder's TypeScript files with an IPC channel; resolves on its { ready } message. */
 async function forkReady<T extends { ready?: boolean }>(file: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; ready: T }> {
   const child = fork(path.join(here, file), [], {
@@ -66,12 +75,12 @@ export async function startLoadGenerator(): Promise<{ run: (options: autocannon.
 }
 
 /** The bare Fastify route answering `bodyFile`'s bytes from memory, in its own process. */
-export async function startBufferServer(bodyFile: string, type: string): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startBufferServer(bodyFile: string, type: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const { child, ready } = await forkReady<{ ready?: boolean; port?: number }>('buffer-server-process.ts', {
     BENCH_BODY_FILE: bodyFile,
     BENCH_BODY_TYPE: type,
   });
-  return { url: `http://127.0.0.1:${ready.port}/`, stop: () => stopChild(child) };
+  return { url: `http://127.0.0.1:${ready.port}/`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 export type AppProcess = {

@@ -4,9 +4,11 @@
 // own process, LOG_LEVEL=warn), the load generator in a third process. Pages: the June 2024
 // reference edition, imported from its Markdown, amid 120 older editions; the archive index;
 // robots.txt. Each is measured BENCH_ROUNDS times, alternating with its reference, and the best
-// of each is kept: other processes on a shared machine lower some runs, never raise them.
-// Goal: at least 0.9 of the reference.
+// of each is kept: other processes on a shared machine lower some runs, never raise them. The CPU
+// time each server used per request (least of the rounds) is printed too: on a shared machine it
+// moves much less than requests per second do. Goal: at least 0.9 of the reference's req/s.
 import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { OPERATOR } from '../../apps/domain/accounts/roles.ts';
 import { editionPath } from '../../apps/domain/editions/periods.ts';
@@ -14,7 +16,7 @@ import { connectDatabase } from '../../db/client.ts';
 import { readSampleMarkdown } from '../helpers/samples.ts';
 import { startBenchRuntime } from './harness.ts';
 import { seedPublishedEditions } from './seed.ts';
-import { printTable, startBufferServer, startLoadGenerator, startWebProcess } from './processes.ts';
+import { printTable, processCpuMs, startBufferServer, startLoadGenerator, startWebProcess } from './processes.ts';
 import type { LoadResult } from './load-process.ts';
 
 const OLDER_EDITIONS = 120;
@@ -57,13 +59,16 @@ try {
     { name: 'robots.txt', path: '/robots.txt' },
   ];
 
-  const best = (runs: LoadResult[]) => runs.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
-  const measure = async (url: string) => {
+  type Run = LoadResult & { cpuUsPerRequest: number };
+  const best = (runs: Run[]) => runs.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+  const leastCpu = (runs: Run[]) => Math.min(...runs.map((run) => run.cpuUsPerRequest)).toFixed(1);
+  const measure = async (url: string, pid: number): Promise<Run> => {
+    const cpuBefore = processCpuMs(pid);
     const result = await load.run({ url, connections: CONNECTIONS, duration: SECONDS });
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} answers not 2xx, ${result.errors} errors`);
-    return result;
+    return { ...result, cpuUsPerRequest: ((processCpuMs(pid) - cpuBefore) * 1000) / Math.max(1, result.requests) };
   };
-  const rows = [['what', 'bytes', 'app req/s', 'app p99 ms', 'reference req/s', 'ref p99 ms', 'ratio', `goal >= ${GOAL}`]];
+  const rows = [['what', 'bytes', 'app req/s', 'app p99 ms', 'reference req/s', 'ref p99 ms', 'ratio', `goal >= ${GOAL}`, 'app CPU µs/req', 'ref CPU µs/req']];
   for (const page of pages) {
     const answer = await fetch(web.baseUrl + page.path);
     if (answer.status !== 200) throw new Error(`${page.path} answered ${answer.status}`);
@@ -72,11 +77,11 @@ try {
     await writeFile(file, bytes);
     const reference = await startBufferServer(file, answer.headers.get('content-type') ?? 'text/html; charset=utf-8');
     stops.push(reference.stop);
-    const appRuns: LoadResult[] = [];
-    const referenceRuns: LoadResult[] = [];
+    const appRuns: Run[] = [];
+    const referenceRuns: Run[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      referenceRuns.push(await measure(reference.url));
-      appRuns.push(await measure(web.baseUrl + page.path));
+      referenceRuns.push(await measure(reference.url, reference.pid));
+      appRuns.push(await measure(web.baseUrl + page.path, web.pid));
     }
     await reference.stop();
     const app = best(appRuns);
@@ -91,12 +96,19 @@ try {
       String(ref.p99),
       ratio.toFixed(2),
       ratio >= GOAL ? 'met' : 'MISSED',
+      leastCpu(appRuns),
+      leastCpu(referenceRuns),
     ]);
     process.stdout.write(
       `${page.name}: app ${appRuns.map((run) => run.requestsPerSecond).join(', ')} req/s; reference ${referenceRuns.map((run) => run.requestsPerSecond).join(', ')} req/s\n`,
     );
   }
-  process.stdout.write(`\nautocannon -c${CONNECTIONS} -d${SECONDS}, best of ${ROUNDS} rounds each, app and reference alternating\n`);
+  process.stdout.write(
+    `\nautocannon -c${CONNECTIONS} -d${SECONDS}, best of ${ROUNDS} rounds each, app and reference alternating; load average at the end: ${os
+      .loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}\n`,
+  );
   printTable(rows);
 } finally {
   for (const stop of stops.reverse()) await stop();
