@@ -56,9 +56,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** An autocannon of its own: `run` loads a server with autocannon's options and returns its figures. */
-export async function startLoadGenerator(): Promise<{ run: (options: autocannon.Options) => Promise<LoadResult>; stop: () => Promise<void> }> {
+export async function startLoadGenerator(): Promise<{ run: (options: autocannon.Options) => Promise<LoadResult>; pid: number; stop: () => Promise<void> }> {
   const { child } = await forkReady('load-process.ts');
   return {
+    pid: child.pid!,
     run: (options) =>
       new Promise<LoadResult>((resolve, reject) => {
         const listener = (message: { result?: LoadResult; error?: string }) => {
