@@ -1,5 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -74,7 +72,7 @@ export async function buildApp(
   // The same security headers on every answer, computed once.
   const security = securityHeaders(config);
   // Readers' pages answered before, with every header they carry (see public-cache.ts).
-  const publicCache = createPublicCache({ changes: services.changes, headers: security });
+  const publicCache = createPublicCache({ changes: services.changes, headers: securityHeaders(config, 'reader') });
   const requestId = requestIds();
   let open = true;
   const app = Fastify({
@@ -103,17 +101,6 @@ export async function buildApp(
   });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyStatic, { root: publicDir, prefix: '/static/', maxAge: '1d', decorateReply: false });
-  // Browsers ask for /favicon.ico on every site whatever the pages link; the pages link the SVG too.
-  // Kept a week by browsers, and answered from the public cache like a reader's page.
-  const faviconFile = path.join(publicDir, 'favicon.ico');
-  const favicon = {
-    body: await readFile(faviconFile),
-    type: 'image/x-icon',
-    lastModified: (await stat(faviconFile)).mtime,
-    tags: [],
-    cacheControl: 'public, max-age=604800',
-  };
-  app.get('/favicon.ico', async (request, reply) => publicCache.serve(request, reply, 'favicon', async () => favicon));
   // Only the files pages link, out of the libraries' folders.
   for (const vendored of Object.values(VENDORED)) {
     await app.register(fastifyStatic, {

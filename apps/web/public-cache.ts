@@ -174,6 +174,9 @@ export function createPublicCache(options: {
   }
 
   return {
+    /** The headers of the app every answer carries, first (the fast path writes them too). */
+    headers: common,
+
     /** Answers from memory when this URL was answered before and nothing it shows changed since; undefined otherwise. */
     answer(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
       const key = aliases.get(request.url);

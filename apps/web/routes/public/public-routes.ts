@@ -1,3 +1,5 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../../bootstrap/services.ts';
@@ -5,6 +7,7 @@ import type { EditionDocument } from '../../../domain/editions/edition-types.ts'
 import { atomFeed, jsonFeed, rssFeed, sitemapXml } from '../../../domain/editions/edition-render.ts';
 import { editionPath } from '../../../domain/editions/periods.ts';
 import { NotFoundError } from '../../../domain/platform/errors.ts';
+import { publicDir } from '../../assets.ts';
 import { refuseControlCharacters } from '../../plugins/input-guard.ts';
 import type { BuiltPage, PublicCache } from '../../public-cache.ts';
 import { archiveView, editionPageView, homeView, searchView } from '../../view-models/public-view.ts';
@@ -23,6 +26,23 @@ const permalinkParams = z.object({ year: z.string().regex(/^\d{4}$/), part: z.st
 export async function publicRoutes(app: FastifyInstance, options: { services: Services; cache: PublicCache }) {
   const { services, cache } = options;
   const { editions } = services;
+  // The readers' security headers (their own policy) on every answer here, as the cache writes them.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(cache.headers);
+    done();
+  });
+
+  // Browsers ask for /favicon.ico on every site whatever the pages link; the pages link the SVG too.
+  // Kept a week by browsers, and answered from memory like a page.
+  const faviconFile = path.join(publicDir, 'favicon.ico');
+  const favicon = {
+    body: await readFile(faviconFile),
+    type: 'image/x-icon',
+    lastModified: (await stat(faviconFile)).mtime,
+    tags: [],
+    cacheControl: 'public, max-age=604800',
+  };
+  app.get('/favicon.ico', async (request, reply) => cache.serve(request, reply, 'favicon', async () => favicon));
 
   const render = (reply: FastifyReply, template: string, data: Record<string, unknown>) => reply.viewAsync(template, data) as Promise<string>;
   /** A page of the archive's kind: it lists editions, so any change to a published one renews it. */
