@@ -19,6 +19,12 @@ export type ChangeFeed = {
   /** Calls `listener` for every change from now on (the first subscriber starts listening); returns the function that stops it. */
   subscribe: (listener: (change: PublicChange) => void) => () => void;
   /**
+   * Calls `listener` for every change heard from now on without starting the feed: for a cache
+   * that trusts itself only while `mode()` is 'listening' (in a web process), and reads through
+   * in the worker and the command line, which never start it. Returns the function that stops it.
+   */
+  watch: (listener: (change: PublicChange) => void) => () => void;
+  /**
    * Resolves once every change committed before the call has reached the listeners: a request
    * answered after it is as fresh as the database.
    */
@@ -166,6 +172,11 @@ export function createPublicChangeFeed(options: { url: string; pool: pg.Pool; po
     subscribe(listener) {
       listeners.add(listener);
       start();
+      return () => listeners.delete(listener);
+    },
+
+    watch(listener) {
+      listeners.add(listener);
       return () => listeners.delete(listener);
     },
 

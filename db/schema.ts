@@ -260,6 +260,11 @@ export const links = pgTable(
     index('links_normalized_url_idx').on(table.normalizedUrl),
     index('links_created_at_idx').on(table.createdAt),
     index('links_search_idx').using('gin', table.search),
+    // The inbox's search looks through the inbox only: this index holds its few hundred links, where
+    // the one above holds every link ever kept (a common prefix there matches thousands of them).
+    index('links_inbox_search_idx')
+      .using('gin', table.search)
+      .where(sql`${table.editionId} is null and ${table.deletedAt} is null`),
     index('links_tags_idx').using('gin', table.tags),
     check('links_fetch_status_check', sql`${table.fetchStatus} in ('pending', 'ok', 'failed')`),
   ],

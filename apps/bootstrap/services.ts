@@ -117,10 +117,10 @@ function linksFeature({ db, repositories, queue, clock, config }: Wiring) {
  * before it is sent and the archive's health checks after (one fetcher for both).
  */
 function editionsFeature(
-  { db, repositories, queue, clock, config, fetchPage, linkHealth: tuning }: Wiring,
+  { db, repositories, queue, clock, config, fetchPage, linkHealth: tuning, changes }: Wiring,
   { links, categories, events }: Pick<LinksFeature, 'links' | 'categories'> & { events: EventSink },
 ) {
-  const settings = createSettingsService({ settings: repositories.settings });
+  const settings = createSettingsService({ settings: repositories.settings, changes });
   const editions = createEditionsService({
     db,
     editions: repositories.editions,

@@ -1,16 +1,20 @@
 import { asc, eq, isNull, max, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
+import { preparedQuery } from './prepared.ts';
 import { categories } from '../schema.ts';
 
 export type Category = typeof categories.$inferSelect;
 
 /** SQL for the categories table. Names are compared by their key (categories.name_key), never as typed. */
 export function createCategoriesRepository(db: Database) {
+  const current = preparedQuery(db, 'categories_current', (tx) =>
+    tx.select().from(categories).where(isNull(categories.archivedAt)).orderBy(asc(categories.position), asc(categories.name)),
+  );
   return {
     async list(options: { includeArchived?: boolean } = {}, tx: DbOrTx = db): Promise<Category[]> {
-      const query = tx.select().from(categories);
-      return (options.includeArchived ? query : query.where(isNull(categories.archivedAt))).orderBy(asc(categories.position), asc(categories.name));
+      if (!options.includeArchived) return current(tx).execute();
+      return tx.select().from(categories).orderBy(asc(categories.position), asc(categories.name));
     },
 
     async findById(id: string, tx: DbOrTx = db): Promise<Category | undefined> {

@@ -65,7 +65,7 @@ export type LinkQuery = {
   tag?: string;
   q?: string;
   limit: number;
-  order: 'position' | 'recent' | 'rank';
+  order: 'position' | 'recent' | 'rank' | 'inbox-groups';
   /** Keyset cursor for 'recent'. */
   before?: { createdAt: Date; id: string };
   /** Offset for 'rank' and 'position'. */
@@ -82,6 +82,11 @@ const { search: _search, ...linkColumns } = getTableColumns(links);
 // order compares creation times at millisecond precision, or a cursor would skip the links that share
 // its millisecond (all the links one transaction inserts share one now()).
 const createdAtMs = sql`date_trunc('milliseconds', ${links.createdAt})`;
+
+// The orders of LinkQuery: newest first; category by category; or so with the inbox's "To sort" (no category, or an archived one) first.
+const toSortFirst = sql`(${categories.id} is null or ${categories.archivedAt} is not null) desc`;
+const positionOrder = [sql`${categories.position} asc nulls last`, asc(links.position), asc(links.createdAt)];
+const ORDERS = { recent: [desc(createdAtMs), desc(links.id)], position: positionOrder, 'inbox-groups': [toSortFirst, ...positionOrder] };
 
 const selection = {
   ...linkColumns,
@@ -207,9 +212,7 @@ export function createLinksRepository(db: Database) {
           ...(query.order === 'rank' && tsquery
             ? // The id settles ties, so offset pages of equally ranked links neither repeat nor skip any.
               [desc(sql`ts_rank_cd(${links.search}, ${tsquery})`), desc(links.createdAt), desc(links.id)]
-            : query.order === 'recent'
-              ? [desc(createdAtMs), desc(links.id)]
-              : [sql`${categories.position} asc nulls last`, asc(links.position), asc(links.createdAt)]),
+            : ORDERS[query.order === 'rank' ? 'position' : query.order]),
         )
         .limit(query.limit)
         .offset(query.offset ?? 0);

@@ -1,12 +1,20 @@
-import { and, eq, gt, lt, ne } from 'drizzle-orm';
+import { and, eq, gt, lt, ne, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '../client.ts';
 import { sessions, users } from '../schema.ts';
+import { preparedQuery } from './prepared.ts';
 import { userColumns, type User } from './users-repository.ts';
 
 export type Session = typeof sessions.$inferSelect;
 
 /** SQL for the sessions table. */
 export function createSessionsRepository(db: Database) {
+  const liveWithUser = preparedQuery(db, 'sessions_live_with_user', (tx) =>
+    tx
+      .select({ session: sessions, user: userColumns })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.idHash, sql.placeholder('idHash')), gt(sessions.expiresAt, sql.placeholder('now')))),
+  );
   return {
     async insert(values: typeof sessions.$inferInsert, tx: DbOrTx = db): Promise<Session> {
       const [row] = await tx.insert(sessions).values(values).returning();
@@ -15,14 +23,7 @@ export function createSessionsRepository(db: Database) {
 
     /** The live session with this id hash and its user, in one query (runs on every admin request). */
     async findLiveWithUser(idHash: string, now: Date, tx: DbOrTx = db): Promise<{ session: Session; user: User } | undefined> {
-      const [row] = await tx
-        .select({
-          session: sessions,
-          user: userColumns,
-        })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, now)));
+      const [row] = await liveWithUser(tx).execute({ idHash, now });
       return row;
     },
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SettingsRepository } from '../../../db/repositories/settings-repository.ts';
 import { isTimeZone } from './periods.ts';
 import { authorize, type Actor } from '../accounts/roles.ts';
+import type { ChangeFeed } from '../platform/changes.ts';
 import { multiLineText, parseInput, singleLineText } from '../platform/validation.ts';
 
 // The name, sender name and title template end up in email headers (From, Subject, List-Id): one
@@ -45,19 +46,49 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 /** Newsletter-wide settings with their defaults. */
-export function createSettingsService({ settings }: { settings: SettingsRepository }) {
+export function createSettingsService({ settings, changes }: { settings: SettingsRepository; changes?: Pick<ChangeFeed, 'watch' | 'mode'> }) {
+  // Every admin page shows the newsletter's name and dates in its time zone, and the settings
+  // change a few times a year: a process that hears the database's notices of changes (a web
+  // process, see db/public-changes.ts) keeps them in memory until a notice says they changed,
+  // wherever the change was made (another instance, the command line). A process that does not
+  // listen (the worker, the command line, a web process whose listening connection is down) reads
+  // them every time.
+  let cached: Settings | undefined;
+  let generation = 0;
+  changes?.watch((change) => {
+    // Settings notify "settings"; a reconnection or a poll that saw a difference may hide one.
+    if (change.scope !== 'all') return;
+    cached = undefined;
+    generation++;
+  });
+  const listening = () => changes?.mode() === 'listening';
+
+  async function read(): Promise<Settings> {
+    const stored = await settings.all();
+    const merged = { ...DEFAULT_SETTINGS, ...stored };
+    // A stored value that no longer validates falls back to its default, the others are kept.
+    const result = { ...DEFAULT_SETTINGS } as Record<string, unknown>;
+    for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof Settings>) {
+      const field = settingsSchema.shape[key].safeParse(merged[key]);
+      if (field.success) result[key] = field.data;
+    }
+    return result as Settings;
+  }
+
+  // Callers get their own copy: one that changes what it was given changes nothing for the others.
+  const copy = (value: Settings): Settings => ({ ...value, defaultCategories: [...value.defaultCategories] });
+
   return {
     /** The current settings, defaults filled in. */
     async get(): Promise<Settings> {
-      const stored = await settings.all();
-      const merged = { ...DEFAULT_SETTINGS, ...stored };
-      // A stored value that no longer validates falls back to its default, the others are kept.
-      const result = { ...DEFAULT_SETTINGS } as Record<string, unknown>;
-      for (const key of Object.keys(DEFAULT_SETTINGS) as Array<keyof Settings>) {
-        const field = settingsSchema.shape[key].safeParse(merged[key]);
-        if (field.success) result[key] = field.data;
-      }
-      return result as Settings;
+      if (cached && listening()) return copy(cached);
+      // Kept only if no notice came while reading (it may be about a change the read missed), and
+      // only if the feed listened from before the read (a change made before it was heard).
+      const seen = generation;
+      const trusted = listening();
+      const fresh = await read();
+      if (trusted && listening() && seen === generation) cached = fresh;
+      return copy(fresh);
     },
 
     /** Changes some settings (those given); owners only. */
@@ -65,6 +96,9 @@ export function createSettingsService({ settings }: { settings: SettingsReposito
       authorize(actor, 'settings.change');
       const values = parseInput(settingsSchema.partial(), input);
       await settings.upsert(values);
+      // This process answers with the new values at once, not once the notice comes back.
+      cached = undefined;
+      generation++;
       return this.get();
     },
   };

@@ -287,25 +287,38 @@ export function createLinksService({ db, links, stats, categories, queue, clock,
       return { links: await withChildren(page), nextCursor, query };
     },
 
-    /** The inbox as editors work on it: every category's links in their order, with counts. */
-    async inbox({ limitPerPage = 500 }: { limitPerPage?: number } = {}) {
+    /**
+     * The inbox as editors work on it: every category's links in their order, with counts. With
+     * `firstRows`, only that many links are read, "To sort" first then category by category (what
+     * the page draws), and each group says how many it holds in all (`size`).
+     */
+    async inbox({ limitPerPage = 500, firstRows }: { limitPerPage?: number; firstRows?: number } = {}) {
       const [allCategories, counts, list] = await Promise.all([
         categories.list(),
         links.inboxCounts(),
-        links.list({ scope: 'inbox', limit: limitPerPage, order: 'position' }),
+        links.list({ scope: 'inbox', limit: firstRows ?? limitPerPage, order: firstRows === undefined ? 'position' : 'inbox-groups' }),
       ]);
       const withNested = await withChildren(list);
-      // New links land in "To sort", first; then each category in its order.
+      const known = new Set(allCategories.map((category) => category.id));
+      // New links land in "To sort", first, with those of archived categories; then each category in its order.
+      const sorted = (categoryId: string | null) => !categoryId || !known.has(categoryId);
       const groups = [
-        { category: null, links: withNested.filter((link) => !link.categoryId || !allCategories.some((category) => category.id === link.categoryId)) },
+        { category: null, links: withNested.filter((link) => sorted(link.categoryId)) },
         ...allCategories.map((category) => ({ category, links: withNested.filter((link) => link.categoryId === category.id) })),
       ];
       const countOf = (id: string | null) => counts.byCategory.find((row) => row.categoryId === id)?.count ?? 0;
+      const toSortSize = counts.byCategory.filter((row) => sorted(row.categoryId)).reduce((sum, row) => sum + row.count, 0);
       return {
-        groups: groups.map((group) => ({ ...group, count: countOf(group.category?.id ?? null) })),
+        categories: allCategories,
+        groups: groups.map((group) => ({
+          ...group,
+          count: countOf(group.category?.id ?? null),
+          size: group.category ? countOf(group.category.id) : toSortSize,
+        })),
         total: counts.total,
         needsWork: counts.needsWork,
-        shown: list.length,
+        // How many links the whole list would hold (the first limitPerPage), read or not.
+        shown: firstRows === undefined ? list.length : Math.min(counts.total, limitPerPage),
       };
     },
 

@@ -20,8 +20,18 @@ export function adminWordsFor(locale: string | undefined): AdminWords {
   return DICTIONARIES[locale === 'fr' ? 'fr' : 'en'];
 }
 
+// Every admin page asks for them: built once per language and time zone (a valid zone name, from the settings).
+const formats = new Map<string, AdminFormats>();
+
 /** How the admin writes dates, periods and numbers for an editor: their language, the newsletter's time zone. */
-export function adminFormats(locale: AdminLocale, timeZone: string) {
+export function adminFormats(locale: AdminLocale, timeZone: string): AdminFormats {
+  const key = `${locale} ${timeZone}`;
+  let found = formats.get(key);
+  if (!found) formats.set(key, (found = buildFormats(locale, timeZone)));
+  return found;
+}
+
+function buildFormats(locale: AdminLocale, timeZone: string) {
   const { intlLocale } = DICTIONARIES[locale];
   const numbers = new Intl.NumberFormat(intlLocale);
   return {
@@ -39,4 +49,4 @@ export function adminFormats(locale: AdminLocale, timeZone: string) {
   };
 }
 
-export type AdminFormats = ReturnType<typeof adminFormats>;
+export type AdminFormats = ReturnType<typeof buildFormats>;

@@ -24,19 +24,15 @@ export const groupRowsQuery = z.object({ category: z.string().max(100), offset: 
 /** The inbox page: every category's links in their order, or the ranked results of a search or filter. */
 export async function inboxPage({ links, categories }: Pick<Services, 'links' | 'categories'>, query: unknown): Promise<Record<string, unknown>> {
   const filters = inboxFilters.parse(query ?? {});
-  const [allCategories, tags] = await Promise.all([categories.list(), links.inboxTags()]);
   const filtering = Boolean(filters.q?.trim() || filters.category || filters.tag || (filters.status && filters.status !== 'inbox'));
-  const base = { filters, categories: allCategories, tags, filtering };
   if (!filtering) {
-    const inbox = await links.inbox();
-    let budget = FIRST_ROWS;
-    const groups = inbox.groups.map((group) => {
-      const shown = group.links.slice(0, Math.max(budget, 0));
-      budget -= shown.length;
-      return { ...group, links: shown.map(linkView), more: group.links.length - shown.length };
-    });
-    return { ...base, inbox: { ...inbox, groups }, results: undefined };
+    // Only the rows drawn are read; the inbox brings the categories the filters list too.
+    const [tags, inbox] = await Promise.all([links.inboxTags(), links.inbox({ firstRows: FIRST_ROWS })]);
+    const groups = inbox.groups.map((group) => ({ ...group, links: group.links.map(linkView), more: group.size - group.links.length }));
+    return { filters, categories: inbox.categories, tags, filtering, inbox: { ...inbox, groups }, results: undefined };
   }
+  const [allCategories, tags] = await Promise.all([categories.list(), links.inboxTags()]);
+  const base = { filters, categories: allCategories, tags, filtering };
   const result = await links.list({ ...filters, limit: RESULTS_PAGE });
   const next = result.nextCursor
     ? new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).filter(([, value]) => value)), cursor: result.nextCursor })

@@ -60,7 +60,7 @@ test('one-line settings refuse line breaks and control characters, with the reas
 });
 
 test('no setting can add a header to the emails, even one stored before this rule', async (t) => {
-  const { services, database, outboxDir } = await buildTestApp(t, { worker: true });
+  const { services, database, outboxDir, changes } = await buildTestApp(t, { worker: true });
   await services.settings.update({
     actor: OPERATOR,
     input: { newsletterName: 'Web, Ops & Data', senderName: 'Nicolas "N." Martin', senderEmail: 'news@veille.test' },
@@ -73,6 +73,8 @@ test('no setting can add a header to the emails, even one stored before this rul
   // Values written by an older version or straight into the table are not used as they are.
   await database.pool.query(`UPDATE settings SET value = $2 WHERE key = $1`, ['newsletterName', JSON.stringify(INJECTED)]);
   await database.pool.query(`UPDATE settings SET value = $2 WHERE key = $1`, ['senderName', JSON.stringify('Nicolas\r\nBcc: attacker@evil.example')]);
+  // Written behind the app's back, as another process would: read once its notice is heard.
+  await changes.sync();
   const current = await services.settings.get();
   assert.equal(current.newsletterName, 'Veille', 'an invalid stored value falls back to its default');
   assert.equal(current.senderName, '');
@@ -111,4 +113,27 @@ test('the settings offer the time zones as a list and preview the title the temp
   // Whatever is not a setting falls back on the saved one.
   const fallback = await owner.get(`/admin/settings/title-preview?${new URLSearchParams({ locale: 'xx', cadence: 'hourly' })}`);
   assert.match(fallback.body, /<strong lang="en">Veille - [A-Z][a-z]+ 20\d\d<\/strong>/);
+});
+
+test('a web process keeps the settings in memory and drops them when another instance changes them', async (t) => {
+  const first = await buildTestApp(t);
+  const owner = await setUpOwner(first.app);
+  const second = await buildTestApp(t, { databaseUrl: first.databaseUrl });
+  await until('the first instance listening', async () => first.changes.mode() === 'listening');
+  await second.services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Web, Ops & Data' } });
+  await first.changes.sync();
+  const brand = async () => /<a class="brand" href="\/admin">([^<]*)<\/a>/.exec((await owner.get('/admin/inbox')).body)?.[1];
+  assert.equal(await brand(), 'Web, Ops &amp; Data');
+
+  // Kept in memory: a write that sends no notice (the trigger disabled) is not seen...
+  await first.database.pool.query('ALTER TABLE settings DISABLE TRIGGER settings_notify_public');
+  await first.database.pool.query(`UPDATE settings SET value = $2 WHERE key = $1`, ['newsletterName', JSON.stringify('Unheard')]);
+  await first.database.pool.query('ALTER TABLE settings ENABLE TRIGGER settings_notify_public');
+  await first.changes.sync();
+  assert.equal(await brand(), 'Web, Ops &amp; Data', 'the page is drawn from what the process keeps');
+
+  // ...and a change made by another instance is, as soon as its notice arrives.
+  await second.services.settings.update({ actor: OPERATOR, input: { newsletterName: 'Renamed elsewhere' } });
+  await until('the new name on the first instance', async () => (await brand()) === 'Renamed elsewhere');
+  assert.equal((await first.services.settings.get()).newsletterName, 'Renamed elsewhere');
 });

@@ -1,0 +1,1 @@
+CREATE INDEX "links_inbox_search_idx" ON "links" USING gin ("search") WHERE "links"."edition_id" is null and "links"."deleted_at" is null;
