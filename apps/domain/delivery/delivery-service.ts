@@ -114,7 +114,7 @@ export function createDeliveryService(deps: Deps) {
 
   /** The send of a published, non-empty edition, with its audience; undefined when it has one already. */
   async function createSend(edition: EditionRow, startedBy: string | null, tx: DbOrTx): Promise<Send | undefined> {
-    if (edition.status !== 'published') throw new ValidationError('Publish the edition before sending it.');
+    if (edition.status !== 'published') throw new ValidationError('Publish the edition before sending it.', {}, { code: 'delivery.not-published' });
     refuseEmptyEdition(await editions.document({ edition, tx }), 'sending');
     return sends.create({ editionId: edition.id, startedBy, audience: EDITION_AUDIENCE }, tx);
   }
@@ -130,7 +130,7 @@ export function createDeliveryService(deps: Deps) {
     async start({ actor, ...ref }: EditionRef & { actor: Actor }): Promise<Send> {
       const edition = await editions.find(ref);
       const send = await db.transaction((tx) => createSend(edition, actor.id, tx));
-      if (!send) throw new ConflictError('This edition has already been sent (or is being sent).');
+      if (!send) throw new ConflictError('This edition has already been sent (or is being sent).', { code: 'delivery.already-sent' });
       await kick(send.id);
       return send;
     },
@@ -311,7 +311,7 @@ export function createDeliveryService(deps: Deps) {
     }: EditionRef & { actor: Actor; choice: ReleaseChoice; at?: string; acknowledged: boolean }): Promise<EditionRow> {
       const checks = await this.checks(ref);
       const error = checks.find((check) => check.level === 'error');
-      if (error) throw new ValidationError(error.message);
+      if (error) throw new ValidationError(error.message, {}, { code: `preflight.${error.code}` });
       const warnings = checks.filter((check) => check.level === 'warning').length;
       if (warnings > 0 && !acknowledged)
         throw new ValidationError(
@@ -319,6 +319,7 @@ export function createDeliveryService(deps: Deps) {
           {
             acknowledged: 'Read the warnings, then tick this box.',
           },
+          { code: 'preflight.unacknowledged', fieldCodes: { acknowledged: 'unacknowledged' } },
         );
       if (choice === 'schedule') return editions.schedule({ ...ref, at: at ?? '' });
       if (choice === 'web') return editions.publish(ref);
