@@ -23,10 +23,16 @@ export function fieldIssueCodes(error: z.ZodError): Record<string, string> {
   return codes;
 }
 
+const FIX_FIELDS = 'Please correct the highlighted fields.';
+
 /** Parses input with a schema, throwing a ValidationError that names each bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, message = 'Please correct the highlighted fields.'): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, message = FIX_FIELDS): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(message, fieldErrors(parsed.error), { fieldCodes: fieldIssueCodes(parsed.error) });
+  if (!parsed.success)
+    throw new ValidationError(message, fieldErrors(parsed.error), {
+      code: message === FIX_FIELDS ? 'fields' : undefined,
+      fieldCodes: fieldIssueCodes(parsed.error),
+    });
   return parsed.data;
 }
 
