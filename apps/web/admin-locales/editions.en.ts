@@ -200,7 +200,7 @@ export const editionsEn = {
     title: (title: string) => `Delivery of ${title}`,
     heading: 'Delivery',
     notSent: 'This edition has not been sent by email.',
-    sent: 'sent',
+    sent: (_count: number) => 'sent',
     failed: (count: number) => `${n(count)} failed`,
     skipped: (count: number) => `${n(count)} skipped`,
     remaining: (count: number, total: number) => `${n(count)} remaining of ${n(total)}`,

@@ -201,7 +201,7 @@ export const editionsFr: EditionsWords = {
     title: (title) => `Envoi de ${title}`,
     heading: 'Envoi',
     notSent: 'Cette édition n’a pas été envoyée par email.',
-    sent: 'envoyés',
+    sent: (count) => plural(count, 'envoyé', 'envoyés'),
     failed: (count) => `${n(count)} ${plural(count, 'échec', 'échecs')}`,
     skipped: (count) => `${n(count)} ${plural(count, 'ignoré', 'ignorés')}`,
     remaining: (count, total) => `${n(count)} ${plural(count, 'restant', 'restants')} sur ${n(total)}`,
