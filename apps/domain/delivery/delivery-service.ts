@@ -17,7 +17,7 @@ import { audienceSize, EDITION_AUDIENCE, type SubscribersService } from '../subs
 import type { ClicksService } from '../clicks/clicks-service.ts';
 import type { EventSink } from '../webhooks/webhook-events.ts';
 import { copyFor, prepareEdition, type PreparedEdition } from './edition-message.ts';
-import { autoPauseReason, sendRatesShown } from './send-health.ts';
+import { autoPauseCause, autoPauseReason, sendRatesShown } from './send-health.ts';
 import { createSendRunner, STALE_CLAIM_MS } from './send-run.ts';
 
 export type { Feedback, Send, SendProgress, SendSummary };
@@ -230,7 +230,7 @@ export function createDeliveryService(deps: Deps) {
     async status({ actor, reportLimit = 200, ...ref }: EditionRef & { actor: Actor | null; reportLimit?: number }) {
       const edition = await editions.find(ref);
       const send = await sends.findByEdition(edition.id);
-      if (!send) return { edition, send: undefined, progress: undefined, report: [], rate: 0, etaSeconds: null, feedback: undefined };
+      if (!send) return { edition, send: undefined, progress: undefined, report: [], rate: 0, etaSeconds: null, feedback: undefined, pauseCause: undefined };
       const reported = can(actor, 'subscribers.manage') ? reportLimit : 0;
       const [progress, report] = await Promise.all([sends.progress(send.id), reported > 0 ? sends.report(send.id, reported) : []]);
       const elapsed = progress.firstSentAt && progress.lastSentAt ? (progress.lastSentAt.getTime() - progress.firstSentAt.getTime()) / 1000 : 0;
@@ -244,6 +244,8 @@ export function createDeliveryService(deps: Deps) {
         rate,
         etaSeconds: rate > 0 && remaining > 0 ? Math.ceil(remaining / rate) : null,
         feedback: sendRatesShown(send),
+        // A pause the send made itself, in figures (its reason is the same in English).
+        pauseCause: send.status === 'paused' && send.pauseReason ? autoPauseCause(send) : undefined,
       };
     },
 

@@ -1,5 +1,6 @@
 // The words of the edition's screens in English: the editor, the publish screen, the previews, the
 // stats and the delivery report. editions.fr.ts has the same shape.
+import { percent, type AutoPauseCause } from '../../domain/delivery/send-health.ts';
 
 const plural = (count: number, one: string, many: string) => (count === 1 ? one : many);
 const numbers = new Intl.NumberFormat('en-US');
@@ -208,6 +209,12 @@ export const editionsEn = {
     eta: (seconds: number) => `about ${seconds < 90 ? `${n(seconds)} s` : `${n(Math.ceil(seconds / 60))} min`} left`,
     feedback: (bounced: number, bounceRate: string, soft: number, complaints: number, complaintRate: string) =>
       `${n(bounced)} bounced (${bounceRate}) · ${n(soft)} soft ${plural(soft, 'bounce', 'bounces')} · ${n(complaints)} spam ${plural(complaints, 'complaint', 'complaints')} (${complaintRate})`,
+    autoPause: (cause: AutoPauseCause) => {
+      const of = `of the ${n(cause.messages)} messages ${cause.sinceResume ? 'sent since it was resumed' : 'sent so far'}`;
+      return cause.kind === 'bounces'
+        ? `Paused automatically: ${percent(cause.rate)} ${of} bounced (the limit is ${percent(cause.limit)}). An old or imported list often does this: check the bounced addresses in the report before resuming.`
+        : `Paused automatically: ${percent(cause.rate)} ${of} were reported as spam (the limit is ${percent(cause.limit)}). Check that these readers asked for the newsletter before resuming.`;
+    },
     progress: 'Delivery progress',
     pause: 'Pause',
     resume: 'Resume',

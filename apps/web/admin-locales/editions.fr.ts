@@ -1,5 +1,6 @@
 // Les écrans d’une édition en français : l’éditeur, la publication, les aperçus, les statistiques et
 // le rapport d’envoi. fr.ts les compose (et y met les espaces insécables de la typographie).
+import { percent } from '../../domain/delivery/send-health.ts';
 import { checkSentence, type CheckWords, type EditionsWords } from './editions.en.ts';
 
 const plural = (count: number, one: string, many: string) => (count <= 1 ? one : many);
@@ -209,6 +210,13 @@ export const editionsFr: EditionsWords = {
     eta: (seconds) => `encore ${seconds < 90 ? `${n(seconds)} s` : `${n(Math.ceil(seconds / 60))} min`} environ`,
     feedback: (bounced, bounceRate, soft, complaints, complaintRate) =>
       `${n(bounced)} ${plural(bounced, 'rebond', 'rebonds')} (${bounceRate}) · ${n(soft)} ${plural(soft, 'rebond temporaire', 'rebonds temporaires')} · ${n(complaints)} ${plural(complaints, 'plainte', 'plaintes')} pour spam (${complaintRate})`,
+    autoPause: (cause) => {
+      const rate = (value: number) => editionsFr.rate(percent(value));
+      const of = `des ${n(cause.messages)} messages envoyés ${cause.sinceResume ? 'depuis la reprise' : 'jusqu’ici'}`;
+      return cause.kind === 'bounces'
+        ? `Mis en pause automatiquement : ${rate(cause.rate)} ${of} ont rebondi (la limite est de ${rate(cause.limit)}). C’est souvent le cas d’une liste ancienne ou importée : vérifiez les adresses en rebond dans le rapport avant de reprendre.`
+        : `Mis en pause automatiquement : ${rate(cause.rate)} ${of} ont été signalés comme spam (la limite est de ${rate(cause.limit)}). Vérifiez que ces lecteurs ont bien demandé à recevoir la newsletter avant de reprendre.`;
+    },
     progress: 'Avancement de l’envoi',
     pause: 'Mettre en pause',
     resume: 'Reprendre',
