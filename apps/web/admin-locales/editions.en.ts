@@ -240,6 +240,9 @@ export const editionsEn = {
     checkingAgain: 'The links are being checked again.',
     testSent: (email: string) => `A test email was sent to ${email}.`,
     urlReplaced: 'The link has its new address; it is checked again in the next few minutes.',
+    pause: 'Sending paused.',
+    resume: 'Sending resumed.',
+    retry: 'The failed messages are being sent again.',
   },
   /** The refusals of these screens' forms, by the service's codes; the English of the service stands for a code not listed. */
   errors: {

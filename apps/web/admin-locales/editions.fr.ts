@@ -242,6 +242,9 @@ export const editionsFr: EditionsWords = {
     checkingAgain: 'Les liens sont en cours de nouvelle vérification.',
     testSent: (email) => `Un email de test a été envoyé à ${email}.`,
     urlReplaced: 'Le lien a sa nouvelle adresse ; il sera vérifié à nouveau dans les minutes qui viennent.',
+    pause: 'Envoi mis en pause.',
+    resume: 'Envoi repris.',
+    retry: 'Les messages en échec sont renvoyés.',
   },
   errors: {
     fixFields: 'Corrigez les champs signalés.',

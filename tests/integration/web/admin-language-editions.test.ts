@@ -251,7 +251,8 @@ test('a French editor on an English newsletter works on an edition in French, up
   assert.equal(paused.statusCode, 200);
   assert.match(paused.body, /^<div id="delivery"/);
   assertWords(paused.body, 'the paused delivery fragment', ['En pause', 'Reprendre'], ['Paused', 'Resume']);
-  await services.delivery.resume({ period: PERIOD });
+  assert.equal((await client.postForm(`/admin/editions/${PERIOD}/delivery/resume`)).statusCode, 303);
+  assertWords(await ok(client, `/admin/editions/${PERIOD}/delivery`), 'the flash of a resume without htmx', ['Envoi repris.'], ['Sending resumed']);
   const send = await services.delivery.status({ period: PERIOD, actor: OPERATOR });
   await services.delivery.run({ sendId: send.send!.id });
   const done = await ok(client, `/admin/editions/${PERIOD}/delivery`, HX);

@@ -77,6 +77,6 @@ export async function deliveryRoutes(app: FastifyInstance, { services }: { servi
     else if (action === 'resume') await delivery.resume({ period });
     else await delivery.retryFailed({ period });
     if (wantsFragment(request)) return reply.render('partials/delivery-progress', await delivery.status({ period, actor: request.user! }));
-    return reply.redirect(`/admin/editions/${period}/delivery`, 303);
+    return reply.flash('success', adminWords(request).edition.flash[action]).redirect(`/admin/editions/${period}/delivery`, 303);
   });
 }
