@@ -67,7 +67,7 @@ export const editionsEn = {
     cancelSchedule: 'Cancel the schedule',
   },
   saveState: {
-    saved: 'Saved',
+    saved: 'Saved at',
     notSaved: 'Not saved.',
     invalid: 'Not saved:',
     idle: 'All changes saved',
