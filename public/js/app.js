@@ -273,7 +273,8 @@ document.addEventListener('input', (event) => {
   const state = document.getElementById('save-state');
   if (form && state) {
     state.className = 'save-state save-dirty';
-    state.textContent = 'Unsaved changes…';
+    // In the editor's language, from the page.
+    state.textContent = form.dataset.unsaved || 'Unsaved changes…';
   }
 });
 
@@ -287,7 +288,7 @@ document.addEventListener('click', (event) => {
   const text = source.content ? source.content.textContent : source.textContent;
   const done = () => {
     const label = button.textContent;
-    button.textContent = 'Copied';
+    button.textContent = button.dataset.copied || 'Copied';
     setTimeout(() => {
       button.textContent = label;
     }, 1500);

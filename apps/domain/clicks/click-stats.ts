@@ -12,6 +12,8 @@ export type LinkStats = {
   url: string;
   /** The section it is in; null for a link that has left the edition since. */
   section: string | null;
+  /** True in the section of the links without a category, which the admin names in its own language. */
+  uncategorised: boolean;
   /** 0 for a top-level link, 1 for a nested one. */
   depth: number;
   clicks: number;
@@ -43,12 +45,21 @@ export function linkStats(
 ): LinkStats[] {
   const clicks = new Map(totals.map((total) => [total.linkId, total.clicks]));
   const rows: LinkStats[] = [];
-  const visit = (link: EditionLink, section: string, depth: number) => {
+  const visit = (link: EditionLink, section: { name: string; categoryId: string | null }, depth: number) => {
     const count = clicks.get(link.id) ?? 0;
-    rows.push({ linkId: link.id, title: link.title, url: link.url, section, depth, clicks: count, share: shareOf(count, delivered) });
+    rows.push({
+      linkId: link.id,
+      title: link.title,
+      url: link.url,
+      section: section.name,
+      uncategorised: section.categoryId === null,
+      depth,
+      clicks: count,
+      share: shareOf(count, delivered),
+    });
     for (const child of link.children) visit(child, section, depth + 1);
   };
-  for (const section of categoryBlocks(doc)) for (const link of section.links) visit(link, section.name, 0);
+  for (const section of categoryBlocks(doc)) for (const link of section.links) visit(link, section, 0);
   const listed = new Set(rows.map((row) => row.linkId));
   for (const total of totals.filter((candidate) => !listed.has(candidate.linkId) && candidate.clicks > 0)) {
     rows.push({
@@ -56,6 +67,7 @@ export function linkStats(
       title: total.title || total.url,
       url: total.url,
       section: null,
+      uncategorised: false,
       depth: 0,
       clicks: total.clicks,
       share: shareOf(total.clicks, delivered),

@@ -17,7 +17,7 @@ import { audienceSize, EDITION_AUDIENCE, type SubscribersService } from '../subs
 import type { ClicksService } from '../clicks/clicks-service.ts';
 import type { EventSink } from '../webhooks/webhook-events.ts';
 import { copyFor, prepareEdition, type PreparedEdition } from './edition-message.ts';
-import { autoPauseReason, sendRatesShown } from './send-health.ts';
+import { autoPauseCause, autoPauseReason, sendRatesShown } from './send-health.ts';
 import { createSendRunner, STALE_CLAIM_MS } from './send-run.ts';
 
 export type { Feedback, Send, SendProgress, SendSummary };
@@ -114,7 +114,7 @@ export function createDeliveryService(deps: Deps) {
 
   /** The send of a published, non-empty edition, with its audience; undefined when it has one already. */
   async function createSend(edition: EditionRow, startedBy: string | null, tx: DbOrTx): Promise<Send | undefined> {
-    if (edition.status !== 'published') throw new ValidationError('Publish the edition before sending it.');
+    if (edition.status !== 'published') throw new ValidationError('Publish the edition before sending it.', {}, { code: 'delivery.not-published' });
     refuseEmptyEdition(await editions.document({ edition, tx }), 'sending');
     return sends.create({ editionId: edition.id, startedBy, audience: EDITION_AUDIENCE }, tx);
   }
@@ -130,7 +130,7 @@ export function createDeliveryService(deps: Deps) {
     async start({ actor, ...ref }: EditionRef & { actor: Actor }): Promise<Send> {
       const edition = await editions.find(ref);
       const send = await db.transaction((tx) => createSend(edition, actor.id, tx));
-      if (!send) throw new ConflictError('This edition has already been sent (or is being sent).');
+      if (!send) throw new ConflictError('This edition has already been sent (or is being sent).', { code: 'delivery.already-sent' });
       await kick(send.id);
       return send;
     },
@@ -230,7 +230,7 @@ export function createDeliveryService(deps: Deps) {
     async status({ actor, reportLimit = 200, ...ref }: EditionRef & { actor: Actor | null; reportLimit?: number }) {
       const edition = await editions.find(ref);
       const send = await sends.findByEdition(edition.id);
-      if (!send) return { edition, send: undefined, progress: undefined, report: [], rate: 0, etaSeconds: null, feedback: undefined };
+      if (!send) return { edition, send: undefined, progress: undefined, report: [], rate: 0, etaSeconds: null, feedback: undefined, pauseCause: undefined };
       const reported = can(actor, 'subscribers.manage') ? reportLimit : 0;
       const [progress, report] = await Promise.all([sends.progress(send.id), reported > 0 ? sends.report(send.id, reported) : []]);
       const elapsed = progress.firstSentAt && progress.lastSentAt ? (progress.lastSentAt.getTime() - progress.firstSentAt.getTime()) / 1000 : 0;
@@ -244,6 +244,8 @@ export function createDeliveryService(deps: Deps) {
         rate,
         etaSeconds: rate > 0 && remaining > 0 ? Math.ceil(remaining / rate) : null,
         feedback: sendRatesShown(send),
+        // A pause the send made itself, in figures (its reason is the same in English).
+        pauseCause: send.status === 'paused' && send.pauseReason ? autoPauseCause(send) : undefined,
       };
     },
 
@@ -311,7 +313,7 @@ export function createDeliveryService(deps: Deps) {
     }: EditionRef & { actor: Actor; choice: ReleaseChoice; at?: string; acknowledged: boolean }): Promise<EditionRow> {
       const checks = await this.checks(ref);
       const error = checks.find((check) => check.level === 'error');
-      if (error) throw new ValidationError(error.message);
+      if (error) throw new ValidationError(error.message, {}, { code: `preflight.${error.code}` });
       const warnings = checks.filter((check) => check.level === 'warning').length;
       if (warnings > 0 && !acknowledged)
         throw new ValidationError(
@@ -319,6 +321,7 @@ export function createDeliveryService(deps: Deps) {
           {
             acknowledged: 'Read the warnings, then tick this box.',
           },
+          { code: 'preflight.unacknowledged', fieldCodes: { acknowledged: 'unacknowledged' } },
         );
       if (choice === 'schedule') return editions.schedule({ ...ref, at: at ?? '' });
       if (choice === 'web') return editions.publish(ref);

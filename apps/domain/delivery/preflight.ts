@@ -19,10 +19,13 @@ export type PreflightCheck = {
   code: string;
   message: string;
   links?: CheckedLink[];
-  /** The section a check is about. */
+  /** The section a check is about, and its category's id (null: the links without a category). */
   section?: string;
-  /** Bytes (email-size), readers (audience), links checked so far (link-check-running). */
+  categoryId?: string | null;
+  /** Bytes (email-size), readers (audience), links checked so far (link-check-running), links checked (links-load). */
   count?: number;
+  /** Links to check in all (link-check-running). */
+  total?: number;
 };
 
 const named = (links: EditionLink[]) => links.map((link) => `“${link.title}”`).join(', ');
@@ -48,6 +51,7 @@ export function preflightChecks(input: {
       code: 'link-check-running',
       message: `Checking links… (${linkCheck.checked} of ${linkCheck.total})`,
       count: linkCheck.checked,
+      total: linkCheck.total,
     });
   for (const broken of linkCheck.broken)
     checks.push({
@@ -57,7 +61,12 @@ export function preflightChecks(input: {
       links: [{ id: broken.linkId, title: broken.title, url: broken.url, reason: broken.reason }],
     });
   if (linkCheck.status === 'done' && linkCheck.total > 0 && linkCheck.broken.length === 0)
-    checks.push({ level: 'info', code: 'links-load', message: linkCheck.total === 1 ? 'The link loads.' : `All ${linkCheck.total} links load.` });
+    checks.push({
+      level: 'info',
+      code: 'links-load',
+      count: linkCheck.total,
+      message: linkCheck.total === 1 ? 'The link loads.' : `All ${linkCheck.total} links load.`,
+    });
 
   const bare = links.filter((link) => !link.commentary.trim());
   if (bare.length > 0)
@@ -84,8 +93,20 @@ export function preflightChecks(input: {
   for (const block of categoryBlocks(doc).filter((candidate) => candidate.links.length === 0))
     checks.push(
       block.keepEmpty
-        ? { level: 'warning', code: 'empty-section', section: block.name, message: `“${block.name}” has no links: readers see its heading alone.` }
-        : { level: 'info', code: 'empty-section', section: block.name, message: `“${block.name}” has no links: readers do not see it.` },
+        ? {
+            level: 'warning',
+            code: 'empty-section',
+            section: block.name,
+            categoryId: block.categoryId,
+            message: `“${block.name}” has no links: readers see its heading alone.`,
+          }
+        : {
+            level: 'info',
+            code: 'empty-section',
+            section: block.name,
+            categoryId: block.categoryId,
+            message: `“${block.name}” has no links: readers do not see it.`,
+          },
     );
 
   const kilobytes = Math.round(emailBytes / 1024);

@@ -39,12 +39,15 @@ export function percent(rate: number): string {
     .replace(/\.$/, '')}%`;
 }
 
+/** Why a send pauses itself: the rate past its limit, over how many messages, counted since a resume or from the start. */
+export type AutoPauseCause = { kind: 'bounces' | 'complaints'; rate: number; limit: number; messages: number; sinceResume: boolean };
+
 /**
  * Why a send should pause itself now, or undefined. Counted from the baseline an editor's resume
  * left, so that resuming after a pause is not undone at once: the check starts again, over the
- * next AUTO_PAUSE.minMessages.
+ * next AUTO_PAUSE.minMessages. Once paused, the same figures say why on the delivery page.
  */
-export function autoPauseReason(send: SendCounts & Pick<Send, 'pauseBaseline'>): string | undefined {
+export function autoPauseCause(send: SendCounts & Pick<Send, 'pauseBaseline'>): AutoPauseCause | undefined {
   const base = send.pauseBaseline ?? { accepted: 0, refused: 0, bounces: 0, complaints: 0 };
   const since = sendRates({
     accepted: send.accepted - base.accepted,
@@ -54,10 +57,18 @@ export function autoPauseReason(send: SendCounts & Pick<Send, 'pauseBaseline'>):
     complaints: send.complaints - base.complaints,
   });
   if (since.messages < AUTO_PAUSE.minMessages) return undefined;
-  const of = `of the ${since.messages.toLocaleString('en')} messages ${send.pauseBaseline ? 'sent since it was resumed' : 'sent so far'}`;
-  if (since.bounceRate > AUTO_PAUSE.bounceRate)
-    return `Paused automatically: ${percent(since.bounceRate)} ${of} bounced (the limit is ${percent(AUTO_PAUSE.bounceRate)}). An old or imported list often does this: check the bounced addresses in the report before resuming.`;
-  if (since.complaintRate > AUTO_PAUSE.complaintRate)
-    return `Paused automatically: ${percent(since.complaintRate)} ${of} were reported as spam (the limit is ${percent(AUTO_PAUSE.complaintRate)}). Check that these readers asked for the newsletter before resuming.`;
+  const figures = { messages: since.messages, sinceResume: Boolean(send.pauseBaseline) };
+  if (since.bounceRate > AUTO_PAUSE.bounceRate) return { kind: 'bounces', rate: since.bounceRate, limit: AUTO_PAUSE.bounceRate, ...figures };
+  if (since.complaintRate > AUTO_PAUSE.complaintRate) return { kind: 'complaints', rate: since.complaintRate, limit: AUTO_PAUSE.complaintRate, ...figures };
   return undefined;
+}
+
+/** The sentence a send that pauses itself keeps as its reason (the delivery page words it in its editor's language from autoPauseCause). */
+export function autoPauseReason(send: SendCounts & Pick<Send, 'pauseBaseline'>): string | undefined {
+  const cause = autoPauseCause(send);
+  if (!cause) return undefined;
+  const of = `of the ${cause.messages.toLocaleString('en')} messages ${cause.sinceResume ? 'sent since it was resumed' : 'sent so far'}`;
+  if (cause.kind === 'bounces')
+    return `Paused automatically: ${percent(cause.rate)} ${of} bounced (the limit is ${percent(cause.limit)}). An old or imported list often does this: check the bounced addresses in the report before resuming.`;
+  return `Paused automatically: ${percent(cause.rate)} ${of} were reported as spam (the limit is ${percent(cause.limit)}). Check that these readers asked for the newsletter before resuming.`;
 }

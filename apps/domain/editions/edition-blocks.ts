@@ -105,7 +105,7 @@ export function readBlocks(input: unknown): BlockInput[] {
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const path = ['blocks', index, ...issue.path].join('.');
-      throw new ValidationError(`${describeBlock(index, raw)}: ${issue.message}`, { [path]: issue.message });
+      throw new ValidationError(`${describeBlock(index, raw)}: ${issue.message}`, { [path]: issue.message }, { fieldCodes: { [path]: issue.code } });
     }
     const block = parsed.data;
     if (block.kind === 'text') {

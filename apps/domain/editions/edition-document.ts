@@ -85,7 +85,7 @@ export function emptyEditionMessage(doing: 'publishing' | 'scheduling' | 'sendin
 
 /** Refuses to publish, schedule or send an empty edition, saying what to add. */
 export function refuseEmptyEdition(doc: Pick<EditionDocument, 'blocks'>, doing: 'publishing' | 'scheduling' | 'sending'): void {
-  if (isEditionEmpty(doc)) throw new ValidationError(emptyEditionMessage(doing));
+  if (isEditionEmpty(doc)) throw new ValidationError(emptyEditionMessage(doing), {}, { code: `edition.empty-${doing}` });
 }
 
 /** Tags suggested for an edition: those of its links, most used first, without the ones it has. */

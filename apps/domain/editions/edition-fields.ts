@@ -8,9 +8,10 @@ import { readBlocks } from './edition-blocks.ts';
 export const tagsSchema = z
   .union([z.array(z.string().max(60)), z.string().max(2000)], { error: 'Tags must be a list of words.' })
   .transform(normalizeTags)
-  .refine((tags) => tags.length <= 40, { error: 'At most 40 tags.' })
+  .refine((tags) => tags.length <= 40, { error: 'At most 40 tags.', params: { code: 'too_many' } })
   .refine((tags) => tags.every((tag) => tag.length <= 40 && /^[\p{L}\p{N}][\p{L}\p{N}.+#'’-]*$/u.test(tag)), {
     error: 'Tags may contain letters, digits, dots, apostrophes and dashes, 40 characters at most.',
+    params: { code: 'invalid_tag' },
   });
 
 /** An editor's change to an edition: the fields sent, and the version it started from. */

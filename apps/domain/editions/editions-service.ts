@@ -154,7 +154,7 @@ export function createEditionsService({ db, editions, links, categories, setting
     tx: DbOrTx,
   ): Promise<EditionRow> {
     if (changes.slug && changes.slug !== current.slug && (await editions.slugTaken(changes.slug, current.id, tx))) {
-      throw new ValidationError('Another edition uses this slug.', { slug: 'Another edition uses this slug.' });
+      throw new ValidationError('Another edition uses this slug.', { slug: 'Another edition uses this slug.' }, { fieldCodes: { slug: 'taken' } });
     }
     const patch: EditionPatch = { ...changes, ...(blocks ? { blocks } : {}) };
     if (current.status === 'published') patch.correctedAt = clock.now();
@@ -163,6 +163,7 @@ export function createEditionsService({ db, editions, links, categories, setting
       const latest = await find({ id: current.id });
       throw new ConflictError(
         `Someone else saved this edition meanwhile (it is now at version ${latest.version}, you started from version ${version}). Your text is kept below: copy what you need, then reload to see their changes.`,
+        { code: 'edition.changed' },
       );
     }
     // Readers, emails and feeds know the edition by its path since it was first published.
@@ -299,10 +300,19 @@ export function createEditionsService({ db, editions, links, categories, setting
       const edition = await find(ref);
       const { timeZone } = await settings.get();
       const when = zonedTimeToUtc(ref.at, timeZone);
-      if (!when) throw new ValidationError('Give a date and a time, such as 2024-06-30 18:00.', { scheduledAt: 'Give a date and a time.' });
+      if (!when)
+        throw new ValidationError(
+          'Give a date and a time, such as 2024-06-30 18:00.',
+          { scheduledAt: 'Give a date and a time.' },
+          { code: 'edition.schedule-missing', fieldCodes: { scheduledAt: 'missing' } },
+        );
       if (when.getTime() <= clock.now().getTime())
-        throw new ValidationError('This time is in the past: choose a later one, or publish now.', { scheduledAt: 'This time is in the past.' });
-      if (edition.status === 'published') throw new ConflictError('This edition is already published.');
+        throw new ValidationError(
+          'This time is in the past: choose a later one, or publish now.',
+          { scheduledAt: 'This time is in the past.' },
+          { code: 'edition.schedule-past', fieldCodes: { scheduledAt: 'past' } },
+        );
+      if (edition.status === 'published') throw new ConflictError('This edition is already published.', { code: 'edition.already-published' });
       refuseEmptyEdition(await document({ edition }), 'scheduling');
       return (await editions.update(edition.id, { status: 'scheduled', scheduledAt: when }))!;
     },

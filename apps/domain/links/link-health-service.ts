@@ -221,7 +221,12 @@ export function createLinkHealthService(deps: Deps) {
      */
     async replaceUrl({ edition: idOrPeriod, linkId, url }: { edition: string; linkId: string; url: unknown }) {
       const edition = await editions.find(editionRef(idOrPeriod));
-      if (typeof url !== 'string' || url.trim() === '') throw new ValidationError('Enter the new address of the link.', { url: 'Enter the new address.' });
+      if (typeof url !== 'string' || url.trim() === '')
+        throw new ValidationError(
+          'Enter the new address of the link.',
+          { url: 'Enter the new address.' },
+          { code: 'link.url-missing', fieldCodes: { url: 'missing' } },
+        );
       const link = await links.get({ id: linkId });
       if (link.editionId !== edition.id) throw new NotFoundError('This link is not in this edition.');
       // The title stays: a metadata fetch of the new page must not rename a published link.

@@ -3,19 +3,27 @@ export type FieldErrors = Record<string, string>;
 
 /** Base of the errors a service throws on purpose; the web layer maps each to a status. */
 export class DomainError extends Error {
-  constructor(message: string) {
+  /** A stable name for the message ("edition.slug-taken"), for a page that words it in its reader's language; unset where none was given. */
+  readonly code: string | undefined;
+
+  constructor(message: string, options: { code?: string } = {}) {
     super(message);
     this.name = new.target.name;
+    this.code = options.code;
   }
 }
 
-/** Input that breaks a rule; carries a message per field. */
+/** Input that breaks a rule; carries a message per field, and a stable code per field where one is known (zod's issue code or the rule's own). */
 export class ValidationError extends DomainError {
+  readonly fieldCodes: Record<string, string>;
+
   constructor(
     message: string,
     readonly fields: FieldErrors = {},
+    options: { code?: string; fieldCodes?: Record<string, string> } = {},
   ) {
-    super(message);
+    super(message, options);
+    this.fieldCodes = options.fieldCodes ?? {};
   }
 }
 

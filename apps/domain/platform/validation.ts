@@ -12,10 +12,27 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   return fields;
 }
 
+/** A stable code per field for the message fieldErrors keeps: zod's issue code (too_small, invalid_format...), or a refinement's own `params.code`. */
+export function fieldIssueCodes(error: z.ZodError): Record<string, string> {
+  const codes: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.map(String).join('.') || '_';
+    const own = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    codes[key] ??= typeof own === 'string' ? own : issue.code;
+  }
+  return codes;
+}
+
+const FIX_FIELDS = 'Please correct the highlighted fields.';
+
 /** Parses input with a schema, throwing a ValidationError that names each bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, message = 'Please correct the highlighted fields.'): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, message = FIX_FIELDS): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(message, fieldErrors(parsed.error));
+  if (!parsed.success)
+    throw new ValidationError(message, fieldErrors(parsed.error), {
+      code: message === FIX_FIELDS ? 'fields' : undefined,
+      fieldCodes: fieldIssueCodes(parsed.error),
+    });
   return parsed.data;
 }
 

@@ -1,5 +1,7 @@
 // The admin in English: the default language of every editor. fr.ts has the same shape.
 
+import { editionsEn } from './editions.en.ts';
+
 const plural = (count: number, one: string, many: string) => (count === 1 ? one : many);
 
 /** The admin's words in English; its type is the shape every admin dictionary follows. */
@@ -180,6 +182,7 @@ export const en = {
     clickCountingOff: 'Off: the email links each page directly',
     clickCountingHint: 'Counts clicks per link and per hour, never who clicked. Applies to the emails sent from now on.',
   },
+  edition: editionsEn,
 };
 
 /** The shape of an admin dictionary. */

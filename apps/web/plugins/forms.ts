@@ -28,10 +28,21 @@ export type FormRoute = {
   page?: (request: FastifyRequest, reply: FastifyReply) => Promise<Record<string, unknown>>;
   /** Where the page's template expects this form's values and errors, when it holds several forms. */
   keys?: { values: string; errors: string; error?: string };
+  /** The failure's sentence and field messages in the signed-in editor's language, from the error's codes (the English ones stand where none is known). */
+  words?: (request: FastifyRequest, failure: FormFailure) => Pick<FormFailure, 'message' | 'fields'>;
 };
 
 /** Why a form is shown again: the status, the sentence above the form, the message per field; `refused` (and the guard's code in `refusal`) when the request itself was refused: a character, an expired pre-session form. */
-export type FormFailure = { status: number; message: string; fields: FieldErrors; refused: boolean; refusal?: string };
+export type FormFailure = {
+  status: number;
+  message: string;
+  fields: FieldErrors;
+  refused: boolean;
+  refusal?: string;
+  /** The service's stable names for the sentence and for each field's message, where it gave them. */
+  code?: string;
+  fieldCodes?: Record<string, string>;
+};
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,8 +74,9 @@ export function typedValues(body: unknown): Record<string, unknown> {
 
 /** The message per field and the sentence above the form for an error a form route re-renders, or undefined for any other error. */
 export function formErrorOf(error: unknown): FormFailure | undefined {
-  if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields, refused: false };
-  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false };
+  if (error instanceof ValidationError)
+    return { status: 422, message: error.message, fields: error.fields, refused: false, code: error.code, fieldCodes: error.fieldCodes };
+  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false, code: error.code };
   if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {}, refused: false };
   if (error instanceof RateLimitedError) return { status: 429, message: error.message, fields: {}, refused: false };
   if (error instanceof RequestRefusedError && error.code === 'invalid_characters')
@@ -84,12 +96,13 @@ export async function renderFormError(request: FastifyRequest, reply: FastifyRep
   if (template === undefined) return undefined;
   const page = (await form.page?.(request, reply)) ?? {};
   const keys = form.keys ?? { values: 'values', errors: 'errors', error: 'error' };
+  const worded = form.words?.(request, failure) ?? failure;
   const known = (page[keys.values] as Record<string, unknown> | undefined) ?? {};
   const data = {
     ...page,
     [keys.values]: { ...known, ...typedValues(request.body) },
-    [keys.errors]: failure.fields,
-    [keys.error ?? 'error']: failure.message,
+    [keys.errors]: worded.fields,
+    [keys.error ?? 'error']: worded.message,
     formStatus: failure.status,
     formRefusal: failure.refusal,
   };

@@ -7,8 +7,8 @@ import { blockKey, categoryBlocks, isShown, repeatedLinks, topLinks } from '../.
 import { tagSuggestions } from '../../domain/editions/edition-document.ts';
 import type { EditionBlock } from '../../domain/editions/edition-types.ts';
 import { editionBodyHtml } from '../../domain/editions/edition-render.ts';
-import { periodLabel } from '../../domain/editions/periods.ts';
 import type { FormRoute } from '../plugins/forms.ts';
+import { editionFormWords } from './edition-form-words.ts';
 import { linkView } from './link-view.ts';
 
 type EditorServices = Pick<Services, 'editions' | 'links' | 'settings' | 'categories' | 'delivery' | 'linkCheck'>;
@@ -79,7 +79,6 @@ export async function editionEditorView(
     errors: {},
     scheduleValues: {},
     scheduleErrors: {},
-    label: periodLabel(row.period, current.locale),
     bodyHtml: editionBodyHtml(doc),
     checks: row.status === 'published' ? await services.delivery.checks({ id: row.id }) : [],
     sendStatus,
@@ -105,5 +104,6 @@ export function publishingForm(services: EditorServices): FormRoute {
     template: 'admin/edition-editor',
     page: async (request) => editionEditorView(services, editorParams.parse(request.params)),
     keys: { values: 'scheduleValues', errors: 'scheduleErrors', error: 'publishError' },
+    words: editionFormWords,
   };
 }

@@ -2,9 +2,9 @@
 // look, infos tell), the link check as it stands and the three choices. Read-only: the screen
 // asks for its link check itself, by POST, once it has loaded.
 import type { Services } from '../../bootstrap/services.ts';
-import { periodLabel } from '../../domain/editions/periods.ts';
 import type { FormRoute } from '../plugins/forms.ts';
 import { editorParams } from './edition-editor-view.ts';
+import { editionFormWords } from './edition-form-words.ts';
 
 type PreflightServices = Pick<Services, 'editions' | 'delivery' | 'linkCheck' | 'settings'>;
 
@@ -32,7 +32,6 @@ export async function preflightView(services: PreflightServices, { period }: { p
     ...view,
     checks: view,
     linkCheck,
-    label: periodLabel(view.row.period, current.locale),
     timeZone: current.timeZone,
     values: {},
     fieldErrors: {},
@@ -45,5 +44,6 @@ export function preflightForm(services: PreflightServices): FormRoute {
     template: 'admin/edition-preflight',
     page: async (request) => preflightView(services, editorParams.parse(request.params)),
     keys: { values: 'values', errors: 'fieldErrors', error: 'error' },
+    words: editionFormWords,
   };
 }

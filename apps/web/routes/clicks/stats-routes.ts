@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
+import { adminWords } from '../../plugins/render.ts';
+import { editionFormWords } from '../../view-models/edition-form-words.ts';
 import { editorParams } from '../../view-models/edition-editor-view.ts';
 import { editionLinkParams, editionStatsView } from '../../view-models/edition-stats-view.ts';
 
@@ -27,6 +29,7 @@ export async function statsRoutes(app: FastifyInstance, { services }: { services
       return { ...(await editionStatsView(services, { period })), replaceValues: { linkId } };
     },
     keys: { values: 'replaceValues', errors: 'replaceErrors', error: 'replaceError' },
+    words: editionFormWords,
   };
 
   app.get('/most-followed.csv', async (_request, reply) => sendCsv(reply, await services.clicks.topLinksCsv()));
@@ -45,8 +48,6 @@ export async function statsRoutes(app: FastifyInstance, { services }: { services
     const { period, linkId } = editionLinkParams.parse(request.params);
     const { url } = z.object({ url: z.unknown() }).parse(request.body ?? {});
     await services.linkHealth.replaceUrl({ edition: period, linkId, url });
-    return reply
-      .flash('success', 'The link has its new address; it is checked again in the next few minutes.')
-      .redirect(`/admin/editions/${period}/stats#links-health`, 303);
+    return reply.flash('success', adminWords(request).edition.flash.urlReplaced).redirect(`/admin/editions/${period}/stats#links-health`, 303);
   });
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../../../bootstrap/services.ts';
 import { editionPath } from '../../../domain/editions/periods.ts';
 import { requireUser } from '../../plugins/auth.ts';
-import { wantsFragment } from '../../plugins/render.ts';
+import { adminWords, wantsFragment } from '../../plugins/render.ts';
 import { editorParams, publishingForm } from '../../view-models/edition-editor-view.ts';
 import { preflightChecksView, preflightForm, preflightView } from '../../view-models/edition-preflight-view.ts';
 import { sendSandboxedHtml } from '../../sandboxed-html.ts';
@@ -24,7 +24,7 @@ export async function deliveryRoutes(app: FastifyInstance, { services }: { servi
   app.post('/:period/test-email', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
     await delivery.sendTest({ period, to: request.user!.email });
-    return reply.flash('success', `A test email was sent to ${request.user!.email}.`).redirect(`/admin/editions/${period}`, 303);
+    return reply.flash('success', adminWords(request).edition.flash.testSent(request.user!.email)).redirect(`/admin/editions/${period}`, 303);
   });
 
   // The email as subscribers will get it. Its styles are inline, as email needs: this one answer
@@ -61,7 +61,8 @@ export async function deliveryRoutes(app: FastifyInstance, { services }: { servi
     const { choice, acknowledged, scheduledAt } = preflightBody.parse(request.body ?? {});
     const row = await delivery.release({ period, actor: request.user!, choice, at: scheduledAt, acknowledged: acknowledged === 'yes' });
     if (choice === 'send') return reply.redirect(`/admin/editions/${period}/delivery`, 303);
-    const done = choice === 'schedule' ? 'Publication scheduled.' : `Published: ${editionPath(row)} (on the web only: no email was sent).`;
+    const { flash } = adminWords(request).edition;
+    const done = choice === 'schedule' ? flash.scheduled : flash.publishedWeb(editionPath(row));
     return reply.flash('success', done).redirect(`/admin/editions/${period}`, 303);
   });
 
@@ -76,6 +77,6 @@ export async function deliveryRoutes(app: FastifyInstance, { services }: { servi
     else if (action === 'resume') await delivery.resume({ period });
     else await delivery.retryFailed({ period });
     if (wantsFragment(request)) return reply.render('partials/delivery-progress', await delivery.status({ period, actor: request.user! }));
-    return reply.redirect(`/admin/editions/${period}/delivery`, 303);
+    return reply.flash('success', adminWords(request).edition.flash[action]).redirect(`/admin/editions/${period}/delivery`, 303);
   });
 }

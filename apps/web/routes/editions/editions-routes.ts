@@ -8,9 +8,10 @@ import type { LinkCheckState } from '../../../domain/links/link-check-service.ts
 import { ValidationError } from '../../../domain/platform/errors.ts';
 import { requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
-import { wantsFragment } from '../../plugins/render.ts';
+import { adminWords, wantsFragment } from '../../plugins/render.ts';
 import { publicContext } from '../../public-context.ts';
 import { editionEditorView, editorParams, publishingForm } from '../../view-models/edition-editor-view.ts';
+import { editionFormWords } from '../../view-models/edition-form-words.ts';
 import { linkEditPage } from '../../view-models/link-pages-view.ts';
 import { linkInput } from '../links/links-routes.ts';
 import { editionsView } from '../../view-models/editions-view.ts';
@@ -73,6 +74,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   const editionForm: FormRoute = {
     template: 'admin/edition-editor',
     fragment: 'partials/edition-save-state',
+    words: editionFormWords,
     // The text fields typed come back through the form helper; the blocks' texts are rebuilt from their keys.
     page: async (request) =>
       editionEditorView(services, {
@@ -111,7 +113,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   app.post('/:period', { config: { form: editionForm } }, async (request, reply) => {
     const { period } = editorParams.parse(request.params);
     const row = await editions.update({ period, input: editionInput(request.body) });
-    if (!wantsFragment(request)) return reply.flash('success', 'Edition saved.').redirect(`/admin/editions/${row.period}`, 303);
+    if (!wantsFragment(request)) return reply.flash('success', adminWords(request).edition.flash.saved).redirect(`/admin/editions/${row.period}`, 303);
     return reply.render('partials/edition-save-state', { state: 'saved', version: row.version, at: new Date() });
   });
 
@@ -149,7 +151,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   app.post('/:period/links/:linkId', { config: { form: linkInEditorForm } }, async (request, reply) => {
     const { period, linkId } = linkParams.parse(request.params);
     await links.update({ id: linkId, input: linkInput(request.body) });
-    if (!wantsFragment(request)) reply.flash('success', 'Link saved.');
+    if (!wantsFragment(request)) reply.flash('success', adminWords(request).edition.flash.linkSaved);
     // The form stood in the link's row; saved, the sections are shown again, the link in its place.
     return refreshSections(request, reply.header('HX-Retarget', '#edition-sections').header('HX-Reswap', 'outerHTML'), period);
   });
@@ -181,20 +183,20 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   app.post('/:period/publish', { config: { form: publishing } }, async (request, reply) => {
     const { period } = editorParams.parse(request.params);
     const row = await editions.publish({ period });
-    return reply.flash('success', `Published: ${editionPath(row)}`).redirect(`/admin/editions/${period}`, 303);
+    return reply.flash('success', adminWords(request).edition.flash.published(editionPath(row))).redirect(`/admin/editions/${period}`, 303);
   });
 
   app.post('/:period/schedule', { config: { form: publishing } }, async (request, reply) => {
     const { period } = editorParams.parse(request.params);
     const { scheduledAt } = z.object({ scheduledAt: z.string().max(40).default('') }).parse(request.body ?? {});
     await editions.schedule({ period, at: scheduledAt });
-    return reply.flash('success', 'Publication scheduled.').redirect(`/admin/editions/${period}`, 303);
+    return reply.flash('success', adminWords(request).edition.flash.scheduled).redirect(`/admin/editions/${period}`, 303);
   });
 
   app.post('/:period/unpublish', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
     await editions.unpublish({ period });
-    return reply.flash('success', 'The edition is a draft again: it left the public site.').redirect(`/admin/editions/${period}`, 303);
+    return reply.flash('success', adminWords(request).edition.flash.unpublished).redirect(`/admin/editions/${period}`, 303);
   });
 
   // The web page and the email side by side, as readers will see them.
@@ -234,7 +236,7 @@ export async function editionsRoutes(app: FastifyInstance, { services }: { servi
   app.post('/:period/link-check', async (request, reply) => {
     const { period } = editorParams.parse(request.params);
     const linkCheck = await services.linkCheck.start({ edition: period });
-    if (!wantsFragment(request)) reply.flash('info', 'The links are being checked again.');
+    if (!wantsFragment(request)) reply.flash('info', adminWords(request).edition.flash.checkingAgain);
     return renderLinkCheck(request, reply, period, linkCheck);
   });
 
