@@ -9,11 +9,21 @@ export class DomainError extends Error {
   }
 }
 
-/** Input that breaks a rule; carries a message per field. */
+/**
+ * A refusal's stable name and what its words need (`{ code: 'too_long', max: 1000 }`), so that a
+ * screen can word it in its reader's language rather than by matching the English message.
+ */
+export type ErrorCode = { code: string } & Record<string, string | number>;
+
+/** The code of the refusal as a whole (`form`) and of each field's, beside the English messages. */
+export type ErrorCodes = { form?: ErrorCode; fields?: Record<string, ErrorCode> };
+
+/** Input that breaks a rule; carries a message per field, and their codes where they have one. */
 export class ValidationError extends DomainError {
   constructor(
     message: string,
     readonly fields: FieldErrors = {},
+    readonly codes: ErrorCodes = {},
   ) {
     super(message);
   }

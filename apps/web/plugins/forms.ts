@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, RateLimitedError, UnauthenticatedError, ValidationError, type FieldErrors } from '../../domain/platform/errors.ts';
+import { ConflictError, RateLimitedError, UnauthenticatedError, ValidationError, type ErrorCodes, type FieldErrors } from '../../domain/platform/errors.ts';
 import { RequestRefusedError } from '../http-errors.ts';
 
 /**
@@ -28,10 +28,12 @@ export type FormRoute = {
   page?: (request: FastifyRequest, reply: FastifyReply) => Promise<Record<string, unknown>>;
   /** Where the page's template expects this form's values and errors, when it holds several forms. */
   keys?: { values: string; errors: string; error?: string };
+  /** The failure in the editor's language, from its codes: the messages the services write are English. */
+  words?: (request: FastifyRequest, failure: FormFailure) => FormFailure;
 };
 
 /** Why a form is shown again: the status, the sentence above the form, the message per field; `refused` (and the guard's code in `refusal`) when the request itself was refused: a character, an expired pre-session form. */
-export type FormFailure = { status: number; message: string; fields: FieldErrors; refused: boolean; refusal?: string };
+export type FormFailure = { status: number; message: string; fields: FieldErrors; refused: boolean; refusal?: string; codes?: ErrorCodes };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,7 +65,7 @@ export function typedValues(body: unknown): Record<string, unknown> {
 
 /** The message per field and the sentence above the form for an error a form route re-renders, or undefined for any other error. */
 export function formErrorOf(error: unknown): FormFailure | undefined {
-  if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields, refused: false };
+  if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields, refused: false, codes: error.codes };
   if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false };
   if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {}, refused: false };
   if (error instanceof RateLimitedError) return { status: 429, message: error.message, fields: {}, refused: false };
@@ -79,7 +81,8 @@ export function formErrorOf(error: unknown): FormFailure | undefined {
  * the route shows no form for this failure: the error is then answered as any other. A page that
  * cannot be read throws (the error handler answers that refusal, or the first one).
  */
-export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, failure: FormFailure): Promise<FastifyReply | undefined> {
+export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, refusal: FormFailure): Promise<FastifyReply | undefined> {
+  const failure = form.words ? form.words(request, refusal) : refusal;
   const template = typeof form.template === 'function' ? form.template(request, failure) : form.template;
   if (template === undefined) return undefined;
   const page = (await form.page?.(request, reply)) ?? {};
