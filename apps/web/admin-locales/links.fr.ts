@@ -10,7 +10,8 @@ export const linksFr: LinksWords = {
   toSort: 'À trier',
   inbox: {
     title: 'Boîte de réception',
-    intro: 'Gardez des liens tout le mois. Les nouveaux arrivent dans « À trier » ; rangez-les dans des catégories et écrivez une ligne de commentaire.',
+    intro:
+      'Collectez des liens tout au long du mois. Les nouveaux arrivent dans « À trier » ; classez-les dans des catégories et écrivez une ligne de commentaire.',
     captureLink: 'Capturer depuis n’importe quel site',
     categoriesLink: 'Catégories',
     urlLabel: 'URL à ajouter',
@@ -70,7 +71,7 @@ export const linksFr: LinksWords = {
     needWork: (count) => `${count} à compléter`,
   },
   row: {
-    dragTitle: 'Glissez, ou Alt+Haut / Alt+Bas, pour changer l’ordre',
+    dragTitle: 'Faites glisser, ou Alt+Haut / Alt+Bas, pour changer l’ordre',
     move: (name) => `Déplacer ${name} (Alt+Haut, Alt+Bas)`,
     select: (name) => `Sélectionner ${name}`,
     editTitle: 'Modifier le titre',
@@ -120,7 +121,8 @@ export const linksFr: LinksWords = {
     more: 'Plus',
     saveLink: 'Enregistrer le lien',
     saveCopy: 'Enregistrer une deuxième copie',
-    alreadySaved: (edition) => `Cette page est déjà enregistrée${edition ? ` (dans ${edition})` : ''} : complétez-la plutôt que de garder deux copies.`,
+    alreadySaved: (edition) =>
+      `Cette page est déjà enregistrée${edition ? ` (dans ${edition})` : ''} : complétez le lien existant plutôt que d’en garder deux copies.`,
     openExisting: (title) => `Ouvrir et modifier « ${title} »`,
   },
   saved: {
