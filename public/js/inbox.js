@@ -31,7 +31,11 @@
     const selected = boxes.filter((box) => box.checked).length;
     bar.hidden = selected === 0;
     const count = bar.querySelector('[data-selected-count]');
-    if (count) count.textContent = `${selected} selected:`;
+    // The words are the page's (data-one, data-many), in the editor's language.
+    const template = count && (selected === 1 ? count.dataset.one : count.dataset.many);
+    if (template) {
+      count.textContent = template.replace('{count}', new Intl.NumberFormat(document.documentElement.lang || undefined).format(selected));
+    }
     const all = bar.querySelector('[data-select-all]');
     if (all) {
       all.checked = selected > 0 && selected === boxes.length;

@@ -4,6 +4,8 @@
 //   item (or the item holding the focus) one place, keep the focus on it, announce the new place
 //   to screen readers and dispatch a bubbling "reorder" event ({ item, list }) for the page to save;
 // - "?" opens the dialog of keyboard shortcuts (dialog#shortcuts), when the page has one.
+// The sentences it announces are the page's, in the editor's language: the data- attributes of
+// dialog#shortcuts, with {item}, {position}, {count} and {list} in them.
 
 (() => {
   const isTyping = (target) => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
@@ -19,11 +21,23 @@
       region.setAttribute('role', 'status');
       document.body.append(region);
     }
+    if (!message) return;
     // Emptied first, so the same sentence twice is still read out.
     region.textContent = '';
     setTimeout(() => {
       region.textContent = message;
     }, 50);
+  }
+
+  /** One of the announced sentences, its {names} replaced; empty on a page without the dialog. */
+  function sentence(key, values) {
+    const template = document.getElementById('shortcuts')?.dataset[key] || '';
+    return template.replace(/\{(\w+)\}/g, (match, name) => (name in values ? String(values[name]) : match));
+  }
+
+  /** A number as the page's language writes it. */
+  function number(value) {
+    return new Intl.NumberFormat(document.documentElement.lang || undefined).format(value);
   }
 
   /** A short name for an item: its aria-label, or its first line of text. */
@@ -43,7 +57,8 @@
     else target.after(item);
     if (focused instanceof HTMLElement) focused.focus();
     const label = list.getAttribute('aria-label') || document.getElementById(list.getAttribute('aria-labelledby') || '')?.textContent?.trim();
-    announce(`${nameOf(item)}: moved to position ${index + direction + 1} of ${siblings.length}${label ? ` in ${label}` : ''}.`);
+    const values = { item: nameOf(item), position: number(index + direction + 1), count: number(siblings.length), list: label };
+    announce(sentence(label ? 'movedIn' : 'moved', values));
     item.dispatchEvent(new CustomEvent('reorder', { bubbles: true, detail: { item, list } }));
     return true;
   }
@@ -63,7 +78,7 @@
       const item = list && target.closest(list.dataset.reorder);
       if (!item || item.parentElement !== list || isTyping(target)) return;
       event.preventDefault();
-      if (!moveItem(item, list, event.key === 'ArrowUp' ? -1 : 1)) announce(`${nameOf(item)} is already ${event.key === 'ArrowUp' ? 'first' : 'last'}.`);
+      if (!moveItem(item, list, event.key === 'ArrowUp' ? -1 : 1)) announce(sentence(event.key === 'ArrowUp' ? 'first' : 'last', { item: nameOf(item) }));
       return;
     }
 

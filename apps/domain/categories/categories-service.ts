@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { CategoriesRepository, Category } from '../../../db/repositories/categories-repository.ts';
 import type { Clock } from '../platform/clock.ts';
-import { NotFoundError, ValidationError } from '../platform/errors.ts';
+import { NotFoundError, ValidationError, type ErrorCodes } from '../platform/errors.ts';
 import { nameField, parseInput } from '../platform/validation.ts';
 
 export type { Category };
@@ -14,6 +14,11 @@ export type Resolution = { category: Category; status: 'created' | 'found' | 're
 export type NameMatch = { name: string; key: string; existing: Category | undefined };
 
 const nameInput = z.object({ name: nameField });
+
+/** The codes of a refusal for a name another category has. */
+function nameTaken(name: string): ErrorCodes {
+  return { code: 'category_exists', fieldCodes: { name: { code: 'category_exists', name } } };
+}
 
 /** A unique index refused the write: another category took the name meanwhile. */
 function isUniqueViolation(error: unknown): boolean {
@@ -65,7 +70,8 @@ export function createCategoriesService({ db, categories, clock }: { db: Databas
     /** A new category from the admin's form; a name that designates an archived one brings it back. */
     async create({ name }: { name: unknown }): Promise<Category> {
       const { category, status } = await resolve({ name, restore: true });
-      if (status === 'found') throw new ValidationError('This category exists already.', { name: `"${category.name}" exists already.` });
+      if (status === 'found')
+        throw new ValidationError('This category exists already.', { name: `"${category.name}" exists already.` }, nameTaken(category.name));
       return category;
     },
 
@@ -73,7 +79,12 @@ export function createCategoriesService({ db, categories, clock }: { db: Databas
       const category = await get({ id });
       const values = parseInput(nameInput, { name });
       const other = await categories.findByName(values.name);
-      const taken = () => new ValidationError('Another category has this name.', { name: `"${other?.name ?? values.name}" exists already.` });
+      const taken = () =>
+        new ValidationError(
+          'Another category has this name.',
+          { name: `"${other?.name ?? values.name}" exists already.` },
+          nameTaken(other?.name ?? values.name),
+        );
       if (other && other.id !== category.id) throw taken();
       try {
         return (await categories.update(id, { name: values.name }))!;

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { StoredBlock } from '../../../db/repositories/editions-repository.ts';
 import { ValidationError } from '../platform/errors.ts';
+import { issueCode } from '../platform/validation.ts';
 import type { CategoryBlock, EditionBlock, EditionDocument, EditionLink, TextBlock } from './edition-types.ts';
 
 export type { StoredBlock };
@@ -105,7 +106,7 @@ export function readBlocks(input: unknown): BlockInput[] {
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const path = ['blocks', index, ...issue.path].join('.');
-      throw new ValidationError(`${describeBlock(index, raw)}: ${issue.message}`, { [path]: issue.message }, { fieldCodes: { [path]: issue.code } });
+      throw new ValidationError(`${describeBlock(index, raw)}: ${issue.message}`, { [path]: issue.message }, { fieldCodes: { [path]: issueCode(issue) } });
     }
     const block = parsed.data;
     if (block.kind === 'text') {

@@ -39,9 +39,10 @@ export function normalizeTags(input: unknown): string[] {
 export const tagsField = z
   .union([z.array(z.string()), z.string()], { error: 'Tags must be a list of words.' })
   .transform(normalizeTags)
-  .refine((tags) => tags.length <= MAX_TAGS, { error: `At most ${MAX_TAGS} tags.` })
+  .refine((tags) => tags.length <= MAX_TAGS, { error: `At most ${MAX_TAGS} tags.`, params: { code: 'too_many_tags', max: MAX_TAGS } })
   .refine((tags) => tags.every((tag) => tag.length <= 40 && /^[\p{L}\p{N}][\p{L}\p{N}.+#-]*$/u.test(tag)), {
     error: 'Tags may contain letters, digits, dots, plus signs and dashes, 40 characters at most.',
+    params: { code: 'tag_format' },
   })
   .optional();
 
@@ -49,7 +50,12 @@ const urlField = z.string({ error: 'URL is required.' }).transform((value, conte
   try {
     return parseLinkUrl(value);
   } catch (error) {
-    context.addIssue({ code: 'custom', message: error instanceof ValidationError ? (error.fields.url ?? error.message) : 'Enter a valid URL.' });
+    const refused = error instanceof ValidationError ? error : undefined;
+    context.addIssue({
+      code: 'custom',
+      message: refused?.fields.url ?? refused?.message ?? 'Enter a valid URL.',
+      params: refused?.fieldCodes.url ?? { code: 'url_invalid' },
+    });
     return z.NEVER;
   }
 });
@@ -58,13 +64,17 @@ export const idField = z.uuid({ error: 'Unknown id.' });
 
 const linkFields = {
   // Long enough for the reference archive, where a whole sentence serves as a title (583 characters).
-  title: optionalText('Title', 1000).refine((value) => value === undefined || !hasControlCharacters(value), { error: 'Title contains invalid characters.' }),
+  title: optionalText('Title', 1000).refine((value) => value === undefined || !hasControlCharacters(value), {
+    error: 'Title contains invalid characters.',
+    params: { code: 'control_characters' },
+  }),
   commentary: optionalText('Commentary', 20_000).transform((value) => (value === undefined ? value : stripControlCharacters(value.replace(/\r\n?/g, '\n')))),
   via: optionalText('Via', 300),
   tags: tagsField,
   // A category by name: found by its key, or created (see categories-service resolve).
   category: optionalText('Category', 100).refine((value) => value === undefined || !hasControlCharacters(value), {
     error: 'Category contains invalid characters.',
+    params: { code: 'control_characters' },
   }),
   categoryId: z.union([idField, z.literal(''), z.null()]).optional(),
   parentId: z.union([idField, z.literal(''), z.null()]).optional(),

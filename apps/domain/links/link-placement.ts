@@ -2,7 +2,7 @@ import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { Link, LinksRepository } from '../../../db/repositories/links-repository.ts';
 import type { CategoriesService, Category } from '../categories/categories-service.ts';
 import { editionPath } from '../editions/periods.ts';
-import { NotFoundError, ValidationError } from '../platform/errors.ts';
+import { NotFoundError, ValidationError, type ErrorCodes } from '../platform/errors.ts';
 
 /** Where else a URL appears: in the inbox, or in an edition (with its public address when published). */
 export type Duplicate = {
@@ -11,6 +11,16 @@ export type Duplicate = {
   where: 'inbox' | 'edition';
   edition: { period: string; title: string; status: string; path: string | null } | null;
 };
+
+/** The codes of a refusal for a category that does not exist (named, when the form gave a name). */
+export function unknownCategory(field: 'category' | 'categoryId', name?: string): ErrorCodes {
+  return { code: 'unknown_category', fieldCodes: { [field]: name === undefined ? { code: 'unknown_category' } : { code: 'unknown_category', name } } };
+}
+
+/** The codes of a refusal for a parent link a link cannot be nested under. */
+export function parentRefused(code: 'parent_self' | 'parent_unknown' | 'parent_nested' | 'parent_has_children'): ErrorCodes {
+  return { code: code === 'parent_nested' || code === 'parent_has_children' ? 'parent_depth' : code, fieldCodes: { parentId: { code } } };
+}
 
 /** What a link form's category and parent fields name: the category and the parent link they resolve to, with the reason when they name nothing. */
 export function createLinkPlacement({
@@ -34,7 +44,7 @@ export function createLinkPlacement({
 
   async function categoryById(id: string, tx: DbOrTx): Promise<Category> {
     const found = await findCategory(id, tx);
-    if (!found) throw new ValidationError('Unknown category.', { categoryId: 'This category does not exist.' });
+    if (!found) throw new ValidationError('Unknown category.', { categoryId: 'This category does not exist.' }, unknownCategory('categoryId'));
     return found;
   }
 
@@ -49,7 +59,11 @@ export function createLinkPlacement({
     if (input.category === undefined) return undefined;
     if (input.category === '') return null;
     if (!options.create && !(await categories.findByName({ name: input.category }, tx))) {
-      throw new ValidationError('Unknown category.', { category: `There is no category named "${input.category}".` });
+      throw new ValidationError(
+        'Unknown category.',
+        { category: `There is no category named "${input.category}".` },
+        unknownCategory('category', input.category),
+      );
     }
     // Filing a link into an archived category brings the category back.
     return (await categories.resolve({ name: input.category, restore: true }, tx)).category;
@@ -58,10 +72,12 @@ export function createLinkPlacement({
   async function resolveParent(parentId: string | null | undefined, selfId?: string): Promise<Link | null | undefined> {
     if (parentId === undefined) return undefined;
     if (parentId === '' || parentId === null) return null;
-    if (parentId === selfId) throw new ValidationError('A link cannot be nested under itself.', { parentId: 'A link cannot be nested under itself.' });
+    if (parentId === selfId)
+      throw new ValidationError('A link cannot be nested under itself.', { parentId: 'A link cannot be nested under itself.' }, parentRefused('parent_self'));
     const parent = await links.findById(parentId);
-    if (!parent) throw new ValidationError('Unknown parent link.', { parentId: 'The parent link does not exist.' });
-    if (parent.parentId) throw new ValidationError('Links nest one level deep.', { parentId: 'Choose a top-level link as the parent.' });
+    if (!parent) throw new ValidationError('Unknown parent link.', { parentId: 'The parent link does not exist.' }, parentRefused('parent_unknown'));
+    if (parent.parentId)
+      throw new ValidationError('Links nest one level deep.', { parentId: 'Choose a top-level link as the parent.' }, parentRefused('parent_nested'));
     return parent;
   }
 

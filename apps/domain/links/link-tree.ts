@@ -8,6 +8,7 @@ import type { Actor } from '../accounts/roles.ts';
 import type { ExportLink } from '../exports/export-format.ts';
 import { NotFoundError, ValidationError } from '../platform/errors.ts';
 import { renderCommentary } from './link-fields.ts';
+import { parentRefused } from './link-placement.ts';
 import { comparableUrl } from './url-normalize.ts';
 
 /**
@@ -41,10 +42,15 @@ export function createLinkTree({ db, links }: { db: Database; links: LinksReposi
     const children = await links.childrenOf([id], tx);
     if (parentId) {
       const parent = parentId === id ? undefined : await links.findById(parentId, {}, tx);
-      if (!parent) throw new ValidationError('Unknown parent link.', { parentId: 'The parent link does not exist.' });
-      if (parent.parentId) throw new ValidationError('Links nest one level deep.', { parentId: 'Choose a top-level link as the parent.' });
+      if (!parent) throw new ValidationError('Unknown parent link.', { parentId: 'The parent link does not exist.' }, parentRefused('parent_unknown'));
+      if (parent.parentId)
+        throw new ValidationError('Links nest one level deep.', { parentId: 'Choose a top-level link as the parent.' }, parentRefused('parent_nested'));
       if (children.length > 0)
-        throw new ValidationError('Links nest one level deep.', { parentId: 'This link has nested items of its own: it cannot be nested.' });
+        throw new ValidationError(
+          'Links nest one level deep.',
+          { parentId: 'This link has nested items of its own: it cannot be nested.' },
+          parentRefused('parent_has_children'),
+        );
       editionId = parent.editionId;
       categoryId = parent.categoryId;
     }

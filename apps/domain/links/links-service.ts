@@ -10,7 +10,7 @@ import type { Queue } from '../platform/queue.ts';
 import { decodeCursor, encodeCursor } from './link-cursor.ts';
 import { addSchema, idField, normalizeTags, querySchema, renderCommentary, tagsField, updateSchema } from './link-fields.ts';
 import { createLinkTree, type Placement } from './link-tree.ts';
-import { createLinkPlacement, describeDuplicates, type Duplicate } from './link-placement.ts';
+import { createLinkPlacement, describeDuplicates, unknownCategory, type Duplicate } from './link-placement.ts';
 import { MetadataFetchError } from './safe-fetch.ts';
 import { fetchPageMetadata } from './url-metadata.ts';
 import { cleanUrl, normalizeUrl, parseLinkUrl } from './url-normalize.ts';
@@ -212,7 +212,8 @@ export function createLinksService({ db, links, stats, categories, queue, clock,
     /** Moves several links into a category (at its end, in the order given). */
     async bulkMove({ ids, categoryId, category }: { ids: string[]; categoryId?: string | null; category?: string }): Promise<number> {
       const target = await resolveCategory({ categoryId, category }, { create: false });
-      if (target === undefined) throw new ValidationError('Choose a category.', { categoryId: 'Choose a category.' });
+      if (target === undefined)
+        throw new ValidationError('Choose a category.', { categoryId: 'Choose a category.' }, { fieldCodes: { categoryId: 'category_required' } });
       let moved = 0;
       for (const id of ids.filter((value) => idField.safeParse(value).success)) {
         const link = await links.findById(id);
@@ -225,7 +226,7 @@ export function createLinksService({ db, links, stats, categories, queue, clock,
 
     async bulkTag({ ids, tags: tagsInput }: { ids: string[]; tags: unknown }): Promise<number> {
       const tags = parseInput(z.object({ tags: tagsField }), { tags: tagsInput }).tags ?? [];
-      if (tags.length === 0) throw new ValidationError('Type at least one tag.', { tags: 'Type at least one tag.' });
+      if (tags.length === 0) throw new ValidationError('Type at least one tag.', { tags: 'Type at least one tag.' }, { fieldCodes: { tags: 'tags_required' } });
       return links.addTags(
         ids.filter((value) => idField.safeParse(value).success),
         tags,
@@ -244,23 +245,28 @@ export function createLinksService({ db, links, stats, categories, queue, clock,
       categoryId?: string;
       tags?: string;
     }): Promise<{ action: 'move' | 'tag' | 'delete'; count: number }> {
-      if (ids.length === 0) throw new ValidationError('Select at least one link first.');
+      if (ids.length === 0) throw new ValidationError('Select at least one link first.', {}, { code: 'no_selection' });
       if (action === 'move') return { action, count: await this.bulkMove({ ids, categoryId: categoryId ?? '' }) };
       if (action === 'tag') return { action, count: await this.bulkTag({ ids, tags: tags ?? '' }) };
       if (action === 'delete') return { action, count: await this.remove({ ids }) };
-      throw new ValidationError('Choose what to do with the selected links.');
+      throw new ValidationError('Choose what to do with the selected links.', {}, { code: 'no_action' });
     },
 
     /** Links for a screen or the API: filters, full-text search (ranked, highlighted), pagination. */
     async list(
       input: Record<string, unknown>,
     ): Promise<{ links: Array<Link & { children: Link[] }>; nextCursor: string | null; query: z.output<typeof querySchema> }> {
-      const query = parseInput(querySchema, input, 'Invalid filter.');
+      const query = parseInput(querySchema, input, 'Invalid filter.', 'invalid_filter');
       let categoryId: string | null | undefined;
       if (query.category === 'none') categoryId = null;
       else if (query.category) {
         const found = idField.safeParse(query.category).success ? await findCategory(query.category) : await categories.findByName({ name: query.category });
-        if (!found) throw new ValidationError('Unknown category.', { category: `There is no category "${query.category}".` });
+        if (!found)
+          throw new ValidationError(
+            'Unknown category.',
+            { category: `There is no category "${query.category}".` },
+            unknownCategory('category', query.category),
+          );
         categoryId = found.id;
       }
       const q = query.q?.trim() || undefined;

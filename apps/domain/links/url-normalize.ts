@@ -35,8 +35,8 @@ const SITE_TRACKING_PARAMETERS: ReadonlyArray<{ hosts: readonly string[]; names:
 /** Parses what an editor pasted into an absolute http(s) URL, or throws a ValidationError on the "url" field. */
 export function parseLinkUrl(input: string): URL {
   const trimmed = input.trim();
-  if (trimmed === '') refuse('Enter the address of the link.');
-  if (trimmed.length > MAX_URL_LENGTH) refuse(`The address must be at most ${MAX_URL_LENGTH} characters.`);
+  if (trimmed === '') refuse('Enter the address of the link.', 'url_required');
+  if (trimmed.length > MAX_URL_LENGTH) refuse(`The address must be at most ${MAX_URL_LENGTH} characters.`, 'url_too_long');
 
   const scheme = SCHEME_PREFIX.exec(trimmed);
   let candidate = trimmed;
@@ -47,16 +47,17 @@ export function parseLinkUrl(input: string): URL {
   try {
     url = new URL(candidate);
   } catch {
-    refuse('Enter a valid web address, such as https://example.org/article.');
+    refuse('Enter a valid web address, such as https://example.org/article.', 'url_invalid');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') refuse('Only http and https addresses are accepted.');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') refuse('Only http and https addresses are accepted.', 'url_scheme');
   // "https://bank.example@evil.example" reads as the bank's address; a newsletter link never needs credentials.
-  if (url.username !== '' || url.password !== '') refuse('The address must not contain a user name or password.');
+  if (url.username !== '' || url.password !== '') refuse('The address must not contain a user name or password.', 'url_credentials');
   // IPv4 addresses have dots once parsed (even "http://2130706433/"), IPv6 ones are bracketed.
   const host = url.hostname.replace(/\.$/, '');
-  if (!host.includes('.') && host !== 'localhost' && !host.startsWith('[')) refuse('Enter a full address with a domain name, such as example.org.');
+  if (!host.includes('.') && host !== 'localhost' && !host.startsWith('['))
+    refuse('Enter a full address with a domain name, such as example.org.', 'url_domain');
   // Punycode can make the serialised address longer than what was typed.
-  if (url.href.length > MAX_URL_LENGTH) refuse(`The address must be at most ${MAX_URL_LENGTH} characters.`);
+  if (url.href.length > MAX_URL_LENGTH) refuse(`The address must be at most ${MAX_URL_LENGTH} characters.`, 'url_too_long');
   return url;
 }
 
@@ -97,8 +98,8 @@ export function cleanUrl(input: string | URL): string {
   return url.href;
 }
 
-function refuse(reason: string): never {
-  throw new ValidationError(reason, { url: reason });
+function refuse(reason: string, code: string): never {
+  throw new ValidationError(reason, { url: reason }, { fieldCodes: { url: { code, max: MAX_URL_LENGTH } } });
 }
 
 function toLinkUrl(input: string | URL): URL {

@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
-import { ValidationError, type FieldErrors } from './errors.ts';
+import { ValidationError, type ErrorCode, type FieldErrors } from './errors.ts';
 
 /** Turns zod issues into one message per field (the first issue of each). */
 export function fieldErrors(error: z.ZodError): FieldErrors {
@@ -12,27 +12,37 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   return fields;
 }
 
-/** A stable code per field for the message fieldErrors keeps: zod's issue code (too_small, invalid_format...), or a refinement's own `params.code`. */
-export function fieldIssueCodes(error: z.ZodError): Record<string, string> {
-  const codes: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.map(String).join('.') || '_';
-    const own = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
-    codes[key] ??= typeof own === 'string' ? own : issue.code;
-  }
+/**
+ * The code of each field's refusal, from the same issue as its message: a custom rule's own
+ * (`params: { code }`), or one for the built-in checks ("too_long" with its maximum, "required").
+ */
+export function fieldCodes(error: z.ZodError): Record<string, ErrorCode> {
+  const codes: Record<string, ErrorCode> = {};
+  for (const issue of error.issues) codes[issue.path.map(String).join('.') || '_'] ??= issueCode(issue);
   return codes;
+}
+
+/** The stable code of one zod issue, with the values its words need. */
+export function issueCode(issue: z.core.$ZodIssue): ErrorCode {
+  const params = issue.code === 'custom' ? (issue.params as Record<string, unknown> | undefined) : undefined;
+  if (typeof params?.code === 'string') return { ...(params as Record<string, string | number>), code: params.code };
+  if (issue.code === 'too_big') return { code: 'too_long', max: Number(issue.maximum) };
+  if (issue.code === 'too_small' && Number(issue.minimum) <= 1) return { code: 'required' };
+  if (issue.code === 'too_small') return { code: 'too_short', min: Number(issue.minimum) };
+  return { code: issue.code };
 }
 
 const FIX_FIELDS = 'Please correct the highlighted fields.';
 
-/** Parses input with a schema, throwing a ValidationError that names each bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, message = FIX_FIELDS): z.output<S> {
+/** Parses input with a schema, throwing a ValidationError that names each bad field (`code` names the refusal as a whole; "fields" for the default sentence). */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  message = FIX_FIELDS,
+  code = message === FIX_FIELDS ? 'fields' : undefined,
+): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success)
-    throw new ValidationError(message, fieldErrors(parsed.error), {
-      code: message === FIX_FIELDS ? 'fields' : undefined,
-      fieldCodes: fieldIssueCodes(parsed.error),
-    });
+  if (!parsed.success) throw new ValidationError(message, fieldErrors(parsed.error), { code, fieldCodes: fieldCodes(parsed.error) });
   return parsed.data;
 }
 
@@ -85,6 +95,6 @@ export const nameField = z
   .trim()
   .min(1, { error: 'Name is required.' })
   .max(100, { error: 'Name must be at most 100 characters.' })
-  .refine((value) => !hasControlCharacters(value), { error: 'Name contains invalid characters.' });
+  .refine((value) => !hasControlCharacters(value), { error: 'Name contains invalid characters.', params: { code: 'control_characters' } });
 
 export const roleField = z.enum(['owner', 'editor'], { error: 'Role must be owner or editor.' });

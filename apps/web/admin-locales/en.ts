@@ -1,4 +1,5 @@
 // The admin in English: the default language of every editor. fr.ts has the same shape.
+import { linksEn } from './links.en.ts';
 
 import { editionsEn } from './editions.en.ts';
 
@@ -183,6 +184,7 @@ export const en = {
     clickCountingHint: 'Counts clicks per link and per hour, never who clicked. Applies to the emails sent from now on.',
   },
   edition: editionsEn,
+  links: linksEn,
 };
 
 /** The shape of an admin dictionary. */

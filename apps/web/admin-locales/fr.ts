@@ -2,6 +2,7 @@
 import { frenchSpacing, typeset } from '../../domain/platform/locales/index.ts';
 import type { AdminWords } from './en.ts';
 import { editionsFr } from './editions.fr.ts';
+import { linksFr } from './links.fr.ts';
 
 const plural = (count: number, one: string, many: string) => (count <= 1 ? one : many);
 
@@ -183,6 +184,7 @@ export const fr: AdminWords = typeset<AdminWords>(
       clickCountingHint: 'Compte les clics par lien et par heure, jamais qui a cliqué. S’applique aux emails envoyés à partir de maintenant.',
     },
     edition: editionsFr,
+    links: linksFr,
   },
   frenchSpacing,
 );

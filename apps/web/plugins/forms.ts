@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, RateLimitedError, UnauthenticatedError, ValidationError, type FieldErrors } from '../../domain/platform/errors.ts';
+import { ConflictError, RateLimitedError, UnauthenticatedError, ValidationError, type ErrorCode, type FieldErrors } from '../../domain/platform/errors.ts';
 import { RequestRefusedError } from '../http-errors.ts';
 
 /**
@@ -39,9 +39,10 @@ export type FormFailure = {
   fields: FieldErrors;
   refused: boolean;
   refusal?: string;
-  /** The service's stable names for the sentence and for each field's message, where it gave them. */
+  /** The service's stable names for the sentence and for each field's message, and the sentence's values, where it gave them. */
   code?: string;
-  fieldCodes?: Record<string, string>;
+  params?: Record<string, string | number>;
+  fieldCodes?: Record<string, ErrorCode>;
 };
 
 declare module 'fastify' {
@@ -75,8 +76,8 @@ export function typedValues(body: unknown): Record<string, unknown> {
 /** The message per field and the sentence above the form for an error a form route re-renders, or undefined for any other error. */
 export function formErrorOf(error: unknown): FormFailure | undefined {
   if (error instanceof ValidationError)
-    return { status: 422, message: error.message, fields: error.fields, refused: false, code: error.code, fieldCodes: error.fieldCodes };
-  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false, code: error.code };
+    return { status: 422, message: error.message, fields: error.fields, refused: false, code: error.code, params: error.params, fieldCodes: error.fieldCodes };
+  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false, code: error.code, params: error.params };
   if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {}, refused: false };
   if (error instanceof RateLimitedError) return { status: 429, message: error.message, fields: {}, refused: false };
   if (error instanceof RequestRefusedError && error.code === 'invalid_characters')
@@ -91,18 +92,18 @@ export function formErrorOf(error: unknown): FormFailure | undefined {
  * the route shows no form for this failure: the error is then answered as any other. A page that
  * cannot be read throws (the error handler answers that refusal, or the first one).
  */
-export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, failure: FormFailure): Promise<FastifyReply | undefined> {
+export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, refusal: FormFailure): Promise<FastifyReply | undefined> {
+  const failure = form.words ? { ...refusal, ...form.words(request, refusal) } : refusal;
   const template = typeof form.template === 'function' ? form.template(request, failure) : form.template;
   if (template === undefined) return undefined;
   const page = (await form.page?.(request, reply)) ?? {};
   const keys = form.keys ?? { values: 'values', errors: 'errors', error: 'error' };
-  const worded = form.words?.(request, failure) ?? failure;
   const known = (page[keys.values] as Record<string, unknown> | undefined) ?? {};
   const data = {
     ...page,
     [keys.values]: { ...known, ...typedValues(request.body) },
-    [keys.errors]: worded.fields,
-    [keys.error ?? 'error']: worded.message,
+    [keys.errors]: failure.fields,
+    [keys.error ?? 'error']: failure.message,
     formStatus: failure.status,
     formRefusal: failure.refusal,
   };

@@ -14,7 +14,7 @@ export function editionFormWords(request: FastifyRequest, failure: FormFailure):
   for (const [key, message] of Object.entries(failure.fields)) {
     // A block's field ("blocks.2.heading") is worded as its kind of field.
     const byCode = errors.fields[key.split('.').at(-1) ?? key];
-    const code = failure.fieldCodes?.[key];
+    const code = failure.fieldCodes?.[key]?.code;
     const translated = byCode && ((code && byCode[code]) || byCode.any);
     fields[key] = translated || message;
     if (translated) worded.push(translated);

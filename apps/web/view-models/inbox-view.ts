@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Services } from '../../bootstrap/services.ts';
+import type { AdminWords } from '../admin-locales/index.ts';
 import { linkView } from './link-view.ts';
 
 /** The inbox's filters, as its search form sends them (the service checks their values). */
@@ -48,8 +49,7 @@ export async function inboxGroupRows({ links, categories }: Pick<Services, 'link
   return { categories: allCategories, rows: (group?.links ?? []).slice(offset).map(linkView) };
 }
 
-/** What a bulk action did, in a sentence. */
-export function bulkNotice({ action, count }: { action: 'move' | 'tag' | 'delete'; count: number }): string {
-  const done = { move: 'moved', tag: 'tagged', delete: 'deleted' }[action];
-  return `${count} link${count === 1 ? '' : 's'} ${done}.`;
+/** What a bulk action did, in a sentence in the editor's language. */
+export function bulkNotice(t: AdminWords, { action, count }: { action: 'move' | 'tag' | 'delete'; count: number }): string {
+  return t.links.flash.bulk(action, new Intl.NumberFormat(t.intlLocale).format(count), count);
 }

@@ -1,4 +1,5 @@
 import type { Services } from '../../bootstrap/services.ts';
+import type { AdminWords } from '../admin-locales/index.ts';
 import type { Duplicate, Link } from '../../domain/links/links-service.ts';
 import { linkView } from './link-view.ts';
 
@@ -73,9 +74,9 @@ export function markdownQuote(text: string): string {
   return kept.map((line) => (line ? `> ${line}` : '>')).join('\n');
 }
 
-/** One sentence saying where a URL was shared before. */
-export function duplicateSentence(duplicates: Duplicate[]): string {
+/** One sentence saying where a URL was shared before, in the editor's language. */
+export function duplicateSentence(words: AdminWords['links']['flash'], duplicates: Duplicate[]): string {
   const first = duplicates[0]!;
-  if (first.edition) return `This link was already in “${first.edition.title}”${first.edition.status === 'published' ? ' (published)' : ''}.`;
-  return 'This link is already in the inbox.';
+  if (first.edition) return words.alreadyIn(first.edition.title, first.edition.status === 'published');
+  return words.alreadyInInbox;
 }

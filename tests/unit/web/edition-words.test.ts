@@ -167,7 +167,7 @@ test('a refused edition form is worded by its codes in the editor’s language; 
     new ValidationError(
       'Block 3 (text section): A text section needs a heading.',
       { 'blocks.2.heading': 'A text section needs a heading.' },
-      { fieldCodes: { 'blocks.2.heading': 'too_small' } },
+      { fieldCodes: { 'blocks.2.heading': 'required' } },
     ),
   )!;
   assert.deepEqual(editionFormWords(request('fr'), heading), {

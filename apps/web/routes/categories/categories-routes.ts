@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
-import { wantsFragment } from '../../plugins/render.ts';
+import { adminWords, wantsFragment } from '../../plugins/render.ts';
+import { linkFormWords } from '../links/link-form-words.ts';
 import { categoriesPage } from '../../view-models/categories-view.ts';
 
 const idParams = z.object({ id: z.string().max(100) });
@@ -18,13 +19,14 @@ export async function categoriesRoutes(app: FastifyInstance, { services }: { ser
 
   const page = () => categoriesPage(services);
   const fragment = 'partials/categories';
-  const createForm: FormRoute = { template: 'admin/categories', fragment, page };
+  const createForm: FormRoute = { template: 'admin/categories', fragment, page, words: linkFormWords() };
   // The rename forms are one per category: the page says which one the answer is about.
   const renameForm: FormRoute = {
     template: 'admin/categories',
     fragment,
     page: async (request) => ({ ...(await page()), renameId: idParams.parse(request.params).id, renameValues: {} }),
     keys: { values: 'renameValues', errors: 'renameErrors', error: 'renameError' },
+    words: linkFormWords(),
   };
 
   app.get('/', async (_request, reply) => reply.render('admin/categories', await page(), { fragment }));
@@ -32,13 +34,13 @@ export async function categoriesRoutes(app: FastifyInstance, { services }: { ser
   app.post('/', { config: { form: createForm } }, async (request, reply) => {
     const { name } = nameBody.parse(request.body ?? {});
     const category = await categories.create({ name });
-    if (!wantsFragment(request)) return reply.flash('success', `Category “${category.name}” created.`).redirect('/admin/categories', 303);
+    if (!wantsFragment(request)) return reply.flash('success', adminWords(request).links.categories.created(category.name)).redirect('/admin/categories', 303);
     return reply.render('admin/categories', await page(), { fragment });
   });
 
   app.post('/defaults', async (request, reply) => {
     await categories.createDefaults({ names: (await settings.get()).defaultCategories });
-    if (!wantsFragment(request)) return reply.flash('success', 'Default categories created.').redirect('/admin/categories', 303);
+    if (!wantsFragment(request)) return reply.flash('success', adminWords(request).links.categories.defaultsCreated).redirect('/admin/categories', 303);
     return reply.render('admin/categories', await page(), { fragment });
   });
 
@@ -53,7 +55,7 @@ export async function categoriesRoutes(app: FastifyInstance, { services }: { ser
     const { id } = idParams.parse(request.params);
     const { name } = nameBody.parse(request.body ?? {});
     await categories.rename({ id, name });
-    if (!wantsFragment(request)) return reply.flash('success', 'Category renamed.').redirect('/admin/categories', 303);
+    if (!wantsFragment(request)) return reply.flash('success', adminWords(request).links.categories.renamed).redirect('/admin/categories', 303);
     return reply.render('admin/categories', await page(), { fragment });
   });
 
@@ -61,8 +63,11 @@ export async function categoriesRoutes(app: FastifyInstance, { services }: { ser
     const { id } = idParams.parse(request.params);
     const { archived } = archiveBody.parse(request.body ?? {});
     const category = await categories.archive({ id, archived: archived === 'true' });
+    const words = adminWords(request).links.categories;
     if (!wantsFragment(request))
-      return reply.flash('success', `“${category.name}” ${archived === 'true' ? 'archived' : 'restored'}.`).redirect('/admin/categories', 303);
+      return reply
+        .flash('success', archived === 'true' ? words.archivedNotice(category.name) : words.restoredNotice(category.name))
+        .redirect('/admin/categories', 303);
     return reply.render('admin/categories', await page(), { fragment });
   });
 }

@@ -5,10 +5,11 @@ import type { Config } from '../../../bootstrap/config.ts';
 import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
-import { wantsFragment } from '../../plugins/render.ts';
+import { adminWords, wantsFragment } from '../../plugins/render.ts';
 import { bulkNotice, inboxFilters, inboxGroupRows, inboxPage } from '../../view-models/inbox-view.ts';
 import { duplicateSentence, linkEditPage, linkFieldRow, linkNewPage, linkRow, ROW_FIELDS } from '../../view-models/link-pages-view.ts';
 import { linkView } from '../../view-models/link-view.ts';
+import { linkFormWords } from './link-form-words.ts';
 
 const idParams = z.object({ id: z.string().max(100) });
 const moveBody = z.object({
@@ -53,23 +54,27 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     fragment: listFragment,
     page: async (request) => ({ ...(await inboxPage(services, {})), filters: inboxFilters.parse(request.query ?? {}) }),
     keys: { values: 'filterValues', errors: 'filterErrors', error: 'filterError' },
+    words: linkFormWords(),
   };
   const bulkForm: FormRoute = {
     template: 'admin/inbox',
     fragment: 'partials/inbox-list',
     page: () => inboxPage(services, {}),
     keys: { values: 'bulkValues', errors: 'bulkErrors', error: 'filterError' },
+    words: linkFormWords(),
   };
   // The popup and the page without JavaScript show the form again; quick-add shows the reason under
   // its field, and lets htmx show a refused character as any other refusal.
   const addForm: FormRoute = {
     template: (request, failure) => (isPopup(request) || !wantsFragment(request) ? 'admin/link-new' : failure.refused ? undefined : 'partials/quick-add-error'),
     page: async (request) => ({ ...(await linkNewPage(services, { popup: isPopup(request) })), values: {} }),
+    words: linkFormWords(),
   };
   const editForm: FormRoute = {
     template: 'admin/link-edit',
     fragment: 'partials/link-edit',
     page: (request) => linkEditPage(services, { id: idParams.parse(request.params).id, popup: isPopup(request) }),
+    words: linkFormWords(),
   };
 
   async function renderRow(reply: FastifyReply, id: string, extra: Record<string, unknown> = {}) {
@@ -98,10 +103,8 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     const { link, duplicates } = await links.add({ actor: request.user!, input: linkInput(request.body) });
     if (isPopup(request)) return reply.render('admin/link-saved', { link: linkView(link), duplicates });
     if (!wantsFragment(request)) {
-      reply.flash(
-        duplicates.length ? 'info' : 'success',
-        duplicates.length ? `Saved. ${duplicateSentence(duplicates)}` : 'Saved. Its title and description are being fetched.',
-      );
+      const words = adminWords(request).links.flash;
+      reply.flash(duplicates.length ? 'info' : 'success', duplicates.length ? words.savedAgain(duplicateSentence(words, duplicates)) : words.saved);
       return reply.redirect('/admin/inbox', 303);
     }
     changed(reply);
@@ -137,7 +140,7 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     const { link, duplicates, categoryChanged } = await links.update({ id, input: linkInput(request.body) });
     // The capture popup edited a link already saved: it says so and closes, as after a save.
     if (isPopup(request)) return reply.render('admin/link-saved', { link: linkView(link), duplicates: [] });
-    if (!wantsFragment(request)) return reply.flash('success', 'Link saved.').redirect('/admin/inbox', 303);
+    if (!wantsFragment(request)) return reply.flash('success', adminWords(request).links.flash.linkSaved).redirect('/admin/inbox', 303);
     changed(reply);
     // Filed into another category: the row leaves its group and joins the end of the new one.
     if (categoryChanged && !link.parentId && request.headers['hx-target'] === `link-${id}`)
@@ -160,7 +163,7 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     const link = await links.get({ id });
     await links.remove({ ids: [id] });
     changed(reply);
-    if (!wantsFragment(request)) return reply.flash('success', `Deleted “${link.title ?? link.url}”.`).redirect('/admin/inbox', 303);
+    if (!wantsFragment(request)) return reply.flash('success', adminWords(request).links.row.deleted(link.title ?? link.url)).redirect('/admin/inbox', 303);
     return reply.render('partials/link-deleted', { link: linkView(link) });
   });
 
@@ -168,7 +171,7 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
     const { id } = idParams.parse(request.params);
     await links.restore({ id });
     changed(reply);
-    if (!wantsFragment(request)) return reply.flash('success', 'Link restored.').redirect('/admin/inbox', 303);
+    if (!wantsFragment(request)) return reply.flash('success', adminWords(request).links.flash.restored).redirect('/admin/inbox', 303);
     return renderRow(reply, id);
   });
 
@@ -181,7 +184,10 @@ export async function linksRoutes(app: FastifyInstance, { services, config }: { 
 
   app.post('/links/bulk', { config: { form: bulkForm } }, async (request, reply) => {
     const body = bulkBody.parse(request.body ?? {});
-    const notice = bulkNotice(await links.bulk({ ...body, ids: body.ids === undefined ? [] : Array.isArray(body.ids) ? body.ids : [body.ids] }));
+    const notice = bulkNotice(
+      adminWords(request),
+      await links.bulk({ ...body, ids: body.ids === undefined ? [] : Array.isArray(body.ids) ? body.ids : [body.ids] }),
+    );
     changed(reply);
     if (!wantsFragment(request)) return reply.flash('success', notice).redirect('/admin/inbox', 303);
     return reply.render('partials/inbox-list', { ...(await inboxPage(services, {})), notice });
