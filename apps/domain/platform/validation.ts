@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
-import { ValidationError, type FieldErrors } from './errors.ts';
+import { ValidationError, type FieldCodes, type FieldErrors } from './errors.ts';
 
 /** Turns zod issues into one message per field (the first issue of each). */
 export function fieldErrors(error: z.ZodError): FieldErrors {
@@ -12,10 +12,31 @@ export function fieldErrors(error: z.ZodError): FieldErrors {
   return fields;
 }
 
-/** Parses input with a schema, throwing a ValidationError that names each bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, message = 'Please correct the highlighted fields.'): z.output<S> {
+/**
+ * The stable code of each field's first issue: the one a custom rule names in its params
+ * (`{ params: { code: 'password_too_short' } }`), else the field and zod's code (`email.too_small`).
+ */
+export function fieldCodes(error: z.ZodError): FieldCodes {
+  const codes: FieldCodes = {};
+  for (const issue of error.issues) {
+    const key = issue.path.map(String).join('.') || '_';
+    const named = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    codes[key] ??= typeof named === 'string' ? named : `${key}.${issue.code}`;
+  }
+  return codes;
+}
+
+const CORRECT_FIELDS = 'Please correct the highlighted fields.';
+
+/** Parses input with a schema, throwing a ValidationError that names each bad field (`code` names the sentence above the form). */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  message = CORRECT_FIELDS,
+  code = message === CORRECT_FIELDS ? 'invalid_fields' : undefined,
+): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(message, fieldErrors(parsed.error));
+  if (!parsed.success) throw new ValidationError(message, fieldErrors(parsed.error), { code, fieldCodes: fieldCodes(parsed.error) });
   return parsed.data;
 }
 

@@ -1,4 +1,5 @@
 // The admin in English: the default language of every editor. fr.ts has the same shape.
+import { readersEn } from './readers.en.ts';
 
 const plural = (count: number, one: string, many: string) => (count === 1 ? one : many);
 
@@ -180,6 +181,7 @@ export const en = {
     clickCountingOff: 'Off: the email links each page directly',
     clickCountingHint: 'Counts clicks per link and per hour, never who clicked. Applies to the emails sent from now on.',
   },
+  readers: readersEn,
 };
 
 /** The shape of an admin dictionary. */

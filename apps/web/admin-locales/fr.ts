@@ -1,6 +1,7 @@
 // L’administration en français, pour les éditeurs qui la choisissent sur leur page Compte.
 import { frenchSpacing, typeset } from '../../domain/platform/locales/index.ts';
 import type { AdminWords } from './en.ts';
+import { readersFr } from './readers.fr.ts';
 
 const plural = (count: number, one: string, many: string) => (count <= 1 ? one : many);
 
@@ -181,6 +182,7 @@ export const fr: AdminWords = typeset<AdminWords>(
       clickCountingOff: 'Désactivé : l’email pointe directement vers chaque page',
       clickCountingHint: 'Compte les clics par lien et par heure, jamais qui a cliqué. S’applique aux emails envoyés à partir de maintenant.',
     },
+    readers: readersFr,
   },
   frenchSpacing,
 );

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, RateLimitedError, UnauthenticatedError, ValidationError, type FieldErrors } from '../../domain/platform/errors.ts';
+import { ConflictError, DomainError, RateLimitedError, UnauthenticatedError, ValidationError, type FieldCodes, type FieldErrors } from '../../domain/platform/errors.ts';
+import { translateFailure, type FormWords } from '../form-words.ts';
 import { RequestRefusedError } from '../http-errors.ts';
 
 /**
@@ -28,10 +29,24 @@ export type FormRoute = {
   page?: (request: FastifyRequest, reply: FastifyReply) => Promise<Record<string, unknown>>;
   /** Where the page's template expects this form's values and errors, when it holds several forms. */
   keys?: { values: string; errors: string; error?: string };
+  /** The words its refusals are said with, by code (English, the services' own, otherwise). */
+  words?: (request: FastifyRequest) => FormWords | undefined;
 };
 
 /** Why a form is shown again: the status, the sentence above the form, the message per field; `refused` (and the guard's code in `refusal`) when the request itself was refused: a character, an expired pre-session form. */
-export type FormFailure = { status: number; message: string; fields: FieldErrors; refused: boolean; refusal?: string };
+export type FormFailure = {
+  status: number;
+  message: string;
+  fields: FieldErrors;
+  refused: boolean;
+  refusal?: string;
+  /** The field the refusal is about, when the request itself was refused. */
+  refusalField?: string;
+  /** The stable codes of the sentence and of each field's message, and the values they are built around (see form-words.ts). */
+  code?: string;
+  fieldCodes?: FieldCodes;
+  params?: Record<string, string | number>;
+};
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,14 +78,24 @@ export function typedValues(body: unknown): Record<string, unknown> {
 
 /** The message per field and the sentence above the form for an error a form route re-renders, or undefined for any other error. */
 export function formErrorOf(error: unknown): FormFailure | undefined {
-  if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields, refused: false };
-  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false };
-  if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {}, refused: false };
-  if (error instanceof RateLimitedError) return { status: 429, message: error.message, fields: {}, refused: false };
+  const codes = error instanceof DomainError ? { code: error.code, params: error.params } : {};
+  if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields, refused: false, ...codes, fieldCodes: error.fieldCodes };
+  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false, ...codes };
+  if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {}, refused: false, ...codes };
+  if (error instanceof RateLimitedError)
+    return { status: 429, message: error.message, fields: {}, refused: false, ...codes, params: { seconds: error.retryAfterSeconds, ...error.params } };
   if (error instanceof RequestRefusedError && error.code === 'invalid_characters')
-    return { status: 422, message: error.message, fields: error.field ? { [error.field]: error.message } : {}, refused: true, refusal: error.code };
+    return {
+      status: 422,
+      message: error.message,
+      fields: error.field ? { [error.field]: error.message } : {},
+      refused: true,
+      refusal: error.code,
+      refusalField: error.field,
+      code: error.code,
+    };
   if (error instanceof RequestRefusedError && error.code === FORM_EXPIRED)
-    return { status: 403, message: error.message, fields: {}, refused: true, refusal: error.code };
+    return { status: 403, message: error.message, fields: {}, refused: true, refusal: error.code, code: error.code };
   return undefined;
 }
 
@@ -79,7 +104,9 @@ export function formErrorOf(error: unknown): FormFailure | undefined {
  * the route shows no form for this failure: the error is then answered as any other. A page that
  * cannot be read throws (the error handler answers that refusal, or the first one).
  */
-export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, failure: FormFailure): Promise<FastifyReply | undefined> {
+export async function renderFormError(request: FastifyRequest, reply: FastifyReply, form: FormRoute, refusal: FormFailure): Promise<FastifyReply | undefined> {
+  const words = form.words?.(request);
+  const failure = words ? translateFailure(refusal, words) : refusal;
   const template = typeof form.template === 'function' ? form.template(request, failure) : form.template;
   if (template === undefined) return undefined;
   const page = (await form.page?.(request, reply)) ?? {};

@@ -20,9 +20,14 @@ function sourceOf(request: FastifyRequest): ImportSource {
   const url = typeof body.url === 'string' ? body.url.trim() : '';
   if (Buffer.isBuffer(body.file) && body.file.length > 0) return { kind: 'upload', filename: request.uploadNames?.file || 'upload', bytes: body.file };
   if (!url)
-    throw new ValidationError('Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.');
+    throw new ValidationError('Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.', {}, {
+      code: 'import_no_source',
+    });
   if (!/^https?:\/\//i.test(url))
-    throw new ValidationError('Give the address of a feed, starting with https:// or http://.', { url: 'Give an http(s) address.' });
+    throw new ValidationError('Give the address of a feed, starting with https:// or http://.', { url: 'Give an http(s) address.' }, {
+      code: 'import_not_http',
+      fieldCodes: { url: 'url_not_http' },
+    });
   return { kind: 'url', url };
 }
 

@@ -70,7 +70,7 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
     uploads.post('/import', { errorHandler, config: { form: importForm } }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const content = Buffer.isBuffer(body.file) ? body.file : typeof body.file === 'string' ? Buffer.from(body.file) : undefined;
-      if (!content || content.length === 0) throw new ValidationError('Choose a CSV file to import.');
+      if (!content || content.length === 0) throw new ValidationError('Choose a CSV file to import.', {}, { code: 'choose_csv' });
       const filename = request.uploadNames?.file || (typeof body.filename === 'string' ? body.filename : 'subscribers.csv');
       const preview = await subscribers.previewImport({ actor: request.user!, content, filename });
       return reply.render('admin/subscriber-import', { preview });

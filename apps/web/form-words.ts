@@ -1,0 +1,35 @@
+// A refused form in the reader's language: the services refuse in English, with a stable code for
+// each refusal (apps/domain/platform/errors.ts); a form route that names its words gets the
+// sentence above the form and each field's message from them, by code. A code the words do not
+// know keeps the service's own sentence.
+import type { FastifyRequest } from 'fastify';
+import { adminWordsFor } from './admin-locales/index.ts';
+import type { FormFailure } from './plugins/forms.ts';
+import { adminLocaleOf } from './plugins/render.ts';
+
+type Sentence = string | ((params: Record<string, string | number>) => string);
+
+/** The words a form's refusals are said with: the sentence above the form by code, each field's message by code. */
+export type FormWords = { messages: Record<string, Sentence>; fields: Record<string, Sentence> };
+
+const say = (sentence: Sentence | undefined, params: Record<string, string | number>) =>
+  sentence === undefined ? undefined : typeof sentence === 'function' ? sentence(params) : sentence;
+
+/** The failure with its sentences in `words`, where they know its codes. */
+export function translateFailure(failure: FormFailure, words: FormWords): FormFailure {
+  const params = failure.params ?? {};
+  const message = (failure.code && say(words.messages[failure.code], params)) || failure.message;
+  const fields = Object.fromEntries(
+    Object.entries(failure.fields).map(([field, text]) => {
+      const code = failure.fieldCodes?.[field] ?? (failure.refusal && field === failure.refusalField ? failure.refusal : undefined);
+      return [field, (code && (say(words.fields[code], params) ?? say(words.messages[code], params))) || text];
+    }),
+  );
+  return { ...failure, message, fields };
+}
+
+/** A form's refusals in the admin's language for this request (the browser's before sign-in); none for English, which the services speak. */
+export function adminFormWords(request: FastifyRequest): FormWords | undefined {
+  const locale = adminLocaleOf(request);
+  return locale === 'en' ? undefined : adminWordsFor(locale).readers.errors;
+}
