@@ -28,6 +28,18 @@ export function translateFailure(failure: FormFailure, words: FormWords): FormFa
   return { ...failure, message, fields };
 }
 
+/** A refusal the web layer words itself (a broken upload) in the admin's language for this request, by its code. */
+export function refusalIn(request: FastifyRequest, refusal: { code?: string; message: string }): string {
+  const words = adminFormWords(request);
+  return (words && refusal.code && say(words.messages[refusal.code], {})) || refusal.message;
+}
+
+/** The code of a refused upload, told apart: a file over the limit (`file_too_large`), too many parts, or a broken body. */
+export function uploadRefusalCode(error: { code?: string; message: string }): string | undefined {
+  if (error.code !== 'upload_too_large') return error.code;
+  return /^The file/.test(error.message) ? 'upload_file_too_large' : 'upload_too_many';
+}
+
 /** A form's refusals in the admin's language for this request (the browser's before sign-in); none for English, which the services speak. */
 export function adminFormWords(request: FastifyRequest): FormWords | undefined {
   const locale = adminLocaleOf(request);

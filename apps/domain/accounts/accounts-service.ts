@@ -3,7 +3,7 @@ import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { ApiTokensRepository } from '../../../db/repositories/api-tokens-repository.ts';
 import type { InvitationsRepository } from '../../../db/repositories/invitations-repository.ts';
 import type { SessionsRepository } from '../../../db/repositories/sessions-repository.ts';
-import type { Role, User, UsersRepository } from '../../../db/repositories/users-repository.ts';
+import type { AdminLocale, Role, User, UsersRepository } from '../../../db/repositories/users-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { renderMessage } from '../mail/email-templates.ts';
@@ -54,7 +54,7 @@ type Deps = {
 
 /** Editors' accounts: first-run set-up, invitations, roles and passwords. */
 export function createAccountsService({ db, users, invitations, sessions, apiTokens, mailer, clock, publicUrl, newsletterName }: Deps) {
-  async function insertUser(input: { email: string; name: string; role: Role; password: string }, tx: DbOrTx = db) {
+  async function insertUser(input: { email: string; name: string; role: Role; password: string; locale?: AdminLocale }, tx: DbOrTx = db) {
     if (await users.findWithHashByEmail(input.email, tx)) {
       throw new ValidationError(
         'An account with this email already exists.',
@@ -62,7 +62,7 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
         { code: 'account_exists', fieldCodes: { email: 'account_exists' } },
       );
     }
-    return users.insert({ email: input.email, name: input.name, role: input.role, passwordHash: await hashPassword(input.password) }, tx);
+    return users.insert({ email: input.email, name: input.name, role: input.role, locale: input.locale, passwordHash: await hashPassword(input.password) }, tx);
   }
 
   /** Ends the other sessions of a user after a change to their password or role. */
@@ -92,14 +92,14 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
       if (!(await this.needsSetup())) throw alreadySetUp();
     },
 
-    /** Creates the owner on first run; refused once any account exists. */
-    async setUpOwner(input: { email?: unknown; name?: unknown; password?: unknown }): Promise<User> {
+    /** Creates the owner on first run, their admin in `locale` (the language they set up in); refused once any account exists. */
+    async setUpOwner(input: { email?: unknown; name?: unknown; password?: unknown; locale?: AdminLocale }): Promise<User> {
       const values = parseInput(setupSchema, input);
       return db.transaction(async (tx) => {
         // Two browsers submitting the set-up form at once must not create two owners.
         await users.lockSetup(tx);
         if ((await users.count(tx)) > 0) throw alreadySetUp();
-        return insertUser({ ...values, role: 'owner' }, tx);
+        return insertUser({ ...values, role: 'owner', locale: input.locale }, tx);
       });
     },
 
@@ -167,13 +167,13 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
       return found;
     },
 
-    /** Turns an invitation into an account, once. */
-    async acceptInvitation(input: { token: string; name?: unknown; password?: unknown }): Promise<User> {
+    /** Turns an invitation into an account, once; its admin speaks `locale` (the language the invitation was accepted in). */
+    async acceptInvitation(input: { token: string; name?: unknown; password?: unknown; locale?: AdminLocale }): Promise<User> {
       const values = parseInput(acceptSchema, input);
       return db.transaction(async (tx) => {
         const found = input.token.length <= 100 ? await invitations.lockPendingByHash(sha256(input.token), clock.now(), tx) : undefined;
         if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.');
-        const user = await insertUser({ email: found.email, name: values.name, role: found.role, password: values.password }, tx);
+        const user = await insertUser({ email: found.email, name: values.name, role: found.role, password: values.password, locale: input.locale }, tx);
         await invitations.markAccepted(found.id, clock.now(), tx);
         return user;
       });

@@ -51,14 +51,16 @@ export function parseSubscriberCsv(input: Buffer | string): ParsedImport {
     throw new ImportError(`This is not a CSV file that can be read: ${(error as Error).message.split('\n')[0]}`, {}, { code: 'csv_unreadable' });
   }
   if (records.length === 0) throw new ImportError('The file is empty.', {}, { code: 'csv_empty' });
-  if (records.length - 1 > MAX_IMPORT_ROWS) throw new ImportError(`The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows.`, {}, { code: 'csv_too_many_rows' });
+  if (records.length - 1 > MAX_IMPORT_ROWS)
+    throw new ImportError(`The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows.`, {}, { code: 'csv_too_many_rows' });
   const header = records[0]!.map((name) => name.trim().toLowerCase());
   let emailIndex = header.findIndex((name) => EMAIL_COLUMNS.includes(name));
   let rows = records.slice(1);
   let lineOffset = 2;
   if (emailIndex === -1) {
     // No header: a plain list whose first column holds addresses.
-    if (!records[0]![0]?.includes('@')) throw new ImportError(`No email column: expected one named ${EMAIL_COLUMNS.slice(0, 3).join(', ')}…`, {}, { code: 'csv_no_email_column' });
+    if (!records[0]![0]?.includes('@'))
+      throw new ImportError(`No email column: expected one named ${EMAIL_COLUMNS.slice(0, 3).join(', ')}…`, {}, { code: 'csv_no_email_column' });
     emailIndex = 0;
     rows = records;
     lineOffset = 1;

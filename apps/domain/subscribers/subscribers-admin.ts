@@ -139,7 +139,9 @@ export function createSubscribersAdmin({ db, subscribers, settings, clock, annou
         format: parsed.format,
         active: fresh.filter((row) => row.confirmed).length,
         pending: fresh.filter((row) => !row.confirmed).length,
-        existing: parsed.rows.filter((row) => existing.has(row.email)).map((row) => ({ line: row.line, value: row.email, reason: 'Already a subscriber.', code: 'existing' })),
+        existing: parsed.rows
+          .filter((row) => existing.has(row.email))
+          .map((row) => ({ line: row.line, value: row.email, reason: 'Already a subscriber.', code: 'existing' })),
         suppressed: parsed.rows
           .filter((row) => suppressed.has(row.email) && !existing.has(row.email))
           .map((row) => ({ line: row.line, value: row.email, reason: SUPPRESSION_REASONS[suppressed.get(row.email)!], code: suppressed.get(row.email)! })),

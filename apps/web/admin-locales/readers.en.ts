@@ -2,6 +2,8 @@
 // webhooks, the team, the account) and for the sign-in screens, in English. readers.fr.ts has the
 // same shape.
 
+import { readersErrorsEn } from './readers-errors.en.ts';
+
 const plural = (count: number, one: string, many: string) => (count === 1 ? one : many);
 
 /** The words of the readers' and team's screens, and of sign-in, in English; their type is the shape of every locale's. */
@@ -14,6 +16,9 @@ export const readersEn = {
   },
   actions: 'Actions',
   copy: 'Copy',
+  copied: 'Copied',
+  colon: ': ',
+  semicolon: '; ',
   cancel: 'Cancel',
   more: (count: string) => `… and ${count} more.`,
   subscribers: {
@@ -48,8 +53,7 @@ export const readersEn = {
     source: 'Source',
     erase: 'Erase',
     eraseConfirm: (email: string) => `Erase ${email} and all their data? This cannot be undone.`,
-    imported: (active: number, pending: number) =>
-      `Imported ${active} active and ${pending} pending ${plural(active + pending, 'subscriber', 'subscribers')}.`,
+    imported: (active: number, pending: number) => `Imported ${active} active and ${pending} pending ${plural(active + pending, 'subscriber', 'subscribers')}.`,
   },
   subscriberImport: {
     title: 'Import subscribers',
@@ -133,7 +137,8 @@ export const readersEn = {
     revokeTokens: (count: number) =>
       count === 1 ? 'Also revoke my API token (scripts using it stop working)' : `Also revoke my ${count} API tokens (scripts using them stop working)`,
     changePassword: 'Change password',
-    passwordHint: 'Your other sessions are signed out when the password changes. Your API tokens keep working unless you tick the box above: they are credentials of their own.',
+    passwordHint:
+      'Your other sessions are signed out when the password changes. Your API tokens keep working unless you tick the box above: they are credentials of their own.',
     passwordChanged: ({ revoked, kept }: { revoked: number; kept: number }) =>
       'Password changed. Your other sessions have been signed out' +
       (revoked > 0
@@ -176,14 +181,16 @@ export const readersEn = {
   },
   imports: {
     title: 'Import',
-    intro: 'Bring an existing newsletter in: its editions from a static site or a feed, or everything from a Veille export. You see what would be created before anything is written.',
+    intro:
+      'Bring an existing newsletter in: its editions from a static site or a feed, or everything from a Veille export. You see what would be created before anything is written.',
     fromFiles: 'From files',
     filesText:
       'A .zip of Markdown files with TOML (+++) or YAML (---) front matter, one per edition (Zola, Hugo, Jekyll); a single Markdown file; an RSS or Atom file; or a Veille export (.zip or veille-export.json). Up to 25 MB.',
     file: 'File',
     readFile: 'Read the file',
     fromFeed: 'From a feed',
-    feedText: 'The address of a blog’s or Substack’s RSS or Atom feed. Each post made of headings followed by lists of links becomes an edition; other posts are listed and left out.',
+    feedText:
+      'The address of a blog’s or Substack’s RSS or Atom feed. Each post made of headings followed by lists of links becomes an edition; other posts are listed and left out.',
     feedAddress: 'Feed address',
     readFeed: 'Read the feed',
     readersOnlyBefore: 'Readers only? Import a subscriber CSV (Substack, Buttondown, Mailchimp, listmonk) from ',
@@ -196,7 +203,8 @@ export const readersEn = {
     read: 'Read',
     statuses: { planned: 'dry run', queued: 'queued', running: 'running', done: 'done', failed: 'failed' } satisfies Record<string, string>,
     progressCount: (done: string, total: string) => `${done} / ${total}`,
-    tooLarge: (ceiling: number) => `The file is larger than ${ceiling} MB; an import takes up to 25 MB (a zip of Markdown files is much smaller than the files).`,
+    tooLarge: (ceiling: number) =>
+      `The file is larger than ${ceiling} MB; an import takes up to 25 MB (a zip of Markdown files is much smaller than the files).`,
   },
   importReport: {
     back: '← Import',
@@ -276,14 +284,13 @@ export const readersEn = {
     on: 'On',
     offState: 'Off',
     secret: 'Secret:',
-    checkHelp:
-      'Check each call: compute the HMAC-SHA256 of t.body (the t= value of the signature header, a dot, the raw body) with this secret and compare it with v1=; refuse calls whose time is more than 5 minutes away. Failed calls are tried again 7 times, waiting twice as long each time.',
+    checkHelpBefore: 'Check each call: compute the HMAC-SHA256 of t.body (the t= value of ',
+    checkHelpAfter:
+      ', a dot, the raw body) with this secret and compare it with v1=; refuse calls whose time is more than 5 minutes away. Failed calls are tried again 7 times, waiting twice as long each time.',
     save: 'Save',
     ping: 'Send a ping',
     rollSecret: 'New secret',
     remove: 'Remove',
-    removeConfirm: (url: string) => `Remove the webhook ${url}? Its deliveries are forgotten.`,
-    rollConfirm: 'Make a new secret? Calls signed with the old one will be refused by a receiver that checks them.',
     deliveries: 'Deliveries',
     noCall: 'No call yet.',
     event: 'Event',
@@ -325,93 +332,13 @@ export const readersEn = {
     join: (newsletter: string) => `Join ${newsletter}`,
     invitedBy: (by: string, email: string, role: 'owner' | 'editor') =>
       `${by} invited ${email} as ${role === 'owner' ? 'an owner' : 'an editor'}. Choose your name and a password.`,
-    invited: (email: string, role: 'owner' | 'editor') => `You are invited as ${email}, ${role === 'owner' ? 'an owner' : 'an editor'}. Choose your name and a password.`,
+    invited: (email: string, role: 'owner' | 'editor') =>
+      `You are invited as ${email}, ${role === 'owner' ? 'an owner' : 'an editor'}. Choose your name and a password.`,
     createAccount: 'Create my account',
     joined: (newsletter: string, name: string) => `Welcome to ${newsletter}, ${name}.`,
     invalidInvitation: 'Invitation not valid',
   },
-  /**
-   * Refusals by their code (apps/domain/platform/errors.ts, form-words.ts): the sentence above a
-   * form, and a field's message. The services say these in English themselves; this is the list
-   * the other languages follow.
-   */
-  errors: {
-    messages: {
-      invalid_fields: 'Please correct the highlighted fields.',
-      invalid_characters: 'The form holds a control character, which is not accepted. Remove it and try again.',
-      form_expired: 'This form has expired or did not come from this page. It has been renewed: send it again.',
-      credentials_missing: 'Enter your email and password.',
-      incorrect_credentials: 'Incorrect email or password.',
-      sign_in_wait: ({ seconds }: Record<string, string | number>) =>
-        `Too many failed sign-in attempts. Wait ${Number(seconds) < 90 ? `${seconds} ${plural(Number(seconds), 'second', 'seconds')}` : `${Math.ceil(Number(seconds) / 60)} minutes`} before trying again.`,
-      already_set_up: 'Veille is already set up: sign in instead.',
-      account_exists: 'An account with this email already exists.',
-      has_account: 'This person already has an account.',
-      wrong_password: 'The current password is not correct.',
-      last_owner: 'Veille needs at least one owner: make someone else an owner first.',
-      last_owner_removed: 'Veille needs at least one owner: this account cannot be removed.',
-      already_subscribed: 'This address is already subscribed.',
-      suppressed_bounce: ({ date }: Record<string, string | number>) =>
-        `This address is suppressed: it bounced on ${String(date).slice(0, 10)}. The reader can subscribe again from the site, with a confirmation email.`,
-      suppressed_complaint: ({ date }: Record<string, string | number>) =>
-        `This address is suppressed: its reader reported an edition as spam on ${String(date).slice(0, 10)}. The reader can subscribe again from the site, with a confirmation email.`,
-      suppressed_soft_bounces: ({ date }: Record<string, string | number>) =>
-        `This address is suppressed: it bounced several sends in a row on ${String(date).slice(0, 10)}. The reader can subscribe again from the site, with a confirmation email.`,
-      choose_csv: 'Choose a CSV file to import.',
-      csv_too_large: 'The file is over 20 MB.',
-      csv_unreadable: 'This is not a CSV file that can be read.',
-      csv_empty: 'The file is empty.',
-      csv_too_many_rows: 'The file has more than 200,000 rows.',
-      csv_no_email_column: 'No email column: expected one named email, email address, email_address…',
-      import_no_source: 'Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.',
-      import_not_http: 'Give the address of a feed, starting with https:// or http://.',
-    },
-    fields: {
-      'email.invalid_type': 'Email is required.',
-      'email.too_small': 'Email is required.',
-      'email.too_big': 'Email is too long.',
-      'email.custom': 'Email contains invalid characters.',
-      'email.invalid_format': 'Enter a valid email address, such as name@example.com.',
-      'name.invalid_type': 'Name is required.',
-      'name.too_small': 'Name is required.',
-      'name.too_big': 'Name must be at most 100 characters.',
-      'name.custom': 'Name contains invalid characters.',
-      'role.invalid_value': 'Role must be owner or editor.',
-      'role.invalid_type': 'Role must be owner or editor.',
-      'password.invalid_type': 'Password is required.',
-      'password.too_small': 'Password is required.',
-      'password.too_big': 'Password is too long.',
-      'newPassword.invalid_type': 'Password is required.',
-      password_too_short: 'Password must be at least 12 characters.',
-      password_too_long: 'Password must be at most 512 characters.',
-      password_weak: 'This password is too easy to guess: a passphrase of a few unrelated words is stronger and easier to remember.',
-      'currentPassword.invalid_type': 'Current password is required.',
-      'currentPassword.too_small': 'Current password is required.',
-      'url.invalid_type': 'The URL is required.',
-      'url.too_small': 'The URL is required.',
-      'url.too_big': 'The URL is at most 2,000 characters.',
-      url_invalid: 'Enter a full URL, such as https://example.org/hooks/veille.',
-      url_not_https: 'The URL must start with https:// (the calls carry readers’ addresses).',
-      url_credentials: 'Put no user name or password in the URL: check the signature instead.',
-      url_private: 'This address is on a private network, which Veille does not call.',
-      url_not_http: 'Give an http(s) address.',
-      'events.invalid_type': 'Choose at least one event.',
-      'events.invalid_union': 'Choose at least one event.',
-      'events.too_small': 'Choose at least one event.',
-      'events.invalid_value': 'Choose among the events listed.',
-      'events.too_big': 'Choose among the events listed.',
-      'description.invalid_type': 'The description must be text.',
-      'description.too_big': 'The description must be at most 200 characters.',
-      'description.custom': 'The description must be on one line, without control characters.',
-      invalid_characters: 'This field holds a control character, which is not accepted. Remove it and try again.',
-      no_address: 'No address on this row.',
-      repeated: 'Appears earlier in the file.',
-      existing: 'Already a subscriber.',
-      bounce: 'Suppressed: the address bounced (it does not exist).',
-      complaint: 'Suppressed: its reader reported an edition as spam.',
-      soft_bounces: 'Suppressed: it bounced several sends in a row.',
-    },
-  },
+  errors: readersErrorsEn,
 };
 
 /** The shape of the readers' and team's words. */

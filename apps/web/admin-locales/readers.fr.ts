@@ -1,11 +1,9 @@
 // Les mots des écrans des lecteurs et de l’équipe, et de la connexion, en français.
-import { formatCalendarDate, frenchSpacing, typeset } from '../../domain/platform/locales/index.ts';
+import { frenchSpacing, typeset } from '../../domain/platform/locales/index.ts';
 import type { ReadersWords } from './readers.en.ts';
+import { readersErrorsFr } from './readers-errors.fr.ts';
 
 const plural = (count: number, one: string, many: string) => (count <= 1 ? one : many);
-const day = (date: string | number) => formatCalendarDate(new Date(String(date)), 'fr-FR', { dateStyle: 'long', timeZone: 'UTC' });
-const suppressed = (why: string) => (params: Record<string, string | number>) =>
-  `Cette adresse est bloquée : ${why} le ${day(params.date ?? '')}. Le lecteur peut se réabonner depuis le site, avec un email de confirmation.`;
 
 /** The words of the readers' and team's screens, and of sign-in, in French, typeset. */
 export const readersFr: ReadersWords = typeset<ReadersWords>(
@@ -18,6 +16,9 @@ export const readersFr: ReadersWords = typeset<ReadersWords>(
     },
     actions: 'Actions',
     copy: 'Copier',
+    copied: 'Copié',
+    colon: ' : ',
+    semicolon: ' ; ',
     cancel: 'Annuler',
     more: (count) => `… et ${count} de plus.`,
     subscribers: {
@@ -61,7 +62,8 @@ export const readersFr: ReadersWords = typeset<ReadersWords>(
       heading: 'Aperçu de l’import',
       readAs: (format) => `Lu comme un export ${format}.`,
       active: (count) => `${plural(count, 'nouvel abonné actif', 'nouveaux abonnés actifs')} (confirmés dans le fichier)`,
-      pending: (count) => `${plural(count, 'nouvel abonné en attente', 'nouveaux abonnés en attente')} (sans confirmation dans le fichier : ils ne reçoivent rien)`,
+      pending: (count) =>
+        `${plural(count, 'nouvel abonné en attente', 'nouveaux abonnés en attente')} (sans confirmation dans le fichier : ils ne reçoivent rien)`,
       existing: (count) => `${count} déjà abonnés (laissés tels quels)`,
       suppressed: (count) =>
         `${count} bloqués (adresses en rebond ou qui ont signalé du spam : laissées de côté ; seul un abonnement confirmé par email les fait revenir)`,
@@ -219,13 +221,13 @@ export const readersFr: ReadersWords = typeset<ReadersWords>(
       skip: (count) => `${count} déjà dans Veille (laissées telles quelles)`,
       categories: (count) => `${count} ${plural(count, 'catégorie à créer', 'catégories à créer')}`,
       categoriesExisting: (count) => `${count} qui correspondent à des catégories existantes`,
-      duplicates: (count) =>
-        `${count} ${plural(count, 'lien déjà présent', 'liens déjà présents')} dans Veille (importés quand même, listés plus bas)`,
+      duplicates: (count) => `${count} ${plural(count, 'lien déjà présent', 'liens déjà présents')} dans Veille (importés quand même, listés plus bas)`,
       inbox: (create, existing) => `${create} liens à ajouter à la boîte de réception, ${existing} déjà présents`,
       subscribers: (create, existing) => `${create} abonnés à ajouter (avec leur état et leur consentement), ${existing} déjà présents`,
       settingsApply: 'Réglages : appliqués (ce Veille n’a pas encore d’édition)',
       settingsKeep: 'Réglages : laissés tels quels (ce Veille a déjà des éditions)',
-      problems: (count) => `${count} ${plural(count, 'fichier ou élément qui ne peut pas être importé', 'fichiers ou éléments qui ne peuvent pas être importés')}`,
+      problems: (count) =>
+        `${count} ${plural(count, 'fichier ou élément qui ne peut pas être importé', 'fichiers ou éléments qui ne peuvent pas être importés')}`,
       notImported: 'Non importés',
       fileOrItem: 'Fichier ou élément',
       why: 'Raison',
@@ -253,8 +255,7 @@ export const readersFr: ReadersWords = typeset<ReadersWords>(
       doneSettings: ' ; réglages appliqués',
       seeEditions: 'Voir les éditions',
       publicArchive: 'les archives publiques',
-      stopped: (error) =>
-        `L’import s’est arrêté : ${error}. Les éditions importées avant restent ; relancez le même fichier pour importer le reste.`,
+      stopped: (error) => `L’import s’est arrêté : ${error}. Les éditions importées avant restent ; relancez le même fichier pour importer le reste.`,
       unknownError: 'erreur inconnue',
     },
     export: {
@@ -269,8 +270,7 @@ export const readersFr: ReadersWords = typeset<ReadersWords>(
     },
     webhooks: {
       title: 'Webhooks',
-      introBefore:
-        'Veille appelle ces adresses quand quelque chose se passe. Chaque appel est un POST JSON signé avec le secret du webhook : l’en-tête ',
+      introBefore: 'Veille appelle ces adresses quand quelque chose se passe. Chaque appel est un POST JSON signé avec le secret du webhook : l’en-tête ',
       introHeader: ' contient ',
       introTime: ' l’heure et ',
       introHmac: ' le HMAC-SHA256 de ',
@@ -291,14 +291,13 @@ export const readersFr: ReadersWords = typeset<ReadersWords>(
       on: 'Activé',
       offState: 'Désactivé',
       secret: 'Secret :',
-      checkHelp:
-        'Vérifiez chaque appel : calculez le HMAC-SHA256 de t.body (la valeur t= de l’en-tête de signature, un point, le corps brut) avec ce secret et comparez-le à v1= ; refusez les appels dont l’heure s’écarte de plus de 5 minutes. Un appel qui échoue est retenté 7 fois, en attendant deux fois plus longtemps à chaque fois.',
+      checkHelpBefore: 'Vérifiez chaque appel : calculez le HMAC-SHA256 de t.body (la valeur t= de ',
+      checkHelpAfter:
+        ', un point, le corps brut) avec ce secret et comparez-le à v1= ; refusez les appels dont l’heure s’écarte de plus de 5 minutes. Un appel qui échoue est retenté 7 fois, en attendant deux fois plus longtemps à chaque fois.',
       save: 'Enregistrer',
       ping: 'Envoyer un ping',
       rollSecret: 'Nouveau secret',
       remove: 'Supprimer',
-      removeConfirm: (url) => `Supprimer le webhook ${url} ? Ses appels sont oubliés.`,
-      rollConfirm: 'Créer un nouveau secret ? Un destinataire qui vérifie les signatures refusera les appels signés avec l’ancien.',
       deliveries: 'Appels',
       noCall: 'Pas encore d’appel.',
       event: 'Événement',
@@ -346,81 +345,7 @@ export const readersFr: ReadersWords = typeset<ReadersWords>(
       joined: (newsletter, name) => `Bienvenue dans ${newsletter}, ${name}.`,
       invalidInvitation: 'Invitation non valable',
     },
-    errors: {
-      messages: {
-        invalid_fields: 'Corrigez les champs signalés.',
-        invalid_characters: 'Le formulaire contient un caractère de contrôle, qui n’est pas accepté. Retirez-le et réessayez.',
-        form_expired: 'Ce formulaire a expiré ou ne vient pas de cette page. Il a été renouvelé : envoyez-le de nouveau.',
-        credentials_missing: 'Saisissez votre email et votre mot de passe.',
-        incorrect_credentials: 'Email ou mot de passe incorrect.',
-        sign_in_wait: ({ seconds }) =>
-          `Trop de tentatives de connexion échouées. Attendez ${Number(seconds) < 90 ? `${seconds} ${plural(Number(seconds), 'seconde', 'secondes')}` : `${Math.ceil(Number(seconds) / 60)} minutes`} avant de réessayer.`,
-        already_set_up: 'Veille est déjà installé : connectez-vous.',
-        account_exists: 'Un compte existe déjà avec cet email.',
-        has_account: 'Cette personne a déjà un compte.',
-        wrong_password: 'Le mot de passe actuel n’est pas le bon.',
-        last_owner: 'Veille a besoin d’au moins un propriétaire : nommez d’abord quelqu’un d’autre propriétaire.',
-        last_owner_removed: 'Veille a besoin d’au moins un propriétaire : ce compte ne peut pas être retiré.',
-        already_subscribed: 'Cette adresse est déjà abonnée.',
-        suppressed_bounce: suppressed('elle a rebondi'),
-        suppressed_complaint: suppressed('son lecteur a signalé une édition comme spam'),
-        suppressed_soft_bounces: suppressed('elle a rebondi plusieurs envois de suite'),
-        choose_csv: 'Choisissez un fichier CSV à importer.',
-        csv_too_large: 'Le fichier dépasse 20 Mo.',
-        csv_unreadable: 'Ce fichier n’est pas un CSV lisible.',
-        csv_empty: 'Le fichier est vide.',
-        csv_too_many_rows: 'Le fichier a plus de 200 000 lignes.',
-        csv_no_email_column: 'Aucune colonne d’adresses : il en faut une nommée email, email address, email_address…',
-        import_no_source:
-          'Choisissez un fichier (un export .zip ou un dossier Markdown, un fichier Markdown, un flux, veille-export.json) ou donnez l’adresse d’un flux.',
-        import_not_http: 'Donnez l’adresse d’un flux, commençant par https:// ou http://.',
-      },
-      fields: {
-        'email.invalid_type': 'L’email est obligatoire.',
-        'email.too_small': 'L’email est obligatoire.',
-        'email.too_big': 'L’email est trop long.',
-        'email.custom': 'L’email contient des caractères non valables.',
-        'email.invalid_format': 'Saisissez une adresse email valable, comme nom@exemple.fr.',
-        'name.invalid_type': 'Le nom est obligatoire.',
-        'name.too_small': 'Le nom est obligatoire.',
-        'name.too_big': 'Le nom ne doit pas dépasser 100 caractères.',
-        'name.custom': 'Le nom contient des caractères non valables.',
-        'role.invalid_value': 'Le rôle est propriétaire ou éditeur.',
-        'role.invalid_type': 'Le rôle est propriétaire ou éditeur.',
-        'password.invalid_type': 'Le mot de passe est obligatoire.',
-        'password.too_small': 'Le mot de passe est obligatoire.',
-        'password.too_big': 'Le mot de passe est trop long.',
-        'newPassword.invalid_type': 'Le mot de passe est obligatoire.',
-        password_too_short: 'Le mot de passe doit faire au moins 12 caractères.',
-        password_too_long: 'Le mot de passe ne doit pas dépasser 512 caractères.',
-        password_weak: 'Ce mot de passe est trop facile à deviner : une phrase de passe de quelques mots sans rapport est plus solide et plus facile à retenir.',
-        'currentPassword.invalid_type': 'Le mot de passe actuel est obligatoire.',
-        'currentPassword.too_small': 'Le mot de passe actuel est obligatoire.',
-        'url.invalid_type': 'L’URL est obligatoire.',
-        'url.too_small': 'L’URL est obligatoire.',
-        'url.too_big': 'L’URL ne doit pas dépasser 2 000 caractères.',
-        url_invalid: 'Saisissez une URL complète, comme https://exemple.fr/hooks/veille.',
-        url_not_https: 'L’URL doit commencer par https:// (les appels transportent les adresses des lecteurs).',
-        url_credentials: 'Ne mettez ni nom d’utilisateur ni mot de passe dans l’URL : vérifiez plutôt la signature.',
-        url_private: 'Cette adresse est sur un réseau privé, que Veille n’appelle pas.',
-        url_not_http: 'Donnez une adresse http(s).',
-        'events.invalid_type': 'Choisissez au moins un événement.',
-        'events.invalid_union': 'Choisissez au moins un événement.',
-        'events.too_small': 'Choisissez au moins un événement.',
-        'events.invalid_value': 'Choisissez parmi les événements proposés.',
-        'events.too_big': 'Choisissez parmi les événements proposés.',
-        'description.invalid_type': 'La description doit être du texte.',
-        'description.too_big': 'La description ne doit pas dépasser 200 caractères.',
-        'description.custom': 'La description doit tenir sur une ligne, sans caractères de contrôle.',
-        invalid_characters: 'Ce champ contient un caractère de contrôle, qui n’est pas accepté. Retirez-le et réessayez.',
-        no_address: 'Pas d’adresse sur cette ligne.',
-        repeated: 'Déjà présente plus haut dans le fichier.',
-        existing: 'Déjà abonné.',
-        bounce: 'Bloquée : l’adresse a rebondi (elle n’existe pas).',
-        complaint: 'Bloquée : son lecteur a signalé une édition comme spam.',
-        soft_bounces: 'Bloquée : elle a rebondi plusieurs envois de suite.',
-      },
-    },
+    errors: readersErrorsFr,
   },
   frenchSpacing,
 );

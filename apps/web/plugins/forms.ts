@@ -1,5 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, DomainError, RateLimitedError, UnauthenticatedError, ValidationError, type FieldCodes, type FieldErrors } from '../../domain/platform/errors.ts';
+import {
+  ConflictError,
+  DomainError,
+  RateLimitedError,
+  UnauthenticatedError,
+  ValidationError,
+  type FieldCodes,
+  type FieldErrors,
+} from '../../domain/platform/errors.ts';
 import { translateFailure, type FormWords } from '../form-words.ts';
 import { RequestRefusedError } from '../http-errors.ts';
 
@@ -79,7 +87,8 @@ export function typedValues(body: unknown): Record<string, unknown> {
 /** The message per field and the sentence above the form for an error a form route re-renders, or undefined for any other error. */
 export function formErrorOf(error: unknown): FormFailure | undefined {
   const codes = error instanceof DomainError ? { code: error.code, params: error.params } : {};
-  if (error instanceof ValidationError) return { status: 422, message: error.message, fields: error.fields, refused: false, ...codes, fieldCodes: error.fieldCodes };
+  if (error instanceof ValidationError)
+    return { status: 422, message: error.message, fields: error.fields, refused: false, ...codes, fieldCodes: error.fieldCodes };
   if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false, ...codes };
   if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {}, refused: false, ...codes };
   if (error instanceof RateLimitedError)
