@@ -1,79 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
 import { OPERATOR } from '../../../apps/domain/accounts/roles.ts';
-import { frenchSpacing } from '../../../apps/domain/platform/locales/index.ts';
+import { ENGLISH_BROWSER, ENGLISH_CHROME, FRENCH_BROWSER, ISO_DAY, assertSpeaks, landing, shown, upload } from '../../helpers/admin-language.ts';
 import { buildTestApp } from '../../helpers/app.ts';
 import { OWNER, TestClient } from '../../helpers/client.ts';
 
-const FRENCH_BROWSER = { 'accept-language': 'fr-FR,fr;q=0.9,en-US;q=0.8,en;q=0.7' };
-const ENGLISH_BROWSER = { 'accept-language': 'en-GB,en;q=0.9,fr;q=0.5' };
-const SAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/samples/web-ops-data-janvier-2018.md');
-
-/** What a person reads on a page: its text (code and mail bodies left out) and the attributes a screen reader or a dialog says. */
-function shown(html: string): string {
-  // The keyboard shortcuts' dialog, in every admin page, is the inbox's.
-  const withoutCode = html.replace(/<(script|style|code|pre)\b[\s\S]*?<\/\1>/gi, ' ').replace(/<dialog id="shortcuts"[\s\S]*?<\/dialog>/, ' ');
-  const attributes = [...withoutCode.matchAll(/\s(?:placeholder|aria-label|title|hx-confirm|data-confirm|data-label|data-copied)="([^"]*)"/g)].map(
-    (match) => match[1],
-  );
-  return [withoutCode.replace(/<[^>]+>/g, ' '), ...attributes]
-    .join(' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/[ \t\r\n]+/g, ' ');
-}
-
-/** The page speaks `present` and none of `absent`, in what is shown as in its attributes (French words typeset: no-break spaces before : ; ! ?). */
-function assertSpeaks(html: string, page: string, present: string[], absent: string[]) {
-  const text = shown(html);
-  const typeset = /lang="fr"/.test(html) || !/<html/.test(html) ? present.map(frenchSpacing) : present;
-  for (const words of typeset) assert.ok(text.includes(words), `${page}: “${words}” is shown\n${text.slice(0, 3000)}`);
-  for (const words of absent) assert.ok(!text.includes(words), `${page}: “${words}” is not shown\n${text.slice(0, 3000)}`);
-}
-
-// Dates in a page are the editor's, never the machine's.
-const ISO_DAY = /\b20\d\d-\d\d-\d\d\b/;
-
-/** A multipart upload, as the admin's forms send one. */
-async function upload(
-  app: FastifyInstance,
-  client: TestClient,
-  url: string,
-  file: { name: string; content: string | Buffer },
-  headers: Record<string, string> = {},
-) {
-  const boundary = '----veille-language-boundary';
-  const parts = [
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${await client.csrfToken()}\r\n`),
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
-    Buffer.isBuffer(file.content) ? file.content : Buffer.from(file.content),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ];
-  return app.inject({
-    method: 'POST',
-    url,
-    payload: Buffer.concat(parts),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, cookie: `veille_session=${client.cookies.get('veille_session')}`, ...headers },
-  });
-}
-
-/** Follows a redirect to the page that shows its flash message. */
-async function landing(client: TestClient, response: { statusCode: number; headers: Record<string, unknown>; body: string }) {
-  assert.equal(response.statusCode, 303, response.body.slice(0, 500));
-  return (await client.get(String(response.headers.location))).body;
-}
-
-const ENGLISH_CHROME = ['Sign out', 'Skip to content', 'Your account'];
-
 test('a French editor on an English newsletter: the readers’ and team’s screens, their fragments, refusals and messages in French', async (t) => {
-  const { app, services } = await buildTestApp(t, { worker: true });
+  const { app, services } = await buildTestApp(t);
   await services.settings.update({ actor: OPERATOR, input: { locale: 'en', newsletterName: 'Weekly Links' } });
   const owner = new TestClient(app);
 
@@ -318,109 +251,6 @@ test('a French editor on an English newsletter: the readers’ and team’s scre
     await owner.postForm('/admin/account/password', { currentPassword: OWNER.password, newPassword: 'another horse battery staple' }),
   );
   assertSpeaks(changed, 'flash after a password change', ['Mot de passe changé. Vos autres sessions ont été déconnectées.'], ['Password changed']);
-
-  // Webhooks: a refusal, a hook, its page with a delivery.
-  const badHook = await owner.postForm('/admin/webhooks', { url: 'http://hooks.example.org/veille', description: 'Zapier' });
-  assert.equal(badHook.statusCode, 422);
-  assert.match(badHook.body, /value="Zapier"/);
-  assertSpeaks(
-    badHook.body,
-    'refused webhook',
-    ['L’URL doit commencer par https://', 'Choisissez au moins un événement.'],
-    ['must start with', 'Choose at least'],
-  );
-  const hookPage = await landing(
-    owner,
-    await owner.postForm('/admin/webhooks', { url: 'https://hooks.example.org/veille', events: ['edition.sent', 'subscriber.confirmed'] }),
-  );
-  assertSpeaks(hookPage, 'flash after adding a webhook', ['Le webhook est enregistré. Gardez son secret'], ['is registered']);
-  const hookId = (await services.webhooks.list({ actor: OPERATOR }))[0]!.id;
-  const pinged = await landing(owner, await owner.postForm(`/admin/webhooks/${hookId}/ping`));
-  assertSpeaks(
-    pinged,
-    'webhook page',
-    [
-      'Un événement ping est en route.',
-      '← Webhooks',
-      'Activé',
-      'Secret',
-      'Vérifiez chaque appel',
-      'Événements',
-      'Une édition a été envoyée à tous les abonnés.',
-      'Envoyer un ping',
-      'Nouveau secret',
-      'Supprimer',
-      'Appels',
-      'Tentatives',
-    ],
-    [
-      ...ENGLISH_CHROME,
-      'is on its way',
-      'Check each call',
-      'Events',
-      'An edition has been sent',
-      'Send a ping',
-      'New secret',
-      'Remove',
-      'Deliveries',
-      'Attempts',
-      'Answer',
-    ],
-  );
-  assert.doesNotMatch(shown(pinged), ISO_DAY);
-  const hooks = await owner.get('/admin/webhooks');
-  assertSpeaks(
-    hooks.body,
-    'webhooks',
-    ['Veille appelle ces adresses', 'Dernier appel', 'Ajouter un webhook', 'Description (facultative)', 'Un lecteur se désabonne'],
-    ['calls these addresses', 'Last call', 'Add a webhook', 'optional', 'A reader unsubscribes'],
-  );
-
-  // Imports: the page, a refusal, the dry run, its progress fragment, the finished import.
-  const importPage = await owner.get('/admin/import');
-  assert.ok(importPage.body.includes('Seulement des lecteurs\u202f?'), 'a narrow no-break space before the question mark');
-  assertSpeaks(
-    importPage.body,
-    'import',
-    ['Depuis des fichiers', 'Lire le fichier', 'Depuis un flux', 'Adresse du flux', 'Lire le flux', 'Seulement des lecteurs ?'],
-    [...ENGLISH_CHROME, 'From files', 'Read the file', 'From a feed', 'Feed address', 'Readers only'],
-  );
-  const notHttp = await upload(app, owner, '/admin/import', { name: '', content: '' });
-  assert.equal(notHttp.statusCode, 422);
-  assertSpeaks(notHttp.body, 'import without a source', ['Choisissez un fichier'], ['Choose a file']);
-  const uploaded = await upload(app, owner, '/admin/import', { name: 'janvier-2018.md', content: await readFile(SAMPLE) });
-  const reportUrl = String(uploaded.headers.location);
-  const report = await owner.get(reportUrl);
-  assertSpeaks(
-    report.body,
-    'dry run',
-    ['Ce que ferait cet import', 'édition à créer', 'Importer 1 édition', 'Annuler', 'Aucun email n’est envoyé.', 'Rubriques', 'créer'],
-    ['What this import would do', 'to create', 'Import 1 edition', 'No email is sent', 'Sections', 'Text sections'],
-  );
-  const started = await owner.postForm(`${reportUrl}/run`, {}, { 'hx-request': 'true' });
-  let progress = started.body;
-  for (let attempt = 0; attempt < 200 && /hx-trigger="every 1s"/.test(progress); attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    progress = (await owner.get(reportUrl, { 'hx-request': 'true' })).body;
-  }
-  assert.doesNotMatch(progress, /<html/, 'the progress fragment');
-  assertSpeaks(
-    progress,
-    'finished import',
-    ['terminé', 'éditions traitées sur', 'Terminé', 'Voir les éditions', 'Avancement de l’import'],
-    ['done', 'worked through', 'See the editions', 'Import progress'],
-  );
-  const recent = await owner.get('/admin/import');
-  assertSpeaks(recent.body, 'recent imports', ['Imports récents', 'terminé'], ['Recent imports']);
-
-  // The export.
-  const exportPage = await owner.get('/admin/export');
-  assertSpeaks(
-    exportPage.body,
-    'export',
-    ['Tout télécharger', 'Aujourd’hui : 1 édition', '60 abonnés', 'Tout télécharger (.zip)', 'cette commande écrit'],
-    [...ENGLISH_CHROME, 'Download everything', 'Today:', 'On the server'],
-  );
 
   // Signed out, the sign-in page speaks the browser's language; a wrong password is refused as an unknown address is.
   const signedOut = await owner.post('/logout', { _csrf: await owner.csrfToken() });
