@@ -163,7 +163,7 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
     /** The pending invitation behind a link, or a NotFoundError saying it is no longer valid. */
     async findInvitation(input: { token: string }) {
       const found = input.token.length <= 100 ? await invitations.findPendingByHash(sha256(input.token), clock.now()) : undefined;
-      if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.');
+      if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.', { code: 'invitation_invalid' });
       return found;
     },
 
@@ -172,7 +172,7 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
       const values = parseInput(acceptSchema, input);
       return db.transaction(async (tx) => {
         const found = input.token.length <= 100 ? await invitations.lockPendingByHash(sha256(input.token), clock.now(), tx) : undefined;
-        if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.');
+        if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.', { code: 'invitation_invalid' });
         const user = await insertUser({ email: found.email, name: values.name, role: found.role, password: values.password, locale: input.locale }, tx);
         await invitations.markAccepted(found.id, clock.now(), tx);
         return user;

@@ -16,6 +16,7 @@ export const readersErrorsEn = {
     incorrect_credentials: 'Incorrect email or password.',
     sign_in_wait: ({ seconds }: Record<string, string | number>) =>
       `Too many failed sign-in attempts. Wait ${Number(seconds) < 90 ? `${seconds} ${plural(Number(seconds), 'second', 'seconds')}` : `${Math.ceil(Number(seconds) / 60)} minutes`} before trying again.`,
+    invitation_invalid: 'This invitation link is invalid or has expired. Ask for a new one.',
     already_set_up: 'Veille is already set up: sign in instead.',
     account_exists: 'An account with this email already exists.',
     has_account: 'This person already has an account.',

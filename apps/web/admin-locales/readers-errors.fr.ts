@@ -21,6 +21,7 @@ export const readersErrorsFr: ReadersErrorWords = typeset<ReadersErrorWords>(
       incorrect_credentials: 'Email ou mot de passe incorrect.',
       sign_in_wait: ({ seconds }) =>
         `Trop de tentatives de connexion échouées. Attendez ${Number(seconds) < 90 ? `${seconds} ${plural(Number(seconds), 'seconde', 'secondes')}` : `${Math.ceil(Number(seconds) / 60)} minutes`} avant de réessayer.`,
+      invitation_invalid: 'Ce lien d’invitation n’est pas valable ou a expiré. Demandez-en un nouveau.',
       already_set_up: 'Veille est déjà installé : connectez-vous.',
       account_exists: 'Un compte existe déjà avec cet email.',
       has_account: 'Cette personne a déjà un compte.',

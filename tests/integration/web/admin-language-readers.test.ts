@@ -261,6 +261,14 @@ test('a French editor on an English newsletter: the readers’ and team’s scre
   assert.equal(wrong.statusCode, 401);
   assert.equal(unknown.statusCode, 401);
   assertSpeaks(wrong.body, 'refused sign-in', ['Email ou mot de passe incorrect.'], ['Incorrect email']);
+  const stale = await owner.get('/invitations/not-a-token', FRENCH_BROWSER);
+  assert.equal(stale.statusCode, 404);
+  assertSpeaks(
+    stale.body,
+    'invalid invitation',
+    ['Page introuvable', 'Ce lien d’invitation n’est pas valable ou a expiré.', 'Retour à l’accueil'],
+    ['Invitation not valid', 'invalid or has expired', 'Back to'],
+  );
   const errorOf = (html: string) => /<div class="alert alert-error" role="alert">([^<]*)<\/div>/.exec(html)?.[1];
   assert.equal(errorOf(wrong.body), errorOf(unknown.body), 'the same words for a wrong password and an unknown address');
 });
