@@ -64,7 +64,7 @@ export function createUsersRepository(db: Database) {
       return row;
     },
 
-    async insert(values: { email: string; name: string; role: Role; passwordHash: string }, tx: DbOrTx = db): Promise<User> {
+    async insert(values: { email: string; name: string; role: Role; passwordHash: string; locale?: AdminLocale }, tx: DbOrTx = db): Promise<User> {
       const [row] = await tx.insert(users).values(values).returning(userColumns);
       return row!;
     },

@@ -15,7 +15,8 @@ document.addEventListener(
   true,
 );
 
-// Buttons with data-copy put the text of the element they name on the clipboard.
+// Buttons with data-copy put the text of the element they name on the clipboard, and say so for a
+// moment in the page's language (data-copied).
 document.addEventListener('click', (event) => {
   const target = event.target instanceof Element ? event.target.closest('[data-copy]') : null;
   if (!target) return;
@@ -26,7 +27,7 @@ document.addEventListener('click', (event) => {
     ?.writeText(source.value ?? source.textContent ?? '')
     .then(() => {
       const label = target.textContent;
-      target.textContent = 'Copied';
+      target.textContent = target.getAttribute('data-copied') || 'Copied';
       setTimeout(() => {
         target.textContent = label;
       }, 1500);

@@ -3,12 +3,12 @@ import type { Database, DbOrTx } from '../../../db/client.ts';
 import type { ApiTokensRepository } from '../../../db/repositories/api-tokens-repository.ts';
 import type { InvitationsRepository } from '../../../db/repositories/invitations-repository.ts';
 import type { SessionsRepository } from '../../../db/repositories/sessions-repository.ts';
-import type { Role, User, UsersRepository } from '../../../db/repositories/users-repository.ts';
+import type { AdminLocale, Role, User, UsersRepository } from '../../../db/repositories/users-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../platform/errors.ts';
 import { renderMessage } from '../mail/email-templates.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import { hashPassword, passwordRefusal, verifyPassword } from './passwords.ts';
 import { authorize, type Actor } from './roles.ts';
 import { randomToken, sha256 } from '../platform/tokens.ts';
 import { emailField, nameField, parseInput, roleField } from '../platform/validation.ts';
@@ -16,8 +16,8 @@ import { emailField, nameField, parseInput, roleField } from '../platform/valida
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 const passwordField = z.string({ error: 'Password is required.' }).superRefine((value, context) => {
-  const problem = passwordProblem(value);
-  if (problem) context.addIssue({ code: 'custom', message: problem });
+  const problem = passwordRefusal(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem.message, params: { code: problem.code } });
 });
 
 const newUserSchema = z.object({ email: emailField, name: nameField, password: passwordField, role: roleField });
@@ -54,11 +54,15 @@ type Deps = {
 
 /** Editors' accounts: first-run set-up, invitations, roles and passwords. */
 export function createAccountsService({ db, users, invitations, sessions, apiTokens, mailer, clock, publicUrl, newsletterName }: Deps) {
-  async function insertUser(input: { email: string; name: string; role: Role; password: string }, tx: DbOrTx = db) {
+  async function insertUser(input: { email: string; name: string; role: Role; password: string; locale?: AdminLocale }, tx: DbOrTx = db) {
     if (await users.findWithHashByEmail(input.email, tx)) {
-      throw new ValidationError('An account with this email already exists.', { email: 'An account with this email already exists.' });
+      throw new ValidationError(
+        'An account with this email already exists.',
+        { email: 'An account with this email already exists.' },
+        { code: 'account_exists', fieldCodes: { email: 'account_exists' } },
+      );
     }
-    return users.insert({ email: input.email, name: input.name, role: input.role, passwordHash: await hashPassword(input.password) }, tx);
+    return users.insert({ email: input.email, name: input.name, role: input.role, locale: input.locale, passwordHash: await hashPassword(input.password) }, tx);
   }
 
   /** Ends the other sessions of a user after a change to their password or role. */
@@ -73,7 +77,7 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
 
   // Once an account exists one always will (the last owner cannot be removed): stop asking then.
   let setUp = false;
-  const alreadySetUp = () => new ConflictError('Veille is already set up: sign in instead.');
+  const alreadySetUp = () => new ConflictError('Veille is already set up: sign in instead.', { code: 'already_set_up' });
 
   return {
     /** True until the first account exists: the app then only offers the set-up page. */
@@ -88,14 +92,14 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
       if (!(await this.needsSetup())) throw alreadySetUp();
     },
 
-    /** Creates the owner on first run; refused once any account exists. */
-    async setUpOwner(input: { email?: unknown; name?: unknown; password?: unknown }): Promise<User> {
+    /** Creates the owner on first run, their admin in `locale` (the language they set up in); refused once any account exists. */
+    async setUpOwner(input: { email?: unknown; name?: unknown; password?: unknown; locale?: AdminLocale }): Promise<User> {
       const values = parseInput(setupSchema, input);
       return db.transaction(async (tx) => {
         // Two browsers submitting the set-up form at once must not create two owners.
         await users.lockSetup(tx);
         if ((await users.count(tx)) > 0) throw alreadySetUp();
-        return insertUser({ ...values, role: 'owner' }, tx);
+        return insertUser({ ...values, role: 'owner', locale: input.locale }, tx);
       });
     },
 
@@ -119,7 +123,11 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
       authorize(input.actor, 'team.manage');
       const values = parseInput(inviteSchema, input);
       if (await users.findWithHashByEmail(values.email)) {
-        throw new ValidationError('This person already has an account.', { email: 'This person already has an account.' });
+        throw new ValidationError(
+          'This person already has an account.',
+          { email: 'This person already has an account.' },
+          { code: 'has_account', fieldCodes: { email: 'has_account' } },
+        );
       }
       const token = randomToken(32);
       const expiresAt = new Date(clock.now().getTime() + INVITATION_TTL_MS);
@@ -155,17 +163,17 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
     /** The pending invitation behind a link, or a NotFoundError saying it is no longer valid. */
     async findInvitation(input: { token: string }) {
       const found = input.token.length <= 100 ? await invitations.findPendingByHash(sha256(input.token), clock.now()) : undefined;
-      if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.');
+      if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.', { code: 'invitation_invalid' });
       return found;
     },
 
-    /** Turns an invitation into an account, once. */
-    async acceptInvitation(input: { token: string; name?: unknown; password?: unknown }): Promise<User> {
+    /** Turns an invitation into an account, once; its admin speaks `locale` (the language the invitation was accepted in). */
+    async acceptInvitation(input: { token: string; name?: unknown; password?: unknown; locale?: AdminLocale }): Promise<User> {
       const values = parseInput(acceptSchema, input);
       return db.transaction(async (tx) => {
         const found = input.token.length <= 100 ? await invitations.lockPendingByHash(sha256(input.token), clock.now(), tx) : undefined;
-        if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.');
-        const user = await insertUser({ email: found.email, name: values.name, role: found.role, password: values.password }, tx);
+        if (!found) throw new NotFoundError('This invitation link is invalid or has expired. Ask for a new one.', { code: 'invitation_invalid' });
+        const user = await insertUser({ email: found.email, name: values.name, role: found.role, password: values.password, locale: input.locale }, tx);
         await invitations.markAccepted(found.id, clock.now(), tx);
         return user;
       });
@@ -181,7 +189,7 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
         if (!target) throw new NotFoundError('No such user.');
         if (target.role === role) return target;
         if (target.role === 'owner' && (await users.countOwners(tx)) <= 1) {
-          throw new ConflictError('Veille needs at least one owner: make someone else an owner first.');
+          throw new ConflictError('Veille needs at least one owner: make someone else an owner first.', { code: 'last_owner' });
         }
         return (await users.update(input.userId, { role }, tx))!;
       });
@@ -197,7 +205,7 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
         const target = await users.findById(input.userId, tx);
         if (!target) throw new NotFoundError('No such user.');
         if (target.role === 'owner' && (await users.countOwners(tx)) <= 1) {
-          throw new ConflictError('Veille needs at least one owner: this account cannot be removed.');
+          throw new ConflictError('Veille needs at least one owner: this account cannot be removed.', { code: 'last_owner_removed' });
         }
         await users.delete(input.userId, tx);
         return target;
@@ -219,7 +227,11 @@ export function createAccountsService({ db, users, invitations, sessions, apiTok
       const user = input.actor.id ? await users.findWithHashById(input.actor.id) : undefined;
       if (!user) throw new NotFoundError('No such user.');
       if (!(await verifyPassword(user.passwordHash, values.currentPassword))) {
-        throw new ValidationError('The current password is not correct.', { currentPassword: 'The current password is not correct.' });
+        throw new ValidationError(
+          'The current password is not correct.',
+          { currentPassword: 'The current password is not correct.' },
+          { code: 'wrong_password', fieldCodes: { currentPassword: 'wrong_password' } },
+        );
       }
       await users.update(user.id, { passwordHash: await hashPassword(values.newPassword) });
       await endOtherSessions(user.id, input.currentSessionHash);

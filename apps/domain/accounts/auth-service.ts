@@ -109,7 +109,7 @@ export function createAuthService({ db, users, sessions, apiTokens, rateLimits, 
      * account's failures.
      */
     async signIn(input: { email?: unknown; password?: unknown; ip: string; userAgent?: string; previousSessionId?: string }) {
-      const credentials = parseInput(credentialsSchema, input, 'Enter your email and password.');
+      const credentials = parseInput(credentialsSchema, input, 'Enter your email and password.', 'credentials_missing');
       const email = credentials.email.toLowerCase();
       const now = clock.now();
       const ipKey = `sign-in:ip:${input.ip}`;
@@ -118,17 +118,17 @@ export function createAuthService({ db, users, sessions, apiTokens, rateLimits, 
       const fromIp = await rateLimits.hit(ipKey, now, IP_WINDOW_MS);
       if (fromIp.count > SIGN_IN_LIMITS.perIp) {
         const waitMs = fromIp.resetAt.getTime() - now.getTime();
-        throw new RateLimitedError(waitMessage(waitMs), Math.max(1, Math.ceil(waitMs / 1000)));
+        throw new RateLimitedError(waitMessage(waitMs), Math.max(1, Math.ceil(waitMs / 1000)), { code: 'sign_in_wait' });
       }
       const waitMs = await claimAttempt(accountKey, now);
       if (waitMs > 0) {
         // Refused unchecked: not a failure of this address.
         await rateLimits.release(ipKey, now);
-        throw new RateLimitedError(waitMessage(waitMs), Math.max(1, Math.ceil(waitMs / 1000)));
+        throw new RateLimitedError(waitMessage(waitMs), Math.max(1, Math.ceil(waitMs / 1000)), { code: 'sign_in_wait' });
       }
       const found = await users.findWithHashByEmail(email);
       const valid = found ? await verifyPassword(found.passwordHash, credentials.password) : await verifyAgainstDummy(credentials.password);
-      if (!found || !valid) throw new UnauthenticatedError('Incorrect email or password.');
+      if (!found || !valid) throw new UnauthenticatedError('Incorrect email or password.', { code: 'incorrect_credentials' });
       await rateLimits.release(ipKey, now);
       await rateLimits.clear(accountKey);
       return this.openSession({ userId: found.id, ip: input.ip, userAgent: input.userAgent, previousSessionId: input.previousSessionId });

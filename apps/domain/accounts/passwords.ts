@@ -29,7 +29,17 @@ export async function verifyAgainstDummy(password: string): Promise<false> {
   return false;
 }
 
-export type PasswordStrength = { score: 0 | 1 | 2 | 3 | 4; label: string; hint: string | undefined };
+/** `hintCode` names the hint, for a page that words it in the reader's language. */
+export type PasswordStrength = { score: 0 | 1 | 2 | 3 | 4; label: string; hint: string | undefined; hintCode: PasswordHint | undefined };
+
+export type PasswordHint = 'too_short' | 'common_word' | 'repeated' | 'longer';
+
+const HINTS: Record<PasswordHint, string> = {
+  too_short: `Use at least ${MIN_PASSWORD_LENGTH} characters.`,
+  common_word: 'Avoid common words such as "password".',
+  repeated: 'Avoid repeating the same few characters.',
+  longer: 'A longer passphrase of several unrelated words is stronger and easier to remember.',
+};
 
 const COMMON = ['password', 'motdepasse', '123456', 'qwerty', 'azerty', 'letmein', 'welcome', 'admin', 'veille', 'iloveyou'];
 
@@ -46,18 +56,24 @@ export function passwordStrength(password: string): PasswordStrength {
   if (COMMON.some((word) => lower.includes(word)) || unique < 5) score = Math.min(score, 1);
   const clamped = Math.max(0, Math.min(4, score)) as PasswordStrength['score'];
   const labels = ['very weak', 'weak', 'fair', 'good', 'strong'];
-  let hint: string | undefined;
-  if (password.length < MIN_PASSWORD_LENGTH) hint = `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
-  else if (COMMON.some((word) => lower.includes(word))) hint = 'Avoid common words such as "password".';
-  else if (unique < 5) hint = 'Avoid repeating the same few characters.';
-  else if (clamped < 3) hint = 'A longer passphrase of several unrelated words is stronger and easier to remember.';
-  return { score: clamped, label: labels[clamped]!, hint };
+  let hintCode: PasswordHint | undefined;
+  if (password.length < MIN_PASSWORD_LENGTH) hintCode = 'too_short';
+  else if (COMMON.some((word) => lower.includes(word))) hintCode = 'common_word';
+  else if (unique < 5) hintCode = 'repeated';
+  else if (clamped < 3) hintCode = 'longer';
+  return { score: clamped, label: labels[clamped]!, hint: hintCode && HINTS[hintCode], hintCode };
+}
+
+/** Why a new password is refused, with the stable code of the reason, or undefined when it is acceptable. */
+export function passwordRefusal(password: string): { code: string; message: string } | undefined {
+  if (password.length < MIN_PASSWORD_LENGTH) return { code: 'password_too_short', message: `Password must be at least ${MIN_PASSWORD_LENGTH} characters.` };
+  if (password.length > MAX_PASSWORD_LENGTH) return { code: 'password_too_long', message: `Password must be at most ${MAX_PASSWORD_LENGTH} characters.` };
+  const strength = passwordStrength(password);
+  if (strength.score < 2) return { code: 'password_weak', message: 'This password is too easy to guess: ' + (strength.hint ?? 'make it longer.') };
+  return undefined;
 }
 
 /** The reason a new password is refused, or undefined when it is acceptable. */
 export function passwordProblem(password: string): string | undefined {
-  if (password.length < MIN_PASSWORD_LENGTH) return `Password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
-  if (password.length > MAX_PASSWORD_LENGTH) return `Password must be at most ${MAX_PASSWORD_LENGTH} characters.`;
-  if (passwordStrength(password).score < 2) return 'This password is too easy to guess: ' + (passwordStrength(password).hint ?? 'make it longer.');
-  return undefined;
+  return passwordRefusal(password)?.message;
 }

@@ -58,7 +58,8 @@ export class RateLimitedError extends DomainError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    code?: ErrorOptions,
   ) {
-    super(message);
+    super(message, code);
   }
 }

@@ -3,7 +3,8 @@ import { ValidationError } from '../platform/errors.ts';
 import { emailField } from '../platform/validation.ts';
 
 export type ImportRow = { line: number; email: string; confirmed: boolean; createdAt: Date | null };
-export type ImportProblem = { line: number; value: string; reason: string };
+/** A row left out; `code` names the reason (`email.invalid_format`, `no_address`, `repeated`) for a page that words it itself. */
+export type ImportProblem = { line: number; value: string; reason: string; code: string };
 export type ParsedImport = { format: string; rows: ImportRow[]; invalid: ImportProblem[]; repeated: ImportProblem[] };
 
 export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
@@ -31,7 +32,7 @@ function confirmedFrom(record: Record<string, string>): boolean {
 /** Reads a subscriber CSV: finds the email column, each row's confirmation and date, and what is wrong. */
 export function parseSubscriberCsv(input: Buffer | string): ParsedImport {
   const bytes = typeof input === 'string' ? Buffer.from(input) : input;
-  if (bytes.length > MAX_IMPORT_BYTES) throw new ImportError(`The file is over ${MAX_IMPORT_BYTES / 1024 / 1024} MB.`);
+  if (bytes.length > MAX_IMPORT_BYTES) throw new ImportError(`The file is over ${MAX_IMPORT_BYTES / 1024 / 1024} MB.`, {}, { code: 'csv_too_large' });
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -47,17 +48,19 @@ export function parseSubscriberCsv(input: Buffer | string): ParsedImport {
   try {
     records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, bom: true, trim: true });
   } catch (error) {
-    throw new ImportError(`This is not a CSV file that can be read: ${(error as Error).message.split('\n')[0]}`);
+    throw new ImportError(`This is not a CSV file that can be read: ${(error as Error).message.split('\n')[0]}`, {}, { code: 'csv_unreadable' });
   }
-  if (records.length === 0) throw new ImportError('The file is empty.');
-  if (records.length - 1 > MAX_IMPORT_ROWS) throw new ImportError(`The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows.`);
+  if (records.length === 0) throw new ImportError('The file is empty.', {}, { code: 'csv_empty' });
+  if (records.length - 1 > MAX_IMPORT_ROWS)
+    throw new ImportError(`The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows.`, {}, { code: 'csv_too_many_rows' });
   const header = records[0]!.map((name) => name.trim().toLowerCase());
   let emailIndex = header.findIndex((name) => EMAIL_COLUMNS.includes(name));
   let rows = records.slice(1);
   let lineOffset = 2;
   if (emailIndex === -1) {
     // No header: a plain list whose first column holds addresses.
-    if (!records[0]![0]?.includes('@')) throw new ImportError(`No email column: expected one named ${EMAIL_COLUMNS.slice(0, 3).join(', ')}…`);
+    if (!records[0]![0]?.includes('@'))
+      throw new ImportError(`No email column: expected one named ${EMAIL_COLUMNS.slice(0, 3).join(', ')}…`, {}, { code: 'csv_no_email_column' });
     emailIndex = 0;
     rows = records;
     lineOffset = 1;
@@ -85,11 +88,12 @@ export function parseSubscriberCsv(input: Buffer | string): ParsedImport {
         line,
         value: raw.slice(0, 200),
         reason: raw ? (parsed.error.issues[0]?.message ?? 'Invalid address.') : 'No address on this row.',
+        code: raw ? `email.${parsed.error.issues[0]?.code ?? 'invalid_format'}` : 'no_address',
       });
       return;
     }
     if (seen.has(parsed.data)) {
-      result.repeated.push({ line, value: parsed.data, reason: 'Appears earlier in the file.' });
+      result.repeated.push({ line, value: parsed.data, reason: 'Appears earlier in the file.', code: 'repeated' });
       return;
     }
     seen.add(parsed.data);

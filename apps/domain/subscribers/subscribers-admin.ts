@@ -61,14 +61,19 @@ export function createSubscribersAdmin({ db, subscribers, settings, clock, annou
       const suppression = await subscribers.suppressionOf(email);
       if (suppression) {
         const message = suppressedMessage(suppression);
-        throw new ValidationError(message, { email: message });
+        const code = { code: `suppressed_${suppression.reason}`, params: { date: suppression.createdAt.toISOString() } };
+        throw new ValidationError(message, { email: message }, { ...code, fieldCodes: { email: code.code } });
       }
       const now = clock.now();
       const added = await db.transaction(async (tx) => {
         const consent = { at: now.toISOString(), ip: null, form: 'admin', text: `Added by ${actor.name}` };
         const { subscriber, created } = await subscribers.insertOrFind({ email, status: 'active', source: 'admin', consent, confirmedAt: now }, tx);
         if (!created && subscriber.status === 'active')
-          throw new ValidationError('This address is already subscribed.', { email: 'This address is already subscribed.' });
+          throw new ValidationError(
+            'This address is already subscribed.',
+            { email: 'This address is already subscribed.' },
+            { code: 'already_subscribed', fieldCodes: { email: 'already_subscribed' } },
+          );
         const row = created
           ? subscriber
           : (await subscribers.update(subscriber.id, { status: 'active', confirmedAt: now, consent, unsubscribedAt: null, bouncedAt: null }, tx))!;
@@ -134,10 +139,12 @@ export function createSubscribersAdmin({ db, subscribers, settings, clock, annou
         format: parsed.format,
         active: fresh.filter((row) => row.confirmed).length,
         pending: fresh.filter((row) => !row.confirmed).length,
-        existing: parsed.rows.filter((row) => existing.has(row.email)).map((row) => ({ line: row.line, value: row.email, reason: 'Already a subscriber.' })),
+        existing: parsed.rows
+          .filter((row) => existing.has(row.email))
+          .map((row) => ({ line: row.line, value: row.email, reason: 'Already a subscriber.', code: 'existing' })),
         suppressed: parsed.rows
           .filter((row) => suppressed.has(row.email) && !existing.has(row.email))
-          .map((row) => ({ line: row.line, value: row.email, reason: SUPPRESSION_REASONS[suppressed.get(row.email)!] })),
+          .map((row) => ({ line: row.line, value: row.email, reason: SUPPRESSION_REASONS[suppressed.get(row.email)!], code: suppressed.get(row.email)! })),
         repeated: parsed.repeated,
         invalid: parsed.invalid,
         sample: fresh.slice(0, 20),

@@ -65,7 +65,7 @@ export function createWebhooksService({ webhooks, queue, clock, publicUrl, allow
     .max(2000, { error: 'The URL is at most 2,000 characters.' })
     .superRefine((value, context) => {
       const refusal = urlRefusal(value, allowPrivate);
-      if (refusal) context.addIssue({ code: 'custom', message: refusal });
+      if (refusal) context.addIssue({ code: 'custom', message: refusal.message, params: { code: refusal.code } });
     });
   const formSchema = z.object({ url: urlField, events: eventsField, description: singleLineText('The description', 200).default('') });
 
@@ -191,19 +191,20 @@ export function createWebhooksService({ webhooks, queue, clock, publicUrl, allow
 }
 
 /** Why a webhook URL is refused, or undefined. */
-function urlRefusal(value: string, allowPrivate: boolean): string | undefined {
+function urlRefusal(value: string, allowPrivate: boolean): { code: string; message: string } | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return 'Enter a full URL, such as https://example.org/hooks/veille.';
+    return { code: 'url_invalid', message: 'Enter a full URL, such as https://example.org/hooks/veille.' };
   }
-  if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) return 'The URL must start with https:// (the calls carry readers’ addresses).';
-  if (url.username || url.password) return 'Put no user name or password in the URL: check the signature instead.';
+  if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:'))
+    return { code: 'url_not_https', message: 'The URL must start with https:// (the calls carry readers’ addresses).' };
+  if (url.username || url.password) return { code: 'url_credentials', message: 'Put no user name or password in the URL: check the signature instead.' };
   if (allowPrivate) return undefined;
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isForbiddenAddress(host)))
-    return 'This address is on a private network, which Veille does not call.';
+    return { code: 'url_private', message: 'This address is on a private network, which Veille does not call.' };
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 // The admin in English: the default language of every editor. fr.ts has the same shape.
-import { linksEn } from './links.en.ts';
-
 import { editionsEn } from './editions.en.ts';
+import { linksEn } from './links.en.ts';
+import { readersEn } from './readers.en.ts';
 
 const plural = (count: number, one: string, many: string) => (count === 1 ? one : many);
 
@@ -185,6 +185,7 @@ export const en = {
   },
   edition: editionsEn,
   links: linksEn,
+  readers: readersEn,
 };
 
 /** The shape of an admin dictionary. */

@@ -3,6 +3,7 @@ import { frenchSpacing, typeset } from '../../domain/platform/locales/index.ts';
 import type { AdminWords } from './en.ts';
 import { editionsFr } from './editions.fr.ts';
 import { linksFr } from './links.fr.ts';
+import { readersFr } from './readers.fr.ts';
 
 const plural = (count: number, one: string, many: string) => (count <= 1 ? one : many);
 
@@ -185,6 +186,7 @@ export const fr: AdminWords = typeset<AdminWords>(
     },
     edition: editionsFr,
     links: linksFr,
+    readers: readersFr,
   },
   frenchSpacing,
 );

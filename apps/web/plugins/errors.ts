@@ -16,7 +16,8 @@ import { RequestRefusedError } from '../http-errors.ts';
 import type { Words } from '../../domain/platform/locales/index.ts';
 import { publicContext } from '../public-context.ts';
 import { formErrorOf, renderFormError } from './forms.ts';
-import { wantsFragment } from './render.ts';
+import { refusalIn } from '../form-words.ts';
+import { adminLocaleOf, adminWords, wantsFragment } from './render.ts';
 
 /** The status a thrown error answers with; anything unexpected is a 500. */
 export function statusOf(error: unknown): number {
@@ -101,6 +102,13 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
     if (isPublicPath(request.url)) {
       if (status === 404) return renderPublicNotFound(reply, options.services);
       return renderPublicError(reply, options.services, status, error);
+    }
+    // In the admin's language; the English titles a route names are for English.
+    if (adminLocaleOf(request) !== 'en') {
+      const words = adminWords(request).readers.errorPage;
+      const code = error instanceof DomainError ? error.code : undefined;
+      const shown = status >= 500 ? words.serverError : refusalIn(request, { code, message });
+      return reply.render('error', { status, title: words.titles[status] ?? words.title, message: shown }, { status });
     }
     const title = request.routeOptions.config?.titles?.[status] ?? TITLES[status] ?? 'Error';
     return reply.render('error', { status, title, message }, { status });

@@ -1,5 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, RateLimitedError, UnauthenticatedError, ValidationError, type ErrorCode, type FieldErrors } from '../../domain/platform/errors.ts';
+import {
+  ConflictError,
+  DomainError,
+  RateLimitedError,
+  UnauthenticatedError,
+  ValidationError,
+  type ErrorCode,
+  type FieldErrors,
+} from '../../domain/platform/errors.ts';
 import { RequestRefusedError } from '../http-errors.ts';
 
 /**
@@ -39,6 +47,8 @@ export type FormFailure = {
   fields: FieldErrors;
   refused: boolean;
   refusal?: string;
+  /** The field the refusal is about, when the request itself was refused. */
+  refusalField?: string;
   /** The service's stable names for the sentence and for each field's message, and the sentence's values, where it gave them. */
   code?: string;
   params?: Record<string, string | number>;
@@ -75,15 +85,25 @@ export function typedValues(body: unknown): Record<string, unknown> {
 
 /** The message per field and the sentence above the form for an error a form route re-renders, or undefined for any other error. */
 export function formErrorOf(error: unknown): FormFailure | undefined {
+  const codes = error instanceof DomainError ? { code: error.code, params: error.params } : {};
   if (error instanceof ValidationError)
-    return { status: 422, message: error.message, fields: error.fields, refused: false, code: error.code, params: error.params, fieldCodes: error.fieldCodes };
-  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false, code: error.code, params: error.params };
-  if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {}, refused: false };
-  if (error instanceof RateLimitedError) return { status: 429, message: error.message, fields: {}, refused: false };
+    return { status: 422, message: error.message, fields: error.fields, refused: false, ...codes, fieldCodes: error.fieldCodes };
+  if (error instanceof ConflictError) return { status: 409, message: error.message, fields: {}, refused: false, ...codes };
+  if (error instanceof UnauthenticatedError) return { status: 401, message: error.message, fields: {}, refused: false, ...codes };
+  if (error instanceof RateLimitedError)
+    return { status: 429, message: error.message, fields: {}, refused: false, ...codes, params: { seconds: error.retryAfterSeconds, ...error.params } };
   if (error instanceof RequestRefusedError && error.code === 'invalid_characters')
-    return { status: 422, message: error.message, fields: error.field ? { [error.field]: error.message } : {}, refused: true, refusal: error.code };
+    return {
+      status: 422,
+      message: error.message,
+      fields: error.field ? { [error.field]: error.message } : {},
+      refused: true,
+      refusal: error.code,
+      refusalField: error.field,
+      code: error.code,
+    };
   if (error instanceof RequestRefusedError && error.code === FORM_EXPIRED)
-    return { status: 403, message: error.message, fields: {}, refused: true, refusal: error.code };
+    return { status: 403, message: error.message, fields: {}, refused: true, refusal: error.code, code: error.code };
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import { can, type Permission } from '../../domain/accounts/roles.ts';
 import type { FieldErrors } from '../../domain/platform/errors.ts';
 import type { Services } from '../../bootstrap/services.ts';
 import { adminFormats, adminWordsFor, type AdminFormats, type AdminLocale, type AdminWords } from '../admin-locales/index.ts';
+import { preferredAdminLocale } from '../accept-language.ts';
 import { assetUrl } from '../assets.ts';
 
 export const viewsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views');
@@ -16,7 +17,7 @@ export type Flash = { type: 'success' | 'error' | 'info'; message: string };
 
 /** What every template receives besides its own data. */
 export type PageContext = AdminFormats & {
-  /** The admin's words in the signed-in editor's language (English before sign-in): `it.t.nav.inbox`. */
+  /** The admin's words in the signed-in editor's language (the browser's before sign-in): `it.t.nav.inbox`. */
   t: AdminWords;
   locale: AdminLocale;
   user: FastifyRequest['user'];
@@ -47,9 +48,10 @@ declare module 'fastify' {
 
 const FLASH_COOKIE = 'veille_flash';
 
-/** The language of the admin for this request: the signed-in editor's choice, English otherwise. */
+/** The language of the admin for this request: the signed-in editor's choice; before sign-in, the browser's (English otherwise). */
 export function adminLocaleOf(request: FastifyRequest): AdminLocale {
-  return request.user?.locale === 'fr' ? 'fr' : 'en';
+  if (!request.user) return preferredAdminLocale(request.headers['accept-language']);
+  return request.user.locale === 'fr' ? 'fr' : 'en';
 }
 
 /** The admin's words for this request, for what a route says itself (its flash messages). */

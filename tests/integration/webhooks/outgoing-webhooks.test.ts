@@ -103,7 +103,8 @@ test('registered in the admin, each event is signed, retried with back-off after
   );
   const list = await client.get('/admin/webhooks');
   assert.match(list.body, /CRM sync/);
-  assert.match(list.body, /delivered, \d{4}-\d\d-\d\d/);
+  // The last call's time as the editor's language writes it (English: "Dec 2, 2026, 4:50 PM").
+  assert.match(list.body, /delivered, <time datetime="[^"]+">[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d [AP]M<\/time>/);
 
   // Turned off, a hook is called no more; the editor of the form keeps its events.
   const off = await client.postForm(hookPath, { url: `${receiver.origin}/hooks`, description: 'CRM sync', events: ['subscriber.confirmed'] });

@@ -4,7 +4,9 @@ import type { Services } from '../../../bootstrap/services.ts';
 import { requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
 import { adminWordsFor } from '../../admin-locales/index.ts';
-import { accountView, tokensSentence } from '../../view-models/account-view.ts';
+import { readersFormWords } from '../../form-words.ts';
+import { adminWords } from '../../plugins/render.ts';
+import { accountView } from '../../view-models/account-view.ts';
 
 const passwordBody = z.object({ currentPassword: z.unknown().optional(), newPassword: z.unknown().optional(), revokeTokens: z.unknown().optional() });
 const tokenBody = z.object({ name: z.unknown().optional() });
@@ -15,7 +17,7 @@ const idParams = z.object({ id: z.uuid({ error: 'Unknown id.' }) });
 export async function accountRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { accounts, auth } = services;
   app.addHook('onRequest', requireUser);
-  const passwordForm: FormRoute = { template: 'admin/account', page: (request) => accountView(auth, request.user!) };
+  const passwordForm: FormRoute = { template: 'admin/account', page: (request) => accountView(auth, request.user!), words: readersFormWords };
   const tokenForm: FormRoute = { ...passwordForm, keys: { values: 'tokenValues', errors: 'tokenErrors', error: 'tokenError' } };
   const languageForm: FormRoute = { ...passwordForm, keys: { values: 'languageValues', errors: 'languageErrors', error: 'languageError' } };
 
@@ -24,7 +26,7 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
   app.post('/password', { config: { form: passwordForm } }, async (request, reply) => {
     const body = passwordBody.parse(request.body ?? {});
     const tokens = await accounts.changePassword({ actor: request.user!, currentSessionHash: request.session?.idHash, ...body });
-    return reply.flash('success', `Password changed. Your other sessions have been signed out${tokensSentence(tokens)}`).redirect('/admin/account', 303);
+    return reply.flash('success', adminWords(request).readers.account.passwordChanged(tokens)).redirect('/admin/account', 303);
   });
 
   app.post('/language', { config: { form: languageForm } }, async (request, reply) => {
@@ -41,6 +43,8 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
   app.post('/tokens/:id/revoke', async (request, reply) => {
     const { id } = idParams.parse(request.params);
     const revoked = await auth.revokeApiToken({ actor: request.user!, tokenId: id });
-    return reply.flash(revoked ? 'success' : 'error', revoked ? 'Token revoked.' : 'That token no longer exists.').redirect('/admin/account', 303);
+    return reply
+      .flash(revoked ? 'success' : 'error', revoked ? adminWords(request).readers.account.revoked : adminWords(request).readers.account.gone)
+      .redirect('/admin/account', 303);
   });
 }

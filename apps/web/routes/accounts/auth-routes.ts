@@ -4,8 +4,11 @@ import type { Config } from '../../../bootstrap/config.ts';
 import { passwordStrength } from '../../../domain/accounts/passwords.ts';
 import type { User } from '../../../domain/platform/types.ts';
 import type { Services } from '../../../bootstrap/services.ts';
+import { adminWordsFor } from '../../admin-locales/index.ts';
 import { clearSessionCookie, issuePreSessionToken, setSessionCookie } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
+import { readersFormWords } from '../../form-words.ts';
+import { adminLocaleOf, adminWords } from '../../plugins/render.ts';
 import { localRedirectTarget } from '../../redirects.ts';
 
 const loginBody = z.object({ email: z.unknown().optional(), password: z.unknown().optional(), next: z.unknown().optional() });
@@ -42,16 +45,18 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
   const setupForm: FormRoute = {
     template: 'auth/setup',
     page: async (request, reply) => ({ csrfToken: formToken(request, reply), strength: strengthOf(field(request.body, 'password')) }),
+    words: readersFormWords,
   };
   const loginForm: FormRoute = {
     template: 'auth/login',
     page: async (request, reply) => ({ next: safeNext(field(request.body, 'next')), csrfToken: formToken(request, reply) }),
+    words: readersFormWords,
   };
   async function invitationPage(request: FastifyRequest, reply: FastifyReply) {
     const { token } = tokenParams.parse(request.params);
     return { invitation: await accounts.findInvitation({ token }), token, csrfToken: formToken(request, reply) };
   }
-  const invitationForm: FormRoute = { template: 'auth/accept-invitation', page: invitationPage };
+  const invitationForm: FormRoute = { template: 'auth/accept-invitation', page: invitationPage, words: readersFormWords };
   const invitationTitles = { 404: 'Invitation not valid' };
 
   app.get('/setup', async (request, reply) => {
@@ -62,14 +67,14 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
   // Once set up, the form is refused as a conflict whatever it carries, its token included.
   app.post('/setup', { config: { csrf: 'pre-session', form: setupForm }, preValidation: async () => accounts.refuseOnceSetUp() }, async (request, reply) => {
     const body = setupBody.parse(request.body ?? {});
-    const user = await accounts.setUpOwner(body);
+    // The admin starts in the language the owner set it up in.
+    const user = await accounts.setUpOwner({ ...body, locale: adminLocaleOf(request) });
     await signInAs(request, reply, user);
+    const words = adminWordsFor(user.locale).readers.auth;
     // "Create and add demo content": the sample editions and a few inbox links, to look around.
-    if (body.demo !== '1') return reply.flash('success', `Welcome, ${user.name}. Veille is ready.`).redirect('/admin', 303);
+    if (body.demo !== '1') return reply.flash('success', words.welcome(user.name)).redirect('/admin', 303);
     const loaded = await services.imports.loadDemo({ actor: user });
-    return reply
-      .flash('success', `Welcome, ${user.name}. Veille is ready, with ${loaded.editions} demo editions in the archive and ${loaded.inbox} links in the inbox.`)
-      .redirect('/admin', 303);
+    return reply.flash('success', words.welcomeDemo(user.name, loaded.editions, loaded.inbox)).redirect('/admin', 303);
   });
 
   app.get('/login', async (request, reply) => {
@@ -92,9 +97,11 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
   });
 
   app.post('/logout', async (request, reply) => {
+    // Said in the language the editor's admin spoke.
+    const words = adminWords(request).readers.auth;
     if (request.sessionId) await auth.signOut({ sessionId: request.sessionId });
     clearSessionCookie(reply, config);
-    return reply.flash('info', 'You are signed out.').redirect('/login', 303);
+    return reply.flash('info', words.signedOut).redirect('/login', 303);
   });
 
   app.get('/invitations/:token', { config: { titles: invitationTitles } }, async (request, reply) => {
@@ -103,9 +110,10 @@ export async function authRoutes(app: FastifyInstance, { services, config }: { s
 
   app.post('/invitations/:token', { config: { csrf: 'pre-session', form: invitationForm, titles: invitationTitles } }, async (request, reply) => {
     const { token } = tokenParams.parse(request.params);
-    const user = await accounts.acceptInvitation({ token, ...acceptBody.parse(request.body ?? {}) });
+    const user = await accounts.acceptInvitation({ token, ...acceptBody.parse(request.body ?? {}), locale: adminLocaleOf(request) });
     await signInAs(request, reply, user);
-    return reply.flash('success', `Welcome to ${(await services.settings.get()).newsletterName}, ${user.name}.`).redirect('/admin', 303);
+    const { newsletterName } = await services.settings.get();
+    return reply.flash('success', adminWordsFor(user.locale).readers.auth.joined(newsletterName, user.name)).redirect('/admin', 303);
   });
 
   // The strength hint under a new password field, refreshed as the user types (htmx).

@@ -5,7 +5,8 @@ import type { ImportSource } from '../../../domain/imports/sources.ts';
 import type { Services } from '../../../bootstrap/services.ts';
 import { requirePermission, requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
-import { wantsFragment } from '../../plugins/render.ts';
+import { readersFormWords, refusalIn, uploadRefusalCode } from '../../form-words.ts';
+import { adminWords, wantsFragment } from '../../plugins/render.ts';
 import { isUploadError, registerUploads } from '../../plugins/uploads.ts';
 import { importPage, importReportPage } from '../../view-models/import-view.ts';
 
@@ -20,9 +21,22 @@ function sourceOf(request: FastifyRequest): ImportSource {
   const url = typeof body.url === 'string' ? body.url.trim() : '';
   if (Buffer.isBuffer(body.file) && body.file.length > 0) return { kind: 'upload', filename: request.uploadNames?.file || 'upload', bytes: body.file };
   if (!url)
-    throw new ValidationError('Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.');
+    throw new ValidationError(
+      'Choose a file (a .zip or Markdown folder export, a Markdown file, a feed, veille-export.json) or give the address of a feed.',
+      {},
+      {
+        code: 'import_no_source',
+      },
+    );
   if (!/^https?:\/\//i.test(url))
-    throw new ValidationError('Give the address of a feed, starting with https:// or http://.', { url: 'Give an http(s) address.' });
+    throw new ValidationError(
+      'Give the address of a feed, starting with https:// or http://.',
+      { url: 'Give an http(s) address.' },
+      {
+        code: 'import_not_http',
+        fieldCodes: { url: 'url_not_http' },
+      },
+    );
   return { kind: 'url', url };
 }
 
@@ -37,6 +51,7 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
     template: 'admin/import',
     page: (request) => importPage(services, request.user!),
     keys: { values: 'values', errors: 'errors', error: 'importError' },
+    words: readersFormWords,
   };
 
   app.get('/import', async (request, reply) => reply.render('admin/import', await importPage(services, request.user!)));
@@ -47,10 +62,11 @@ export async function importRoutes(app: FastifyInstance, { services }: { service
     // A broken upload, or one cut short beyond the ceiling: the form and the reason, not a bare error page.
     const errorHandler = async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       if (!isUploadError(error)) throw error;
-      const tooLarge = error.code === 'upload_too_large' && /^The file/.test(error.message);
-      const importError = tooLarge
-        ? `The file is larger than ${UPLOAD_CEILING / 1024 / 1024} MB; an import takes up to 25 MB (a zip of Markdown files is much smaller than the files).`
-        : error.message;
+      const code = uploadRefusalCode(error);
+      const importError =
+        code === 'upload_file_too_large'
+          ? adminWords(request).readers.imports.tooLarge(UPLOAD_CEILING / 1024 / 1024)
+          : refusalIn(request, { code, message: error.message });
       return reply.render('admin/import', { ...(await importPage(services, request.user!)), importError }, { status: error.statusCode });
     };
 

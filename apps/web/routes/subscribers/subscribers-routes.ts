@@ -5,6 +5,7 @@ import { ValidationError } from '../../../domain/platform/errors.ts';
 import { MAX_IMPORT_BYTES } from '../../../domain/subscribers/subscriber-import.ts';
 import { requirePermission, requireUser } from '../../plugins/auth.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
+import { readersFormWords, refusalIn, uploadRefusalCode } from '../../form-words.ts';
 import { adminWords, wantsFragment } from '../../plugins/render.ts';
 import { isUploadError, registerUploads } from '../../plugins/uploads.ts';
 import { subscribersView } from '../../view-models/subscribers-view.ts';
@@ -21,9 +22,14 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
   app.addHook('onRequest', requirePermission('subscribers.manage'));
 
   const pageOf = (request: FastifyRequest) => subscribersView(services, { actor: request.user!, query: request.query });
-  const addForm: FormRoute = { template: 'admin/subscribers', page: pageOf };
+  const addForm: FormRoute = { template: 'admin/subscribers', page: pageOf, words: readersFormWords };
   // A refused file: the page with the import open and the reason.
-  const importForm: FormRoute = { template: 'admin/subscribers', page: pageOf, keys: { values: 'importValues', errors: 'importErrors', error: 'importError' } };
+  const importForm: FormRoute = {
+    template: 'admin/subscribers',
+    page: pageOf,
+    keys: { values: 'importValues', errors: 'importErrors', error: 'importError' },
+    words: readersFormWords,
+  };
 
   // A filter that is not one (unknown status, page 0) shows every reader, with the reason, as a 422.
   app.get('/', async (request, reply) => {
@@ -35,7 +41,7 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
   app.post('/', { config: { form: addForm } }, async (request, reply) => {
     const { email } = z.object({ email: z.unknown().optional() }).parse(request.body ?? {});
     const subscriber = await subscribers.add({ actor: request.user!, email });
-    return reply.flash('success', `${subscriber.email} is subscribed.`).redirect('/admin/subscribers', 303);
+    return reply.flash('success', adminWords(request).readers.subscribers.added(subscriber.email)).redirect('/admin/subscribers', 303);
   });
 
   // One reader: source, consent record, history, and the confirmation sent again for a pending one.
@@ -54,7 +60,7 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
     const { id } = idParams.parse(request.params);
     await subscribers.erase({ actor: request.user!, id });
     if (wantsFragment(request)) return reply.code(200).send('');
-    return reply.flash('success', 'The subscriber and all their personal data were erased.').redirect('/admin/subscribers', 303);
+    return reply.flash('success', adminWords(request).readers.subscribers.erased).redirect('/admin/subscribers', 303);
   });
 
   // Step 1: upload, then a preview of what would happen. Step 2: import it, all or nothing. The
@@ -64,13 +70,15 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
     // A broken or oversized upload: the page with its form and the reason.
     const errorHandler = async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       if (!isUploadError(error)) throw error;
-      return reply.render('admin/subscribers', { ...(await pageOf(request)), importError: error.message }, { status: error.statusCode });
+      const code = uploadRefusalCode(error) === 'upload_file_too_large' ? 'csv_too_large' : uploadRefusalCode(error);
+      const importError = refusalIn(request, { code, message: error.message });
+      return reply.render('admin/subscribers', { ...(await pageOf(request)), importError }, { status: error.statusCode });
     };
 
     uploads.post('/import', { errorHandler, config: { form: importForm } }, async (request, reply) => {
       const body = (request.body ?? {}) as Record<string, unknown>;
       const content = Buffer.isBuffer(body.file) ? body.file : typeof body.file === 'string' ? Buffer.from(body.file) : undefined;
-      if (!content || content.length === 0) throw new ValidationError('Choose a CSV file to import.');
+      if (!content || content.length === 0) throw new ValidationError('Choose a CSV file to import.', {}, { code: 'choose_csv' });
       const filename = request.uploadNames?.file || (typeof body.filename === 'string' ? body.filename : 'subscribers.csv');
       const preview = await subscribers.previewImport({ actor: request.user!, content, filename });
       return reply.render('admin/subscriber-import', { preview });
@@ -80,7 +88,7 @@ export async function subscribersRoutes(app: FastifyInstance, { services }: { se
   app.post('/import/:id', async (request, reply) => {
     const { id } = idParams.parse(request.params);
     const result = await subscribers.runImport({ actor: request.user!, id });
-    return reply.flash('success', `Imported ${result.active} active and ${result.pending} pending subscribers.`).redirect('/admin/subscribers', 303);
+    return reply.flash('success', adminWords(request).readers.subscribers.imported(result.active, result.pending)).redirect('/admin/subscribers', 303);
   });
 
   app.get('/export.csv', async (request, reply) => {

@@ -4,7 +4,9 @@ import type { Services } from '../../../bootstrap/services.ts';
 import { EVENT_DESCRIPTIONS, WEBHOOK_EVENTS } from '../../../domain/webhooks/webhook-events.ts';
 import { SIGNATURE_HEADER } from '../../../domain/webhooks/webhook-signing.ts';
 import { requirePermission, requireUser } from '../../plugins/auth.ts';
+import { readersFormWords } from '../../form-words.ts';
 import type { FormRoute } from '../../plugins/forms.ts';
+import { adminWords } from '../../plugins/render.ts';
 
 const idParams = z.object({ id: z.string().max(100) });
 const actionParams = idParams.extend({ action: z.enum(['ping', 'roll-secret', 'delete']) });
@@ -35,15 +37,15 @@ export async function webhooksRoutes(app: FastifyInstance, { services }: { servi
     events,
     signatureHeader: SIGNATURE_HEADER,
   });
-  const createForm: FormRoute = { template: 'admin/webhooks', page: listPage };
-  const updateForm: FormRoute = { template: 'admin/webhook', page: hookPage };
+  const createForm: FormRoute = { template: 'admin/webhooks', page: listPage, words: readersFormWords };
+  const updateForm: FormRoute = { template: 'admin/webhook', page: hookPage, words: readersFormWords };
 
   app.get('/', async (request, reply) => reply.render('admin/webhooks', await listPage(request)));
 
   app.post('/', { config: { form: createForm } }, async (request, reply) => {
     const { active: _active, ...input } = hookForm.parse(request.body ?? {});
     const hook = await webhooks.create({ actor: request.user!, ...input });
-    return reply.flash('success', 'The webhook is registered. Keep its secret to check the signatures.').redirect(`/admin/webhooks/${hook.id}`, 303);
+    return reply.flash('success', adminWords(request).readers.webhooks.registered).redirect(`/admin/webhooks/${hook.id}`, 303);
   });
 
   app.get('/:id', async (request, reply) => reply.render('admin/webhook', await hookPage(request)));
@@ -52,19 +54,18 @@ export async function webhooksRoutes(app: FastifyInstance, { services }: { servi
     const { id } = idParams.parse(request.params);
     const { active, ...input } = hookForm.parse(request.body ?? {});
     await webhooks.update({ actor: request.user!, id, ...input, active: active === 'on' });
-    return reply.flash('success', 'The webhook is saved.').redirect(`/admin/webhooks/${id}`, 303);
+    return reply.flash('success', adminWords(request).readers.webhooks.saved).redirect(`/admin/webhooks/${id}`, 303);
   });
 
   app.post('/:id/:action', async (request, reply) => {
     const { id, action } = actionParams.parse(request.params);
     if (action === 'delete') {
       await webhooks.remove({ actor: request.user!, id });
-      return reply.flash('success', 'The webhook was removed.').redirect('/admin/webhooks', 303);
+      return reply.flash('success', adminWords(request).readers.webhooks.removed).redirect('/admin/webhooks', 303);
     }
     if (action === 'ping') await webhooks.ping({ actor: request.user!, id });
     else await webhooks.rollSecret({ actor: request.user!, id });
-    return reply
-      .flash('success', action === 'ping' ? 'A ping event is on its way.' : 'A new secret is in use; the old one no longer signs anything.')
-      .redirect(`/admin/webhooks/${id}`, 303);
+    const words = adminWords(request).readers.webhooks;
+    return reply.flash('success', action === 'ping' ? words.pinged : words.rolled).redirect(`/admin/webhooks/${id}`, 303);
   });
 }
