@@ -2,7 +2,11 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
-import PostalMime from 'postal-mime';
+import type PostalMime from 'postal-mime';
+import { lazyModule } from '../platform/lazy-module.ts';
+
+// Only the development outbox's reader parses messages.
+const postalMime = lazyModule<typeof PostalMime>('postal-mime');
 
 /** A mailbox: a display name and an address. */
 export type Mailbox = { name: string; address: string };
@@ -132,7 +136,7 @@ export async function listOutbox(directory: string, limit = 200): Promise<Outbox
 export async function readOutboxMessage(directory: string, file: string) {
   const raw = await readOutboxFile(directory, file);
   if (!raw) return undefined;
-  const parsed = await PostalMime.parse(raw);
+  const parsed = await postalMime().parse(raw);
   return {
     file,
     from: parsed.from ? `${parsed.from.name ? `${parsed.from.name} ` : ''}<${parsed.from.address ?? ''}>` : '',
