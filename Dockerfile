@@ -6,7 +6,7 @@
 #
 # One image, two commands:
 #   web:    node --import tsx apps/web/main.ts                          (the default CMD)
-#   worker: node --max-semi-space-size=4 apps/worker/start.mjs          (as `npm run worker`)
+#   worker: node --max-semi-space-size=8 apps/worker/start.mjs          (as `npm run worker`)
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
