@@ -1,7 +1,8 @@
+import type * as argon2Module from '@node-rs/argon2';
 import { lazyModule } from '../platform/lazy-module.ts';
 
 // Only the processes that sign people in or set passwords load the native module.
-const argon2 = lazyModule<typeof import('@node-rs/argon2')>('@node-rs/argon2');
+const argon2 = lazyModule<typeof argon2Module>('@node-rs/argon2');
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 512;

@@ -3,9 +3,10 @@
 import { categoryBlocks } from '../editions/edition-blocks.ts';
 import type { EditionDocument, EditionLink } from '../editions/edition-types.ts';
 import { defuseFormula } from '../subscribers/subscriber-export.ts';
+import type * as csvStringifyModule from 'csv-stringify/sync';
 import { lazyModule } from '../platform/lazy-module.ts';
 
-const csvStringify = lazyModule<typeof import('csv-stringify/sync')>('csv-stringify/sync');
+const csvStringify = lazyModule<typeof csvStringifyModule>('csv-stringify/sync');
 
 /** One link of an edition with its clicks; `share` is clicks per delivered copy (null before any copy was delivered). */
 export type LinkStats = {

@@ -6,7 +6,7 @@
 import MarkdownIt from 'markdown-it';
 import type { Token } from 'markdown-it';
 import { closingBracket, inlineDestination, unescapeMarkdown } from '../platform/markdown-syntax.ts';
-import { lazyModule } from '../platform/lazy-module.ts';
+import { toml, yaml } from './front-matter-parsers.ts';
 import {
   unclosedFence,
   NOT_A_LINK,
@@ -32,10 +32,6 @@ import {
   type RawSection,
   type ResolvedOptions,
 } from './types.ts';
-
-// The front matter's parsers, loaded by the first import that has some.
-const toml = lazyModule<typeof import('smol-toml')>('smol-toml');
-const yaml = lazyModule<typeof import('yaml')>('yaml');
 
 // Only the block structure is needed: inline parsing is skipped, which also keeps a megabyte of
 // brackets on one line from costing anything. Raw HTML stays text, as in the app's renderer.

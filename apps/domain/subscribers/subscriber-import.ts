@@ -1,8 +1,9 @@
 import { ValidationError } from '../platform/errors.ts';
 import { emailField } from '../platform/validation.ts';
+import type * as csvParseModule from 'csv-parse/sync';
 import { lazyModule } from '../platform/lazy-module.ts';
 
-const csvParse = lazyModule<typeof import('csv-parse/sync')>('csv-parse/sync');
+const csvParse = lazyModule<typeof csvParseModule>('csv-parse/sync');
 
 export type ImportRow = { line: number; email: string; confirmed: boolean; createdAt: Date | null };
 export type ImportProblem = { line: number; value: string; reason: string };
