@@ -18,7 +18,7 @@ const noWeb = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'public/vendor/', 'test-results/', 'migrations/'] },
+  { ignores: ['node_modules/', '.build/', 'data/', 'public/vendor/', 'test-results/', 'migrations/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

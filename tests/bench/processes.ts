@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type autocannon from 'autocannon';
+import { buildWorker } from '../../apps/worker/build.ts';
 import { freePort } from '../helpers/net.ts';
+import { workerNodeArgs } from '../helpers/process.ts';
 import type { LoadResult } from './load-process.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -94,13 +96,13 @@ export type AppProcess = {
 };
 
 /**
- * Runs one of the app's entry points as `npm start` / `npm run worker` do (node --import tsx
- * <script>), production settings, with `env` added. BENCH_NODE_ARGS (e.g. "--cpu-prof
+ * Runs the web server as `npm start` does (node --import tsx <script>), or node with the given
+ * arguments (the worker, see startWorkerProcess), production settings, with `env` added. BENCH_NODE_ARGS (e.g. "--cpu-prof
  * --cpu-prof-dir=/tmp/prof") goes to node: profile the measured process itself.
  */
-export function startAppProcess(script: 'apps/web/main.ts' | 'apps/worker/main.ts', env: Record<string, string>): AppProcess {
+export function startAppProcess(script: 'apps/web/main.ts' | string[], env: Record<string, string>): AppProcess {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, ...(Array.isArray(script) ? script : ['--import', 'tsx', script])], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -122,6 +124,18 @@ export function startAppProcess(script: 'apps/web/main.ts' | 'apps/worker/main.t
       clearTimeout(timer);
     },
   };
+}
+
+let workerBuilt: Promise<unknown> | undefined;
+
+/**
+ * The worker as `npm run worker` runs it: built ahead of time (its preworker script), then the
+ * node arguments of package.json's `worker` script; BENCH_NODE_ARGS go before them.
+ */
+export async function startWorkerProcess(env: Record<string, string>): Promise<AppProcess> {
+  // Once per benchmark: a build replaces the folder a worker already started may still be loading.
+  await (workerBuilt ??= buildWorker());
+  return startAppProcess(workerNodeArgs(), env);
 }
 
 /** Polls `check` every `everyMs` until it returns a value; fails after `timeoutMs` with `what` and the processes' output. */

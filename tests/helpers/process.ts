@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export type AppProcess = { child: ChildProcess; output: () => string };
@@ -11,7 +12,20 @@ export type AppProcess = { child: ChildProcess; output: () => string };
  * Ctrl-C does), with its output kept; `nodeArgs` go to node before the script. The caller stops it (stopProcess) before what it uses goes.
  */
 export function startAppProcess(script: string, env: Record<string, string>, nodeArgs: string[] = []): AppProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, script], {
+  return startNode(['--import', 'tsx', ...nodeArgs, script], env);
+}
+
+/** The node arguments of package.json's `worker` script: the worker as `npm run worker` starts it once built. */
+export function workerNodeArgs(): string[] {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  const [command, ...args] = manifest.scripts.worker!.split(/\s+/);
+  assert.equal(command, 'node', `package.json's worker script runs node: ${manifest.scripts.worker}`);
+  return args;
+}
+
+/** Runs node with `args` as startAppProcess does (own process group, output kept): for what runs without tsx. */
+export function startNode(args: string[], env: Record<string, string>): AppProcess {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -1,6 +1,6 @@
 // A published edition and its readers, for the tests that send it from worker processes.
 import type { TestApp } from './app.ts';
-import { startAppProcess, type AppProcess } from './process.ts';
+import { startAppProcess, startNode, workerNodeArgs, type AppProcess } from './process.ts';
 import { OPERATOR } from '../../apps/domain/accounts/roles.ts';
 
 /** Publishes the June 2024 edition, one link per title in an "Ops" section, with the sender settings set. */
@@ -38,9 +38,21 @@ export async function publishedEditionWithReaders(testApp: TestApp, count: numbe
   return readers;
 }
 
-/** A worker process (`npm run worker`) on the test app's database, sending through `smtpUrl`. */
+/** A worker process (`npm run worker`'s sources, through tsx) on the test app's database, sending through `smtpUrl`. */
 export function startWorkerProcess(testApp: TestApp, smtpUrl: string, env: Record<string, string> = {}): AppProcess {
-  return startAppProcess('apps/worker/main.ts', {
+  return startAppProcess('apps/worker/main.ts', workerEnv(testApp, smtpUrl, env));
+}
+
+/**
+ * A worker process started exactly as `npm run worker` starts it once built: node with the
+ * arguments of package.json's `worker` script (apps/worker/start.mjs), the build in `buildDir`.
+ */
+export function startBuiltWorkerProcess(testApp: TestApp, smtpUrl: string, buildDir: string, env: Record<string, string> = {}): AppProcess {
+  return startNode([...workerNodeArgs(), buildDir], workerEnv(testApp, smtpUrl, env));
+}
+
+function workerEnv(testApp: TestApp, smtpUrl: string, env: Record<string, string>): Record<string, string> {
+  return {
     DATABASE_URL: testApp.databaseUrl,
     SMTP_URL: smtpUrl,
     DATA_DIR: testApp.config.dataDir,
@@ -50,5 +62,5 @@ export function startWorkerProcess(testApp: TestApp, smtpUrl: string, env: Recor
     LOG_LEVEL: 'warn',
     NODE_ENV: 'test',
     ...env,
-  });
+  };
 }

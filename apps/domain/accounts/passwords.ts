@@ -1,4 +1,8 @@
-import { hash, verify } from '@node-rs/argon2';
+import type * as argon2Module from '@node-rs/argon2';
+import { lazyModule } from '../platform/lazy-module.ts';
+
+// Only the processes that sign people in or set passwords load the native module.
+const argon2 = lazyModule<typeof argon2Module>('@node-rs/argon2');
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 512;
@@ -8,13 +12,13 @@ const ARGON2_OPTIONS = { algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCo
 
 /** Hashes a password with argon2id. */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
+  return argon2().hash(password, ARGON2_OPTIONS);
 }
 
 /** Checks a password against a stored hash; a malformed hash counts as a mismatch. */
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(storedHash, password);
+    return await argon2().verify(storedHash, password);
   } catch {
     return false;
   }

@@ -1,9 +1,12 @@
 // The shapes the stats pages, the API and the CSV exports share: per link of an edition, and the
 // links followed most across editions. Pure functions of what the repository counted.
-import { stringify } from 'csv-stringify/sync';
 import { categoryBlocks } from '../editions/edition-blocks.ts';
 import type { EditionDocument, EditionLink } from '../editions/edition-types.ts';
 import { defuseFormula } from '../subscribers/subscriber-export.ts';
+import type * as csvStringifyModule from 'csv-stringify/sync';
+import { lazyModule } from '../platform/lazy-module.ts';
+
+const csvStringify = lazyModule<typeof csvStringifyModule>('csv-stringify/sync');
 
 /** One link of an edition with its clicks; `share` is clicks per delivered copy (null before any copy was delivered). */
 export type LinkStats = {
@@ -82,7 +85,7 @@ export function percent(share: number | null): string {
 }
 
 function csv(columns: string[], records: Array<Array<string | number>>): string {
-  return stringify(records, {
+  return csvStringify().stringify(records, {
     header: true,
     columns,
     record_delimiter: '\r\n',

@@ -140,17 +140,21 @@ export function createSendRunner(deps: Deps) {
       }
     }
 
-    // A sender records each accepted message before it takes the next one, so a process that
-    // dies leaves at most one message per connection sent but not recorded (sent again, with
-    // the same Message-ID, by the next worker). The senders' records of the same moment share
-    // one statement.
+    // A sender's next message cannot be accepted before the previous one is recorded: the
+    // connection does that message's round trips (MAIL, RCPT, DATA and its bytes) while the record
+    // is written, but the end of its data waits for the record. A process that dies thus leaves at
+    // most one message per connection accepted but not recorded (sent again, with the same
+    // Message-ID, by the next worker). The senders' records of the same moment share one statement.
     const accepted = createGroupCommit((rows: Array<{ id: number; messageId: string; response: string; at: Date }>) => sends.markSentMany(sendId, rows));
 
     const worker = async () => {
       // Each sender writes its messages into one buffer, free again once the server accepted
       // the message: a send of 100,000 does not leave 100,000 copies for the collector.
       const scratch = { buffer: Buffer.alloc(0) };
-      for (let delivery = await next(); delivery; delivery = await next()) {
+      // The record of this sender's last accepted message, maybe still being written.
+      let recording: Promise<void> = Promise.resolve();
+      let recordFailed = false;
+      for (let delivery = await next(); delivery && !recordFailed; delivery = await next()) {
         // Unsubscribed (or erased) since the send started: nothing more for them.
         if (!delivery.email || !delivery.subscriberId || !receivesEditions(delivery.subscriberStatus)) {
           await sends.markSkipped(delivery.id, delivery.subscriberStatus ? `subscriber ${delivery.subscriberStatus}` : 'subscriber erased');
@@ -168,8 +172,10 @@ export function createSendRunner(deps: Deps) {
             date: clock.now(),
             scratch,
           });
-          sent = { messageId: message.messageId, response: (await mailer.sendRaw(message)).response };
+          sent = { messageId: message.messageId, response: (await mailer.sendRaw(message, { holdEndUntil: recording })).response };
         } catch (error) {
+          // Abandoned before its end because the previous record failed: never accepted.
+          if (recordFailed) break;
           // The transport may still hold the failed message: the next one gets a fresh buffer.
           scratch.buffer = Buffer.alloc(0);
           const outcome = classifySmtpError(error);
@@ -183,15 +189,15 @@ export function createSendRunner(deps: Deps) {
           }
           continue;
         }
-        try {
-          await accepted.add({ id: delivery.id, ...sent, at: clock.now() });
-        } catch (error) {
+        recording = accepted.add({ id: delivery.id, ...sent, at: clock.now() });
+        recording.catch((error: unknown) => {
           // The delivery stays claimed, and is sent again once its claim is stale. Stop the
           // other senders too: the job fails and pg-boss retries it.
+          recordFailed = true;
           failure ??= error;
-          return;
-        }
+        });
       }
+      await recording.catch(() => undefined);
     };
     // Every sender ends (its message in flight recorded) before the run does, even when one fails.
     const ended = await Promise.allSettled(Array.from({ length: Math.max(1, deps.concurrency) }, worker));

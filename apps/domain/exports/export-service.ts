@@ -6,10 +6,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import yazl from 'yazl';
+import type yazlModule from 'yazl';
 import type { CategoriesService } from '../categories/categories-service.ts';
 import type { Link, LinksService } from '../links/links-service.ts';
 import type { Subscriber, SubscribersService } from '../subscribers/subscribers-service.ts';
+import { lazyModule } from '../platform/lazy-module.ts';
+
+const yazl = lazyModule<typeof yazlModule>('yazl');
 import type { Clock } from '../platform/clock.ts';
 import { editionToMarkdown } from '../editions/edition-markdown.ts';
 import type { EditionLink } from '../editions/edition-types.ts';
@@ -236,7 +239,7 @@ export function createExportService({ editions, links, categories, subscribers, 
       authorize(actor, 'newsletter.export');
       const { data, files } = await collect(actor);
       const at = new Date(data.exportedAt);
-      const zip = new yazl.ZipFile();
+      const zip = new (yazl().ZipFile)();
       for (const file of files) zip.addBuffer(Buffer.from(file.content), file.path, { mtime: at });
       zip.end();
       // yazl's output is a PassThrough; its types only promise the older ReadableStream interface.

@@ -5,9 +5,8 @@
 // commentaries, free sections) is sliced from the source, so it keeps its Markdown as written.
 import MarkdownIt from 'markdown-it';
 import type { Token } from 'markdown-it';
-import { parse as parseToml, TomlError } from 'smol-toml';
 import { closingBracket, inlineDestination, unescapeMarkdown } from '../platform/markdown-syntax.ts';
-import { parseDocument as parseYaml } from 'yaml';
+import { toml, yaml } from './front-matter-parsers.ts';
 import {
   unclosedFence,
   NOT_A_LINK,
@@ -99,9 +98,9 @@ function readFrontMatter(lines: string[]): FrontMatter {
 // Line numbers in messages count from the top of the file: the front matter starts on line 2.
 function readToml(source: string): Record<string, unknown> {
   try {
-    return parseToml(source) as Record<string, unknown>;
+    return toml().parse(source) as Record<string, unknown>;
   } catch (error) {
-    if (error instanceof TomlError) {
+    if (error instanceof toml().TomlError) {
       const message = (error.message.split('\n')[0] ?? '').replace(/^Invalid TOML document:\s*/, '');
       fail(`The TOML front matter is malformed: ${message} (line ${error.line + 1}, column ${error.column}).`);
     }
@@ -112,7 +111,7 @@ function readToml(source: string): Record<string, unknown> {
 function readYaml(source: string): Record<string, unknown> {
   // The default YAML 1.2 core schema keeps dates as strings, read below like every other date;
   // yaml's alias limit guards against "billion laughs" documents.
-  const document = parseYaml(source, { prettyErrors: true });
+  const document = yaml().parseDocument(source, { prettyErrors: true });
   const error = document.errors[0];
   if (error) {
     const position = error.linePos?.[0];

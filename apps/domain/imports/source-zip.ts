@@ -3,9 +3,14 @@
 // sizes beyond the limits (declared or actual), damaged checksums.
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type yauzlModule from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import { lazyModule } from '../platform/lazy-module.ts';
 import { fileLimit, formatBytes, isIgnored, kindByName, SECTION_INDEX_REASON, tooLarge, unsafeEntryPath, type Reading } from './source-reading.ts';
 import { addFile, isZip } from './source-text.ts';
+
+/** The zip reader, loaded by the first import of an archive. */
+export const yauzl = lazyModule<typeof yauzlModule>('yauzl');
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
@@ -56,7 +61,7 @@ export async function readZip(reading: Reading, archiveName: string, openZip: ()
       );
     }
     for await (const entry of zip.eachEntry()) {
-      const entryName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+      const entryName = yauzl().getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
       const name = `${archiveName}/${entryName}`;
       const unsafe = unsafeEntryPath(entryName);
       if (unsafe) {

@@ -7,7 +7,6 @@ import http from 'node:http';
 import type { Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import yauzl from 'yauzl';
 import { ValidationError } from '../platform/errors.ts';
 import { fetchResource, MetadataFetchError, type FetchOptions } from '../links/safe-fetch.ts';
 import {
@@ -25,7 +24,7 @@ import {
   type SourceText,
 } from './source-reading.ts';
 import { addFile, charsetOf, isZip } from './source-text.ts';
-import { readZip, ZIP_OPTIONS } from './source-zip.ts';
+import { readZip, yauzl, ZIP_OPTIONS } from './source-zip.ts';
 
 export type { ImportLimits, SourceKind, SourceProblem, SourceText } from './source-reading.ts';
 export { formatBytes, IMPORT_LIMITS, unsafeEntryPath } from './source-reading.ts';
@@ -69,7 +68,7 @@ async function readUpload(reading: Reading, filename: string, bytes: Buffer): Pr
     throw new ValidationError(message, { file: message });
   }
   const kind = kindByName(name);
-  if (isZip(bytes)) return readZip(reading, name, () => yauzl.fromBufferPromise(bytes, ZIP_OPTIONS));
+  if (isZip(bytes)) return readZip(reading, name, () => yauzl().fromBufferPromise(bytes, ZIP_OPTIONS));
   if (kind === 'zip') return reading.problem(name, 'is not a valid zip archive (it does not start like one)');
   if (name.toLowerCase() === '_index.md') return reading.problem(name, SECTION_INDEX_REASON);
   if (bytes.length > fileLimit(name, reading.limits)) return reading.problem(name, tooLarge(bytes.length, reading.limits, name));
@@ -202,5 +201,5 @@ async function readDiskFile(reading: Reading, full: string, name: string, knownS
   } finally {
     await handle.close();
   }
-  await readZip(reading, name, () => yauzl.openPromise(full, ZIP_OPTIONS));
+  await readZip(reading, name, () => yauzl().openPromise(full, ZIP_OPTIONS));
 }

@@ -1,8 +1,13 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
-import PostalMime from 'postal-mime';
+import type PostalMime from 'postal-mime';
+import { lazyModule } from '../platform/lazy-module.ts';
+
+// Only the development outbox's reader parses messages.
+const postalMime = lazyModule<typeof PostalMime>('postal-mime');
 
 /** A mailbox: a display name and an address. */
 export type Mailbox = { name: string; address: string };
@@ -23,11 +28,20 @@ export type SentMail = { messageId: string; response: string };
 /** A message already composed (see mime-template.ts), with the SMTP envelope it travels in. */
 export type RawMessage = { envelope: { from: string; to: string }; raw: Buffer; messageId: string };
 
+export type RawSendOptions = {
+  /**
+   * The message is handed over, but its end (the last line of SMTP DATA, after which the server
+   * may accept it) waits until this settles; rejected, the message is abandoned with its reason.
+   * The connection does its round trips for this message while the caller finishes something.
+   */
+  holdEndUntil?: Promise<unknown>;
+};
+
 /** Sends email; the app never talks to nodemailer except through this. */
 export type Mailer = {
   send: (message: MailMessage) => Promise<SentMail>;
   /** Sends a composed message as is (bulk sending builds the MIME once per edition). */
-  sendRaw: (message: RawMessage) => Promise<SentMail>;
+  sendRaw: (message: RawMessage, options?: RawSendOptions) => Promise<SentMail>;
   /** MAIL_FROM, parsed: the sender when the settings name none. */
   defaultFrom: Mailbox;
   close: () => void;
@@ -44,6 +58,20 @@ export function parseMailbox(value: string): Mailbox {
   const first = addressparser(value, { flatten: true })[0];
   if (!first?.address) throw new Error(`not an email address: ${JSON.stringify(value)}`);
   return { name: first.name, address: first.address };
+}
+
+/** The bytes as a stream that ends once `until` settles (or fails with its reason). */
+function heldUntil(bytes: Buffer, until: Promise<unknown>): PassThrough {
+  const stream = new PassThrough();
+  // A message the server refused before its data is no longer read: its abandonment must not
+  // become an unhandled error.
+  stream.on('error', () => undefined);
+  stream.write(bytes);
+  until.then(
+    () => stream.end(),
+    (error: unknown) => stream.destroy(error instanceof Error ? error : new Error(String(error))),
+  );
+  return stream;
 }
 
 /** Sends through an SMTP server (SMTP_URL), with a connection pool; signs with DKIM when configured. */
@@ -70,9 +98,13 @@ export function createSmtpMailer(options: { url: string; from: string; maxConnec
       const info = await transport.sendMail({ ...message, from: message.from ?? options.from });
       return { messageId: info.messageId, response: String(info.response ?? '') };
     },
-    async sendRaw(message) {
-      // The DKIM signature, when configured, is added by nodemailer to raw messages too.
-      const info = await transport.sendMail({ envelope: { from: message.envelope.from, to: [message.envelope.to] }, raw: message.raw });
+    async sendRaw(message, { holdEndUntil } = {}) {
+      // The DKIM signature, when configured, is added by nodemailer to raw messages too (it reads
+      // the whole message first: a held end then holds the whole message).
+      const info = await transport.sendMail({
+        envelope: { from: message.envelope.from, to: [message.envelope.to] },
+        raw: holdEndUntil ? heldUntil(message.raw, holdEndUntil) : message.raw,
+      });
       return { messageId: message.messageId, response: String(info.response ?? '') };
     },
     defaultFrom: parseMailbox(options.from),
@@ -98,7 +130,8 @@ export function createOutboxMailer(options: { directory: string; from: string })
       const name = await write(info.message as Buffer);
       return { messageId: info.messageId, response: `written to ${name}` };
     },
-    async sendRaw(message) {
+    async sendRaw(message, { holdEndUntil } = {}) {
+      await holdEndUntil;
       const name = await write(message.raw);
       return { messageId: message.messageId, response: `written to ${name}` };
     },
@@ -132,7 +165,7 @@ export async function listOutbox(directory: string, limit = 200): Promise<Outbox
 export async function readOutboxMessage(directory: string, file: string) {
   const raw = await readOutboxFile(directory, file);
   if (!raw) return undefined;
-  const parsed = await PostalMime.parse(raw);
+  const parsed = await postalMime().parse(raw);
   return {
     file,
     from: parsed.from ? `${parsed.from.name ? `${parsed.from.name} ` : ''}<${parsed.from.address ?? ''}>` : '',

@@ -1,7 +1,11 @@
-import hljs from 'highlight.js';
+import type { HLJSApi } from 'highlight.js';
 import MarkdownIt from 'markdown-it';
 import type { Token } from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
+import { lazyModule } from './lazy-module.ts';
+
+// Some 6 MB of grammars, needed only when a code block names its language.
+const highlighter = lazyModule<HLJSApi>('highlight.js');
 
 // A fence's info string is editor text that ends up in a class attribute: only a plain language
 // name is kept, so quotes or spaces can never break out of it.
@@ -33,7 +37,8 @@ md.core.ruler.push('shift_headings', (state) => {
 function highlightFence(code: string, info: string): string {
   const language = LANGUAGE_NAME.test(info) ? info.toLowerCase() : '';
   const className = language ? `hljs language-${language}` : 'hljs';
-  const body = language && hljs.getLanguage(language) ? hljs.highlight(code, { language, ignoreIllegals: true }).value : md.utils.escapeHtml(code);
+  const hljs = language ? highlighter() : undefined;
+  const body = hljs?.getLanguage(language) ? hljs.highlight(code, { language, ignoreIllegals: true }).value : md.utils.escapeHtml(code);
   // Returning the whole <pre> tells markdown-it not to wrap it a second time.
   return `<pre><code class="${className}">${body}</code></pre>`;
 }

@@ -1,7 +1,10 @@
 // The subscribers' CSV an owner downloads: every reader with their status, dates and consent
 // record, in a file any spreadsheet opens without running what it holds.
-import { stringify } from 'csv-stringify/sync';
 import type { Subscriber } from '../../../db/repositories/subscribers-repository.ts';
+import type * as csvStringifyModule from 'csv-stringify/sync';
+import { lazyModule } from '../platform/lazy-module.ts';
+
+const csvStringify = lazyModule<typeof csvStringifyModule>('csv-stringify/sync');
 
 const COLUMNS = ['email', 'status', 'created_at', 'confirmed_at', 'unsubscribed_at', 'source', 'consent_at', 'consent_ip', 'consent_form'];
 
@@ -23,7 +26,7 @@ export function subscribersCsv(rows: Subscriber[]): string {
     row.consent?.ip ?? '',
     row.consent?.form ?? '',
   ]);
-  return stringify(records, {
+  return csvStringify().stringify(records, {
     header: true,
     columns: COLUMNS,
     record_delimiter: '\r\n',

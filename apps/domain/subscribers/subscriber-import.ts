@@ -1,6 +1,9 @@
-import { parse } from 'csv-parse/sync';
 import { ValidationError } from '../platform/errors.ts';
 import { emailField } from '../platform/validation.ts';
+import type * as csvParseModule from 'csv-parse/sync';
+import { lazyModule } from '../platform/lazy-module.ts';
+
+const csvParse = lazyModule<typeof csvParseModule>('csv-parse/sync');
 
 export type ImportRow = { line: number; email: string; confirmed: boolean; createdAt: Date | null };
 /** A row left out; `code` names the reason (`email.invalid_format`, `no_address`, `repeated`) for a page that words it itself. */
@@ -46,7 +49,7 @@ export function parseSubscriberCsv(input: Buffer | string): ParsedImport {
     (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
   let records: string[][];
   try {
-    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, bom: true, trim: true });
+    records = csvParse().parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, bom: true, trim: true });
   } catch (error) {
     throw new ImportError(`This is not a CSV file that can be read: ${(error as Error).message.split('\n')[0]}`, {}, { code: 'csv_unreadable' });
   }

@@ -173,7 +173,7 @@ test('a worker killed several times in the middle of a send: every subscriber en
   );
   assert.equal(sink.received.length, SUBSCRIBERS + duplicates);
   assert.ok(duplicates <= left, 'only a delivery left claimed by a dead worker can arrive twice');
-  // Each sender records its accepted message before it takes the next: a worker that dies leaves
-  // at most one message per connection accepted by the server but not recorded.
+  // The end of a sender's next message waits for the record of its last accepted one: a worker
+  // that dies leaves at most one message per connection accepted by the server but not recorded.
   assert.ok(duplicates <= CONNECTIONS * KILLS, `${duplicates} extra copies for ${KILLS} kills of a worker with ${CONNECTIONS} connections`);
 });
