@@ -87,7 +87,7 @@ function fillRoute(url: string, fixtures: AccessibilityFixtures): string | undef
   ];
   const values: Record<string, string | undefined> = {
     period: fixtures.sent.period,
-    linkId: fixtures.draft && fixtures.inbox[0]!.id,
+    linkId: fixtures.inbox[0]!.id,
     file: fixtures.outbox[0]?.file,
     id: ids.find(([pattern]) => pattern.test(url))?.[1],
   };
@@ -192,6 +192,10 @@ test('every admin page, the sign-in pages and the public site have no serious or
   await check(page, 'the inbox at 390x844 with the menu open', found);
   await page.keyboard.press('Escape');
   await page.setViewportSize(DESKTOP);
+  await page.goto(`/admin/editions/${fixtures.draft.period}`);
+  await page.locator(`#edition-sections #link-${fixtures.inbox[0]!.id}`).getByRole('link', { name: 'Edit' }).click();
+  await page.locator(`#edition-sections #link-${fixtures.inbox[0]!.id}`).getByLabel('URL').waitFor();
+  await check(page, 'the editor with a link’s edit form open', found);
   await page.goto('/admin/categories');
   await page.getByLabel('New category').fill(fixtures.categories[0]!.name);
   await page.getByRole('button', { name: 'Add category' }).click();
@@ -200,7 +204,10 @@ test('every admin page, the sign-in pages and the public site have no serious or
 
   // The reader's side, with no session.
   const reader = await testApp.newPage();
-  for (const path of publicPaths(fixtures)) await sweep(reader, path, found);
+  for (const path of publicPaths(fixtures)) {
+    await sweep(reader, path, found);
+    assert.equal(await reader.locator('html').getAttribute('lang'), 'en', path);
+  }
   for (const [label, act] of readerStates(fixtures)) {
     await reader.setViewportSize(DESKTOP);
     await act(reader);
