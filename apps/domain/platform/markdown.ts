@@ -79,6 +79,7 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
     img: ['src', 'alt', 'title'],
     // "3. item" renders <ol start="3">: without it a numbered list restarts at 1.
     ol: ['start'],
+    pre: ['tabindex'],
   },
   // Listing classes also allows the class attribute on these tags, and nothing but these classes.
   allowedClasses: {
@@ -95,6 +96,8 @@ const SANITIZE_OPTIONS: sanitizeHtml.IOptions = {
     s: 'del',
     // Editors link to sites we do not vouch for: no referrer, no window.opener, no SEO endorsement.
     a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow' } }),
+    // A long code line scrolls its block sideways: the block takes the focus so that a keyboard scrolls it too.
+    pre: (tagName) => ({ tagName, attribs: { tabindex: '0' } }),
     img: (tagName, attribs) => {
       const { src, ...rest } = attribs;
       return { tagName, attribs: src !== undefined && ABSOLUTE_HTTP.test(src.trim()) ? { src, ...rest } : rest };

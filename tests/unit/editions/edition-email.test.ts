@@ -104,7 +104,7 @@ describe('renderEditionEmail with the January 2018 sample', () => {
   test('sections, their links and the free section with its code block', () => {
     for (const section of categoryBlocks(doc)) assert.ok(email.html.includes(`>${section.name.replace(/&/g, '&amp;')}</h2>`), section.name);
     assert.ok(email.html.includes('>Astuce(s) du mois</h2>'));
-    assert.match(email.html, /<pre style="[^"]*font-family: ui-monospace[^"]*white-space: pre-wrap[^"]*overflow-wrap: anywhere/);
+    assert.match(email.html, /<pre tabindex="0" style="[^"]*font-family: ui-monospace[^"]*white-space: pre-wrap[^"]*overflow-wrap: anywhere/);
     assert.ok(email.html.includes('docker image history nginx:stable'));
   });
 

@@ -148,7 +148,7 @@ describe('editionBodyHtml', () => {
     const { doc } = loadSample('web-ops-data-janvier-2018');
     const html = editionBodyHtml(doc);
     assert.match(html, /<section class="edition-free">\n<h2 id="astuce-s-du-mois">Astuce\(s\) du mois<\/h2>\n<p>La commande docker history/);
-    assert.match(html, /<pre><code[^>]*>docker image history nginx:stable\n/);
+    assert.match(html, /<pre tabindex="0"><code[^>]*>docker image history nginx:stable\n/);
     assert.ok(html.includes('&lt;missing&gt;'));
     assert.ok(html.indexOf('edition-free') > html.lastIndexOf('edition-section'));
     assert.doesNotMatch(html, /edition-intro/, 'no intro block for an empty intro');

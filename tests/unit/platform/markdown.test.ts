@@ -165,16 +165,24 @@ describe('renderMarkdown', () => {
 
   test('highlights a fenced js block with hljs spans', () => {
     const html = renderMarkdown('```js\nconst answer = 42; // why\n```');
-    assert.match(html, /^<pre><code class="hljs language-js"><span class="hljs-keyword">const<\/span> answer = <span class="hljs-number">42<\/span>;/);
+    assert.match(
+      html,
+      /^<pre tabindex="0"><code class="hljs language-js"><span class="hljs-keyword">const<\/span> answer = <span class="hljs-number">42<\/span>;/,
+    );
     assert.match(html, /<span class="hljs-comment">\/\/ why<\/span>/);
   });
 
   test('escapes a block in an unknown language, and one without a language', () => {
     assert.equal(
       renderMarkdown('```nosuchlanguage\na < b && c\n```'),
-      '<pre><code class="hljs language-nosuchlanguage">a &lt; b &amp;&amp; c\n</code></pre>\n',
+      '<pre tabindex="0"><code class="hljs language-nosuchlanguage">a &lt; b &amp;&amp; c\n</code></pre>\n',
     );
-    assert.equal(renderMarkdown('```\n<b>x</b>\n```'), '<pre><code class="hljs">&lt;b&gt;x&lt;/b&gt;\n</code></pre>\n');
+    assert.equal(renderMarkdown('```\n<b>x</b>\n```'), '<pre tabindex="0"><code class="hljs">&lt;b&gt;x&lt;/b&gt;\n</code></pre>\n');
+  });
+
+  test('makes every code block, fenced or indented, reachable from the keyboard, which is how a long line is scrolled', () => {
+    assert.equal(renderMarkdown('    docker image history nginx:stable'), '<pre tabindex="0"><code>docker image history nginx:stable\n</code></pre>\n');
+    assert.match(renderMarkdown('```sh\nls\n```'), /^<pre tabindex="0"><code /);
   });
 
   test('gives every link rel="noopener noreferrer nofollow", typed or linkified', () => {
