@@ -240,8 +240,10 @@ export function createEditionsService({ db, editions, links, categories, setting
         if (action) {
           const known = new Set((await categories.list({ includeArchived: true }, tx)).map((category) => category.id));
           if (action.kind === 'add-category' && !known.has(action.categoryId)) throw new NotFoundError('There is no such category.');
+          // A heading readers see if nobody renames it: in the newsletter's language.
+          const heading = wordsFor((await settings.get()).locale).edition.newSection;
           blocks = applyBlockAction(blocks, action, {
-            text: (id) => ({ kind: 'text', id, heading: 'New section', body: '' }),
+            text: (id) => ({ kind: 'text', id, heading, body: '' }),
             category: (categoryId) => ({ kind: 'category', categoryId, intro: '', outro: '', keepEmpty: true }),
           });
           const holding = categoryBlocks(doc).filter((block) => block.links.length > 0 && !blocks.some((kept) => blockKey(kept) === blockKey(block)));

@@ -145,6 +145,9 @@ test('the editor writes section texts in place, adds a text section between two 
 
   const added = await client.postForm('/admin/editions/2024-06/sections', { action: `add-text:${dataKey}` });
   assert.equal(added.statusCode, 303);
+  const headings = async () =>
+    (await call('GET', '/api/v1/editions/2024-06')).json<DocumentJson>().blocks.flatMap((block) => (block.kind === 'text' ? [block.heading] : []));
+  assert.deepEqual(await headings(), ['Nouvelle section'], 'a new text section is headed in the newsletter’s language');
   const editor = await client.get('/admin/editions/2024-06');
   assert.match(editor.body, /Twice in this edition: also “B again”/, 'the duplicate is flagged');
   const textKey = /name="blockKey" value="(t:[^"]+)"/.exec(editor.body)?.[1];

@@ -71,6 +71,7 @@ export const en: Words = {
   },
   edition: {
     miscellaneous: 'Miscellaneous',
+    newSection: 'New section',
     week: (week, year) => `Week ${week}, ${year}`,
     archivedCopy: 'archived copy',
     archivedCopyTitle: (date) => `This page no longer answers: its copy kept by the Internet Archive around ${date}`,

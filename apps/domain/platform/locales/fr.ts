@@ -74,6 +74,7 @@ export const fr: Words = typeset<Words>(
     },
     edition: {
       miscellaneous: 'Divers',
+      newSection: 'Nouvelle section',
       week: (week, year) => `Semaine ${week} ${year}`,
       archivedCopy: 'copie archivée',
       archivedCopyTitle: (date) => `Cette page ne répond plus : sa copie conservée par l’Internet Archive vers le ${date}`,

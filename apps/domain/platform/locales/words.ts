@@ -87,6 +87,8 @@ export type Words = {
   edition: {
     /** The section of links that have no category. */
     miscellaneous: string;
+    /** The heading of a text section just added, until the editor names it. */
+    newSection: string;
     /** A weekly period's label: "Week 7, 2024". */
     week: (week: number, year: number) => string;
     /** Beside a link whose page is gone: the Internet Archive's copy of it. */
