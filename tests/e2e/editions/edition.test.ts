@@ -145,7 +145,11 @@ test('an editor builds the June 2024 edition in the editor, a text section betwe
   const textBlock = page.locator('.section-list > .edition-section-block[data-key^="t:"]');
   await textBlock.waitFor();
   const textKey = (await textBlock.getAttribute('data-key'))!;
-  assert.deepEqual(await editorBlocks(page), [...SECTION_NAMES.slice(0, 3), 'Nouvelle section', ...SECTION_NAMES.slice(3)], 'the text section comes in after IoT');
+  assert.deepEqual(
+    await editorBlocks(page),
+    [...SECTION_NAMES.slice(0, 3), 'Nouvelle section', ...SECTION_NAMES.slice(3)],
+    'the text section comes in after IoT',
+  );
   assert.equal(await page.getByLabel('Tags').inputValue(), SAMPLE.tags.join(', '), 'the tags typed before were saved');
   assert.equal(await page.getByLabel(/^Intro/).inputValue(), SAMPLE.intro, 'the intro typed before was saved');
 
