@@ -62,7 +62,8 @@ document.addEventListener('htmx:responseError', (event) => {
   const flash = document.getElementById('flash');
   if (!flash) return;
   const xhr = event.detail.xhr;
-  let message = 'The request failed. Please try again.';
+  // The page says it in the editor's language; English where a page does not.
+  let message = flash.dataset.failed || 'The request failed. Please try again.';
   try {
     const body = JSON.parse(xhr.responseText);
     if (body && body.message) message = body.message;

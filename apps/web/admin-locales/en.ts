@@ -11,6 +11,7 @@ export const en = {
   layout: {
     title: (page: string | undefined, newsletter: string) => (page ? `${page} · ${newsletter}` : newsletter),
     skip: 'Skip to content',
+    requestFailed: 'The request failed. Please try again.',
   },
   nav: {
     label: 'Admin',

@@ -14,6 +14,7 @@ export const fr: AdminWords = typeset<AdminWords>(
     layout: {
       title: (page, newsletter) => (page ? `${page} · ${newsletter}` : newsletter),
       skip: 'Aller au contenu',
+      requestFailed: 'La requête a échoué. Réessayez.',
     },
     nav: {
       label: 'Administration',

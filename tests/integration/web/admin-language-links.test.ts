@@ -136,6 +136,8 @@ test('a French editor on an English newsletter: the inbox, its fragments and the
   const inbox = await owner.get('/admin/inbox');
   assert.equal(inbox.statusCode, 200);
   assert.match(inbox.body, /<html lang="fr">/);
+  // What the page's script says when an htmx request fails.
+  assert.match(inbox.body, /data-failed="La requête a échoué\. Réessayez\."/);
   assertWords(
     inbox.body,
     [
