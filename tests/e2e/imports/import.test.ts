@@ -40,7 +40,9 @@ test('an editor uploads a static site’s editions, reads the dry run, imports t
   // The dry run: what would be created, and what cannot be imported, before anything is written.
   await page.getByText('2 editions to create, with 21 links').waitFor();
   await page.getByRole('cell', { name: /notes\.md/ }).waitFor();
-  assert.equal((await services.editions.list()).length, 0, 'the dry run writes nothing');
+  // (The worker's minute tick may have made the current period's draft meanwhile: only the import's periods count.)
+  const imported = (await services.editions.list()).filter((edition) => edition.period === '2018-01' || edition.period === '2024-06');
+  assert.deepEqual(imported, [], 'the dry run writes nothing');
 
   await page.getByRole('button', { name: 'Import 2 editions' }).click();
   await page.getByText('2 created, 0 already there').waitFor({ timeout: 20_000 });
