@@ -32,19 +32,6 @@ export function statusOf(error: unknown): number {
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Bad request',
-  401: 'Sign in required',
-  403: 'Not allowed',
-  404: 'Page not found',
-  409: 'Conflict',
-  413: 'Too large',
-  415: 'Unsupported content',
-  422: 'Invalid input',
-  429: 'Too many requests',
-  500: 'Something went wrong',
-};
-
 // htmx swaps these answers into the page (a form with its errors); it shows the message of the others.
 const SWAPPED = new Set([409, 422]);
 
@@ -104,13 +91,13 @@ export const errorsPlugin = fp(async (app: FastifyInstance, options: { services:
       return renderPublicError(reply, options.services, status, error);
     }
     // In the admin's language; the English titles a route names are for English.
+    const words = adminWords(request).readers.errorPage;
     if (adminLocaleOf(request) !== 'en') {
-      const words = adminWords(request).readers.errorPage;
       const code = error instanceof DomainError ? error.code : undefined;
       const shown = status >= 500 ? words.serverError : refusalIn(request, { code, message });
       return reply.render('error', { status, title: words.titles[status] ?? words.title, message: shown }, { status });
     }
-    const title = request.routeOptions.config?.titles?.[status] ?? TITLES[status] ?? 'Error';
+    const title = request.routeOptions.config?.titles?.[status] ?? words.titles[status] ?? words.title;
     return reply.render('error', { status, title, message }, { status });
   }
 
