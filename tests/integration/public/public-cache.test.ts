@@ -27,6 +27,13 @@ test('a page answered before comes from memory: brotli, gzip or plain as the rea
   assert.equal(plain.headers['content-encoding'], undefined);
   assert.match(String(plain.headers.vary), /Accept-Encoding/i);
   assert.match(String(plain.headers['content-security-policy']), /^default-src 'none';/, "the readers' security headers hold on a page from memory");
+  assert.equal(plain.headers['x-content-type-options'], 'nosniff');
+  assert.equal(plain.headers['referrer-policy'], 'same-origin');
+  // What adds nothing to a public page without scripts is left out; the admin keeps helmet's full set.
+  const dropped = ['x-frame-options', 'x-dns-prefetch-control', 'origin-agent-cluster', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'x-xss-protection'];
+  for (const name of dropped) assert.equal(plain.headers[name], undefined, `${name} on a reader's page`);
+  const login = await app.inject({ method: 'GET', url: '/login' });
+  for (const name of dropped) assert.ok(login.headers[name] !== undefined, `${name} on the admin's pages`);
   await until('the app listening for changes', async () => changes.mode() === 'listening');
 
   const queries = countQueries(database.pool);

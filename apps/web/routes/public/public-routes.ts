@@ -28,8 +28,8 @@ export async function publicRoutes(app: FastifyInstance, options: { services: Se
   const { editions } = services;
   // The readers' security headers (their own policy) on every answer here, as the cache writes them.
   app.addHook('onRequest', (_request, reply, done) => {
-    // The app's own set came first: the legacy X- headers a reader's page leaves out go.
-    for (const name of Object.keys(reply.getHeaders())) if (!(name in cache.headers) && name.startsWith('x-')) reply.removeHeader(name);
+    // The app's own set came first: the headers a reader's page leaves out go.
+    for (const name of Object.keys(reply.getHeaders())) if (!(name in cache.headers)) reply.removeHeader(name);
     reply.headers(cache.headers);
     done();
   });
