@@ -68,37 +68,6 @@ export async function measure(name: string, options: autocannon.Options): Promis
   return { name, requestsPerSecond: Math.round(result.requests.average), p50: latency.p50!, p95: latency.p95 ?? latency.p97_5!, p99: latency.p99! };
 }
 
-/**
- * Sends requests from `concurrency` loops for `durationMs` and measures each one's latency
- * (autocannon reports no p95). `request` returns the status; anything but 2xx/3xx aborts the run.
- */
-export async function measureLatency(
-  name: string,
-  request: (iteration: number) => Promise<number>,
-  options: { concurrency?: number; durationMs?: number; warmup?: number } = {},
-): Promise<Measured> {
-  const concurrency = options.concurrency ?? 4;
-  const durationMs = options.durationMs ?? 5000;
-  for (let index = 0; index < (options.warmup ?? 20); index++) await request(-1 - index);
-  const samples: number[] = [];
-  let iteration = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() - started < durationMs) {
-        const begin = performance.now();
-        const status = await request(iteration++);
-        samples.push(performance.now() - begin);
-        if (status >= 400) throw new Error(`${name}: answered ${status}`);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  samples.sort((a, b) => a - b);
-  const at = (quantile: number) => Number(samples[Math.min(samples.length - 1, Math.floor(quantile * samples.length))]!.toFixed(2));
-  return { name, requestsPerSecond: Math.round(samples.length / elapsed), p50: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
 /** Prints measurements as a table, with each one's p95 as a ratio to the baseline's. */
 export function report(rows: Measured[], baseline?: Measured): void {
   const header = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', ...(baseline ? ['p95 / baseline'] : [])];

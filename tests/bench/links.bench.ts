@@ -2,14 +2,16 @@
 // month (300 links in 12 categories by default; BENCH_INBOX_LINKS changes it). The app runs as
 // `npm start` runs it (its own process: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=..." profiles
 // it). Measures the inbox page, searches (admin and public), a quick-add and a reorder as an
-// editor's browser sends them (session cookie, CSRF header, htmx), with the health check in the
-// same run as the baseline; then the inbox again once all but 100 of its links have gone into an
+// editor's browser sends them (session cookie, CSRF header, htmx), one after another from a client
+// in its own process after a second's warm-up (latency.ts), with the health check in the same run
+// as the baseline; then the inbox again once all but 100 of its links have gone into an
 // edition (100 links among 100,000); and shows how PostgreSQL runs the prefix searches (EXPLAIN
 // ANALYZE) on the 100,000 links.
 // Goal: the inbox page, its htmx search and the inbox of 100 links among 100,000 at p95 <= 10 ms.
 import { connectDatabase } from '../../db/client.ts';
 import { searchTsqueryText } from '../../db/repositories/search-query.ts';
-import { measureLatency, report, startBenchRuntime, type Measured } from './harness.ts';
+import { report, startBenchRuntime, type Measured } from './harness.ts';
+import { startLatencyClient, type RequestSpec } from './latency.ts';
 import { printTable, startWebProcess } from './processes.ts';
 import { seedLinkHistory } from './seed.ts';
 import { sql } from '../helpers/sql.ts';
@@ -84,31 +86,23 @@ try {
     (row) => row.id,
   );
 
-  // Anything but the page itself (a redirect to sign-in, an error) stops the run: it would measure nothing useful.
-  const get =
-    (path: string, headers: Record<string, string> = {}) =>
-    async () => {
-      const response = await fetch(`${baseUrl}${path}`, { headers: { cookie, ...headers }, redirect: 'manual' });
-      await response.arrayBuffer();
-      return response.status === 200 ? 200 : 500 + response.status;
-    };
-  const post = (path: (i: number) => string, body: (i: number) => Record<string, string>) => async (i: number) => {
-    const response = await fetch(`${baseUrl}${path(i)}`, { method: 'POST', headers: htmx, body: new URLSearchParams(body(i)) });
-    await response.arrayBuffer();
-    return response.status;
-  };
+  const client = await startLatencyClient();
+  stops.push(client.stop);
+  const get = (path: string, headers: Record<string, string> = {}): RequestSpec => ({ url: `${baseUrl}${path}`, headers: { cookie, ...headers } });
+  const post = (path: string, body: Record<string, string>): RequestSpec => ({ url: `${baseUrl}${path}`, method: 'POST', headers: htmx, body: new URLSearchParams(body).toString() });
   const searchIn = (q: string) => get(`/admin/inbox?q=${encodeURIComponent(q)}`, { 'hx-request': 'true', 'hx-target': 'inbox-list' });
 
   // One editor's requests, one after another: the latency a person feels. Throughput is not the
   // question for an admin screen used by a handful of editors.
-  const options = { concurrency: 1, durationMs: SECONDS * 1000 };
-  const baseline = await measureLatency('GET /healthz (baseline)', get('/healthz'), options);
-  const inbox = await measureLatency(`GET /admin/inbox (${INBOX_LINKS} links in ${CATEGORIES.length} categories)`, get('/admin/inbox'), options);
+  const options = { durationMs: SECONDS * 1000 };
+  const measureLatency = (name: string, requests: RequestSpec | RequestSpec[]) => client.measure(name, requests, options);
+  const baseline = await measureLatency('GET /healthz (baseline)', get('/healthz'));
+  const inbox = await measureLatency(`GET /admin/inbox (${INBOX_LINKS} links in ${CATEGORIES.length} categories)`, get('/admin/inbox'));
   const searches = [
-    await measureLatency('search "polars" (htmx)', searchIn('polars'), options),
-    await measureLatency('search "htm" (htmx, a prefix)', searchIn('htm'), options),
+    await measureLatency('search "polars" (htmx)', searchIn('polars')),
+    await measureLatency('search "htm" (htmx, a prefix)', searchIn('htm')),
   ];
-  const publicSearch = await measureLatency('public search "postgres"', get('/search?q=postgres'), options);
+  const publicSearch = await measureLatency('public search "postgres"', get('/search?q=postgres'));
 
   // How the searches run on the whole table (the GIN index, or not), printed after the figures.
   let plans = '';
@@ -131,27 +125,15 @@ try {
     UPDATE links SET edition_id = (SELECT id FROM editions ORDER BY period DESC LIMIT 1)
     WHERE edition_id IS NULL AND position > ${SMALL_INBOX}`);
   await database.pool.query(sql`ANALYZE links`);
-  const smallInbox = await measureLatency(`GET /admin/inbox (${SMALL_INBOX} links among ${TOTAL_LINKS})`, get('/admin/inbox'), options);
+  const smallInbox = await measureLatency(`GET /admin/inbox (${SMALL_INBOX} links among ${TOTAL_LINKS})`, get('/admin/inbox'));
 
-  // Writes last: each quick-add puts one more link in the inbox.
-  const writes = [
-    await measureLatency(
-      'quick-add (htmx)',
-      post(
-        () => '/admin/links',
-        (i) => ({ url: `https://new.example/post/${i}-${Math.random().toString(36).slice(2)}` }),
-      ),
-      options,
-    ),
-    await measureLatency(
-      'reorder (drag and drop)',
-      post(
-        (i) => `/admin/links/${inboxIds[(Math.abs(i) * 7) % inboxIds.length]}/move`,
-        (i) => ({ beforeId: inboxIds[Math.abs(i) % inboxIds.length]!, afterId: inboxIds[(Math.abs(i) + 1) % inboxIds.length]! }),
-      ),
-      options,
-    ),
-  ];
+  // Writes last: each quick-add puts one more link in the inbox (a new address each time), each
+  // reorder moves one of the first 50 between two others.
+  const quickAdds = Array.from({ length: 5000 }, (_, i) => post('/admin/links', { url: `https://new.example/post/${i}-${Math.random().toString(36).slice(2)}` }));
+  const moves = Array.from({ length: inboxIds.length }, (_, i) =>
+    post(`/admin/links/${inboxIds[(i * 7) % inboxIds.length]}/move`, { beforeId: inboxIds[i]!, afterId: inboxIds[(i + 1) % inboxIds.length]! }),
+  );
+  const writes = [await measureLatency('quick-add (htmx)', quickAdds), await measureLatency('reorder (drag and drop)', moves)];
   process.stdout.write('\n');
   report([baseline, inbox, ...searches, publicSearch, smallInbox, ...writes], baseline);
 

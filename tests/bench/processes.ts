@@ -57,24 +57,33 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** An autocannon of its own: `run` loads a server with autocannon's options and returns its figures. */
-export async function startLoadGenerator(): Promise<{ run: (options: autocannon.Options) => Promise<LoadResult>; pid: number; stop: () => Promise<void> }> {
-  const { child } = await forkReady('load-process.ts');
+/**
+ * A child process of this folder that answers requests over IPC: `ask` sends one message and
+ * resolves with the { result } it answers (rejects with its { error }), one question at a time.
+ */
+export async function startChild<Result>(file: string): Promise<{ ask: (message: object) => Promise<Result>; pid: number; stop: () => Promise<void> }> {
+  const { child } = await forkReady(file);
   return {
     pid: child.pid!,
-    run: (options) =>
-      new Promise<LoadResult>((resolve, reject) => {
-        const listener = (message: { result?: LoadResult; error?: string }) => {
-          if (!message.result && !message.error) return;
+    ask: (message) =>
+      new Promise<Result>((resolve, reject) => {
+        const listener = (answer: { result?: Result; error?: string }) => {
+          if (!answer.result && !answer.error) return;
           child.off('message', listener);
-          if (message.error) reject(new Error(message.error));
-          else resolve(message.result!);
+          if (answer.error) reject(new Error(answer.error));
+          else resolve(answer.result!);
         };
         child.on('message', listener);
-        child.send({ options });
+        child.send(message);
       }),
     stop: () => stopChild(child),
   };
+}
+
+/** An autocannon of its own: `run` loads a server with autocannon's options and returns its figures. */
+export async function startLoadGenerator(): Promise<{ run: (options: autocannon.Options) => Promise<LoadResult>; pid: number; stop: () => Promise<void> }> {
+  const { ask, pid, stop } = await startChild<LoadResult>('load-process.ts');
+  return { pid, run: (options) => ask({ options }), stop };
 }
 
 /** The bare Fastify route answering `bodyFile`'s bytes from memory, in its own process. */
