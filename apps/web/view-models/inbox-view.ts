@@ -12,8 +12,9 @@ export const inboxFilters = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-// Results drawn at a time; "Show more results" brings the next ones.
-export const RESULTS_PAGE = 50;
+// Results drawn at a time, as many as the inbox's first rows (about a screenful and a half, the
+// best first); "Show more results" brings the next ones.
+export const RESULTS_PAGE = 30;
 
 // The rows drawn with the page, "To sort" first then each category in its order: about a screenful
 // and a half. The others come on demand, a group at a time ("Show the other N").
