@@ -2,75 +2,11 @@ import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, or
 import type { Database, DbOrTx } from '../client.ts';
 import { isRowId } from '../ids.ts';
 import { categories, editions, links, users } from '../schema.ts';
+import { preparedQuery } from './prepared.ts';
 import { searchTsquery } from './search-query.ts';
 
-export type LinkScope = 'inbox' | 'needs_work' | 'fetch_failed' | 'in_edition' | 'published' | 'all';
-
-export type LinkEditionRef = { id: string; period: string; title: string; slug: string; status: 'draft' | 'scheduled' | 'published'; publishedAt: Date | null };
-
-/** A link with what the screens show beside it: its category, who added it, its edition. */
-export type Link = Omit<typeof links.$inferSelect, 'search'> & {
-  categoryName: string | null;
-  createdByName: string | null;
-  edition: LinkEditionRef | null;
-  /** Highlighted title and commentary when the link comes from a search (HTML-escaped elsewhere; see links-service). */
-  headline?: { title: string; commentary: string };
-};
-
-export type LinkInsert = {
-  url: string;
-  normalizedUrl: string;
-  title?: string | null;
-  commentary?: string;
-  commentaryHtml?: string;
-  via?: string | null;
-  tags?: string[];
-  categoryId?: string | null;
-  editionId?: string | null;
-  parentId?: string | null;
-  position: number;
-  editedFields?: string[];
-  createdBy?: string | null;
-  // Set by imports, which bring links whose page was read long ago (or never will be).
-  description?: string | null;
-  siteName?: string | null;
-  fetchStatus?: 'pending' | 'ok' | 'failed';
-  createdAt?: Date;
-};
-
-export type LinkPatch = Partial<{
-  url: string;
-  normalizedUrl: string;
-  title: string | null;
-  description: string | null;
-  siteName: string | null;
-  commentary: string;
-  commentaryHtml: string;
-  via: string | null;
-  tags: string[];
-  categoryId: string | null;
-  editionId: string | null;
-  parentId: string | null;
-  position: number;
-  editedFields: string[];
-  fetchStatus: 'pending' | 'ok' | 'failed';
-  fetchError: string | null;
-}>;
-
-export type LinkQuery = {
-  scope: LinkScope;
-  /** undefined: any category; null: links without one. */
-  categoryId?: string | null;
-  editionId?: string;
-  tag?: string;
-  q?: string;
-  limit: number;
-  order: 'position' | 'recent' | 'rank' | 'inbox-groups';
-  /** Keyset cursor for 'recent'. */
-  before?: { createdAt: Date; id: string };
-  /** Offset for 'rank' and 'position'. */
-  offset?: number;
-};
+export type { Link, LinkEditionRef, LinkInsert, LinkPatch, LinkQuery, LinkScope } from './link-types.ts';
+import type { Link, LinkEditionRef, LinkInsert, LinkPatch, LinkQuery, LinkScope } from './link-types.ts';
 
 // Highlight markers that cannot appear in text typed by editors; replaced by <mark> after escaping.
 export const MARK_START = '\u0002';
@@ -143,6 +79,31 @@ export function createLinksRepository(db: Database) {
     }
   }
 
+  // The inbox page's reads, on every load of the editors' busiest screen: built once, planned once per connection.
+  const inboxOnly = () => and(isNull(links.editionId), isNull(links.deletedAt), isNull(links.parentId));
+  const inboxFirstRows = preparedQuery(db, 'links_inbox_first_rows', (tx) =>
+    base(tx)
+      .where(inboxOnly())
+      .orderBy(...ORDERS['inbox-groups'])
+      .limit(sql.placeholder('limit')),
+  );
+  const inboxCountRows = preparedQuery(db, 'links_inbox_counts', (tx) =>
+    tx
+      .select({
+        categoryId: links.categoryId,
+        count: sql<number>`count(*)::int`,
+        needsWork: sql<number>`count(*) filter (where ${links.categoryId} is null or ${links.commentary} = '')::int`,
+      })
+      .from(links)
+      .where(inboxOnly())
+      .groupBy(links.categoryId),
+  );
+  const children = preparedQuery(db, 'links_children', (tx) =>
+    base(tx)
+      .where(and(sql`${links.parentId} = any(${sql.placeholder('parentIds')}::uuid[])`, isNull(links.deletedAt)))
+      .orderBy(asc(links.position), asc(links.createdAt)),
+  );
+
   return {
     async insert(values: LinkInsert, tx: DbOrTx = db): Promise<string> {
       const [row] = await tx.insert(links).values(values).returning({ id: links.id });
@@ -184,6 +145,9 @@ export function createLinksRepository(db: Database) {
 
     /** Top-level links matching a query, with their category, author and edition. */
     async list(query: LinkQuery, tx: DbOrTx = db): Promise<Link[]> {
+      const { scope, categoryId, editionId, tag, q, before, order, offset, limit } = query;
+      if (scope === 'inbox' && order === 'inbox-groups' && categoryId === undefined && !editionId && !tag && q === undefined && !before && !offset)
+        return (await inboxFirstRows(tx).execute({ limit })).map((row) => toLink(row as Row));
       const conditions: Array<SQL | undefined> = [isNull(links.deletedAt), isNull(links.parentId), scopeCondition(query.scope)];
       if (query.categoryId === null) conditions.push(isNull(links.categoryId));
       else if (query.categoryId) conditions.push(eq(links.categoryId, query.categoryId));
@@ -227,23 +191,13 @@ export function createLinksRepository(db: Database) {
 
     async childrenOf(parentIds: string[], tx: DbOrTx = db): Promise<Link[]> {
       if (parentIds.length === 0) return [];
-      const rows = await base(tx)
-        .where(and(sql`${links.parentId} = any(${`{${parentIds.join(',')}}`}::uuid[])`, isNull(links.deletedAt)))
-        .orderBy(asc(links.position), asc(links.createdAt));
+      const rows = await children(tx).execute({ parentIds: `{${parentIds.join(',')}}` });
       return rows.map((row) => toLink(row as Row));
     },
 
     /** Inbox counts per category (null: uncategorised), and how many need work. */
     async inboxCounts(tx: DbOrTx = db): Promise<{ byCategory: Array<{ categoryId: string | null; count: number }>; needsWork: number; total: number }> {
-      const rows = await tx
-        .select({
-          categoryId: links.categoryId,
-          count: sql<number>`count(*)::int`,
-          needsWork: sql<number>`count(*) filter (where ${links.categoryId} is null or ${links.commentary} = '')::int`,
-        })
-        .from(links)
-        .where(and(isNull(links.editionId), isNull(links.deletedAt), isNull(links.parentId)))
-        .groupBy(links.categoryId);
+      const rows = await inboxCountRows(tx).execute();
       return {
         byCategory: rows.map(({ categoryId, count }) => ({ categoryId, count })),
         needsWork: rows.reduce((sum, row) => sum + row.needsWork, 0),
