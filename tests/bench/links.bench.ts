@@ -89,7 +89,12 @@ try {
   const client = await startLatencyClient();
   stops.push(client.stop);
   const get = (path: string, headers: Record<string, string> = {}): RequestSpec => ({ url: `${baseUrl}${path}`, headers: { cookie, ...headers } });
-  const post = (path: string, body: Record<string, string>): RequestSpec => ({ url: `${baseUrl}${path}`, method: 'POST', headers: htmx, body: new URLSearchParams(body).toString() });
+  const post = (path: string, body: Record<string, string>): RequestSpec => ({
+    url: `${baseUrl}${path}`,
+    method: 'POST',
+    headers: htmx,
+    body: new URLSearchParams(body).toString(),
+  });
   const searchIn = (q: string) => get(`/admin/inbox?q=${encodeURIComponent(q)}`, { 'hx-request': 'true', 'hx-target': 'inbox-list' });
 
   // One editor's requests, one after another: the latency a person feels. Throughput is not the
@@ -98,10 +103,7 @@ try {
   const measureLatency = (name: string, requests: RequestSpec | RequestSpec[]) => client.measure(name, requests, options);
   const baseline = await measureLatency('GET /healthz (baseline)', get('/healthz'));
   const inbox = await measureLatency(`GET /admin/inbox (${INBOX_LINKS} links in ${CATEGORIES.length} categories)`, get('/admin/inbox'));
-  const searches = [
-    await measureLatency('search "polars" (htmx)', searchIn('polars')),
-    await measureLatency('search "htm" (htmx, a prefix)', searchIn('htm')),
-  ];
+  const searches = [await measureLatency('search "polars" (htmx)', searchIn('polars')), await measureLatency('search "htm" (htmx, a prefix)', searchIn('htm'))];
   const publicSearch = await measureLatency('public search "postgres"', get('/search?q=postgres'));
 
   // How the searches run on the whole table (the GIN index, or not), printed after the figures.
@@ -129,7 +131,9 @@ try {
 
   // Writes last: each quick-add puts one more link in the inbox (a new address each time), each
   // reorder moves one of the first 50 between two others.
-  const quickAdds = Array.from({ length: 5000 }, (_, i) => post('/admin/links', { url: `https://new.example/post/${i}-${Math.random().toString(36).slice(2)}` }));
+  const quickAdds = Array.from({ length: 5000 }, (_, i) =>
+    post('/admin/links', { url: `https://new.example/post/${i}-${Math.random().toString(36).slice(2)}` }),
+  );
   const moves = Array.from({ length: inboxIds.length }, (_, i) =>
     post(`/admin/links/${inboxIds[(i * 7) % inboxIds.length]}/move`, { beforeId: inboxIds[i]!, afterId: inboxIds[(i + 1) % inboxIds.length]! }),
   );

@@ -30,7 +30,14 @@ test('a page answered before comes from memory: brotli, gzip or plain as the rea
   assert.equal(plain.headers['x-content-type-options'], 'nosniff');
   assert.equal(plain.headers['referrer-policy'], 'same-origin');
   // What adds nothing to a public page without scripts is left out; the admin keeps helmet's full set.
-  const dropped = ['x-frame-options', 'x-dns-prefetch-control', 'origin-agent-cluster', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'x-xss-protection'];
+  const dropped = [
+    'x-frame-options',
+    'x-dns-prefetch-control',
+    'origin-agent-cluster',
+    'cross-origin-opener-policy',
+    'cross-origin-resource-policy',
+    'x-xss-protection',
+  ];
   for (const name of dropped) assert.equal(plain.headers[name], undefined, `${name} on a reader's page`);
   const login = await app.inject({ method: 'GET', url: '/login' });
   for (const name of dropped) assert.ok(login.headers[name] !== undefined, `${name} on the admin's pages`);
