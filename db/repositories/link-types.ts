@@ -62,7 +62,7 @@ export type LinkQuery = {
   tag?: string;
   q?: string;
   limit: number;
-  order: 'position' | 'recent' | 'rank' | 'inbox-groups';
+  order: 'position' | 'recent' | 'rank';
   /** Keyset cursor for 'recent'. */
   before?: { createdAt: Date; id: string };
   /** Offset for 'rank' and 'position'. */

@@ -22,7 +22,8 @@ const createdAtMs = sql`date_trunc('milliseconds', ${links.createdAt})`;
 // The orders of LinkQuery: newest first; category by category; or so with the inbox's "To sort" (no category, or an archived one) first.
 const toSortFirst = sql`(${categories.id} is null or ${categories.archivedAt} is not null) desc`;
 const positionOrder = [sql`${categories.position} asc nulls last`, asc(links.position), asc(links.createdAt)];
-const ORDERS = { recent: [desc(createdAtMs), desc(links.id)], position: positionOrder, 'inbox-groups': [toSortFirst, ...positionOrder] };
+const ORDERS = { recent: [desc(createdAtMs), desc(links.id)], position: positionOrder };
+const inboxGroupsOrder = [toSortFirst, ...positionOrder];
 
 const selection = {
   ...linkColumns,
@@ -84,7 +85,7 @@ export function createLinksRepository(db: Database) {
   const inboxFirstRows = preparedQuery(db, 'links_inbox_first_rows', (tx) =>
     base(tx)
       .where(inboxOnly())
-      .orderBy(...ORDERS['inbox-groups'])
+      .orderBy(...inboxGroupsOrder)
       .limit(sql.placeholder('limit')),
   );
   const inboxCountRows = preparedQuery(db, 'links_inbox_counts', (tx) =>
@@ -143,11 +144,13 @@ export function createLinksRepository(db: Database) {
       return rows.map((row) => toLink(row as Row));
     },
 
+    /** The inbox's first `limit` links as its page draws them: "To sort" first, then category by category, each in its order. */
+    async inboxFirstRows(limit: number, tx: DbOrTx = db): Promise<Link[]> {
+      return (await inboxFirstRows(tx).execute({ limit })).map((row) => toLink(row as Row));
+    },
+
     /** Top-level links matching a query, with their category, author and edition. */
     async list(query: LinkQuery, tx: DbOrTx = db): Promise<Link[]> {
-      const { scope, categoryId, editionId, tag, q, before, order, offset, limit } = query;
-      if (scope === 'inbox' && order === 'inbox-groups' && categoryId === undefined && !editionId && !tag && q === undefined && !before && !offset)
-        return (await inboxFirstRows(tx).execute({ limit })).map((row) => toLink(row as Row));
       const conditions: Array<SQL | undefined> = [isNull(links.deletedAt), isNull(links.parentId), scopeCondition(query.scope)];
       if (query.categoryId === null) conditions.push(isNull(links.categoryId));
       else if (query.categoryId) conditions.push(eq(links.categoryId, query.categoryId));

@@ -302,7 +302,7 @@ export function createLinksService({ db, links, stats, categories, queue, clock,
       const [allCategories, counts, list] = await Promise.all([
         categories.list(),
         links.inboxCounts(),
-        links.list({ scope: 'inbox', limit: firstRows ?? limitPerPage, order: firstRows === undefined ? 'position' : 'inbox-groups' }),
+        firstRows === undefined ? links.list({ scope: 'inbox', limit: limitPerPage, order: 'position' }) : links.inboxFirstRows(firstRows),
       ]);
       const withNested = await withChildren(list);
       const known = new Set(allCategories.map((category) => category.id));
